@@ -1,0 +1,132 @@
+"""Fit a routine to a session length.
+
+Fixed parts keep their time; every flexible part is scaled by one common factor ``s`` (its
+written duration times ``s``), clamped to its own [min, max]. ``s`` is found by bisection on the
+monotone function "total length for factor s"; the tiny remainder is given to the parts that are
+not at a bound, so the result sums to the asked length to float precision. All in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from voiceguide import durations
+from voiceguide.errors import UsageError
+from voiceguide.routine import Routine, Step
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of the session: written ``duration``; may scale within [``low``, ``high``]."""
+
+    duration: float
+    low: float
+    high: float
+    count: int = 1  # how many times it occurs (an interlude occurs between several steps)
+
+    @property
+    def fixed(self) -> bool:
+        return self.low == self.high == self.duration
+
+
+def bounds(parts: list[Part]) -> tuple[float, float]:
+    """Shortest and longest total length (seconds) these parts can take."""
+    return (sum(p.low * p.count for p in parts), sum(p.high * p.count for p in parts))
+
+
+def solve(parts: list[Part], target: float) -> list[float]:
+    """Durations (one per part) whose counted sum is ``target`` seconds.
+
+    Raises ``ValueError`` when ``target`` lies outside ``bounds(parts)``.
+    """
+    low, high = bounds(parts)
+    if not low - 1e-9 <= target <= high + 1e-9:
+        raise ValueError(f"target {target} outside [{low}, {high}]")
+
+    def total(scale: float) -> float:
+        return sum(_clamp(p, scale) * p.count for p in parts)
+
+    lo, hi = 0.0, max((p.high / p.duration for p in parts if not p.fixed), default=1.0)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if total(mid) < target else (lo, mid)
+    result = [_clamp(p, hi) for p in parts]
+    _spread_remainder(parts, result, target)
+    return result
+
+
+def _clamp(part: Part, scale: float) -> float:
+    return min(part.high, max(part.low, part.duration * scale))
+
+
+def _spread_remainder(parts: list[Part], result: list[float], target: float) -> None:
+    remainder = target - sum(d * p.count for d, p in zip(result, parts, strict=True))
+    free = [i for i, p in enumerate(parts) if p.low < result[i] < p.high]
+    weight = sum(parts[i].count * result[i] for i in free)
+    for i in free:
+        result[i] += remainder * result[i] / weight
+
+
+def routine_parts(routine: Routine, floors: dict[int, float]) -> tuple[list[Part], Part | None]:
+    """One ``Part`` per step, plus the interlude's ``Part`` (counted once per occurrence).
+
+    ``floors`` maps a step index (-1 for the interlude) to the least time its spoken
+    instruction needs; a flexible step never shrinks below it (unless its max is lower).
+    """
+    parts = [_part(step, floors.get(i, 0.0)) for i, step in enumerate(routine.steps)]
+    between = None
+    count = interlude_count(routine)
+    if routine.between is not None and count:
+        between = dataclasses.replace(_part(routine.between, floors.get(-1, 0.0)), count=count)
+    return parts, between
+
+
+def interlude_count(routine: Routine) -> int:
+    """How many times the interlude is inserted (after each step that allows it, but the last)."""
+    if routine.between is None:
+        return 0
+    return sum(1 for step in routine.steps[:-1] if step.between)
+
+
+def _part(step: Step, floor: float) -> Part:
+    if step.fixed:
+        return Part(step.duration, step.duration, step.duration)
+    low = min(max(step.min, floor), step.max)
+    return Part(step.duration, low, step.max)
+
+
+def fit(routine: Routine, length: float, overhead: float, floors: dict[int, float]) -> Routine:
+    """Return ``routine`` with step durations scaled so the session lasts ``length`` seconds.
+
+    ``overhead`` is the fixed time outside the steps (intro, closing). Raises ``UsageError``
+    naming the shortest and longest possible length when ``length`` cannot be met.
+    """
+    parts, between = routine_parts(routine, floors)
+    every = parts + ([between] if between else [])
+    low, high = bounds(every)
+    if not math.isfinite(length) or not low + overhead - 1e-6 <= length <= high + overhead + 1e-6:
+        raise UsageError(
+            f"{routine.path.name}: cannot fit {durations.humanize(length)}; this routine takes "
+            f"from {durations.humanize(math.ceil(low + overhead))} to "
+            f"{durations.humanize(math.floor(high + overhead))}"
+        )
+    solved = solve(every, min(max(length - overhead, low), high))
+    steps = tuple(
+        dataclasses.replace(step, duration=d)
+        for step, d in zip(routine.steps, solved, strict=False)
+    )
+    inter = routine.between
+    if between is not None and inter is not None:
+        inter = dataclasses.replace(inter, duration=solved[-1])
+    return dataclasses.replace(routine, steps=steps, between=inter)
+
+
+def length_range(
+    routine: Routine, overhead: float, floors: dict[int, float]
+) -> tuple[float, float]:
+    """Shortest and longest session (seconds) this routine can be fitted to."""
+    parts, between = routine_parts(routine, floors)
+    low, high = bounds(parts + ([between] if between else []))
+    return low + overhead, high + overhead

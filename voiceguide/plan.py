@@ -1,0 +1,314 @@
+"""Build the session plan: steps and events at absolute times (seconds from session start).
+
+The plan is the one thing live playback and export consume. Rules:
+
+* each step (each side of a step) begins with its chime exactly at its boundary; its
+  instruction is spoken once the chime has rung out;
+* boundaries never move, so the session lasts exactly the fitted length;
+* speech never overlaps speech or a chime: a cue that would collide waits for the sound before
+  it, and the plan says so in ``warnings``; a cue that cannot finish before its step ends is
+  dropped (with a warning);
+* the session closes with the outro (if any) and the ``end`` chime, which finishes
+  ``TAIL`` seconds before the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceguide import durations
+from voiceguide.routine import Cue, Routine, Sound, Step
+
+LEAD_IN = 0.5  # silence before the intro is spoken
+AFTER_CHIME = 0.25  # silence between a chime's end and the speech that follows it
+GAP = 0.3  # least silence between two sounds in the same step
+AFTER_INTRO = 1.5  # silence between the intro and the first step
+BEFORE_END_CHIME = 1.0  # silence between the outro (or last step) and the end chime
+TAIL = 0.5  # silence after the end chime
+CUE_CHIME = "soft"  # chime of a side switch
+
+
+@dataclass(frozen=True)
+class Event:
+    """A sound at ``at`` seconds from the session start, lasting ``duration`` seconds.
+
+    ``kind`` is ``"chime"`` (``sound`` set) or ``"speech"`` (``text`` set). ``step`` is the
+    index into ``Plan.steps`` of the step it belongs to.
+    """
+
+    at: float
+    kind: str
+    duration: float
+    step: int
+    text: str | None = None
+    sound: Sound | None = None
+
+    @property
+    def end(self) -> float:
+        return self.at + self.duration
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """A stretch of the session from ``start`` to ``end`` (seconds from the session start).
+
+    ``kind``: ``"intro"``, ``"step"``, ``"between"`` or ``"outro"``. ``number`` is the 1-based
+    step number in the routine (``None`` for the others); ``side`` is set for a side of a step.
+    """
+
+    name: str
+    kind: str
+    start: float
+    end: float
+    side: str | None = None
+    number: int | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} ({self.side})" if self.side else self.name
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    length: float
+    steps: tuple[PlanStep, ...]
+    events: tuple[Event, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def step_at(self, at: float) -> int:
+        """Index of the step playing at ``at`` seconds (the last one at or after the end)."""
+        for index, step in enumerate(self.steps):
+            if at < step.end:
+                return index
+        return len(self.steps) - 1
+
+
+def side_text(step: Step, text: str | None, side: str | None, announce: bool) -> str | None:
+    """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or the side announced."""
+    if side is None:
+        return text
+    if text is not None and "{side}" in text:
+        return text.replace("{side}", side)
+    if not announce:
+        return text
+    announcement = f"{side[:1].upper()}{side[1:]} side."
+    return f"{announcement} {text}" if text else announcement
+
+
+def instruction(step: Step, side: str | None) -> str:
+    """The text spoken at the start of ``step`` (or of one of its sides)."""
+    return side_text(step, step.say or step.name, side, announce=True) or step.name
+
+
+def spoken_texts(routine: Routine) -> list[str]:
+    """Every distinct text the routine can speak (its speech clips), in order of first use."""
+    texts: list[str] = []
+    steps = list(routine.steps) + ([routine.between] if routine.between else [])
+    texts += [routine.intro] if routine.intro else []
+    for step in steps:
+        for side in step.sides or (None,):
+            texts.append(instruction(step, side))
+            texts += [side_text(step, c.say, side, False) for c in step.cues if c.say]
+    texts += [routine.outro] if routine.outro else []
+    return list(dict.fromkeys(texts))
+
+
+class Timing:
+    """The durations (seconds) of every clip, for planning: speech by text, sounds by path."""
+
+    def __init__(self, speech: Mapping[str, float], sounds: Mapping[Path, float], end_chime: Sound):
+        self.speech = speech
+        self.sounds = sounds
+        self.end_chime = end_chime
+
+    def of(self, sound: Sound | None) -> float:
+        return self.sounds[sound.path] if sound is not None else 0.0
+
+    def overhead(self, routine: Routine) -> float:
+        """Fixed time outside the steps: the intro and the closing."""
+        intro = LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
+        return intro + self.closing(routine)
+
+    def closing(self, routine: Routine) -> float:
+        outro = self.speech[routine.outro] if routine.outro else 0.0
+        return outro + BEFORE_END_CHIME + self.of(self.end_chime) + TAIL
+
+    def floors(self, routine: Routine) -> dict[int, float]:
+        """Least time (seconds) each step needs to ring its chime and say its instruction."""
+        steps = dict(enumerate(routine.steps))
+        if routine.between is not None:
+            steps[-1] = routine.between
+        return {i: self.step_floor(step) for i, step in steps.items()}
+
+    def step_floor(self, step: Step) -> float:
+        need = 0.0
+        for number, side in enumerate(step.sides or (None,)):
+            chime = step.chime if number == 0 else _side_chime(step)
+            need += self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
+        return need
+
+
+def _side_chime(step: Step) -> Sound | None:
+    if step.chime is None:
+        return None
+    from voiceguide import resources
+
+    path = resources.find_sound(CUE_CHIME, step.chime.path.parent)
+    return Sound(CUE_CHIME, path) if path else step.chime
+
+
+def build(routine: Routine, timing: Timing) -> Plan:
+    """Lay out ``routine`` (already fitted) as a ``Plan``."""
+    builder = _Builder(timing)
+    at = 0.0
+    if routine.intro:
+        length = timing.overhead(routine) - timing.closing(routine)
+        index = builder.add_step(PlanStep("Introduction", "intro", at, at + length))
+        builder.speak(routine.intro, at + LEAD_IN, index)
+        at += length
+    for number, step in enumerate(routine.steps, start=1):
+        at = builder.add_routine_step(step, at, number, "step")
+        if routine.between and step.between and number < len(routine.steps):
+            at = builder.add_routine_step(routine.between, at, None, "between")
+    builder.add_closing(routine, at)
+    return builder.plan(routine.title)
+
+
+class _Builder:
+    def __init__(self, timing: Timing):
+        self.timing = timing
+        self.steps: list[PlanStep] = []
+        self.events: list[Event] = []
+        self.warnings: list[str] = []
+
+    def plan(self, title: str) -> Plan:
+        events = tuple(sorted(self.events, key=lambda e: e.at))
+        return Plan(title, self.steps[-1].end, tuple(self.steps), events, tuple(self.warnings))
+
+    def add_step(self, step: PlanStep) -> int:
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def speak(self, text: str, at: float, index: int) -> Event:
+        event = Event(at, "speech", self.timing.speech[text], index, text=text)
+        self.events.append(event)
+        return event
+
+    def chime(self, sound: Sound, at: float, index: int) -> Event:
+        event = Event(at, "chime", self.timing.of(sound), index, sound=sound)
+        self.events.append(event)
+        return event
+
+    def add_routine_step(self, step: Step, start: float, number: int | None, kind: str) -> float:
+        sides = step.sides or (None,)
+        segment = step.duration / len(sides)
+        for position, side in enumerate(sides):
+            begin = start + position * segment
+            end = (
+                start + (position + 1) * segment
+                if position < len(sides) - 1
+                else start + step.duration
+            )
+            index = self.add_step(PlanStep(step.name, kind, begin, end, side, number))
+            self.add_segment(step, side, position, index)
+        return start + step.duration
+
+    def add_segment(self, step: Step, side: str | None, position: int, index: int) -> None:
+        segment = self.steps[index]
+        busy = segment.start
+        chime = step.chime if position == 0 else _side_chime(step)
+        if chime is not None:
+            busy = self.chime(chime, busy, index).end + AFTER_CHIME
+        spoken = self.speak(instruction(step, side), busy, index)
+        if spoken.end > segment.end:
+            self.warnings.append(
+                f"{_where(segment)}: the instruction lasts past the step's end "
+                f"({durations.format(spoken.end - segment.start, True)} for a "
+                f"{durations.format(segment.end - segment.start, True)} step); "
+                "lengthen the step or shorten its text"
+            )
+        busy = spoken.end + GAP
+        cues = sorted(
+            ((t, c) for c in step.cues for t in _cue_times(c, segment)), key=lambda tc: tc[0]
+        )
+        waited: dict[int, float] = {}
+        dropped: dict[int, int] = {}
+        for at, cue in cues:
+            busy = self.add_cue(cue, step, side, segment, index, at, busy, waited, dropped)
+        self._cue_warnings(step, segment, waited, dropped)
+
+    def add_cue(
+        self,
+        cue: Cue,
+        step: Step,
+        side: str | None,
+        segment: PlanStep,
+        index: int,
+        at: float,
+        busy: float,
+        waited: dict,
+        dropped: dict,
+    ) -> float:
+        text = side_text(step, cue.say, side, announce=False)
+        start = max(at, busy)
+        length = self.timing.of(cue.chime) + (AFTER_CHIME if cue.chime and text else 0.0)
+        length += self.timing.speech[text] if text else 0.0
+        if start + length > segment.end - GAP / 2:
+            dropped[cue.line] = dropped.get(cue.line, 0) + 1
+            return busy
+        if start > at + 1e-9:
+            waited[cue.line] = max(waited.get(cue.line, 0.0), start - at)
+        if cue.chime is not None:
+            start = self.chime(cue.chime, start, index).end + (AFTER_CHIME if text else 0.0)
+        if text:
+            start = self.speak(text, start, index).end
+        return start + GAP
+
+    def _cue_warnings(self, step: Step, segment: PlanStep, waited: dict, dropped: dict) -> None:
+        for cue in step.cues:
+            said = f"cue at line {cue.line} ({(cue.say or cue.chime.name)!r})"
+            if cue.line in waited:
+                self.warnings.append(
+                    f"{_where(segment)}: {said} waits up to "
+                    f"{waited[cue.line]:.1f}s for the sound before it"
+                )
+            if cue.line in dropped:
+                times = dropped[cue.line]
+                self.warnings.append(
+                    f"{_where(segment)}: {said} skipped {times} time"
+                    f"{'s' if times > 1 else ''}: no room before the step ends"
+                )
+
+    def add_closing(self, routine: Routine, start: float) -> None:
+        length = self.timing.closing(routine)
+        name = "Closing" if routine.outro else "End"
+        index = self.add_step(PlanStep(name, "outro", start, start + length))
+        at = start
+        if routine.outro:
+            at = self.speak(routine.outro, at, index).end
+        self.chime(self.timing.end_chime, at + BEFORE_END_CHIME, index)
+
+
+def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:
+    """Absolute times (seconds from session start) a cue is due in ``segment``."""
+    span = segment.end - segment.start
+    if cue.when == "every":
+        count = 1
+        while count * cue.value < span - 1e-9:
+            yield segment.start + count * cue.value
+            count += 1
+        return
+    offset = {
+        "fraction": cue.value * span,
+        "from_start": cue.value,
+        "before_end": span - cue.value,
+    }[cue.when]
+    if 0 <= offset < span:
+        yield segment.start + offset
+
+
+def _where(step: PlanStep) -> str:
+    return f"{durations.format(step.start)} {step.title!r}"

@@ -1,0 +1,466 @@
+"""Routine scripts: the model (frozen dataclasses) and the strict loader.
+
+A routine is read once, checked field by field, and returned as a ``Routine``. Every duration is
+a float number of seconds. Every rejection is a ``RoutineError`` with the file, the line and
+what is allowed; unknown keys are rejected with a "did you mean" suggestion. The format is
+documented in docs/routines.md and published as a JSON Schema (voiceguide/routine.schema.json).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide import durations, resources
+from voiceguide.errors import RoutineError
+from voiceguide.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node, read_file
+
+MAX_STEPS = 200
+MAX_CUES = 50
+MAX_TEXT = 600
+MAX_NAME = 120
+MAX_SECONDS = 24 * 3600.0
+MIN_EVERY = 2.0
+# A flexible step without min/max may shrink to a quarter or grow to four times its duration.
+DEFAULT_MIN_SCALE = 0.25
+DEFAULT_MAX_SCALE = 4.0
+
+ROUTINE_KEYS = (
+    "title",
+    "description",
+    "length",
+    "voice",
+    "chime",
+    "intro",
+    "outro",
+    "between",
+    "steps",
+)
+STEP_KEYS = ("name", "say", "duration", "min", "max", "fixed", "sides", "between", "cues", "chime")
+BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime")
+CUE_KEYS = ("at", "every", "say", "chime")
+VOICE_KEYS = ("name", "rate", "volume")
+RATE_RANGE = (80, 450)
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A chime: ``name`` as written in the routine (or the built-in name), ``path`` resolved."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
+    ``volume`` from 0 to 1. ``line`` is where the voice was written (for error messages)."""
+
+    name: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something said and/or chimed inside a step (inside each side when it has sides).
+
+    ``when`` is one of ``"fraction"`` (``value`` in [0, 1) of the segment), ``"from_start"``
+    (seconds from the segment start), ``"before_end"`` (seconds before its end) or ``"every"``
+    (a repeat period in seconds, first at ``value``).
+    """
+
+    when: str
+    value: float
+    say: str | None
+    chime: Sound | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step (or the interlude). Durations in seconds; ``max`` may be ``math.inf``."""
+
+    name: str
+    say: str | None
+    duration: float
+    min: float
+    max: float
+    fixed: bool
+    sides: tuple[str, ...]
+    between: bool
+    cues: tuple[Cue, ...]
+    chime: Sound | None
+    line: int
+
+    @property
+    def segment_duration(self) -> float:
+        """Written duration of one side (the whole step when it has no sides)."""
+        return self.duration / max(1, len(self.sides))
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A checked routine. ``length`` is the default session length in seconds, if any."""
+
+    path: Path
+    title: str
+    description: str | None
+    length: float | None
+    voice: Voice
+    chime: Sound | None
+    intro: str | None
+    outro: str | None
+    between: Step | None
+    steps: tuple[Step, ...]
+    length_line: int | None = None
+
+    def texts(self) -> list[str]:
+        """Every distinct text this routine can speak, in order of first use."""
+        from voiceguide.plan import spoken_texts  # the plan decides how {side} is spoken
+
+        return spoken_texts(self)
+
+
+def load(path: str | Path) -> Routine:
+    """Load and check the routine at ``path`` (a file path)."""
+    path = Path(path)
+    root = read_file(path)
+    return _Reader(path).routine(root)
+
+
+class _Reader:
+    """Field-by-field checks; each method reads one kind of value or raises ``RoutineError``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, node_or_line: Node | int | None, message: str) -> RoutineError:
+        line = node_or_line.line if isinstance(node_or_line, Node) else node_or_line
+        return RoutineError(self.path, line, message)
+
+    # -- containers ------------------------------------------------------------------------
+    def mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node]:
+        if not node.is_mapping:
+            raise self.fail(
+                node, f"{what} must be a mapping of keys ({', '.join(allowed)}), got {_shown(node)}"
+            )
+        for key in node.value:
+            if key not in allowed:
+                line = (node.key_lines or {}).get(key, node.line)
+                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                did = f"did you mean {hint[0]!r}? " if hint else ""
+                raise self.fail(
+                    line, f"{what}: unknown key {key!r}; {did}allowed keys: {', '.join(allowed)}"
+                )
+        return node.value
+
+    def required(self, fields: dict[str, Node], key: str, where: Node, what: str) -> Node:
+        if key not in fields or fields[key].is_null:
+            raise self.fail(where, f"{what}: {key!r} is required")
+        return fields[key]
+
+    # -- scalars ---------------------------------------------------------------------------
+    def text(self, node: Node, what: str, limit: int = MAX_TEXT) -> str:
+        if not node.is_scalar or node.tag == TAG_NULL:
+            raise self.fail(node, f"{what} must be text, got {_shown(node)}")
+        value = " ".join(node.value.split())
+        if not value:
+            raise self.fail(node, f"{what} must not be empty")
+        if len(value) > limit:
+            raise self.fail(node, f"{what} is {len(value)} characters; at most {limit} allowed")
+        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            raise self.fail(
+                node, f"{what} contains control characters; only printable text is allowed"
+            )
+        return value
+
+    def optional_text(self, fields: dict[str, Node], key: str, what: str) -> str | None:
+        node = fields.get(key)
+        return None if node is None or node.is_null else self.text(node, what)
+
+    def seconds(self, node: Node, what: str, signed: bool = False) -> float:
+        if not node.is_scalar or node.tag not in (TAG_STR, TAG_INT, TAG_FLOAT):
+            raise self.fail(node, f"{what} must be {durations.SYNTAX}, got {_shown(node)}")
+        try:
+            value = durations.parse(node.value)
+        except ValueError as exc:
+            raise self.fail(node, f"{what}: {exc}") from exc
+        if value < 0 and not signed:
+            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
+        if abs(value) > MAX_SECONDS:
+            raise self.fail(node, f"{what} must be at most 24h, got {node.value!r}")
+        return value
+
+    def positive_seconds(self, node: Node, what: str) -> float:
+        value = self.seconds(node, what)
+        if value <= 0:
+            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
+        return value
+
+    def boolean(self, node: Node, what: str) -> bool:
+        if node.tag != TAG_BOOL:
+            raise self.fail(node, f"{what} must be true or false, got {_shown(node)}")
+        return node.value.lower() in ("true", "yes", "on", "y")
+
+    def number(self, node: Node, what: str, low: float, high: float) -> float:
+        if node.tag not in (TAG_INT, TAG_FLOAT):
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {_shown(node)}"
+            )
+        try:
+            value = float(node.value.replace("_", ""))
+        except ValueError as exc:
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
+            ) from exc
+        if not (math.isfinite(value) and low <= value <= high):
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
+            )
+        return value
+
+    def sound(self, node: Node, what: str) -> Sound | None:
+        name = self.text(node, what, limit=300) if not node.is_null else "none"
+        if name.lower() == "none":
+            return None
+        path = resources.find_sound(name, self.path.parent)
+        if path is None:
+            known = ", ".join(resources.sound_names())
+            raise self.fail(
+                node,
+                f"{what}: no sound {name!r}; use one of {known}, none, or a "
+                "path to a .wav/.flac/.ogg file relative to the routine",
+            )
+        return Sound(name, path)
+
+    # -- the routine -----------------------------------------------------------------------
+    def routine(self, root: Node) -> Routine:
+        fields = self.mapping(root, "the routine", ROUTINE_KEYS)
+        title = self.text(self.required(fields, "title", root, "the routine"), "title", MAX_NAME)
+        length = None
+        if "length" in fields and not fields["length"].is_null:
+            length = self.positive_seconds(fields["length"], "length")
+        chime = self.sound(fields["chime"], "chime") if "chime" in fields else self._bell()
+        steps_node = self.required(fields, "steps", root, "the routine")
+        if not steps_node.is_sequence or not steps_node.value:
+            raise self.fail(steps_node, "steps must be a list with at least one step")
+        if len(steps_node.value) > MAX_STEPS:
+            raise self.fail(
+                steps_node, f"{len(steps_node.value)} steps; at most {MAX_STEPS} allowed"
+            )
+        steps = tuple(self.step(node, i + 1, chime) for i, node in enumerate(steps_node.value))
+        between = None
+        if "between" in fields and not fields["between"].is_null:
+            between = self.step(fields["between"], None, chime)
+        total = sum(step.duration for step in steps)
+        if total > MAX_SECONDS:
+            raise self.fail(
+                steps_node,
+                f"the steps last {durations.humanize(total)} in all; at most 24h allowed",
+            )
+        return Routine(
+            path=self.path,
+            title=title,
+            description=self.optional_text(fields, "description", "description"),
+            length=length,
+            voice=self.voice(fields["voice"]) if "voice" in fields else Voice(),
+            chime=chime,
+            intro=self.optional_text(fields, "intro", "intro"),
+            outro=self.optional_text(fields, "outro", "outro"),
+            between=between,
+            steps=steps,
+            length_line=fields["length"].line if "length" in fields else None,
+        )
+
+    def _bell(self) -> Sound:
+        return Sound("bell", resources.find_sound("bell", self.path.parent))
+
+    def voice(self, node: Node) -> Voice:
+        if node.is_scalar and not node.is_null:
+            return Voice(name=self.text(node, "voice", 100), line=node.line)
+        fields = self.mapping(node, "voice", VOICE_KEYS)
+        rate = fields.get("rate")
+        volume = fields.get("volume")
+        return Voice(
+            name=self.optional_text(fields, "name", "voice name"),
+            rate=int(self.number(rate, "voice rate (words per minute)", *RATE_RANGE))
+            if rate is not None
+            else None,
+            volume=self.number(volume, "voice volume", 0.0, 1.0) if volume is not None else None,
+            line=(fields["name"].line if "name" in fields else node.line),
+        )
+
+    def step(self, node: Node, number: int | None, chime: Sound | None) -> Step:
+        what = "between" if number is None else f"step {number}"
+        fields = self.mapping(node, what, BETWEEN_KEYS if number is None else STEP_KEYS)
+        if number is None and "name" not in fields:
+            name = "Interlude"
+        else:
+            name = self.text(self.required(fields, "name", node, what), f"{what} name", MAX_NAME)
+        what = f"{what} {name!r}"
+        duration = self.positive_seconds(
+            self.required(fields, "duration", node, what), f"{what}: duration"
+        )
+        fixed = self.boolean(fields["fixed"], f"{what}: fixed") if "fixed" in fields else False
+        low, high = self.bounds(fields, what, duration, fixed)
+        sides = self.sides(fields["sides"], what) if "sides" in fields else ()
+        say = self.optional_text(fields, "say", f"{what}: say")
+        self.check_placeholders(fields.get("say"), say, sides, what)
+        segment = duration / max(1, len(sides))
+        cues = ()
+        if "cues" in fields and not fields["cues"].is_null:
+            cues = self.cues(fields["cues"], what, segment, sides)
+        return Step(
+            name=name,
+            say=say,
+            duration=duration,
+            min=low,
+            max=high,
+            fixed=fixed,
+            sides=sides,
+            between=self.boolean(fields["between"], f"{what}: between")
+            if "between" in fields
+            else True,
+            cues=cues,
+            chime=self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else chime,
+            line=node.line,
+        )
+
+    def bounds(
+        self, fields: dict[str, Node], what: str, duration: float, fixed: bool
+    ) -> tuple[float, float]:
+        if fixed:
+            for key in ("min", "max"):
+                if key in fields:
+                    raise self.fail(
+                        fields[key],
+                        f"{what}: a fixed step takes no {key}; remove {key!r} or set fixed: false",
+                    )
+            return duration, duration
+        low = (
+            self.positive_seconds(fields["min"], f"{what}: min")
+            if "min" in fields
+            else duration * DEFAULT_MIN_SCALE
+        )
+        high = (
+            self.positive_seconds(fields["max"], f"{what}: max")
+            if "max" in fields
+            else duration * DEFAULT_MAX_SCALE
+        )
+        if low > high:
+            raise self.fail(
+                fields["min"] if "min" in fields else fields["max"],
+                f"{what}: min ({durations.humanize(low)}) must not exceed max "
+                f"({durations.humanize(high)})",
+            )
+        if not low <= duration <= high:
+            bad = fields["min"] if duration < low else fields["max"]
+            raise self.fail(
+                bad,
+                f"{what}: duration {durations.humanize(duration)} must lie "
+                f"between min {durations.humanize(low)} and max "
+                f"{durations.humanize(high)}",
+            )
+        return low, high
+
+    def sides(self, node: Node, what: str) -> tuple[str, ...]:
+        if not node.is_sequence or not 1 <= len(node.value) <= 8:
+            raise self.fail(
+                node,
+                f"{what}: sides must be a list of 1 to 8 names, like "
+                f"[left, right], got {_shown(node)}",
+            )
+        names = tuple(self.text(item, f"{what}: side", 40) for item in node.value)
+        if len(set(names)) != len(names):
+            raise self.fail(node, f"{what}: sides must be different, got {list(names)}")
+        return names
+
+    def check_placeholders(
+        self, node: Node | None, text: str | None, sides: tuple[str, ...], what: str
+    ) -> None:
+        if node is None or text is None:
+            return
+        for found in re.findall(r"\{([^{}]*)\}", text):
+            if found != "side":
+                raise self.fail(
+                    node, f"{what}: unknown placeholder {{{found}}}; only {{side}} is allowed"
+                )
+            if not sides:
+                raise self.fail(node, f"{what}: {{side}} is used but the step has no sides")
+        if re.search(r"[{}]", re.sub(r"\{side\}", "", text)):
+            raise self.fail(node, f"{what}: unbalanced brace; write {{side}} or no braces")
+
+    def cues(self, node: Node, what: str, segment: float, sides: tuple[str, ...]) -> tuple:
+        if not node.is_sequence:
+            raise self.fail(node, f"{what}: cues must be a list, got {_shown(node)}")
+        if len(node.value) > MAX_CUES:
+            raise self.fail(node, f"{what}: {len(node.value)} cues; at most {MAX_CUES} allowed")
+        return tuple(
+            self.cue(item, f"{what} cue {i + 1}", segment, sides)
+            for i, item in enumerate(node.value)
+        )
+
+    def cue(self, node: Node, what: str, segment: float, sides: tuple[str, ...]) -> Cue:
+        fields = self.mapping(node, what, CUE_KEYS)
+        if ("at" in fields) == ("every" in fields):
+            raise self.fail(
+                node, f"{what}: give exactly one of 'at' (50%, 1m, -15s) or 'every' (40s)"
+            )
+        if "say" not in fields and "chime" not in fields:
+            raise self.fail(node, f"{what}: a cue needs 'say', 'chime' or both")
+        say = self.optional_text(fields, "say", f"{what}: say")
+        self.check_placeholders(fields.get("say"), say, sides, what)
+        chime = self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else None
+        if say is None and chime is None:
+            raise self.fail(node, f"{what}: a cue with 'chime: none' needs 'say'")
+        if "every" in fields:
+            when, value = "every", self.positive_seconds(fields["every"], f"{what}: every")
+            if value < MIN_EVERY or value >= segment:
+                raise self.fail(
+                    fields["every"],
+                    f"{what}: every must be at least "
+                    f"{MIN_EVERY:g}s and shorter than the step"
+                    f"{' side' if sides else ''} ({durations.humanize(segment)})",
+                )
+        else:
+            when, value = self.cue_time(fields["at"], what, segment, sides)
+        return Cue(when=when, value=value, say=say, chime=chime, line=node.line)
+
+    def cue_time(
+        self, node: Node, what: str, segment: float, sides: tuple[str, ...]
+    ) -> tuple[str, float]:
+        raw = node.value.strip() if node.is_scalar else ""
+        span = f"the step{' side' if sides else ''} ({durations.humanize(segment)})"
+        if raw.endswith("%"):
+            try:
+                percent = float(raw[:-1])
+            except ValueError:
+                percent = math.nan
+            if not 0 <= percent < 100:
+                raise self.fail(
+                    node, f"{what}: at must be a percentage from 0% to 99.9%, got {raw!r}"
+                )
+            return "fraction", percent / 100
+        value = self.seconds(node, f"{what}: at", signed=True)
+        if raw.startswith("-"):
+            if not 0 < -value <= segment:
+                raise self.fail(node, f"{what}: at {raw!r} lies outside {span}")
+            return "before_end", -value
+        if value >= segment:
+            raise self.fail(node, f"{what}: at {raw!r} lies outside {span}")
+        return "from_start", value
+
+
+def _shown(node: Node) -> str:
+    if node.is_mapping:
+        return "a mapping"
+    if node.is_sequence:
+        return "a list"
+    if node.is_null:
+        return "nothing"
+    return repr(node.value if len(node.value) <= 40 else node.value[:37] + "...")

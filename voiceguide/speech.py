@@ -1,0 +1,259 @@
+"""Spoken cues: text -> verified, cached, loudness-normalized clips.
+
+The engine sits behind the small ``Synthesizer`` protocol. The real one wraps pyttsx3 with
+espeak-ng (see ``engine.py``: one engine per process, one text per render, completion
+awaited and the WAV verified). Rendered clips are cached by content: the file name is a slug
+of the text plus a hash of everything that changes the audio (engine, voice, rate, volume,
+text, ``FORMAT_VERSION``). A hit is a file that exists and verifies; a corrupt or truncated
+entry is rendered again. Cold renders are spread over worker processes (one engine each).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import soundfile as sf
+
+from voiceguide import audio, clipcache
+from voiceguide.errors import RoutineError, SpeechError
+from voiceguide.routine import Voice
+
+DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice an engine offers: ``id`` (what to pass back), a readable ``name``,
+    its ``languages`` (codes like ``en-us``) and ``gender`` if known."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+
+
+class Synthesizer(Protocol):
+    """A text-to-speech engine. ``engine_id`` identifies engine and version for the cache."""
+
+    engine_id: str
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def render(self, text: str, voice: Voice, path: Path) -> None:
+        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``."""
+        ...
+
+
+SynthFactory = Callable[[], Synthesizer]
+
+
+def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = None) -> Voice:
+    """Return ``voice`` with its name replaced by the engine's voice id.
+
+    A name matches a voice id (``gmw/en-us``), its last part or a language code (``en-us``),
+    or a voice's display name. An unknown name is a ``RoutineError`` at the voice's line.
+    """
+    if voice.name is None:
+        return voice
+    wanted = voice.name.lower()
+    voices = synth.voices()
+    for match in (
+        lambda v: v.id.lower() == wanted,
+        lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
+        lambda v: wanted in (lang.lower() for lang in v.languages),
+        lambda v: v.name.lower() == wanted,
+    ):
+        found = [v for v in voices if match(v)]
+        if found:
+            return Voice(found[0].id, voice.rate, voice.volume, voice.line)
+    examples = ", ".join(sorted({v.id.rsplit("/", 1)[-1] for v in voices})[:8])
+    raise RoutineError(
+        routine_path,
+        voice.line,
+        f"unknown voice {voice.name!r}; use a voice id "
+        f"or language code such as {examples} (list them: voiceguide voices)",
+    )
+
+
+def cache_key(engine_id: str, voice: Voice, text: str) -> str:
+    """The cache entry name for ``text``: slug + hash of all that changes the audio."""
+    return clipcache.entry_name(
+        text,
+        "speech",
+        engine_id,
+        voice.name or "",
+        str(voice.rate or DEFAULT_RATE),
+        f"{1.0 if voice.volume is None else voice.volume:.3f}",
+        text,
+    )
+
+
+def level_db(voice: Voice) -> float:
+    """The voice's ``volume`` (0..1) as a gain on the speech level, in dB."""
+    return audio.db(voice.volume) if voice.volume is not None else 0.0
+
+
+def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> int:
+    """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically).
+
+    Returns the clip's frames. Raises ``SpeechError`` when the engine writes nothing usable.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".render-") as tmp:
+        raw = Path(tmp) / "raw.wav"
+        synth.render(text, voice, raw)
+        try:
+            data, rate = sf.read(str(raw), dtype="float32", always_2d=True)
+        except (RuntimeError, sf.LibsndfileError) as exc:
+            raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
+    samples = audio.prepare_speech(data.mean(axis=1), rate, level_db(voice))
+    if len(samples) < audio.RATE // 50:
+        raise SpeechError(
+            f"the speech engine produced silence for {text!r}; check the "
+            "voice and that espeak-ng works: espeak-ng 'hello'"
+        )
+    clipcache.write(samples, target)
+    return len(samples)
+
+
+class Renderer:
+    """Runs a ``Synthesizer`` either in this process (``processes=0``, for fakes in tests) or
+    in worker processes that each hold one engine.
+
+    The real engine runs only in workers: espeak-ng state copied into a forked child
+    deadlocks, so the parent never touches it, and a crash of the engine cannot take the
+    player down. Use as a context manager, or call ``close``.
+    """
+
+    def __init__(self, factory: SynthFactory, engine_id: str, processes: int = 0):
+        self.factory = factory
+        self.engine_id = engine_id
+        self.processes = processes
+        self._local: Synthesizer | None = None
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("fork")  # starts in ms, no import guard
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+        return self._pool
+
+    def voices(self) -> list[VoiceInfo]:
+        """The engine's voices; remembered in the cache so a warm start needs no engine."""
+        name = clipcache.entry_name("voices", self.engine_id).replace(".wav", ".json")
+        known = clipcache.load_json(name)
+        if isinstance(known, list):
+            return [VoiceInfo(v[0], v[1], tuple(v[2]), v[3]) for v in known]
+        if not self.processes:
+            found = self._synth().voices()
+        else:
+            found = self._executor().submit(_voices_in_worker, self.factory).result()
+        clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
+        return found
+
+    def _synth(self) -> Synthesizer:
+        if self._local is None:
+            self._local = self.factory()
+        return self._local
+
+    def render(self, jobs: list[tuple[str, Voice, Path]]) -> Iterator[tuple[str, int]]:
+        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done."""
+        if not self.processes:
+            for text, voice, target in jobs:
+                yield text, render_clip(self._synth(), text, voice, target)
+            return
+        pool = self._executor()
+        futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in jobs}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
+        except concurrent.futures.process.BrokenProcessPool as exc:
+            raise SpeechError(
+                "the speech engine crashed; check that 'espeak-ng hello' works"
+            ) from exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+class SpeechCache:
+    """Rendered clips of one voice, in ``directory``, made by ``renderer`` when missing."""
+
+    def __init__(self, renderer: Renderer, voice: Voice, directory: Path | None = None):
+        self.renderer = renderer
+        self.voice = voice
+        self.directory = directory or clipcache.cache_dir()
+
+    def path(self, text: str) -> Path:
+        return self.directory / cache_key(self.renderer.engine_id, self.voice, text)
+
+    def missing(self, texts: Iterable[str]) -> list[str]:
+        """The texts whose cached clip is absent or does not verify."""
+        return [t for t in dict.fromkeys(texts) if clipcache.verified_frames(self.path(t)) is None]
+
+    def durations(
+        self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, float]:
+        """Seconds of each text's clip, rendering (in order) what the cache lacks."""
+        texts = list(dict.fromkeys(texts))
+        frames = {text: clipcache.verified_frames(self.path(text)) for text in texts}
+        todo = [(text, self.voice, self.path(text)) for text, n in frames.items() if n is None]
+        for done, (text, n) in enumerate(self.renderer.render(todo), start=1):
+            frames[text] = n
+            if progress:
+                progress(done, len(todo))
+        return {text: n / audio.RATE for text, n in frames.items()}
+
+    def clip(self, text: str) -> audio.Clip:
+        """The cached clip of ``text`` (rendered again if missing or corrupt)."""
+        path = self.path(text)
+        samples = clipcache.read(path)
+        if samples is None:
+            list(self.renderer.render([(text, self.voice, path)]))
+            samples = clipcache.read(path)
+        if samples is None:
+            raise SpeechError(
+                f"speech for {text!r} could not be stored in {path.parent}; "
+                "check that the cache directory is writable"
+            )
+        return audio.Clip(samples)
+
+
+_WORKER_SYNTH: Synthesizer | None = None
+
+
+def _worker_synth(factory: SynthFactory) -> Synthesizer:
+    """The worker process's one engine, made on first use."""
+    global _WORKER_SYNTH
+    if _WORKER_SYNTH is None:
+        # espeak's callback thread can print after runAndWait returned: a worker never prints
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        _WORKER_SYNTH = factory()
+    return _WORKER_SYNTH
+
+
+def _render_in_worker(factory: SynthFactory, text: str, voice: Voice, target: Path) -> int:
+    return render_clip(_worker_synth(factory), text, voice, target)
+
+
+def _voices_in_worker(factory: SynthFactory) -> list[VoiceInfo]:
+    return _worker_synth(factory).voices()

@@ -1,0 +1,260 @@
+"""A private PulseAudio server with a null sink: a real, real-time audio path without a sound card.
+
+Usage::
+
+    with null_sink(tmp_path) as sink:
+        rec = sink.record(tmp_path / "out.wav")
+        simpleaudio.play_buffer(...).wait_done()
+        rec.stop()                      # SIGINT -> parecord writes the WAV header
+
+Inside the ``with`` block ``PULSE_SERVER`` (and the XDG/PULSE/HOME variables) are set in
+``os.environ``, so child processes and ALSA clients in this process (simpleaudio opens ALSA
+``default``, which Debian's pulseaudio package routes to the server) play into ``vsink``.
+Everything played can be recorded from ``vsink.monitor`` (48000 Hz, 2 channels, s16).
+
+Traps handled here (measured on a machine without a sound card):
+
+* An idle null sink renders in ~2 s blocks, so the first stream may start up to 2 s late.
+  A low-latency reader (``parec --latency-msec=20``) is kept on ``vsink.monitor`` for the
+  whole block so the sink keeps rendering in small blocks; the reader alone is not enough
+  (the block rendered at server start still delays the first stream by ~1.3-1.9 s), so the
+  sink is then suspended and resumed, and its latency is polled until it is below 0.1 s.
+* ``parec``/``parecord`` default to 2 s of latency and lose buffered audio when killed:
+  recordings use ``--latency-msec=20`` and are stopped with SIGINT.
+* ALSA caches its configuration at the first open in a process; a process that opened ALSA
+  before the server started stays on "no card". ``snd_config_update_free_global()`` is called
+  on entry and on exit. Do not enter/leave while an ALSA stream of this process is playing.
+* The wall-clock time at which a recording really starts capturing is not knowable, so
+  recordings carry no time base: align a recording on its first onset
+  (see ``voiceguide.testing.onsets.onset_errors``).
+* Unix socket paths are limited to ~107 bytes: keep ``tmpdir`` short.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SINK = "vsink"
+MONITOR = f"{SINK}.monitor"
+RATE = 48000  # Hz, sink and recording sample rate
+CHANNELS = 2
+_LATENCY_MSEC = "20"
+
+
+class PulseStartError(RuntimeError):
+    """The private PulseAudio server (or its keep-awake reader) did not come up."""
+
+
+def available() -> bool:
+    """True if the ``pulseaudio`` server and ``pactl``/``parec``/``parecord`` clients exist."""
+    return all(shutil.which(b) for b in ("pulseaudio", "pactl", "parec", "parecord"))
+
+
+def reset_alsa_config() -> bool:
+    """Drop libasound's cached configuration so the next open in this process re-reads it.
+
+    Returns False if libasound cannot be loaded (then there is nothing to reset).
+    """
+    name = ctypes.util.find_library("asound") or "libasound.so.2"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return False
+    lib.snd_config_update_free_global()
+    return True
+
+
+@dataclass
+class Recording:
+    """A running ``parecord`` writing a 48 kHz stereo s16 WAV of ``vsink.monitor``."""
+
+    path: Path
+    proc: subprocess.Popen
+
+    def stop(self, timeout: float = 5.0) -> Path:
+        """Send SIGINT (so the WAV header is finalized), wait up to ``timeout`` s; return path."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError(f"parecord ignored SIGINT for {timeout} s") from None
+        return self.path
+
+
+@dataclass
+class NullSink:
+    """A running private server. ``env`` is the full environment for subprocesses."""
+
+    dir: Path
+    env: dict[str, str]
+    server: subprocess.Popen
+    _children: list[subprocess.Popen] = field(default_factory=list)
+
+    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
+        )
+
+    def _source_outputs(self) -> int:
+        return len(self.pactl("list", "short", "source-outputs").stdout.splitlines())
+
+    def _spawn_reader(self, cmd: list[str], stdout, timeout: float = 5.0) -> subprocess.Popen:
+        """Start a monitor reader and wait until the server lists its stream."""
+        before = self._source_outputs()
+        proc = subprocess.Popen(cmd, env=self.env, stdout=stdout, stderr=subprocess.PIPE)
+        self._children.append(proc)
+        deadline = time.monotonic() + timeout
+        while self._source_outputs() <= before:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
+                raise PulseStartError(f"{cmd[0]} did not connect to {MONITOR}: {err.strip()}")
+            time.sleep(0.01)
+        return proc
+
+    def sink_latency(self) -> float:
+        """Current latency of ``vsink`` in seconds (audio rendered ahead of real time)."""
+        m = re.search(r"^\s*Latency: (\d+) usec", self.pactl("list", "sinks").stdout, re.M)
+        return int(m.group(1)) / 1e6 if m else math.inf
+
+    def _flush_startup_block(self, timeout: float = 5.0) -> None:
+        """Drop the ~2 s block the idle sink rendered before the reader connected.
+
+        Without this the first stream starts up to 2 s late. Suspending and resuming the sink
+        restarts its clock with the reader's 20 ms latency.
+        """
+        self.pactl("suspend-sink", SINK, "1")
+        self.pactl("suspend-sink", SINK, "0")
+        deadline = time.monotonic() + timeout
+        while (latency := self.sink_latency()) > 0.1:
+            if time.monotonic() > deadline:
+                raise PulseStartError(f"{SINK} latency stays at {latency:.3f} s")
+            time.sleep(0.05)
+
+    def record(self, path: str | os.PathLike) -> Recording:
+        """Start recording ``vsink.monitor`` to a WAV file; returns once the stream is connected.
+
+        The file's time 0 is some unknown moment shortly before this returns: align on onsets.
+        """
+        path = Path(path)
+        cmd = [
+            "parecord",
+            f"--latency-msec={_LATENCY_MSEC}",
+            "--file-format=wav",
+            f"--rate={RATE}",
+            f"--channels={CHANNELS}",
+            "--format=s16le",
+            "-d",
+            MONITOR,
+            str(path),
+        ]
+        return Recording(path, self._spawn_reader(cmd, subprocess.DEVNULL))
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
+@contextmanager
+def null_sink(tmpdir: str | os.PathLike, start_timeout: float = 10.0) -> Iterator[NullSink]:
+    """Run a private PulseAudio server with null sink ``vsink`` (48 kHz, 2 ch) in ``tmpdir``.
+
+    Sets ``PULSE_SERVER`` etc. in ``os.environ`` and resets ALSA's cached configuration for the
+    duration; on exit kills the server and every reader/recorder and restores the environment.
+    Raises ``PulseStartError`` (with the server's stderr) if it does not answer within
+    ``start_timeout`` seconds.
+    """
+    base = Path(tmpdir).resolve()
+    socket = base / "native"
+    if len(str(socket)) > 100:
+        raise ValueError(f"socket path too long for AF_UNIX (>100 bytes): {socket}")
+    for sub in ("runtime", "state", "home"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    (base / "runtime").chmod(0o700)
+    overrides = {
+        "XDG_RUNTIME_DIR": str(base / "runtime"),
+        "PULSE_RUNTIME_PATH": str(base / "runtime" / "pulse"),
+        "PULSE_STATE_PATH": str(base / "state"),
+        "HOME": str(base / "home"),
+        "PULSE_SERVER": f"unix:{socket}",
+    }
+    env = {**os.environ, **overrides}
+    cmd = [
+        "pulseaudio",
+        "-n",
+        "--daemonize=no",
+        "--system=no",
+        "--exit-idle-time=-1",
+        "--disallow-exit=yes",
+        "--use-pid-file=no",
+        "--disable-shm=yes",
+        "-L",
+        f"module-native-protocol-unix socket={socket} auth-anonymous=1",
+        "-L",
+        f"module-null-sink sink_name={SINK} rate={RATE} channels={CHANNELS}",
+    ]
+    log_path = base / "pulseaudio.log"
+    saved = {k: os.environ.get(k) for k in overrides}
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    sink = NullSink(base, env, server)
+    try:
+        deadline = time.monotonic() + start_timeout
+        while sink.pactl("info").returncode != 0:
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = (
+                    f"exited with {server.returncode}"
+                    if server.poll() is not None
+                    else f"no answer after {start_timeout} s"
+                )
+                raise PulseStartError(
+                    f"pulseaudio {state}; its output:\n" + log_path.read_text(errors="replace")
+                )
+            time.sleep(0.05)
+        if SINK not in sink.pactl("list", "short", "sinks").stdout.split():
+            raise PulseStartError(
+                f"pulseaudio runs without {SINK}; its output:\n"
+                + log_path.read_text(errors="replace")
+            )
+        # Keep the null sink rendering in small blocks (an idle one renders ~2 s blocks).
+        sink._spawn_reader(
+            ["parec", f"--latency-msec={_LATENCY_MSEC}", "-d", MONITOR], subprocess.DEVNULL
+        )
+        sink._flush_startup_block()
+        os.environ.update(overrides)
+        reset_alsa_config()
+        yield sink
+    finally:
+        for proc in reversed(sink._children):
+            _stop(proc, signal.SIGINT)
+        _stop(server)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        reset_alsa_config()
