@@ -245,6 +245,7 @@ class _Reader:
         length = None
         if "length" in fields and not fields["length"].is_null:
             length = self.positive_seconds(fields["length"], "length")
+        voice = self.voice(fields["voice"]) if "voice" in fields else Voice()
         chime = self.sound(fields["chime"], "chime") if "chime" in fields else self._bell()
         steps_node = self.required(fields, "steps", root, "the routine")
         if not steps_node.is_sequence or not steps_node.value:
@@ -268,7 +269,7 @@ class _Reader:
             title=title,
             description=self.optional_text(fields, "description", "description"),
             length=length,
-            voice=self.voice(fields["voice"]) if "voice" in fields else Voice(),
+            voice=voice,
             chime=chime,
             intro=self.optional_text(fields, "intro", "intro"),
             outro=self.optional_text(fields, "outro", "outro"),

@@ -1,0 +1,48 @@
+"""Shared fixtures: an isolated clip cache, the fake tone engine, routine files on disk."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from voiceguide import session, speech
+from voiceguide.testing.fakes import ToneSynth, tone_synth
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own clip cache; nothing touches the user's."""
+    directory = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def renderer():
+    """The fake tone engine, in this process."""
+    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as made:
+        yield made
+
+
+@pytest.fixture
+def write_routine(tmp_path):
+    """Write YAML text (dedented) to a routine file and return its path."""
+
+    def write(text: str, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def prepare(renderer):
+    """``prepare(ref, length=None)`` -> Session built with the tone engine."""
+
+    def make(ref, length: float | None = None, **options) -> session.Session:
+        return session.prepare(str(ref), session.Options(length, **options), renderer)
+
+    return make

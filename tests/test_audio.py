@@ -1,0 +1,80 @@
+"""Audio primitives measured against independent references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+import pytest
+import scipy.signal
+
+from voiceguide import audio
+
+RATE = audio.RATE
+
+
+def speechlike(seconds: float, seed: int = 1) -> np.ndarray:
+    """Noise bursts shaped like syllables: a peaky signal like speech."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    envelope = np.clip(np.sin(2 * np.pi * 3 * t), 0, None) ** 2
+    return (0.3 * rng.standard_normal(len(t)) * envelope).astype(np.float32)
+
+
+@pytest.mark.parametrize("seconds", [0.5, 3.0, 20.0])
+def test_our_loudness_meter_agrees_with_pyloudnorm(seconds):
+    signal = speechlike(seconds)
+    reference = pyloudnorm.Meter(RATE, block_size=min(0.4, seconds)).integrated_loudness(
+        signal.astype(np.float64))
+    assert audio.loudness(signal) == pytest.approx(reference, abs=0.05)
+
+
+def test_a_full_scale_1khz_sine_reads_minus_3_lufs():
+    t = np.arange(RATE * 5) / RATE
+    assert audio.loudness(np.sin(2 * np.pi * 997 * t)) == pytest.approx(-3.01, abs=0.05)
+
+
+def test_true_peak_sees_the_peak_between_samples():
+    # a sine at fs/4 sampled 45 degrees off its peaks: samples at 0.707, true peak 1.0
+    n = np.arange(4800)
+    signal = np.sin(2 * np.pi * n / 4 + np.pi / 4).astype(np.float32)
+    assert np.abs(signal).max() == pytest.approx(0.7071, abs=1e-3)
+    assert audio.true_peak_db(signal) == pytest.approx(0.0, abs=0.3)
+
+
+def test_normalize_meets_the_loudness_target_under_the_true_peak_ceiling():
+    for seed in range(5):
+        out = audio.normalize(speechlike(4.0, seed), audio.SPEECH_LUFS)
+        assert audio.loudness(out) == pytest.approx(audio.SPEECH_LUFS, abs=0.3)
+        reference_peak = 20 * np.log10(np.abs(scipy.signal.resample_poly(out, 8, 1)).max())
+        assert reference_peak <= audio.PEAK_CEILING_DB + 0.1
+
+
+def test_the_limiter_leaves_quiet_passages_untouched():
+    quiet = speechlike(2.0) * 0.01
+    assert np.array_equal(audio.limit(quiet, -1.0), quiet)
+
+
+def test_fades_start_and_end_at_zero_without_a_step():
+    faded = audio.fade(np.ones(4800, dtype=np.float32), 0.002, 0.01)
+    assert faded[0] == 0 and faded[-1] == 0
+    assert np.abs(np.diff(faded)).max() < 0.02
+
+
+def test_trim_keeps_a_millisecond_before_the_first_sound():
+    signal = np.zeros(RATE, dtype=np.float32)
+    signal[10_000:20_000] = 0.5
+    trimmed = audio.trim(signal)
+    assert np.flatnonzero(trimmed)[0] == RATE // 1000
+
+
+def test_resampling_goes_through_a_real_resampler():
+    t = np.arange(22050) / 22050
+    tone = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    up = audio.resample(tone, 22050, RATE)
+    assert len(up) == RATE
+    spectrum = np.abs(np.fft.rfft(up[4800:-4800] * np.hanning(len(up) - 9600)))
+    peak = np.argmax(spectrum) * RATE / (len(up) - 9600)
+    assert peak == pytest.approx(1000, abs=2)
+    # no images of the 1 kHz tone above the old Nyquist frequency
+    image = spectrum[int(12000 * (len(up) - 9600) / RATE):].max()
+    assert 20 * np.log10(image / spectrum.max()) < -80

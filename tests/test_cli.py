@@ -1,0 +1,120 @@
+"""The command line: exact output and exit status (CliRunner, tone engine)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from voiceguide import __version__
+from voiceguide.cli import main
+
+
+@pytest.fixture
+def run(monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_ENGINE", "tone")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def all_commands():
+    return sorted(main.commands)
+
+
+def test_version(run):
+    result = run("--version")
+    assert (result.exit_code, result.output) == (0, f"voiceguide, version {__version__}\n")
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_text_and_short_help_flag(run, command):
+    assert main.commands[command].help, f"{command} has no help text"
+    result = run(command, "-h")
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+
+
+def test_list_shows_the_built_in_routines(run):
+    result = run("list")
+    assert result.exit_code == 0
+    assert "back-massage           Back massage\n" in result.output
+    assert "first-back-massage     First back massage\n" in result.output
+
+
+def test_check_accepts_the_shipped_routines(run):
+    result = run("check", "back-massage", "first-back-massage")
+    assert result.exit_code == 0
+    assert "back-massage.yaml: ok - 'Back massage', 4 steps, 14m of steps as written" in \
+        result.output
+
+
+def test_check_reports_one_line_per_invalid_file_and_exits_2(run, write_routine):
+    bad = write_routine("title: T\nsteps:\n  - name: A\n    duration: -3s\n", "bad.yaml")
+    result = CliRunner().invoke(main, ["check", str(bad)])
+    assert result.exit_code == 2
+    assert result.output == f"{bad}:4: step 1 'A': duration must be > 0, got '-3s'\n"
+
+
+def test_an_unknown_routine_name_is_a_usage_error(run):
+    result = CliRunner().invoke(main, ["plan", "no-such-routine"])
+    assert result.exit_code == 2
+    assert result.output.startswith("no routine 'no-such-routine': give a path to a .yaml file "
+                                    "or a built-in name (back-massage, first-back-massage")
+
+
+def test_plan_json_has_the_documented_keys_and_exact_length(run):
+    result = run("plan", "back-massage", "--length", "10m", "--json", "-q")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["length"] == 600
+    assert {"name", "start", "end", "kind"} <= set(data["steps"][0])
+    assert data["steps"][-1]["end"] == 600
+    kinds = {e["kind"] for e in data["events"]}
+    assert kinds == {"chime", "speech"}
+    for event in data["events"]:
+        assert {"at", "kind", "duration", "step"} <= set(event)
+        assert ("text" in event) == (event["kind"] == "speech")
+        assert ("sound" in event) == (event["kind"] == "chime")
+    assert data["events"][-1]["sound"] == "end.wav"
+
+
+def test_plan_table_reads_like_a_schedule(run):
+    result = run("plan", "first-back-massage", "--length", "10m")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "First back massage - 10:00 (22 sounds in 8 parts)"
+    assert lines[2].split() == ["time", "step", "side", "heard"]
+    assert "10:00.000  end of session" in result.output
+    assert "fits lengths from" in lines[-1]
+
+
+def test_an_impossible_length_exits_2_naming_the_range(run):
+    result = CliRunner().invoke(main, ["plan", "back-massage", "--length", "2m"])
+    assert result.exit_code == 2
+    assert result.output.startswith("back-massage.yaml: cannot fit 2m; this routine takes from ")
+
+
+def test_a_bad_length_option_is_refused_by_click(run):
+    result = CliRunner().invoke(main, ["plan", "back-massage", "--length", "soon"])
+    assert result.exit_code == 2 and "expected a duration like 90s" in result.output
+
+
+def test_an_unknown_voice_option_names_the_option(run):
+    result = CliRunner().invoke(main, ["plan", "back-massage", "--voice", "klingon"])
+    assert result.exit_code == 2
+    assert result.output.startswith("--voice: unknown voice 'klingon'")
+
+
+def test_help_lists_every_command(run):
+    result = run("-h")
+    for command in all_commands():
+        assert f"  {command} " in result.output
+
+
+def test_commands_are_plain_click_commands():
+    assert all(isinstance(c, click.Command) for c in main.commands.values())

@@ -1,0 +1,268 @@
+"""The routine loader: valid files become a Routine; each invalid one fails with FILE:LINE."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from voiceguide import routine, yamlnodes
+from voiceguide.errors import RoutineError
+
+MINIMAL = """
+title: Test
+steps:
+  - name: Rub
+    duration: 1m
+"""
+
+
+def load_error(write_routine, text: str) -> RoutineError:
+    path = write_routine(text)
+    with pytest.raises(RoutineError) as caught:
+        routine.load(path)
+    assert str(caught.value).startswith(f"{path}:")
+    return caught.value
+
+
+def test_a_minimal_routine_gets_the_documented_defaults(write_routine):
+    loaded = routine.load(write_routine(MINIMAL))
+    (step,) = loaded.steps
+    assert loaded.title == "Test"
+    assert loaded.chime.name == "bell"
+    assert (step.duration, step.min, step.max) == (60, 15, 240)
+    assert step.between is True and step.fixed is False and step.sides == ()
+
+
+def test_the_full_example_of_the_issue_is_read_field_by_field(write_routine):
+    loaded = routine.load(write_routine("""
+        title: Back massage
+        description: For a partner lying face down.
+        length: 20m
+        voice: {name: en-us, rate: 150, volume: 0.9}
+        chime: bell
+        intro: Spoken once before the first step.
+        outro: Spoken after the last step.
+        between:
+          name: Re-relax
+          say: Go back to the basic rub for a moment.
+          duration: 45s
+          min: 20s
+          max: 2m
+        steps:
+          - name: Basic rub
+            say: Glide both flat hands slowly from the lower back up to the neck.
+            duration: 3m
+            min: 1m
+            max: 6m
+            fixed: false
+            sides: [left, right]
+            between: false
+            cues:
+              - at: 50%
+                say: Make your loops smaller.
+              - at: 1m
+                say: Move up toward the shoulders.
+              - at: -15s
+                say: Start bringing this stroke to a close.
+              - every: 40s
+                say: Slow down.
+                chime: soft
+    """))
+    assert loaded.length == 1200
+    assert (loaded.voice.name, loaded.voice.rate, loaded.voice.volume) == ("en-us", 150, 0.9)
+    assert loaded.between.name == "Re-relax" and loaded.between.max == 120
+    step = loaded.steps[0]
+    assert step.sides == ("left", "right") and step.between is False
+    assert [(c.when, c.value) for c in step.cues] == [
+        ("fraction", 0.5), ("from_start", 60), ("before_end", 15), ("every", 40)]
+    assert step.cues[3].chime.name == "soft"
+
+
+def test_unknown_key_is_rejected_with_its_line_and_a_suggestion(write_routine):
+    error = load_error(write_routine, """
+        title: Test
+        stpes:
+          - name: Rub
+    """)
+    assert error.line == 2
+    assert error.message == ("the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
+                             "keys: title, description, length, voice, chime, intro, outro, "
+                             "between, steps")
+
+
+def test_unknown_step_key_names_the_step(write_routine):
+    error = load_error(write_routine, MINIMAL + "    durration: 2m\n")
+    assert error.line == 5
+    assert "step 1: unknown key 'durration'; did you mean 'duration'?" in error.message
+
+
+@pytest.mark.parametrize(
+    ("step_yaml", "line", "message"),
+    [
+        ("    duration: -3s", 4, "step 1 'Rub': duration must be > 0, got '-3s'"),
+        ("    duration: 0", 4, "step 1 'Rub': duration must be > 0, got '0'"),
+        ("    duration: soon", 4, "step 1 'Rub': duration: expected a duration like 90s"),
+        ("    duration: .nan", 4, "expected a duration like"),
+        ("    duration: 1e400", 4, "expected a duration like"),
+        ("    duration: 25h", 4, "must be at most 24h"),
+        ("    duration: 1m\n    min: 2m\n    max: 1m", 5, "min (2m) must not exceed max (1m)"),
+        ("    duration: 5m\n    min: 10s\n    max: 1m", 6, "duration 5m must lie between min"),
+        ("    duration: 1m\n    fixed: yes please", 5, "fixed must be true or false"),
+        ("    duration: 1m\n    fixed: true\n    min: 10s", 6, "a fixed step takes no min"),
+        ("    duration: 1m\n    sides: left", 5, "sides must be a list of 1 to 8 names"),
+        ("    duration: 1m\n    sides: [a, a]", 5, "sides must be different"),
+        ("    duration: 1m\n    say: Hello {name}", 5, "unknown placeholder {name}"),
+        ("    duration: 1m\n    say: Now the {side}", 5, "{side} is used but the step has no"),
+        ("    duration: 1m\n    chime: gong", 5, "no sound 'gong'; use one of bell, end, soft"),
+        ("    duration: 1m\n    say: [a, b]", 5, "say must be text, got a list"),
+    ],
+)
+def test_bad_step_fields_fail_on_their_line_saying_what_is_allowed(write_routine, step_yaml,
+                                                                    line, message):
+    error = load_error(write_routine, f"title: T\nsteps:\n  - name: Rub\n{step_yaml}\n")
+    assert error.line == line
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("cue_yaml", "message"),
+    [
+        ("at: 120%\n        say: x", "at must be a percentage from 0% to 99.9%, got '120%'"),
+        ("at: 2m\n        say: x", "at '2m' lies outside the step (1m)"),
+        ("at: -2m\n        say: x", "at '-2m' lies outside the step (1m)"),
+        ("every: 1s\n        say: x", "every must be at least 2s and shorter than the step"),
+        ("every: 2m\n        say: x", "every must be at least 2s and shorter than the step"),
+        ("at: 10s\n        every: 20s\n        say: x", "give exactly one of 'at'"),
+        ("at: 10s", "a cue needs 'say', 'chime' or both"),
+        ("at: 10s\n        chime: none", "a cue with 'chime: none' needs 'say'"),
+    ],
+)
+def test_bad_cues_are_rejected_on_the_cue_line(write_routine, cue_yaml, message):
+    # the cue's continuation lines are indented by 8 spaces: under "      - "
+    text = "title: T\nsteps:\n  - name: Rub\n    duration: 1m\n    cues:\n      - " + cue_yaml
+    error = load_error(write_routine, text + "\n")
+    assert error.line == 6
+    assert message in error.message
+
+
+def test_an_unknown_cue_key_is_reported_on_its_own_line(write_routine):
+    error = load_error(write_routine, """
+        title: T
+        steps:
+          - name: Rub
+            duration: 1m
+            cues:
+              - at: 10s
+                sey: x
+    """)
+    assert error.line == 7
+    assert "step 1 'Rub' cue 1: unknown key 'sey'; did you mean 'say'?" in error.message
+
+
+def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
+    error = load_error(write_routine, """
+        title: T
+        steps:
+          - name: Rub
+            duration: 2m
+            sides: [left, right]
+            cues:
+              - at: 1m30s
+                say: too late for a one-minute side
+    """)
+    assert "lies outside the step side (1m)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("title: [unclosed\n", 2, "invalid YAML"),
+        ("title: T\n  steps: x\n", 2, "invalid YAML"),
+        ("- just\n- a list\n", 1, "the routine must be a mapping of keys"),
+        ("", 1, "the file is empty"),
+        ("steps:\n  - name: a\n    duration: 1\n", 1, "the routine: 'title' is required"),
+        ("title: T\n", 1, "the routine: 'steps' is required"),
+        ("title: T\nsteps: []\n", 2, "steps must be a list with at least one step"),
+        ("title: T\ntitle: U\nsteps: []\n", 2, "key 'title' is given twice"),
+        ("title: T\nvoice: {name: en, rate: 5}\nsteps: []\n", 2,
+         "voice rate (words per minute) must be a number from 80 to 450, got '5'"),
+        ("title: T\nvoice: {name: en, volume: .inf}\nsteps: []\n", 2,
+         "voice volume must be a number from 0 to 1"),
+        ("title: \"bell\\u0007\"\nsteps: []\n", 1, "title contains control characters"),
+        ("title: T\nsteps:\n  - duration: 1m\n", 3, "step 1: 'name' is required"),
+        ("title: T\nsteps:\n  - name: a\n", 3, "step 1 'a': 'duration' is required"),
+        ("title: T\n---\ntitle: U\n", 2, "the file holds several YAML documents"),
+    ],
+)
+def test_malformed_documents_fail_with_a_line(write_routine, text, line, message):
+    error = load_error(write_routine, text)
+    assert error.line == line
+    assert message in error.message
+
+
+def test_a_yaml_alias_bomb_is_refused_before_expansion(write_routine):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, "
+              f"*{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+    error = load_error(write_routine, "\n".join(lines) + "\n")
+    assert error.line == 2 and "YAML aliases (*a) are not allowed" in error.message
+
+
+def test_deep_nesting_is_refused(write_routine):
+    error = load_error(write_routine, "title: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested deeper than 12 levels" in error.message
+
+
+def test_files_over_a_megabyte_are_refused_without_parsing(write_routine):
+    error = load_error(write_routine, "# " + "x" * 1_000_001 + "\n")
+    assert error.line is None and "a routine may be at most 1000000 bytes" in error.message
+
+
+def test_binary_files_are_refused_as_not_utf8(write_routine, tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"title: T\n\xff\xfe\x00garbage")
+    with pytest.raises(RoutineError, match=r"binary.yaml:2: the file is not UTF-8 text"):
+        routine.load(path)
+
+
+def test_absurd_step_counts_and_text_lengths_are_refused(write_routine):
+    steps = "".join(f"  - {{name: s{i}, duration: 1}}\n" for i in range(201))
+    error = load_error(write_routine, "title: T\nsteps:\n" + steps)
+    assert "201 steps; at most 200 allowed" in error.message
+    error = load_error(write_routine, "title: T\nsteps:\n  - name: a\n    duration: 1m\n"
+                       f"    say: {'word ' * 200}\n")
+    assert "say is 999 characters; at most 600 allowed" in error.message
+
+
+def test_huge_event_counts_are_refused(write_routine):
+    body = "title: T\nsteps:\n" + "  - [" + ", ".join(["1"] * 210_000) + "]\n"
+    with pytest.raises(RoutineError, match="over 200000 values"):
+        yamlnodes.parse(body.encode(), write_routine(MINIMAL))
+
+
+def test_a_missing_file_is_a_routine_error(tmp_path):
+    with pytest.raises(RoutineError, match="cannot read the file"):
+        routine.load(tmp_path / "nope.yaml")
+
+
+def test_a_sound_path_is_resolved_relative_to_the_routine(write_routine, tmp_path):
+    (tmp_path / "sounds").mkdir()
+    (tmp_path / "sounds" / "gong.wav").write_bytes(b"")
+    loaded = routine.load(write_routine(MINIMAL + "    chime: sounds/gong.wav\n"))
+    assert loaded.steps[0].chime.path == tmp_path / "sounds" / "gong.wav"
+
+
+def test_chime_none_means_no_chime(write_routine):
+    loaded = routine.load(write_routine("chime: none\n" + MINIMAL.lstrip()))
+    assert loaded.chime is None and loaded.steps[0].chime is None
+
+
+def test_text_is_folded_to_single_spaces(write_routine):
+    loaded = routine.load(write_routine(MINIMAL + "    say: |\n      Two\n        lines\n"))
+    assert loaded.steps[0].say == "Two lines"
+
+
+def test_a_step_without_bounds_scales_between_a_quarter_and_four_times():
+    assert routine.DEFAULT_MIN_SCALE == 0.25 and routine.DEFAULT_MAX_SCALE == 4.0
+    assert math.isfinite(routine.MAX_SECONDS)
