@@ -90,7 +90,7 @@ def parse(data: bytes, path: Path) -> Node:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path) from exc
+        raise _yaml_error(exc, path, text) from exc
     if root is None:
         raise RoutineError(
             path, 1, "the file is empty; a routine needs at least 'title' and 'steps'"
@@ -133,12 +133,17 @@ def _screen_events(text: str, path: Path) -> None:
                     path, line, "the file holds several YAML documents; a routine is one document"
                 )
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path) from exc
+        raise _yaml_error(exc, path, text) from exc
 
 
-def _yaml_error(exc: yaml.YAMLError, path: Path) -> RoutineError:
+def _yaml_error(exc: yaml.YAMLError, path: Path, text: str) -> RoutineError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
+    if mark is not None:
+        line = mark.line + 1
+    elif isinstance(exc, yaml.reader.ReaderError):  # has a character position, no mark
+        line = text[: exc.position].count("\n") + 1
+    else:
+        line = 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return RoutineError(
         path, line, f"invalid YAML: {problem}; check indentation, colons and quotes"
