@@ -24,7 +24,8 @@ def speechlike(seconds: float, seed: int = 1) -> np.ndarray:
 def test_our_loudness_meter_agrees_with_pyloudnorm(seconds):
     signal = speechlike(seconds)
     reference = pyloudnorm.Meter(RATE, block_size=min(0.4, seconds)).integrated_loudness(
-        signal.astype(np.float64))
+        signal.astype(np.float64)
+    )
     assert audio.loudness(signal) == pytest.approx(reference, abs=0.05)
 
 
@@ -76,5 +77,5 @@ def test_resampling_goes_through_a_real_resampler():
     peak = np.argmax(spectrum) * RATE / (len(up) - 9600)
     assert peak == pytest.approx(1000, abs=2)
     # no images of the 1 kHz tone above the old Nyquist frequency
-    image = spectrum[int(12000 * (len(up) - 9600) / RATE):].max()
+    image = spectrum[int(12000 * (len(up) - 9600) / RATE) :].max()
     assert 20 * np.log10(image / spectrum.max()) < -80

@@ -49,8 +49,9 @@ def test_list_shows_the_built_in_routines(run):
 def test_check_accepts_the_shipped_routines(run):
     result = run("check", "back-massage", "first-back-massage")
     assert result.exit_code == 0
-    assert "back-massage.yaml: ok - 'Back massage', 4 steps, 14m of steps as written" in \
-        result.output
+    assert (
+        "back-massage.yaml: ok - 'Back massage', 4 steps, 14m of steps as written" in result.output
+    )
 
 
 def test_check_reports_one_line_per_invalid_file_and_exits_2(run, write_routine):
@@ -63,8 +64,10 @@ def test_check_reports_one_line_per_invalid_file_and_exits_2(run, write_routine)
 def test_an_unknown_routine_name_is_a_usage_error(run):
     result = CliRunner().invoke(main, ["plan", "no-such-routine"])
     assert result.exit_code == 2
-    assert result.output.startswith("no routine 'no-such-routine': give a path to a .yaml file "
-                                    "or a built-in name (back-massage, first-back-massage")
+    assert result.output.startswith(
+        "no routine 'no-such-routine': give a path to a .yaml file "
+        "or a built-in name (back-massage, first-back-massage"
+    )
 
 
 def test_plan_json_has_the_documented_keys_and_exact_length(run):

@@ -37,13 +37,15 @@ def test_a_length_outside_the_bounds_is_refused():
 
 
 @given(
-    st.lists(st.tuples(st.floats(1, 3600), st.floats(0.1, 1), st.floats(1, 5), st.booleans()),
-             min_size=1, max_size=30),
+    st.lists(
+        st.tuples(st.floats(1, 3600), st.floats(0.1, 1), st.floats(1, 5), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
     st.floats(0, 1),
 )
 def test_any_reachable_length_is_met_exactly(specs, where):
-    parts = [Part(d, d, d) if fixed else Part(d, d * lo, d * hi)
-             for d, lo, hi, fixed in specs]
+    parts = [Part(d, d, d) if fixed else Part(d, d * lo, d * hi) for d, lo, hi, fixed in specs]
     low, high = fit.bounds(parts)
     target = low + where * (high - low)
     result = fit.solve(parts, target)
@@ -55,14 +57,16 @@ def test_any_reachable_length_is_met_exactly(specs, where):
 
 
 def test_fitting_a_routine_keeps_fixed_steps_and_meets_the_length(write_routine):
-    loaded = routine.load(write_routine("""
+    loaded = routine.load(
+        write_routine("""
         title: T
         between: {name: Pause, duration: 30s, min: 10s, max: 1m}
         steps:
           - {name: A, duration: 1m, fixed: true}
           - {name: B, duration: 2m, min: 1m, max: 10m}
           - {name: C, duration: 4m, min: 1m, max: 10m}
-    """))
+    """)
+    )
     fitted = fit.fit(loaded, 1020, overhead=20, floors={})
     a, b, c = fitted.steps
     assert a.duration == 60
@@ -73,24 +77,29 @@ def test_fitting_a_routine_keeps_fixed_steps_and_meets_the_length(write_routine)
 
 
 def test_an_impossible_length_names_the_shortest_and_longest(write_routine):
-    loaded = routine.load(write_routine("""
+    loaded = routine.load(
+        write_routine("""
         title: T
         steps:
           - {name: A, duration: 2m, min: 1m, max: 5m}
-    """))
+    """)
+    )
     with pytest.raises(UsageError) as caught:
         fit.fit(loaded, 30 * 60, overhead=10, floors={})
-    assert str(caught.value) == ("routine.yaml: cannot fit 30m; this routine takes from 1m10s "
-                                 "to 5m10s")
+    assert str(caught.value) == (
+        "routine.yaml: cannot fit 30m; this routine takes from 1m10s to 5m10s"
+    )
 
 
 def test_a_step_never_shrinks_below_what_its_instruction_needs(write_routine):
-    loaded = routine.load(write_routine("""
+    loaded = routine.load(
+        write_routine("""
         title: T
         steps:
           - {name: A, duration: 2m, min: 5s}
           - {name: B, duration: 2m, min: 5s}
-    """))
+    """)
+    )
     fitted = fit.fit(loaded, 60, overhead=0, floors={0: 40.0})
     assert fitted.steps[0].duration == pytest.approx(40)
     assert fitted.steps[1].duration == pytest.approx(20)

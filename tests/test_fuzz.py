@@ -19,9 +19,11 @@ from voiceguide import resources, routine, session
 from voiceguide.errors import RoutineError, UsageError
 
 EXAMPLES = int(os.environ.get("VOICEGUIDE_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 SHIPPED = [resources.find_routine(n).read_text() for n in resources.routine_names()]
 
 
@@ -70,13 +72,52 @@ def test_random_bytes_are_a_plan_or_a_routine_error_with_a_line(data, renderer, 
     outcome(path, renderer)
 
 
-MUTATION = st.sampled_from(["delete", "insert", "duplicate_line", "swap_lines", "replace_value",
-                            "drop_line", "indent"])
-TOKENS = st.sampled_from(["", "-1", "0", "1e999", ".nan", ".inf", "-.inf", "99999999999999999999",
-                          "[]", "{}", "null", "~", "true", "'\x07'", "\"\\u0000\"", "*a", "&a x",
-                          "1:99", "50%", "150%", "-0s", "3m", "\U0001f600", "é" * 50, "x" * 700,
-                          "{side}", "{nope}", "[left, left]", "[1, 2]", "!!python/object x",
-                          "!!binary aGk=", "? complex", "|", ">-", "'", '"', "%", "@", "`"])
+MUTATION = st.sampled_from(
+    ["delete", "insert", "duplicate_line", "swap_lines", "replace_value", "drop_line", "indent"]
+)
+TOKENS = st.sampled_from(
+    [
+        "",
+        "-1",
+        "0",
+        "1e999",
+        ".nan",
+        ".inf",
+        "-.inf",
+        "99999999999999999999",
+        "[]",
+        "{}",
+        "null",
+        "~",
+        "true",
+        "'\x07'",
+        '"\\u0000"',
+        "*a",
+        "&a x",
+        "1:99",
+        "50%",
+        "150%",
+        "-0s",
+        "3m",
+        "\U0001f600",
+        "é" * 50,
+        "x" * 700,
+        "{side}",
+        "{nope}",
+        "[left, left]",
+        "[1, 2]",
+        "!!python/object x",
+        "!!binary aGk=",
+        "? complex",
+        "|",
+        ">-",
+        "'",
+        '"',
+        "%",
+        "@",
+        "`",
+    ]
+)
 
 
 def mutate(text: str, mutations, draw) -> str:
@@ -87,7 +128,7 @@ def mutate(text: str, mutations, draw) -> str:
         i = draw(st.integers(0, len(lines) - 1))
         if kind == "delete" and lines[i]:
             j = draw(st.integers(0, len(lines[i]) - 1))
-            lines[i] = lines[i][:j] + lines[i][j + 1:]
+            lines[i] = lines[i][:j] + lines[i][j + 1 :]
         elif kind == "insert":
             j = draw(st.integers(0, len(lines[i])))
             lines[i] = lines[i][:j] + draw(st.characters()) + lines[i][j:]
@@ -118,36 +159,62 @@ def test_mutated_shipped_routines_are_a_plan_or_a_routine_error(data, renderer, 
 
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**30, 10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
     st.sampled_from(["90s", "3m", "1m30s", "1:30", "-15s", "50%", "bell", "soft", "none", "en"]),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-    max_leaves=12)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 STEP = st.fixed_dictionaries(
     {"name": st.one_of(st.text(max_size=20), VALUES)},
-    optional={"say": st.one_of(st.text(max_size=80), VALUES),
-              "duration": st.one_of(st.sampled_from(["30s", "1m", "2m", "1:30", 45]), VALUES),
-              "min": st.one_of(st.sampled_from(["10s", "1m"]), VALUES),
-              "max": st.one_of(st.sampled_from(["5m", "10m"]), VALUES),
-              "fixed": VALUES, "sides": st.one_of(st.just(["left", "right"]), VALUES),
-              "between": VALUES,
-              "cues": st.lists(st.fixed_dictionaries(
-                  {}, optional={"at": st.one_of(st.sampled_from(["50%", "10s", "-5s"]), VALUES),
-                                "every": st.one_of(st.sampled_from(["20s"]), VALUES),
-                                "say": st.text(max_size=40), "chime": VALUES}), max_size=3)})
+    optional={
+        "say": st.one_of(st.text(max_size=80), VALUES),
+        "duration": st.one_of(st.sampled_from(["30s", "1m", "2m", "1:30", 45]), VALUES),
+        "min": st.one_of(st.sampled_from(["10s", "1m"]), VALUES),
+        "max": st.one_of(st.sampled_from(["5m", "10m"]), VALUES),
+        "fixed": VALUES,
+        "sides": st.one_of(st.just(["left", "right"]), VALUES),
+        "between": VALUES,
+        "cues": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "at": st.one_of(st.sampled_from(["50%", "10s", "-5s"]), VALUES),
+                    "every": st.one_of(st.sampled_from(["20s"]), VALUES),
+                    "say": st.text(max_size=40),
+                    "chime": VALUES,
+                },
+            ),
+            max_size=3,
+        ),
+    },
+)
 ROUTINE = st.fixed_dictionaries(
     {"title": st.one_of(st.text(max_size=30), VALUES), "steps": st.lists(STEP, max_size=4)},
-    optional={"length": VALUES, "voice": VALUES, "chime": VALUES, "intro": VALUES,
-              "outro": VALUES, "between": st.one_of(STEP, VALUES),
-              "description": VALUES, "extra": VALUES})
+    optional={
+        "length": VALUES,
+        "voice": VALUES,
+        "chime": VALUES,
+        "intro": VALUES,
+        "outro": VALUES,
+        "between": st.one_of(STEP, VALUES),
+        "description": VALUES,
+        "extra": VALUES,
+    },
+)
 
 
 @FUZZ
 @given(document=ROUTINE)
-def test_structured_hostile_routines_are_a_plan_or_a_routine_error(document, renderer,
-                                                                   tmp_path):
+def test_structured_hostile_routines_are_a_plan_or_a_routine_error(document, renderer, tmp_path):
     try:
         text = yaml.safe_dump(document, allow_unicode=True)
     except yaml.YAMLError:
@@ -157,19 +224,22 @@ def test_structured_hostile_routines_are_a_plan_or_a_routine_error(document, ren
     outcome(path, renderer)
 
 
-@pytest.mark.parametrize("text", [
-    "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
-    "title: " + "[" * 100_000,
-    "title: " + "{a: " * 3000 + "}" * 3000,
-    "\x00\x01\x02",
-    "",
-    "\ufeff",
-    "title: T\nsteps:\n" + "  - {name: s, duration: 1}\n" * 10_000,
-    "title: T\nlength: 1e309\nsteps: [{name: s, duration: 1m}]\n",
-    "title: T\nsteps: [{name: s, duration: 86401}]\n",
-    "title: T\nsteps: [{name: \"\\u202e\\u0007\", duration: 1m}]\n",
-    "title: !!python/object:os.system echo\nsteps: []\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+        "title: " + "[" * 100_000,
+        "title: " + "{a: " * 3000 + "}" * 3000,
+        "\x00\x01\x02",
+        "",
+        "\ufeff",
+        "title: T\nsteps:\n" + "  - {name: s, duration: 1}\n" * 10_000,
+        "title: T\nlength: 1e309\nsteps: [{name: s, duration: 1m}]\n",
+        "title: T\nsteps: [{name: s, duration: 86401}]\n",
+        'title: T\nsteps: [{name: "\\u202e\\u0007", duration: 1m}]\n',
+        "title: !!python/object:os.system echo\nsteps: []\n",
+    ],
+)
 def test_known_hostile_inputs_fail_cleanly(text, renderer, tmp_path):
     path = tmp_path / "hostile.yaml"
     path.write_text(text)

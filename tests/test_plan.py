@@ -68,24 +68,24 @@ def test_sides_are_planned_in_turn_with_the_side_filled_in(write_routine, prepar
 
 def test_the_interlude_goes_between_steps_but_not_after_the_last(write_routine, prepare):
     built = prepare(write_routine(SIDES), length=300).plan
-    assert [s.kind for s in built.steps] == ["intro", "step", "step", "between", "step",
-                                             "outro"]
+    assert [s.kind for s in built.steps] == ["intro", "step", "step", "between", "step", "outro"]
 
 
 def test_cues_land_at_their_fraction_and_before_the_end(write_routine, prepare):
     built = prepare(write_routine(SIDES), length=300).plan
     left = next(s for s in built.steps if s.side == "left")
-    halfway = next(e for e in built.events if e.text == "Halfway there." and
-                   left.start <= e.at < left.end)
+    halfway = next(
+        e for e in built.events if e.text == "Halfway there." and left.start <= e.at < left.end
+    )
     assert halfway.at == pytest.approx(left.start + (left.end - left.start) / 2)
     rub = next(s for s in built.steps if s.name == "Rub")
     close = next(e for e in built.events if e.text == "Close.")
     assert close.at == pytest.approx(rub.end - 10)
 
 
-def test_a_colliding_cue_waits_for_the_speech_before_it_and_the_plan_warns(write_routine,
-                                                                           prepare):
-    built = prepare(write_routine("""
+def test_a_colliding_cue_waits_for_the_speech_before_it_and_the_plan_warns(write_routine, prepare):
+    built = prepare(
+        write_routine("""
         title: T
         steps:
           - name: Long
@@ -93,7 +93,8 @@ def test_a_colliding_cue_waits_for_the_speech_before_it_and_the_plan_warns(write
             duration: 1m
             cues:
               - {at: 1s, say: Early cue.}
-    """)).plan
+    """)
+    ).plan
     instruction = next(e for e in built.events if (e.text or "").startswith("This instr"))
     early = next(e for e in built.events if e.text == "Early cue.")
     assert early.at == pytest.approx(instruction.end + GAP)
@@ -101,9 +102,9 @@ def test_a_colliding_cue_waits_for_the_speech_before_it_and_the_plan_warns(write
     assert_no_overlaps(built)
 
 
-def test_a_cue_with_no_room_before_the_step_ends_is_skipped_with_a_warning(write_routine,
-                                                                            prepare):
-    built = prepare(write_routine("""
+def test_a_cue_with_no_room_before_the_step_ends_is_skipped_with_a_warning(write_routine, prepare):
+    built = prepare(
+        write_routine("""
         title: T
         steps:
           - name: Short
@@ -111,13 +112,15 @@ def test_a_cue_with_no_room_before_the_step_ends_is_skipped_with_a_warning(write
             fixed: true
             cues:
               - {at: -1s, say: A cue far too long to be said in the one second that is left.}
-    """)).plan
+    """)
+    ).plan
     assert not any(e.text and e.text.startswith("A cue far") for e in built.events)
     assert any("skipped 1 time: no room" in w for w in built.warnings)
 
 
 def test_repeating_cues_fill_the_step(write_routine, prepare):
-    built = prepare(write_routine("""
+    built = prepare(
+        write_routine("""
         title: T
         steps:
           - name: Slow
@@ -125,10 +128,12 @@ def test_repeating_cues_fill_the_step(write_routine, prepare):
             fixed: true
             cues:
               - {every: 30s, say: Slower., chime: soft}
-    """)).plan
+    """)
+    ).plan
     step = built.steps[0]
-    chimes = [e.at - step.start for e in built.events
-              if e.kind == "chime" and e.sound.name == "soft"]
+    chimes = [
+        e.at - step.start for e in built.events if e.kind == "chime" and e.sound.name == "soft"
+    ]
     assert chimes == pytest.approx([30, 60, 90])
     assert_no_overlaps(built)
 
@@ -137,5 +142,13 @@ def test_spoken_texts_lists_every_clip_once_in_order(write_routine):
     from voiceguide import routine
 
     texts = plan.spoken_texts(routine.load(write_routine(SIDES)))
-    assert texts == ["Welcome.", "Push on the left side.", "Halfway there.",
-                     "Push on the right side.", "Rub", "Close.", "Rest a moment.", "Goodbye."]
+    assert texts == [
+        "Welcome.",
+        "Push on the left side.",
+        "Halfway there.",
+        "Push on the right side.",
+        "Rub",
+        "Close.",
+        "Rest a moment.",
+        "Goodbye.",
+    ]

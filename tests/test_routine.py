@@ -35,7 +35,8 @@ def test_a_minimal_routine_gets_the_documented_defaults(write_routine):
 
 
 def test_the_full_example_of_the_issue_is_read_field_by_field(write_routine):
-    loaded = routine.load(write_routine("""
+    loaded = routine.load(
+        write_routine("""
         title: Back massage
         description: For a partner lying face down.
         length: 20m
@@ -68,27 +69,37 @@ def test_the_full_example_of_the_issue_is_read_field_by_field(write_routine):
               - every: 40s
                 say: Slow down.
                 chime: soft
-    """))
+    """)
+    )
     assert loaded.length == 1200
     assert (loaded.voice.name, loaded.voice.rate, loaded.voice.volume) == ("en-us", 150, 0.9)
     assert loaded.between.name == "Re-relax" and loaded.between.max == 120
     step = loaded.steps[0]
     assert step.sides == ("left", "right") and step.between is False
     assert [(c.when, c.value) for c in step.cues] == [
-        ("fraction", 0.5), ("from_start", 60), ("before_end", 15), ("every", 40)]
+        ("fraction", 0.5),
+        ("from_start", 60),
+        ("before_end", 15),
+        ("every", 40),
+    ]
     assert step.cues[3].chime.name == "soft"
 
 
 def test_unknown_key_is_rejected_with_its_line_and_a_suggestion(write_routine):
-    error = load_error(write_routine, """
+    error = load_error(
+        write_routine,
+        """
         title: Test
         stpes:
           - name: Rub
-    """)
+    """,
+    )
     assert error.line == 2
-    assert error.message == ("the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
-                             "keys: title, description, length, voice, chime, intro, outro, "
-                             "between, steps")
+    assert error.message == (
+        "the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
+        "keys: title, description, length, voice, chime, intro, outro, "
+        "between, steps"
+    )
 
 
 def test_unknown_step_key_names_the_step(write_routine):
@@ -118,8 +129,9 @@ def test_unknown_step_key_names_the_step(write_routine):
         ("    duration: 1m\n    say: [a, b]", 5, "say must be text, got a list"),
     ],
 )
-def test_bad_step_fields_fail_on_their_line_saying_what_is_allowed(write_routine, step_yaml,
-                                                                    line, message):
+def test_bad_step_fields_fail_on_their_line_saying_what_is_allowed(
+    write_routine, step_yaml, line, message
+):
     error = load_error(write_routine, f"title: T\nsteps:\n  - name: Rub\n{step_yaml}\n")
     assert error.line == line
     assert message in error.message
@@ -147,7 +159,9 @@ def test_bad_cues_are_rejected_on_the_cue_line(write_routine, cue_yaml, message)
 
 
 def test_an_unknown_cue_key_is_reported_on_its_own_line(write_routine):
-    error = load_error(write_routine, """
+    error = load_error(
+        write_routine,
+        """
         title: T
         steps:
           - name: Rub
@@ -155,13 +169,16 @@ def test_an_unknown_cue_key_is_reported_on_its_own_line(write_routine):
             cues:
               - at: 10s
                 sey: x
-    """)
+    """,
+    )
     assert error.line == 7
     assert "step 1 'Rub' cue 1: unknown key 'sey'; did you mean 'say'?" in error.message
 
 
 def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
-    error = load_error(write_routine, """
+    error = load_error(
+        write_routine,
+        """
         title: T
         steps:
           - name: Rub
@@ -170,7 +187,8 @@ def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
             cues:
               - at: 1m30s
                 say: too late for a one-minute side
-    """)
+    """,
+    )
     assert "lies outside the step side (1m)" in error.message
 
 
@@ -185,11 +203,17 @@ def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
         ("title: T\n", 1, "the routine: 'steps' is required"),
         ("title: T\nsteps: []\n", 2, "steps must be a list with at least one step"),
         ("title: T\ntitle: U\nsteps: []\n", 2, "key 'title' is given twice"),
-        ("title: T\nvoice: {name: en, rate: 5}\nsteps: []\n", 2,
-         "voice rate (words per minute) must be a number from 80 to 450, got '5'"),
-        ("title: T\nvoice: {name: en, volume: .inf}\nsteps: []\n", 2,
-         "voice volume must be a number from 0 to 1"),
-        ("title: \"bell\\u0007\"\nsteps: []\n", 1, "title contains control characters"),
+        (
+            "title: T\nvoice: {name: en, rate: 5}\nsteps: []\n",
+            2,
+            "voice rate (words per minute) must be a number from 80 to 450, got '5'",
+        ),
+        (
+            "title: T\nvoice: {name: en, volume: .inf}\nsteps: []\n",
+            2,
+            "voice volume must be a number from 0 to 1",
+        ),
+        ('title: "bell\\u0007"\nsteps: []\n', 1, "title contains control characters"),
         ("title: T\nsteps:\n  - duration: 1m\n", 3, "step 1: 'name' is required"),
         ("title: T\nsteps:\n  - name: a\n", 3, "step 1 'a': 'duration' is required"),
         ("title: T\n---\ntitle: U\n", 2, "the file holds several YAML documents"),
@@ -203,8 +227,11 @@ def test_malformed_documents_fail_with_a_line(write_routine, text, line, message
 
 def test_a_yaml_alias_bomb_is_refused_before_expansion(write_routine):
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, "
-              f"*{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(8)
+    ]
     error = load_error(write_routine, "\n".join(lines) + "\n")
     assert error.line == 2 and "YAML aliases (*a) are not allowed" in error.message
 
@@ -230,8 +257,10 @@ def test_absurd_step_counts_and_text_lengths_are_refused(write_routine):
     steps = "".join(f"  - {{name: s{i}, duration: 1}}\n" for i in range(201))
     error = load_error(write_routine, "title: T\nsteps:\n" + steps)
     assert "201 steps; at most 200 allowed" in error.message
-    error = load_error(write_routine, "title: T\nsteps:\n  - name: a\n    duration: 1m\n"
-                       f"    say: {'word ' * 200}\n")
+    error = load_error(
+        write_routine,
+        f"title: T\nsteps:\n  - name: a\n    duration: 1m\n    say: {'word ' * 200}\n",
+    )
     assert "say is 999 characters; at most 600 allowed" in error.message
 
 

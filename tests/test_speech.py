@@ -80,16 +80,17 @@ def test_no_temporary_files_are_left_in_the_cache(renderer, tmp_path):
     assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == ["one", "two"]
 
 
-def test_voices_resolve_by_id_language_or_name_and_unknown_ones_name_the_line(renderer,
-                                                                            tmp_path):
+def test_voices_resolve_by_id_language_or_name_and_unknown_ones_name_the_line(renderer, tmp_path):
     assert speech.resolve_voice(Voice("en-us"), renderer).name == "fake/en-us"
     assert speech.resolve_voice(Voice("Fake German"), renderer).name == "fake/de"
     assert speech.resolve_voice(Voice("fake/de"), renderer).name == "fake/de"
     with pytest.raises(RoutineError) as caught:
         speech.resolve_voice(Voice("klingon", line=4), renderer, tmp_path / "r.yaml")
-    assert str(caught.value) == (f"{tmp_path / 'r.yaml'}:4: unknown voice 'klingon'; use a "
-                                 "voice id or language code such as de, en-us (list them: "
-                                 "voiceguide voices)")
+    assert str(caught.value) == (
+        f"{tmp_path / 'r.yaml'}:4: unknown voice 'klingon'; use a "
+        "voice id or language code such as de, en-us (list them: "
+        "voiceguide voices)"
+    )
 
 
 def test_the_voice_list_is_remembered_so_a_warm_start_needs_no_engine(tmp_path):
