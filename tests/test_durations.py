@@ -39,3 +39,9 @@ def test_format_and_humanize_round_trip_through_parse():
     assert durations.format(65) == "1:05"
     for seconds in (5, 65, 600, 3600, 3725):
         assert durations.parse(durations.humanize(seconds)) == seconds
+
+
+@pytest.mark.parametrize("text", ["--15", "1e3", "1_000", "+5", "- -3s"])
+def test_numbers_are_plain_decimals_only(text):
+    with pytest.raises(ValueError):
+        durations.parse(text)

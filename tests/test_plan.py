@@ -152,3 +152,22 @@ def test_spoken_texts_lists_every_clip_once_in_order(write_routine):
         "Rest a moment.",
         "Goodbye.",
     ]
+
+
+def test_a_cue_outside_its_fitted_step_is_skipped_with_a_warning(write_routine, prepare):
+    built = prepare(
+        write_routine("""
+        title: T
+        steps:
+          - name: Long
+            duration: 4m
+            min: 1m
+            cues:
+              - {at: 3m, say: Three minutes in.}
+    """),
+        length=120,
+    ).plan
+    assert not any(e.text == "Three minutes in." for e in built.events)
+    assert any(
+        "'Three minutes in.') skipped: the fitted step is too short" in w for w in built.warnings
+    )

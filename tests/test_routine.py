@@ -147,7 +147,7 @@ def test_bad_step_fields_fail_on_their_line_saying_what_is_allowed(
         ("every: 2m\n        say: x", "every must be at least 2s and shorter than the step"),
         ("at: 10s\n        every: 20s\n        say: x", "give exactly one of 'at'"),
         ("at: 10s", "a cue needs 'say', 'chime' or both"),
-        ("at: 10s\n        chime: none", "a cue with 'chime: none' needs 'say'"),
+        ("at: 10s\n        chime: none", "a cue needs 'say' text or a chime, not neither"),
     ],
 )
 def test_bad_cues_are_rejected_on_the_cue_line(write_routine, cue_yaml, message):
@@ -295,3 +295,11 @@ def test_text_is_folded_to_single_spaces(write_routine):
 def test_a_step_without_bounds_scales_between_a_quarter_and_four_times():
     assert routine.DEFAULT_MIN_SCALE == 0.25 and routine.DEFAULT_MAX_SCALE == 4.0
     assert math.isfinite(routine.MAX_SECONDS)
+
+
+def test_placeholders_in_the_intro_are_refused(write_routine):
+    error = load_error(
+        write_routine, "title: T\nintro: Welcome {side}\n" + MINIMAL.split("\n", 2)[2]
+    )
+    assert error.line == 2
+    assert "intro: {side} is used but the step has no sides" in error.message

@@ -15,6 +15,7 @@ _UNITS = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec)?)?$"
 )
 _CLOCK = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>[0-5]?\d(?:\.\d+)?)$")
+_NUMBER = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
 SYNTAX = "a duration like 90s, 3m, 1m30s, 1h, 1:30 or a number of seconds"
 
 
@@ -27,10 +28,8 @@ def parse(text: str | int | float) -> float:
     raw = str(text).strip()
     sign = -1.0 if raw.startswith("-") else 1.0
     body = raw[1:].strip() if sign < 0 else raw
-    try:
+    if _NUMBER.match(body):
         return sign * _finite(float(body), text)
-    except ValueError:
-        pass
     match = _CLOCK.match(body) or _UNITS.match(body)
     if not body or match is None or not any(match.groupdict().values()):
         raise ValueError(f"expected {SYNTAX}, got {text!r}")

@@ -5,8 +5,14 @@ Measured traps of pyttsx3 2.99 with espeak-ng, and what this wrapper does about 
 * a second ``Engine`` in a process breaks the first -> one engine per process (``_engine``);
 * several ``save_to_file`` calls queued before one ``runAndWait`` write only the last -> one
   text per render;
-* ``runAndWait`` can return before the file exists -> wait until the WAV is complete and
-  parses, render once more if it never appears;
+* ``runAndWait`` can return before the file exists: espeak-ng's RETRIEVAL mode synthesizes on
+  its own thread, and the driver's loop ends as soon as it has queued the text. Worse, the
+  callback clears its "speaking" flag *after* writing the file, so a render started the
+  moment the file appears can have that late clear land on it, and then its audio is
+  silently dropped; and now and then espeak answers a text with an empty message (measured:
+  about one render in a hundred, after a 0.3 s pause) -> wait for the driver's
+  ``finished-utterance`` notification, then require a complete WAV with frames; render
+  again (up to ``ATTEMPTS`` times) when either fails;
 * rate and volume set right before a render are sometimes dropped -> wait until espeak
   reports idle before setting them; ``getProperty('rate')`` is wrong, so it is never read;
 * an unknown voice fails silently -> voices are resolved against the list first
@@ -21,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import threading
 import time
 import wave
 from importlib import metadata
@@ -31,6 +38,7 @@ from voiceguide.routine import Voice
 from voiceguide.speech import DEFAULT_RATE, VoiceInfo
 
 WAIT_SECONDS = 5.0
+ATTEMPTS = 3
 _engine = None
 _espeak = None
 
@@ -91,6 +99,8 @@ class Pyttsx3Synth:
 
     def __init__(self) -> None:
         self.engine_id = f"pyttsx3-{metadata.version('pyttsx3')}/espeak-ng-{_espeak_version()}"
+        self._finished = threading.Event()
+        self._connected = False
 
     def voices(self) -> list[VoiceInfo]:
         engine = _get_engine()
@@ -102,20 +112,27 @@ class Pyttsx3Synth:
 
     def render(self, text: str, voice: Voice, path: Path) -> None:
         engine = _get_engine()
-        for _attempt in range(2):
+        if not self._connected:
+            engine.connect("finished-utterance", lambda **_: self._finished.set())
+            self._connected = True
+        for _attempt in range(ATTEMPTS):
             self._wait_idle()
             if voice.name:
                 engine.setProperty("voice", voice.name)
             engine.setProperty("rate", voice.rate or DEFAULT_RATE)
             engine.setProperty("volume", 1.0)  # the level is set afterwards, in dB
             path.unlink(missing_ok=True)
+            self._finished.clear()
             with contextlib.redirect_stdout(io.StringIO()):
                 engine.save_to_file(text, str(path))
                 engine.runAndWait()
-            if _wait_for_wav(path):
+                finished = self._finished.wait(WAIT_SECONDS)
+            # the driver writes the file before it notifies, so one look is enough
+            if finished and _complete_wav(path):
                 return
+            engine.stop()
         raise SpeechError(
-            f"espeak-ng wrote no audio for {text!r} after 2 tries; "
+            f"espeak-ng wrote no audio for {text!r} after {ATTEMPTS} tries; "
             "check that 'espeak-ng hello' works"
         )
 
@@ -126,20 +143,15 @@ class Pyttsx3Synth:
             time.sleep(0.001)
 
 
-def _wait_for_wav(path: Path) -> bool:
-    """Wait until ``path`` is a complete WAV (header and data agree); False on time-out."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with wave.open(str(path), "rb") as handle:
-                frames = handle.getnframes()
-                expected = 44 + frames * handle.getsampwidth() * handle.getnchannels()
-            if frames > 0 and path.stat().st_size >= expected:
-                return True
-        except (OSError, EOFError, wave.Error):
-            pass
-        time.sleep(0.002)
-    return False
+def _complete_wav(path: Path) -> bool:
+    """True when ``path`` is a WAV with frames whose size matches its header."""
+    try:
+        with wave.open(str(path), "rb") as handle:
+            frames = handle.getnframes()
+            expected = 44 + frames * handle.getsampwidth() * handle.getnchannels()
+        return frames > 0 and path.stat().st_size >= expected
+    except (OSError, EOFError, wave.Error):
+        return False
 
 
 def make_synth() -> Pyttsx3Synth:

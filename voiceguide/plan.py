@@ -234,6 +234,13 @@ class _Builder:
         cues = sorted(
             ((t, c) for c in step.cues for t in _cue_times(c, segment)), key=lambda tc: tc[0]
         )
+        due = {id(cue) for _, cue in cues}
+        for cue in step.cues:
+            if id(cue) not in due:
+                self.warnings.append(
+                    f"{_where(segment)}: cue at line {cue.line} ({_cue_label(cue)!r}) skipped: "
+                    "the fitted step is too short for its time"
+                )
         waited: dict[int, float] = {}
         dropped: dict[int, int] = {}
         for at, cue in cues:
@@ -269,7 +276,7 @@ class _Builder:
 
     def _cue_warnings(self, step: Step, segment: PlanStep, waited: dict, dropped: dict) -> None:
         for cue in step.cues:
-            said = f"cue at line {cue.line} ({(cue.say or cue.chime.name)!r})"
+            said = f"cue at line {cue.line} ({_cue_label(cue)!r})"
             if cue.line in waited:
                 self.warnings.append(
                     f"{_where(segment)}: {said} waits up to "
@@ -308,6 +315,10 @@ def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:
     }[cue.when]
     if 0 <= offset < span:
         yield segment.start + offset
+
+
+def _cue_label(cue: Cue) -> str:
+    return cue.say or cue.chime.name
 
 
 def _where(step: PlanStep) -> str:

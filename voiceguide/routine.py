@@ -271,12 +271,18 @@ class _Reader:
             length=length,
             voice=voice,
             chime=chime,
-            intro=self.optional_text(fields, "intro", "intro"),
-            outro=self.optional_text(fields, "outro", "outro"),
+            intro=self.spoken(fields, "intro"),
+            outro=self.spoken(fields, "outro"),
             between=between,
             steps=steps,
             length_line=fields["length"].line if "length" in fields else None,
         )
+
+    def spoken(self, fields: dict[str, Node], key: str) -> str | None:
+        """An intro or outro: text without placeholders (there is no side to fill in)."""
+        text = self.optional_text(fields, key, key)
+        self.check_placeholders(fields.get(key), text, (), key)
+        return text
 
     def _bell(self) -> Sound:
         return Sound("bell", resources.find_sound("bell", self.path.parent))
@@ -418,7 +424,7 @@ class _Reader:
         self.check_placeholders(fields.get("say"), say, sides, what)
         chime = self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else None
         if say is None and chime is None:
-            raise self.fail(node, f"{what}: a cue with 'chime: none' needs 'say'")
+            raise self.fail(node, f"{what}: a cue needs 'say' text or a chime, not neither")
         if "every" in fields:
             when, value = "every", self.positive_seconds(fields["every"], f"{what}: every")
             if value < MIN_EVERY or value >= segment:

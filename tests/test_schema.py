@@ -1,0 +1,390 @@
+"""The published JSON Schema (voiceguide/routine.schema.json) agrees with the strict loader.
+
+Editors validate with the schema, voiceguide with ``routine.load``; a document one accepts and
+the other rejects would be a trap. Each document here is checked by both: the schema sees the
+data, the loader sees the same data written to a YAML file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from voiceguide import durations, resources, routine
+from voiceguide.errors import RoutineError
+
+SCHEMA_PATH = Path(routine.__file__).with_name("routine.schema.json")
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+DEFS = SCHEMA["$defs"]
+VOICE = DEFS["voice"]  # a voice id as text, or a mapping
+CUE = DEFS["cue"]["properties"]
+DROP = object()  # a field value meaning "leave this key out"
+
+OBJECTS = {
+    "routine": (SCHEMA, routine.ROUTINE_KEYS),
+    "step": (DEFS["step"], routine.STEP_KEYS),
+    "between": (DEFS["between"], routine.BETWEEN_KEYS),
+    "cue": (DEFS["cue"], routine.CUE_KEYS),
+    "voice": (VOICE, routine.VOICE_KEYS),
+}
+
+
+def step(**fields) -> dict:
+    """A valid step with ``fields`` changed (``DROP`` removes a key)."""
+    data = {"name": "Rub", "duration": "1m", **fields}
+    return {key: value for key, value in data.items() if value is not DROP}
+
+
+def doc(steps: list | None = None, **fields) -> dict:
+    """A valid routine with ``fields`` changed (``DROP`` removes a key)."""
+    data = {"title": "Test", **fields, "steps": [step()] if steps is None else steps}
+    return {key: value for key, value in data.items() if value is not DROP}
+
+
+def cue(**fields) -> dict:
+    return {"at": "50%", "say": "Halfway.", **fields}
+
+
+# Every key the loader knows, each one removable on its own without breaking the rest.
+FULL = {
+    "title": "Back massage",
+    "description": "For a partner lying face down.",
+    "length": "20m",
+    "voice": {"name": "en-us", "rate": 150, "volume": 0.9},
+    "chime": "bell",
+    "intro": "Spoken once before the first step.",
+    "outro": "Spoken after the last step.",
+    "between": {
+        "name": "Re-relax",
+        "say": "Go back to the basic rub.",
+        "duration": "1m",
+        "min": "20s",
+        "max": "2m",
+        "fixed": False,
+        "cues": [{"at": "-10s", "say": "Ten seconds left."}],
+        "chime": "soft",
+    },
+    "steps": [
+        {
+            "name": "Basic rub",
+            "say": "Glide both flat hands up the back.",
+            "duration": "3m",
+            "min": "1m",
+            "max": "6m",
+            "fixed": False,
+            "sides": ["left", "right"],
+            "between": True,
+            "cues": [{"at": "50%", "say": "Halfway."}, {"every": "40s", "chime": "soft"}],
+            "chime": "bell",
+        },
+        {"name": "Rest", "duration": "30s"},
+    ],
+}
+REMOVABLE = (
+    [("routine", key) for key in routine.ROUTINE_KEYS]
+    + [("step", key) for key in routine.STEP_KEYS]
+    + [("between", key) for key in routine.BETWEEN_KEYS]
+    + [("voice", key) for key in routine.VOICE_KEYS]
+)
+
+
+def without(where: str, key: str) -> dict:
+    data = copy.deepcopy(FULL)
+    target = {
+        "routine": data,
+        "step": data["steps"][0],
+        "between": data["between"],
+        "voice": data["voice"],
+    }[where]
+    del target[key]
+    return data
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "routine.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def schema_errors(data: dict) -> list[str]:
+    return [error.message for error in VALIDATOR.iter_errors(data)]
+
+
+def loader_error(tmp_path: Path, data: dict) -> str | None:
+    try:
+        routine.load(write(tmp_path, data))
+    except RoutineError as exc:
+        return exc.message
+    return None
+
+
+# -- the schema's shape ------------------------------------------------------------------------
+def test_the_schema_is_a_valid_draft_2020_12_schema():
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    meta = jsonschema.Draft202012Validator(
+        jsonschema.Draft202012Validator.META_SCHEMA,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    meta.validate(SCHEMA)  # the patterns compile as regular expressions too
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+def test_each_object_allows_exactly_the_keys_of_the_loader_in_its_order(name):
+    node, keys = OBJECTS[name]
+    assert tuple(node["properties"]) == keys
+    assert node["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+def test_every_property_has_a_title_and_a_description(name):
+    node, _ = OBJECTS[name]
+    for key, prop in node["properties"].items():
+        assert prop.get("title") and prop.get("description") or "$ref" in prop, key
+        target = DEFS[prop["$ref"].rsplit("/", 1)[1]] if "$ref" in prop else prop
+        assert target.get("title") and target.get("description"), key
+
+
+def test_the_required_keys_are_the_ones_the_loader_requires():
+    assert SCHEMA["required"] == ["title", "steps"]
+    assert DEFS["step"]["required"] == ["name", "duration"]
+    assert DEFS["between"]["required"] == ["duration"]
+    assert "required" not in VOICE
+
+
+@pytest.mark.parametrize(("where", "key"), REMOVABLE, ids=[f"{w}.{k}" for w, k in REMOVABLE])
+def test_leaving_out_a_key_fails_in_both_exactly_when_it_is_required(tmp_path, where, key):
+    node, _ = OBJECTS[where]
+    required = key in node.get("required", ())
+    data = without(where, key)
+    message = loader_error(tmp_path, data)
+    assert (message is not None) is required, message
+    assert bool(schema_errors(data)) is required
+    if required:
+        assert f"{key!r} is required" in message
+
+
+def test_the_limits_are_the_loaders_constants():
+    step_props, between_props = DEFS["step"]["properties"], DEFS["between"]["properties"]
+    props = SCHEMA["properties"]
+    assert props["steps"]["maxItems"] == routine.MAX_STEPS
+    assert step_props["cues"]["maxItems"] == between_props["cues"]["maxItems"] == routine.MAX_CUES
+    names = [props["title"], step_props["name"], between_props["name"]]
+    assert [n["maxLength"] for n in names] == [routine.MAX_NAME] * 3
+    texts = [props[k] for k in ("description", "intro", "outro")]
+    texts += [
+        step_props["say"],
+        between_props["say"],
+        CUE["say"],
+        VOICE["properties"]["name"],
+    ]
+    assert [t["maxLength"] for t in texts] == [routine.MAX_TEXT] * 7
+    rate = VOICE["properties"]["rate"]
+    assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
+    assert CUE["every"]["minimum"] == routine.MIN_EVERY
+    assert DEFS["duration"]["maximum"] == routine.MAX_SECONDS
+
+
+# -- what both accept ------------------------------------------------------------------------------
+def test_there_are_shipped_routines_to_check():
+    assert sorted(resources.scripts_dir().glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "path", sorted(resources.scripts_dir().glob("*.yaml")), ids=lambda path: path.name
+)
+def test_every_shipped_routine_validates_against_the_schema_and_loads(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert schema_errors(data) == []
+    assert routine.load(path).title == data["title"]
+
+
+SPELLINGS = [90, 2.5, "90", "90s", "3m", "1m30s", "1h20m", "2.5m", "1:30", "1:02:30", "1h"]
+SPELLINGS += ["45sec", "1 min 30 sec", "1m 30s", "0:45", "0.5s", ".5", "10:59.5"]
+NOT_DURATIONS = ["0", "0s", "0:00", "-3s", "3 minutes", "1:75", "1:60", "90x", "m", "1h2", "3M"]
+
+VALID = {
+    **{f"duration {value!r}": doc([step(duration=value)]) for value in SPELLINGS},
+    **{
+        f"cue at {at!r}": doc([step(duration="3m", cues=[cue(at=at)])])
+        for at in ["50%", "0%", "99.9%", "1m", "-15s", "0s", 30, -15, "-1:30"]
+    },
+    "cue every 40s": doc([step(cues=[{"every": "40s", "say": "Again."}])]),
+    "cue every 2 seconds": doc([step(cues=[{"every": 2, "chime": "soft"}])]),
+    "cue with a chime only": doc([step(cues=[{"at": "-10s", "chime": "bell"}])]),
+    "cue with chime none and say": doc([step(cues=[cue(chime="none")])]),
+    "voice as a language code": doc(voice="en-us"),
+    "voice as an empty mapping": doc(voice={}),
+    "voice at the slowest rate": doc(voice={"rate": 80, "volume": 0}),
+    "voice at the fastest rate": doc(voice={"name": "en-us", "rate": 450, "volume": 1}),
+    "no chime anywhere": doc([step(chime="none")], chime="none"),
+    "the length as a number": doc(length=600),
+    "an interlude without a name": doc(between={"duration": "45s"}),
+    "a fixed step": doc([step(fixed=True)]),
+    "only a min": doc([step(min="30s")]),
+    "no interlude after a step": doc([step(between=False), step()], between={"duration": "1m"}),
+    "eight sides": doc([step(duration="8m", sides=[f"side {i}" for i in range(8)])]),
+    "a side name of 40 characters": doc([step(sides=["s" * 40])]),
+    "{side} in a step and its cues": doc(
+        [step(say="Your {side} hand.", sides=["left", "right"], cues=[cue(say="{side} again")])]
+    ),
+    "a title of 120 characters": doc(title="t" * 120),
+    "a say of 600 characters": doc([step(say="s" * 600)]),
+    "200 steps": doc([step(name=f"Step {i}") for i in range(200)]),
+    "50 cues": doc([step(cues=[cue(at=f"{i}%") for i in range(50)])]),
+}
+
+
+@pytest.mark.parametrize("data", VALID.values(), ids=VALID.keys())
+def test_valid_variants_are_accepted_by_both(tmp_path, data):
+    assert schema_errors(data) == []
+    assert loader_error(tmp_path, data) is None
+
+
+def test_a_chime_file_beside_the_routine_is_accepted_by_both(tmp_path):
+    (tmp_path / "sounds").mkdir()
+    shutil.copy(resources.find_sound("bell", tmp_path), tmp_path / "sounds" / "gong.wav")
+    data = doc([step(chime="sounds/gong.wav")])
+    assert schema_errors(data) == []
+    assert loader_error(tmp_path, data) is None
+
+
+def test_unquoted_clock_durations_mean_the_same_to_both(tmp_path):
+    # YAML 1.1 (PyYAML) reads an unquoted 1:30 as the number 90, YAML 1.2 editors as "1:30".
+    path = tmp_path / "routine.yaml"
+    path.write_text("title: T\nsteps:\n  - name: A\n    duration: 1:30\n", encoding="utf-8")
+    assert schema_errors(yaml.safe_load(path.read_text())) == []
+    assert schema_errors(doc([step(duration="1:30")])) == []
+    assert routine.load(path).steps[0].duration == 90
+
+
+@pytest.mark.parametrize("text", SPELLINGS[2:] + NOT_DURATIONS)
+def test_the_duration_pattern_accepts_what_the_parser_reads_as_more_than_zero(text):
+    pattern = DEFS["duration"]["pattern"]
+    try:
+        positive = durations.parse(text) > 0
+    except ValueError:
+        positive = False
+    assert bool(re.search(pattern, text)) is positive
+
+
+# -- what both reject ------------------------------------------------------------------------------
+SIDES = ["left", "right"]
+INVALID = {
+    "an unknown key at the top": (doc(titel="x"), "unknown key 'titel'"),
+    "an unknown key in a step": (doc([step(durration="1m")]), "unknown key 'durration'"),
+    "an unknown key in a cue": (doc([step(cues=[cue(when="now")])]), "unknown key 'when'"),
+    "an unknown key in the voice": (doc(voice={"speed": 150}), "unknown key 'speed'"),
+    "sides in the interlude": (doc(between={"duration": "1m", "sides": SIDES}), "unknown key"),
+    "a missing title": (doc(title=DROP), "'title' is required"),
+    "missing steps": ({"title": "T"}, "'steps' is required"),
+    "no steps": (doc([]), "at least one step"),
+    "steps as a mapping": (doc(step()), "steps must be a list"),
+    "a step without a name": (doc([step(name=DROP)]), "'name' is required"),
+    "a step without a duration": (doc([step(duration=DROP)]), "'duration' is required"),
+    "an interlude without a duration": (doc(between={"name": "Rest"}), "'duration' is required"),
+    "a blank title": (doc(title="   "), "must not be empty"),
+    "fixed as text": (doc([step(fixed="true")]), "fixed must be true or false"),
+    "fixed as a number": (doc([step(fixed=1)]), "fixed must be true or false"),
+    "between as text": (doc([step(between="no")]), "between must be true or false"),
+    "a duration in words": (doc([step(duration="3 minutes")]), "expected a duration like"),
+    "a clock duration with 75 seconds": (doc([step(duration="1:75")]), "expected a duration"),
+    "a zero duration": (doc([step(duration="0s")]), "must be > 0"),
+    "a negative duration": (doc([step(duration="-3s")]), "must be > 0"),
+    "a zero length": (doc(length=0), "must be > 0"),
+    "a duration as true": (doc([step(duration=True)]), "must be a duration like"),
+    "min as a word": (doc([step(min="short")]), "expected a duration"),
+    "a fixed step with a min": (doc([step(fixed=True, min="30s")]), "a fixed step takes no min"),
+    "a fixed step with a max": (doc([step(fixed=True, max="2m")]), "a fixed step takes no max"),
+    "a cue with both at and every": (
+        doc([step(cues=[cue(every="20s")])]),
+        "give exactly one of 'at'",
+    ),
+    "a cue with neither at nor every": (
+        doc([step(cues=[{"say": "When?"}])]),
+        "give exactly one of 'at'",
+    ),
+    "a cue with nothing to say or ring": (
+        doc([step(cues=[{"at": "50%"}])]),
+        "needs 'say', 'chime' or both",
+    ),
+    "a cue with chime none and no say": (
+        doc([step(cues=[{"at": "50%", "chime": "none"}])]),
+        "needs 'say'",
+    ),
+    "a cue at 100%": (doc([step(cues=[cue(at="100%")])]), "from 0% to 99.9%"),
+    "a cue at a word": (doc([step(cues=[cue(at="soon")])]), "expected a duration"),
+    "a cue at minus zero": (doc([step(cues=[cue(at="-0s")])]), "lies outside"),
+    "a cue every second": (doc([step(cues=[{"every": 1, "say": "Tick."}])]), "at least 2s"),
+    "cues as a mapping": (doc([step(cues=cue())]), "cues must be a list"),
+    "sides not a list": (doc([step(sides="left")]), "sides must be a list of 1 to 8"),
+    "no sides": (doc([step(sides=[])]), "sides must be a list of 1 to 8"),
+    "nine sides": (doc([step(sides=[f"s{i}" for i in range(9)])]), "a list of 1 to 8"),
+    "the same side twice": (doc([step(sides=["left", "left"])]), "sides must be different"),
+    "a side name of 41 characters": (doc([step(sides=["s" * 41])]), "at most 40 allowed"),
+    "an unknown placeholder": (doc([step(say="Your {hand}.", sides=SIDES)]), "{hand}"),
+    "{side} in a step without sides": (doc([step(say="Your {side}.")]), "has no sides"),
+    "{side} in a cue without sides": (
+        doc([step(cues=[cue(say="{side} again")])]),
+        "has no sides",
+    ),
+    "{side} in the interlude": (
+        doc(between={"duration": "1m", "say": "The {side}."}),
+        "has no sides",
+    ),
+    "an unbalanced brace": (doc([step(say="Your {side hand.", sides=SIDES)]), "brace"),
+    "a voice too fast": (doc(voice={"rate": 451}), "from 80 to 450"),
+    "a voice too slow": (doc(voice={"rate": 79}), "from 80 to 450"),
+    "a rate as text": (doc(voice={"rate": "fast"}), "from 80 to 450"),
+    "a volume over 1": (doc(voice={"volume": 1.5}), "from 0 to 1"),
+    "a voice as a list": (doc(voice=["en-us"]), "voice must be a mapping"),
+    "a chime of an unknown format": (doc(chime="bell.mp3"), "no sound 'bell.mp3'"),
+    "a chime as a number": (doc([step(chime=5)]), "no sound '5'"),
+    "a title of 121 characters": (doc(title="t" * 121), "at most 120 allowed"),
+    "a say of 601 characters": (doc([step(say="s" * 601)]), "at most 600 allowed"),
+    "201 steps": (doc([step(name=f"Step {i}") for i in range(201)]), "at most 200 allowed"),
+    "51 cues": (doc([step(cues=[cue(at=f"{i}%") for i in range(51)])]), "at most 50 allowed"),
+}
+
+
+@pytest.mark.parametrize(("data", "message"), INVALID.values(), ids=INVALID.keys())
+def test_invalid_documents_are_rejected_by_both(tmp_path, data, message):
+    assert schema_errors(data), "the schema accepts it"
+    error = loader_error(tmp_path, data)
+    assert error is not None, "the loader accepts it"
+    assert message in error
+
+
+# What only the loader can check: it knows the files beside the routine and compares values.
+LOADER_ONLY = {
+    "a chime file that does not exist": (doc(chime="missing.wav"), "no sound"),
+    "a cue after the step's end": (doc([step(cues=[cue(at="2m")])]), "lies outside"),
+    "a repeat as long as the step": (doc([step(cues=[{"every": "1m", "say": "x"}])]), "shorter"),
+    "a duration under its min": (doc([step(min="2m")]), "must lie between"),
+    "a duration over a day": (doc([step(duration="25h")]), "at most 24h"),
+}
+
+
+@pytest.mark.parametrize(("data", "message"), LOADER_ONLY.values(), ids=LOADER_ONLY.keys())
+def test_checks_that_need_the_loader_pass_the_schema_and_fail_the_loader(tmp_path, data, message):
+    assert schema_errors(data) == []
+    assert message in (loader_error(tmp_path, data) or "")
+
+
+def test_the_example_in_the_routine_reference_validates_and_loads(tmp_path):
+    reference = Path(__file__).parent.parent / "docs" / "routines.md"
+    text = reference.read_text(encoding="utf-8")
+    example = re.search(r"## A complete example.*?```yaml\n(.*?)```", text, re.S).group(1)
+    assert schema_errors(yaml.safe_load(example)) == []
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    loaded = routine.load(path)
+    assert [step.name for step in loaded.steps] == ["Settle in", "Basic rub", "Fingertip pushes"]
