@@ -48,7 +48,8 @@ def plan_times(routine: Path, work: Path) -> dict:
 
 
 def speech_rate(routine: Path, work: Path) -> dict:
-    from voiceguide import cli, routine as routines, speech
+    from voiceguide import cli, speech
+    from voiceguide import routine as routines
 
     loaded = routines.load(routine)
     rates = []

@@ -79,3 +79,20 @@ def test_resampling_goes_through_a_real_resampler():
     # no images of the 1 kHz tone above the old Nyquist frequency
     image = spectrum[int(12000 * (len(up) - 9600) / RATE) :].max()
     assert 20 * np.log10(image / spectrum.max()) < -80
+
+
+def test_k_weighting_matches_the_standard_biquads_run_by_scipy():
+    signal = speechlike(3.0).astype(np.float64)
+    sos = np.vstack([scipy.signal.tf2sos(*audio._SHELF), scipy.signal.tf2sos(*audio._HIGHPASS)])
+    assert np.allclose(audio.k_weight(signal), scipy.signal.sosfilt(sos, signal), atol=1e-9)
+
+
+@pytest.mark.parametrize("width", [1, 3, 240, 481])
+def test_sliding_min_and_box_mean_match_scipy_ndimage(width):
+    import scipy.ndimage
+
+    values = np.random.default_rng(width).random(5000)
+    assert np.array_equal(audio.sliding_min(values, width),
+                          scipy.ndimage.minimum_filter1d(values, width, mode="nearest"))
+    assert np.allclose(audio.box_mean(values, width),
+                       scipy.ndimage.uniform_filter1d(values, width, mode="nearest"))

@@ -69,18 +69,63 @@ BLOCK = 0.4  # gating block, seconds
 HOP = 0.1  # 75 % overlap
 
 
+_IMPULSE_TAPS = 8192  # the slowest K-weighting pole (r = 0.995) has decayed by 1e-17 here
+_OLA_SIZE = 4 * _IMPULSE_TAPS
+_impulse: np.ndarray | None = None
+
+
+def _biquad_impulse(b: list[float], a: list[float], x: np.ndarray) -> np.ndarray:
+    """Run one biquad over ``x`` (a short signal: used once, for the impulse response)."""
+    y = np.zeros_like(x)
+    x1 = x2 = y1 = y2 = 0.0
+    for n, xn in enumerate(x.tolist()):
+        yn = b[0] * xn + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+        x2, x1, y2, y1 = x1, xn, y1, yn
+        y[n] = yn
+    return y
+
+
+def _k_weighting_impulse() -> np.ndarray:
+    """The impulse response of the K-weighting filter, computed once per process."""
+    global _impulse
+    if _impulse is None:
+        delta = np.zeros(_IMPULSE_TAPS)
+        delta[0] = 1.0
+        _impulse = _biquad_impulse(*_HIGHPASS, _biquad_impulse(*_SHELF, delta))
+    return _impulse
+
+
+def k_weight(samples: np.ndarray) -> np.ndarray:
+    """``samples`` through the BS.1770 K-weighting filter: overlap-add FFT convolution with the
+    filter's impulse response, exact to float precision (numpy only: importing scipy.signal
+    costs every fresh worker process about a second)."""
+    impulse = _k_weighting_impulse()
+    size = _OLA_SIZE
+    hop = size - len(impulse) + 1
+    count = -(-len(samples) // hop)
+    chunks = np.zeros((count, hop))
+    chunks.ravel()[: len(samples)] = samples
+    spectrum = np.fft.rfft(chunks, size, axis=1) * np.fft.rfft(impulse, size)
+    pieces = np.fft.irfft(spectrum, size, axis=1)
+    out = np.zeros(count * hop + size)
+    for index in range(count):
+        out[index * hop : index * hop + size] += pieces[index]
+    return out[: len(samples)]
+
+
 def block_energies(samples: np.ndarray) -> np.ndarray:
     """Mean square of the K-weighted signal in each 400 ms block (100 ms hop), BS.1770."""
-    import scipy.signal  # imported on first use: it takes ~0.7 s, a warm plan needs none
+    return weighted_energies(k_weight(samples))
 
-    sos = np.vstack([scipy.signal.tf2sos(*_SHELF), scipy.signal.tf2sos(*_HIGHPASS)])
-    weighted = scipy.signal.sosfilt(sos, samples)
-    block = min(int(BLOCK * RATE), len(samples))
+
+def weighted_energies(weighted: np.ndarray) -> np.ndarray:
+    """BS.1770 block energies of an already K-weighted signal."""
+    block = min(int(BLOCK * RATE), len(weighted))
     hop = int(HOP * RATE)
     if block == 0:
         return np.zeros(0)
     sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
-    starts = np.arange(0, len(samples) - block + 1, hop)
+    starts = np.arange(0, len(weighted) - block + 1, hop)
     return (sums[starts + block] - sums[starts]) / block
 
 
@@ -102,18 +147,64 @@ def loudness(samples: np.ndarray) -> float:
     return gated_loudness(block_energies(samples))
 
 
-def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
-    """Per input frame, the largest absolute value of the 4x oversampled signal near it."""
-    up = np.abs(soxr.resample(samples, RATE, 4 * RATE, quality="MQ"))
+_PEAK_BLOCK = 512  # frames per block when looking for where true peaks matter
+_PEAK_CONTEXT = 64  # frames of context around an oversampled stretch
+
+
+def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Per input frame, the largest absolute value of the 4x oversampled signal near it.
+
+    Only blocks whose sample peak reaches ``floor`` (linear) are oversampled; elsewhere the
+    sample values stand in. Inter-sample peaks exceed sample peaks by a few dB at most, so a
+    ``floor`` 6 dB under the level of interest loses nothing there.
+    """
+    peaks = np.abs(samples)
     frames = len(samples)
-    up = np.pad(up, (0, max(0, 4 * frames - len(up))))[: 4 * frames]
-    quads = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
-    return np.maximum(quads, np.abs(samples))
+    if frames == 0:
+        return peaks
+    blocks = -(-frames // _PEAK_BLOCK)
+    padded = np.zeros(blocks * _PEAK_BLOCK, dtype=peaks.dtype)
+    padded[:frames] = peaks
+    loud = padded.reshape(blocks, _PEAK_BLOCK).max(axis=1) >= floor
+    loud[1:] |= loud[:-1]  # a neighbour block gives the resampler its context
+    loud[:-1] |= loud[1:]
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], loud.astype(np.int8), [0]))))
+    for first, last in zip(edges[::2], edges[1::2], strict=True):
+        start, stop = first * _PEAK_BLOCK, min(frames, last * _PEAK_BLOCK)
+        lo, hi = max(0, start - _PEAK_CONTEXT), min(frames, stop + _PEAK_CONTEXT)
+        up = np.abs(soxr.resample(samples[lo:hi], RATE, 4 * RATE, quality="MQ"))
+        up = np.pad(up, (0, max(0, 4 * (hi - lo) - len(up))))[: 4 * (hi - lo)]
+        quads = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
+        peaks[start:stop] = np.maximum(quads[start - lo : stop - lo], peaks[start:stop])
+    return peaks
 
 
 def true_peak_db(samples: np.ndarray) -> float:
     """True peak in dBTP (4x oversampling, as BS.1770 Annex 2 suggests)."""
-    return db(float(_oversampled_peaks(samples).max())) if len(samples) else -np.inf
+    if not len(samples):
+        return -np.inf
+    return db(float(_oversampled_peaks(samples, 0.5 * float(np.abs(samples).max())).max()))
+
+
+def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
+    """Minimum over a centred window of odd ``width`` (edges repeat the end values), in
+    O(n) with the van Herk/Gil-Werman block trick."""
+    half = width // 2
+    padded = np.pad(values, (half, half), mode="edge")
+    blocks = -(-len(padded) // width)
+    grid = np.pad(padded, (0, blocks * width - len(padded)), mode="edge").reshape(blocks, width)
+    prefix = np.minimum.accumulate(grid, axis=1).ravel()
+    suffix = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    count = len(values)
+    return np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
+
+
+def box_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """Mean over a window of ``width`` frames around each frame (edges repeat end values)."""
+    before = width // 2
+    padded = np.pad(values.astype(np.float64), (before, width - 1 - before), mode="edge")
+    sums = np.concatenate(([0.0], np.cumsum(padded)))
+    return (sums[width:] - sums[:-width]) / width
 
 
 def limiter_gain(peaks: np.ndarray, ceiling_db: float, window: float = 0.005) -> np.ndarray:
@@ -123,20 +214,19 @@ def limiter_gain(peaks: np.ndarray, ceiling_db: float, window: float = 0.005) ->
     The needed gain is min-filtered over 2*window and then box-averaged over window, so the
     smoothed gain never exceeds what any frame needs.
     """
-    import scipy.ndimage
-
     # aim 2 % under the ceiling: the gain ripple moves inter-sample peaks a little
     need = np.minimum(1.0, 0.98 * gain(ceiling_db) / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
         return need
     width = max(1, int(window * RATE))
-    lowest = scipy.ndimage.minimum_filter1d(need, 2 * width + 1, mode="nearest")
-    return np.minimum(scipy.ndimage.uniform_filter1d(lowest, width, mode="nearest"), need)
+    lowest = sliding_min(need, 2 * width + 1)
+    return np.minimum(box_mean(lowest, width), need)
 
 
 def limit(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
     """``samples`` with true peaks held under ``ceiling_db`` (dBTP)."""
-    return (samples * limiter_gain(_oversampled_peaks(samples), ceiling_db)).astype(np.float32)
+    peaks = _oversampled_peaks(samples, gain(ceiling_db - 6.0))
+    return (samples * limiter_gain(peaks, ceiling_db)).astype(np.float32)
 
 
 def fade(samples: np.ndarray, fade_in: float, fade_out: float) -> np.ndarray:
@@ -169,15 +259,21 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
 
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
-    Only a clip limited by more than the headroom ends below the target.
+    Only a clip limited by more than the headroom ends below the target. The signal is
+    K-weighted once: the limiter's gain moves slowly (5 ms), so the weighted limited signal
+    is the weighted signal times that gain, to well under 0.1 LU.
     """
-    level = loudness(samples)
+    weighted = k_weight(samples)
+    level = gated_loudness(weighted_energies(weighted))
     if not np.isfinite(level):
         return samples
-    scaled = samples * np.float32(gain(target_lufs - level))
-    limited = scaled * limiter_gain(_oversampled_peaks(scaled), PEAK_CEILING_DB - _HEADROOM)
-    makeup = min(_HEADROOM, target_lufs - loudness(limited))
-    return (limited * gain(makeup)).astype(np.float32)
+    scale = gain(target_lufs - level)
+    scaled = samples * np.float32(scale)
+    floor = gain(PEAK_CEILING_DB - _HEADROOM - 6.0)
+    curve = limiter_gain(_oversampled_peaks(scaled, floor), PEAK_CEILING_DB - _HEADROOM)
+    limited_level = gated_loudness(weighted_energies(weighted * scale * curve))
+    makeup = min(_HEADROOM, target_lufs - limited_level)
+    return (scaled * curve * np.float32(gain(makeup))).astype(np.float32)
 
 
 def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.ndarray:
