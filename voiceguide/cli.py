@@ -117,7 +117,7 @@ def list_routines() -> None:
 @click.argument("files", nargs=-1, required=True)
 def check(files: tuple[str, ...]) -> None:
     """Validate routine files without rendering any audio."""
-    failed = False
+    status = 0
     renderer = None
     for name in files:
         try:
@@ -127,7 +127,7 @@ def check(files: tuple[str, ...]) -> None:
                 speech.resolve_voice(loaded.voice, renderer, loaded.path)
         except VoiceguideError as exc:
             click.echo(str(exc), err=True)
-            failed = True
+            status = max(status, exc.exit_status)  # 2 (fix the file) wins over 1 (machine)
             continue
         written = sum(s.duration for s in loaded.steps)
         click.echo(
@@ -136,7 +136,7 @@ def check(files: tuple[str, ...]) -> None:
         )
     if renderer is not None:
         renderer.close()
-    sys.exit(2 if failed else 0)
+    sys.exit(status)
 
 
 @main.command(context_settings=CONTEXT)
