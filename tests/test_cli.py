@@ -121,3 +121,91 @@ def test_help_lists_every_command(run):
 
 def test_commands_are_plain_click_commands():
     assert all(isinstance(c, click.Command) for c in main.commands.values())
+
+
+def test_export_writes_the_file_and_says_what_it_wrote(run, tmp_path):
+    import re
+
+    import soundfile
+
+    target = tmp_path / "session.flac"
+    result = run("export", "back-massage", "--length", "10m", "-o", str(target))
+    assert result.exit_code == 0
+    pattern = rf"wrote {re.escape(str(target))} \(10:00\.000, flac, -16\.0 LUFS, true peak -\d\.\d dBTP\)\n"
+    assert re.fullmatch(pattern, result.output)
+    assert soundfile.info(str(target)).frames == 600 * 48000
+
+
+def test_export_of_several_lengths_names_each_file_after_its_length(run, tmp_path):
+    result = run(
+        "export",
+        "first-back-massage",
+        "-l",
+        "10m",
+        "-l",
+        "20m",
+        "-q",
+        "-o",
+        str(tmp_path / "s.wav"),
+    )
+    assert (result.exit_code, result.output) == (0, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s-10m.wav", "s-20m.wav"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("missing-dir/x.mp3", "output directory {tmp}/missing-dir does not exist: create it first"),
+        ("x.aiff", "cannot tell the format of '{tmp}/x.aiff' from its extension"),
+    ],
+)
+def test_export_refuses_a_bad_target_before_any_work(run, tmp_path, target, message):
+    result = CliRunner().invoke(main, ["export", "back-massage", "-o", str(tmp_path / target)])
+    assert result.exit_code == 2
+    assert result.output.startswith(message.format(tmp=tmp_path))
+    assert result.output.count("\n") == 1
+
+
+def test_export_needs_exactly_one_destination(run, tmp_path):
+    result = CliRunner().invoke(main, ["export", "back-massage"])
+    assert result.exit_code == 2 and "give exactly one of -o FILE or --split DIR" in result.output
+
+
+def test_the_cli_format_list_matches_the_encoders():
+    from voiceguide.cli import EXPORT_FORMATS
+    from voiceguide.export import FORMATS
+
+    assert sorted(EXPORT_FORMATS) == sorted(FORMATS)
+
+
+def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatch):
+    from voiceguide import backend
+
+    def no_device(name=None, routine=None, clock=None):
+        raise backend.no_device("no card", routine)
+
+    monkeypatch.setattr(backend, "open_backend", no_device)
+    result = CliRunner().invoke(main, ["play", "back-massage", "-l", "10m"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "no sound device found: no card; to listen on another device, try "
+        "'voiceguide export back-massage -o session.mp3'\n"
+    )
+
+
+def test_play_can_export_instead_when_there_is_no_device(run, monkeypatch, tmp_path):
+    from voiceguide import backend
+
+    def no_device(name=None, routine=None, clock=None):
+        raise backend.no_device("no card", routine)
+
+    monkeypatch.setattr(backend, "open_backend", no_device)
+    target = tmp_path / "fallback.mp3"
+    result = CliRunner().invoke(
+        main, ["play", "back-massage", "-l", "10m", "-q", "--else-export", str(target)]
+    )
+    assert result.exit_code == 0
+    assert result.output == (
+        f"no sound device here, so the session was exported instead: {target} (10:00)\n"
+    )
+    assert target.stat().st_size > 100_000

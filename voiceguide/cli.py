@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -20,6 +21,8 @@ from voiceguide.errors import VoiceguideError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 ENGINES = ("espeak", "tone")
+# export.FORMATS, spelled out so that starting the CLI does not import the encoders
+EXPORT_FORMATS = ("flac", "mp3", "ogg", "opus", "wav")
 
 
 class Duration(click.ParamType):
@@ -171,6 +174,168 @@ def plan(
         if not quiet:
             for line in report.warnings(prepared.plan):
                 click.echo(line, err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("routine_name", metavar="ROUTINE")
+@session_options
+@click.option("--start-at", metavar="STEP", help="Start at this step: its number or the "
+              "beginning of its name.")
+@click.option("--backend", "backend_name", type=click.Choice(["alsa", "simpleaudio"]),
+              help="Audio output (default: alsa where libasound is found, else simpleaudio; "
+              "or $VOICEGUIDE_BACKEND).")
+@click.option("--else-export", type=click.Path(path_type=Path), metavar="FILE",
+              help="Without a sound device, export the session to FILE instead of failing.")
+@click.option("-q", "--quiet", is_flag=True, help="No status line or warnings.")
+def play(routine_name: str, length: float | None, voice: str | None, rate: int | None,
+         start_at: str | None, backend_name: str | None, else_export: Path | None,
+         quiet: bool) -> None:
+    """Play the session live: chimes and spoken cues on time, hands-free to the end.
+
+    Keys (optional; a USB foot pedal that sends keys works too): space pause/resume,
+    n or right arrow next step, p or left arrow restart the step (twice: previous step),
+    + / - lengthen or shorten the step by 30 s, q quit.
+    """
+    from voiceguide import backend as backends
+    from voiceguide import keys, player, status
+    from voiceguide.errors import PlaybackError
+
+    with _errors(), make_renderer() as renderer:
+        try:
+            output = backends.open_backend(backend_name, routine_name)
+        except PlaybackError:
+            if else_export is None:
+                raise
+            output = None
+        prepared = session.prepare(routine_name, session.Options(length, voice, rate),
+                                   renderer, progress=_progress(quiet))
+        _warn(prepared.plan, quiet)
+        if output is None:
+            _export_instead(prepared, else_export, quiet)
+            return
+        tty = sys.stdout.isatty()
+
+        def show(snapshot) -> None:
+            if not quiet:
+                click.echo(status.render_status(snapshot, tty), nl=False)
+
+        try:
+            with keys.terminal_keys() as reader:
+                player.play(prepared, output, keys=reader, on_status=show, start_at=start_at)
+        finally:
+            output.close()
+
+
+def _export_instead(prepared: session.Session, target: Path, quiet: bool) -> None:
+    from voiceguide import export as exporting
+
+    exporting.check_target(target)
+    bar = _Bar(quiet, "exporting")
+    written = exporting.export(prepared, target, progress=bar)
+    bar.close()
+    click.echo(f"no sound device here, so the session was exported instead: "
+               f"{written.path.resolve()} ({durations.format(written.seconds)})")
+
+
+class _Bar:
+    """A progress bar on stderr (only on a terminal, and not with -q)."""
+
+    def __init__(self, quiet: bool, label: str):
+        self.bar = None
+        self.label = label
+        self.enabled = not quiet and sys.stderr.isatty()
+
+    def __call__(self, done: float, total: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=int(total * 1000), label=self.label,
+                                         file=sys.stderr, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(int(done * 1000) - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("routine_name", metavar="ROUTINE")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The file to write; its extension picks the format (.wav .flac .ogg .opus "
+              ".mp3).")
+@click.option("--split", type=click.Path(path_type=Path),
+              help="Write one track per step into this directory, with playlist.m3u8.")
+@click.option("--length", "-l", "lengths", type=DURATION, multiple=True,
+              help="Fit the session to this length; repeat for several files (NAME-10m.mp3 "
+              "...).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+              help="Override the format the extension implies (default for --split: mp3).")
+@click.option("--voice", help="Voice id or language code, e.g. en-us.")
+@click.option("--rate", type=click.IntRange(*routine.RATE_RANGE),
+              help="Speaking rate in words per minute.")
+@click.option("--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
+def export(routine_name: str, output: Path | None, split: Path | None,
+           lengths: tuple[float, ...], fmt: str | None, voice: str | None, rate: int | None,
+           vtt: bool, quiet: bool) -> None:
+    """Write the session as an audio file with chapters, or one track per step (--split).
+
+    The file is complete or absent: it is written beside the target and moved into place
+    at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
+    """
+    from voiceguide import export as exporting
+
+    if (output is None) == (split is None):
+        raise click.UsageError("give exactly one of -o FILE or --split DIR")
+    if split is not None and len(lengths) > 1:
+        raise click.UsageError("--split takes one --length")
+    bar = _Bar(quiet, "exporting")
+    with _errors(), exporting.sigterm_as_interrupt(), make_renderer() as renderer:
+        options = session.Options(lengths[0] if lengths else None, voice, rate)
+        try:
+            if split is not None:
+                exporting.check_split_target(split, fmt or "mp3")
+                prepared = session.prepare(routine_name, options, renderer,
+                                           progress=_progress(quiet))
+                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar)
+                bar.close()
+                _warn(prepared.plan, quiet)
+                if not quiet:
+                    click.echo(f"wrote {len(tracks)} tracks and "
+                               f"{split / exporting.PLAYLIST}")
+                return
+            targets = exporting.length_targets(output, lengths or [None])
+            for target in targets:
+                exporting.check_target(target, fmt)
+                exporting.cleanup_stale(target.parent)
+            if len(targets) == 1:
+                prepared = session.prepare(routine_name, options, renderer,
+                                           progress=_progress(quiet))
+                written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
+                _warn(prepared.plan, quiet)
+            else:
+                written = exporting.export_lengths(
+                    routine_name, list(zip(lengths, targets, strict=True)), renderer,
+                    options, fmt, bar, _progress(quiet))
+            bar.close()
+            if not quiet:
+                for result in written:
+                    click.echo(f"wrote {result.path} ({durations.format(result.seconds, True)}, "
+                               f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
+                               f"{result.level.true_peak:.1f} dBTP)")
+        except KeyboardInterrupt:
+            bar.close()
+            click.echo("interrupted: nothing was written; any earlier file is as it was",
+                       err=True)
+            sys.exit(130)
+
+
+def _warn(plan, quiet: bool) -> None:
+    if not quiet:
+        for line in report.warnings(plan):
+            click.echo(line, err=True)
 
 
 @main.command(context_settings=CONTEXT)

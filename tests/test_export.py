@@ -1,0 +1,599 @@
+"""Exported files, decoded and measured as audio: length, onsets, loudness, peaks, chapters,
+split tracks, atomic writes under failures and signals.
+
+The tone engine stands in for speech (fast); one test runs the real engine.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import mutagen
+import numpy as np
+import pyloudnorm
+import pytest
+import scipy.signal
+import soundfile as sf
+from mutagen.id3 import ID3
+
+from voiceguide import chapters, export, mix, session, speech
+from voiceguide.audio import RATE
+from voiceguide.errors import ExportError, UsageError
+from voiceguide.testing.fakes import ToneSynth, tone_synth
+
+FORMATS = ["wav", "flac", "mp3", "ogg", "opus"]
+LOSSLESS = {"wav", "flac"}
+HAVE_FFMPEG = shutil.which("ffmpeg") is not None
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One clip cache and tone renderer for the module (sessions are prepared once)."""
+    cache = tmp_path_factory.mktemp("export-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
+        with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+
+            def prepare(name: str, length: float | None) -> session.Session:
+                return session.prepare(name, session.Options(length), renderer, cache)
+
+            yield SimpleNamespace(cache=cache, renderer=renderer, prepare=prepare)
+
+
+@pytest.fixture(scope="module")
+def ten(shared):
+    """back-massage fitted to 10 minutes."""
+    return shared.prepare("back-massage", 600.0)
+
+
+@pytest.fixture(scope="module")
+def exported(ten, tmp_path_factory):
+    """``exported(fmt)`` -> (Exported, decoded float64 samples), each written once."""
+    directory = tmp_path_factory.mktemp("exported")
+    done = {}
+
+    def get(fmt: str):
+        if fmt not in done:
+            result = export.export(ten, directory / f"back-massage.{fmt}")
+            done[fmt] = (result, decode(result.path))
+        return done[fmt]
+
+    return get
+
+
+def decode(path: Path) -> np.ndarray:
+    samples, rate = sf.read(str(path), dtype="float64")
+    assert rate == RATE and samples.ndim == 1
+    return samples
+
+
+def ffmpeg_decode(path: Path) -> np.ndarray:
+    command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "f64le", "-ac", "1", "-"]
+    out = subprocess.run(command, capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype=np.float64)
+
+
+def true_peak_db(samples: np.ndarray) -> float:
+    """4x oversampled peak (scipy's polyphase resampler, independent of our meter)."""
+    return 20 * np.log10(max(np.abs(scipy.signal.resample_poly(samples, 4, 1)).max(), 1e-12))
+
+
+def onset_error(decoded: np.ndarray, clip: np.ndarray, at: float, window: float = 0.05) -> float:
+    """Seconds between ``at`` and where ``clip`` starts in ``decoded`` (normalized
+    cross-correlation of its first 300 ms, searched within +-``window`` s)."""
+    reference = clip[: int(0.3 * RATE)].astype(np.float64)
+    search = int(window * RATE)
+    begin = mix.frames(at) - search
+    segment = decoded[max(begin, 0) : mix.frames(at) + search + len(reference)]
+    corr = scipy.signal.correlate(segment, reference, "valid", method="fft")
+    energy = np.concatenate(([0.0], np.cumsum(segment**2)))
+    corr /= np.sqrt(np.maximum(energy[len(reference) :] - energy[: -len(reference)], 1e-20))
+    return (int(np.argmax(corr)) + max(begin, 0) - mix.frames(at)) / RATE
+
+
+def no_temp_files(directory: Path) -> bool:
+    return not [p for p in directory.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+# -- the audio ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_decodes_to_the_plans_length(fmt, exported, ten):
+    result, decoded = exported(fmt)
+    assert len(decoded) == mix.total_frames(ten.plan)  # exact, lossy too (gapless)
+    assert result.seconds == pytest.approx(ten.plan.length, abs=1 / RATE)
+    if HAVE_FFMPEG:
+        assert abs(len(ffmpeg_decode(result.path)) - len(decoded)) <= 0.05 * RATE
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_event_starts_where_planned(fmt, exported, ten):
+    _, decoded = exported(fmt)
+    errors = [onset_error(decoded, ten.clip(e).samples, e.at) for e in ten.plan.events]
+    worst = max(map(abs, errors))
+    assert worst <= (1e-3 if fmt in LOSSLESS else 10e-3), f"{fmt}: worst onset error {worst}"
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "opus"])
+@pytest.mark.skipif(not HAVE_FFMPEG, reason="ffmpeg is not installed")
+def test_ffmpeg_finds_the_onsets_where_libsndfile_does(fmt, exported, ten):
+    """ffmpeg honours the LAME tag's delay (MP3) and the pre-skip (Opus) as libsndfile does."""
+    result, _ = exported(fmt)
+    decoded = ffmpeg_decode(result.path)
+    errors = [onset_error(decoded, ten.clip(e).samples, e.at) for e in ten.plan.events]
+    assert max(map(abs, errors)) <= 10e-3
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_loudness_is_minus_16_with_true_peak_under_minus_1(fmt, exported, ten):
+    result, decoded = exported(fmt)
+    assert pyloudnorm.Meter(RATE).integrated_loudness(decoded) == pytest.approx(-16.0, abs=1.0)
+    assert np.abs(decoded).max() < 1.0
+    spans = [decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in ten.plan.events]
+    assert max(true_peak_db(span) for span in spans) <= -1.0
+    assert result.level.lufs == pytest.approx(-16.0, abs=0.3)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_every_spoken_cue_is_equally_loud(fmt, exported, ten):
+    _, decoded = exported(fmt)
+    meter = pyloudnorm.Meter(RATE)
+    levels = [
+        meter.integrated_loudness(decoded[mix.frames(e.at) : mix.frames(e.end)])
+        for e in ten.plan.events
+        if e.kind == "speech"
+    ]
+    assert max(levels) - min(levels) <= 1.0, levels
+
+
+def test_there_are_no_clicks(exported):
+    _, decoded = exported("flac")
+    # a click is a jump of a quarter of the peak between neighbouring frames (test_sounds.py)
+    assert np.abs(np.diff(decoded)).max() < 0.25 * np.abs(decoded).max()
+
+
+# -- chapters and tags -------------------------------------------------------------------------
+
+
+def test_mp3_chapters_are_the_plans_steps_in_time_order(exported, ten):
+    result, _ = exported("mp3")
+    tags = ID3(result.path)
+    (toc,) = tags.getall("CTOC")
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    ordered = [chaps[i] for i in toc.child_element_ids]
+    assert [c.sub_frames["TIT2"].text[0] for c in ordered] == [s.title for s in ten.plan.steps]
+    assert [c.start_time for c in ordered] == [round(s.start * 1000) for s in ten.plan.steps]
+    assert ordered[-1].end_time == round(ten.plan.length * 1000)
+    assert "Fingertip pushes (left)" in [s.title for s in ten.plan.steps]
+    assert str(tags["TIT2"]) == "Back massage (10m)"
+    if HAVE_FFMPEG:
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "chapter=start_time", "-of", "csv=p=0"]
+            + [str(result.path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        starts = [float(line) for line in probe.stdout.split()]
+        assert starts == pytest.approx([s.start for s in ten.plan.steps], abs=1e-3)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+def test_vorbis_comment_chapters_are_the_plans_steps(fmt, exported, ten):
+    result, _ = exported(fmt)
+    tags = mutagen.File(result.path).tags
+    for number, step in enumerate(ten.plan.steps, start=1):
+        assert tags[f"CHAPTER{number:03d}"] == [chapters.timestamp(step.start)]
+        assert tags[f"CHAPTER{number:03d}NAME"] == [step.title]
+    assert f"CHAPTER{len(ten.plan.steps) + 1:03d}" not in tags
+    assert tags["TITLE"] == ["Back massage (10m)"] and tags["ARTIST"] == ["voiceguide"]
+
+
+def test_wav_carries_the_title(exported):
+    result, _ = exported("wav")
+    with sf.SoundFile(str(result.path)) as f:
+        assert (f.title, f.album, f.artist) == ("Back massage (10m)", "Back massage", "voiceguide")
+
+
+def test_timestamps_are_hours_minutes_seconds_millis():
+    assert chapters.timestamp(0.0) == "00:00:00.000"
+    assert chapters.timestamp(3725.5004) == "01:02:05.500"
+
+
+def test_the_webvtt_says_what_is_said_and_when(ten, tmp_path):
+    export.write_vtt(ten.plan, tmp_path / "s.vtt")
+    text = (tmp_path / "s.vtt").read_text()
+    assert text.startswith("WEBVTT\n")
+    first = ten.plan.events[0]
+    assert (
+        f"{chapters.timestamp(first.at)} --> {chapters.timestamp(first.end)}\n{first.text}" in text
+    )
+    assert "[bell chime]" in text and no_temp_files(tmp_path)
+
+
+# -- split -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_split_tracks_are_the_steps_and_add_up_to_the_whole(fmt, ten, exported, tmp_path):
+    tracks = export.export_split(ten, tmp_path / "split", fmt)
+    assert len(tracks) == len(ten.plan.steps)
+    assert tracks[0].path.name == "01 - Introduction." + fmt
+    assert f"06 - Fingertip pushes (left).{fmt}" in [t.path.name for t in tracks]
+    lines = (tmp_path / "split" / export.PLAYLIST).read_text().splitlines()
+    assert lines[0] == "#EXTM3U" and len(lines) == 1 + 2 * len(tracks)
+    decoded = [decode(t.path) for t in tracks]
+    for track, info, name, samples in zip(tracks, lines[1::2], lines[2::2], decoded, strict=True):
+        seconds, title = info.removeprefix("#EXTINF:").split(",", 1)
+        assert (name, title) == (track.path.name, track.title)
+        assert float(seconds) == pytest.approx(
+            len(samples) / RATE, abs=0.05 if fmt == "mp3" else 1e-3
+        )
+    whole = np.concatenate(decoded)
+    assert len(whole) == mix.total_frames(ten.plan)
+    if fmt == "flac":
+        np.testing.assert_array_equal(whole, exported("flac")[1])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["split"]
+
+
+def test_split_replaces_an_earlier_split_but_never_a_foreign_directory(ten, tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / export.PLAYLIST).write_text("#EXTM3U\n")
+    (target / "99 - Stale.wav").write_bytes(b"old")
+    tracks = export.export_split(ten, target, "wav")
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [t.path.name for t in tracks] + [export.PLAYLIST]
+    )
+    assert no_temp_files(tmp_path)
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "cat.jpg").write_bytes(b"meow")
+    with pytest.raises(UsageError, match="not empty and holds no earlier split"):
+        export.export_split(ten, foreign, "wav")
+    assert (foreign / "cat.jpg").read_bytes() == b"meow"
+
+
+def test_without_an_atomic_exchange_a_split_is_swapped_in_by_two_renames(
+    ten, tmp_path, monkeypatch
+):
+    target = tmp_path / "out"
+    export.export_split(ten, target, "wav")
+    monkeypatch.setattr(export, "_exchange", lambda a, b: False)
+    (target / "99 - Stale.wav").write_bytes(b"old")
+    export.export_split(ten, target, "wav")
+    assert not (target / "99 - Stale.wav").exists() and (target / export.PLAYLIST).exists()
+    assert no_temp_files(tmp_path)
+
+
+def test_track_names_are_safe_file_names():
+    assert export.safe_name('a/b\\c: d?*"<>|e\x00') == "a b c d e"
+    assert export.safe_name(" ... ") == "step"
+
+
+# -- the routines that ship, at 10 and 45 minutes -----------------------------------------------
+
+
+SHIPPED = [
+    (name, minutes, fmt)
+    for name in ("back-massage", "first-back-massage")
+    for minutes in (10, 45)
+    for fmt in FORMATS
+]
+
+
+@pytest.fixture(scope="module")
+def shipped(shared, exported, tmp_path_factory):
+    """Every shipped routine at 10 and 45 minutes in every format, exported two at a time
+    (the encoders run outside the GIL), then decoded in blocks: (session, Exported, frames,
+    largest sample)."""
+    directory = tmp_path_factory.mktemp("shipped")
+    sessions = {(n, m): shared.prepare(n, m * 60.0) for n, m, _ in SHIPPED}
+
+    def run(job):
+        name, minutes, fmt = job
+        prepared = sessions[name, minutes]
+        if (name, minutes) == ("back-massage", 10):
+            result = exported(fmt)[0]  # already written for the tests above
+        else:
+            result = export.export(prepared, directory / f"{name}-{minutes}m.{fmt}")
+        frames, loudest = 0, 0.0
+        for block in sf.blocks(str(result.path), blocksize=RATE * 60, dtype="float32"):
+            frames += len(block)
+            loudest = max(loudest, float(np.abs(block).max()))
+        return prepared, result, frames, loudest
+
+    for fmt in FORMATS:
+        exported(fmt)  # in this thread: the fixture's memo is not thread-safe
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return dict(zip(SHIPPED, pool.map(run, SHIPPED), strict=True))
+
+
+@pytest.mark.parametrize(("name", "minutes", "fmt"), SHIPPED)
+def test_shipped_routines_export_to_every_format(name, minutes, fmt, shipped):
+    prepared, result, frames, loudest = shipped[name, minutes, fmt]
+    assert frames == mix.total_frames(prepared.plan) == round(minutes * 60 * RATE)
+    assert 0.1 < loudest < 1.0
+    assert -16.3 <= result.level.lufs <= -15.7
+    count = len(prepared.plan.steps)
+    if fmt == "mp3":
+        assert len(ID3(result.path).getall("CHAP")) == count
+    elif fmt != "wav":
+        assert f"CHAPTER{count:03d}NAME" in mutagen.File(result.path).tags
+
+
+def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
+    targets = export.length_targets(tmp_path / "s.flac", [420, 600])
+    jobs = list(zip([420.0, 600.0], targets, strict=True))
+    seen = []
+    results = export.export_lengths(
+        "back-massage", jobs, renderer, progress=lambda d, t: seen.append((d, t))
+    )
+    assert [r.path.name for r in results] == ["s-7m.flac", "s-10m.flac"]
+    assert [sf.info(str(r.path)).frames for r in results] == [420 * RATE, 600 * RATE]
+    rendered = renderer._synth().rendered
+    assert rendered and len(rendered) == len(set(rendered))  # each text once, for both
+    assert seen[-1] == (1020.0, 1020.0)
+    assert all(b[0] >= a[0] for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_a_length_the_routine_cannot_fit_stops_before_any_file(renderer, tmp_path):
+    jobs = [(600.0, tmp_path / "a.flac"), (10.0, tmp_path / "b.flac")]
+    with pytest.raises(UsageError):
+        export.export_lengths("back-massage", jobs, renderer)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- checks before any work ---------------------------------------------------------------------
+
+
+def test_an_unknown_format_is_a_usage_error_listing_the_formats(tmp_path):
+    with pytest.raises(UsageError, match=r"unknown format 'aiff': use one of wav, flac, mp3, ogg"):
+        export.check_target(tmp_path / "a.wav", "aiff")
+    with pytest.raises(UsageError, match=r"cannot tell the format of .*a\.m4a.* \.wav, \.flac"):
+        export.check_target(tmp_path / "a.m4a")
+    assert export.check_target(tmp_path / "a.OPUS").name == "opus"
+    assert export.check_target(tmp_path / "a.mp3", "flac").name == "flac"
+
+
+def test_a_missing_directory_is_a_usage_error_saying_what_to_do(tmp_path, ten):
+    with pytest.raises(UsageError, match=r"output directory .*nowhere does not exist: create it"):
+        export.export(ten, tmp_path / "nowhere" / "a.mp3")
+    with pytest.raises(UsageError, match="is a directory"):
+        export.check_target(tmp_path)
+    assert UsageError.exit_status == 2
+
+
+def test_an_unwritable_directory_is_a_usage_error(tmp_path):
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+    elif os.path.isdir("/sys"):
+        locked = Path("/sys")  # even root cannot create files there
+    else:
+        pytest.skip("no directory that root cannot write to")
+    with pytest.raises(UsageError, match=r"cannot write to .*: Permission denied; choose another"):
+        export.check_target(locked / "a.mp3")
+
+
+# -- nothing lost ---------------------------------------------------------------------------------
+
+
+def test_a_failure_midway_leaves_the_previous_file_and_no_temporary_file(ten, tmp_path):
+    target = tmp_path / "s.flac"
+    target.write_bytes(b"previous")
+
+    def fail(done, total):
+        if done > total / 2:
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        export.export(ten, target, progress=fail)
+    assert target.read_bytes() == b"previous" and no_temp_files(tmp_path)
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export.export(ten, tmp_path / "new.mp3", progress=interrupt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.flac"]
+
+
+def test_a_full_disk_is_one_clear_line_and_nothing_is_written(ten, tmp_path, monkeypatch):
+    target = tmp_path / "s.mp3"
+    target.write_bytes(b"previous")
+    calls = []
+    real_write = sf.SoundFile.write
+
+    def write(self, data):
+        calls.append(len(data))
+        if len(calls) > 20:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(sf.SoundFile, "write", write)
+    with pytest.raises(ExportError) as caught:
+        export.export(ten, target)
+    assert str(caught.value) == f"disk full writing {target}: nothing was written"
+    assert caught.value.exit_status == 1
+    assert target.read_bytes() == b"previous" and no_temp_files(tmp_path)
+
+
+def test_a_split_that_fails_leaves_the_earlier_split(ten, tmp_path):
+    target = tmp_path / "out"
+    export.export_split(ten, target, "wav")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def fail(done, total):
+        if done > total / 2:
+            raise OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(ExportError, match=r"could not write .*out: Input/output error: nothing"):
+        export.export_split(ten, target, "wav", progress=fail)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert no_temp_files(tmp_path)
+
+
+def long_routine(directory: Path) -> Path:
+    """A routine that stretches to hours: six steps of up to 3 h with a cue every 90 s."""
+    steps = "".join(
+        f"""
+          - name: Part {n}
+            say: Part {n}. Keep a slow and steady rhythm.
+            duration: 10m
+            min: 1m
+            max: 3h
+            cues:
+              - every: 90s
+                say: Keep going, slow and steady.
+        """
+        for n in range(1, 7)
+    )
+    path = directory / "long.yaml"
+    path.write_text(textwrap.dedent("title: Long\nintro: Here we go.\nsteps:") + steps)
+    return path
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from voiceguide import export, session, speech
+from voiceguide.testing.fakes import ToneSynth, tone_synth
+
+renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+prepared = session.prepare(sys.argv[1], session.Options(float(sys.argv[2])), renderer)
+if len(sys.argv) > 4:
+    import resource
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[4]),) * 2)
+said = []
+
+def progress(done, total):
+    if not said:
+        print("writing", flush=True)
+        said.append(done)
+
+try:
+    with export.sigterm_as_interrupt():
+        export.export(prepared, Path(sys.argv[3]), progress=progress)
+except export.ExportError as exc:
+    print(exc, flush=True)
+    sys.exit(exc.exit_status)
+print("done", flush=True)
+"""
+
+
+def run_child(routine: Path, length: float, target: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(routine), str(length), str(target), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
+def test_a_killed_export_leaves_the_previous_file_or_the_complete_new_one(sig, tmp_path, cache_dir):
+    routine = long_routine(tmp_path)
+    length = 2 * 3600.0
+    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+        session.prepare(str(routine), session.Options(length), renderer)  # warm the cache
+    target = tmp_path / "out" / "long.wav"
+    target.parent.mkdir()
+    seed = random.randrange(1000)
+    outcomes = []
+    for attempt in range(2):
+        target.write_bytes(b"previous")
+        child = run_child(routine, length, target)
+        assert child.stdout.readline() == "writing\n", child.stderr.read()
+        time.sleep(random.Random(seed + attempt).uniform(0.0, 1.0))
+        child.send_signal(sig)
+        child.communicate(timeout=60)
+        if target.read_bytes()[:8] == b"previous":
+            assert target.read_bytes() == b"previous"
+            outcomes.append("previous")
+        else:
+            assert sf.info(str(target)).frames == round(length * RATE)
+            outcomes.append("complete")
+        if sig != signal.SIGKILL:
+            assert no_temp_files(target.parent), f"seed {seed}: {child.stderr}"
+        export.cleanup_stale(target.parent)
+        assert no_temp_files(target.parent)
+    assert "previous" in outcomes, f"seed {seed}: the export always finished first"
+
+
+def test_a_real_encoder_error_cleans_up_and_says_nothing_was_written(tmp_path, cache_dir):
+    """The file-size limit makes libsndfile itself fail mid-write (EFBIG)."""
+    target = tmp_path / "s.wav"
+    target.write_bytes(b"previous")
+    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+        session.prepare("back-massage", session.Options(600.0), renderer)
+    child = run_child(Path("back-massage"), 600.0, target, str(10 * 2**20))
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 1, err
+    assert out.splitlines()[-1].startswith(f"could not write {target}: the encoder failed")
+    assert out.splitlines()[-1].endswith(": nothing was written")
+    assert target.read_bytes() == b"previous" and no_temp_files(tmp_path)
+
+
+def test_cleanup_stale_removes_only_what_dead_exports_left(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = tmp_path / f".a.mp3.partial-{dead.stdout.strip()}-0a1b2c3d"
+    live = tmp_path / f".b.mp3.partial-{os.getpid()}-0a1b2c3d"
+    old_split = tmp_path / f".tracks.old-{dead.stdout.strip()}-0a1b2c3d"
+    stale_split = tmp_path / f".more.partial-{dead.stdout.strip()}-0a1b2c3d"
+    for path in (stale, live):
+        path.write_bytes(b"x")
+    for path in (old_split, stale_split):
+        path.mkdir()
+        (path / export.PLAYLIST).write_text("#EXTM3U\n")
+    assert sorted(export.cleanup_stale(tmp_path)) == sorted([stale, stale_split])
+    assert live.exists() and not stale.exists() and not stale_split.exists()
+    assert (tmp_path / "tracks" / export.PLAYLIST).exists()  # put back: the swap was cut short
+
+
+# -- the real engine ------------------------------------------------------------------------------
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_real_speech_exports_to_mp3_at_10_minutes(tmp_path):
+    from voiceguide.cli import make_renderer
+
+    with make_renderer() as renderer:
+        prepared = session.prepare("back-massage", session.Options(600.0), renderer)
+        result = export.export(prepared, tmp_path / "real.mp3")
+    decoded = decode(result.path)
+    assert len(decoded) == mix.total_frames(prepared.plan)
+    assert pyloudnorm.Meter(RATE).integrated_loudness(decoded) == pytest.approx(-16.0, abs=1.0)
+    spans = [
+        decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in prepared.plan.events
+    ]
+    assert max(true_peak_db(span) for span in spans) <= -1.0
+    errors = [onset_error(decoded, prepared.clip(e).samples, e.at) for e in prepared.plan.events]
+    assert max(map(abs, errors)) <= 10e-3
+    meter = pyloudnorm.Meter(RATE)
+    levels = [
+        meter.integrated_loudness(decoded[mix.frames(e.at) : mix.frames(e.end)])
+        for e in prepared.plan.events
+        if e.kind == "speech"
+    ]
+    assert max(levels) - min(levels) <= 1.0, levels
+    starts = [c.start_time for c in ID3(result.path).getall("CHAP")]
+    assert sorted(starts) == [round(s.start * 1000) for s in prepared.plan.steps]

@@ -1,0 +1,591 @@
+"""Write a session to an audio file (or one file per step), atomically, with chapters.
+
+The format follows the target's extension - ``.wav``, ``.flac``, ``.ogg`` (Vorbis), ``.opus``,
+``.mp3`` - unless ``fmt`` names one. Every file is mono at 48 kHz (the clips' rate, and the
+one Opus needs), encoded by libsndfile block by block (``mix.blocks``), so memory does not
+grow with the session's length and Vorbis never sees one huge write (it crashes on those).
+Files are gapless: MP3 carries a LAME tag with the encoder delay and padding, Opus its
+pre-skip and end trim, so the decoded file lasts the plan's length to the frame (checked by
+the tests with libsndfile and with ffmpeg).
+
+Nothing is lost. Audio goes to a hidden temporary file beside the target
+(``.NAME.partial-PID-XXXX``), is fsynced and then renamed over the target, so the target is
+either the previous file or the complete new one. Any error or ``KeyboardInterrupt`` removes
+the temporary file; errors the user can cause become one-line ``ExportError``s (a disk-full
+one says "nothing was written"). The CLI turns SIGTERM into ``KeyboardInterrupt``, so it
+cleans up alike. A SIGKILL can leave a temporary file behind (never a partial target):
+``cleanup_stale`` removes those of dead processes on the next run.
+
+Times are seconds; ``progress(done_seconds, total_seconds)`` is called after each block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import errno
+import os
+import re
+import secrets
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import soundfile as sf
+
+from voiceguide import chapters, durations, mix, session, speech
+from voiceguide.audio import RATE
+from voiceguide.chapters import Chapter, Tags
+from voiceguide.errors import ExportError, UsageError
+from voiceguide.plan import Plan
+
+Progress = Callable[[float, float], None]
+
+PLAYLIST = "playlist.m3u8"
+WAV_MAX_BYTES = 2**32 - 1 - 1024  # a RIFF file's sizes are 32-bit; keep room for the header
+STALE_AGE = 6 * 3600.0  # seconds after which a temporary file is stale even if its pid lives
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output format: libsndfile ``container`` and ``subtype``, encoder ``options`` and the
+    true-peak ceiling (dBTP) of the mix before encoding."""
+
+    name: str
+    container: str
+    subtype: str
+    lossy: bool
+    options: tuple[tuple[str, object], ...] = ()
+    ceiling_db: float = mix.CEILING_DB
+
+
+# Lossy encoders raise true peaks (measured on espeak-ng speech: MP3 +0.2 dB, Vorbis +0.8 dB,
+# Opus +1.3 dB), so their mix is limited lower, to keep the *decoded* file under -1 dBTP;
+# mix.level makes up the loudness the limiter takes. Quality settings suit mono speech:
+# MP3 LAME VBR ~V4 (~90 kbit/s while speaking), Vorbis q4 (~65 kbit/s), Opus ~64 kbit/s.
+FORMATS = {
+    "wav": Format("wav", "WAV", "PCM_16", False),
+    "flac": Format("flac", "FLAC", "PCM_24", False),
+    "mp3": Format(
+        "mp3",
+        "MP3",
+        "MPEG_LAYER_III",
+        True,
+        (("bitrate_mode", "VARIABLE"), ("compression_level", 0.4)),
+        -2.0,
+    ),
+    "ogg": Format("ogg", "OGG", "VORBIS", True, (("compression_level", 0.6),), -2.5),
+    "opus": Format("opus", "OGG", "OPUS", True, (("compression_level", 0.8),), -3.0),
+}
+EXTENSIONS = {
+    ".wav": "wav",
+    ".flac": "flac",
+    ".ogg": "ogg",
+    ".oga": "ogg",
+    ".opus": "opus",
+    ".mp3": "mp3",
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A written file: its ``path``, ``format`` name, decoded ``seconds`` and the ``level``
+    (loudness and true peak of the mix, see ``mix.Level``)."""
+
+    path: Path
+    format: str
+    seconds: float
+    level: mix.Level
+
+
+@dataclass(frozen=True)
+class Track:
+    """One file of a split export: the step's ``title`` and its decoded ``seconds``."""
+
+    path: Path
+    title: str
+    seconds: float
+
+
+# -- checks before any work -------------------------------------------------------------------
+
+
+def format_for(target: Path, fmt: str | None = None) -> Format:
+    """The format ``fmt`` names, else the one of ``target``'s extension; ``UsageError`` if
+    neither is known."""
+    names = ", ".join(FORMATS)
+    if fmt is not None:
+        if fmt.lower().lstrip(".") not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}: use one of {names}")
+        return FORMATS[fmt.lower().lstrip(".")]
+    suffix = Path(target).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise UsageError(
+            f"cannot tell the format of {str(target)!r} from its extension: "
+            f"name it .wav, .flac, .ogg, .opus or .mp3, or give the format ({names})"
+        )
+    return FORMATS[EXTENSIONS[suffix]]
+
+
+def check_target(target: Path, fmt: str | None = None) -> Format:
+    """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
+
+    Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
+    directory, or a target that is a directory. Writability is tried for real (a temporary
+    file is created and removed), so read-only mounts and ACLs are caught too.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory: give a file name, such as {target / 'a.mp3'}")
+    form = format_for(target, fmt)
+    _check_directory(target.parent)
+    return form
+
+
+def check_split_target(directory: Path, fmt: str) -> Format:
+    """Check that ``directory`` can receive a split export; returns the ``Format``.
+
+    ``directory`` may be absent, empty, or an earlier split (it holds ``playlist.m3u8``),
+    which is replaced whole. Anything else is a ``UsageError``: we never delete a user's files.
+    """
+    directory = Path(directory)
+    form = format_for(directory, fmt)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file: --split needs a directory")
+    if directory.is_dir() and any(directory.iterdir()) and not (directory / PLAYLIST).exists():
+        raise UsageError(
+            f"{directory} is not empty and holds no earlier split ({PLAYLIST}): "
+            "give a new or empty directory"
+        )
+    _check_directory(directory.parent)
+    return form
+
+
+def _check_directory(directory: Path) -> None:
+    shown = directory if str(directory) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"output directory {shown} does not exist: create it first (mkdir -p)")
+    try:
+        probe = _temp_beside(directory / "probe")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write to {shown}: {exc.strerror}; choose another output directory"
+        ) from exc
+    probe.unlink()
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def export(
+    prepared: session.Session,
+    target: Path,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    vtt: bool = False,
+) -> Exported:
+    """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
+
+    The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
+    ``progress(done_seconds, total_seconds)`` is called after each block. With ``vtt`` a
+    WebVTT file of what is said and when is written beside it (``NAME.vtt``). Raises
+    ``UsageError`` for a bad target (before any work), ``ExportError`` when writing fails
+    (the previous ``target``, if any, is left untouched); ``KeyboardInterrupt`` propagates
+    after cleaning up.
+    """
+    target = Path(target)
+    form = check_target(target, fmt)
+    plan = prepared.plan
+    _check_size(plan, form)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    tags = session_tags(prepared)
+    counter = _Counter(progress, plan.length)
+    with _atomic_file(target) as temp:
+        frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
+        _tag(temp, form, tags, chapters.from_plan(plan))
+    if vtt:
+        write_vtt(plan, target.with_suffix(".vtt"))
+    return Exported(target, form.name, frames / RATE, level)
+
+
+def export_split(
+    prepared: session.Session,
+    directory: Path,
+    fmt: str = "mp3",
+    progress: Progress | None = None,
+) -> list[Track]:
+    """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
+
+    Tracks are cut at the step boundaries (to the frame) from the same mix as ``export``, so
+    the tracks played in order are the whole session (exactly so for wav and flac). They are
+    named ``01 - Basic rub.mp3``, ``06 - Fingertip pushes (left).mp3``... The playlist gives
+    each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
+    directory beside ``directory``, which then takes its place (an earlier split there is
+    replaced whole; see ``check_split_target``).
+    """
+    directory = Path(directory)
+    form = check_split_target(directory, fmt)
+    plan = prepared.plan
+    clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    names = track_names(plan, form)
+    album = session_tags(prepared).title
+    counter = _Counter(progress, plan.length)
+    tracks = []
+    with _atomic_directory(directory) as temp:
+        for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
+            path = temp / name
+            tags = Tags(step.title, album, track=(number, len(names)))
+            frames = _encode(plan, clip_for, path, form, (step.start, step.end), tags, counter)
+            _tag(path, form, tags, [])
+            tracks.append(Track(directory / name, step.title, frames / RATE))
+        (temp / PLAYLIST).write_text(playlist(tracks), encoding="utf-8")
+    return tracks
+
+
+def export_lengths(
+    name_or_path: str,
+    jobs: Sequence[tuple[float, Path]],
+    renderer: speech.Renderer,
+    options: session.Options | None = None,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    render_progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
+) -> list[Exported]:
+    """Export the routine at several lengths: ``jobs`` is ``[(length_seconds, target)...]``.
+
+    Every target is checked, and every session prepared (so a length the routine cannot
+    fit is a ``UsageError``), before any file is written. Speech is rendered once: the
+    sessions share the clip cache (``cache_dir`` or the default). ``progress`` counts
+    seconds over all the jobs; ``render_progress`` is ``session.prepare``'s.
+    """
+    for _, target in jobs:
+        check_target(target, fmt)
+    options = options or session.Options()
+
+    def prepare(length: float) -> session.Session:
+        wanted = dataclasses.replace(options, length=length)
+        return session.prepare(name_or_path, wanted, renderer, cache_dir, render_progress)
+
+    prepared = [prepare(length) for length, _ in jobs]
+    total = sum(p.plan.length for p in prepared)
+    results: list[Exported] = []
+    done = 0.0
+    for one, (_, target) in zip(prepared, jobs, strict=True):
+        results.append(export(one, target, fmt, _offset(progress, done, total)))
+        done += one.plan.length
+    return results
+
+
+def _offset(progress: Progress | None, before: float, total: float) -> Progress | None:
+    """``progress`` for one of several jobs: ``before`` seconds done, ``total`` in all."""
+    if progress is None:
+        return None
+    return lambda done, _total: progress(before + done, total)
+
+
+def length_targets(target: Path, lengths: Sequence[float]) -> list[Path]:
+    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``..."""
+    target = Path(target)
+    if len(lengths) == 1:
+        return [target]
+    return [
+        target.with_name(f"{target.stem}-{durations.humanize(length)}{target.suffix}")
+        for length in lengths
+    ]
+
+
+def session_tags(prepared: session.Session) -> Tags:
+    """Title ``"Back massage (10m)"``, album the routine's title, its description as comment."""
+    title = prepared.routine.title
+    return Tags(
+        f"{title} ({durations.humanize(prepared.plan.length)})",
+        title,
+        comment=prepared.routine.description or None,
+    )
+
+
+def track_names(plan: Plan, form: Format) -> list[str]:
+    """``01 - Basic rub.mp3``...: numbered, the step's title made safe as a file name."""
+    width = max(2, len(str(len(plan.steps))))
+    return [
+        f"{number:0{width}d} - {safe_name(step.title)}.{form.name}"
+        for number, step in enumerate(plan.steps, start=1)
+    ]
+
+
+def safe_name(title: str) -> str:
+    """``title`` without path separators, control or reserved characters (also on Windows)."""
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:100].strip(" .")
+    return name or "step"
+
+
+def playlist(tracks: Sequence[Track]) -> str:
+    """An extended M3U (UTF-8) listing ``tracks`` by file name, with durations in seconds."""
+    lines = ["#EXTM3U"]
+    for track in tracks:
+        lines += [f"#EXTINF:{track.seconds:.3f},{track.title}", track.path.name]
+    return "\n".join(lines) + "\n"
+
+
+def write_vtt(plan: Plan, path: Path) -> None:
+    """A WebVTT file of what is said (and which chime rings) and when; written atomically."""
+    lines = ["WEBVTT", ""]
+    for number, event in enumerate(plan.events, start=1):
+        text = event.text if event.kind == "speech" else f"[{event.sound.name} chime]"
+        span = f"{chapters.timestamp(event.at)} --> {chapters.timestamp(event.end)}"
+        lines += [str(number), span, text, ""]
+    with _atomic_file(Path(path)) as temp:
+        temp.write_text("\n".join(lines), encoding="utf-8")
+
+
+def cleanup_stale(directory: Path) -> list[Path]:
+    """Remove what killed exports left in ``directory``; returns what was removed.
+
+    A temporary file or directory (``.NAME.partial-PID-XXXX``) is stale when its process is
+    gone or it is older than ``STALE_AGE``. A split's previous directory (``.NAME.old-...``,
+    only there if a kill fell between the two renames of a swap) is put back when ``NAME``
+    is missing, else removed.
+    """
+    removed = []
+    for entry in Path(directory).iterdir() if Path(directory).is_dir() else ():
+        match = _TEMP.match(entry.name)
+        if match is None or not _is_stale(entry, int(match["pid"])):
+            continue
+        home = entry.parent / match["name"]
+        if match["kind"] == "old" and not home.exists():
+            entry.rename(home)
+            continue
+        _remove(entry)
+        removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` as SIGINT does, so an export
+    stopped by ``kill`` or a service manager cleans up its temporary file too.
+
+    Only the main thread can install signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+class _Counter:
+    """Adds up written seconds and reports them to a ``progress`` callback."""
+
+    def __init__(self, progress: Progress | None, total: float):
+        self.progress = progress
+        self.total = total
+        self.frames = 0
+
+    def add(self, frames: int) -> None:
+        self.frames += frames
+        if self.progress is not None:
+            self.progress(min(self.frames / RATE, self.total), self.total)
+
+
+def _check_size(plan: Plan, form: Format) -> None:
+    if form.name == "wav" and mix.total_frames(plan) * 2 > WAV_MAX_BYTES:
+        longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
+        raise UsageError(
+            f"a .wav file holds at most {longest} of 48 kHz 16-bit audio; "
+            f"export {durations.humanize(plan.length)} to .flac instead"
+        )
+
+
+def _encode(
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    path: Path,
+    form: Format,
+    span: tuple[float, float],
+    tags: Tags,
+    counter: _Counter,
+) -> int:
+    """Encode the mix over ``span`` (start, end seconds) into ``path``; returns the frames
+    written, after checking that the decoder finds exactly that many."""
+    start, end = span
+    expected = mix.frames(end) - mix.frames(start)
+    options = dict(form.options)
+    with sf.SoundFile(str(path), "w", RATE, 1, form.subtype, format=form.container, **options) as f:
+        if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
+            f.title, f.album, f.artist = tags.title, tags.album, tags.artist
+            if tags.comment:
+                f.comment = tags.comment
+        for block in mix.blocks(plan, clip_for, start, end):
+            f.write(block)
+            counter.add(len(block))
+    found = sf.info(str(path)).frames
+    if found != expected:
+        raise ExportError(
+            f"the {form.name} encoder wrote {found / RATE:.3f}s of {expected / RATE:.3f}s "
+            f"to {path.name}: nothing was written"
+        )
+    return found
+
+
+def _tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
+    if form.name == "wav":
+        return  # no chapters in WAV (see chapters.py); its tags were written by _encode
+    chapters.write(path, form.name, tags, marks)
+
+
+def _temp_beside(target: Path) -> Path:
+    """Create an empty hidden file next to ``target`` (mode from the umask) and return it."""
+    while True:
+        name = target.name[:200]  # room for the suffix within NAME_MAX (255)
+        path = target.parent / f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
+
+
+@contextlib.contextmanager
+def _atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
+    temp = _temp_beside(target)
+    try:
+        yield temp
+        _fsync(temp)
+        os.replace(temp, target)
+    except BaseException as exc:
+        failure = _failure(target, exc)
+        _remove(temp)
+        if failure is not None:
+            raise failure from exc
+        raise
+    _fsync(target.parent)
+
+
+@contextlib.contextmanager
+def _atomic_directory(directory: Path) -> Iterator[Path]:
+    """Yield a hidden directory beside ``directory``; on success it takes its place."""
+    temp = _temp_beside(directory)
+    temp.unlink()
+    temp.mkdir()
+    try:
+        yield temp
+        for entry in temp.iterdir():
+            _fsync(entry)
+        _fsync(temp)
+        _swap_in(temp, directory)
+    except BaseException as exc:
+        failure = _failure(directory, exc)
+        _remove(temp)
+        if failure is not None:
+            raise failure from exc
+        raise
+    _fsync(directory.parent)
+
+
+def _swap_in(new: Path, directory: Path) -> None:
+    """Put ``new`` at ``directory``; an earlier ``directory`` is exchanged out and deleted."""
+    if not directory.exists() or not any(directory.iterdir()):
+        os.replace(new, directory)  # rename(2) replaces an empty directory
+        return
+    if _exchange(new, directory):
+        _remove(new)  # now the old one
+        return
+    old = directory.parent / f".{directory.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(directory, old)
+    os.rename(new, directory)
+    _remove(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _failure(target: Path, exc: BaseException) -> ExportError | None:
+    """The ``ExportError`` for ``exc`` (decided before the temporary file is removed, while
+    a full disk is still full), or ``None`` to let ``exc`` propagate as it is."""
+    cause = exc
+    if not isinstance(exc, OSError | sf.LibsndfileError):
+        from mutagen import MutagenError
+
+        if not isinstance(exc, MutagenError):
+            return None
+        cause = exc.__cause__ or exc.__context__ or exc
+    code = getattr(cause, "errno", None)
+    if code is None and isinstance(cause, sf.LibsndfileError) and _disk_full(target.parent):
+        code = errno.ENOSPC
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return ExportError(f"disk full writing {target}: nothing was written")
+    if isinstance(cause, sf.LibsndfileError):
+        reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
+    else:
+        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+    return ExportError(f"could not write {target}: {reason}: nothing was written")
+
+
+def _disk_full(directory: Path, margin: int = 1 << 20) -> bool:
+    try:
+        return shutil.disk_usage(directory).free < margin
+    except OSError:
+        return False
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+
+
+def _is_stale(path: Path, pid: int) -> bool:
+    try:
+        if time.time() - path.lstat().st_mtime > STALE_AGE:
+            return True
+    except FileNotFoundError:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,270 @@
+"""Mix a plan's clips into one signal, block by block, at one global gain.
+
+Every event's clip starts at frame ``round(event.at * RATE)`` of the session; the session lasts
+``round(plan.length * RATE)`` frames. The mix is produced in fixed-size blocks, so memory holds
+one block plus the clips sounding in it, however long the session is. Nothing is cut: a clip
+that would run past the plan's end is a ``ValueError`` (the plan promises it cannot happen).
+
+Loudness: every clip is already normalized (speech -16 LUFS, chimes -18 LUFS, true peak under
+-1.5 dBTP), so the session needs one gain, never a compressor. ``level`` measures the session's
+integrated loudness (ITU-R BS.1770-4) only where there is sound - blocks of pure silence fall
+under the -70 LUFS absolute gate anyway - and returns a ``clip_for`` that applies the gain
+that brings it to -16 LUFS. A clip that the gain would push over the true-peak ceiling
+(-1 dBTP) is limited again, alone, so the ceiling holds for the whole session.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide import audio
+from voiceguide.audio import RATE, Clip
+from voiceguide.plan import Event, Plan
+
+ClipFor = Callable[[Event], Clip]
+
+BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough for every encoder
+TARGET_LUFS = audio.SPEECH_LUFS
+CEILING_DB = -1.0  # true-peak ceiling of the session, dBTP
+_MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
+_ROUNDS = 3  # measure-limit rounds of ``level`` and ``limit_keeping_loudness``
+_HEADROOM = 1.5  # dB the limiter aims under the ceiling, to make up the loudness it takes
+CACHE_BYTES = 16 * 2**20  # clips kept in memory between events (~90 s of audio)
+
+
+def frames(seconds: float) -> int:
+    """The frame nearest to ``seconds`` from the session start."""
+    return round(seconds * RATE)
+
+
+def total_frames(plan: Plan) -> int:
+    """Frames in the whole session: ``round(plan.length * RATE)``."""
+    return frames(plan.length)
+
+
+def mix_at(buffer: np.ndarray, samples: np.ndarray, at: int) -> None:
+    """Add ``samples`` into ``buffer`` (in place), its first frame at frame ``at`` of ``buffer``.
+
+    ``buffer`` is a window onto a longer signal: ``at`` may be negative or past its end, and
+    only the frames that fall inside the window are added. Callers that mix a whole signal
+    window by window (as ``blocks`` does) add every clip to every window it touches, so
+    nothing is lost; a caller that wants the whole clip must check that it fits.
+    """
+    first, last = max(at, 0), min(at + len(samples), len(buffer))
+    if first < last:
+        buffer[first:last] += samples[first - at : last - at]
+
+
+def _checked(plan: Plan, event: Event, clip: Clip) -> tuple[int, np.ndarray]:
+    at = frames(event.at)
+    if at < 0 or at + clip.frames > total_frames(plan):
+        what = repr(event.text) if event.kind == "speech" else event.sound.name
+        raise ValueError(
+            f"{event.kind} {what} at {event.at:.3f}s lasts {clip.duration:.3f}s, past the "
+            f"plan's end at {plan.length:.3f}s; a plan must end every event before its end"
+        )
+    return at, clip.samples
+
+
+def blocks(
+    plan: Plan,
+    clip_for: ClipFor,
+    start: float = 0.0,
+    end: float | None = None,
+    block_seconds: float = BLOCK_SECONDS,
+) -> Iterator[np.ndarray]:
+    """The session from ``start`` to ``end`` seconds (default: the whole), mixed in blocks.
+
+    Yields new float32 mono arrays of ``block_seconds`` (the last one shorter) covering frames
+    ``frames(start)`` to ``frames(end)`` exactly, so consecutive windows (split tracks cut at
+    step boundaries) concatenate to the whole session. ``clip_for`` is called once per event,
+    when the block that holds its first frame is mixed; only the clips sounding in the current
+    block are kept. A clip that runs past the plan's end raises ``ValueError``.
+    """
+    first = frames(start)
+    last = total_frames(plan) if end is None else frames(end)
+    if not 0 <= first <= last <= total_frames(plan):
+        raise ValueError(f"window {start}..{end} s is not inside the plan (0..{plan.length} s)")
+    size = max(1, frames(block_seconds))
+    events = [e for e in plan.events if frames(e.end) + 1 >= first and frames(e.at) < last]
+    pending = 0
+    sounding: list[tuple[int, np.ndarray]] = []
+    for begin in range(first, last, size):
+        stop = min(begin + size, last)
+        while pending < len(events) and frames(events[pending].at) < stop:
+            sounding.append(_checked(plan, events[pending], clip_for(events[pending])))
+            pending += 1
+        block = np.zeros(stop - begin, dtype=np.float32)
+        for at, samples in sounding:
+            mix_at(block, samples, at - begin)
+        sounding = [(at, s) for at, s in sounding if at + len(s) > stop]
+        yield block
+
+
+def islands(plan: Plan, clip_for: ClipFor, gap: float = _MERGE_GAP) -> Iterator[tuple[int, int]]:
+    """``(first, last)`` frame spans where sound is: events less than ``gap`` s apart merged."""
+    span: list[int] | None = None
+    for event in plan.events:
+        at, samples = _checked(plan, event, clip_for(event))
+        if span is not None and at - span[1] < frames(gap):
+            span[1] = max(span[1], at + len(samples))
+            continue
+        if span is not None:
+            yield span[0], span[1]
+        span = [at, at + len(samples)]
+    if span is not None:
+        yield span[0], span[1]
+
+
+def measure(plan: Plan, clip_for: ClipFor) -> float:
+    """Integrated loudness (LUFS, BS.1770-4) of the mixed session, computed cheaply.
+
+    The gating blocks (400 ms every 100 ms from the session start) that touch no sound hold
+    silence, which the -70 LUFS absolute gate removes; so only the blocks around each island
+    of sound are K-filtered and measured, on the same block grid as a whole-session meter.
+    Sounds less than ``_MERGE_GAP`` apart are measured together, so no block counts twice.
+    """
+    block, hop, total = frames(audio.BLOCK), frames(audio.HOP), total_frames(plan)
+    if total <= 2 * block:
+        return audio.loudness(np.concatenate(list(blocks(plan, clip_for))))
+    energies = []
+    for first, last in islands(plan, clip_for):
+        begin = max(0, first - block) // hop * hop
+        stop = min(total, last + block + hop)
+        segment = np.concatenate(list(blocks(plan, clip_for, begin / RATE, stop / RATE)))
+        energies.append(audio.block_energies(segment))
+    return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
+
+
+@dataclass(frozen=True)
+class Level:
+    """What ``level`` did: loudness before (``measured``) and after (``lufs``) the ``gain_db``,
+    the mix's true peak (dBTP, before encoding) and how many distinct clips were limited."""
+
+    measured: float
+    gain_db: float
+    lufs: float
+    true_peak: float
+    limited: int
+
+
+def _key(event: Event) -> tuple:
+    return (event.kind, event.text, event.sound.path if event.sound else None)
+
+
+class Cached:
+    """A ``clip_for`` that remembers recent distinct clips (by text or sound), up to
+    ``budget`` bytes, so repeated cues and the several passes read each clip once."""
+
+    def __init__(self, clip_for: ClipFor, budget: int = CACHE_BYTES):
+        self.source = clip_for
+        self.budget = budget
+        self._clips: OrderedDict[tuple, Clip] = OrderedDict()
+        self._bytes = 0
+
+    def __call__(self, event: Event) -> Clip:
+        key = _key(event)
+        if key in self._clips:
+            self._clips.move_to_end(key)
+            return self._clips[key]
+        clip = self._clips[key] = self.make(event)
+        self._bytes += clip.samples.nbytes
+        while self._bytes > self.budget and len(self._clips) > 1:
+            self._bytes -= self._clips.popitem(last=False)[1].samples.nbytes
+        return clip
+
+    def make(self, event: Event) -> Clip:
+        return self.source(event)
+
+
+class Leveled(Cached):
+    """A ``clip_for`` that returns every clip at ``gain_db``, limited to ``ceiling_db`` dBTP
+    where the gain pushes its true peak over. ``peak``: the highest true peak (dBTP) of the
+    clips handed out (at most ``ceiling_db`` for a limited one); ``limited``: the clips that
+    needed the limiter. ``peaks`` (dBTP by clip, before the gain) may be shared between
+    instances, so a clip's true peak is measured once."""
+
+    def __init__(
+        self,
+        clip_for: ClipFor,
+        gain_db: float,
+        ceiling_db: float = CEILING_DB,
+        peaks: dict[tuple, float] | None = None,
+    ):
+        super().__init__(clip_for)
+        self.gain_db = gain_db
+        self.ceiling_db = ceiling_db
+        self.peaks = {} if peaks is None else peaks
+        self.limited: set[tuple] = set()
+        self.peak = -np.inf
+
+    def make(self, event: Event) -> Clip:
+        source = self.source(event).samples
+        key = _key(event)
+        if key not in self.peaks:
+            self.peaks[key] = audio.true_peak_db(source)
+        samples = source * np.float32(audio.gain(self.gain_db))
+        peak = self.peaks[key] + self.gain_db
+        if peak > self.ceiling_db:
+            samples = limit_keeping_loudness(samples, self.ceiling_db)
+            peak = self.ceiling_db  # the limiter aims 2 % under it
+            self.limited.add(key)
+        self.peak = max(self.peak, peak)
+        return Clip(samples.astype(np.float32, copy=False))
+
+
+def limit_keeping_loudness(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """``samples`` with true peaks under ``ceiling_db`` dBTP and their loudness kept.
+
+    Limiting takes loudness away, more from a peaky clip than from a smooth one, which would
+    make spoken cues unequal. So the limiter aims ``headroom`` dB under the ceiling and the
+    loss is made up after; when the loss is larger than the headroom, again with more.
+    """
+    target = audio.loudness(samples)
+    headroom = _HEADROOM
+    for round_ in range(_ROUNDS):
+        limited = audio.limit(samples, ceiling_db - headroom)
+        loss = target - audio.loudness(limited) if np.isfinite(target) else 0.0
+        if loss <= headroom or round_ == _ROUNDS - 1:
+            break
+        headroom = loss + _HEADROOM
+    # never more make-up than the headroom the limiter kept: the ceiling holds
+    return limited * np.float32(audio.gain(min(max(loss, 0.0), headroom)))
+
+
+def level(
+    plan: Plan,
+    clip_for: ClipFor,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_db: float = CEILING_DB,
+) -> tuple[Leveled, Level]:
+    """One gain for the whole session: ``(leveled clip_for, Level report)``.
+
+    Measures the session, then wraps ``clip_for`` so every clip gets the gain that brings the
+    session to ``target_lufs``. Where the gain pushes a clip's true peak over ``ceiling_db``
+    that clip is limited, which takes a little loudness away; then the session is measured
+    again and the gain raised by what was lost (at most ``_ROUNDS`` times, until within
+    0.1 LU). A silent session gets no gain. Every clip is fetched here, so a clip that runs
+    past the plan's end raises ``ValueError`` before anything is written.
+    """
+    source = Cached(clip_for)
+    measured = measure(plan, source)
+    gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
+    peaks: dict[tuple, float] = {}
+    for _ in range(_ROUNDS):
+        leveled = Leveled(source, gain_db, ceiling_db, peaks)
+        for event in plan.events:
+            leveled(event)
+        if not leveled.limited:
+            lufs = measured + gain_db
+            break
+        lufs = measure(plan, leveled)
+        if abs(target_lufs - lufs) < 0.1:
+            break
+        gain_db += target_lufs - lufs
+    leveled.source = clip_for  # the unleveled copies are no longer needed: free them
+    return leveled, Level(measured, gain_db, lufs, leveled.peak, len(leveled.limited))
