@@ -27,7 +27,7 @@ import scipy.signal
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import chapters, export, mix, session, speech
+from voiceguide import atomic, chapters, export, mix, session, speech
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.testing.fakes import ToneSynth, tone_synth
@@ -272,7 +272,7 @@ def test_without_an_atomic_exchange_a_split_is_swapped_in_by_two_renames(
 ):
     target = tmp_path / "out"
     export.export_split(ten, target, "wav")
-    monkeypatch.setattr(export, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
     (target / "99 - Stale.wav").write_bytes(b"old")
     export.export_split(ten, target, "wav")
     assert not (target / "99 - Stale.wav").exists() and (target / export.PLAYLIST).exists()

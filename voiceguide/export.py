@@ -22,23 +22,20 @@ Times are seconds; ``progress(done_seconds, total_seconds)`` is called after eac
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import errno
-import os
 import re
-import secrets
 import shutil
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile as sf
 
-from voiceguide import chapters, durations, mix, session, speech
+from voiceguide import atomic, chapters, durations, mix, session, speech
+from voiceguide.atomic import cleanup_stale  # noqa: F401 - part of this module's API
 from voiceguide.audio import RATE
 from voiceguide.chapters import Chapter, Tags
 from voiceguide.errors import ExportError, UsageError
@@ -48,8 +45,6 @@ Progress = Callable[[float, float], None]
 
 PLAYLIST = "playlist.m3u8"
 WAV_MAX_BYTES = 2**32 - 1 - 1024  # a RIFF file's sizes are 32-bit; keep room for the header
-STALE_AGE = 6 * 3600.0  # seconds after which a temporary file is stale even if its pid lives
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
 @dataclass(frozen=True)
@@ -172,7 +167,7 @@ def _check_directory(directory: Path) -> None:
     if not directory.is_dir():
         raise UsageError(f"output directory {shown} does not exist: create it first (mkdir -p)")
     try:
-        probe = _temp_beside(directory / "probe")
+        probe = atomic.temp_beside(directory / "probe")
     except OSError as exc:
         raise UsageError(
             f"cannot write to {shown}: {exc.strerror}; choose another output directory"
@@ -206,7 +201,7 @@ def export(
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     tags = session_tags(prepared)
     counter = _Counter(progress, plan.length)
-    with _atomic_file(target) as temp:
+    with atomic.file(target, _failure) as temp:
         frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
         _tag(temp, form, tags, chapters.from_plan(plan))
     if vtt:
@@ -237,7 +232,7 @@ def export_split(
     album = session_tags(prepared).title
     counter = _Counter(progress, plan.length)
     tracks = []
-    with _atomic_directory(directory) as temp:
+    with atomic.directory(directory, _failure) as temp:
         for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
             path = temp / name
             tags = Tags(step.title, album, track=(number, len(names)))
@@ -342,30 +337,8 @@ def write_vtt(plan: Plan, path: Path) -> None:
         text = event.text if event.kind == "speech" else f"[{event.sound.name} chime]"
         span = f"{chapters.timestamp(event.at)} --> {chapters.timestamp(event.end)}"
         lines += [str(number), span, text, ""]
-    with _atomic_file(Path(path)) as temp:
+    with atomic.file(Path(path), _failure) as temp:
         temp.write_text("\n".join(lines), encoding="utf-8")
-
-
-def cleanup_stale(directory: Path) -> list[Path]:
-    """Remove what killed exports left in ``directory``; returns what was removed.
-
-    A temporary file or directory (``.NAME.partial-PID-XXXX``) is stale when its process is
-    gone or it is older than ``STALE_AGE``. A split's previous directory (``.NAME.old-...``,
-    only there if a kill fell between the two renames of a swap) is put back when ``NAME``
-    is missing, else removed.
-    """
-    removed = []
-    for entry in Path(directory).iterdir() if Path(directory).is_dir() else ():
-        match = _TEMP.match(entry.name)
-        if match is None or not _is_stale(entry, int(match["pid"])):
-            continue
-        home = entry.parent / match["name"]
-        if match["kind"] == "old" and not home.exists():
-            entry.rename(home)
-            continue
-        _remove(entry)
-        removed.append(entry)
-    return removed
 
 
 @contextlib.contextmanager
@@ -452,85 +425,6 @@ def _tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None
     chapters.write(path, form.name, tags, marks)
 
 
-def _temp_beside(target: Path) -> Path:
-    """Create an empty hidden file next to ``target`` (mode from the umask) and return it."""
-    while True:
-        name = target.name[:200]  # room for the suffix within NAME_MAX (255)
-        path = target.parent / f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        return path
-
-
-@contextlib.contextmanager
-def _atomic_file(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
-    temp = _temp_beside(target)
-    try:
-        yield temp
-        _fsync(temp)
-        os.replace(temp, target)
-    except BaseException as exc:
-        failure = _failure(target, exc)
-        _remove(temp)
-        if failure is not None:
-            raise failure from exc
-        raise
-    _fsync(target.parent)
-
-
-@contextlib.contextmanager
-def _atomic_directory(directory: Path) -> Iterator[Path]:
-    """Yield a hidden directory beside ``directory``; on success it takes its place."""
-    temp = _temp_beside(directory)
-    temp.unlink()
-    temp.mkdir()
-    try:
-        yield temp
-        for entry in temp.iterdir():
-            _fsync(entry)
-        _fsync(temp)
-        _swap_in(temp, directory)
-    except BaseException as exc:
-        failure = _failure(directory, exc)
-        _remove(temp)
-        if failure is not None:
-            raise failure from exc
-        raise
-    _fsync(directory.parent)
-
-
-def _swap_in(new: Path, directory: Path) -> None:
-    """Put ``new`` at ``directory``; an earlier ``directory`` is exchanged out and deleted."""
-    if not directory.exists() or not any(directory.iterdir()):
-        os.replace(new, directory)  # rename(2) replaces an empty directory
-        return
-    if _exchange(new, directory):
-        _remove(new)  # now the old one
-        return
-    old = directory.parent / f".{directory.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-    os.rename(directory, old)
-    os.rename(new, directory)
-    _remove(old)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
 def _failure(target: Path, exc: BaseException) -> ExportError | None:
     """The ``ExportError`` for ``exc`` (decided before the temporary file is removed, while
     a full disk is still full), or ``None`` to let ``exc`` propagate as it is."""
@@ -558,34 +452,3 @@ def _disk_full(directory: Path, margin: int = 1 << 20) -> bool:
         return shutil.disk_usage(directory).free < margin
     except OSError:
         return False
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink()
-
-
-def _is_stale(path: Path, pid: int) -> bool:
-    try:
-        if time.time() - path.lstat().st_mtime > STALE_AGE:
-            return True
-    except FileNotFoundError:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

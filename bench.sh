@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up (with the benchmark tools), then run every benchmark; results go to bench/results/
+# and are summarised in docs/performance.md. Takes 30-60 minutes on 2 cores (the baseline's
+# 8-hour run is cut off after 15 minutes). Never part of CI.
+#   ./bench.sh            everything
+#   ./bench.sh quick      10- and 60-minute sessions only, no 8-hour runs
+set -euo pipefail
+cd "$(dirname "$0")"
+./setup.sh --dev
+py=.venv/bin/python
+lengths="10,60,480"
+[[ "${1:-}" == "quick" ]] && lengths="10,60"
+$py bench/bench_plan.py
+$py bench/bench_export.py
+$py bench/bench_player.py
+$py bench/compare.py --lengths "$lengths" --formats wav,flac,mp3 --baseline-timeout 900
