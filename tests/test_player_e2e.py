@@ -1,0 +1,235 @@
+"""The live player end to end, through a private PulseAudio null sink, with the real clock.
+
+A real routine (scripts/neck-stretch.yaml at 1 minute) is played through each backend and the
+sink's monitor is recorded. Onsets are found in the recording and in a reference mix of the
+plan (every clip at its ``at``), with the same threshold, so a speech clip's own pauses are
+onsets in both and each compares like with like; the recording is aligned on its first onset.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voiceguide import backend, player, session, speech
+from voiceguide.errors import PlaybackError
+from voiceguide.testing import pulse
+from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
+
+pytestmark = [
+    pytest.mark.audio_device,
+    pytest.mark.skipif(
+        not pulse.available(),
+        reason="needs pulseaudio, pactl, parec and parecord (pulseaudio-utils)",
+    ),
+]
+
+RATE = 48000
+THRESHOLD_DB = -40.0
+MIN_GAP = 0.2  # under the plan's shortest silence between sounds (0.25 s after a chime)
+ESPEAK = shutil.which("espeak-ng") is not None
+# Per backend: (median, worst, drift) onset error limits in seconds, and pause-to-silence.
+# The player's targets hold for "alsa", the default. simpleaudio opens a stream per clip and
+# the server starts each one up to ~20 ms late (measured on this null sink: median 6-7 ms,
+# worst 12-22 ms, more under load), so its limits only guard against a broken scheduler.
+ONSET_LIMITS = {"alsa": (0.005, 0.020, 0.005), "simpleaudio": (0.015, 0.060, 0.040)}
+PAUSE_SILENT_WITHIN = {"alsa": 0.25, "simpleaudio": 0.35}
+
+
+def _backends():
+    names = ["alsa"]
+    try:
+        import simpleaudio  # noqa: F401
+
+        names.append("simpleaudio")
+    except ImportError:
+        pass
+    return names
+
+
+@pytest.fixture(scope="module")
+def neck_stretch():
+    """neck-stretch fitted to 1 minute: with espeak-ng if present, else the tone engine."""
+    with tempfile.TemporaryDirectory(prefix="vg-e2e-cache-") as cache:
+        if ESPEAK:
+            from voiceguide.engine import Pyttsx3Synth, make_synth
+
+            renderer = speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=2)
+        else:
+            renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+        with renderer:
+            prepared = session.prepare(
+                "neck-stretch", session.Options(length=60.0), renderer, cache_dir=Path(cache)
+            )
+            for event in prepared.plan.events:  # read every clip while the cache exists
+                prepared.clip(event)
+            yield prepared
+
+
+@pytest.fixture
+def sink():
+    # a short directory: the server's socket path must fit in ~107 bytes
+    with tempfile.TemporaryDirectory(prefix="vg") as tmp, pulse.null_sink(tmp) as made:
+        yield made
+
+
+class ScriptedKeys:
+    """Presses keys at times (s) after the player's first read, with the real clock."""
+
+    def __init__(self, script: list[tuple[float, str]]):
+        self.script = list(script)
+        self.began: float | None = None
+        self.pressed: list[tuple[float, str]] = []
+
+    def read(self, timeout: float) -> list[str]:
+        now = time.monotonic()
+        if self.began is None:
+            self.began = now
+        if self.script and self.began + self.script[0][0] <= now + timeout:
+            due, action = self.script.pop(0)
+            time.sleep(max(0.0, self.began + due - now))
+            self.pressed.append((time.monotonic(), action))
+            if action == "interrupt":
+                raise KeyboardInterrupt
+            return [action]
+        time.sleep(timeout)
+        return []
+
+
+def _reference(prepared: session.Session, start: float = 0.0) -> np.ndarray:
+    """The plan mixed offline from ``start``: what the recording should contain."""
+    out = np.zeros(int((prepared.plan.length - start) * RATE) + RATE, np.float32)
+    for event in prepared.plan.events:
+        if event.at >= start:
+            samples = prepared.clip(event).samples
+            first = round((event.at - start) * RATE)
+            out[first : first + len(samples)] += samples
+    return out
+
+
+def _record(sink, play, path: Path):
+    recording = sink.record(path)
+    time.sleep(0.3)
+    try:
+        result = play()
+    finally:
+        time.sleep(0.3)
+        data, rate = sf.read(recording.stop(), dtype="float32")
+    assert rate == RATE
+    return result, data
+
+
+@pytest.mark.parametrize("name", _backends())
+def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
+    start_at = None if name == "alsa" else "chin"  # simpleaudio: the last half, to save time
+    plan = neck_stretch.plan
+    start = plan.steps[player.find_step(plan, start_at)].start if start_at else 0.0
+
+    def play():  # as the CLI does it, hands-free (stdin is not a terminal)
+        return player.play_live(
+            neck_stretch, "neck-stretch", start_at=start_at, backend_name=name, stdin=io.StringIO()
+        )
+
+    result, data = _record(sink, play, tmp_path / "r.wav")
+    planned = find_onsets(_reference(neck_stretch, start), RATE, THRESHOLD_DB, MIN_GAP)
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    errors = onset_errors(planned, found)
+    print(f"\n{name}: {len(planned)} onsets planned, {len(found)} found; errors (ms):")
+    print(" ".join(f"{e * 1000:+.2f}" for e in errors))
+    assert len(found) == len(planned)
+    assert not np.isnan(errors).any()
+    median_limit, worst_limit, drift_limit = ONSET_LIMITS[name]
+    assert statistics.median(abs(e) for e in errors) <= median_limit, errors
+    assert max(abs(e) for e in errors) <= worst_limit, errors
+    assert abs(errors[-1] - errors[0]) <= drift_limit, errors
+    assert result.misses == 0 and not result.quit
+    assert len(result.played) == len([e for e in neck_stretch.plan.events if e.at >= start])
+
+
+@pytest.mark.parametrize("name", _backends())
+def test_pause_silences_at_once_and_resume_replays_the_cut_sentence(
+    sink, neck_stretch, name, tmp_path
+):
+    plan = neck_stretch.plan
+    index = player.find_step(plan, "chin")
+    chime, said = [e for e in plan.events if e.step == index][:2]
+    offset = said.at - chime.at  # the instruction, seconds after the part starts
+    keys = ScriptedKeys([(offset + 1.0, "pause"), (offset + 2.5, "pause"), (offset + 5.0, "quit")])
+    with backend.open_backend(name, "neck-stretch") as device:
+        result, data = _record(
+            sink,
+            lambda: player.play(neck_stretch, device, keys=keys, start_at="chin"),
+            tmp_path / "p.wav",
+        )
+    (paused, _), (resumed, _), _ = keys.pressed
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    first = result.played[0].target  # heard at found[0] in the recording
+
+    def where(clock: float) -> int:
+        return round((found[0] + clock - first) * RATE)
+
+    # the sentence starts again at `resumed` (+ latency); the time base is only as good as
+    # the first onset (simpleaudio: +-20 ms), so look until 100 ms before
+    gap = data[where(paused) : where(resumed - 0.1)]
+    tail = last_sound(gap, RATE, THRESHOLD_DB)
+    print(f"\n{name}: sound for {1000 * (tail or 0):.0f} ms after pause")
+    assert tail is not None  # the instruction was playing
+    assert tail <= PAUSE_SILENT_WITHIN[name]
+    again = [p for p in result.played if p.event == said]
+    assert len(again) == 2  # the cut sentence, heard again from its start on resume
+    heard_again = found[0] + again[1].target - first
+    assert min(abs(f - heard_again) for f in found) <= 0.02
+    assert result.quit
+
+
+def test_interrupt_and_close_silence_the_stream_at_once(sink, neck_stretch, tmp_path):
+    plan = neck_stretch.plan
+    index = player.find_step(plan, "chin")
+    chime, said = [e for e in plan.events if e.step == index][:2]
+    keys = ScriptedKeys([(said.at - chime.at + 1.0, "interrupt")])
+    device = backend.open_backend("alsa", "neck-stretch")
+
+    def play():
+        try:
+            player.play(neck_stretch, device, keys=keys, start_at="chin")
+        except KeyboardInterrupt:
+            device.close()  # what the CLI's ``with`` does on Ctrl-C
+            return time.monotonic()
+        raise AssertionError("not interrupted")
+
+    closed, data = _record(sink, play, tmp_path / "i.wav")
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    interrupted = keys.pressed[0][0]
+    # the chime was heard at found[0], `latency` after the player's first read of the keys
+    heard = found[0] + interrupted - (keys.began + device.latency)
+    tail = last_sound(data, RATE, THRESHOLD_DB) - heard
+    print(
+        f"\nsound until {1000 * tail:.0f} ms after Ctrl-C (close took {closed - interrupted:.3f} s)"
+    )
+    assert tail <= 0.25
+
+
+@pytest.mark.parametrize("name", _backends())
+def test_without_a_sound_device_opening_fails_with_the_export_suggestion(monkeypatch, capfd, name):
+    monkeypatch.setenv("PULSE_SERVER", "unix:/nonexistent/voiceguide-no-server")
+    pulse.reset_alsa_config()
+    try:
+        with pytest.raises(PlaybackError) as caught:
+            backend.open_backend(name, "neck-stretch")
+    finally:
+        monkeypatch.undo()
+        pulse.reset_alsa_config()
+    message = str(caught.value)
+    assert message.startswith("no sound device found: ")
+    assert message.endswith("try 'voiceguide export neck-stretch -o session.mp3'")
+    assert caught.value.exit_status == 1
+    assert capfd.readouterr().err == ""  # ALSA's complaints are kept off the screen

@@ -1,0 +1,605 @@
+"""The live player: a session's plan played against a clock, hands-free or steered by keys.
+
+Timing is drift-free. The session's position (seconds from the session start) is
+``clock() - origin``, and an event sounds at clock time ``origin + event.at``: the player
+waits for ``target - clock()`` each time and never adds sleeps up. ``origin`` changes only when
+the listener acts (pause, resume, skip), so errors cannot accumulate over hours. The waits are
+short slices (the keys are read meanwhile) and the last ``spin`` seconds are spun, not slept.
+
+The clock, the sleep, the keys and the audio backend are injected: ``Timeline`` (what is due,
+and how keys re-time the rest) is pure, and ``Player`` only asks it what is due and tells the
+backend to play, so the whole player runs in tests against a fake clock and a fake backend.
+
+Keys (see ``keys``): pause freezes the session's time and stops the sound at once; resume
+continues where it stopped, except that a sentence or chime cut by the pause is heard again
+from its beginning (the session resumes at that sound's start, so nothing overlaps). ``next``
+jumps to the next part, ``previous`` restarts the current one (pressed again within
+``DOUBLE_PREVIOUS`` seconds: the part before). ``longer``/``shorter`` move the current part's
+end by ``RESIZE`` seconds: its own cues keep their times from its start (a cue that no longer
+fits is dropped), everything after it moves with the new boundary, and it never ends sooner
+than ``MIN_LEFT`` seconds from now. Lengthening adds quiet time: no new cues are made.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Protocol
+
+from voiceguide import durations
+from voiceguide import keys as keynames
+from voiceguide.audio import Clip
+from voiceguide.backend import Backend, Handle, open_backend
+from voiceguide.errors import UsageError
+from voiceguide.keys import KeySource, terminal_keys
+from voiceguide.plan import GAP, Event, Plan, PlanStep
+from voiceguide.status import (
+    END,
+    PAUSED,
+    QUIT,
+    REFUSED,
+    RESIZED,
+    RESTARTED,
+    RESUMED,
+    SKIPPED,
+    START,
+    STEP,
+    TICK,
+    Status,
+)
+
+RESIZE = 30.0  # seconds added or taken by one press of + or -
+MIN_LEFT = 5.0  # seconds: - never leaves the current part with less than this
+DOUBLE_PREVIOUS = 1.5  # seconds: previous pressed again within this goes one part back
+SPIN = 0.002  # seconds before an instant that are spun rather than slept
+SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
+AHEAD = 4  # events whose clips are loaded ahead of time
+_EPSILON = 1e-9
+
+
+class SessionLike(Protocol):
+    """What the player needs of a ``session.Session``."""
+
+    plan: Plan
+
+    def clip(self, event: Event) -> Clip: ...
+
+
+@dataclass(frozen=True)
+class Played:
+    """An event played: ``event.at`` is its (re-timed) position in the session; ``target`` the
+    clock time it was to be heard, ``called`` the clock time ``backend.play`` was called."""
+
+    event: Event
+    target: float
+    called: float
+
+
+@dataclass
+class PlayResult:
+    """What was played, and when (clock times from the injected clock)."""
+
+    played: list[Played] = field(default_factory=list)
+    started: float = 0.0  # clock time play() began
+    position: float = 0.0  # session position reached, seconds
+    length: float = 0.0  # session length at the end, seconds (moved by + and -)
+    quit: bool = False
+    misses: int = 0  # clips not loaded ahead that were loaded at their instant
+
+    @property
+    def first_sound(self) -> float | None:
+        """Seconds from play() to the first sound's instant (None if nothing played)."""
+        return self.played[0].target - self.started if self.played else None
+
+
+# --------------------------------------------------------------------------- start-at
+
+
+def find_step(plan: Plan, spec: str | int) -> int:
+    """Index into ``plan.steps`` of the part ``spec`` names: a routine step number (1-based)
+    or a case-insensitive prefix of a part's name ("chin", "side neck stretch (right)").
+
+    Raises ``UsageError`` naming the choices when nothing or several different steps match.
+    """
+    text = str(spec).strip()
+    if text.isdigit():
+        number = int(text)
+        for index, step in enumerate(plan.steps):
+            if step.number == number:
+                return index
+        count = max((s.number or 0 for s in plan.steps), default=0)
+        raise UsageError(f"--start-at: no step {number}; the routine has steps 1 to {count}")
+    wanted = text.lower()
+    for exact in (True, False):
+        found = [
+            i
+            for i, step in enumerate(plan.steps)
+            if any(
+                name.lower() == wanted if exact else name.lower().startswith(wanted)
+                for name in (step.title, step.name)
+            )
+        ]
+        if found and len({plan.steps[i].name for i in found}) == 1:
+            return found[0]
+        if len(found) > 1 and not exact:
+            names = ", ".join(dict.fromkeys(repr(plan.steps[i].name) for i in found))
+            raise UsageError(
+                f"--start-at: {text!r} matches several steps ({names}); "
+                "give more of the name or the step number"
+            )
+    choices = ", ".join(dict.fromkeys(_label(s) for s in plan.steps))
+    raise UsageError(f"--start-at: no step {text!r}; choose one of {choices}")
+
+
+def _label(step: PlanStep) -> str:
+    return f"{step.number} {step.name!r}" if step.number is not None else repr(step.name)
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class Timeline:
+    """The plan as it is being played: parts and events, re-timed by the listener.
+
+    All times are seconds from the session start. ``cursor`` is the index of the next event
+    to play. Events keep the index of their part in ``step`` (parts are never added or removed).
+    """
+
+    def __init__(self, plan: Plan):
+        self.steps: list[PlanStep] = list(plan.steps)
+        self.events: list[Event] = list(plan.events)
+        self.length = plan.length
+        self.cursor = 0
+
+    @property
+    def count(self) -> int:
+        """Routine steps (for "step 2/5")."""
+        return max((s.number or 0 for s in self.steps), default=0)
+
+    def step_index(self, position: float) -> int:
+        """The part playing at ``position`` (the last one at or after the end)."""
+        for index, step in enumerate(self.steps):
+            if position < step.end - _EPSILON:
+                return index
+        return len(self.steps) - 1
+
+    def seek(self, position: float) -> None:
+        """Make the first event at or after ``position`` the next one."""
+        starts = [e.at for e in self.events]
+        self.cursor = bisect.bisect_left(starts, position - _EPSILON)
+
+    def next_event(self) -> Event | None:
+        return self.events[self.cursor] if self.cursor < len(self.events) else None
+
+    def upcoming(self, count: int) -> list[Event]:
+        return self.events[self.cursor : self.cursor + count]
+
+    def pop_due(self, position: float) -> list[Event]:
+        """The events due at or before ``position``, in order; they will not be due again."""
+        due = []
+        while self.cursor < len(self.events) and self.events[self.cursor].at <= position:
+            due.append(self.events[self.cursor])
+            self.cursor += 1
+        return due
+
+    def resize(self, index: int, seconds: float, position: float) -> float:
+        """Move the end of part ``index`` by ``seconds`` (at ``position``); return the change.
+
+        The part's own events keep their times; those not yet played that would no longer end
+        ``GAP / 2`` before its end are dropped. Later parts and events move by the change.
+        The part never ends sooner than ``MIN_LEFT`` seconds after ``position``.
+        """
+        step = self.steps[index]
+        end = step.end + seconds
+        if seconds < 0:
+            end = max(end, position + MIN_LEFT)
+            if end >= step.end:
+                return 0.0
+        delta = end - step.end
+        self.steps[index] = dataclasses.replace(step, end=end)
+        for later in range(index + 1, len(self.steps)):
+            s = self.steps[later]
+            self.steps[later] = dataclasses.replace(s, start=s.start + delta, end=s.end + delta)
+        kept = self.events[: self.cursor]
+        for event in self.events[self.cursor :]:
+            if event.step > index:
+                kept.append(dataclasses.replace(event, at=event.at + delta))
+            elif event.step < index or event.end <= end - GAP / 2:
+                kept.append(event)
+        self.events = kept
+        self.length += delta
+        return delta
+
+
+# --------------------------------------------------------------------------- clip loading
+
+
+def _key(event: Event) -> tuple:
+    return ("speech", event.text) if event.kind == "speech" else ("chime", event.sound.path)
+
+
+class ClipLoader:
+    """Loads clips ahead of their instant, in a background thread (or on demand).
+
+    Loaded clips are kept: a session has few distinct clips, its cues repeat. ``prepare`` (the
+    backend's, if it has one) runs on each clip as it is loaded. A clip that is not ready when
+    due is loaded at once (counted in ``misses``); a background failure is retried there, so
+    the error reaches the player.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[Event], Clip],
+        prepare: Callable[[Clip], None] | None = None,
+        background: bool = True,
+    ):
+        self._load = load
+        self._prepare = prepare
+        self._clips: dict[tuple, Clip] = {}
+        self._failed: set[tuple] = set()
+        self._queue: deque[Event] = deque()
+        self._busy: tuple | None = None
+        self._cond = threading.Condition()
+        self._closed = False
+        self.misses = 0
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(target=self._run, name="voiceguide-clips", daemon=True)
+            self._thread.start()
+
+    def want(self, events: list[Event]) -> None:
+        """Load these events' clips soon, in this order."""
+        with self._cond:
+            for event in events:
+                key = _key(event)
+                if key not in self._clips and key not in self._failed and key != self._busy:
+                    self._queue.append(event)
+            self._cond.notify()
+
+    def get(self, event: Event, miss: bool = True) -> Clip:
+        """The event's clip: waits for one being loaded, loads a missing one at once (a miss,
+        unless ``miss`` is False: the first clip is loaded before the session starts)."""
+        key = _key(event)
+        with self._cond:
+            while self._busy == key:
+                self._cond.wait()
+            if key in self._clips:
+                return self._clips[key]
+            self.misses += miss
+        clip = self._fetch(event)
+        with self._cond:
+            self._clips[key] = clip
+        return clip
+
+    def _fetch(self, event: Event) -> Clip:
+        clip = self._load(event)
+        if self._prepare is not None:
+            self._prepare(clip)
+        return clip
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                event = self._queue.popleft()
+                key = _key(event)
+                if key in self._clips or key in self._failed:
+                    continue
+                self._busy = key
+            try:
+                clip = self._fetch(event)
+            except Exception:  # the player's own get() loads it again and raises
+                clip = None
+            with self._cond:
+                if clip is None:
+                    self._failed.add(key)
+                else:
+                    self._clips[key] = clip
+                self._busy = None
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+# --------------------------------------------------------------------------- the player
+
+
+class Player:
+    """Plays one session; ``run`` returns when it ends or the listener quits."""
+
+    def __init__(
+        self,
+        session: SessionLike,
+        backend: Backend,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        keys: KeySource | None = None,
+        on_status: Callable[[Status], None] | None = None,
+        spin: float = SPIN,
+        preload: bool = True,
+    ):
+        self.timeline = Timeline(session.plan)
+        self.backend = backend
+        self.clock = clock
+        self.sleep = sleep
+        self.keys = keys
+        self.on_status = on_status
+        self.spin = spin
+        self.loader = ClipLoader(session.clip, getattr(backend, "prepare", None), preload)
+        self.result = PlayResult()
+        self.origin = 0.0
+        self.paused_at: float | None = None  # the frozen position while paused
+        self.finished = False
+        self._sounding: list[tuple[Event, Handle]] = []
+        self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
+        self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
+
+    # -- the loop
+
+    def run(self, start: float = 0.0) -> PlayResult:
+        """Play from ``start`` seconds into the session to its end (or until quit)."""
+        self.result.started = self.clock()
+        self.timeline.seek(start)
+        upcoming = self.timeline.upcoming(AHEAD)
+        self.loader.want(upcoming[1:])
+        if upcoming:
+            self.loader.get(upcoming[0], miss=False)  # before the clock starts
+        self.origin = self.clock() + self.backend.latency - start
+        self._report(START, start)
+        try:
+            while not self.finished:
+                self._turn()
+        finally:
+            self.backend.stop_all()
+            self.loader.close()
+        self.result.misses = self.loader.misses
+        self.result.length = self.timeline.length
+        return self.result
+
+    def position(self) -> float:
+        """Seconds from the session start, now (frozen while paused)."""
+        if self.paused_at is not None:
+            return self.paused_at
+        return self.clock() - self.origin
+
+    def _turn(self) -> None:
+        if self.paused_at is not None:
+            self._act(self._wait(SLICE))
+            return
+        position = self.clock() - self.origin
+        for event in self.timeline.pop_due(position + self.backend.latency + _EPSILON):
+            self._sound(event)
+        if position >= self.timeline.length - _EPSILON:
+            self._finish(END, self.timeline.length)
+            return
+        self._tick(position)
+        self._wait_until(self._deadline(position))
+
+    def _deadline(self, position: float) -> float:
+        """Clock time of the next thing to do: call play, report a second, end."""
+        times = [self.timeline.length]
+        event = self.timeline.next_event()
+        if event is not None:
+            times.append(event.at - self.backend.latency)
+        if self.on_status is not None:
+            times.append(int(position + _EPSILON) + 1.0)
+        return self.origin + min(times)
+
+    def _wait_until(self, deadline: float) -> None:
+        left = deadline - self.clock()
+        if left > self.spin and left > _EPSILON:
+            self._act(self._wait(min(left - self.spin, SLICE)))
+            return
+        while self.clock() < deadline - _EPSILON:  # the last moment: spin (yielding), not sleep
+            self.sleep(0)
+
+    def _wait(self, seconds: float) -> list[str]:
+        if self.keys is not None:
+            return self.keys.read(seconds)
+        self.sleep(seconds)
+        return []
+
+    def _sound(self, event: Event) -> None:
+        clip = self.loader.get(event)
+        target = self.origin + event.at
+        called = self.clock()
+        handle = self.backend.play(clip, at=target)
+        position = called - self.origin
+        self._sounding = [(e, h) for e, h in self._sounding if e.end > position]
+        self._sounding.append((event, handle))
+        self.result.played.append(Played(event, target, called))
+        self.loader.want(self.timeline.upcoming(AHEAD))
+
+    def _finish(self, reason: str, position: float) -> None:
+        self.backend.stop_all()
+        self._sounding = []
+        self.finished = True
+        self.result.position = position
+        self._report(reason, position)
+
+    # -- status
+
+    def _status(self, reason: str, position: float, message: str | None = None) -> Status:
+        timeline = self.timeline
+        index = timeline.step_index(position)
+        following = timeline.steps[index + 1] if index + 1 < len(timeline.steps) else None
+        return Status(
+            reason,
+            position,
+            timeline.length,
+            timeline.steps[index],
+            following,
+            self.paused_at is not None,
+            timeline.count,
+            message,
+        )
+
+    def _report(self, reason: str, position: float, message: str | None = None) -> None:
+        self._shown = (self.timeline.step_index(position), int(position + _EPSILON))
+        if self.on_status is not None:
+            self.on_status(self._status(reason, position, message))
+
+    def _tick(self, position: float) -> None:
+        if self.on_status is None:
+            return
+        index = self.timeline.step_index(position)
+        if self._shown is None or index != self._shown[0]:
+            self._report(STEP, position)
+        elif int(position + _EPSILON) != self._shown[1]:
+            self._report(TICK, position)
+
+    # -- keys
+
+    def _act(self, actions: list[str]) -> None:
+        for action in actions:
+            if self.finished:
+                return
+            handler = {
+                keynames.PAUSE: self._toggle_pause,
+                keynames.NEXT: self._next,
+                keynames.PREVIOUS: self._previous,
+                keynames.LONGER: lambda: self._resize(RESIZE),
+                keynames.SHORTER: lambda: self._resize(-RESIZE),
+                keynames.QUIT: self._quit,
+            }.get(action)
+            if handler is not None:
+                handler()
+
+    def _silence(self) -> None:
+        self.backend.stop_all()
+        self._sounding = []
+
+    def _toggle_pause(self) -> None:
+        if self.paused_at is None:
+            position = self.clock() - self.origin
+            cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
+            self._silence()
+            self.paused_at = min(cut, default=position)
+            self.timeline.seek(self.paused_at)
+            self._report(PAUSED, self.paused_at, "paused")
+        else:
+            position, self.paused_at = self.paused_at, None
+            self.origin = self.clock() + self.backend.latency - position
+            self._report(RESUMED, position, "resumed")
+
+    def _jump(self, position: float) -> None:
+        self._silence()
+        self.timeline.seek(position)
+        if self.paused_at is not None:
+            self.paused_at = position
+        else:
+            self.origin = self.clock() + self.backend.latency - position
+
+    def _next(self) -> None:
+        position = self.position()
+        index = self.timeline.step_index(position)
+        if index + 1 >= len(self.timeline.steps):
+            self._report(REFUSED, position, "already in the last part")
+            return
+        step = self.timeline.steps[index + 1]
+        self._jump(step.start)
+        self._report(SKIPPED, step.start, f"skipped to {step.title}")
+
+    def _previous(self) -> None:
+        now = self.clock()
+        index = self.timeline.step_index(self.position())
+        last = self._last_previous
+        if last is not None and now - last[0] <= DOUBLE_PREVIOUS and last[1] == index and index:
+            index -= 1
+        self._last_previous = (now, index)
+        step = self.timeline.steps[index]
+        self._jump(step.start)
+        self._report(RESTARTED, step.start, f"from the start of {step.title}")
+
+    def _resize(self, seconds: float) -> None:
+        position = self.position()
+        index = self.timeline.step_index(position)
+        step = self.timeline.steps[index]
+        if step.kind == "outro":
+            self._report(REFUSED, position, "the closing keeps its length")
+            return
+        self._unschedule(position)
+        change = self.timeline.resize(index, seconds, position)
+        if not change:
+            left = durations.format(step.end - position)
+            self._report(REFUSED, position, f"{step.title} cannot be shorter ({left} left)")
+            return
+        end = durations.format(self.timeline.steps[index].end)
+        sign = "+" if change > 0 else "-"
+        message = f"{sign}{abs(change):.0f}s: {step.title} now ends at {end}"
+        self._report(RESIZED, position, message)
+
+    def _unschedule(self, position: float) -> None:
+        """Take back events handed to the backend early (its latency) that have not started,
+        so that re-timing applies to them too."""
+        ahead = [(e, h) for e, h in self._sounding if e.at > position]
+        for _, handle in ahead:
+            handle.stop()
+        if ahead:
+            self._sounding = [(e, h) for e, h in self._sounding if e.at <= position]
+            self.timeline.seek(position)
+
+    def _quit(self) -> None:
+        self.result.quit = True
+        self._finish(QUIT, self.position())
+
+
+def play(
+    session: SessionLike,
+    backend: Backend,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    keys: KeySource | None = None,
+    on_status: Callable[[Status], None] | None = None,
+    start_at: str | int | None = None,
+    spin: float = SPIN,
+    preload: bool = True,
+) -> PlayResult:
+    """Play ``session`` through ``backend`` to its end, or until the listener quits.
+
+    ``start_at``: a step number or name prefix (see ``find_step``); the session then starts
+    at that part's boundary. ``keys``: where actions come from (None: hands-free).
+    ``on_status``: called with a ``Status`` at the start, every second, on each part change
+    and key action, and at the end. ``clock``/``sleep`` must be the backend's clock.
+    Raises ``UsageError`` for a bad ``start_at`` (before any sound), ``PlaybackError`` if the
+    device fails. Every sound is stopped on the way out, also on ``KeyboardInterrupt``.
+    """
+    start = 0.0
+    if start_at is not None:
+        start = session.plan.steps[find_step(session.plan, start_at)].start
+    player = Player(session, backend, clock, sleep, keys, on_status, spin, preload)
+    return player.run(start)
+
+
+def play_live(
+    session: SessionLike,
+    routine: str | None = None,
+    *,
+    start_at: str | int | None = None,
+    on_status: Callable[[Status], None] | None = None,
+    backend_name: str | None = None,
+    stdin: IO | None = None,
+) -> PlayResult:
+    """What ``voiceguide play`` does: check ``start_at``, open the sound device and, if stdin
+    is a terminal, its keys; play; close both. The terminal and the sound are restored and
+    stopped on the way out, also on ``KeyboardInterrupt``.
+
+    ``routine`` (the name the user typed) only goes into the no-device message. Raises
+    ``UsageError`` (bad ``start_at``) or ``PlaybackError`` (no device) before any sound.
+    """
+    if start_at is not None:
+        find_step(session.plan, start_at)  # a bad step fails before the device opens
+    with open_backend(backend_name, routine) as device, terminal_keys(stdin) as keys:
+        return play(session, device, keys=keys, on_status=on_status, start_at=start_at)

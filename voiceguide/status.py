@@ -1,0 +1,112 @@
+"""What the live player reports, and how it reads on a terminal or in a log.
+
+The player hands ``Status`` snapshots to its ``on_status`` callback; the CLI prints
+``render_status(snapshot, tty)``. Times are seconds; positions are seconds from the session
+start (after the listener's changes: ``length`` grows with ``+``, shrinks with ``-``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from voiceguide import durations
+from voiceguide.plan import PlanStep
+
+# Why a snapshot was made. Only TICK (the clock moved on a second) is not worth a log line.
+START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, REFUSED, QUIT, END = (
+    "start",
+    "tick",
+    "step",
+    "paused",
+    "resumed",
+    "skipped",
+    "restarted",
+    "resized",
+    "refused",
+    "quit",
+    "end",
+)
+_FINAL = (QUIT, END)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The player's state at ``position`` seconds into a session of ``length`` seconds.
+
+    ``step`` is the part playing (its ``start``/``end`` already moved by ``+``/``-``),
+    ``next_step`` the one after it (None in the last). ``message`` says what a key did.
+    ``count`` is the number of routine steps (for "step 2/5").
+    """
+
+    reason: str
+    position: float
+    length: float
+    step: PlanStep
+    next_step: PlanStep | None
+    paused: bool
+    count: int
+    message: str | None = None
+
+    @property
+    def step_left(self) -> float:
+        return max(0.0, self.step.end - self.position)
+
+    @property
+    def session_left(self) -> float:
+        return max(0.0, self.length - self.position)
+
+    @property
+    def final(self) -> bool:
+        return self.reason in _FINAL
+
+
+def _left(seconds: float) -> str:
+    """Time left, rounded up: "0:01" until it is really over."""
+    return durations.format(math.ceil(seconds - 1e-6))
+
+
+def _step_label(status: Status) -> str:
+    step = status.step
+    if step.number is not None and status.count:
+        return f"{step.number}/{status.count} {step.title}"
+    return step.title
+
+
+def line(status: Status) -> str:
+    """One line: the step, time left in it and in the session, what comes next."""
+    state = "[paused] " if status.paused else ""
+    text = (
+        f"{state}{_step_label(status)} - {_left(status.step_left)} left, "
+        f"session {_left(status.session_left)} left"
+    )
+    if status.next_step is not None:
+        text += f" - next: {status.next_step.title}"
+    return text
+
+
+def render_status(status: Status, tty: bool) -> str:
+    """What to write (exactly, no newline added) for ``status``; may be "" (nothing to write).
+
+    ``tty``: one line rewritten in place (carriage return, clear to end of line), ended with a
+    newline only by the final snapshot; a key's message goes on a line of its own above it.
+    Otherwise (a log, a pipe): a plain line per step change or key action, none per tick.
+    """
+    at = durations.format(status.position)
+    if not tty:
+        if status.reason == TICK:
+            return ""
+        if status.reason == END:
+            return f"{at} end of session\n"
+        if status.reason == QUIT:
+            return f"{at} stopped\n"
+        if status.message:
+            return f"{at} {status.message} - {line(status)}\n"
+        return f"{at} {line(status)}\n"
+    clear = "\r\x1b[K"
+    if status.reason == END:
+        return f"{clear}{at} end of session\n"
+    if status.reason == QUIT:
+        return f"{clear}{at} stopped\n"
+    above = f"{clear}{at} {status.message}\n" if status.message else ""
+    return f"{above}{clear}{at} {line(status)}"
