@@ -32,8 +32,14 @@ NO_ESPEAK = textwrap.dedent("""
 
 
 def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "voiceguide", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        **kwargs,
+    )
 
 
 @pytest.fixture
@@ -45,11 +51,14 @@ def without_espeak(tmp_path) -> dict:
 
 
 def test_without_espeak_ng_plan_says_how_to_install_it_in_one_line(without_espeak, tmp_path):
-    result = run_cli("plan", "back-massage", env={**without_espeak,
-                                                  "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")})
+    result = run_cli(
+        "plan", "back-massage", env={**without_espeak, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
+    )
     assert result.returncode == 1
-    assert result.stderr == ("espeak-ng is not installed; install it with 'sudo apt-get install "
-                             "espeak-ng' (or run ./setup.sh)\n")
+    assert result.stderr == (
+        "espeak-ng is not installed; install it with 'sudo apt-get install "
+        "espeak-ng' (or run ./setup.sh)\n"
+    )
     assert result.stdout == ""
 
 
@@ -64,9 +73,51 @@ def test_without_espeak_ng_a_warm_cache_still_plans(without_espeak, tmp_path):
 def test_check_needs_no_engine_unless_a_voice_is_named(without_espeak, write_routine):
     plain = write_routine("title: T\nsteps:\n  - {name: a, duration: 1m}\n", "plain.yaml")
     assert run_cli("check", str(plain), env=without_espeak).returncode == 0
-    voiced = write_routine("title: T\nvoice: en-us\nsteps:\n  - {name: a, duration: 1m}\n",
-                           "voiced.yaml")
-    result = run_cli("check", str(voiced), env={**without_espeak,
-                                                "VOICEGUIDE_CACHE_DIR": str(voiced.parent)})
+    voiced = write_routine(
+        "title: T\nvoice: en-us\nsteps:\n  - {name: a, duration: 1m}\n", "voiced.yaml"
+    )
+    result = run_cli(
+        "check", str(voiced), env={**without_espeak, "VOICEGUIDE_CACHE_DIR": str(voiced.parent)}
+    )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "espeak-ng is not installed" in result.stderr
+
+
+def test_a_file_size_limit_mid_export_fails_cleanly_and_keeps_the_previous_file(tmp_path):
+    """`ulimit -f` stands in for a full disk: the write fails part-way (EFBIG)."""
+    import resource
+
+    target = tmp_path / "session.wav"
+    target.write_bytes(b"the previous export")
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def limit() -> None:  # 2 MB: the clip cache fits, a 10-minute WAV (57 MB) does not
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    assert run_cli("plan", "back-massage", "-q", env=env).returncode == 0  # warm the cache
+    result = run_cli(
+        "export", "back-massage", "-l", "10m", "-o", str(target), env=env, preexec_fn=limit
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"could not write {target}: ")
+    assert result.stderr.endswith(": nothing was written\n")
+    assert target.read_bytes() == b"the previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "session.wav"]
+
+
+def test_a_full_disk_under_the_speech_cache_is_one_line_and_leaves_no_entry(tmp_path):
+    import resource
+
+    cache = tmp_path / "cache"
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(cache)}
+
+    def limit() -> None:  # 100 kB: the first speech clip does not fit
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    result = run_cli("plan", "back-massage", env=env, preexec_fn=limit)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"cannot store speech in the cache {cache} (")
+    assert result.stderr.endswith("free some space or point VOICEGUIDE_CACHE_DIR elsewhere\n")
+    assert not [p for p in cache.iterdir() if p.suffix == ".wav"]

@@ -20,6 +20,7 @@ import platformdirs
 import soundfile as sf
 
 from voiceguide import audio
+from voiceguide.errors import SpeechError
 
 FORMAT_VERSION = 1  # bump when the processing of a clip changes
 
@@ -64,16 +65,39 @@ def verified_frames(path: Path) -> int | None:
 
 
 def write(samples: np.ndarray, target: Path) -> None:
-    """Store ``samples`` at ``target`` atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, staged = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
-    os.close(handle)
+    """Store ``samples`` at ``target`` atomically. A full disk or an unwritable cache is a
+    ``SpeechError`` saying what to do; nothing half-written stays behind."""
+    staged = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, staged = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
+        os.close(handle)
         sf.write(staged, samples, audio.RATE, subtype="FLOAT", format="WAV")
         os.replace(staged, target)
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+    except (OSError, sf.LibsndfileError) as exc:
+        reason = getattr(exc, "strerror", None) or "the disk may be full"
+        raise SpeechError(
+            f"cannot store speech in the cache {target.parent} ({reason}); free "
+            "some space or point VOICEGUIDE_CACHE_DIR elsewhere"
+        ) from exc
+    finally:
+        if staged is not None:
+            Path(staged).unlink(missing_ok=True)
+
+
+def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
+    """Less than ``margin`` bytes free, or a file-size limit reached (libsndfile reports
+    both only as "System error.")."""
+    import resource
+    import shutil
+
+    try:
+        if shutil.disk_usage(directory).free < margin:
+            return True
+    except OSError:
+        return False
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return soft != resource.RLIM_INFINITY
 
 
 def read(path: Path) -> np.ndarray | None:

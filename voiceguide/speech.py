@@ -106,14 +106,20 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> in
 
     Returns the clip's frames. Raises ``SpeechError`` when the engine writes nothing usable.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".render-") as tmp:
-        raw = Path(tmp) / "raw.wav"
-        synth.render(text, voice, raw)
-        try:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".render-") as tmp:
+            raw = Path(tmp) / "raw.wav"
+            synth.render(text, voice, raw)
             data, rate = sf.read(str(raw), dtype="float32", always_2d=True)
-        except (RuntimeError, sf.LibsndfileError) as exc:
-            raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
+    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
+        if isinstance(exc, OSError) or clipcache.disk_full(target.parent):
+            reason = getattr(exc, "strerror", None) or "the disk is full"
+            raise SpeechError(
+                f"cannot store speech in the cache {target.parent} ({reason}); "
+                "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
+            ) from exc
+        raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
     samples = audio.prepare_speech(data.mean(axis=1), rate, level_db(voice))
     if len(samples) < audio.RATE // 50:
         raise SpeechError(
