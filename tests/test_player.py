@@ -546,3 +546,12 @@ def test_play_live_rejects_a_bad_step_before_opening_the_device(prepare, monkeyp
     monkeypatch.setattr(player, "open_backend", no_device)
     with pytest.raises(UsageError, match="no step 'yoga'"):
         player.play_live(prepare("neck-stretch"), "neck-stretch", start_at="yoga")
+
+
+def test_while_a_latent_backend_gets_ready_the_status_does_not_step_back():
+    plan = make_plan(PARTS)
+    snapshots: list[Status] = []
+    run(plan, script=[(10.0, "next")], latency=0.08, on_status=snapshots.append, start_at="B")
+    steps = [s.step.name for s in snapshots if s.reason != status.TICK]
+    assert steps == ["B", "C", "Closing", "Closing"]  # start, skipped, step, end
+    assert all(s.position >= 70.0 for s in snapshots)

@@ -339,6 +339,7 @@ class Player:
         self.loader = ClipLoader(session.clip, getattr(backend, "prepare", None), preload)
         self.result = PlayResult()
         self.origin = 0.0
+        self._floor = 0.0
         self.paused_at: float | None = None  # the frozen position while paused
         self.finished = False
         self._sounding: list[tuple[Event, Handle]] = []
@@ -352,12 +353,12 @@ class Player:
         self.result.started = self.clock()
         self.timeline.seek(start)
         upcoming = self.timeline.upcoming(AHEAD)
-        self.loader.want(upcoming[1:])
-        if upcoming:
-            self.loader.get(upcoming[0], miss=False)  # before the clock starts
-        self.origin = self.clock() + self.backend.latency - start
-        self._report(START, start)
         try:
+            self.loader.want(upcoming[1:])
+            if upcoming:
+                self.loader.get(upcoming[0], miss=False)  # before the clock starts
+            self._start_from(start)
+            self._report(START, start)
             while not self.finished:
                 self._turn()
         finally:
@@ -368,10 +369,16 @@ class Player:
         return self.result
 
     def position(self) -> float:
-        """Seconds from the session start, now (frozen while paused)."""
+        """Seconds from the session start, now (frozen while paused; not before the point
+        the session last started from, during the backend's latency)."""
         if self.paused_at is not None:
             return self.paused_at
-        return self.clock() - self.origin
+        return max(self.clock() - self.origin, self._floor)
+
+    def _start_from(self, position: float) -> None:
+        """Run from ``position``: its first sound is heard ``latency`` seconds from now."""
+        self.origin = self.clock() + self.backend.latency - position
+        self._floor = position
 
     def _turn(self) -> None:
         if self.paused_at is not None:
@@ -383,8 +390,8 @@ class Player:
         if position >= self.timeline.length - _EPSILON:
             self._finish(END, self.timeline.length)
             return
-        self._tick(position)
-        self._wait_until(self._deadline(position))
+        self._tick(max(position, self._floor))
+        self._wait_until(self._deadline(max(position, self._floor)))
 
     def _deadline(self, position: float) -> float:
         """Clock time of the next thing to do: call play, report a second, end."""
@@ -482,7 +489,7 @@ class Player:
 
     def _toggle_pause(self) -> None:
         if self.paused_at is None:
-            position = self.clock() - self.origin
+            position = self.position()
             cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
             self._silence()
             self.paused_at = min(cut, default=position)
@@ -490,7 +497,7 @@ class Player:
             self._report(PAUSED, self.paused_at, "paused")
         else:
             position, self.paused_at = self.paused_at, None
-            self.origin = self.clock() + self.backend.latency - position
+            self._start_from(position)
             self._report(RESUMED, position, "resumed")
 
     def _jump(self, position: float) -> None:
@@ -499,7 +506,7 @@ class Player:
         if self.paused_at is not None:
             self.paused_at = position
         else:
-            self.origin = self.clock() + self.backend.latency - position
+            self._start_from(position)
 
     def _next(self) -> None:
         position = self.position()
