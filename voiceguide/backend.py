@@ -12,8 +12,8 @@ A backend plays a ``Clip`` and returns a handle (``stop()``, ``is_playing()``). 
 
 ``SimpleaudioBackend``
     ``simpleaudio.play_buffer`` per clip (the ``play`` extra). Each clip opens a new stream, so
-    onsets wander with the server's start of each stream (measured on a null sink: median
-    6-7 ms, worst 12-22 ms) and ``stop()`` needs 170-300 ms to fall silent (its thread
+    onsets wander with the server's start of each stream (measured on a null sink: +-10 ms,
+    worst 18-25 ms) and ``stop()`` needs 170-300 ms to fall silent (its thread
     finishes a 100 ms ALSA write, then drains). For systems where libasound cannot be loaded.
 
 No sound device is a ``PlaybackError`` raised when the backend is opened, before the session
