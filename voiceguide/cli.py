@@ -207,12 +207,6 @@ def play(routine_name: str, length: float | None, voice: str | None, rate: int |
             if else_export is None:
                 raise
             output = None
-        prepared = session.prepare(routine_name, session.Options(length, voice, rate),
-                                   renderer, progress=_progress(quiet))
-        _warn(prepared.plan, quiet)
-        if output is None:
-            _export_instead(prepared, else_export, quiet)
-            return
         tty = sys.stdout.isatty()
 
         def show(snapshot) -> None:
@@ -220,10 +214,21 @@ def play(routine_name: str, length: float | None, voice: str | None, rate: int |
                 click.echo(status.render_status(snapshot, tty), nl=False)
 
         try:
+            prepared = session.prepare(routine_name, session.Options(length, voice, rate),
+                                       renderer, progress=_progress(quiet))
+            _warn(prepared.plan, quiet)
+            if output is None:
+                _export_instead(prepared, else_export, quiet)
+                return
             with keys.terminal_keys() as reader:
                 player.play(prepared, output, keys=reader, on_status=show, start_at=start_at)
+        except KeyboardInterrupt:
+            if tty and not quiet:
+                click.echo("")  # end the status line before the interrupted message
+            raise
         finally:
-            output.close()
+            if output is not None:
+                output.close()
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool) -> None:
