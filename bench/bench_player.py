@@ -92,20 +92,9 @@ def reference(prepared: session.Session) -> np.ndarray:
     return out
 
 
-def record(sink: pulse.NullSink, path: Path, play):
-    recording = sink.record(path)
-    time.sleep(0.3)
-    try:
-        result = play()
-    finally:
-        time.sleep(0.3)
-        data, _ = sf.read(recording.stop(), dtype="float32")
-    return result, data
-
-
 def onsets(sink, prepared, name: str, work: Path) -> dict:
     with backend.open_backend(name, ROUTINE) as device:
-        result, data = record(sink, work / f"{name}.wav", lambda: player.play(prepared, device))
+        result, data = sink.capture(lambda: player.play(prepared, device), work / f"{name}.wav")
         late = getattr(device, "late", None)
         latency = device.latency
     planned = find_onsets(reference(prepared), RATE, THRESHOLD_DB, MIN_GAP)
@@ -141,10 +130,9 @@ def pause_to_silence(sink, prepared, name: str, work: Path) -> dict:
         script += [(first + 2.0 * n, "pause"), (first + 2.0 * n + 1.0, "pause")]
     keys = Keys(script + [(first + 2.0 * PAUSES, "quit")])
     with backend.open_backend(name, ROUTINE) as device:
-        result, data = record(
-            sink,
-            work / f"{name}-pause.wav",
+        result, data = sink.capture(
             lambda: player.play(prepared, device, keys=keys, start_at="chin"),
+            work / f"{name}-pause.wav",
         )
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     heard = result.played[0].target

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from voiceguide import backend, player, session, speech
 from voiceguide.errors import PlaybackError
@@ -117,18 +116,6 @@ def _reference(prepared: session.Session, start: float = 0.0) -> np.ndarray:
     return out
 
 
-def _record(sink, play, path: Path):
-    recording = sink.record(path)
-    time.sleep(0.3)
-    try:
-        result = play()
-    finally:
-        time.sleep(0.3)
-        data, rate = sf.read(recording.stop(), dtype="float32")
-    assert rate == RATE
-    return result, data
-
-
 @pytest.mark.parametrize("name", _backends())
 def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
     start_at = None if name == "alsa" else "chin"  # simpleaudio: the last half, to save time
@@ -140,7 +127,7 @@ def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
             neck_stretch, "neck-stretch", start_at=start_at, backend_name=name, stdin=io.StringIO()
         )
 
-    result, data = _record(sink, play, tmp_path / "r.wav")
+    result, data = sink.capture(play, tmp_path / "r.wav")
     planned = find_onsets(_reference(neck_stretch, start), RATE, THRESHOLD_DB, MIN_GAP)
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     errors = onset_errors(planned, found)
@@ -166,8 +153,7 @@ def test_pause_silences_at_once_and_resume_replays_the_cut_sentence(
     offset = said.at - chime.at  # the instruction, seconds after the part starts
     keys = ScriptedKeys([(offset + 1.0, "pause"), (offset + 2.5, "pause"), (offset + 5.0, "quit")])
     with backend.open_backend(name, "neck-stretch") as device:
-        result, data = _record(
-            sink,
+        result, data = sink.capture(
             lambda: player.play(neck_stretch, device, keys=keys, start_at="chin"),
             tmp_path / "p.wav",
         )
@@ -207,7 +193,7 @@ def test_interrupt_and_close_silence_the_stream_at_once(sink, neck_stretch, tmp_
             return time.monotonic()
         raise AssertionError("not interrupted")
 
-    closed, data = _record(sink, play, tmp_path / "i.wav")
+    closed, data = sink.capture(play, tmp_path / "i.wav")
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     interrupted = keys.pressed[0][0]
     # the chime was heard at found[0], `latency` after the player's first read of the keys

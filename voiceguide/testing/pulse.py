@@ -145,6 +145,23 @@ class NullSink:
                 raise PulseStartError(f"{SINK} latency stays at {latency:.3f} s")
             time.sleep(0.05)
 
+    def capture(self, play, path: str | os.PathLike, margin: float = 0.3):
+        """Record the monitor while ``play()`` runs, with ``margin`` seconds of it on either
+        side; returns ``(play's result, the recording as float32 frames)``. Raises
+        ``ValueError`` if the recording is not at the sink's rate."""
+        import soundfile
+
+        recording = self.record(path)
+        time.sleep(margin)
+        try:
+            result = play()
+        finally:
+            time.sleep(margin)
+            data, rate = soundfile.read(recording.stop(), dtype="float32")
+        if rate != RATE:
+            raise ValueError(f"recorded at {rate} Hz, expected {RATE}")
+        return result, data
+
     def record(self, path: str | os.PathLike) -> Recording:
         """Start recording ``vsink.monitor`` to a WAV file; returns once the stream is connected.
 
