@@ -22,7 +22,7 @@ import soundfile as sf
 from voiceguide import audio
 from voiceguide.errors import SpeechError
 
-FORMAT_VERSION = 1  # bump when the processing of a clip changes
+FORMAT_VERSION = 2  # bump when the processing of a clip changes (2: clips at a wrong rate)
 
 
 def cache_dir() -> Path:
