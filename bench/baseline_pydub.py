@@ -76,8 +76,15 @@ def main() -> None:
 
     track.export(args.out, format=args.out.suffix.lstrip("."))
     written = AudioSegment.from_file(args.out)
-    print(json.dumps({"length_s": plan["length"], "written_s": written.duration_seconds,
-                      "frame_rate": written.frame_rate}))
+    print(
+        json.dumps(
+            {
+                "length_s": plan["length"],
+                "written_s": written.duration_seconds,
+                "frame_rate": written.frame_rate,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

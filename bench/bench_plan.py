@@ -43,8 +43,12 @@ def plan_times(routine: Path, work: Path) -> dict:
         cold.append(timed(args, env))
         warm.append(timed(args, env))
         shutil.rmtree(cache)
-    return {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm),
-            "cold_runs": cold, "warm_runs": warm}
+    return {
+        "cold_s": statistics.median(cold),
+        "warm_s": statistics.median(warm),
+        "cold_runs": cold,
+        "warm_runs": warm,
+    }
 
 
 def speech_rate(routine: Path, work: Path) -> dict:
@@ -61,9 +65,13 @@ def speech_rate(routine: Path, work: Path) -> dict:
             seconds = sum(cache.durations(loaded.texts()).values())
         elapsed = time.perf_counter() - start
         rates.append(seconds / elapsed)
-    return {"texts": len(loaded.texts()), "speech_s": seconds,
-            "realtime_factor": statistics.median(rates), "runs": rates,
-            "workers": os.cpu_count()}
+    return {
+        "texts": len(loaded.texts()),
+        "speech_s": seconds,
+        "realtime_factor": statistics.median(rates),
+        "runs": rates,
+        "workers": os.cpu_count(),
+    }
 
 
 def main() -> None:
@@ -81,13 +89,17 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     p = results["plan_60min"]
-    print(f"plan, 60-minute routine: cold {p['cold_s']:.2f} s (target <= 2), "
-          f"warm {p['warm_s']:.3f} s (target <= 0.3)")
+    print(
+        f"plan, 60-minute routine: cold {p['cold_s']:.2f} s (target <= 2), "
+        f"warm {p['warm_s']:.3f} s (target <= 0.3)"
+    )
     for key in ("speech_back_massage", "speech_60min"):
         s = results[key]
-        print(f"speech, {key}: {s['texts']} texts, {s['speech_s']:.0f} s of speech at "
-              f"{s['realtime_factor']:.0f}x real time (target >= 300) with {s['workers']} "
-              "workers")
+        print(
+            f"speech, {key}: {s['texts']} texts, {s['speech_s']:.0f} s of speech at "
+            f"{s['realtime_factor']:.0f}x real time (target >= 300) with {s['workers']} "
+            "workers"
+        )
 
 
 if __name__ == "__main__":

@@ -41,24 +41,51 @@ def plan_json(routine: str, minutes: int, env: dict, work: Path) -> Path:
     """The plan both pipelines follow, as ``voiceguide plan --json`` prints it."""
     out = work / f"plan-{minutes}.json"
     with open(out, "w") as handle:
-        subprocess.run([PY, "-m", "voiceguide", "plan", routine, "--length", f"{minutes}m",
-                        "--json", "-q"], env=env, stdout=handle, check=True)
+        subprocess.run(
+            [PY, "-m", "voiceguide", "plan", routine, "--length", f"{minutes}m", "--json", "-q"],
+            env=env,
+            stdout=handle,
+            check=True,
+        )
     return out
 
 
 def run_voiceguide(routine: str, minutes: int, fmt: str, env: dict, work: Path) -> dict:
     target = work / f"vg-{minutes}.{fmt}"
-    result = measure([PY, "-m", "voiceguide", "export", routine, "--length", f"{minutes}m",
-                      "-o", str(target), "-q"], env=env)
+    result = measure(
+        [
+            PY,
+            "-m",
+            "voiceguide",
+            "export",
+            routine,
+            "--length",
+            f"{minutes}m",
+            "-o",
+            str(target),
+            "-q",
+        ],
+        env=env,
+    )
     target.unlink(missing_ok=True)
     return result
 
 
-def run_baseline(plan: Path, minutes: int, fmt: str, speech: Path, work: Path,
-                 timeout: float) -> dict:
+def run_baseline(
+    plan: Path, minutes: int, fmt: str, speech: Path, work: Path, timeout: float
+) -> dict:
     target = work / f"base-{minutes}.{fmt}"
-    result = measure([PY, str(ROOT / "bench" / "baseline_pydub.py"), str(plan), str(target),
-                      "--speech-dir", str(speech)], timeout=timeout)
+    result = measure(
+        [
+            PY,
+            str(ROOT / "bench" / "baseline_pydub.py"),
+            str(plan),
+            str(target),
+            "--speech-dir",
+            str(speech),
+        ],
+        timeout=timeout,
+    )
     target.unlink(missing_ok=True)
     return result
 
@@ -83,20 +110,20 @@ def main() -> None:
                 shutil.rmtree(cache, ignore_errors=True)
                 env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
                 row = {"minutes": minutes, "format": fmt}
-                row["voiceguide_cold"] = summary(run_voiceguide(routine, minutes, fmt, env,
-                                                                work))
-                row["voiceguide_warm"] = summary(run_voiceguide(routine, minutes, fmt, env,
-                                                                work))
+                row["voiceguide_cold"] = summary(run_voiceguide(routine, minutes, fmt, env, work))
+                row["voiceguide_warm"] = summary(run_voiceguide(routine, minutes, fmt, env, work))
                 plan = plan_json(routine, minutes, env, work)
                 speech = work / "baseline-speech"
                 shutil.rmtree(speech, ignore_errors=True)
-                row["baseline_cold"] = summary(run_baseline(plan, minutes, fmt, speech, work,
-                                                            args.baseline_timeout))
+                row["baseline_cold"] = summary(
+                    run_baseline(plan, minutes, fmt, speech, work, args.baseline_timeout)
+                )
                 if row["baseline_cold"]["exit"] == "timeout":
                     row["baseline_warm"] = row["baseline_cold"]
                 else:
-                    row["baseline_warm"] = summary(run_baseline(
-                        plan, minutes, fmt, speech, work, args.baseline_timeout))
+                    row["baseline_warm"] = summary(
+                        run_baseline(plan, minutes, fmt, speech, work, args.baseline_timeout)
+                    )
                 rows.append(row)
                 print(format_row(row), flush=True)
     out = ROOT / "bench" / "results" / "compare.json"
@@ -108,11 +135,16 @@ def format_row(row: dict) -> str:
     parts = [f"{row['minutes']:>4} min {row['format']:<5}"]
     for cache in ("cold", "warm"):
         vg, base = row[f"voiceguide_{cache}"], row[f"baseline_{cache}"]
-        speed = ("killed" if base["exit"] == "timeout"
-                 else f"{base['wall_s'] / vg['wall_s']:.1f}x faster")
-        parts.append(f"{cache}: vg {vg['wall_s']:.2f}s {vg['peak_rss_mb']:.0f}MB | base "
-                     f"{base['wall_s']:.2f}s {base['peak_rss_mb']:.0f}MB | {speed}, "
-                     f"{vg['peak_rss_mb'] / base['peak_rss_mb']:.2f} of its memory")
+        speed = (
+            "killed"
+            if base["exit"] == "timeout"
+            else f"{base['wall_s'] / vg['wall_s']:.1f}x faster"
+        )
+        parts.append(
+            f"{cache}: vg {vg['wall_s']:.2f}s {vg['peak_rss_mb']:.0f}MB | base "
+            f"{base['wall_s']:.2f}s {base['peak_rss_mb']:.0f}MB | {speed}, "
+            f"{vg['peak_rss_mb'] / base['peak_rss_mb']:.2f} of its memory"
+        )
     return "  ".join(parts)
 
 

@@ -18,8 +18,9 @@ import time
 def measure(command: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
     """Wall seconds, CPU seconds (user + system, children included) and peak RSS in MB."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = None if timeout is None else start + timeout
     status = None
     while status is None:

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import yaml
 
-STROKES = ["long strokes", "small circles", "kneading", "thumb presses", "palm presses",
-           "forearm glides", "fingertip taps", "wringing", "raking", "feathering"]
+STROKES = [
+    "long strokes",
+    "small circles",
+    "kneading",
+    "thumb presses",
+    "palm presses",
+    "forearm glides",
+    "fingertip taps",
+    "wringing",
+    "raking",
+    "feathering",
+]
 
 
 def long_routine(minutes: float, path: Path, steps_per_hour: int = 12) -> Path:
@@ -44,8 +54,13 @@ def long_routine(minutes: float, path: Path, steps_per_hour: int = 12) -> Path:
         "voice": {"name": "en-us", "rate": 160},
         "intro": "This is a long benchmark session.",
         "outro": "The benchmark session is over.",
-        "between": {"name": "Re-relax", "say": "Back to slow, flat strokes.",
-                    "duration": f"{interlude:g}s", "min": "10s", "max": "5m"},
+        "between": {
+            "name": "Re-relax",
+            "say": "Back to slow, flat strokes.",
+            "duration": f"{interlude:g}s",
+            "min": "10s",
+            "max": "5m",
+        },
         "steps": steps,
     }
     path.write_text(yaml.safe_dump(routine, sort_keys=False))

@@ -92,7 +92,10 @@ def test_sliding_min_and_box_mean_match_scipy_ndimage(width):
     import scipy.ndimage
 
     values = np.random.default_rng(width).random(5000)
-    assert np.array_equal(audio.sliding_min(values, width),
-                          scipy.ndimage.minimum_filter1d(values, width, mode="nearest"))
-    assert np.allclose(audio.box_mean(values, width),
-                       scipy.ndimage.uniform_filter1d(values, width, mode="nearest"))
+    assert np.array_equal(
+        audio.sliding_min(values, width),
+        scipy.ndimage.minimum_filter1d(values, width, mode="nearest"),
+    )
+    assert np.allclose(
+        audio.box_mean(values, width), scipy.ndimage.uniform_filter1d(values, width, mode="nearest")
+    )

@@ -179,17 +179,35 @@ def plan(
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
 @session_options
-@click.option("--start-at", metavar="STEP", help="Start at this step: its number or the "
-              "beginning of its name.")
-@click.option("--backend", "backend_name", type=click.Choice(["alsa", "simpleaudio"]),
-              help="Audio output (default: alsa where libasound is found, else simpleaudio; "
-              "or $VOICEGUIDE_BACKEND).")
-@click.option("--else-export", type=click.Path(path_type=Path), metavar="FILE",
-              help="Without a sound device, export the session to FILE instead of failing.")
+@click.option(
+    "--start-at",
+    metavar="STEP",
+    help="Start at this step: its number or the beginning of its name.",
+)
+@click.option(
+    "--backend",
+    "backend_name",
+    type=click.Choice(["alsa", "simpleaudio"]),
+    help="Audio output (default: alsa where libasound is found, else simpleaudio; "
+    "or $VOICEGUIDE_BACKEND).",
+)
+@click.option(
+    "--else-export",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Without a sound device, export the session to FILE instead of failing.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No status line or warnings.")
-def play(routine_name: str, length: float | None, voice: str | None, rate: int | None,
-         start_at: str | None, backend_name: str | None, else_export: Path | None,
-         quiet: bool) -> None:
+def play(
+    routine_name: str,
+    length: float | None,
+    voice: str | None,
+    rate: int | None,
+    start_at: str | None,
+    backend_name: str | None,
+    else_export: Path | None,
+    quiet: bool,
+) -> None:
     """Play the session live: chimes and spoken cues on time, hands-free to the end.
 
     Keys (optional; a USB foot pedal that sends keys works too): space pause/resume,
@@ -214,8 +232,12 @@ def play(routine_name: str, length: float | None, voice: str | None, rate: int |
                 click.echo(status.render_status(snapshot, tty), nl=False)
 
         try:
-            prepared = session.prepare(routine_name, session.Options(length, voice, rate),
-                                       renderer, progress=_progress(quiet))
+            prepared = session.prepare(
+                routine_name,
+                session.Options(length, voice, rate),
+                renderer,
+                progress=_progress(quiet),
+            )
             _warn(prepared.plan, quiet)
             if output is None:
                 _export_instead(prepared, else_export, quiet)
@@ -238,8 +260,10 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool) -> Non
     bar = _Bar(quiet, "exporting")
     written = exporting.export(prepared, target, progress=bar)
     bar.close()
-    click.echo(f"no sound device here, so the session was exported instead: "
-               f"{written.path.resolve()} ({durations.format(written.seconds)})")
+    click.echo(
+        f"no sound device here, so the session was exported instead: "
+        f"{written.path.resolve()} ({durations.format(written.seconds)})"
+    )
 
 
 class _Bar:
@@ -254,8 +278,9 @@ class _Bar:
         if not self.enabled:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=int(total * 1000), label=self.label,
-                                         file=sys.stderr, show_eta=True)
+            self.bar = click.progressbar(
+                length=int(total * 1000), label=self.label, file=sys.stderr, show_eta=True
+            )
             self.bar.__enter__()
         self.bar.update(int(done * 1000) - self.bar.pos)
 
@@ -267,24 +292,48 @@ class _Bar:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="The file to write; its extension picks the format (.wav .flac .ogg .opus "
-              ".mp3).")
-@click.option("--split", type=click.Path(path_type=Path),
-              help="Write one track per step into this directory, with playlist.m3u8.")
-@click.option("--length", "-l", "lengths", type=DURATION, multiple=True,
-              help="Fit the session to this length; repeat for several files (NAME-10m.mp3 "
-              "...).")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
-              help="Override the format the extension implies (default for --split: mp3).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3).",
+)
+@click.option(
+    "--split",
+    type=click.Path(path_type=Path),
+    help="Write one track per step into this directory, with playlist.m3u8.",
+)
+@click.option(
+    "--length",
+    "-l",
+    "lengths",
+    type=DURATION,
+    multiple=True,
+    help="Fit the session to this length; repeat for several files (NAME-10m.mp3 ...).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+    help="Override the format the extension implies (default for --split: mp3).",
+)
 @click.option("--voice", help="Voice id or language code, e.g. en-us.")
-@click.option("--rate", type=click.IntRange(*routine.RATE_RANGE),
-              help="Speaking rate in words per minute.")
+@click.option(
+    "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
+)
 @click.option("--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
-def export(routine_name: str, output: Path | None, split: Path | None,
-           lengths: tuple[float, ...], fmt: str | None, voice: str | None, rate: int | None,
-           vtt: bool, quiet: bool) -> None:
+def export(
+    routine_name: str,
+    output: Path | None,
+    split: Path | None,
+    lengths: tuple[float, ...],
+    fmt: str | None,
+    voice: str | None,
+    rate: int | None,
+    vtt: bool,
+    quiet: bool,
+) -> None:
     """Write the session as an audio file with chapters, or one track per step (--split).
 
     The file is complete or absent: it is written beside the target and moved into place
@@ -302,38 +351,46 @@ def export(routine_name: str, output: Path | None, split: Path | None,
         try:
             if split is not None:
                 exporting.check_split_target(split, fmt or "mp3")
-                prepared = session.prepare(routine_name, options, renderer,
-                                           progress=_progress(quiet))
+                prepared = session.prepare(
+                    routine_name, options, renderer, progress=_progress(quiet)
+                )
                 tracks = exporting.export_split(prepared, split, fmt or "mp3", bar)
                 bar.close()
                 _warn(prepared.plan, quiet)
                 if not quiet:
-                    click.echo(f"wrote {len(tracks)} tracks and "
-                               f"{split / exporting.PLAYLIST}")
+                    click.echo(f"wrote {len(tracks)} tracks and {split / exporting.PLAYLIST}")
                 return
             targets = exporting.length_targets(output, lengths or [None])
             for target in targets:
                 exporting.check_target(target, fmt)
                 exporting.cleanup_stale(target.parent)
             if len(targets) == 1:
-                prepared = session.prepare(routine_name, options, renderer,
-                                           progress=_progress(quiet))
+                prepared = session.prepare(
+                    routine_name, options, renderer, progress=_progress(quiet)
+                )
                 written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
                 _warn(prepared.plan, quiet)
             else:
                 written = exporting.export_lengths(
-                    routine_name, list(zip(lengths, targets, strict=True)), renderer,
-                    options, fmt, bar, _progress(quiet))
+                    routine_name,
+                    list(zip(lengths, targets, strict=True)),
+                    renderer,
+                    options,
+                    fmt,
+                    bar,
+                    _progress(quiet),
+                )
             bar.close()
             if not quiet:
                 for result in written:
-                    click.echo(f"wrote {result.path} ({durations.format(result.seconds, True)}, "
-                               f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                               f"{result.level.true_peak:.1f} dBTP)")
+                    click.echo(
+                        f"wrote {result.path} ({durations.format(result.seconds, True)}, "
+                        f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
+                        f"{result.level.true_peak:.1f} dBTP)"
+                    )
         except KeyboardInterrupt:
             bar.close()
-            click.echo("interrupted: nothing was written; any earlier file is as it was",
-                       err=True)
+            click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
             sys.exit(130)
 
 
