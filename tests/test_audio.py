@@ -99,3 +99,58 @@ def test_sliding_min_and_box_mean_match_scipy_ndimage(width):
     assert np.allclose(
         audio.box_mean(values, width), scipy.ndimage.uniform_filter1d(values, width, mode="nearest")
     )
+
+
+def test_k_weighting_designed_for_48k_gives_back_the_standards_coefficients(monkeypatch):
+    monkeypatch.setattr(audio, "RATE", -1)  # force the design path at 48 kHz
+    (shelf_b, shelf_a), (high_b, high_a) = audio.k_weighting(48_000)
+    assert np.allclose(shelf_b, audio._SHELF[0], atol=1e-9)
+    assert np.allclose(shelf_a, audio._SHELF[1], atol=1e-9)
+    assert np.allclose(high_a, audio._HIGHPASS[1], atol=1e-9)
+    assert np.allclose(high_b, audio._HIGHPASS[0], atol=1e-12)
+
+
+def test_loudness_at_the_engines_rate_agrees_with_loudness_at_48k():
+    def compare(source: np.ndarray) -> float:
+        return audio.loudness(source, 22050) - audio.loudness(audio.resample(source, 22050, RATE))
+
+    # speech's energy lies under 4 kHz: the 22.05 kHz filter agrees to a hundredth of a LU
+    voiced = scipy.signal.resample_poly(speechlike(6.0, 4), 1, 6).astype(np.float32)  # 8 kHz
+    assert compare(audio.resample(voiced, 8000, 22050)) == pytest.approx(0.0, abs=0.02)
+    # full-band noise up to 11 kHz: the bilinear design reads a little high (documented)
+    noise = scipy.signal.resample_poly(speechlike(6.0, 4), 147, 320).astype(np.float32)
+    assert 0.0 < compare(noise) < 0.2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_speech_prepared_at_22k_meets_loudness_and_ceiling_at_48k(seed):
+    source = scipy.signal.resample_poly(speechlike(4.0, seed) * 3, 147, 320).astype(np.float32)
+    clip = audio.prepare_speech(source, 22050, level_db=-2.0)
+    assert 3.5 * RATE < len(clip) <= 4.0 * RATE  # silence at the ends trimmed
+    assert audio.loudness(clip) == pytest.approx(audio.SPEECH_LUFS - 2.0, abs=0.2)
+    reference_peak = 20 * np.log10(np.abs(scipy.signal.resample_poly(clip, 8, 1)).max())
+    assert reference_peak <= audio.PEAK_CEILING_DB + 0.1
+
+
+def test_a_gain_curve_is_stretched_exactly_like_linear_interpolation():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        frames = int(rng.integers(1, 3000))
+        rate = int(rng.choice([16_000, 22_050, 24_000, 44_100]))
+        level = np.ones(frames, dtype=np.float32)
+        for _ in range(int(rng.integers(0, 5))):
+            start = int(rng.integers(0, frames))
+            stop = min(frames, start + int(rng.integers(1, 50)))
+            level[start:stop] = rng.uniform(0.2, 1.0, stop - start)
+        count = int(rng.integers(1, 3 * frames * RATE // rate + 2))
+        expected = np.interp(np.arange(count) * (rate / RATE), np.arange(frames), level)
+        assert np.allclose(audio._stretch(level, count, rate), expected, atol=1e-6)
+
+
+def test_block_energies_by_whole_hops_equal_the_sliding_sums():
+    weighted = audio.k_weight(speechlike(3.7, 2))
+    squares = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
+    block, hop = int(audio.BLOCK * RATE), int(audio.HOP * RATE)
+    starts = np.arange(0, len(weighted) - block + 1, hop)
+    expected = (squares[starts + block] - squares[starts]) / block
+    assert np.allclose(audio.weighted_energies(weighted), expected, rtol=1e-9)

@@ -69,9 +69,40 @@ BLOCK = 0.4  # gating block, seconds
 HOP = 0.1  # 75 % overlap
 
 
-_IMPULSE_TAPS = 8192  # the slowest K-weighting pole (r = 0.995) has decayed by 1e-17 here
-_OLA_SIZE = 4 * _IMPULSE_TAPS
-_impulse: np.ndarray | None = None
+def k_weighting(rate: int) -> tuple[tuple[list[float], list[float]], ...]:
+    """The K-weighting biquads ``((b, a) shelf, (b, a) high-pass)`` at any ``rate``.
+
+    At 48 kHz, the standard's published coefficients. Elsewhere they are designed from the
+    analog filter the standard's coefficients come from (the parameters libebur128 uses,
+    which give back the 48 kHz coefficients to 1e-9).
+    """
+    if rate == RATE:
+        return _SHELF, _HIGHPASS
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = np.tan(np.pi * f0 / rate)
+    vh = 10 ** (gain_db / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = (
+        [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
+        [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0],
+    )
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = np.tan(np.pi * f0 / rate)
+    a0 = 1 + k / q + k * k
+    # The standard's high-pass numerator is [1, -2, 1], not divided by a0: its pass band
+    # sits a0(48 kHz) above unity (+0.04 dB), which the -0.691 of the loudness formula
+    # assumes. Keep that gain at every rate (unscaled, 22.05 kHz reads 0.05 LU loud).
+    k48 = np.tan(np.pi * f0 / 48_000)
+    passband = (1 + k48 / q + k48 * k48) / a0
+    highpass = (
+        [passband, -2 * passband, passband],
+        [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0],
+    )
+    return shelf, highpass
+
+
+_impulses: dict[int, np.ndarray] = {}
 
 
 def _biquad_impulse(b: list[float], a: list[float], x: np.ndarray) -> np.ndarray:
@@ -85,22 +116,27 @@ def _biquad_impulse(b: list[float], a: list[float], x: np.ndarray) -> np.ndarray
     return y
 
 
-def _k_weighting_impulse() -> np.ndarray:
-    """The impulse response of the K-weighting filter, computed once per process."""
-    global _impulse
-    if _impulse is None:
-        delta = np.zeros(_IMPULSE_TAPS)
+def _k_weighting_impulse(rate: int = RATE) -> np.ndarray:
+    """The impulse response of the K-weighting filter at ``rate``, computed once per process.
+
+    Long enough for the slowest pole (r = 0.995 at 48 kHz) to decay by 1e-17: 8192 taps at
+    48 kHz, proportionally fewer at lower rates (a power of two, for the FFT).
+    """
+    if rate not in _impulses:
+        taps = 1 << int(np.ceil(np.log2(8192 * rate / RATE)))
+        delta = np.zeros(taps)
         delta[0] = 1.0
-        _impulse = _biquad_impulse(*_HIGHPASS, _biquad_impulse(*_SHELF, delta))
-    return _impulse
+        shelf, highpass = k_weighting(rate)
+        _impulses[rate] = _biquad_impulse(*highpass, _biquad_impulse(*shelf, delta))
+    return _impulses[rate]
 
 
-def k_weight(samples: np.ndarray) -> np.ndarray:
+def k_weight(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     """``samples`` through the BS.1770 K-weighting filter: overlap-add FFT convolution with the
     filter's impulse response, exact to float precision (numpy only: importing scipy.signal
     costs every fresh worker process about a second)."""
-    impulse = _k_weighting_impulse()
-    size = _OLA_SIZE
+    impulse = _k_weighting_impulse(rate)
+    size = 4 * len(impulse)
     hop = size - len(impulse) + 1
     count = -(-len(samples) // hop)
     chunks = np.zeros((count, hop))
@@ -113,17 +149,24 @@ def k_weight(samples: np.ndarray) -> np.ndarray:
     return out[: len(samples)]
 
 
-def block_energies(samples: np.ndarray) -> np.ndarray:
+def block_energies(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     """Mean square of the K-weighted signal in each 400 ms block (100 ms hop), BS.1770."""
-    return weighted_energies(k_weight(samples))
+    return weighted_energies(k_weight(samples, rate), rate)
 
 
-def weighted_energies(weighted: np.ndarray) -> np.ndarray:
+def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
     """BS.1770 block energies of an already K-weighted signal."""
-    block = min(int(BLOCK * RATE), len(weighted))
-    hop = int(HOP * RATE)
+    block = min(int(BLOCK * rate), len(weighted))
+    hop = int(HOP * rate)
     if block == 0:
         return np.zeros(0)
+    if block % hop == 0 and block == int(BLOCK * rate):
+        # blocks made of whole hops (400 ms = 4 x 100 ms): sum each hop once
+        hops = len(weighted) // hop
+        squares = np.square(weighted[: hops * hop], dtype=np.float64)
+        sums = np.concatenate(([0.0], np.cumsum(squares.reshape(hops, hop).sum(axis=1))))
+        per = block // hop
+        return (sums[per:] - sums[:-per]) / block
     sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
     starts = np.arange(0, len(weighted) - block + 1, hop)
     return (sums[starts + block] - sums[starts]) / block
@@ -142,16 +185,16 @@ def gated_loudness(energies: np.ndarray) -> float:
     return lufs(kept[level[level > -70.0] > lufs(kept) - 10.0])
 
 
-def loudness(samples: np.ndarray) -> float:
-    """Integrated loudness in LUFS of mono ``samples`` at ``RATE`` (ITU-R BS.1770-4)."""
-    return gated_loudness(block_energies(samples))
+def loudness(samples: np.ndarray, rate: int = RATE) -> float:
+    """Integrated loudness in LUFS of mono ``samples`` at ``rate`` (ITU-R BS.1770-4)."""
+    return gated_loudness(block_energies(samples, rate))
 
 
 _PEAK_BLOCK = 512  # frames per block when looking for where true peaks matter
 _PEAK_CONTEXT = 64  # frames of context around an oversampled stretch
 
 
-def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
+def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE) -> np.ndarray:
     """Per input frame, the largest absolute value of the 4x oversampled signal near it.
 
     Only blocks whose sample peak reaches ``floor`` (linear) are oversampled; elsewhere the
@@ -172,7 +215,7 @@ def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     for first, last in zip(edges[::2], edges[1::2], strict=True):
         start, stop = first * _PEAK_BLOCK, min(frames, last * _PEAK_BLOCK)
         lo, hi = max(0, start - _PEAK_CONTEXT), min(frames, stop + _PEAK_CONTEXT)
-        up = np.abs(soxr.resample(samples[lo:hi], RATE, 4 * RATE, quality="MQ"))
+        up = np.abs(soxr.resample(samples[lo:hi], rate, 4 * rate, quality="MQ"))
         up = np.pad(up, (0, max(0, 4 * (hi - lo) - len(up))))[: 4 * (hi - lo)]
         quads = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
         peaks[start:stop] = np.maximum(quads[start - lo : stop - lo], peaks[start:stop])
@@ -207,7 +250,9 @@ def box_mean(values: np.ndarray, width: int) -> np.ndarray:
     return (sums[width:] - sums[:-width]) / width
 
 
-def limiter_gain(peaks: np.ndarray, ceiling_db: float, window: float = 0.005) -> np.ndarray:
+def limiter_gain(
+    peaks: np.ndarray, ceiling_db: float, window: float = 0.005, rate: int = RATE
+) -> np.ndarray:
     """Per-frame gain of a look-ahead peak limiter: it dips smoothly (over ``window`` seconds)
     wherever ``peaks`` (from ``_oversampled_peaks``) would pass ``ceiling_db``, else is 1.
 
@@ -218,7 +263,7 @@ def limiter_gain(peaks: np.ndarray, ceiling_db: float, window: float = 0.005) ->
     need = np.minimum(1.0, 0.98 * gain(ceiling_db) / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
         return need
-    width = max(1, int(window * RATE))
+    width = max(1, int(window * rate))
     lowest = sliding_min(need, 2 * width + 1)
     return np.minimum(box_mean(lowest, width), need)
 
@@ -244,18 +289,26 @@ def _ramp(frames: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, frames))).astype(np.float32)
 
 
-def trim(samples: np.ndarray, keep_before: float = 0.001, keep_after: float = 0.03) -> np.ndarray:
+def trim(
+    samples: np.ndarray, keep_before: float = 0.001, keep_after: float = 0.03, rate: int = RATE
+) -> np.ndarray:
     """Cut leading and trailing silence (below ``SILENCE_DB``), keeping a little margin."""
     loud = np.flatnonzero(np.abs(samples) > gain(SILENCE_DB))
     if len(loud) == 0:
         return samples[:0]
-    first = max(0, loud[0] - int(keep_before * RATE))
-    last = min(len(samples), loud[-1] + 1 + int(keep_after * RATE))
+    first = max(0, loud[0] - int(keep_before * rate))
+    last = min(len(samples), loud[-1] + 1 + int(keep_after * rate))
     return samples[first:last]
 
 
 def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
-    """Scale to ``target_lufs`` with the true peak under ``PEAK_CEILING_DB``.
+    """Scale to ``target_lufs`` with the true peak under ``PEAK_CEILING_DB``."""
+    return (samples * leveling_gain(samples, target_lufs)).astype(np.float32)
+
+
+def leveling_gain(samples: np.ndarray, target_lufs: float, rate: int = RATE) -> np.ndarray:
+    """Per-frame gain that brings ``samples`` to ``target_lufs`` with the true peak under
+    ``PEAK_CEILING_DB`` (all ones for silence).
 
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
@@ -263,24 +316,51 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
     K-weighted once: the limiter's gain moves slowly (5 ms), so the weighted limited signal
     is the weighted signal times that gain, to well under 0.1 LU.
     """
-    weighted = k_weight(samples)
-    level = gated_loudness(weighted_energies(weighted))
+    weighted = k_weight(samples, rate)
+    level = gated_loudness(weighted_energies(weighted, rate))
     if not np.isfinite(level):
-        return samples
+        return np.ones(len(samples), dtype=np.float32)
     scale = gain(target_lufs - level)
-    scaled = samples * np.float32(scale)
     floor = gain(PEAK_CEILING_DB - _HEADROOM - 6.0)
-    curve = limiter_gain(_oversampled_peaks(scaled, floor), PEAK_CEILING_DB - _HEADROOM)
-    limited_level = gated_loudness(weighted_energies(weighted * scale * curve))
+    peaks = _oversampled_peaks(samples * np.float32(scale), floor, rate)
+    curve = limiter_gain(peaks, PEAK_CEILING_DB - _HEADROOM, rate=rate)
+    limited_level = gated_loudness(weighted_energies(weighted * (scale * curve), rate))
     makeup = min(_HEADROOM, target_lufs - limited_level)
-    return (scaled * curve * np.float32(gain(makeup))).astype(np.float32)
+    return (curve * (scale * gain(makeup))).astype(np.float32)
 
 
 def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.ndarray:
-    """Engine output -> a clip: 48 kHz, silence trimmed, -16 LUFS (+``level_db``), faded."""
-    out = trim(resample(samples, rate, RATE))
-    out = normalize(out, SPEECH_LUFS + level_db)
-    return fade(out, 0.001, 0.01)
+    """Engine output -> a clip: 48 kHz, silence trimmed, -16 LUFS (+``level_db``), faded.
+
+    Measured and limited at the engine's own rate (22.05 kHz for espeak: under half the
+    frames of 48 kHz), then resampled; the limiter's gain, smooth over 5 ms, is carried over
+    by linear interpolation. The true peak of a band-limited signal does not depend on the
+    rate it is sampled at, so the ceiling holds at 48 kHz.
+    """
+    source = trim(samples, rate=rate)
+    level = leveling_gain(source, SPEECH_LUFS + level_db, rate)
+    out = resample(source, rate, RATE)
+    return fade(out * _stretch(level, len(out), rate), 0.001, 0.01)
+
+
+def _stretch(level: np.ndarray, frames: int, rate: int) -> np.ndarray:
+    """A gain curve at ``rate`` carried over to ``frames`` frames at ``RATE`` by linear
+    interpolation -- only where it moves: it is flat (its top) almost everywhere."""
+    if rate == RATE:
+        return np.pad(level, (0, max(0, frames - len(level))), mode="edge")[:frames]
+    top = level.max() if len(level) else 1.0
+    out = np.full(frames, top, dtype=np.float32)
+    dips = level < top
+    dips[1:] |= dips[:-1].copy()  # a dip and its neighbours: interpolation reads both sides
+    dips[:-1] |= dips[1:].copy()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], dips.astype(np.int8), [0]))))
+    for first, last in zip(edges[::2], edges[1::2], strict=True):
+        lo = -(-first * RATE // rate)
+        hi = frames if last == len(level) else min(frames, (last - 1) * RATE // rate + 1)
+        if hi > lo:
+            at = np.arange(lo, hi) * (rate / RATE)
+            out[lo:hi] = np.interp(at, np.arange(first, last), level[first:last])
+    return out
 
 
 def prepare_chime(path: Path) -> Clip:

@@ -22,7 +22,7 @@ import soundfile as sf
 from voiceguide import audio
 from voiceguide.errors import SpeechError
 
-FORMAT_VERSION = 2  # bump when the processing of a clip changes (2: clips at a wrong rate)
+FORMAT_VERSION = 3  # bump when the processing of a clip changes (3: measured at 22.05 kHz)
 
 
 def cache_dir() -> Path:

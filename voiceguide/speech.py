@@ -188,7 +188,9 @@ class Renderer:
                 yield text, render_clip(self._synth(), text, voice, target)
             return
         pool = self._executor()
-        futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in jobs}
+        # longest texts first, so no worker is left with a long one at the end
+        ordered = sorted(jobs, key=lambda job: len(job[0]), reverse=True)
+        futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in ordered}
         try:
             for future in concurrent.futures.as_completed(futures):
                 yield futures[future], future.result()
@@ -253,8 +255,24 @@ def _worker_synth(factory: SynthFactory) -> Synthesizer:
     if _WORKER_SYNTH is None:
         # espeak's callback thread can print after runAndWait returned: a worker never prints
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        _keep_freed_memory()
         _WORKER_SYNTH = factory()
     return _WORKER_SYNTH
+
+
+def _keep_freed_memory() -> None:
+    """Let this short-lived worker reuse the memory of freed arrays instead of handing it
+    back to the kernel and faulting it in again for the next clip (glibc serves arrays over
+    128 kB with fresh mmaps by default). Measured: a third of the workers' system time."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 256 << 20)
+        libc.mallopt(m_trim_threshold, 512 << 20)
+    except (OSError, AttributeError):
+        pass  # not glibc: only slower
 
 
 def _render_in_worker(factory: SynthFactory, text: str, voice: Voice, target: Path) -> int:
