@@ -105,6 +105,10 @@ def test_blocks_equal_a_naive_whole_mix(spans, block_frames):
     plan = make_plan(length, sorted(events))
     out = whole(plan, clips_for(clips), block_seconds=block_frames / RATE)
     np.testing.assert_allclose(out, expected, atol=1e-7)
+    # refilled in place: the same values, provided each block is used before the next
+    reused = mix.blocks(plan, clips_for(clips), block_seconds=block_frames / RATE, reuse=True)
+    out = np.concatenate([np.zeros(0, np.float32), *(block.copy() for block in reused)])
+    np.testing.assert_allclose(out, expected, atol=1e-7)
 
 
 def speechlike(seconds: float, seed: int) -> np.ndarray:
@@ -208,3 +212,12 @@ def test_mixing_eight_hours_keeps_memory_bounded():
         tracemalloc.stop()
     assert frames == mix.total_frames(plan)
     assert peak < 20 * 2**20, f"{peak / 2**20:.1f} MiB traced while mixing 8 h"
+
+
+def test_energies_streamed_block_by_block_equal_those_of_the_whole():
+    rng = np.random.default_rng(5)
+    signal = (rng.standard_normal(int(23.7 * RATE)) * 0.1).astype(np.float32)
+    size = 4 * RATE
+    parts = (signal[i : i + size] for i in range(0, len(signal), size))
+    expected = audio.block_energies(signal)
+    assert np.allclose(mix._streamed_energies(parts), expected, rtol=1e-9, atol=0)

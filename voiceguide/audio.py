@@ -103,6 +103,7 @@ def k_weighting(rate: int) -> tuple[tuple[list[float], list[float]], ...]:
 
 
 _impulses: dict[int, np.ndarray] = {}
+_OLA_GROUP = 16  # overlap-add chunks transformed together (~8 s of 48 kHz audio)
 
 
 def _biquad_impulse(b: list[float], a: list[float], x: np.ndarray) -> np.ndarray:
@@ -138,14 +139,19 @@ def k_weight(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     impulse = _k_weighting_impulse(rate)
     size = 4 * len(impulse)
     hop = size - len(impulse) + 1
+    response = np.fft.rfft(impulse, size)
     count = -(-len(samples) // hop)
-    chunks = np.zeros((count, hop))
-    chunks.ravel()[: len(samples)] = samples
-    spectrum = np.fft.rfft(chunks, size, axis=1) * np.fft.rfft(impulse, size)
-    pieces = np.fft.irfft(spectrum, size, axis=1)
     out = np.zeros(count * hop + size)
-    for index in range(count):
-        out[index * hop : index * hop + size] += pieces[index]
+    # _OLA_GROUP chunks at a time: the FFT's temporaries stay a few MB however long the input
+    for group in range(0, count, _OLA_GROUP):
+        number = min(_OLA_GROUP, count - group)
+        chunks = np.zeros((number, hop))
+        part = samples[group * hop : (group + number) * hop]
+        chunks.ravel()[: len(part)] = part
+        pieces = np.fft.irfft(np.fft.rfft(chunks, size, axis=1) * response, size, axis=1)
+        for index in range(number):
+            begin = (group + index) * hop
+            out[begin : begin + size] += pieces[index]
     return out[: len(samples)]
 
 

@@ -407,7 +407,7 @@ def _encode(
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
             if tags.comment:
                 f.comment = tags.comment
-        for block in mix.blocks(plan, clip_for, start, end):
+        for block in mix.blocks(plan, clip_for, start, end, reuse=True):
             f.write(block)
             counter.add(len(block))
     found = sf.info(str(path)).frames

@@ -33,7 +33,7 @@ CEILING_DB = -1.0  # true-peak ceiling of the session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _ROUNDS = 3  # measure-limit rounds of ``level`` and ``limit_keeping_loudness``
 _HEADROOM = 1.5  # dB the limiter aims under the ceiling, to make up the loudness it takes
-CACHE_BYTES = 16 * 2**20  # clips kept in memory between events (~90 s of audio)
+CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
 
 
 def frames(seconds: float) -> int:
@@ -76,6 +76,7 @@ def blocks(
     start: float = 0.0,
     end: float | None = None,
     block_seconds: float = BLOCK_SECONDS,
+    reuse: bool = False,
 ) -> Iterator[np.ndarray]:
     """The session from ``start`` to ``end`` seconds (default: the whole), mixed in blocks.
 
@@ -83,7 +84,9 @@ def blocks(
     ``frames(start)`` to ``frames(end)`` exactly, so consecutive windows (split tracks cut at
     step boundaries) concatenate to the whole session. ``clip_for`` is called once per event,
     when the block that holds its first frame is mixed; only the clips sounding in the current
-    block are kept. A clip that runs past the plan's end raises ``ValueError``.
+    block are kept. A clip that runs past the plan's end raises ``ValueError``. With
+    ``reuse``, every block is the same array refilled: for a consumer that is done with a
+    block before it asks for the next (an encoder), it spares a fresh allocation per block.
     """
     first = frames(start)
     last = total_frames(plan) if end is None else frames(end)
@@ -93,12 +96,16 @@ def blocks(
     events = [e for e in plan.events if frames(e.end) + 1 >= first and frames(e.at) < last]
     pending = 0
     sounding: list[tuple[int, np.ndarray]] = []
+    block = np.zeros(0, dtype=np.float32)
     for begin in range(first, last, size):
         stop = min(begin + size, last)
         while pending < len(events) and frames(events[pending].at) < stop:
             sounding.append(_checked(plan, events[pending], clip_for(events[pending])))
             pending += 1
-        block = np.zeros(stop - begin, dtype=np.float32)
+        if reuse and len(block) == stop - begin:
+            block.fill(0.0)
+        else:
+            block = np.zeros(stop - begin, dtype=np.float32)
         for at, samples in sounding:
             mix_at(block, samples, at - begin)
         sounding = [(at, s) for at, s in sounding if at + len(s) > stop]
@@ -135,9 +142,32 @@ def measure(plan: Plan, clip_for: ClipFor) -> float:
     for first, last in islands(plan, clip_for):
         begin = max(0, first - block) // hop * hop
         stop = min(total, last + block + hop)
-        segment = np.concatenate(list(blocks(plan, clip_for, begin / RATE, stop / RATE)))
-        energies.append(audio.block_energies(segment))
+        energies.append(_streamed_energies(blocks(plan, clip_for, begin / RATE, stop / RATE)))
     return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
+
+
+def _streamed_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
+    """``audio.block_energies`` of the concatenated ``parts`` (each a whole number of 100 ms
+    hops, but the last), computed part by part: memory stays a block's however long the
+    island. The K-weighting filter is finite (``audio._k_weighting_impulse``), so each part
+    filtered after the previous one's last taps equals the whole filtered at once."""
+    hop, per = frames(audio.HOP), round(audio.BLOCK / audio.HOP)
+    context = len(audio._k_weighting_impulse()) - 1
+    history = np.zeros(0, dtype=np.float32)
+    sums: list[np.ndarray] = []
+    carry = np.zeros(0)
+    for part in parts:
+        signal = np.concatenate((history, part))
+        weighted = np.concatenate((carry, audio.k_weight(signal)[len(history) :]))
+        whole = len(weighted) // hop * hop
+        sums.append(np.square(weighted[:whole]).reshape(-1, hop).sum(axis=1))
+        carry = weighted[whole:]
+        history = signal[-context:]
+    hop_sums = np.concatenate(sums) if sums else np.zeros(0)
+    if len(hop_sums) < per:
+        return np.zeros(0)
+    running = np.concatenate(([0.0], np.cumsum(hop_sums)))
+    return (running[per:] - running[:-per]) / (per * hop)
 
 
 @dataclass(frozen=True)
