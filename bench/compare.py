@@ -1,14 +1,17 @@
 """voiceguide export against the pydub baseline, side by side, in one run.
 
     .venv/bin/python bench/compare.py [--lengths 10,60,480] [--formats wav,flac,mp3]
-                                      [--baseline-timeout 900]
+                                      [--baseline-timeout 900] [--baseline-memory-gb 12]
 
 For each session length (minutes) and format: voiceguide with a cold and a warm speech cache,
 and the baseline (bench/baseline_pydub.py) with freshly rendered and with reused speech
 files. Each run is a fresh process measured with wait4(): wall time, CPU time, peak RSS.
 Lengths: 10 minutes is back-massage; 60 minutes and 8 hours are generated routines
-(bench/routines.py). A baseline run past --baseline-timeout is killed and reported as such.
-Writes bench/results/compare.json.
+(bench/routines.py). A baseline run past --baseline-timeout is killed and reported as such;
+one that needs more than --baseline-memory-gb of address space fails with MemoryError (the
+machine has 24 GB and the baseline's memory grows with the session). Once the baseline has
+failed at a length, its other formats at that length are not run again: they would fail in
+the same overlay step, before any encoding. Writes bench/results/compare.json.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def run_voiceguide(routine: str, minutes: int, fmt: str, env: dict, work: Path) 
 
 
 def run_baseline(
-    plan: Path, minutes: int, fmt: str, speech: Path, work: Path, timeout: float
+    plan: Path, minutes: int, fmt: str, speech: Path, work: Path, timeout: float, memory_gb: float
 ) -> dict:
     target = work / f"base-{minutes}.{fmt}"
     result = measure(
@@ -85,7 +88,10 @@ def run_baseline(
             str(speech),
         ],
         timeout=timeout,
+        memory_limit_mb=memory_gb * 1024,
     )
+    if result["exit"] not in (0, "timeout") and "MemoryError" in result["stderr"]:
+        result["exit"] = "out of memory"
     target.unlink(missing_ok=True)
     return result
 
@@ -99,12 +105,15 @@ def main() -> None:
     parser.add_argument("--lengths", default="10,60,480")
     parser.add_argument("--formats", default="wav,flac,mp3")
     parser.add_argument("--baseline-timeout", type=float, default=900)
+    parser.add_argument("--baseline-memory-gb", type=float, default=12)
     args = parser.parse_args()
+    limits = (args.baseline_timeout, args.baseline_memory_gb)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for minutes in (int(m) for m in args.lengths.split(",")):
             routine = routine_for(minutes, work)
+            failed = None  # the baseline's failed run at this length, if any
             for fmt in args.formats.split(","):
                 cache = work / "cache"
                 shutil.rmtree(cache, ignore_errors=True)
@@ -115,14 +124,18 @@ def main() -> None:
                 plan = plan_json(routine, minutes, env, work)
                 speech = work / "baseline-speech"
                 shutil.rmtree(speech, ignore_errors=True)
-                row["baseline_cold"] = summary(
-                    run_baseline(plan, minutes, fmt, speech, work, args.baseline_timeout)
-                )
-                if row["baseline_cold"]["exit"] == "timeout":
+                if failed is None:
+                    row["baseline_cold"] = summary(
+                        run_baseline(plan, minutes, fmt, speech, work, *limits)
+                    )
+                else:
+                    row["baseline_cold"] = {**failed, "not_rerun": True}
+                if row["baseline_cold"]["exit"] != 0:
+                    failed = failed or row["baseline_cold"]
                     row["baseline_warm"] = row["baseline_cold"]
                 else:
                     row["baseline_warm"] = summary(
-                        run_baseline(plan, minutes, fmt, speech, work, args.baseline_timeout)
+                        run_baseline(plan, minutes, fmt, speech, work, *limits)
                     )
                 rows.append(row)
                 print(format_row(row), flush=True)
@@ -136,8 +149,8 @@ def format_row(row: dict) -> str:
     for cache in ("cold", "warm"):
         vg, base = row[f"voiceguide_{cache}"], row[f"baseline_{cache}"]
         speed = (
-            "killed"
-            if base["exit"] == "timeout"
+            f"baseline failed ({base['exit']}) after {base['wall_s']:.0f} s"
+            if base["exit"] != 0
             else f"{base['wall_s'] / vg['wall_s']:.1f}x faster"
         )
         parts.append(

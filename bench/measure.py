@@ -15,11 +15,30 @@ import sys
 import time
 
 
-def measure(command: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
-    """Wall seconds, CPU seconds (user + system, children included) and peak RSS in MB."""
+def measure(
+    command: list[str],
+    timeout: float | None = None,
+    env: dict | None = None,
+    memory_limit_mb: float | None = None,
+) -> dict:
+    """Wall seconds, CPU seconds (user + system, children included) and peak RSS in MB.
+
+    ``memory_limit_mb`` caps the process's address space (RLIMIT_AS), so a run that would
+    take the machine's memory fails with MemoryError instead of bringing the OOM killer."""
+
+    def limit() -> None:
+        if memory_limit_mb is not None:
+            size = int(memory_limit_mb * 2**20)
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=limit,
     )
     deadline = None if timeout is None else start + timeout
     status = None

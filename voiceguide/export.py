@@ -2,8 +2,12 @@
 
 The format follows the target's extension - ``.wav``, ``.flac``, ``.ogg`` (Vorbis), ``.opus``,
 ``.mp3`` - unless ``fmt`` names one. Every file is mono at 48 kHz (the clips' rate, and the
-one Opus needs), encoded by libsndfile block by block (``mix.blocks``), so memory does not
-grow with the session's length and Vorbis never sees one huge write (it crashes on those).
+one Opus needs) but MP3, which is written at 24 kHz: nothing voiceguide mixes has sound above
+11 kHz (espeak-ng speaks at 22.05 kHz; the chimes' energy above 8 kHz is 1e-12 of the total),
+and LAME, most of an MP3 export's time, then has half the frames to encode. Encoding is done
+by libsndfile block by block (``mix.blocks``; MP3 through a streaming soxr resampler), so
+memory does not grow with the session's length and Vorbis never sees one huge write (it
+crashes on those).
 Files are gapless: MP3 carries a LAME tag with the encoder delay and padding, Opus its
 pre-skip and end trim, so the decoded file lasts the plan's length to the frame (checked by
 the tests with libsndfile and with ffmpeg).
@@ -32,7 +36,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
+import soxr
 
 from voiceguide import atomic, chapters, durations, mix, session, speech
 from voiceguide.atomic import cleanup_stale  # noqa: F401 - part of this module's API
@@ -58,6 +64,7 @@ class Format:
     lossy: bool
     options: tuple[tuple[str, object], ...] = ()
     ceiling_db: float = mix.CEILING_DB
+    rate: int = RATE  # frames per second of the file
 
 
 # Lossy encoders raise true peaks (measured on espeak-ng speech: MP3 +0.2 dB, Vorbis +0.8 dB,
@@ -74,6 +81,7 @@ FORMATS = {
         True,
         (("bitrate_mode", "VARIABLE"), ("compression_level", 0.4)),
         -2.0,
+        24_000,  # MPEG-2 Layer III: see the module docstring
     ),
     "ogg": Format("ogg", "OGG", "VORBIS", True, (("compression_level", 0.6),), -2.5),
     "opus": Format("opus", "OGG", "OPUS", True, (("compression_level", 0.8),), -3.0),
@@ -206,7 +214,7 @@ def export(
         _tag(temp, form, tags, chapters.from_plan(plan))
     if vtt:
         write_vtt(plan, target.with_suffix(".vtt"))
-    return Exported(target, form.name, frames / RATE, level)
+    return Exported(target, form.name, frames / form.rate, level)
 
 
 def export_split(
@@ -238,7 +246,7 @@ def export_split(
             tags = Tags(step.title, album, track=(number, len(names)))
             frames = _encode(plan, clip_for, path, form, (step.start, step.end), tags, counter)
             _tag(path, form, tags, [])
-            tracks.append(Track(directory / name, step.title, frames / RATE))
+            tracks.append(Track(directory / name, step.title, frames / form.rate))
         (temp / PLAYLIST).write_text(playlist(tracks), encoding="utf-8")
     return tracks
 
@@ -398,23 +406,34 @@ def _encode(
     counter: _Counter,
 ) -> int:
     """Encode the mix over ``span`` (start, end seconds) into ``path``; returns the frames
-    written, after checking that the decoder finds exactly that many."""
+    written (at ``form.rate``), after checking that the decoder finds exactly that many."""
     start, end = span
-    expected = mix.frames(end) - mix.frames(start)
     options = dict(form.options)
-    with sf.SoundFile(str(path), "w", RATE, 1, form.subtype, format=form.container, **options) as f:
+    resampler = None
+    if form.rate != RATE:
+        resampler = soxr.ResampleStream(RATE, form.rate, 1, dtype="float32", quality="HQ")
+    written = 0
+    with sf.SoundFile(
+        str(path), "w", form.rate, 1, form.subtype, format=form.container, **options
+    ) as f:
         if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
             if tags.comment:
                 f.comment = tags.comment
         for block in mix.blocks(plan, clip_for, start, end, reuse=True):
-            f.write(block)
+            out = block if resampler is None else resampler.resample_chunk(block)
+            f.write(out)
+            written += len(out)
             counter.add(len(block))
+        if resampler is not None:  # the resampler's last frames
+            out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            f.write(out)
+            written += len(out)
     found = sf.info(str(path)).frames
-    if found != expected:
+    if found != written:
         raise ExportError(
-            f"the {form.name} encoder wrote {found / RATE:.3f}s of {expected / RATE:.3f}s "
-            f"to {path.name}: nothing was written"
+            f"the {form.name} encoder wrote {found / form.rate:.3f}s of "
+            f"{written / form.rate:.3f}s to {path.name}: nothing was written"
         )
     return found
 
