@@ -138,6 +138,15 @@ def test_measure_equals_a_meter_run_over_the_whole_session():
     assert mix.measure(plan, clip_for) == pytest.approx(reference, abs=0.1)
 
 
+def test_measure_sums_the_filter_tails_of_sounds_close_together():
+    clips = {f"c{n}": speechlike(1.0 + 0.3 * n, 10 + n) * np.float32(0.2) for n in range(5)}
+    starts = [2.0, 3.05, 4.4, 5.5, 20.0]  # a few ms to 0.3 s apart: their tails overlap
+    events = [(at, f"c{n}", len(clips[f"c{n}"]) / RATE) for n, at in enumerate(starts)]
+    plan, clip_for = make_plan(30.0, events), clips_for(clips)
+    full = whole(plan, clip_for)
+    assert mix.measure(plan, clip_for) == pytest.approx(audio.loudness(full), abs=1e-5)
+
+
 def test_level_brings_a_quiet_session_to_minus_16_under_the_peak_ceiling():
     plan, clip_for = sparse_session(-22.0, -1.5)  # +6 dB of gain would clip without limiting
     leveled, report = mix.level(plan, clip_for, ceiling_db=-1.0)
@@ -214,10 +223,10 @@ def test_mixing_eight_hours_keeps_memory_bounded():
     assert peak < 20 * 2**20, f"{peak / 2**20:.1f} MiB traced while mixing 8 h"
 
 
-def test_energies_streamed_block_by_block_equal_those_of_the_whole():
+def test_energies_summed_block_by_block_equal_those_of_the_whole():
     rng = np.random.default_rng(5)
-    signal = (rng.standard_normal(int(23.7 * RATE)) * 0.1).astype(np.float32)
+    signal = audio.k_weight(rng.standard_normal(int(23.7 * RATE)) * 0.1).astype(np.float32)
     size = 4 * RATE
     parts = (signal[i : i + size] for i in range(0, len(signal), size))
-    expected = audio.block_energies(signal)
-    assert np.allclose(mix._streamed_energies(parts), expected, rtol=1e-9, atol=0)
+    expected = audio.weighted_energies(signal)
+    assert np.allclose(mix._block_energies(parts), expected, rtol=1e-6, atol=0)

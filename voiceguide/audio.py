@@ -18,7 +18,8 @@ RATE = 48_000
 SPEECH_LUFS = -16.0  # the usual integrated loudness for speech on phones
 CHIME_LUFS = -18.0  # chimes sit a little under the voice
 _HEADROOM = 1.5  # limiter aims this much lower, for the make-up gain
-PEAK_CEILING_DB = -1.5  # true-peak ceiling of every clip, under the -1 dBTP of the session
+_ROUNDS = 3  # limiting rounds, each deeper, until the make-up can restore the loudness
+PEAK_CEILING_DB = -2.0  # every clip's true-peak ceiling: that of MP3 (export.FORMATS)
 SILENCE_DB = -50.0
 
 
@@ -103,6 +104,7 @@ def k_weighting(rate: int) -> tuple[tuple[list[float], list[float]], ...]:
 
 
 _impulses: dict[int, np.ndarray] = {}
+_responses: dict[int, np.ndarray] = {}  # the impulses' spectra, for the overlap-add
 _OLA_GROUP = 16  # overlap-add chunks transformed together (~8 s of 48 kHz audio)
 
 
@@ -139,7 +141,9 @@ def k_weight(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     impulse = _k_weighting_impulse(rate)
     size = 4 * len(impulse)
     hop = size - len(impulse) + 1
-    response = np.fft.rfft(impulse, size)
+    if rate not in _responses:
+        _responses[rate] = np.fft.rfft(impulse, size)
+    response = _responses[rate]
     count = -(-len(samples) // hop)
     out = np.zeros(count * hop + size)
     # _OLA_GROUP chunks at a time: the FFT's temporaries stay a few MB however long the input
@@ -265,8 +269,9 @@ def limiter_gain(
     The needed gain is min-filtered over 2*window and then box-averaged over window, so the
     smoothed gain never exceeds what any frame needs.
     """
-    # aim 2 % under the ceiling: the gain ripple moves inter-sample peaks a little
-    need = np.minimum(1.0, 0.98 * gain(ceiling_db) / np.maximum(peaks, 1e-12))
+    # aim 3 % under the ceiling: the gain ripple, and 4x oversampling of content near the
+    # Nyquist frequency, can put the true peak a little above what we see
+    need = np.minimum(1.0, 0.97 * gain(ceiling_db) / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
         return need
     width = max(1, int(window * rate))
@@ -318,7 +323,8 @@ def leveling_gain(samples: np.ndarray, target_lufs: float, rate: int = RATE) -> 
 
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
-    Only a clip limited by more than the headroom ends below the target. The signal is
+    When it takes more, the limiter aims lower by what it took (up to ``_ROUNDS`` times), so
+    a peaky clip ends at the target as a smooth one does. The signal is
     K-weighted once: the limiter's gain moves slowly (5 ms), so the weighted limited signal
     is the weighted signal times that gain, to well under 0.1 LU.
     """
@@ -329,9 +335,15 @@ def leveling_gain(samples: np.ndarray, target_lufs: float, rate: int = RATE) -> 
     scale = gain(target_lufs - level)
     floor = gain(PEAK_CEILING_DB - _HEADROOM - 6.0)
     peaks = _oversampled_peaks(samples * np.float32(scale), floor, rate)
-    curve = limiter_gain(peaks, PEAK_CEILING_DB - _HEADROOM, rate=rate)
-    limited_level = gated_loudness(weighted_energies(weighted * (scale * curve), rate))
-    makeup = min(_HEADROOM, target_lufs - limited_level)
+    headroom = _HEADROOM
+    for _round in range(_ROUNDS):
+        curve = limiter_gain(peaks, PEAK_CEILING_DB - headroom, rate=rate)
+        loss = target_lufs - gated_loudness(weighted_energies(weighted * (scale * curve), rate))
+        if loss <= headroom:
+            break
+        headroom = loss + _HEADROOM  # limit deeper, to make up more
+    # never more make-up than the headroom the limiter kept: the ceiling holds
+    makeup = min(headroom, max(loss, 0.0))
     return (curve * (scale * gain(makeup))).astype(np.float32)
 
 

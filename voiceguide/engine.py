@@ -176,7 +176,7 @@ class Pyttsx3Synth:
     def _wait_idle() -> None:
         deadline = time.monotonic() + WAIT_SECONDS
         while _espeak.IsPlaying() and time.monotonic() < deadline:
-            time.sleep(0.001)
+            time.sleep(0.0002)
 
 
 def _complete_wav(path: Path) -> bool:

@@ -6,7 +6,7 @@ one block plus the clips sounding in it, however long the session is. Nothing is
 that would run past the plan's end is a ``ValueError`` (the plan promises it cannot happen).
 
 Loudness: every clip is already normalized (speech -16 LUFS, chimes -18 LUFS, true peak under
--1.5 dBTP), so the session needs one gain, never a compressor. ``level`` measures the session's
+-2 dBTP), so the session needs one gain, never a compressor. ``level`` measures the session's
 integrated loudness (ITU-R BS.1770-4) only where there is sound - blocks of pure silence fall
 under the -70 LUFS absolute gate anyway - and returns a ``clip_for`` that applies the gain
 that brings it to -16 LUFS. A clip that the gain would push over the true-peak ceiling
@@ -77,6 +77,7 @@ def blocks(
     end: float | None = None,
     block_seconds: float = BLOCK_SECONDS,
     reuse: bool = False,
+    checked: bool = True,
 ) -> Iterator[np.ndarray]:
     """The session from ``start`` to ``end`` seconds (default: the whole), mixed in blocks.
 
@@ -87,6 +88,8 @@ def blocks(
     block are kept. A clip that runs past the plan's end raises ``ValueError``. With
     ``reuse``, every block is the same array refilled: for a consumer that is done with a
     block before it asks for the next (an encoder), it spares a fresh allocation per block.
+    ``checked=False`` lets clips run past the end (the window cuts them): K-weighted clips
+    carry their filter's tail.
     """
     first = frames(start)
     last = total_frames(plan) if end is None else frames(end)
@@ -100,7 +103,11 @@ def blocks(
     for begin in range(first, last, size):
         stop = min(begin + size, last)
         while pending < len(events) and frames(events[pending].at) < stop:
-            sounding.append(_checked(plan, events[pending], clip_for(events[pending])))
+            event = events[pending]
+            if checked:
+                sounding.append(_checked(plan, event, clip_for(event)))
+            else:
+                sounding.append((frames(event.at), clip_for(event).samples))
             pending += 1
         if reuse and len(block) == stop - begin:
             block.fill(0.0)
@@ -132,37 +139,36 @@ def measure(plan: Plan, clip_for: ClipFor) -> float:
 
     The gating blocks (400 ms every 100 ms from the session start) that touch no sound hold
     silence, which the -70 LUFS absolute gate removes; so only the blocks around each island
-    of sound are K-filtered and measured, on the same block grid as a whole-session meter.
-    Sounds less than ``_MERGE_GAP`` apart are measured together, so no block counts twice.
+    of sound are measured, on the same block grid as a whole-session meter. Sounds less than
+    ``_MERGE_GAP`` apart are measured together, so no block counts twice. K-weighting is
+    linear, so the weighted session is the sum of the weighted clips (each with its filter
+    tail) at their times: each distinct clip is filtered once, not every second of the
+    session in every pass.
     """
     block, hop, total = frames(audio.BLOCK), frames(audio.HOP), total_frames(plan)
     if total <= 2 * block:
         return audio.loudness(np.concatenate(list(blocks(plan, clip_for))))
+    weighted = _Weighted(clip_for)
     energies = []
     for first, last in islands(plan, clip_for):
         begin = max(0, first - block) // hop * hop
         stop = min(total, last + block + hop)
-        energies.append(_streamed_energies(blocks(plan, clip_for, begin / RATE, stop / RATE)))
+        parts = blocks(plan, weighted, begin / RATE, stop / RATE, checked=False)
+        energies.append(_block_energies(parts))
     return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
 
 
-def _streamed_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
-    """``audio.block_energies`` of the concatenated ``parts`` (each a whole number of 100 ms
-    hops, but the last), computed part by part: memory stays a block's however long the
-    island. The K-weighting filter is finite (``audio._k_weighting_impulse``), so each part
-    filtered after the previous one's last taps equals the whole filtered at once."""
+def _block_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
+    """BS.1770 block energies of the concatenated, already K-weighted ``parts`` (each a whole
+    number of 100 ms hops, but the last), summed part by part: memory stays a block's."""
     hop, per = frames(audio.HOP), round(audio.BLOCK / audio.HOP)
-    context = len(audio._k_weighting_impulse()) - 1
-    history = np.zeros(0, dtype=np.float32)
     sums: list[np.ndarray] = []
     carry = np.zeros(0)
     for part in parts:
-        signal = np.concatenate((history, part))
-        weighted = np.concatenate((carry, audio.k_weight(signal)[len(history) :]))
-        whole = len(weighted) // hop * hop
-        sums.append(np.square(weighted[:whole]).reshape(-1, hop).sum(axis=1))
-        carry = weighted[whole:]
-        history = signal[-context:]
+        signal = np.concatenate((carry, part))
+        whole = len(signal) // hop * hop
+        sums.append(np.square(signal[:whole], dtype=np.float64).reshape(-1, hop).sum(axis=1))
+        carry = signal[whole:]
     hop_sums = np.concatenate(sums) if sums else np.zeros(0)
     if len(hop_sums) < per:
         return np.zeros(0)
@@ -245,6 +251,15 @@ class Leveled(Cached):
             self.limited.add(key)
         self.peak = max(self.peak, peak)
         return Clip(samples.astype(np.float32, copy=False))
+
+
+class _Weighted(Cached):
+    """A ``clip_for`` of K-weighted clips, each with its filter's tail (float32)."""
+
+    def make(self, event: Event) -> Clip:
+        samples = self.source(event).samples
+        tail = np.zeros(len(audio._k_weighting_impulse()) - 1, dtype=np.float32)
+        return Clip(audio.k_weight(np.concatenate((samples, tail))).astype(np.float32))
 
 
 def limit_keeping_loudness(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
