@@ -317,9 +317,14 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
     return (samples * leveling_gain(samples, target_lufs)).astype(np.float32)
 
 
-def leveling_gain(samples: np.ndarray, target_lufs: float, rate: int = RATE) -> np.ndarray:
-    """Per-frame gain that brings ``samples`` to ``target_lufs`` with the true peak under
-    ``PEAK_CEILING_DB`` (all ones for silence).
+def leveling_gain(
+    samples: np.ndarray,
+    target_lufs: float | None,
+    rate: int = RATE,
+    ceiling_db: float = PEAK_CEILING_DB,
+) -> np.ndarray:
+    """Per-frame gain that brings ``samples`` to ``target_lufs`` (``None``: their own
+    loudness) with the true peak under ``ceiling_db`` (all ones for silence).
 
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
@@ -332,14 +337,17 @@ def leveling_gain(samples: np.ndarray, target_lufs: float, rate: int = RATE) -> 
     level = gated_loudness(weighted_energies(weighted, rate))
     if not np.isfinite(level):
         return np.ones(len(samples), dtype=np.float32)
-    scale = gain(target_lufs - level)
-    floor = gain(PEAK_CEILING_DB - _HEADROOM - 6.0)
-    peaks = _oversampled_peaks(samples * np.float32(scale), floor, rate)
-    headroom = _HEADROOM
-    for _round in range(_ROUNDS):
-        curve = limiter_gain(peaks, PEAK_CEILING_DB - headroom, rate=rate)
-        loss = target_lufs - gated_loudness(weighted_energies(weighted * (scale * curve), rate))
-        if loss <= headroom:
+    target = level if target_lufs is None else target_lufs
+    scale = gain(target - level)
+    scaled = samples * np.float32(scale)
+    headroom, floor, peaks = _HEADROOM, np.inf, scaled
+    for round_ in range(_ROUNDS):
+        if gain(ceiling_db - headroom - 6.0) < floor:  # a deeper aim needs a lower floor
+            floor = gain(ceiling_db - headroom - 6.0)
+            peaks = _oversampled_peaks(scaled, floor, rate)
+        curve = limiter_gain(peaks, ceiling_db - headroom, rate=rate)
+        loss = target - gated_loudness(weighted_energies(weighted * (scale * curve), rate))
+        if loss <= headroom or round_ == _ROUNDS - 1:
             break
         headroom = loss + _HEADROOM  # limit deeper, to make up more
     # never more make-up than the headroom the limiter kept: the ceiling holds

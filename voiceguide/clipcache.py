@@ -22,7 +22,7 @@ import soundfile as sf
 from voiceguide import audio
 from voiceguide.errors import SpeechError
 
-FORMAT_VERSION = 5  # bump when the processing of a clip changes (5: clips under -2 dBTP)
+FORMAT_VERSION = 6  # bump when the processing of a clip changes (6: limiter rounds fixed)
 
 
 def cache_dir() -> Path:

@@ -31,8 +31,7 @@ BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough fo
 TARGET_LUFS = audio.SPEECH_LUFS
 CEILING_DB = -1.0  # true-peak ceiling of the session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
-_ROUNDS = 3  # measure-limit rounds of ``level`` and ``limit_keeping_loudness``
-_HEADROOM = 1.5  # dB the limiter aims under the ceiling, to make up the loudness it takes
+_ROUNDS = 3  # measure-and-raise-the-gain rounds of ``level``
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
 
 
@@ -266,19 +265,10 @@ def limit_keeping_loudness(samples: np.ndarray, ceiling_db: float) -> np.ndarray
     """``samples`` with true peaks under ``ceiling_db`` dBTP and their loudness kept.
 
     Limiting takes loudness away, more from a peaky clip than from a smooth one, which would
-    make spoken cues unequal. So the limiter aims ``headroom`` dB under the ceiling and the
-    loss is made up after; when the loss is larger than the headroom, again with more.
+    make spoken cues unequal; ``audio.leveling_gain`` limits deeper and makes the loss up.
     """
-    target = audio.loudness(samples)
-    headroom = _HEADROOM
-    for round_ in range(_ROUNDS):
-        limited = audio.limit(samples, ceiling_db - headroom)
-        loss = target - audio.loudness(limited) if np.isfinite(target) else 0.0
-        if loss <= headroom or round_ == _ROUNDS - 1:
-            break
-        headroom = loss + _HEADROOM
-    # never more make-up than the headroom the limiter kept: the ceiling holds
-    return limited * np.float32(audio.gain(min(max(loss, 0.0), headroom)))
+    level = audio.leveling_gain(samples, None, ceiling_db=ceiling_db)
+    return (samples * level).astype(np.float32)
 
 
 def level(
