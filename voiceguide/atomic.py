@@ -50,16 +50,10 @@ def file(target: Path, translate: Translate = _untranslated) -> Iterator[Path]:
 
     ``translate`` may turn a failure into the exception to raise instead."""
     temp = temp_beside(target)
-    try:
+    with _removed_on_failure(target, temp, translate):
         yield temp
         _fsync(temp)
         os.replace(temp, target)
-    except BaseException as exc:
-        failure = translate(target, exc)
-        _remove(temp)
-        if failure is not None:
-            raise failure from exc
-        raise
     _fsync(target.parent)
 
 
@@ -69,19 +63,27 @@ def directory(target: Path, translate: Translate = _untranslated) -> Iterator[Pa
     temp = temp_beside(target)
     temp.unlink()
     temp.mkdir()
-    try:
+    with _removed_on_failure(target, temp, translate):
         yield temp
         for entry in temp.iterdir():
             _fsync(entry)
         _fsync(temp)
         _swap_in(temp, target)
+    _fsync(target.parent)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(target: Path, temp: Path, translate: Translate) -> Iterator[None]:
+    """Any failure (``KeyboardInterrupt`` too) removes ``temp``; ``translate`` may turn it
+    into the exception to raise instead."""
+    try:
+        yield
     except BaseException as exc:
         failure = translate(target, exc)
         _remove(temp)
         if failure is not None:
             raise failure from exc
         raise
-    _fsync(target.parent)
 
 
 def _swap_in(new: Path, directory: Path) -> None:
