@@ -105,7 +105,7 @@ def k_weighting(rate: int) -> tuple[tuple[list[float], list[float]], ...]:
 
 _impulses: dict[int, np.ndarray] = {}
 _responses: dict[int, np.ndarray] = {}  # the impulses' spectra, for the overlap-add
-_OLA_GROUP = 16  # overlap-add chunks transformed together (~8 s of 48 kHz audio)
+_OLA_GROUP = 2  # overlap-add chunks transformed together (~1 s of 48 kHz audio)
 
 
 def _biquad_impulse(b: list[float], a: list[float], x: np.ndarray) -> np.ndarray:
@@ -134,29 +134,71 @@ def _k_weighting_impulse(rate: int = RATE) -> np.ndarray:
     return _impulses[rate]
 
 
-def k_weight(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
-    """``samples`` through the BS.1770 K-weighting filter: overlap-add FFT convolution with the
-    filter's impulse response, exact to float precision (numpy only: importing scipy.signal
-    costs every fresh worker process about a second)."""
-    impulse = _k_weighting_impulse(rate)
-    size = 4 * len(impulse)
-    hop = size - len(impulse) + 1
-    if rate not in _responses:
-        _responses[rate] = np.fft.rfft(impulse, size)
-    response = _responses[rate]
-    count = -(-len(samples) // hop)
-    out = np.zeros(count * hop + size)
-    # _OLA_GROUP chunks at a time: the FFT's temporaries stay a few MB however long the input
-    for group in range(0, count, _OLA_GROUP):
-        number = min(_OLA_GROUP, count - group)
-        chunks = np.zeros((number, hop))
-        part = samples[group * hop : (group + number) * hop]
-        chunks.ravel()[: len(part)] = part
-        pieces = np.fft.irfft(np.fft.rfft(chunks, size, axis=1) * response, size, axis=1)
-        for index in range(number):
-            begin = (group + index) * hop
-            out[begin : begin + size] += pieces[index]
-    return out[: len(samples)]
+class KWeighting:
+    """The BS.1770 K-weighting filter over a stream of blocks (float64 out, no delay).
+
+    Overlap-add FFT convolution with the filter's impulse response, exact to float precision
+    (numpy only: importing scipy.signal costs every fresh worker process about a second).
+    Each call filters one block and returns as many frames, the filter's ring-out carried
+    into the next call; ``tail()`` gives the ring-out after the last block. A few chunks at a
+    time go through the FFTs, in buffers kept between calls (``out=``), so work memory is
+    fixed (~1.5 MB plus the largest block): many large temporaries per clip fragmented the
+    heap of a long export. The array returned is reused by the next call.
+    """
+
+    def __init__(self, rate: int = RATE):
+        impulse = _k_weighting_impulse(rate)
+        self._taps = len(impulse)
+        self._size = 4 * self._taps
+        self._hop = self._size - self._taps + 1
+        if rate not in _responses:
+            _responses[rate] = np.fft.rfft(impulse, self._size)
+        self._response = _responses[rate]
+        self._chunks = np.zeros((_OLA_GROUP, self._size))  # columns past a chunk stay zero
+        self._spectrum = np.empty((_OLA_GROUP, self._size // 2 + 1), dtype=np.complex128)
+        self._pieces = np.empty((_OLA_GROUP, self._size))
+        self._carry = np.zeros(self._taps - 1)
+        self._out = np.zeros(0)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        frames, hop = len(block), self._hop
+        if len(self._out) < frames + self._size:
+            self._out = np.empty(frames + self._size)
+        out = self._out[: frames + self._size]
+        out[: len(self._carry)] = self._carry
+        out[len(self._carry) :] = 0.0
+        count = -(-frames // hop)
+        for first in range(0, count, _OLA_GROUP):
+            number = min(_OLA_GROUP, count - first)
+            for index in range(number):
+                part = block[(first + index) * hop : (first + index + 1) * hop]
+                self._chunks[index, : len(part)] = part
+                self._chunks[index, len(part) : hop] = 0.0
+            spectrum = self._spectrum[:number]
+            np.fft.rfft(self._chunks[:number], axis=1, out=spectrum)
+            spectrum *= self._response
+            np.fft.irfft(spectrum, self._size, axis=1, out=self._pieces[:number])
+            for index in range(number):
+                begin = (first + index) * hop
+                out[begin : begin + self._size] += self._pieces[index]
+        self._carry[:] = out[frames : frames + self._taps - 1]
+        return out[:frames]
+
+    def reset(self) -> None:
+        """Back to rest, as if new (the buffers are kept)."""
+        self._carry[:] = 0.0
+
+    def tail(self) -> np.ndarray:
+        """The filter's ring-out after the last block (``taps - 1`` frames)."""
+        return self._carry.copy()
+
+
+def k_weight(samples: np.ndarray, rate: int = RATE, tail: bool = False) -> np.ndarray:
+    """``samples`` through the K-weighting filter (float64, a new array); with ``tail`` the
+    filter's ring-out follows (``len(impulse) - 1`` more frames)."""
+    weighting = KWeighting(rate)
+    weighted = weighting(samples)
+    return np.concatenate((weighted, weighting.tail())) if tail else weighted.copy()
 
 
 def block_energies(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
@@ -202,6 +244,7 @@ def loudness(samples: np.ndarray, rate: int = RATE) -> float:
 
 _PEAK_BLOCK = 512  # frames per block when looking for where true peaks matter
 _PEAK_CONTEXT = 64  # frames of context around an oversampled stretch
+_PEAK_PIECE = 64  # blocks oversampled in one call (as fast as one call for a whole clip)
 
 
 def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE) -> np.ndarray:
@@ -222,7 +265,13 @@ def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE
     loud[1:] |= loud[:-1]  # a neighbour block gives the resampler its context
     loud[:-1] |= loud[1:]
     edges = np.flatnonzero(np.diff(np.concatenate(([0], loud.astype(np.int8), [0]))))
-    for first, last in zip(edges[::2], edges[1::2], strict=True):
+    # stretches of at most _PEAK_PIECE blocks: the oversampled copy stays ~0.5 MB
+    pieces = [
+        (piece, min(last, piece + _PEAK_PIECE))
+        for first, last in zip(edges[::2], edges[1::2], strict=True)
+        for piece in range(first, last, _PEAK_PIECE)
+    ]
+    for first, last in pieces:
         start, stop = first * _PEAK_BLOCK, min(frames, last * _PEAK_BLOCK)
         lo, hi = max(0, start - _PEAK_CONTEXT), min(frames, stop + _PEAK_CONTEXT)
         up = np.abs(soxr.resample(samples[lo:hi], rate, 4 * rate, quality="MQ"))
