@@ -138,17 +138,23 @@ def test_speech_prepared_at_22k_meets_loudness_and_ceiling_at_48k(seed):
 
 def test_a_gain_curve_is_stretched_exactly_like_linear_interpolation():
     rng = np.random.default_rng(3)
-    for _ in range(100):
+    for _ in range(200):
         frames = int(rng.integers(1, 3000))
         rate = int(rng.choice([16_000, 22_050, 24_000, 44_100]))
-        level = np.ones(frames, dtype=np.float32)
-        for _ in range(int(rng.integers(0, 5))):
-            start = int(rng.integers(0, frames))
-            stop = min(frames, start + int(rng.integers(1, 50)))
-            level[start:stop] = rng.uniform(0.2, 1.0, stop - start)
+        top = float(rng.uniform(0.5, 2.0))
+        dips, at = [], int(rng.integers(0, 3))  # dips at least two frames apart
+        while at < frames and len(dips) < 5:
+            stop = min(frames, at + int(rng.integers(1, 50)))
+            dips.append((at, rng.uniform(0.2, 1.0, stop - at).astype(np.float32) * top))
+            at = stop + int(rng.integers(2, 400))
+        level = audio.Gain(top, dips, frames)
         count = int(rng.integers(1, 3 * frames * RATE // rate + 2))
-        expected = np.interp(np.arange(count) * (rate / RATE), np.arange(frames), level)
-        assert np.allclose(audio._stretch(level, count, rate), expected, atol=1e-6)
+        expected = np.interp(np.arange(count) * (rate / RATE), np.arange(frames), level.curve())
+        stretched = audio._stretch(level, count, rate)
+        assert np.allclose(stretched.curve(), expected, atol=1e-6)
+        samples = np.ones(count, dtype=np.float32)
+        stretched.apply(samples)
+        assert np.array_equal(samples, stretched.curve())
 
 
 def test_block_energies_by_whole_hops_equal_the_sliding_sums():
@@ -158,3 +164,56 @@ def test_block_energies_by_whole_hops_equal_the_sliding_sums():
     starts = np.arange(0, len(weighted) - block + 1, hop)
     expected = (squares[starts + block] - squares[starts]) / block
     assert np.allclose(audio.weighted_energies(weighted), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("block", [777, 24_577, 48_000, 200_001])
+def test_k_weighting_a_stream_block_by_block_equals_filtering_it_whole(block):
+    signal = speechlike(5.3, 4)
+    reference = scipy.signal.sosfilt(
+        np.vstack([scipy.signal.tf2sos(*audio._SHELF), scipy.signal.tf2sos(*audio._HIGHPASS)]),
+        np.concatenate((signal, np.zeros(8191))).astype(np.float64),
+    )
+    weighting = audio.KWeighting()
+    parts = [weighting(signal[i : i + block]).copy() for i in range(0, len(signal), block)]
+    streamed = np.concatenate([*parts, weighting.tail()])
+    assert np.allclose(streamed, reference, atol=1e-9)
+    assert np.allclose(audio.k_weight(signal, tail=True), reference, atol=1e-9)
+    weighting.reset()
+    assert np.allclose(weighting(signal), reference[: len(signal)], atol=1e-9)
+
+
+def _dense_limiter_gain(peaks: np.ndarray, ceiling_db: float, rate: int = RATE) -> np.ndarray:
+    """The limiter's gain computed over the whole signal at once (the definition)."""
+    need = np.minimum(1.0, 0.97 * audio.gain(ceiling_db) / np.maximum(peaks, 1e-12))
+    width = int(0.005 * rate)
+    return np.minimum(audio.box_mean(audio.sliding_min(need, 2 * width + 1), width), need)
+
+
+@pytest.mark.parametrize("piece", [7, 1000, 1 << 15])
+@pytest.mark.parametrize("ceiling_db", [-20.0, -12.0, -3.0])
+def test_the_limiters_dips_computed_in_pieces_equal_the_whole_signals_gain(
+    piece, ceiling_db, monkeypatch
+):
+    monkeypatch.setattr(audio, "_DIP_PIECE", piece)
+    signal = speechlike(4.0, 7)
+    peaks = audio._oversampled_peaks(signal, 0.0)
+    dips = audio.limiter_dips(peaks, ceiling_db)
+    starts = [start for start, _ in dips]
+    assert starts == sorted(starts) and dips
+    assert all(a + len(d) <= b for (a, d), b in zip(dips, starts[1:], strict=False))
+    expected = _dense_limiter_gain(peaks, ceiling_db)
+    np.testing.assert_allclose(audio.limiter_gain(peaks, ceiling_db), expected, atol=1e-6)
+
+
+def test_energies_corrected_where_the_limiter_dips_equal_those_of_the_limited_signal():
+    signal = speechlike(6.0, 8)
+    weighted = audio.k_weight(signal, dtype=np.float32)
+    peaks = audio._oversampled_peaks(signal, 0.0)
+    dips = audio.limiter_dips(peaks, -14.0)
+    gain = audio.Gain(1.0, dips, len(signal))
+    corrected = audio._dipped_energies(audio.weighted_energies(weighted), weighted, dips, RATE)
+    direct = audio.weighted_energies(weighted.astype(np.float64) * gain.curve())
+    np.testing.assert_allclose(corrected, direct, rtol=1e-6)
+    limited = signal.copy()
+    gain.apply(limited)
+    np.testing.assert_array_equal(limited, signal * gain.curve())

@@ -230,3 +230,48 @@ def test_energies_summed_block_by_block_equal_those_of_the_whole():
     parts = (signal[i : i + size] for i in range(0, len(signal), size))
     expected = audio.weighted_energies(signal)
     assert np.allclose(mix._block_energies(parts), expected, rtol=1e-6, atol=0)
+
+
+def _level_traced_peak(hours: float, texts: int) -> float:
+    """MB traced at most while leveling a session of ``hours`` that cycles through ``texts``
+    distinct peaky cues (1-2 s; made on demand, as the clip cache reads them)."""
+    events = [
+        (30.0 * n + 3, f"cue {n % texts}", 1.0 + (n % texts) % 2) for n in range(int(hours * 120))
+    ]
+    plan = make_plan(hours * 3600.0, events)
+
+    def clip_for(event: Event) -> Clip:
+        number = int(event.text.split()[1])
+        samples = speechlike(1.0 + number % 2, number) * np.float32(0.1)
+        return Clip(samples)
+
+    tracemalloc.start()
+    try:
+        _, report = mix.level(plan, clip_for, ceiling_db=-12.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.limited == texts  # every cue needed the limiter: its memory is counted
+    return peak / 2**20
+
+
+def test_leveling_a_long_session_needs_no_more_memory_than_a_short_one():
+    """Structural: measuring, limiting and leveling hold fixed buffers and a few clips,
+    whatever the session's length and its number of distinct cues."""
+    short = _level_traced_peak(10 / 60, 10)
+    long = _level_traced_peak(0.5, 30)
+    assert long <= short + 0.25, f"{long:.1f} MB traced at 30 min, {short:.1f} MB at 10 min"
+
+
+def test_limiting_a_long_clip_needs_work_memory_of_a_few_copies_of_it():
+    """Structural: the limiter keeps a K-weighted copy and the peaks (float32), its gain is
+    sparse and applied in place, filters work in fixed buffers (it took 8 copies before)."""
+    clip = speechlike(13.0, 3) * np.float32(0.5)
+    tracemalloc.start()
+    try:
+        out = mix.limit_keeping_loudness(clip, -6.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out is clip and audio.true_peak_db(out) <= -6.0
+    assert peak <= 3 * clip.nbytes + 2.5 * 2**20, f"{peak / clip.nbytes:.1f} copies of the clip"

@@ -193,12 +193,21 @@ class KWeighting:
         return self._carry.copy()
 
 
-def k_weight(samples: np.ndarray, rate: int = RATE, tail: bool = False) -> np.ndarray:
-    """``samples`` through the K-weighting filter (float64, a new array); with ``tail`` the
-    filter's ring-out follows (``len(impulse) - 1`` more frames)."""
+def k_weight(
+    samples: np.ndarray, rate: int = RATE, tail: bool = False, dtype: type = np.float64
+) -> np.ndarray:
+    """``samples`` through the K-weighting filter (a new array of ``dtype``); with ``tail``
+    the filter's ring-out follows (``len(impulse) - 1`` more frames). Filtered a second at
+    a time, so the work memory beside the result is fixed (~2 MB)."""
     weighting = KWeighting(rate)
-    weighted = weighting(samples)
-    return np.concatenate((weighted, weighting.tail())) if tail else weighted.copy()
+    frames = len(samples)
+    out = np.empty(frames + (weighting._taps - 1 if tail else 0), dtype=dtype)
+    for first in range(0, frames, rate):
+        part = samples[first : first + rate]
+        out[first : first + len(part)] = weighting(part)
+    if tail:
+        out[frames:] = weighting.tail()
+    return out
 
 
 def block_energies(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
@@ -206,8 +215,17 @@ def block_energies(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     return weighted_energies(k_weight(samples, rate), rate)
 
 
+def _block_grid(frames: int, rate: int) -> tuple[np.ndarray, int]:
+    """First frames and length of the BS.1770 gating blocks over ``frames`` at ``rate``
+    (one block of the whole signal when it is shorter than a block)."""
+    block = min(int(BLOCK * rate), frames)
+    if block == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    return np.arange(0, frames - block + 1, int(HOP * rate)), block
+
+
 def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
-    """BS.1770 block energies of an already K-weighted signal."""
+    """BS.1770 block energies of an already K-weighted signal (blocks of ``_block_grid``)."""
     block = min(int(BLOCK * rate), len(weighted))
     hop = int(HOP * rate)
     if block == 0:
@@ -215,12 +233,14 @@ def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
     if block % hop == 0 and block == int(BLOCK * rate):
         # blocks made of whole hops (400 ms = 4 x 100 ms): sum each hop once
         hops = len(weighted) // hop
-        squares = np.square(weighted[: hops * hop], dtype=np.float64)
-        sums = np.concatenate(([0.0], np.cumsum(squares.reshape(hops, hop).sum(axis=1))))
+        rows = weighted[: hops * hop].reshape(hops, hop)
+        # sums of squares by row in float64, without a squared (or float64) copy
+        by_hop = np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
+        sums = np.concatenate(([0.0], np.cumsum(by_hop)))
         per = block // hop
         return (sums[per:] - sums[:-per]) / block
     sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
-    starts = np.arange(0, len(weighted) - block + 1, hop)
+    starts, block = _block_grid(len(weighted), rate)
     return (sums[starts + block] - sums[starts]) / block
 
 
@@ -245,6 +265,7 @@ def loudness(samples: np.ndarray, rate: int = RATE) -> float:
 _PEAK_BLOCK = 512  # frames per block when looking for where true peaks matter
 _PEAK_CONTEXT = 64  # frames of context around an oversampled stretch
 _PEAK_PIECE = 64  # blocks oversampled in one call (as fast as one call for a whole clip)
+_DIP_PIECE = 1 << 15  # frames of limiter gain computed in one go
 
 
 def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE) -> np.ndarray:
@@ -258,10 +279,10 @@ def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE
     frames = len(samples)
     if frames == 0:
         return peaks
-    blocks = -(-frames // _PEAK_BLOCK)
-    padded = np.zeros(blocks * _PEAK_BLOCK, dtype=peaks.dtype)
-    padded[:frames] = peaks
-    loud = padded.reshape(blocks, _PEAK_BLOCK).max(axis=1) >= floor
+    whole = frames // _PEAK_BLOCK * _PEAK_BLOCK
+    loud = peaks[:whole].reshape(-1, _PEAK_BLOCK).max(axis=1) >= floor
+    if whole < frames:
+        loud = np.append(loud, peaks[whole:].max() >= floor)
     loud[1:] |= loud[:-1]  # a neighbour block gives the resampler its context
     loud[:-1] |= loud[1:]
     edges = np.flatnonzero(np.diff(np.concatenate(([0], loud.astype(np.int8), [0]))))
@@ -285,16 +306,22 @@ def true_peak_db(samples: np.ndarray) -> float:
     """True peak in dBTP (4x oversampling, as BS.1770 Annex 2 suggests)."""
     if not len(samples):
         return -np.inf
-    return db(float(_oversampled_peaks(samples, 0.5 * float(np.abs(samples).max())).max()))
+    top = max(float(samples.max()), -float(samples.min()))
+    return db(float(_oversampled_peaks(samples, 0.5 * top).max()))
+
+
+def _edged(values: np.ndarray, before: int, after: int) -> np.ndarray:
+    """``values`` with its first value repeated ``before`` times and its last ``after``
+    times (``np.pad(mode="edge")`` without its per-call cost, which counts here)."""
+    return np.concatenate((np.full(before, values[0]), values, np.full(after, values[-1])))
 
 
 def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
     """Minimum over a centred window of odd ``width`` (edges repeat the end values), in
     O(n) with the van Herk/Gil-Werman block trick."""
     half = width // 2
-    padded = np.pad(values, (half, half), mode="edge")
-    blocks = -(-len(padded) // width)
-    grid = np.pad(padded, (0, blocks * width - len(padded)), mode="edge").reshape(blocks, width)
+    blocks = -(-(len(values) + 2 * half) // width)
+    grid = _edged(values, half, blocks * width - len(values) - half).reshape(blocks, width)
     prefix = np.minimum.accumulate(grid, axis=1).ravel()
     suffix = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
     count = len(values)
@@ -304,28 +331,57 @@ def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
 def box_mean(values: np.ndarray, width: int) -> np.ndarray:
     """Mean over a window of ``width`` frames around each frame (edges repeat end values)."""
     before = width // 2
-    padded = np.pad(values.astype(np.float64), (before, width - 1 - before), mode="edge")
+    padded = _edged(values.astype(np.float64), before, width - 1 - before)
     sums = np.concatenate(([0.0], np.cumsum(padded)))
     return (sums[width:] - sums[:-width]) / width
+
+
+def limiter_dips(
+    peaks: np.ndarray, ceiling_db: float, window: float = 0.005, rate: int = RATE
+) -> list[tuple[int, np.ndarray]]:
+    """Where a look-ahead peak limiter's gain dips under 1: ``(start, gain)`` stretches, in
+    order (the gain is 1 everywhere else). It dips smoothly (over ``window`` seconds)
+    wherever ``peaks`` (from ``_oversampled_peaks``) would pass ``ceiling_db``.
+
+    The needed gain is min-filtered over 2*window and then box-averaged over window, so the
+    smoothed gain never exceeds what any frame needs. Only the frames around peaks over the
+    ceiling are computed, with enough margin that the result is that of the whole signal:
+    in speech they are a few percent of the frames.
+    """
+    # aim 3 % under the ceiling: the gain ripple, and 4x oversampling of content near the
+    # Nyquist frequency, can put the true peak a little above what we see
+    threshold = 0.97 * gain(ceiling_db)
+    over = np.flatnonzero(peaks > threshold)
+    if not len(over):
+        return []
+    width = max(1, int(window * rate))
+    reach = 2 * width + 2  # of the two filters (width + width // 2 + 1): beyond, the gain is 1
+    margin = 2 * reach
+    # stretches closer than a few margins are computed as one: fewer, longer numpy calls
+    breaks = np.flatnonzero(np.diff(over) > 4 * margin)
+    firsts = np.concatenate((over[:1], over[breaks + 1]))
+    lasts = np.concatenate((over[breaks], over[-1:]))
+    dips = []
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        start, stop = max(0, first - margin), min(len(peaks), last + 1 + margin)
+        # in pieces, each computed with ``reach`` frames of context: work memory stays small
+        for begin in range(start, stop, _DIP_PIECE):
+            end = min(stop, begin + _DIP_PIECE)
+            lo, hi = max(0, begin - reach), min(len(peaks), end + reach)
+            need = np.minimum(1.0, threshold / np.maximum(peaks[lo:hi], 1e-12))
+            curve = np.minimum(box_mean(sliding_min(need, 2 * width + 1), width), need)
+            dips.append((begin, curve[begin - lo : end - lo].astype(np.float32)))
+    return dips
 
 
 def limiter_gain(
     peaks: np.ndarray, ceiling_db: float, window: float = 0.005, rate: int = RATE
 ) -> np.ndarray:
-    """Per-frame gain of a look-ahead peak limiter: it dips smoothly (over ``window`` seconds)
-    wherever ``peaks`` (from ``_oversampled_peaks``) would pass ``ceiling_db``, else is 1.
-
-    The needed gain is min-filtered over 2*window and then box-averaged over window, so the
-    smoothed gain never exceeds what any frame needs.
-    """
-    # aim 3 % under the ceiling: the gain ripple, and 4x oversampling of content near the
-    # Nyquist frequency, can put the true peak a little above what we see
-    need = np.minimum(1.0, 0.97 * gain(ceiling_db) / np.maximum(peaks, 1e-12))
-    if need.min() >= 1.0:
-        return need
-    width = max(1, int(window * rate))
-    lowest = sliding_min(need, 2 * width + 1)
-    return np.minimum(box_mean(lowest, width), need)
+    """The limiter's gain per frame (float32): ``limiter_dips`` with 1 everywhere else."""
+    curve = np.ones(len(peaks), dtype=np.float32)
+    for start, dip in limiter_dips(peaks, ceiling_db, window, rate):
+        curve[start : start + len(dip)] = dip
+    return curve
 
 
 def limit(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
@@ -363,45 +419,100 @@ def trim(
 
 def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
     """Scale to ``target_lufs`` with the true peak under ``PEAK_CEILING_DB``."""
-    return (samples * leveling_gain(samples, target_lufs)).astype(np.float32)
+    out = samples.astype(np.float32, copy=True)
+    leveling(out, target_lufs).apply(out)
+    return out
 
 
-def leveling_gain(
+@dataclass(frozen=True)
+class Gain:
+    """A per-frame gain over ``frames`` frames: ``top`` everywhere but in ``dips``,
+    ``(start, gains)`` stretches in order, where a limiter lowers it. Kept sparse: in speech
+    the limiter acts on a few percent of the frames, so a whole curve would be wasted memory."""
+
+    top: float
+    dips: list[tuple[int, np.ndarray]]
+    frames: int
+
+    def apply(self, samples: np.ndarray) -> None:
+        """Multiply ``samples`` (``frames`` of them, float32) by the gain, in place."""
+        done = 0
+        for start, gains in self.dips:
+            samples[done:start] *= np.float32(self.top)
+            samples[start : start + len(gains)] *= gains
+            done = start + len(gains)
+        samples[done:] *= np.float32(self.top)
+
+    def curve(self) -> np.ndarray:
+        """The gain of every frame (float32)."""
+        out = np.full(self.frames, self.top, dtype=np.float32)
+        for start, gains in self.dips:
+            out[start : start + len(gains)] = gains
+        return out
+
+
+def leveling(
     samples: np.ndarray,
     target_lufs: float | None,
     rate: int = RATE,
     ceiling_db: float = PEAK_CEILING_DB,
-) -> np.ndarray:
-    """Per-frame gain that brings ``samples`` to ``target_lufs`` (``None``: their own
-    loudness) with the true peak under ``ceiling_db`` (all ones for silence).
+) -> Gain:
+    """The gain that brings ``samples`` to ``target_lufs`` (``None``: their own loudness)
+    with the true peak under ``ceiling_db`` (1 for silence).
 
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
     When it takes more, the limiter aims lower by what it took (up to ``_ROUNDS`` times), so
     a peaky clip ends at the target as a smooth one does. The signal is
     K-weighted once: the limiter's gain moves slowly (5 ms), so the weighted limited signal
-    is the weighted signal times that gain, to well under 0.1 LU.
+    is the weighted signal times that gain, to well under 0.1 LU; its block energies are
+    those of the signal corrected only where the limiter dips (``_dipped_energies``).
+    Work memory: about three float32 copies of ``samples``.
     """
-    weighted = k_weight(samples, rate)
-    level = gated_loudness(weighted_energies(weighted, rate))
+    weighted = k_weight(samples, rate, dtype=np.float32)
+    energies = weighted_energies(weighted, rate)
+    level = gated_loudness(energies)
     if not np.isfinite(level):
-        return np.ones(len(samples), dtype=np.float32)
+        return Gain(1.0, [], len(samples))
     target = level if target_lufs is None else target_lufs
     scale = gain(target - level)
-    scaled = samples * np.float32(scale)
-    headroom, floor, peaks = _HEADROOM, np.inf, scaled
+    headroom, floor, peaks, dips = _HEADROOM, np.inf, samples, []
     for round_ in range(_ROUNDS):
-        if gain(ceiling_db - headroom - 6.0) < floor:  # a deeper aim needs a lower floor
-            floor = gain(ceiling_db - headroom - 6.0)
-            peaks = _oversampled_peaks(scaled, floor, rate)
-        curve = limiter_gain(peaks, ceiling_db - headroom, rate=rate)
-        loss = target - gated_loudness(weighted_energies(weighted * (scale * curve), rate))
+        aim = ceiling_db - headroom - db(scale)  # the ceiling before the scale
+        dips = []  # (the last round's are let go before the new ones are made)
+        if gain(aim - 6.0) < floor:  # a deeper aim needs a lower floor
+            floor, peaks = gain(aim - 6.0), samples
+            peaks = _oversampled_peaks(samples, floor, rate)
+        dips = limiter_dips(peaks, aim, rate=rate)
+        limited = _dipped_energies(energies, weighted, dips, rate) * scale**2
+        loss = target - gated_loudness(limited)
         if loss <= headroom or round_ == _ROUNDS - 1:
             break
         headroom = loss + _HEADROOM  # limit deeper, to make up more
     # never more make-up than the headroom the limiter kept: the ceiling holds
-    makeup = min(headroom, max(loss, 0.0))
-    return (curve * (scale * gain(makeup))).astype(np.float32)
+    top = np.float32(scale * gain(min(headroom, max(loss, 0.0))))
+    for _, dip in dips:
+        dip *= top
+    return Gain(float(top), dips, len(samples))
+
+
+def _dipped_energies(
+    energies: np.ndarray, weighted: np.ndarray, dips: list[tuple[int, np.ndarray]], rate: int
+) -> np.ndarray:
+    """Block energies of ``weighted`` times a gain that is 1 but in ``dips``, from the
+    ``energies`` of ``weighted``: each block corrected by what the dips take from it."""
+    if not dips:
+        return energies
+    starts, block = _block_grid(len(weighted), rate)
+    out = energies.copy()
+    for start, dip in dips:
+        segment = weighted[start : start + len(dip)]
+        taken = np.square(segment, dtype=np.float64) * (np.square(dip, dtype=np.float64) - 1.0)
+        running = np.concatenate(([0.0], np.cumsum(taken)))  # taken before each frame
+        first = np.clip(starts - start, 0, len(dip))
+        last = np.clip(starts + block - start, 0, len(dip))
+        out += (running[last] - running[first]) / block
+    return out
 
 
 def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.ndarray:
@@ -413,29 +524,29 @@ def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.
     rate it is sampled at, so the ceiling holds at 48 kHz.
     """
     source = trim(samples, rate=rate)
-    level = leveling_gain(source, SPEECH_LUFS + level_db, rate)
+    level = leveling(source, SPEECH_LUFS + level_db, rate)
     out = resample(source, rate, RATE)
-    return fade(out * _stretch(level, len(out), rate), 0.001, 0.01)
+    _stretch(level, len(out), rate).apply(out)
+    return fade(out, 0.001, 0.01)
 
 
-def _stretch(level: np.ndarray, frames: int, rate: int) -> np.ndarray:
-    """A gain curve at ``rate`` carried over to ``frames`` frames at ``RATE`` by linear
-    interpolation -- only where it moves: it is flat (its top) almost everywhere."""
+def _stretch(level: Gain, frames: int, rate: int) -> Gain:
+    """``level`` (at ``rate``) carried over to ``frames`` frames at ``RATE`` by linear
+    interpolation: only its dips move, each read with a neighbour on either side (dips at
+    least two frames apart, as ``limiter_dips`` makes them)."""
     if rate == RATE:
-        return np.pad(level, (0, max(0, frames - len(level))), mode="edge")[:frames]
-    top = level.max() if len(level) else 1.0
-    out = np.full(frames, top, dtype=np.float32)
-    dips = level < top
-    dips[1:] |= dips[:-1].copy()  # a dip and its neighbours: interpolation reads both sides
-    dips[:-1] |= dips[1:].copy()
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], dips.astype(np.int8), [0]))))
-    for first, last in zip(edges[::2], edges[1::2], strict=True):
+        return Gain(level.top, level.dips, frames)
+    dips = []
+    for start, gains in level.dips:
+        first, last = max(0, start - 1), min(level.frames, start + len(gains) + 1)
+        values = np.full(last - first, level.top, dtype=np.float32)
+        values[start - first : start - first + len(gains)] = gains
         lo = -(-first * RATE // rate)
-        hi = frames if last == len(level) else min(frames, (last - 1) * RATE // rate + 1)
+        hi = frames if last == level.frames else min(frames, (last - 1) * RATE // rate + 1)
         if hi > lo:
             at = np.arange(lo, hi) * (rate / RATE)
-            out[lo:hi] = np.interp(at, np.arange(first, last), level[first:last])
-    return out
+            dips.append((lo, np.interp(at, np.arange(first, last), values).astype(np.float32)))
+    return Gain(level.top, dips, frames)
 
 
 def prepare_chime(path: Path) -> Clip:

@@ -32,6 +32,7 @@ TARGET_LUFS = audio.SPEECH_LUFS
 CEILING_DB = -1.0  # true-peak ceiling of the session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _ROUNDS = 3  # measure-and-raise-the-gain rounds of ``level``
+_MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
 
 
@@ -157,7 +158,9 @@ def measure(plan: Plan, clip_for: ClipFor) -> float:
         begin = max(0, first - block) // hop * hop
         stop = min(total, last + block + hop)
         weighting.reset()
-        parts = blocks(plan, clip_for, begin / RATE, stop / RATE, reuse=True, events=events)
+        parts = blocks(
+            plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
+        )
         energies.append(_block_energies(weighting(part) for part in parts))
     return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
 
@@ -167,14 +170,10 @@ def _block_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
     number of 100 ms hops, but the last), summed part by part: memory stays a block's."""
     hop, per = frames(audio.HOP), round(audio.BLOCK / audio.HOP)
     sums: list[np.ndarray] = []
-    squares = np.zeros(0)
     for part in parts:
-        whole = len(part) // hop * hop
-        if len(squares) < whole:
-            squares = np.empty(whole)
-        # float32 in, float64 out: numpy casts in small buffers, no float64 copy of the part
-        np.square(part[:whole], out=squares[:whole], dtype=np.float64)
-        sums.append(squares[:whole].reshape(-1, hop).sum(axis=1))
+        rows = part[: len(part) // hop * hop].reshape(-1, hop)
+        # sums of squares by row in float64, without a squared (or float64) copy
+        sums.append(np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe"))
     hop_sums = np.concatenate(sums) if sums else np.zeros(0)
     if len(hop_sums) < per:
         return np.zeros(0)
@@ -260,13 +259,14 @@ class Leveled(Cached):
 
 
 def limit_keeping_loudness(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
-    """``samples`` with true peaks under ``ceiling_db`` dBTP and their loudness kept.
+    """``samples`` (float32, changed in place and returned) with true peaks under
+    ``ceiling_db`` dBTP and their loudness kept.
 
     Limiting takes loudness away, more from a peaky clip than from a smooth one, which would
-    make spoken cues unequal; ``audio.leveling_gain`` limits deeper and makes the loss up.
+    make spoken cues unequal; ``audio.leveling`` limits deeper and makes the loss up.
     """
-    level = audio.leveling_gain(samples, None, ceiling_db=ceiling_db)
-    return (samples * level).astype(np.float32)
+    audio.leveling(samples, None, ceiling_db=ceiling_db).apply(samples)
+    return samples
 
 
 def level(
