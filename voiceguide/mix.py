@@ -166,14 +166,20 @@ def measure(plan: Plan, clip_for: ClipFor) -> float:
 
 
 def _block_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
-    """BS.1770 block energies of the concatenated, already K-weighted ``parts`` (each a whole
-    number of 100 ms hops, but the last), summed part by part: memory stays a block's."""
+    """BS.1770 block energies of the concatenated, already K-weighted ``parts``, summed part
+    by part: memory stays a part's. Parts of whole 100 ms hops cost no copy; a part may be
+    a buffer its producer refills."""
     hop, per = frames(audio.HOP), round(audio.BLOCK / audio.HOP)
     sums: list[np.ndarray] = []
+    carry = np.zeros(0)
     for part in parts:
-        rows = part[: len(part) // hop * hop].reshape(-1, hop)
+        if len(carry):
+            part = np.concatenate((carry, part))
+        whole = len(part) // hop * hop
+        rows = part[:whole].reshape(-1, hop)
         # sums of squares by row in float64, without a squared (or float64) copy
         sums.append(np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe"))
+        carry = part[whole:].copy()
     hop_sums = np.concatenate(sums) if sums else np.zeros(0)
     if len(hop_sums) < per:
         return np.zeros(0)
