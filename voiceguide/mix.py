@@ -212,6 +212,7 @@ class Cached:
         self.budget = budget
         self._clips: OrderedDict[tuple, Clip] = OrderedDict()
         self._bytes = 0
+        self.frames: dict[tuple, int] = {}  # of every clip made, by key
 
     def __call__(self, event: Event) -> Clip:
         key = _key(event)
@@ -219,6 +220,7 @@ class Cached:
             self._clips.move_to_end(key)
             return self._clips[key]
         clip = self._clips[key] = self.make(event)
+        self.frames[key] = clip.frames
         self._bytes += clip.samples.nbytes
         while self._bytes > self.budget and len(self._clips) > 1:
             self._bytes -= self._clips.popitem(last=False)[1].samples.nbytes
@@ -294,9 +296,13 @@ def level(
     measured = measure(plan, source)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple, float] = {}
+    # each distinct clip once, the longest first: the limiter's work memory is largest for
+    # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
+    firsts = {_key(event): event for event in reversed(plan.events)}
+    distinct = sorted(firsts.values(), key=lambda event: -source.frames.get(_key(event), 0))
     for _ in range(_ROUNDS):
         leveled = Leveled(source, gain_db, ceiling_db, peaks)
-        for event in plan.events:
+        for event in distinct:
             leveled(event)
         if not leveled.limited:
             lufs = measured + gain_db
