@@ -292,16 +292,18 @@ def level(
     0.1 LU). A silent session gets no gain. Every clip is fetched here, so a clip that runs
     past the plan's end raises ``ValueError`` before anything is written.
     """
-    source = Cached(clip_for)
+    source = Cached(clip_for)  # measuring reads each clip twice (islands, then the mix)
     measured = measure(plan, source)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple, float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {_key(event): event for event in reversed(plan.events)}
-    distinct = sorted(firsts.values(), key=lambda event: -source.frames.get(_key(event), 0))
+    made = source.frames
+    distinct = sorted(firsts.values(), key=lambda event: -made.get(_key(event), 0))
+    del source  # from here the leveled copies are cached, not the clips they are made from
     for _ in range(_ROUNDS):
-        leveled = Leveled(source, gain_db, ceiling_db, peaks)
+        leveled = Leveled(clip_for, gain_db, ceiling_db, peaks)
         for event in distinct:
             leveled(event)
         if not leveled.limited:
@@ -311,5 +313,4 @@ def level(
         if abs(target_lufs - lufs) < 0.1:
             break
         gain_db += target_lufs - lufs
-    leveled.source = clip_for  # the unleveled copies are no longer needed: free them
     return leveled, Level(measured, gain_db, lufs, leveled.peak, len(leveled.limited))
