@@ -226,22 +226,32 @@ def _block_grid(frames: int, rate: int) -> tuple[np.ndarray, int]:
 
 def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
     """BS.1770 block energies of an already K-weighted signal (blocks of ``_block_grid``)."""
-    block = min(int(BLOCK * rate), len(weighted))
-    hop = int(HOP * rate)
-    if block == 0:
-        return np.zeros(0)
-    if block % hop == 0 and block == int(BLOCK * rate):
-        # blocks made of whole hops (400 ms = 4 x 100 ms): sum each hop once
-        hops = len(weighted) // hop
-        rows = weighted[: hops * hop].reshape(hops, hop)
-        # sums of squares by row in float64, without a squared (or float64) copy
-        by_hop = np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
-        sums = np.concatenate(([0.0], np.cumsum(by_hop)))
-        per = block // hop
-        return (sums[per:] - sums[:-per]) / block
-    sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
     starts, block = _block_grid(len(weighted), rate)
+    hop = int(HOP * rate)
+    if block == int(BLOCK * rate) and block % hop == 0:
+        # blocks made of whole hops (400 ms = 4 x 100 ms): sum each hop once
+        return energies_of_hops(hop_sums(weighted[: len(weighted) // hop * hop], hop), rate)
+    if not len(starts):
+        return np.zeros(0)
+    sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
     return (sums[starts + block] - sums[starts]) / block
+
+
+def hop_sums(weighted: np.ndarray, hop: int) -> np.ndarray:
+    """Sum of squares of each ``hop`` frames of ``weighted`` (a whole number of hops), in
+    float64, without a squared (or float64) copy."""
+    rows = weighted.reshape(-1, hop)
+    return np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
+
+
+def energies_of_hops(sums: np.ndarray, rate: int = RATE) -> np.ndarray:
+    """BS.1770 block energies from consecutive 100 ms ``hop_sums``: each 400 ms block is four
+    of them (none if there are fewer than four)."""
+    per, block = round(BLOCK / HOP), int(BLOCK * rate)
+    if len(sums) < per:
+        return np.zeros(0)
+    running = np.concatenate(([0.0], np.cumsum(sums)))
+    return (running[per:] - running[:-per]) / block
 
 
 def gated_loudness(energies: np.ndarray) -> float:
@@ -479,7 +489,8 @@ def leveling(
     headroom, floor, peaks, dips = _HEADROOM, np.inf, samples, []
     for round_ in range(_ROUNDS):
         aim = ceiling_db - headroom - db(scale)  # the ceiling before the scale
-        dips = []  # (the last round's are let go before the new ones are made)
+        # the last round's dips and peaks are let go before new ones are made: work memory
+        dips = []
         if gain(aim - 6.0) < floor:  # a deeper aim needs a lower floor
             floor, peaks = gain(aim - 6.0), samples
             peaks = _oversampled_peaks(samples, floor, rate)

@@ -67,8 +67,8 @@ class Format:
     rate: int = RATE  # frames per second of the file
 
 
-# Lossy encoders raise true peaks (measured on espeak-ng speech: MP3 +0.2 dB at 24 kHz V2 -
-# +0.9 dB on one cue at V4, hence V2 -, Vorbis +0.8 dB,
+# Lossy encoders raise true peaks (measured on espeak-ng speech: MP3 at 24 kHz +0.2 dB with
+# V2 - V4 raised one cue +0.9 dB, hence V2 -, Vorbis +0.8 dB,
 # Opus +1.3 dB), so their mix is limited lower, to keep the *decoded* file under -1 dBTP;
 # mix.level makes up the loudness the limiter takes. Quality settings suit mono speech:
 # MP3 LAME VBR ~V2 at 24 kHz, Vorbis q4 (~65 kbit/s), Opus ~64 kbit/s.

@@ -169,22 +169,16 @@ def _block_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
     """BS.1770 block energies of the concatenated, already K-weighted ``parts``, summed part
     by part: memory stays a part's. Parts of whole 100 ms hops cost no copy; a part may be
     a buffer its producer refills."""
-    hop, per = frames(audio.HOP), round(audio.BLOCK / audio.HOP)
+    hop = frames(audio.HOP)
     sums: list[np.ndarray] = []
     carry = np.zeros(0)
     for part in parts:
         if len(carry):
             part = np.concatenate((carry, part))
         whole = len(part) // hop * hop
-        rows = part[:whole].reshape(-1, hop)
-        # sums of squares by row in float64, without a squared (or float64) copy
-        sums.append(np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe"))
+        sums.append(audio.hop_sums(part[:whole], hop))
         carry = part[whole:].copy()
-    hop_sums = np.concatenate(sums) if sums else np.zeros(0)
-    if len(hop_sums) < per:
-        return np.zeros(0)
-    running = np.concatenate(([0.0], np.cumsum(hop_sums)))
-    return (running[per:] - running[:-per]) / (per * hop)
+    return audio.energies_of_hops(np.concatenate(sums) if sums else np.zeros(0), RATE)
 
 
 @dataclass(frozen=True)
@@ -212,7 +206,6 @@ class Cached:
         self.budget = budget
         self._clips: OrderedDict[tuple, Clip] = OrderedDict()
         self._bytes = 0
-        self.frames: dict[tuple, int] = {}  # of every clip made, by key
 
     def __call__(self, event: Event) -> Clip:
         key = _key(event)
@@ -220,7 +213,6 @@ class Cached:
             self._clips.move_to_end(key)
             return self._clips[key]
         clip = self._clips[key] = self.make(event)
-        self.frames[key] = clip.frames
         self._bytes += clip.samples.nbytes
         while self._bytes > self.budget and len(self._clips) > 1:
             self._bytes -= self._clips.popitem(last=False)[1].samples.nbytes
@@ -299,8 +291,7 @@ def level(
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {_key(event): event for event in reversed(plan.events)}
-    made = source.frames
-    distinct = sorted(firsts.values(), key=lambda event: -made.get(_key(event), 0))
+    distinct = sorted(firsts.values(), key=lambda event: -event.duration)
     del source  # from here the leveled copies are cached, not the clips they are made from
     for _ in range(_ROUNDS):
         leveled = Leveled(clip_for, gain_db, ceiling_db, peaks)
