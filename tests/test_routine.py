@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import pytest
 
@@ -268,6 +269,30 @@ def test_huge_event_counts_are_refused(write_routine):
     body = "title: T\nsteps:\n" + "  - [" + ", ".join(["1"] * 210_000) + "]\n"
     with pytest.raises(RoutineError, match="over 200000 values"):
         yamlnodes.parse(body.encode(), write_routine(MINIMAL))
+
+
+def test_a_yaml_syntax_error_is_reported_before_an_earlier_key_given_twice(write_routine):
+    error = load_error(write_routine, "title: T\ntitle: U\nsteps: [1, 2\n")
+    assert "invalid YAML" in error.message and error.line == 4
+
+
+def test_reading_a_long_routine_takes_little_more_memory_than_its_values(write_routine):
+    """Values are built from the parser's events: PyYAML's node tree (two marks a value)
+    is never made. It peaked at 45 times the file's size, which the allocator kept."""
+    steps = "".join(
+        f"  - name: Part {n}\n    say: Part {n}. Long strokes, slowly, up the back.\n"
+        f"    duration: 2m\n    cues:\n      - at: 30s\n        say: Cue {n}, lighter now.\n"
+        for n in range(200)
+    )
+    data = ("title: Long\nsteps:\n" + steps).encode()
+    tracemalloc.start()
+    try:
+        node = yamlnodes.parse(data, write_routine(MINIMAL))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(node.value["steps"].value) == 200
+    assert peak <= 25 * len(data), f"{peak / len(data):.0f} times the file's size"
 
 
 def test_a_missing_file_is_a_routine_error(tmp_path):

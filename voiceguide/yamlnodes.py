@@ -1,16 +1,17 @@
 """Read YAML safely into plain values that remember their line.
 
 The routine loader needs a line number for every value it rejects, which ``yaml.safe_load``
-throws away. This module composes the document with PyYAML's safe machinery and turns it into
-``Node`` values (mapping -> ``dict[str, Node]``, sequence -> ``list[Node]``, scalar -> ``str``
-with its resolved YAML tag). Hostile input is refused before any expansion happens: files
-over ``MAX_BYTES``, aliases (the "billion laughs" bomb needs them; routines never do),
-nesting deeper than ``MAX_DEPTH`` and more than ``MAX_EVENTS`` parser events.
+throws away. This module builds ``Node`` values (mapping -> ``dict[str, Node]``, sequence ->
+``list[Node]``, scalar -> ``str`` with its resolved YAML tag) straight from the events of
+PyYAML's safe parser (libyaml's when installed), in one pass. Hostile input is refused
+before any expansion happens: files over ``MAX_BYTES``, aliases (the "billion laughs" bomb
+needs them; routines never do), nesting deeper than ``MAX_DEPTH`` and more than
+``MAX_EVENTS`` parser events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -30,7 +31,7 @@ TAG_BOOL = "tag:yaml.org,2002:bool"
 TAG_NULL = "tag:yaml.org,2002:null"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A YAML value and the 1-based line it starts on.
 
@@ -86,54 +87,130 @@ def parse(data: bytes, path: Path) -> Node:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RoutineError(path, line, "the file is not UTF-8 text; save it as UTF-8") from exc
-    _screen_events(text, path)
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _compose(loader, path)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, text) from exc
+    finally:
+        loader.dispose()
     if root is None:
         raise RoutineError(
             path, 1, "the file is empty; a routine needs at least 'title' and 'steps'"
         )
-    return _convert(root, path)
+    return root
 
 
-def _screen_events(text: str, path: Path) -> None:
-    """Walk the parser events once: refuse aliases, deep nesting and huge documents early."""
-    depth = 0
-    try:
-        for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
-            line = event.start_mark.line + 1
-            if count > MAX_EVENTS:
-                raise RoutineError(
-                    path,
-                    line,
-                    f"the document has over {MAX_EVENTS} values; a routine is much smaller",
-                )
-            if isinstance(event, yaml.AliasEvent):
-                raise RoutineError(
-                    path,
-                    line,
-                    f"YAML aliases (*{event.anchor}) are not "
-                    "allowed in routines; write the value out",
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise RoutineError(
-                        path,
-                        line,
-                        f"values are nested deeper than {MAX_DEPTH} "
-                        "levels; a routine needs at most 5",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent) and count > 2:
-                raise RoutineError(
-                    path, line, "the file holds several YAML documents; a routine is one document"
-                )
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path, text) from exc
+@dataclass
+class _Open:
+    """A mapping or sequence whose end event has not come yet."""
+
+    line: int
+    tag: str
+    value: dict[str, Node] | list[Node]
+    key_lines: dict[str, int] = field(default_factory=dict)  # a mapping's
+    key: str | None = None  # a mapping's key waiting for its value
+    key_line: int = 0
+
+
+def _compose(loader: yaml.BaseLoader, path: Path) -> Node | None:
+    """Build the ``Node`` tree straight from the parser's events, in one pass that also
+    refuses aliases, deep nesting and huge documents before they cost anything (PyYAML's
+    own node tree, with two marks per value, is never made: it took three times the memory
+    of ours, which the allocator then kept).
+
+    A wrong key (a collection, or one given twice) is reported only once the whole
+    document has parsed: a YAML syntax error anywhere comes first, as it explains more.
+    """
+    stack: list[_Open] = []
+    root, wrong_key = None, None
+    depth, count = 0, -1
+    while loader.check_event():
+        event = loader.get_event()
+        count += 1
+        line = event.start_mark.line + 1
+        _screen(event, count, depth, line, path)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if wrong_key is None:
+            try:
+                root = _build(loader, event, line, stack, path) or root
+            except RoutineError as exc:
+                wrong_key = exc
+    if wrong_key is not None:
+        raise wrong_key
+    return root
+
+
+def _screen(event: yaml.Event, count: int, depth: int, line: int, path: Path) -> None:
+    """Refuse a document too large, aliased or deep, or several documents."""
+    if count > MAX_EVENTS:
+        raise RoutineError(
+            path, line, f"the document has over {MAX_EVENTS} values; a routine is much smaller"
+        )
+    if isinstance(event, yaml.AliasEvent):
+        raise RoutineError(
+            path,
+            line,
+            f"YAML aliases (*{event.anchor}) are not allowed in routines; write the value out",
+        )
+    if isinstance(event, yaml.CollectionStartEvent) and depth >= MAX_DEPTH:
+        raise RoutineError(
+            path,
+            line,
+            f"values are nested deeper than {MAX_DEPTH} levels; a routine needs at most 5",
+        )
+    if isinstance(event, yaml.DocumentStartEvent) and count > 2:
+        raise RoutineError(
+            path, line, "the file holds several YAML documents; a routine is one document"
+        )
+
+
+def _build(
+    loader: yaml.BaseLoader, event: yaml.Event, line: int, stack: list[_Open], path: Path
+) -> Node | None:
+    """Take one event into the tree being built; return the root when it is complete."""
+    if isinstance(event, yaml.ScalarEvent):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return _attach(stack, Node(event.value, line, tag), path)
+    if isinstance(event, yaml.CollectionStartEvent):
+        if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+            raise RoutineError(path, line, "a key must be a plain word")
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        tag = event.tag
+        if tag is None or tag == "!":
+            kind = yaml.MappingNode if mapping else yaml.SequenceNode
+            tag = loader.resolve(kind, None, event.implicit)
+        stack.append(_Open(line, tag, {} if mapping else []))
+    elif isinstance(event, yaml.CollectionEndEvent):
+        done = stack.pop()
+        key_lines = done.key_lines if isinstance(done.value, dict) else None
+        return _attach(stack, Node(done.value, done.line, done.tag, key_lines), path)
+    return None
+
+
+def _attach(stack: list[_Open], node: Node, path: Path) -> Node | None:
+    """Put ``node`` in the collection being built (as a key, if a mapping awaits one);
+    return it if it is the document's root."""
+    if not stack:
+        return node
+    top = stack[-1]
+    if isinstance(top.value, list):
+        top.value.append(node)
+    elif top.key is None:  # a scalar: a collection as a key was refused when it began
+        key = str(node.value)
+        if key in top.value:
+            raise RoutineError(path, node.line, f"key {key!r} is given twice")
+        top.key, top.key_line = key, node.line
+    else:
+        top.value[top.key] = node
+        top.key_lines[top.key] = top.key_line
+        top.key = None
+    return None
 
 
 def _yaml_error(exc: yaml.YAMLError, path: Path, text: str) -> RoutineError:
@@ -148,23 +225,3 @@ def _yaml_error(exc: yaml.YAMLError, path: Path, text: str) -> RoutineError:
     return RoutineError(
         path, line, f"invalid YAML: {problem}; check indentation, colons and quotes"
     )
-
-
-def _convert(node: yaml.Node, path: Path) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        values: dict[str, Node] = {}
-        key_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise RoutineError(path, key_line, "a key must be a plain word")
-            key = key_node.value
-            if key in values:
-                raise RoutineError(path, key_line, f"key {key!r} is given twice")
-            values[key] = _convert(value_node, path)
-            key_lines[key] = key_line
-        return Node(values, line, node.tag, key_lines)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, path) for item in node.value], line, node.tag)
-    return Node(node.value, line, node.tag)
