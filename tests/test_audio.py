@@ -205,15 +205,50 @@ def test_the_limiters_dips_computed_in_pieces_equal_the_whole_signals_gain(
     np.testing.assert_allclose(audio.limiter_gain(peaks, ceiling_db), expected, atol=1e-6)
 
 
-def test_energies_corrected_where_the_limiter_dips_equal_those_of_the_limited_signal():
+@pytest.mark.parametrize("rate", [RATE, 22050])
+def test_leveling_a_clip_keeping_its_weighted_copy_or_not_gives_the_same_gain(rate, monkeypatch):
+    signal = speechlike(5.0, 9)
+    kept = audio.leveling(signal, -16.0, rate, ceiling_db=-3.0)
+    monkeypatch.setattr(audio, "_KEEP", 0)
+    filtered = audio.leveling(signal, -16.0, rate, ceiling_db=-3.0)
+    assert len(kept.dips) > 10 and abs(kept.top - filtered.top) <= 1e-6 * kept.top
+    np.testing.assert_allclose(filtered.curve(), kept.curve(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("piece", [1000, 1 << 15])
+@pytest.mark.parametrize("ceiling_db", [-20.0, -3.0, 0.0])
+def test_the_limiter_reading_its_peaks_a_piece_at_a_time_gives_the_same_gain(
+    piece, ceiling_db, monkeypatch
+):
+    """``_Peaks`` oversamples each piece with its own context and block grid; where it
+    differs from the whole signal's peaks (under the floor) the limiter does not look."""
+    monkeypatch.setattr(audio, "_DIP_PIECE", piece)
+    signal = speechlike(4.0, 7)
+    floor = audio.gain(ceiling_db - 6.0)
+    dense = audio.limiter_gain(audio._oversampled_peaks(signal, floor), ceiling_db)
+    assert dense.min() < 0.8
+    lazy = audio.limiter_gain(audio._Peaks(signal, floor), ceiling_db)
+    np.testing.assert_allclose(lazy, dense, atol=1e-6)
+
+
+@pytest.mark.parametrize("rate", [RATE, 22050])
+@pytest.mark.parametrize("ceiling_db", [-24.0, -14.0, -6.0])  # dips near and far apart
+def test_energies_corrected_where_the_limiter_dips_equal_those_of_the_limited_signal(
+    rate, ceiling_db
+):
     signal = speechlike(6.0, 8)
-    weighted = audio.k_weight(signal, dtype=np.float32)
-    peaks = audio._oversampled_peaks(signal, 0.0)
-    dips = audio.limiter_dips(peaks, -14.0)
+    weighted = audio.k_weight(signal, rate)
+    dips = audio.limiter_dips(audio._oversampled_peaks(signal, 0.0, rate), ceiling_db, rate=rate)
     gain = audio.Gain(1.0, dips, len(signal))
-    corrected = audio._dipped_energies(audio.weighted_energies(weighted), weighted, dips, RATE)
-    direct = audio.weighted_energies(weighted.astype(np.float64) * gain.curve())
-    np.testing.assert_allclose(corrected, direct, rtol=1e-6)
+    weighting = audio.KWeighting(rate)
+    energies = audio._energies(signal, weighting, rate)
+    np.testing.assert_allclose(energies, audio.weighted_energies(weighted, rate), rtol=1e-9)
+    direct = audio.weighted_energies(weighted * gain.curve(), rate)
+    filtered = audio._filtered_parts(signal, dips, weighting, rate)
+    kept = ((start, weighted[start : start + len(dip)], dip) for start, dip in dips)
+    for parts in (filtered, kept):
+        corrected = audio._dipped_energies(energies, parts, len(signal), rate)
+        np.testing.assert_allclose(corrected, direct, rtol=1e-6)
     limited = signal.copy()
     gain.apply(limited)
     np.testing.assert_array_equal(limited, signal * gain.curve())

@@ -7,6 +7,9 @@ sample counts are called frames and stay inside the audio modules.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,18 +191,61 @@ class KWeighting:
         """Back to rest, as if new (the buffers are kept)."""
         self._carry[:] = 0.0
 
+    def state(self) -> np.ndarray:
+        """Where the stream stands (a copy), for ``restore``."""
+        return self._carry.copy()
+
+    def restore(self, state: np.ndarray) -> None:
+        """Back to a ``state``: a stream interrupted by other work goes on as it was."""
+        self._carry[:] = state
+
     def tail(self) -> np.ndarray:
         """The filter's ring-out after the last block (``taps - 1`` frames)."""
         return self._carry.copy()
 
 
+_local = threading.local()
+
+
+@contextmanager
+def shared_weighting(rate: int = RATE) -> Iterator[KWeighting]:
+    """A K-weighting filter at ``rate``, shared by the work of this thread while it lasts.
+
+    The first user makes it (its buffers are ~2.2 MB at 48 kHz) and it goes when that user
+    is done; whoever uses it meanwhile (``leveling`` a clip inside a measurement's stream)
+    gets it back in the state it found it in. So a measurement and the clips leveled during
+    it never hold two filters, and nothing is kept after.
+    """
+    filters = _local.__dict__.setdefault("weightings", {})
+    if rate in filters:
+        weighting = filters[rate]
+        state = weighting.state()
+        try:
+            yield weighting
+        finally:
+            weighting.restore(state)
+        return
+    filters[rate] = weighting = KWeighting(rate)
+    try:
+        yield weighting
+    finally:
+        del filters[rate]
+
+
 def k_weight(
-    samples: np.ndarray, rate: int = RATE, tail: bool = False, dtype: type = np.float64
+    samples: np.ndarray,
+    rate: int = RATE,
+    tail: bool = False,
+    dtype: type = np.float64,
+    weighting: KWeighting | None = None,
 ) -> np.ndarray:
     """``samples`` through the K-weighting filter (a new array of ``dtype``); with ``tail``
     the filter's ring-out follows (``len(impulse) - 1`` more frames). Filtered a second at
-    a time, so the work memory beside the result is fixed (~2 MB)."""
-    weighting = KWeighting(rate)
+    a time, so the work memory beside the result is fixed (~2 MB), or nothing in a
+    ``weighting`` given (at ``rate``; reset first)."""
+    if weighting is None:
+        weighting = KWeighting(rate)
+    weighting.reset()
     frames = len(samples)
     out = np.empty(frames + (weighting._taps - 1 if tail else 0), dtype=dtype)
     for first in range(0, frames, rate):
@@ -244,6 +290,34 @@ def hop_sums(weighted: np.ndarray, hop: int) -> np.ndarray:
     return np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
 
 
+def streamed_energies(parts: Iterable[np.ndarray], rate: int = RATE) -> np.ndarray:
+    """BS.1770 block energies of the concatenated, already K-weighted ``parts``, summed part
+    by part: memory stays a part's. Parts of whole 100 ms hops cost no copy; a part may be
+    a buffer its producer refills."""
+    hop = int(HOP * rate)
+    sums: list[np.ndarray] = []
+    carry = np.zeros(0)
+    for part in parts:
+        if len(carry):
+            part = np.concatenate((carry, part))
+        whole = len(part) // hop * hop
+        sums.append(hop_sums(part[:whole], hop))
+        carry = part[whole:].copy()
+    return energies_of_hops(np.concatenate(sums) if sums else np.zeros(0), rate)
+
+
+def _energies(samples: np.ndarray, weighting: KWeighting, rate: int) -> np.ndarray:
+    """BS.1770 block energies of ``samples`` K-weighted by ``weighting`` (reset first), a
+    second at a time: no weighted copy of the whole signal is kept."""
+    weighting.reset()
+    block, hop = _block_grid(len(samples), rate)[1], int(HOP * rate)
+    if block != int(BLOCK * rate) or block % hop:  # shorter than a block, or an odd rate
+        return weighted_energies(weighting(samples), rate)
+    whole = len(samples) // hop * hop
+    parts = (samples[first : min(whole, first + rate)] for first in range(0, whole, rate))
+    return streamed_energies((weighting(part) for part in parts), rate)
+
+
 def energies_of_hops(sums: np.ndarray, rate: int = RATE) -> np.ndarray:
     """BS.1770 block energies from consecutive 100 ms ``hop_sums``: each 400 ms block is four
     of them (none if there are fewer than four)."""
@@ -276,6 +350,7 @@ _PEAK_BLOCK = 512  # frames per block when looking for where true peaks matter
 _PEAK_CONTEXT = 64  # frames of context around an oversampled stretch
 _PEAK_PIECE = 64  # blocks oversampled in one call (as fast as one call for a whole clip)
 _DIP_PIECE = 1 << 15  # frames of limiter gain computed in one go
+_KEEP = 1 << 19  # bytes: a clip up to this size keeps its K-weighted copy while leveled
 
 
 def _oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE) -> np.ndarray:
@@ -346,12 +421,33 @@ def box_mean(values: np.ndarray, width: int) -> np.ndarray:
     return (sums[width:] - sums[:-width]) / width
 
 
+class _Peaks:
+    """``_oversampled_peaks(samples, floor, rate)`` read a stretch at a time: ``peaks[lo:hi]``
+    is computed when asked, with a block and the resampler's context around it, so no
+    whole-clip array is kept (the limiter reads them once, in pieces, and keeps only the
+    frames over its threshold)."""
+
+    def __init__(self, samples: np.ndarray, floor: float, rate: int = RATE):
+        self.samples, self.floor, self.rate = samples, floor, rate
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        lo, hi, _ = where.indices(len(self.samples))
+        pad = _PEAK_BLOCK + _PEAK_CONTEXT
+        first, last = max(0, lo - pad), min(len(self.samples), hi + pad)
+        peaks = _oversampled_peaks(self.samples[first:last], self.floor, self.rate)
+        return peaks[lo - first : hi - first]
+
+
 def limiter_dips(
-    peaks: np.ndarray, ceiling_db: float, window: float = 0.005, rate: int = RATE
+    peaks: np.ndarray | _Peaks, ceiling_db: float, window: float = 0.005, rate: int = RATE
 ) -> list[tuple[int, np.ndarray]]:
     """Where a look-ahead peak limiter's gain dips under 1: ``(start, gain)`` stretches, in
     order (the gain is 1 everywhere else). It dips smoothly (over ``window`` seconds)
-    wherever ``peaks`` (from ``_oversampled_peaks``) would pass ``ceiling_db``.
+    wherever ``peaks`` (from ``_oversampled_peaks``, or a ``_Peaks``) would pass
+    ``ceiling_db``.
 
     The needed gain is min-filtered over 2*window and then box-averaged over window, so the
     smoothed gain never exceeds what any frame needs. Only the frames around peaks over the
@@ -361,16 +457,24 @@ def limiter_dips(
     # aim 3 % under the ceiling: the gain ripple, and 4x oversampling of content near the
     # Nyquist frequency, can put the true peak a little above what we see
     threshold = 0.97 * gain(ceiling_db)
-    over = np.flatnonzero(peaks > threshold)
-    if not len(over):
-        return []
     width = max(1, int(window * rate))
     reach = 2 * width + 2  # of the two filters (width + width // 2 + 1): beyond, the gain is 1
     margin = 2 * reach
+    # the peaks are read once, a piece at a time; only the frames over the threshold are
+    # kept, with the gain each needs (1 everywhere else): a few percent of them in speech
+    over, needs = [], []
+    for begin in range(0, len(peaks), _DIP_PIECE):
+        piece = peaks[begin : begin + _DIP_PIECE]
+        found = np.flatnonzero(piece > threshold)
+        over.append((found + begin).astype(np.int32))  # a clip is < 2**31 frames
+        needs.append((threshold / piece[found]).astype(np.float32))
+    where, need_at = np.concatenate(over), np.concatenate(needs)
+    if not len(where):
+        return []
     # stretches closer than a few margins are computed as one: fewer, longer numpy calls
-    breaks = np.flatnonzero(np.diff(over) > 4 * margin)
-    firsts = np.concatenate((over[:1], over[breaks + 1]))
-    lasts = np.concatenate((over[breaks], over[-1:]))
+    breaks = np.flatnonzero(np.diff(where) > 4 * margin)
+    firsts = np.concatenate((where[:1], where[breaks + 1]))
+    lasts = np.concatenate((where[breaks], where[-1:]))
     dips = []
     for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
         start, stop = max(0, first - margin), min(len(peaks), last + 1 + margin)
@@ -378,7 +482,9 @@ def limiter_dips(
         for begin in range(start, stop, _DIP_PIECE):
             end = min(stop, begin + _DIP_PIECE)
             lo, hi = max(0, begin - reach), min(len(peaks), end + reach)
-            need = np.minimum(1.0, threshold / np.maximum(peaks[lo:hi], 1e-12))
+            need = np.ones(hi - lo, dtype=np.float32)
+            inside = slice(*np.searchsorted(where, [lo, hi]))
+            need[where[inside] - lo] = need_at[inside]
             curve = np.minimum(box_mean(sliding_min(need, 2 * width + 1), width), need)
             dips.append((begin, curve[begin - lo : end - lo].astype(np.float32)))
     return dips
@@ -473,29 +579,52 @@ def leveling(
     The limiter aims ``_HEADROOM`` dB under the ceiling; the loudness it takes away is made
     up afterwards by at most that much, so the ceiling holds without a second limiter pass.
     When it takes more, the limiter aims lower by what it took (up to ``_ROUNDS`` times), so
-    a peaky clip ends at the target as a smooth one does. The signal is
-    K-weighted once: the limiter's gain moves slowly (5 ms), so the weighted limited signal
-    is the weighted signal times that gain, to well under 0.1 LU; its block energies are
-    those of the signal corrected only where the limiter dips (``_dipped_energies``).
-    Work memory: about three float32 copies of ``samples``.
+    a peaky clip ends at the target as a smooth one does. The limiter's gain moves slowly
+    (5 ms), so the K-weighted limited signal is the K-weighted signal times that gain, to
+    well under 0.1 LU; its block energies are those of the signal corrected only where the
+    limiter dips (``_dipped_energies``).
+    Work memory: the dips and, for a clip of up to ``_KEEP`` bytes, its K-weighted copy and
+    its peaks; no copy of a longer clip: its peaks are read a stretch at a time (``_Peaks``)
+    and its weighted signal is made again only around dips (``_filtered_parts``), by the
+    thread's K-weighting filter (``shared_weighting``).
     """
-    weighted = k_weight(samples, rate, dtype=np.float32)
-    energies = weighted_energies(weighted, rate)
+    with shared_weighting(rate) as weighting:  # a measurement may be streaming through it
+        return _leveling(samples, target_lufs, rate, ceiling_db, weighting)
+
+
+def _leveling(
+    samples: np.ndarray,
+    target_lufs: float | None,
+    rate: int,
+    ceiling_db: float,
+    weighting: KWeighting,
+) -> Gain:
+    # a short clip keeps its K-weighted copy and its peaks (reading them again around dips
+    # costs more than it saves); a long one reads them a piece at a time, where needed
+    keep = samples.nbytes <= _KEEP
+    weighted = k_weight(samples, rate, dtype=np.float32, weighting=weighting) if keep else None
+    if weighted is None:
+        energies = _energies(samples, weighting, rate)
+    else:
+        energies = weighted_energies(weighted, rate)
     level = gated_loudness(energies)
     if not np.isfinite(level):
         return Gain(1.0, [], len(samples))
     target = level if target_lufs is None else target_lufs
     scale = gain(target - level)
-    headroom, floor, peaks, dips = _HEADROOM, np.inf, samples, []
+    headroom, dips = _HEADROOM, []
     for round_ in range(_ROUNDS):
         aim = ceiling_db - headroom - db(scale)  # the ceiling before the scale
-        # the last round's dips and peaks are let go before new ones are made: work memory
-        dips = []
-        if gain(aim - 6.0) < floor:  # a deeper aim needs a lower floor
-            floor, peaks = gain(aim - 6.0), samples
-            peaks = _oversampled_peaks(samples, floor, rate)
+        dips = []  # the last round's are let go before new ones are made: work memory
+        floor = gain(aim - 6.0)
+        peaks = _oversampled_peaks(samples, floor, rate) if keep else _Peaks(samples, floor, rate)
         dips = limiter_dips(peaks, aim, rate=rate)
-        limited = _dipped_energies(energies, weighted, dips, rate) * scale**2
+        del peaks
+        if weighted is None:
+            parts = _filtered_parts(samples, dips, weighting, rate)
+        else:
+            parts = ((start, weighted[start : start + len(dip)], dip) for start, dip in dips)
+        limited = _dipped_energies(energies, parts, len(samples), rate) * scale**2
         loss = target - gated_loudness(limited)
         if loss <= headroom or round_ == _ROUNDS - 1:
             break
@@ -508,22 +637,68 @@ def leveling(
 
 
 def _dipped_energies(
-    energies: np.ndarray, weighted: np.ndarray, dips: list[tuple[int, np.ndarray]], rate: int
+    energies: np.ndarray,
+    parts: Iterable[tuple[int, np.ndarray, np.ndarray]],
+    frames: int,
+    rate: int,
 ) -> np.ndarray:
-    """Block energies of ``weighted`` times a gain that is 1 but in ``dips``, from the
-    ``energies`` of ``weighted``: each block corrected by what the dips take from it."""
-    if not dips:
-        return energies
-    starts, block = _block_grid(len(weighted), rate)
-    out = energies.copy()
-    for start, dip in dips:
-        segment = weighted[start : start + len(dip)]
-        taken = np.square(segment, dtype=np.float64) * (np.square(dip, dtype=np.float64) - 1.0)
+    """Block energies of a K-weighted signal of ``frames`` times a gain that is 1 but in some
+    dips, from its ``energies``: each block corrected by what the dips take from it.
+    ``parts``: ``(first frame, weighted signal, gain)`` for every stretch of the dips."""
+    starts, block = _block_grid(frames, rate)
+    out = energies
+    for begin, weighted, gains in parts:
+        if out is energies:
+            out = energies.copy()
+        taken = np.square(weighted, dtype=np.float64)
+        taken *= np.square(gains, dtype=np.float64) - 1.0
         running = np.concatenate(([0.0], np.cumsum(taken)))  # taken before each frame
-        first = np.clip(starts - start, 0, len(dip))
-        last = np.clip(starts + block - start, 0, len(dip))
+        first = np.clip(starts - begin, 0, len(taken))
+        last = np.clip(starts + block - begin, 0, len(taken))
         out += (running[last] - running[first]) / block
     return out
+
+
+def _filtered_parts(
+    samples: np.ndarray, dips: list[tuple[int, np.ndarray]], weighting: KWeighting, rate: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(first frame, K-weighted samples, gain)`` for every stretch of ``dips``, the
+    weighted signal made again only there, a second at a time (the part is the filter's
+    buffer: used before the next).
+
+    The filter is a FIR of ``taps`` taps, so ``taps - 1`` frames before a dip are all the
+    context it needs to be exact. Where the next dip is less than an FFT chunk further on,
+    the filter runs on through the gap rather than start again from rest (cheaper).
+    """
+    context, chunk = weighting._taps - 1, weighting._hop
+    index = 0
+    while index < len(dips):
+        last = index  # the last dip of this run of the filter
+        while last + 1 < len(dips) and dips[last + 1][0] - _end(dips[last]) < context + chunk:
+            last += 1
+        weighting.reset()
+        position, stop = max(0, dips[index][0] - context), _end(dips[last])
+        while position < stop:
+            until = min(stop, position + rate)  # a second: the buffers _energies made
+            weighted = weighting(samples[position:until])
+            while index <= last and dips[index][0] < until:
+                start, dip = dips[index]
+                begin, end = max(start, position), min(_end(dips[index]), until)
+                if end > begin:
+                    yield (
+                        begin,
+                        weighted[begin - position : end - position],
+                        dip[begin - start : end - start],
+                    )
+                if _end(dips[index]) > until:
+                    break  # the rest of this dip comes with the next part
+                index += 1
+            position = until
+        index = last + 1
+
+
+def _end(dip: tuple[int, np.ndarray]) -> int:
+    return dip[0] + len(dip[1])
 
 
 def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.ndarray:

@@ -153,32 +153,17 @@ def measure(plan: Plan, clip_for: ClipFor) -> float:
     if total <= 2 * block:
         return audio.loudness(np.concatenate(list(blocks(plan, clip_for))))
     energies = []
-    weighting = audio.KWeighting()
-    for first, last, events in islands(plan, clip_for):
-        begin = max(0, first - block) // hop * hop
-        stop = min(total, last + block + hop)
-        weighting.reset()
-        parts = blocks(
-            plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
-        )
-        energies.append(_block_energies(weighting(part) for part in parts))
+    # clip_for may level a clip meanwhile, in the same filter: it puts the state back
+    with audio.shared_weighting(RATE) as weighting:
+        for first, last, events in islands(plan, clip_for):
+            begin = max(0, first - block) // hop * hop
+            stop = min(total, last + block + hop)
+            weighting.reset()
+            parts = blocks(
+                plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
+            )
+            energies.append(audio.streamed_energies(weighting(part) for part in parts))
     return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
-
-
-def _block_energies(parts: Iterator[np.ndarray]) -> np.ndarray:
-    """BS.1770 block energies of the concatenated, already K-weighted ``parts``, summed part
-    by part: memory stays a part's. Parts of whole 100 ms hops cost no copy; a part may be
-    a buffer its producer refills."""
-    hop = frames(audio.HOP)
-    sums: list[np.ndarray] = []
-    carry = np.zeros(0)
-    for part in parts:
-        if len(carry):
-            part = np.concatenate((carry, part))
-        whole = len(part) // hop * hop
-        sums.append(audio.hop_sums(part[:whole], hop))
-        carry = part[whole:].copy()
-    return audio.energies_of_hops(np.concatenate(sums) if sums else np.zeros(0), RATE)
 
 
 @dataclass(frozen=True)
@@ -249,6 +234,7 @@ class Leveled(Cached):
         if key not in self.peaks:
             self.peaks[key] = audio.true_peak_db(source)
         samples = source * np.float32(audio.gain(self.gain_db))
+        del source  # let go of it (unless cached upstream) before limiting: work memory
         peak = self.peaks[key] + self.gain_db
         if peak > self.ceiling_db:
             samples = limit_keeping_loudness(samples, self.ceiling_db)
