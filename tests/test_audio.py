@@ -166,18 +166,19 @@ def test_block_energies_by_whole_hops_equal_the_sliding_sums():
     assert np.allclose(audio.weighted_energies(weighted), expected, rtol=1e-9)
 
 
+@pytest.mark.parametrize("light", [False, True])
 @pytest.mark.parametrize("block", [777, 24_577, 48_000, 200_001])
-def test_k_weighting_a_stream_block_by_block_equals_filtering_it_whole(block):
+def test_k_weighting_a_stream_block_by_block_equals_filtering_it_whole(block, light):
     signal = speechlike(5.3, 4)
     reference = scipy.signal.sosfilt(
         np.vstack([scipy.signal.tf2sos(*audio._SHELF), scipy.signal.tf2sos(*audio._HIGHPASS)]),
         np.concatenate((signal, np.zeros(8191))).astype(np.float64),
     )
-    weighting = audio.KWeighting()
+    weighting = audio.KWeighting(light=light)
     parts = [weighting(signal[i : i + block]).copy() for i in range(0, len(signal), block)]
     streamed = np.concatenate([*parts, weighting.tail()])
     assert np.allclose(streamed, reference, atol=1e-9)
-    assert np.allclose(audio.k_weight(signal, tail=True), reference, atol=1e-9)
+    assert np.allclose(audio.k_weight(signal, tail=True, weighting=weighting), reference, atol=1e-9)
     weighting.reset()
     assert np.allclose(weighting(signal), reference[: len(signal)], atol=1e-9)
 
@@ -231,16 +232,17 @@ def test_the_limiter_reading_its_peaks_a_piece_at_a_time_gives_the_same_gain(
     np.testing.assert_allclose(lazy, dense, atol=1e-6)
 
 
+@pytest.mark.parametrize("light", [False, True])
 @pytest.mark.parametrize("rate", [RATE, 22050])
 @pytest.mark.parametrize("ceiling_db", [-24.0, -14.0, -6.0])  # dips near and far apart
 def test_energies_corrected_where_the_limiter_dips_equal_those_of_the_limited_signal(
-    rate, ceiling_db
+    rate, ceiling_db, light
 ):
     signal = speechlike(6.0, 8)
     weighted = audio.k_weight(signal, rate)
     dips = audio.limiter_dips(audio._oversampled_peaks(signal, 0.0, rate), ceiling_db, rate=rate)
     gain = audio.Gain(1.0, dips, len(signal))
-    weighting = audio.KWeighting(rate)
+    weighting = audio.KWeighting(rate, light)
     energies = audio._energies(signal, weighting, rate)
     np.testing.assert_allclose(energies, audio.weighted_energies(weighted, rate), rtol=1e-9)
     direct = audio.weighted_energies(weighted * gain.curve(), rate)
