@@ -715,7 +715,8 @@ def prepare_speech(samples: np.ndarray, rate: int, level_db: float = 0.0) -> np.
     rate it is sampled at, so the ceiling holds at 48 kHz.
     """
     source = trim(samples, rate=rate)
-    level = leveling(source, SPEECH_LUFS + level_db, rate)
+    with shared_weighting(rate):  # full-size FFTs: faster, and a render worker has the memory
+        level = leveling(source, SPEECH_LUFS + level_db, rate)
     out = resample(source, rate, RATE)
     _stretch(level, len(out), rate).apply(out)
     return fade(out, 0.001, 0.01)
