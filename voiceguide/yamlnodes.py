@@ -115,9 +115,9 @@ class _Open:
 
 def _compose(loader: yaml.BaseLoader, path: Path) -> Node | None:
     """Build the ``Node`` tree straight from the parser's events, in one pass that also
-    refuses aliases, deep nesting and huge documents before they cost anything (PyYAML's
-    own node tree, with two marks per value, is never made: it took three times the memory
-    of ours, which the allocator then kept).
+    refuses aliases, deep nesting and huge documents as they come (PyYAML's own node tree,
+    with two marks per value, is never made: it took three times the memory of ours, which
+    the allocator then kept).
 
     A wrong key (a collection, or one given twice) is reported only once the whole
     document has parsed: a YAML syntax error anywhere comes first, as it explains more.
