@@ -274,13 +274,20 @@ def _block_grid(frames: int, rate: int) -> tuple[np.ndarray, int]:
     return np.arange(0, frames - block + 1, int(HOP * rate)), block
 
 
+def _in_hops(frames: int, rate: int) -> bool:
+    """Whether the gating blocks over ``frames`` are made of whole 100 ms hops (400 ms = 4 x
+    100 ms), so each hop can be summed once: not for a signal shorter than a block, nor at a
+    rate whose 100 ms is not a whole number of frames times four."""
+    block = int(BLOCK * rate)
+    return frames >= block and block % int(HOP * rate) == 0
+
+
 def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
     """BS.1770 block energies of an already K-weighted signal (blocks of ``_block_grid``)."""
-    starts, block = _block_grid(len(weighted), rate)
-    hop = int(HOP * rate)
-    if block == int(BLOCK * rate) and block % hop == 0:
-        # blocks made of whole hops (400 ms = 4 x 100 ms): sum each hop once
+    if _in_hops(len(weighted), rate):
+        hop = int(HOP * rate)
         return energies_of_hops(hop_sums(weighted[: len(weighted) // hop * hop], hop), rate)
+    starts, block = _block_grid(len(weighted), rate)
     if not len(starts):
         return np.zeros(0)
     sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
@@ -314,11 +321,9 @@ def _energies(samples: np.ndarray, weighting: KWeighting, rate: int) -> np.ndarr
     """BS.1770 block energies of ``samples`` K-weighted by ``weighting`` (reset first), a
     second at a time: no weighted copy of the whole signal is kept."""
     weighting.reset()
-    block, hop = _block_grid(len(samples), rate)[1], int(HOP * rate)
-    if block != int(BLOCK * rate) or block % hop:  # shorter than a block, or an odd rate
+    if not _in_hops(len(samples), rate):  # short, or an odd rate: at once
         return weighted_energies(weighting(samples), rate)
-    whole = len(samples) // hop * hop
-    parts = (samples[first : min(whole, first + rate)] for first in range(0, whole, rate))
+    parts = (samples[first : first + rate] for first in range(0, len(samples), rate))
     return streamed_energies((weighting(part) for part in parts), rate)
 
 
@@ -498,10 +503,7 @@ def limiter_gain(
     peaks: np.ndarray, ceiling_db: float, window: float = 0.005, rate: int = RATE
 ) -> np.ndarray:
     """The limiter's gain per frame (float32): ``limiter_dips`` with 1 everywhere else."""
-    curve = np.ones(len(peaks), dtype=np.float32)
-    for start, dip in limiter_dips(peaks, ceiling_db, window, rate):
-        curve[start : start + len(dip)] = dip
-    return curve
+    return Gain(1.0, limiter_dips(peaks, ceiling_db, window, rate), len(peaks)).curve()
 
 
 def limit(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
@@ -651,10 +653,8 @@ def _dipped_energies(
     dips, from its ``energies``: each block corrected by what the dips take from it.
     ``parts``: ``(first frame, weighted signal, gain)`` for every stretch of the dips."""
     starts, block = _block_grid(frames, rate)
-    out = energies
+    out = energies.copy()
     for begin, weighted, gains in parts:
-        if out is energies:
-            out = energies.copy()
         taken = np.square(weighted, dtype=np.float64)
         taken *= np.square(gains, dtype=np.float64) - 1.0
         running = np.concatenate(([0.0], np.cumsum(taken)))  # taken before each frame
