@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pyloudnorm
@@ -13,6 +15,8 @@ from hypothesis import strategies as st
 from voiceguide import audio, mix
 from voiceguide.audio import RATE, Clip
 from voiceguide.plan import Event, Plan, PlanStep
+
+T = TypeVar("T")
 
 
 def make_plan(length: float, events: list[tuple[float, str, float]]) -> Plan:
@@ -222,6 +226,17 @@ def test_a_silent_session_gets_no_gain():
     assert not whole(plan, leveled).any()
 
 
+def traced_peak(work: Callable[[], T]) -> tuple[T, int]:
+    """``work()``'s result and the most memory (bytes) traced while it ran."""
+    tracemalloc.start()
+    try:
+        result = work()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
 def test_mixing_eight_hours_keeps_memory_bounded():
     """Structural: the live frames do not grow with the session (8 h would be 5.5 GB)."""
     clips = {"cue": speechlike(8.0, 1), "short": speechlike(2.0, 2)}
@@ -229,14 +244,8 @@ def test_mixing_eight_hours_keeps_memory_bounded():
         (60.0 * n + 5, "cue" if n % 2 else "short", 8.0 if n % 2 else 2.0) for n in range(480)
     ]
     plan = make_plan(8 * 3600.0, events)
-    tracemalloc.start()
-    try:
-        frames = 0
-        for block in mix.blocks(plan, clips_for(clips)):
-            frames += len(block)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    mixed = mix.blocks(plan, clips_for(clips))  # a generator: nothing is mixed yet
+    frames, peak = traced_peak(lambda: sum(len(block) for block in mixed))
     assert frames == mix.total_frames(plan)
     assert peak < 20 * 2**20, f"{peak / 2**20:.1f} MiB traced while mixing 8 h"
 
@@ -263,12 +272,7 @@ def _level_traced_peak(hours: float, texts: int) -> float:
         samples = speechlike(1.0 + number % 2, number) * np.float32(0.1)
         return Clip(samples)
 
-    tracemalloc.start()
-    try:
-        _, report = mix.level(plan, clip_for, ceiling_db=-12.0)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (_, report), peak = traced_peak(lambda: mix.level(plan, clip_for, ceiling_db=-12.0))
     assert report.limited == texts  # every cue needed the limiter: its memory is counted
     return peak / 2**20
 
@@ -282,12 +286,7 @@ def test_leveling_a_long_session_needs_no_more_memory_than_a_short_one():
 
 
 def _limiting_traced_peak(clip: np.ndarray, ceiling_db: float) -> int:
-    tracemalloc.start()
-    try:
-        out = mix.limit_keeping_loudness(clip, ceiling_db)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    out, peak = traced_peak(lambda: mix.limit_keeping_loudness(clip, ceiling_db))
     assert out is clip and audio.true_peak_db(out) <= ceiling_db
     return peak
 
