@@ -7,16 +7,18 @@ No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on s
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from voiceguide import __version__, durations, report, resources, routine, session, speech
+from voiceguide import __version__, durations, report, resources, routine, session, signals, speech
 from voiceguide.errors import VoiceguideError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -58,21 +60,58 @@ def make_renderer() -> speech.Renderer:
     return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
 
 
+class OutputError(VoiceguideError):
+    """Standard output cannot be written (a full device, a closed pipe)."""
+
+
+def _out(text: str = "", nl: bool = True) -> None:
+    """Write ``text`` to standard output; a failing output is an ``OutputError``."""
+    try:
+        click.echo(text, nl=nl)
+    except OSError as exc:
+        _discard_output()
+        raise _output_error(exc) from exc
+
+
+def _discard_output() -> None:
+    """Point standard output at /dev/null: nothing more can reach the reader, and the
+    interpreter would complain at exit about what is still buffered."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _output_error(exc: OSError) -> OutputError:
+    if isinstance(exc, BrokenPipeError):
+        error = OutputError("")  # the reader went away (| head): nothing to say
+        error.exit_status = 128 + signal.SIGPIPE
+        return error
+    return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
+
+
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn user-caused errors into one line on stderr and the right exit status."""
     try:
         yield
     except VoiceguideError as exc:
-        click.echo(str(exc), err=True)
+        if str(exc):
+            click.echo(str(exc), err=True)
         sys.exit(exc.exit_status)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(signals.exit_status(exc))
+
+
+def _live_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal that lines can be rewritten on (carriage return and
+    escape codes): not a file or pipe, nor a ``TERM=dumb`` one (an editor's shell)."""
+    return stream.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
 def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+    if quiet or not _live_terminal(sys.stderr):
         return None
 
     def show(done: int, total: int) -> None:
@@ -113,7 +152,7 @@ def list_routines() -> None:
     with _errors():
         for name in resources.routine_names():
             loaded = routine.load(resources.find_routine(name))
-            click.echo(f"{name:<22} {loaded.title}")
+            _out(f"{name:<22} {loaded.title}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -133,7 +172,7 @@ def check(files: tuple[str, ...]) -> None:
             status = max(status, exc.exit_status)  # 2 (fix the file) wins over 1 (machine)
             continue
         written = sum(s.duration for s in loaded.steps)
-        click.echo(
+        _out(
             f"{loaded.path}: ok - {loaded.title!r}, {len(loaded.steps)} steps, "
             f"{durations.humanize(written)} of steps as written"
         )
@@ -163,11 +202,11 @@ def plan(
             routine_name, session.Options(length, voice, rate), renderer, progress=_progress(quiet)
         )
         if as_json:
-            click.echo(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
+            _out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
         else:
-            click.echo(report.table(prepared.plan))
+            _out(report.table(prepared.plan))
             low, high = session.length_range(prepared)
-            click.echo(
+            _out(
                 f"\nfits lengths from {durations.humanize(math.ceil(low))} to "
                 f"{durations.humanize(math.floor(high))} (--length)"
             )
@@ -214,53 +253,50 @@ def play(
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, q quit.
     """
-    from voiceguide import backend as backends
-    from voiceguide import keys, player, status
-    from voiceguide.errors import PlaybackError
+    from voiceguide import export as exporting
+    from voiceguide import player, status
+
+    tty = _live_terminal(sys.stdout)
+
+    def show(snapshot) -> None:
+        if not quiet:
+            _out(status.render_status(snapshot, tty), nl=False)
 
     with _errors(), make_renderer() as renderer:
-        try:
-            output = backends.open_backend(backend_name, routine_name)
-        except PlaybackError:
-            if else_export is None:
-                raise
-            output = None
-        tty = sys.stdout.isatty()
+        if else_export is not None:
+            exporting.check_target(else_export)  # before any work
 
-        def show(snapshot) -> None:
-            if not quiet:
-                click.echo(status.render_status(snapshot, tty), nl=False)
-
-        try:
-            prepared = session.prepare(
-                routine_name,
-                session.Options(length, voice, rate),
-                renderer,
-                progress=_progress(quiet),
-            )
+        def prepare() -> session.Session:
+            options = session.Options(length, voice, rate)
+            prepared = session.prepare(routine_name, options, renderer, progress=_progress(quiet))
             _warn(prepared.plan, quiet)
-            if output is None:
-                _export_instead(prepared, else_export, quiet)
-                return
-            with keys.terminal_keys() as reader:
-                player.play(prepared, output, keys=reader, on_status=show, start_at=start_at)
+            return prepared
+
+        def export_instead(prepared: session.Session, start: float) -> None:
+            _export_instead(prepared, else_export, quiet, start)
+
+        try:
+            player.play_live(
+                prepare,
+                routine_name,
+                start_at=start_at,
+                on_status=show,
+                backend_name=backend_name,
+                without_device=export_instead if else_export is not None else None,
+            )
         except KeyboardInterrupt:
             if tty and not quiet:
-                click.echo("")  # end the status line before the interrupted message
+                _out()  # end the status line before the interrupted message
             raise
-        finally:
-            if output is not None:
-                output.close()
 
 
-def _export_instead(prepared: session.Session, target: Path, quiet: bool) -> None:
+def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:
     from voiceguide import export as exporting
 
-    exporting.check_target(target)
     bar = _Bar(quiet, "exporting")
-    written = exporting.export(prepared, target, progress=bar)
+    written = exporting.export(prepared, target, progress=bar, start=start)
     bar.close()
-    click.echo(
+    _out(
         f"no sound device here, so the session was exported instead: "
         f"{written.path.resolve()} ({durations.format(written.seconds)})"
     )
@@ -272,7 +308,7 @@ class _Bar:
     def __init__(self, quiet: bool, label: str):
         self.bar = None
         self.label = label
-        self.enabled = not quiet and sys.stderr.isatty()
+        self.enabled = not quiet and _live_terminal(sys.stderr)
 
     def __call__(self, done: float, total: float) -> None:
         if not self.enabled:
@@ -346,7 +382,7 @@ def export(
     if split is not None and len(lengths) > 1:
         raise click.UsageError("--split takes one --length")
     bar = _Bar(quiet, "exporting")
-    with _errors(), exporting.sigterm_as_interrupt(), make_renderer() as renderer:
+    with _errors(), make_renderer() as renderer:
         options = session.Options(lengths[0] if lengths else None, voice, rate)
         try:
             if split is not None:
@@ -388,10 +424,10 @@ def export(
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
                         f"{result.level.true_peak:.1f} dBTP)"
                     )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             bar.close()
             click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
-            sys.exit(130)
+            sys.exit(signals.exit_status(exc))
 
 
 def _warn(plan, quiet: bool) -> None:
@@ -406,4 +442,46 @@ def voices() -> None:
     with _errors(), make_renderer() as renderer:
         for voice in sorted(renderer.voices(), key=lambda v: v.id):
             languages = ", ".join(voice.languages)
-            click.echo(f"{voice.id:<28} {voice.name:<32} {languages}")
+            _out(f"{voice.id:<28} {voice.name:<32} {languages}")
+
+
+def run() -> None:
+    """The ``voiceguide`` command: ``main`` with the signals that end a process turned into
+    a clean exit (``signals.as_interrupts``), and standard output flushed while errors can
+    still be reported as one line (a full device, a closed pipe)."""
+    with signals.as_interrupts():
+        try:
+            status = main.main(standalone_mode=False)
+        except click.ClickException as exc:
+            exc.show()
+            status = exc.exit_code
+        except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt
+            click.echo("interrupted", err=True)
+            status = signals.exit_status(exc.__cause__ or exc)
+        except SystemExit as exc:
+            status = exc.code
+        except OSError as exc:  # click's own output (--help, --version) to a failing stdout
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            status = _flush_output(None, exc)
+        status = _flush_output(status)
+    sys.exit(status)
+
+
+_OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
+def _flush_output(status: int | None, failed: OSError | None = None) -> int | None:
+    """Flush standard output; a failure (or ``failed``, one already met) becomes one line
+    on stderr and the exit status."""
+    try:
+        if failed is not None:
+            raise failed
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_output()
+        error = _output_error(exc)
+        if str(error):
+            click.echo(str(error), err=True)
+        return status or error.exit_status
+    return status
