@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import click
+import numpy as np
 import pytest
+import soundfile
 from click.testing import CliRunner
+from mutagen.flac import FLAC
 
-from voiceguide import __version__
+from voiceguide import __version__, backend, player
 from voiceguide.cli import main
 
 
@@ -181,13 +184,12 @@ def test_the_cli_format_list_matches_the_encoders():
     assert sorted(EXPORT_FORMATS) == sorted(FORMATS)
 
 
+def no_device(name=None, routine=None, clock=None):
+    raise backend.no_device("no card", routine)
+
+
 def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatch):
-    from voiceguide import backend
-
-    def no_device(name=None, routine=None, clock=None):
-        raise backend.no_device("no card", routine)
-
-    monkeypatch.setattr(backend, "open_backend", no_device)
+    monkeypatch.setattr(player, "open_backend", no_device)
     result = CliRunner().invoke(main, ["play", "back-massage", "-l", "10m"])
     assert result.exit_code == 1
     assert result.output == (
@@ -197,12 +199,7 @@ def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatc
 
 
 def test_play_can_export_instead_when_there_is_no_device(run, monkeypatch, tmp_path):
-    from voiceguide import backend
-
-    def no_device(name=None, routine=None, clock=None):
-        raise backend.no_device("no card", routine)
-
-    monkeypatch.setattr(backend, "open_backend", no_device)
+    monkeypatch.setattr(player, "open_backend", no_device)
     target = tmp_path / "fallback.mp3"
     result = CliRunner().invoke(
         main, ["play", "back-massage", "-l", "10m", "-q", "--else-export", str(target)]
@@ -212,3 +209,41 @@ def test_play_can_export_instead_when_there_is_no_device(run, monkeypatch, tmp_p
         f"no sound device here, so the session was exported instead: {target} (10:00)\n"
     )
     assert target.stat().st_size > 100_000
+
+
+def test_play_reports_a_bad_start_step_before_a_missing_device(run, monkeypatch):
+    monkeypatch.setattr(player, "open_backend", no_device)
+    result = CliRunner().invoke(main, ["play", "neck-stretch", "--start-at", "nosuch"])
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "--start-at: no step 'nosuch'; choose one of 'Introduction', 1 "
+    )
+
+
+def test_play_else_export_starts_the_file_at_the_start_step(run, monkeypatch, tmp_path):
+    monkeypatch.setattr(player, "open_backend", no_device)
+    whole = tmp_path / "whole.flac"
+    part = tmp_path / "part.flac"
+    for target, extra in ((whole, []), (part, ["--start-at", "chin"])):
+        result = CliRunner().invoke(
+            main, ["play", "neck-stretch", "-l", "3m", "-q", "--else-export", str(target), *extra]
+        )
+        assert result.exit_code == 0, result.output
+    full, rate = soundfile.read(str(whole))
+    cut, _ = soundfile.read(str(part))
+    plan = json.loads(run("plan", "neck-stretch", "-l", "3m", "--json", "-q").output)
+    chin = next(s for s in plan["steps"] if s["name"].lower().startswith("chin"))
+    assert len(full) == 180 * rate
+    assert len(cut) == round((180 - chin["start"]) * rate)
+    assert np.allclose(cut, full[len(full) - len(cut) :], atol=1e-6)  # the same mix, cut
+    assert FLAC(str(part))["CHAPTER001NAME"] == [chin["name"]]
+    assert FLAC(str(part))["CHAPTER001"] == ["00:00:00.000"]
+
+
+def test_an_unknown_backend_in_the_environment_is_a_usage_error(run, monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_BACKEND", "bogus")
+    result = CliRunner().invoke(main, ["play", "neck-stretch", "-l", "3m"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "VOICEGUIDE_BACKEND must be one of alsa, simpleaudio (or unset), got 'bogus'\n"
+    )

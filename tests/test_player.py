@@ -11,7 +11,7 @@ import pytest
 
 from voiceguide import player, status
 from voiceguide.audio import RATE, Clip
-from voiceguide.errors import UsageError
+from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.plan import Event, Plan, PlanStep
 from voiceguide.routine import Sound
 from voiceguide.status import Status, render_status
@@ -539,13 +539,52 @@ def test_time_left_is_rounded_up():
     assert "0:01 left" in status.line(_snapshot(position=109.2))
 
 
-def test_play_live_rejects_a_bad_step_before_opening_the_device(prepare, monkeypatch):
+def test_play_live_reports_a_bad_step_before_a_missing_device(prepare, monkeypatch):
     def no_device(*args):
-        raise AssertionError("the device was opened")
+        raise PlaybackError("no sound device found")
 
     monkeypatch.setattr(player, "open_backend", no_device)
     with pytest.raises(UsageError, match="no step 'yoga'"):
-        player.play_live(prepare("neck-stretch"), "neck-stretch", start_at="yoga")
+        player.play_live(lambda: prepare("neck-stretch"), "neck-stretch", start_at="yoga")
+    with pytest.raises(PlaybackError):
+        player.play_live(lambda: prepare("neck-stretch"), "neck-stretch", start_at="chin")
+
+
+def test_play_live_without_a_device_hands_the_session_and_start_to_the_fallback(
+    prepare, monkeypatch
+):
+    def no_device(*args):
+        raise PlaybackError("no sound device found")
+
+    monkeypatch.setattr(player, "open_backend", no_device)
+    handed = []
+    result = player.play_live(
+        lambda: prepare("neck-stretch"),
+        start_at="chin",
+        without_device=lambda session, start: handed.append((session, start)),
+    )
+    assert result is None
+    ((session, start),) = handed
+    assert start == session.plan.steps[player.find_step(session.plan, "chin")].start > 0
+
+
+def test_play_live_closes_the_device_when_preparing_fails(monkeypatch):
+    closed = []
+
+    class Device:
+        latency = 0.0
+
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(player, "open_backend", lambda *args: Device())
+
+    def prepare():
+        raise UsageError("bad routine")
+
+    with pytest.raises(UsageError):
+        player.play_live(prepare)
+    assert closed == [True]
 
 
 def test_while_a_latent_backend_gets_ready_the_status_does_not_step_back():
@@ -555,3 +594,32 @@ def test_while_a_latent_backend_gets_ready_the_status_does_not_step_back():
     steps = [s.step.name for s in snapshots if s.reason != status.TICK]
     assert steps == ["B", "C", "Closing", "Closing"]  # start, skipped, step, end
     assert all(s.position >= 70.0 for s in snapshots)
+
+
+class WarmingBackend(FakeBackend):
+    """A backend whose ``latency`` waits for a warm-up first, as ``AlsaBackend``'s does."""
+
+    def __init__(self, clock: FakeClock, latency: float, warm_up: float):
+        super().__init__(clock, latency)
+        self._latency, self.warm_up = latency, warm_up
+
+    @property
+    def latency(self) -> float:
+        if self.warm_up:
+            self.clock.now += self.warm_up
+            self.warm_up = 0.0
+        return self._latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._latency = value
+
+
+def test_a_sound_due_at_once_is_scheduled_after_the_backend_warmed_up():
+    plan = make_plan([("A", 60.0), ("Closing", 5.0)])
+    clock = FakeClock()
+    device = WarmingBackend(clock, latency=0.08, warm_up=0.05)
+    result = player.play(FakeSession(plan), device, clock=clock, sleep=clock.sleep)
+    first = result.played[0]
+    assert first.event.at == 0.0
+    assert first.target - first.called == pytest.approx(0.08)  # the whole latency ahead

@@ -124,7 +124,11 @@ def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
 
     def play():  # as the CLI does it, hands-free (stdin is not a terminal)
         return player.play_live(
-            neck_stretch, "neck-stretch", start_at=start_at, backend_name=name, stdin=io.StringIO()
+            lambda: neck_stretch,
+            "neck-stretch",
+            start_at=start_at,
+            backend_name=name,
+            stdin=io.StringIO(),
         )
 
     result, data = sink.capture(play, tmp_path / "r.wav")
@@ -141,6 +145,39 @@ def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
     assert abs(errors[-1] - errors[0]) <= drift_limit, errors
     assert result.misses == 0 and not result.quit
     assert len(result.played) == len([e for e in neck_stretch.plan.events if e.at >= start])
+
+
+NO_INTRO = """\
+title: Straight in
+steps:
+  - {name: Reach, say: Reach up high., duration: 8s, fixed: true}
+  - {name: Fold, say: Fold forward slowly., duration: 8s, fixed: true}
+"""
+
+
+def test_a_first_sound_at_zero_is_on_time_when_the_device_was_just_opened(sink, tmp_path):
+    """The CLI opens the device and plays at once when the cache is warm: the first sound
+    (a chime at 0:00) must not wait for the stream's warm-up."""
+    path = tmp_path / "straight.yaml"
+    path.write_text(NO_INTRO)
+    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+        prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
+        for event in prepared.plan.events:
+            prepared.clip(event)
+    assert prepared.plan.events[0].at == 0.0
+
+    def play():
+        return player.play_live(lambda: prepared, backend_name="alsa", stdin=io.StringIO())
+
+    result, data = sink.capture(play, tmp_path / "s.wav")
+    planned = find_onsets(_reference(prepared), RATE, THRESHOLD_DB, MIN_GAP)
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    errors = onset_errors(planned, found)
+    print("\nerrors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
+    assert len(found) == len(planned)
+    # aligned on the first onset: a late first sound makes every later one look early
+    assert max(abs(e) for e in errors) <= ONSET_LIMITS["alsa"][1], errors
+    assert statistics.median(abs(e) for e in errors) <= ONSET_LIMITS["alsa"][0], errors
 
 
 @pytest.mark.parametrize("name", _backends())

@@ -38,7 +38,7 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.audio import RATE, Clip
-from voiceguide.errors import PlaybackError
+from voiceguide.errors import PlaybackError, UsageError
 
 BUFFER = 0.05  # seconds of audio queued in the ALSA stream: the stop delay, the underrun margin
 MARGIN = 0.02  # seconds added to the measured queue to make the stream's latency
@@ -444,9 +444,15 @@ def open_backend(
     ``VOICEGUIDE_BACKEND``, else ``alsa`` where libasound loads, else ``simpleaudio``).
 
     ``routine`` only goes into the no-device message. Raises ``PlaybackError`` when there is
-    no sound device, ``ValueError`` for an unknown name.
+    no sound device, ``UsageError`` for an unknown name in ``VOICEGUIDE_BACKEND`` and
+    ``ValueError`` for one passed in.
     """
-    name = name or os.environ.get("VOICEGUIDE_BACKEND") or "auto"
+    if name is None:
+        name = os.environ.get("VOICEGUIDE_BACKEND") or "auto"
+        if name not in (*BACKENDS, "auto"):
+            raise UsageError(
+                f"VOICEGUIDE_BACKEND must be one of {', '.join(BACKENDS)} (or unset), got {name!r}"
+            )
     if name == "auto":
         name = "alsa" if sys.platform.startswith("linux") and load_libasound() else "simpleaudio"
     if name == "alsa":

@@ -42,9 +42,14 @@ class Tags:
     track: tuple[int, int] | None = None
 
 
-def from_plan(plan: Plan) -> list[Chapter]:
-    """One chapter per plan step, titled with its ``title`` (``"Name (side)"``)."""
-    return [Chapter(step.start, step.end, step.title) for step in plan.steps]
+def from_plan(plan: Plan, start: float = 0.0) -> list[Chapter]:
+    """One chapter per plan step, titled with its ``title`` (``"Name (side)"``), in a file
+    that begins ``start`` seconds into the session (steps before it are left out)."""
+    return [
+        Chapter(step.start - start, step.end - start, step.title)
+        for step in plan.steps
+        if step.start >= start - 1e-9
+    ]
 
 
 def timestamp(seconds: float) -> str:

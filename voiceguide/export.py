@@ -193,12 +193,15 @@ def export(
     fmt: str | None = None,
     progress: Progress | None = None,
     vtt: bool = False,
+    start: float = 0.0,
 ) -> Exported:
     """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
 
     The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
     ``progress(done_seconds, total_seconds)`` is called after each block. With ``vtt`` a
-    WebVTT file of what is said and when is written beside it (``NAME.vtt``). Raises
+    WebVTT file of what is said and when is written beside it (``NAME.vtt``). ``start``:
+    seconds into the session where the file begins (a step's start: ``play --start-at``
+    with ``--else-export``); the gain is the whole session's. Raises
     ``UsageError`` for a bad target (before any work), ``ExportError`` when writing fails
     (the previous ``target``, if any, is left untouched); ``KeyboardInterrupt`` propagates
     after cleaning up.
@@ -209,12 +212,12 @@ def export(
     _check_size(plan, form)
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     tags = session_tags(prepared)
-    counter = _Counter(progress, plan.length)
+    counter = _Counter(progress, plan.length - start)
     with atomic.file(target, _failure) as temp:
-        frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
-        _tag(temp, form, tags, chapters.from_plan(plan))
+        frames = _encode(plan, clip_for, temp, form, (start, plan.length), tags, counter)
+        _tag(temp, form, tags, chapters.from_plan(plan, start))
     if vtt:
-        write_vtt(plan, target.with_suffix(".vtt"))
+        write_vtt(plan, target.with_suffix(".vtt"), start)
     return Exported(target, form.name, frames / form.rate, level)
 
 
@@ -339,12 +342,15 @@ def playlist(tracks: Sequence[Track]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_vtt(plan: Plan, path: Path) -> None:
-    """A WebVTT file of what is said (and which chime rings) and when; written atomically."""
+def write_vtt(plan: Plan, path: Path, start: float = 0.0) -> None:
+    """A WebVTT file of what is said (and which chime rings) and when, in a file that begins
+    ``start`` seconds into the session; written atomically."""
     lines = ["WEBVTT", ""]
-    for number, event in enumerate(plan.events, start=1):
+    heard = [event for event in plan.events if event.at >= start - 1e-9]
+    for number, event in enumerate(heard, start=1):
         text = event.text if event.kind == "speech" else f"[{event.sound.name} chime]"
-        span = f"{chapters.timestamp(event.at)} --> {chapters.timestamp(event.end)}"
+        at, end = event.at - start, event.end - start
+        span = f"{chapters.timestamp(at)} --> {chapters.timestamp(end)}"
         lines += [str(number), span, text, ""]
     with atomic.file(Path(path), _failure) as temp:
         temp.write_text("\n".join(lines), encoding="utf-8")

@@ -29,13 +29,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 from voiceguide import durations
 from voiceguide import keys as keynames
 from voiceguide.audio import Clip
 from voiceguide.backend import Backend, Handle, open_backend
-from voiceguide.errors import UsageError
+from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.keys import KeySource, terminal_keys
 from voiceguide.plan import GAP, Event, Plan, PlanStep
 from voiceguide.status import (
@@ -68,6 +68,9 @@ class SessionLike(Protocol):
     plan: Plan
 
     def clip(self, event: Event) -> Clip: ...
+
+
+S = TypeVar("S", bound=SessionLike)
 
 
 @dataclass(frozen=True)
@@ -377,7 +380,10 @@ class Player:
 
     def _start_from(self, position: float) -> None:
         """Run from ``position``: its first sound is heard ``latency`` seconds from now."""
-        self.origin = self.clock() + self.backend.latency - position
+        # read the latency first: a backend still warming up waits there, and the clock
+        # must be read after that wait (read before it, a sound due at once came late)
+        latency = self.backend.latency
+        self.origin = self.clock() + latency - position
         self._floor = position
 
     def _turn(self) -> None:
@@ -562,6 +568,12 @@ class Player:
         self._finish(QUIT, self.position())
 
 
+def start_position(plan: Plan, start_at: str | int | None) -> float:
+    """Seconds from the session start where ``start_at`` (see ``find_step``) begins; 0 for
+    None. ``UsageError`` for a step that does not exist."""
+    return 0.0 if start_at is None else plan.steps[find_step(plan, start_at)].start
+
+
 def play(
     session: SessionLike,
     backend: Backend,
@@ -583,30 +595,47 @@ def play(
     Raises ``UsageError`` for a bad ``start_at`` (before any sound), ``PlaybackError`` if the
     device fails. Every sound is stopped on the way out, also on ``KeyboardInterrupt``.
     """
-    start = 0.0
-    if start_at is not None:
-        start = session.plan.steps[find_step(session.plan, start_at)].start
+    start = start_position(session.plan, start_at)
     player = Player(session, backend, clock, sleep, keys, on_status, spin, preload)
     return player.run(start)
 
 
 def play_live(
-    session: SessionLike,
+    prepare: Callable[[], S],
     routine: str | None = None,
     *,
     start_at: str | int | None = None,
     on_status: Callable[[Status], None] | None = None,
     backend_name: str | None = None,
     stdin: IO | None = None,
-) -> PlayResult:
-    """What ``voiceguide play`` does: check ``start_at``, open the sound device and, if stdin
-    is a terminal, its keys; play; close both. The terminal and the sound are restored and
-    stopped on the way out, also on ``KeyboardInterrupt``.
+    without_device: Callable[[S, float], object] | None = None,
+) -> PlayResult | None:
+    """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
+    (the device warms up while speech renders), check ``start_at``, then play with the keys
+    of ``stdin`` if it is a terminal. The terminal and the sound are restored and stopped on
+    the way out, also on ``KeyboardInterrupt``.
 
-    ``routine`` (the name the user typed) only goes into the no-device message. Raises
-    ``UsageError`` (bad ``start_at``) or ``PlaybackError`` (no device) before any sound.
+    Without a sound device, ``without_device(session, start_seconds)`` is called instead
+    (the CLI's ``--else-export``) and None returned; if it is None, the ``PlaybackError``
+    is raised - but only once the session is prepared and ``start_at`` checked, so a bad
+    routine or step is reported first. ``routine`` (the name the user typed) only goes into
+    the no-device message. Raises ``UsageError`` for a bad ``start_at`` before any sound.
     """
-    if start_at is not None:
-        find_step(session.plan, start_at)  # a bad step fails before the device opens
-    with open_backend(backend_name, routine) as device, terminal_keys(stdin) as keys:
-        return play(session, device, keys=keys, on_status=on_status, start_at=start_at)
+    try:
+        device, missing = open_backend(backend_name, routine), None
+    except PlaybackError as exc:
+        device, missing = None, exc
+    try:
+        session = prepare()
+        start = start_position(session.plan, start_at)
+        if device is None:
+            if without_device is None:
+                raise missing
+            without_device(session, start)
+            return None
+        with terminal_keys(stdin) as keys:
+            player = Player(session, device, keys=keys, on_status=on_status)
+            return player.run(start)
+    finally:
+        if device is not None:
+            device.close()
