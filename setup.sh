@@ -45,13 +45,14 @@ if [[ ! -x .venv/bin/python ]]; then
   say "creating .venv"
   "$python" -m venv .venv
 fi
-extras="play"
-((dev)) && extras="play,test,bench"
-stamp=".venv/.voiceguide-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
+extras=$(tools/extras.sh run)
+((dev)) && extras=$(tools/extras.sh dev)
+# the exact versions of constraints.txt: what the suite last passed with
+stamp=".venv/.voiceguide-$extras-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [[ ! -e "$stamp" ]]; then
   say "installing voiceguide[$extras] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[$extras]"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[$extras]"
   rm -f .venv/.voiceguide-*
   touch "$stamp"
 fi
