@@ -237,11 +237,6 @@ def test_a_yaml_alias_bomb_is_refused_before_expansion(write_routine):
     assert error.line == 2 and "YAML aliases (*a) are not allowed" in error.message
 
 
-def test_deep_nesting_is_refused(write_routine):
-    error = load_error(write_routine, "title: " + "[" * 5000 + "]" * 5000 + "\n")
-    assert "nested deeper than 12 levels" in error.message
-
-
 def test_files_over_a_megabyte_are_refused_without_parsing(write_routine):
     error = load_error(write_routine, "# " + "x" * 1_000_001 + "\n")
     assert error.line is None and "a routine may be at most 1000000 bytes" in error.message
@@ -328,3 +323,70 @@ def test_placeholders_in_the_intro_are_refused(write_routine):
     )
     assert error.line == 2
     assert "intro: {side} is used but the step has no sides" in error.message
+
+
+# Both parsers PyYAML may use: libyaml's (in the wheels) and its own pure-Python one. They word
+# the same mistake differently, and libyaml 0.2.6 (in PyYAML 6.0.4) stops deep nesting itself.
+LOADERS = [
+    pytest.param(getattr(yamlnodes.yaml, "CSafeLoader", None), id="libyaml"),
+    pytest.param(yamlnodes.yaml.SafeLoader, id="pure-python"),
+]
+
+
+@pytest.fixture(params=LOADERS)
+def loader(request, monkeypatch):
+    if request.param is None:
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(yamlnodes, "_Loader", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: " + "[" * 5000 + "]" * 5000 + "\n",
+        "title: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n",
+        "".join(" " * i + "k:\n" for i in range(1100)) + " " * 1100 + "x\n",
+    ],
+    ids=["flow-lists", "flow-mappings", "indented-mappings"],
+)
+def test_deep_nesting_is_refused_in_our_words_by_either_parser(loader, write_routine, text):
+    error = load_error(write_routine, text)
+    assert error.message == ("values are nested deeper than 12 levels; a routine needs at most 5")
+    assert error.line is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("title: T\nsteps:\n  - name: A\n\tduration: 10s\n", 4),
+        ("title: T\nsteps:\n\t- name: A\n", 3),
+        ("title: T\nsteps:\n  - name: A\n  \t  duration: 10s\n", 4),
+    ],
+    ids=["a-tab-alone", "a-tab-before-a-dash", "a-tab-among-spaces"],
+)
+def test_a_tab_in_the_indentation_is_named_as_the_problem(loader, write_routine, text, line):
+    error = load_error(write_routine, text)
+    assert error.line == line
+    assert error.message == "invalid YAML: tabs are not allowed for indentation; use spaces"
+
+
+def test_an_unquoted_colon_in_a_text_suggests_quoting_the_text(loader, write_routine):
+    error = load_error(write_routine, MINIMAL + "    say: Breathe in: slowly\n")
+    assert error.line == 5
+    assert error.message == (
+        "invalid YAML: a colon followed by a space inside a text starts a new key; "
+        'put the text in quotes: say: "Breathe in: slowly"'
+    )
+
+
+def test_the_suggested_quoting_keeps_quotes_inside_the_text_intact(loader, write_routine):
+    error = load_error(write_routine, 'title: Say "hi": then go\nsteps: []\n')
+    assert error.message.endswith("""put the text in quotes: title: 'Say "hi": then go'""")
+
+
+def test_a_colon_that_is_an_indentation_slip_gets_no_quoting_advice(loader, write_routine):
+    error = load_error(write_routine, "title: T\n  steps: x\n")
+    assert error.line == 2
+    assert "quotes:" not in error.message
+    assert error.message.endswith("; check indentation, colons and quotes")
