@@ -16,6 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
 from voiceguide.errors import RoutineError
@@ -209,7 +211,10 @@ def test_every_shipped_routine_validates_against_the_schema_and_loads(path):
 
 SPELLINGS = [90, 2.5, "90", "90s", "3m", "1m30s", "1h20m", "2.5m", "1:30", "1:02:30", "1h"]
 SPELLINGS += ["45sec", "1 min 30 sec", "1m 30s", "0:45", "0.5s", ".5", "10:59.5"]
-NOT_DURATIONS = ["0", "0s", "0:00", "-3s", "3 minutes", "1:75", "1:60", "90x", "m", "1h2", "3M"]
+SPELLINGS += ["3 minutes", "2 mins", "90 seconds", "2 min 30", "1h 30", "1h2", "1 hour 30 minutes"]
+SPELLINGS += ["2 hrs", "1 hr 5 mins 3 secs", "1h 2m 3", "0h 0m 0.5s", "10 secs"]
+NOT_DURATIONS = ["0", "0s", "0:00", "-3s", "1:75", "1:60", "90x", "m", "3M", "2 Minutes"]
+NOT_DURATIONS += ["1h 30 15", "30s 5", "1 2", "1m 1h", "1h1h", "1 ms", "min 2", "0 min 0"]
 
 VALID = {
     **{f"duration {value!r}": doc([step(duration=value)]) for value in SPELLINGS},
@@ -276,6 +281,33 @@ def test_the_duration_pattern_accepts_what_the_parser_reads_as_more_than_zero(te
     assert bool(re.search(pattern, text)) is positive
 
 
+# Strings made of the pieces durations are written with, and of near misses.
+PIECES = ["0", "1", "30", "2.5", ".5", "1.", " ", ":", "-", "h", "hr", "hours", "m", "min"]
+PIECES += ["minutes", "s", "sec", "seconds", "M", "Min", "x", "ms", "e"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+def test_the_schema_reads_a_duration_exactly_when_the_loader_reads_more_than_zero(text):
+    try:
+        positive = durations.parse(text) > 0
+    except ValueError:
+        positive = False
+    assert bool(re.search(DEFS["duration"]["pattern"], text)) is positive
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+def test_the_schema_reads_a_cue_time_exactly_when_the_loader_can(text):
+    """A cue's ``at`` as a duration: any, but minus zero (which lies outside every step)."""
+    try:
+        seconds = durations.parse(text)
+        readable = not (text.strip().startswith("-") and seconds == 0)
+    except ValueError:
+        readable = False
+    assert bool(re.search(CUE["at"]["pattern"], text)) is readable
+
+
 # -- what both reject ------------------------------------------------------------------------------
 SIDES = ["left", "right"]
 INVALID = {
@@ -295,7 +327,8 @@ INVALID = {
     "fixed as text": (doc([step(fixed="true")]), "fixed must be true or false"),
     "fixed as a number": (doc([step(fixed=1)]), "fixed must be true or false"),
     "between as text": (doc([step(between="no")]), "between must be true or false"),
-    "a duration in words": (doc([step(duration="3 minutes")]), "expected a duration like"),
+    "a duration in words": (doc([step(duration="three minutes")]), "expected a duration like"),
+    "a duration with units in capitals": (doc([step(duration="3 Minutes")]), "lower case"),
     "a clock duration with 75 seconds": (doc([step(duration="1:75")]), "expected a duration"),
     "a zero duration": (doc([step(duration="0s")]), "must be > 0"),
     "a negative duration": (doc([step(duration="-3s")]), "must be > 0"),
