@@ -191,6 +191,8 @@ def test_the_limits_are_the_loaders_constants():
     assert [t["maxLength"] for t in texts] == [routine.MAX_TEXT] * 7
     rate = VOICE["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
+    volume = VOICE["properties"]["volume"]
+    assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
     assert CUE["every"]["minimum"] == routine.MIN_EVERY
     assert DEFS["duration"]["maximum"] == routine.MAX_SECONDS
 
@@ -228,7 +230,7 @@ VALID = {
     "cue with chime none and say": doc([step(cues=[cue(chime="none")])]),
     "voice as a language code": doc(voice="en-us"),
     "voice as an empty mapping": doc(voice={}),
-    "voice at the slowest rate": doc(voice={"rate": 80, "volume": 0}),
+    "voice at the slowest rate and softest volume": doc(voice={"rate": 80, "volume": 0.01}),
     "voice at the fastest rate": doc(voice={"name": "en-us", "rate": 450, "volume": 1}),
     "no chime anywhere": doc([step(chime="none")], chime="none"),
     "the length as a number": doc(length=600),
@@ -377,7 +379,8 @@ INVALID = {
     "a voice too fast": (doc(voice={"rate": 451}), "from 80 to 450"),
     "a voice too slow": (doc(voice={"rate": 79}), "from 80 to 450"),
     "a rate as text": (doc(voice={"rate": "fast"}), "from 80 to 450"),
-    "a volume over 1": (doc(voice={"volume": 1.5}), "from 0 to 1"),
+    "a volume over 1": (doc(voice={"volume": 1.5}), "from 0.01 to 1"),
+    "a volume of 0": (doc(voice={"volume": 0}), "voice volume must be a number from 0.01 to 1"),
     "a voice as a list": (doc(voice=["en-us"]), "voice must be a mapping"),
     "a chime of an unknown format": (doc(chime="bell.mp3"), "no sound 'bell.mp3'"),
     "a chime as a number": (doc([step(chime=5)]), "no sound '5'"),
@@ -403,6 +406,9 @@ LOADER_ONLY = {
     "a repeat as long as the step": (doc([step(cues=[{"every": "1m", "say": "x"}])]), "shorter"),
     "a duration under its min": (doc([step(min="2m")]), "must lie between"),
     "a duration over a day": (doc([step(duration="25h")]), "at most 24h"),
+    # A JSON Schema pattern has no portable "any letter" (ECMA's \\w is ASCII only).
+    "a say without a letter or digit": (doc([step(say="...")]), "no letter or digit"),
+    "a name spoken for want of a say": (doc([step(name="!!")]), "no letter or digit"),
 }
 
 

@@ -50,6 +50,11 @@ def parse(text: str | int | float) -> float:
     return sign * _finite(seconds, text)
 
 
+def is_bare_number(text: str) -> bool:
+    """Whether ``text`` is digits without a unit (``"20"``, ``"2.5"``): seconds, as written."""
+    return bool(_NUMBER.match(text.strip()))
+
+
 def _in_units(body: str) -> float | None:
     """Seconds of a ``1h 2m 3s``-like ``body`` (a bare last number takes the next smaller
     unit), or ``None`` if it is not written so."""
