@@ -144,7 +144,14 @@ def prepare(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Session:
-    """Load, render what the cache lacks, fit to the length and build the plan."""
+    """Load, read the chimes, render what the cache lacks, fit to the length and build the
+    plan: what check, plan, play and export all do, so that they agree.
+
+    Anything in the routine that would keep the session from playing is a ``RoutineError``
+    at its line (a bad chime, a length its own ``length:`` cannot meet, a step without room
+    for its chime and instruction); a bad option is a ``UsageError``; a missing engine or an
+    unwritable cache a ``SpeechError``.
+    """
     loaded = routine.load(find(name_or_path))
     cache = speech.SpeechCache(renderer, voice_for(loaded, options, renderer), cache_dir)
     chimes = chime_durations(loaded, cache.directory)  # a bad chime: before any rendering
