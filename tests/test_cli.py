@@ -247,3 +247,65 @@ def test_an_unknown_backend_in_the_environment_is_a_usage_error(run, monkeypatch
     assert result.output == (
         "VOICEGUIDE_BACKEND must be one of alsa, simpleaudio (or unset), got 'bogus'\n"
     )
+
+
+def test_check_counts_one_step_in_the_singular(run, write_routine):
+    path = write_routine("title: T\nsteps:\n  - {name: Rub, duration: 1m}\n")
+    result = run("check", str(path))
+    assert (result.exit_code, result.output) == (
+        0,
+        f"{path}: ok - 'T', 1 step, 1m of steps as written\n",
+    )
+
+
+BARE = "title: T\nlength: 20\nsteps:\n  - {name: Rub, duration: 1m, min: 1s}\n"
+BARE_WARNING = (
+    "warning: {path}:2: length 20 is read as 20 seconds; write 20s to say so, or 20m for minutes\n"
+)
+
+
+def test_check_and_plan_warn_about_a_bare_number_of_seconds_on_stderr_and_exit_0(
+    run, write_routine
+):
+    path = write_routine(BARE)
+    checked = run("check", str(path))
+    assert checked.exit_code == 0
+    assert checked.stderr == BARE_WARNING.format(path=path)
+    planned = run("plan", str(path))
+    assert planned.exit_code == 0
+    assert planned.stderr == BARE_WARNING.format(path=path)
+    assert run("plan", str(path), "-q").stderr == ""
+
+
+def test_check_prints_the_plans_warnings_after_the_file_name(run, write_routine):
+    path = write_routine("""
+        title: T
+        steps:
+          - name: Rub
+            duration: 10s
+            cues:
+              - {at: 9s, say: This cue is far too long to fit before the end of the step.}
+        """)
+    result = run("check", str(path))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {path}: 0:00 'Rub': cue at line 6 ('This cue is far too long to fit "
+        "before the end of the step.') skipped 1 time: no room before the step ends\n"
+    )
+
+
+def test_plan_of_an_all_fixed_routine_fits_only_its_own_length(run, write_routine):
+    path = write_routine("title: T\nsteps:\n  - {name: Rub, duration: 4m, fixed: true}\n")
+    result = run("plan", str(path))
+    assert result.exit_code == 0
+    assert result.stdout.endswith("\nfits only 4m06s (--length)\n")
+
+
+def test_length_accepts_units_written_out(run):
+    result = run("plan", "back-massage", "--length", "10 minutes", "--json", "-q")
+    assert result.exit_code == 0 and json.loads(result.output)["length"] == 600
+
+
+def test_a_missing_routine_file_is_said_not_to_exist(run):
+    result = CliRunner().invoke(main, ["check", "x.yaml"])
+    assert (result.exit_code, result.output) == (2, "no file 'x.yaml': it does not exist\n")

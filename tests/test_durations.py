@@ -34,6 +34,53 @@ def test_anything_else_is_refused_with_the_syntax_named(text):
         durations.parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("2 min", 120),
+        ("2 mins", 120),
+        ("2 minutes", 120),
+        ("1 minute", 60),
+        ("90 seconds", 90),
+        ("1 second", 1),
+        ("10 secs", 10),
+        ("2 hrs", 7200),
+        ("1 hr", 3600),
+        ("1 hour 30 minutes", 5400),
+        ("1.5 hours", 5400),
+        ("2min30sec", 150),
+        ("-15 seconds", -15),
+    ],
+)
+def test_units_may_be_written_out_with_or_without_spaces(text, seconds):
+    assert durations.parse(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("2 min 30", 150), ("1m30", 90), ("1h 30", 5400), ("1h30", 5400), ("1h 2m 3", 3723)],
+)
+def test_a_bare_number_after_a_unit_counts_in_the_next_smaller_unit(text, seconds):
+    assert durations.parse(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1h 30 15", "30s 5", "1 2", "1 1m", "1m 1h", "1m1m", "1 ms"])
+def test_units_come_largest_first_once_each_and_a_bare_number_only_last(text):
+    with pytest.raises(ValueError, match="a duration like 90s, 3m, 1m30s, 2 min 30"):
+        durations.parse(text)
+
+
+def test_units_in_capitals_are_refused_with_the_lower_case_spelling_to_use():
+    with pytest.raises(ValueError, match="write the units in lower case: '2 minutes'"):
+        durations.parse("2 Minutes")
+
+
+def test_a_long_run_of_digits_is_refused_at_once():
+    # a regular expression repeating (\d+\s*[a-z]*)+ would backtrack for ages here
+    with pytest.raises(ValueError):
+        durations.parse("1" * 64 + "!")
+
+
 def test_format_and_humanize_round_trip_through_parse():
     assert durations.format(3725.5, millis=True) == "1:02:05.500"
     assert durations.format(65) == "1:05"

@@ -103,3 +103,26 @@ def test_a_step_never_shrinks_below_what_its_instruction_needs(write_routine):
     fitted = fit.fit(loaded, 60, overhead=0, floors={0: 40.0})
     assert fitted.steps[0].duration == pytest.approx(40)
     assert fitted.steps[1].duration == pytest.approx(20)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [
+        (245.3, 245.3, (245, 245)),  # all fixed: was shown from 4m06s to 4m05s
+        (245.3, 245.8, (245, 246)),  # no whole second inside: nearest, still in order
+        (70.2, 310.9, (71, 310)),  # inwards, so that every length shown can be met
+        (60.0, 120.0, (60, 120)),
+    ],
+)
+def test_a_range_is_shown_in_whole_seconds_never_upside_down(low, high, shown):
+    assert fit.shown_range(low, high) == shown
+
+
+def test_an_all_fixed_routine_names_its_only_length(write_routine):
+    loaded = routine.load(
+        write_routine("title: T\nsteps:\n  - {name: A, duration: 4m, fixed: true}\n")
+    )
+    with pytest.raises(fit.Unfittable) as caught:
+        fit.fit(loaded, 30 * 60, overhead=5.3, floors={})
+    assert caught.value.reason == "cannot fit 30m; this routine takes only 4m05s"
+    assert str(caught.value) == "routine.yaml: " + caught.value.reason

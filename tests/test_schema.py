@@ -16,6 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
 from voiceguide.errors import RoutineError
@@ -189,6 +191,8 @@ def test_the_limits_are_the_loaders_constants():
     assert [t["maxLength"] for t in texts] == [routine.MAX_TEXT] * 7
     rate = VOICE["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
+    volume = VOICE["properties"]["volume"]
+    assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
     assert CUE["every"]["minimum"] == routine.MIN_EVERY
     assert DEFS["duration"]["maximum"] == routine.MAX_SECONDS
 
@@ -209,7 +213,10 @@ def test_every_shipped_routine_validates_against_the_schema_and_loads(path):
 
 SPELLINGS = [90, 2.5, "90", "90s", "3m", "1m30s", "1h20m", "2.5m", "1:30", "1:02:30", "1h"]
 SPELLINGS += ["45sec", "1 min 30 sec", "1m 30s", "0:45", "0.5s", ".5", "10:59.5"]
-NOT_DURATIONS = ["0", "0s", "0:00", "-3s", "3 minutes", "1:75", "1:60", "90x", "m", "1h2", "3M"]
+SPELLINGS += ["3 minutes", "2 mins", "90 seconds", "2 min 30", "1h 30", "1h2", "1 hour 30 minutes"]
+SPELLINGS += ["2 hrs", "1 hr 5 mins 3 secs", "1h 2m 3", "0h 0m 0.5s", "10 secs"]
+NOT_DURATIONS = ["0", "0s", "0:00", "-3s", "1:75", "1:60", "90x", "m", "3M", "2 Minutes"]
+NOT_DURATIONS += ["1h 30 15", "30s 5", "1 2", "1m 1h", "1h1h", "1 ms", "min 2", "0 min 0"]
 
 VALID = {
     **{f"duration {value!r}": doc([step(duration=value)]) for value in SPELLINGS},
@@ -223,7 +230,7 @@ VALID = {
     "cue with chime none and say": doc([step(cues=[cue(chime="none")])]),
     "voice as a language code": doc(voice="en-us"),
     "voice as an empty mapping": doc(voice={}),
-    "voice at the slowest rate": doc(voice={"rate": 80, "volume": 0}),
+    "voice at the slowest rate and softest volume": doc(voice={"rate": 80, "volume": 0.01}),
     "voice at the fastest rate": doc(voice={"name": "en-us", "rate": 450, "volume": 1}),
     "no chime anywhere": doc([step(chime="none")], chime="none"),
     "the length as a number": doc(length=600),
@@ -276,6 +283,33 @@ def test_the_duration_pattern_accepts_what_the_parser_reads_as_more_than_zero(te
     assert bool(re.search(pattern, text)) is positive
 
 
+# Strings made of the pieces durations are written with, and of near misses.
+PIECES = ["0", "1", "30", "2.5", ".5", "1.", " ", ":", "-", "h", "hr", "hours", "m", "min"]
+PIECES += ["minutes", "s", "sec", "seconds", "M", "Min", "x", "ms", "e"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+def test_the_schema_reads_a_duration_exactly_when_the_loader_reads_more_than_zero(text):
+    try:
+        positive = durations.parse(text) > 0
+    except ValueError:
+        positive = False
+    assert bool(re.search(DEFS["duration"]["pattern"], text)) is positive
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+def test_the_schema_reads_a_cue_time_exactly_when_the_loader_can(text):
+    """A cue's ``at`` as a duration: any, but minus zero (which lies outside every step)."""
+    try:
+        seconds = durations.parse(text)
+        readable = not (text.strip().startswith("-") and seconds == 0)
+    except ValueError:
+        readable = False
+    assert bool(re.search(CUE["at"]["pattern"], text)) is readable
+
+
 # -- what both reject ------------------------------------------------------------------------------
 SIDES = ["left", "right"]
 INVALID = {
@@ -295,7 +329,8 @@ INVALID = {
     "fixed as text": (doc([step(fixed="true")]), "fixed must be true or false"),
     "fixed as a number": (doc([step(fixed=1)]), "fixed must be true or false"),
     "between as text": (doc([step(between="no")]), "between must be true or false"),
-    "a duration in words": (doc([step(duration="3 minutes")]), "expected a duration like"),
+    "a duration in words": (doc([step(duration="three minutes")]), "expected a duration like"),
+    "a duration with units in capitals": (doc([step(duration="3 Minutes")]), "lower case"),
     "a clock duration with 75 seconds": (doc([step(duration="1:75")]), "expected a duration"),
     "a zero duration": (doc([step(duration="0s")]), "must be > 0"),
     "a negative duration": (doc([step(duration="-3s")]), "must be > 0"),
@@ -344,7 +379,8 @@ INVALID = {
     "a voice too fast": (doc(voice={"rate": 451}), "from 80 to 450"),
     "a voice too slow": (doc(voice={"rate": 79}), "from 80 to 450"),
     "a rate as text": (doc(voice={"rate": "fast"}), "from 80 to 450"),
-    "a volume over 1": (doc(voice={"volume": 1.5}), "from 0 to 1"),
+    "a volume over 1": (doc(voice={"volume": 1.5}), "from 0.01 to 1"),
+    "a volume of 0": (doc(voice={"volume": 0}), "voice volume must be a number from 0.01 to 1"),
     "a voice as a list": (doc(voice=["en-us"]), "voice must be a mapping"),
     "a chime of an unknown format": (doc(chime="bell.mp3"), "no sound 'bell.mp3'"),
     "a chime as a number": (doc([step(chime=5)]), "no sound '5'"),
@@ -370,6 +406,9 @@ LOADER_ONLY = {
     "a repeat as long as the step": (doc([step(cues=[{"every": "1m", "say": "x"}])]), "shorter"),
     "a duration under its min": (doc([step(min="2m")]), "must lie between"),
     "a duration over a day": (doc([step(duration="25h")]), "at most 24h"),
+    # A JSON Schema pattern has no portable "any letter" (ECMA's \\w is ASCII only).
+    "a say without a letter or digit": (doc([step(say="...")]), "no letter or digit"),
+    "a name spoken for want of a say": (doc([step(name="!!")]), "no letter or digit"),
 }
 
 

@@ -742,8 +742,16 @@ def _stretch(level: Gain, frames: int, rate: int) -> Gain:
 
 
 def prepare_chime(path: Path) -> Clip:
-    """A chime file -> a clip at ``CHIME_LUFS`` (the file's first frame stays its onset)."""
+    """A chime file -> a clip at ``CHIME_LUFS`` (the file's first frame stays its onset).
+
+    Raises ``ValueError`` saying what is wrong (for the caller to name the file and line)
+    when a sample is NaN or infinite (leveling would spread it, and the encoder clip it to
+    a full-scale burst) or when nothing in it reaches the -70 LUFS loudness gate (silence,
+    which leveling cannot raise).
+    """
     samples = read(path)
-    if not np.any(samples):
-        raise ValueError(f"{path} is silent")
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("holds samples that are not numbers (NaN or infinite); replace the file")
+    if not np.isfinite(loudness(samples)):
+        raise ValueError("is silent (nothing in it reaches -70 LUFS)")
     return Clip(fade(normalize(samples, CHIME_LUFS), 0.0, 0.005))

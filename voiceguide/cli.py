@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import math
 import os
 import signal
 import sys
@@ -18,7 +17,17 @@ from pathlib import Path
 
 import click
 
-from voiceguide import __version__, durations, report, resources, routine, session, signals, speech
+from voiceguide import (
+    __version__,
+    durations,
+    fit,
+    report,
+    resources,
+    routine,
+    session,
+    signals,
+    speech,
+)
 from voiceguide.errors import VoiceguideError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -158,27 +167,35 @@ def list_routines() -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True)
 def check(files: tuple[str, ...]) -> None:
-    """Validate routine files without rendering any audio."""
+    """Validate routine files: each is prepared as plan and export prepare it (speech
+    rendered into the cache, fitted to its own length, planned), so what passes plays."""
     status = 0
-    renderer = None
-    for name in files:
-        try:
-            loaded = routine.load(session.find(name))
-            if loaded.voice.name:
-                renderer = renderer or make_renderer()
-                speech.resolve_voice(loaded.voice, renderer, loaded.path)
-        except VoiceguideError as exc:
-            click.echo(str(exc), err=True)
-            status = max(status, exc.exit_status)  # 2 (fix the file) wins over 1 (machine)
-            continue
-        written = sum(s.duration for s in loaded.steps)
-        _out(
-            f"{loaded.path}: ok - {loaded.title!r}, {len(loaded.steps)} steps, "
-            f"{durations.humanize(written)} of steps as written"
-        )
-    if renderer is not None:
-        renderer.close()
+    with _errors(), make_renderer() as renderer:
+        for name in files:
+            try:
+                prepared = session.prepare(
+                    name, session.Options(), renderer, progress=_progress(False)
+                )
+            except VoiceguideError as exc:
+                click.echo(str(exc), err=True)
+                status = max(status, exc.exit_status)  # 2 (fix the file) wins over 1 (machine)
+                continue
+            loaded, count = prepared.written, len(prepared.written.steps)
+            written = sum(s.duration for s in loaded.steps)
+            _out(
+                f"{loaded.path}: ok - {loaded.title!r}, {count} step{'s' if count != 1 else ''}, "
+                f"{durations.humanize(written)} of steps as written"
+            )
+            for line in _routine_warnings(prepared, named=True):
+                click.echo(line, err=True)
     sys.exit(status)
+
+
+def _routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:
+    """The loader's warnings (FILE:LINE) and the plan's (prefixed by the file if ``named``)."""
+    where = f"{prepared.written.path}: " if named else ""
+    plan_warnings = [f"warning: {where}{text}" for text in prepared.plan.warnings]
+    return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
 
 
 @main.command(context_settings=CONTEXT)
@@ -205,13 +222,16 @@ def plan(
             _out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
         else:
             _out(report.table(prepared.plan))
-            low, high = session.length_range(prepared)
-            _out(
-                f"\nfits lengths from {durations.humanize(math.ceil(low))} to "
-                f"{durations.humanize(math.floor(high))} (--length)"
-            )
+            low, high = fit.shown_range(*session.length_range(prepared))
+            if low == high:
+                _out(f"\nfits only {durations.humanize(low)} (--length)")
+            else:
+                _out(
+                    f"\nfits lengths from {durations.humanize(low)} to "
+                    f"{durations.humanize(high)} (--length)"
+                )
         if not quiet:
-            for line in report.warnings(prepared.plan):
+            for line in _routine_warnings(prepared):
                 click.echo(line, err=True)
 
 

@@ -11,10 +11,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from voiceguide import durations
 from voiceguide.errors import UsageError
 from voiceguide.routine import Routine, Step
+
+
+class Unfittable(UsageError):
+    """A length the routine cannot be fitted to. ``reason`` is the message without the file's
+    name, for a caller that names the routine's ``length:`` line instead."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path.name}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -100,17 +110,17 @@ def _part(step: Step, floor: float) -> Part:
 def fit(routine: Routine, length: float, overhead: float, floors: dict[int, float]) -> Routine:
     """Return ``routine`` with step durations scaled so the session lasts ``length`` seconds.
 
-    ``overhead`` is the fixed time outside the steps (intro, closing). Raises ``UsageError``
+    ``overhead`` is the fixed time outside the steps (intro, closing). Raises ``Unfittable``
     naming the shortest and longest possible length when ``length`` cannot be met.
     """
     parts, between = routine_parts(routine, floors)
     every = parts + ([between] if between else [])
     low, high = bounds(every)
     if not math.isfinite(length) or not low + overhead - 1e-6 <= length <= high + overhead + 1e-6:
-        raise UsageError(
-            f"{routine.path.name}: cannot fit {durations.humanize(length)}; this routine takes "
-            f"from {durations.humanize(math.ceil(low + overhead))} to "
-            f"{durations.humanize(math.floor(high + overhead))}"
+        raise Unfittable(
+            routine.path,
+            f"cannot fit {durations.humanize(length)}; this routine takes "
+            f"{span(low + overhead, high + overhead)}",
         )
     solved = solve(every, min(max(length - overhead, low), high))
     steps = tuple(
@@ -130,3 +140,20 @@ def length_range(
     parts, between = routine_parts(routine, floors)
     low, high = bounds(parts + ([between] if between else []))
     return low + overhead, high + overhead
+
+
+def shown_range(low: float, high: float) -> tuple[int, int]:
+    """``low`` and ``high`` (seconds) in whole seconds for people: rounded inwards, so that
+    every length shown can be met, unless no whole second lies between them; then each is
+    rounded to the nearest (an all-fixed routine's 245.3 s to 245.3 s showed as "from 4m06s
+    to 4m05s")."""
+    inner = math.ceil(low - 1e-6), math.floor(high + 1e-6)
+    return inner if inner[0] <= inner[1] else (round(low), round(high))
+
+
+def span(low: float, high: float) -> str:
+    """``"from 1m10s to 5m10s"``, or ``"only 4m05s"`` when that is all it can be."""
+    shortest, longest = shown_range(low, high)
+    if shortest == longest:
+        return f"only {durations.humanize(shortest)}"
+    return f"from {durations.humanize(shortest)} to {durations.humanize(longest)}"

@@ -3,7 +3,10 @@
 The plan is the one thing live playback and export consume. Rules:
 
 * each step (each side of a step) begins with its chime exactly at its boundary; its
-  instruction is spoken once the chime has rung out;
+  instruction is spoken once the chime has rung out, and must be over before the step ends: a
+  step too short for them is a ``RoutineError`` at the step's line (fitting never makes a
+  flexible step that short, but a fixed one, one whose max is too small, or one kept at its
+  written length can be);
 * boundaries never move, so the session lasts exactly the fitted length;
 * speech never overlaps speech or a chime: a cue that would collide waits for the sound before
   it, and the plan says so in ``warnings``; a cue that cannot finish before its step ends is
@@ -14,11 +17,13 @@ The plan is the one thing live playback and export consume. Rules:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voiceguide import durations
+from voiceguide import durations, fit
+from voiceguide.errors import RoutineError
 from voiceguide.routine import Cue, Routine, Sound, Step
 
 LEAD_IN = 0.5  # silence before the intro is spoken
@@ -144,11 +149,15 @@ class Timing:
         return {i: self.step_floor(step) for i, step in steps.items()}
 
     def step_floor(self, step: Step) -> float:
-        need = 0.0
-        for number, side in enumerate(step.sides or (None,)):
-            chime = step.chime if number == 0 else _side_chime(step)
-            need += self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
-        return need
+        """Seconds ``step`` needs: every side (equal shares of the step) must hold its chime,
+        the pause after it, its instruction and a gap, so it is the sides' count times the
+        most that one side needs (the first side's chime is usually the longer)."""
+        sides = step.sides or (None,)
+        return len(sides) * max(self.side_need(step, n, side) for n, side in enumerate(sides))
+
+    def side_need(self, step: Step, position: int, side: str | None) -> float:
+        chime = step.chime if position == 0 else _side_chime(step)
+        return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
 
 
 def _side_chime(step: Step) -> Sound | None:
@@ -161,7 +170,13 @@ def _side_chime(step: Step) -> Sound | None:
 
 
 def build(routine: Routine, timing: Timing) -> Plan:
-    """Lay out ``routine`` (already fitted) as a ``Plan``."""
+    """Lay out ``routine`` (already fitted) as a ``Plan``.
+
+    Raises ``RoutineError`` at a step's line when the step cannot hold its chime and spoken
+    instruction: they would run into the next step's chime (two sounds at once) or, after
+    the last step, past the end of the session.
+    """
+    check_room(routine, timing)
     builder = _Builder(timing)
     at = 0.0
     if routine.intro:
@@ -175,6 +190,33 @@ def build(routine: Routine, timing: Timing) -> Plan:
             at = builder.add_routine_step(routine.between, at, None, "between")
     builder.add_closing(routine, at)
     return builder.plan(routine.title)
+
+
+def check_room(routine: Routine, timing: Timing) -> None:
+    """Refuse a step (or the interlude, if it is played) shorter than its chime and spoken
+    instruction take (``Timing.step_floor``), naming its line and what to change."""
+    steps = [(f"step {n}", step) for n, step in enumerate(routine.steps, start=1)]
+    if routine.between is not None and fit.interlude_count(routine):
+        steps.append(("between", routine.between))
+    for what, step in steps:
+        need = timing.step_floor(step)
+        if step.duration < need - 1e-6:
+            raise RoutineError(routine.path, step.line, _no_room(what, step, need))
+
+
+def _no_room(what: str, step: Step, need: float) -> str:
+    least = durations.humanize(math.ceil(need))
+    sounds = "chime and spoken instruction need"
+    if len(step.sides) > 1:
+        sounds = f"chimes and spoken instructions ({len(step.sides)} sides) need"
+    if not step.fixed and step.max < need:
+        change = f"raise its max to at least {least}"
+    else:
+        change = f"make its duration at least {least}"
+    return (
+        f"{what} {step.name!r} lasts {durations.format(step.duration, True)} but its {sounds} "
+        f"{durations.format(need, True)}; {change}, or shorten the text"
+    )
 
 
 class _Builder:
@@ -222,14 +264,7 @@ class _Builder:
         chime = step.chime if position == 0 else _side_chime(step)
         if chime is not None:
             busy = self.chime(chime, busy, index).end + AFTER_CHIME
-        spoken = self.speak(instruction(step, side), busy, index)
-        if spoken.end > segment.end:
-            self.warnings.append(
-                f"{_where(segment)}: the instruction lasts past the step's end "
-                f"({durations.format(spoken.end - segment.start, True)} for a "
-                f"{durations.format(segment.end - segment.start, True)} step); "
-                "lengthen the step or shorten its text"
-            )
+        spoken = self.speak(instruction(step, side), busy, index)  # check_room made room
         busy = spoken.end + GAP
         cues = sorted(
             ((t, c) for c in step.cues for t in _cue_times(c, segment)), key=lambda tc: tc[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceguide import durations, resources
@@ -44,20 +44,27 @@ BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime
 CUE_KEYS = ("at", "every", "say", "chime")
 VOICE_KEYS = ("name", "rate", "volume")
 RATE_RANGE = (80, 450)
+# Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
+# the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
+VOLUME_RANGE = (0.01, 1.0)
+BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
 
 
 @dataclass(frozen=True)
 class Sound:
-    """A chime: ``name`` as written in the routine (or the built-in name), ``path`` resolved."""
+    """A chime: ``name`` as written in the routine (or the built-in name), ``path`` resolved.
+    ``line`` is where the routine names it (``None`` for a default); it is left out of
+    comparisons: the same file named twice is the same sound."""
 
     name: str
     path: Path
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Voice:
     """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
-    ``volume`` from 0 to 1. ``line`` is where the voice was written (for error messages)."""
+    ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages)."""
 
     name: str | None = None
     rate: int | None = None
@@ -105,7 +112,11 @@ class Step:
 
 @dataclass(frozen=True)
 class Routine:
-    """A checked routine. ``length`` is the default session length in seconds, if any."""
+    """A checked routine. ``length`` is the default session length in seconds, if any.
+
+    ``warnings`` are ``FILE:LINE: message`` texts about values that are valid but look like
+    slips (a bare number of seconds where minutes were probably meant).
+    """
 
     path: Path
     title: str
@@ -118,6 +129,7 @@ class Routine:
     between: Step | None
     steps: tuple[Step, ...]
     length_line: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def texts(self) -> list[str]:
         """Every distinct text this routine can speak, in order of first use."""
@@ -138,6 +150,7 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path = path
+        self.warnings: list[str] = []
 
     def fail(self, node_or_line: Node | int | None, message: str) -> RoutineError:
         line = node_or_line.line if isinstance(node_or_line, Node) else node_or_line
@@ -182,6 +195,28 @@ class _Reader:
     def optional_text(self, fields: dict[str, Node], key: str, what: str) -> str | None:
         node = fields.get(key)
         return None if node is None or node.is_null else self.text(node, what)
+
+    def check_speakable(
+        self, node: Node | None, text: str | None, sides: tuple[str, ...], what: str
+    ) -> None:
+        """Refuse a text that says nothing (``...``, ``!!``): the engine renders silence."""
+        if node is None or text is None:
+            return
+        for spoken in [text.replace("{side}", side) for side in sides] or [text]:
+            if not any(ch.isalnum() for ch in spoken):
+                raise self.fail(
+                    node, f"{what}: {spoken!r} has no letter or digit to speak; write words"
+                )
+
+    def bare_seconds(self, node: Node, value: float, what: str) -> None:
+        """Warn about ``length: 20``: a bare number under a minute is seconds, as written, but
+        more often a slip for minutes."""
+        raw = node.value.strip()
+        if durations.is_bare_number(raw) and value < BARE_SECONDS_WARNING:
+            self.warnings.append(
+                f"{self.path}:{node.line}: {what} {raw} is read as {raw} seconds; write "
+                f"{raw}s to say so, or {raw}m for minutes"
+            )
 
     def seconds(self, node: Node, what: str, signed: bool = False) -> float:
         if not node.is_scalar or node.tag not in (TAG_STR, TAG_INT, TAG_FLOAT):
@@ -236,7 +271,7 @@ class _Reader:
                 f"{what}: no sound {name!r}; use one of {known}, none, or a "
                 "path to a .wav/.flac/.ogg file relative to the routine",
             )
-        return Sound(name, path)
+        return Sound(name, path, node.line)
 
     # -- the routine -----------------------------------------------------------------------
     def routine(self, root: Node) -> Routine:
@@ -245,6 +280,7 @@ class _Reader:
         length = None
         if "length" in fields and not fields["length"].is_null:
             length = self.positive_seconds(fields["length"], "length")
+            self.bare_seconds(fields["length"], length, "length")
         voice = self.voice(fields["voice"]) if "voice" in fields else Voice()
         chime = self.sound(fields["chime"], "chime") if "chime" in fields else self._bell()
         steps_node = self.required(fields, "steps", root, "the routine")
@@ -276,16 +312,18 @@ class _Reader:
             between=between,
             steps=steps,
             length_line=fields["length"].line if "length" in fields else None,
+            warnings=tuple(self.warnings),
         )
 
     def spoken(self, fields: dict[str, Node], key: str) -> str | None:
         """An intro or outro: text without placeholders (there is no side to fill in)."""
         text = self.optional_text(fields, key, key)
         self.check_placeholders(fields.get(key), text, (), key)
+        self.check_speakable(fields.get(key), text, (), key)
         return text
 
     def _bell(self) -> Sound:
-        return Sound("bell", resources.find_sound("bell", self.path.parent))
+        return Sound("bell", resources.find_sound("bell", self.path.parent), None)
 
     def voice(self, node: Node) -> Voice:
         if node.is_scalar and not node.is_null:
@@ -298,7 +336,9 @@ class _Reader:
             rate=int(self.number(rate, "voice rate (words per minute)", *RATE_RANGE))
             if rate is not None
             else None,
-            volume=self.number(volume, "voice volume", 0.0, 1.0) if volume is not None else None,
+            volume=self.number(volume, "voice volume", *VOLUME_RANGE)
+            if volume is not None
+            else None,
             line=(fields["name"].line if "name" in fields else node.line),
         )
 
@@ -310,14 +350,17 @@ class _Reader:
         else:
             name = self.text(self.required(fields, "name", node, what), f"{what} name", MAX_NAME)
         what = f"{what} {name!r}"
-        duration = self.positive_seconds(
-            self.required(fields, "duration", node, what), f"{what}: duration"
-        )
+        duration_node = self.required(fields, "duration", node, what)
+        duration = self.positive_seconds(duration_node, f"{what}: duration")
+        self.bare_seconds(duration_node, duration, f"{what}: duration")
         fixed = self.boolean(fields["fixed"], f"{what}: fixed") if "fixed" in fields else False
         low, high = self.bounds(fields, what, duration, fixed)
         sides = self.sides(fields["sides"], what) if "sides" in fields else ()
         say = self.optional_text(fields, "say", f"{what}: say")
         self.check_placeholders(fields.get("say"), say, sides, what)
+        if say is None and not sides:  # the name alone is spoken instead
+            self.check_speakable(fields.get("name"), name, (), f"{what}: name (spoken: no say)")
+        self.check_speakable(fields.get("say"), say, sides, f"{what}: say")
         segment = duration / max(1, len(sides))
         cues = ()
         if "cues" in fields and not fields["cues"].is_null:
@@ -422,6 +465,7 @@ class _Reader:
             raise self.fail(node, f"{what}: a cue needs 'say', 'chime' or both")
         say = self.optional_text(fields, "say", f"{what}: say")
         self.check_placeholders(fields.get("say"), say, sides, what)
+        self.check_speakable(fields.get("say"), say, sides, f"{what}: say")
         chime = self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else None
         if say is None and chime is None:
             raise self.fail(node, f"{what}: a cue needs 'say' text or a chime, not neither")

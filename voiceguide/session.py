@@ -7,17 +7,19 @@ instruction take fixed time that the fitter must know; the texts do not depend o
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile
 
-from voiceguide import audio, clipcache, fit, plan, resources, routine, speech
+from voiceguide import audio, clipcache, durations, fit, plan, resources, routine, speech
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.routine import Routine, Sound, Voice
 
 END_CHIME = "end"
+MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,24 @@ class Session:
 
 
 def find(name_or_path: str) -> Path:
-    """The routine file for a built-in name or a path; ``UsageError`` if there is none."""
+    """The routine file for a built-in name or a path; ``UsageError`` if there is none,
+    saying whether a file is missing and which built-in names come close."""
     path = resources.find_routine(name_or_path)
-    if path is None:
-        names = ", ".join(resources.routine_names()) or "none"
-        raise UsageError(
-            f"no routine {name_or_path!r}: give a path to a .yaml file or a built-in name ({names})"
-        )
-    return path
+    if path is not None:
+        return path
+    given = Path(name_or_path)
+    if given.is_dir():
+        raise UsageError(f"{name_or_path!r} is a folder; give a routine's .yaml file")
+    names = resources.routine_names()
+    near = difflib.get_close_matches(given.stem.replace("_", "-").lower(), names, n=3)
+    if "/" in name_or_path or given.suffix.lower() in (".yaml", ".yml"):
+        hint = f"; did you mean the built-in {' or '.join(near)}?" if near else ""
+        raise UsageError(f"no file {name_or_path!r}: it does not exist{hint}")
+    hint = f"did you mean {' or '.join(near)}? " if near else ""
+    raise UsageError(
+        f"no routine {name_or_path!r}: {hint}give a path to a .yaml file or a built-in name "
+        f"({', '.join(names) or 'none'})"
+    )
 
 
 def voice_for(loaded: Routine, options: Options, renderer: speech.Renderer) -> Voice:
@@ -77,27 +89,44 @@ def voice_for(loaded: Routine, options: Options, renderer: speech.Renderer) -> V
         raise UsageError(f"--voice: {exc.message}") from exc
 
 
-def chime_durations(loaded: Routine) -> dict[Path, float]:
-    """Seconds of every chime the routine can ring (read from the files' headers)."""
+def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
+    """Seconds of every chime the routine can ring, each prepared into the clip cache at
+    ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
+    seconds, finite and not silent. A bad one is a ``RoutineError`` at the line naming it."""
     sounds = [end_chime()] + [s.chime for s in _all_steps(loaded) if s.chime]
     sounds += [c.chime for s in _all_steps(loaded) for c in s.cues if c.chime]
     sounds += [plan._side_chime(s) for s in _all_steps(loaded) if s.sides and s.chime]
-    found = {}
+    found: dict[Path, float] = {}
     for sound in sounds:
         if sound is not None and sound.path not in found:
-            try:
-                info = soundfile.info(str(sound.path))
-            except (RuntimeError, soundfile.LibsndfileError) as exc:
-                raise RoutineError(
-                    loaded.path,
-                    None,
-                    f"sound {sound.name!r} ({sound.path}) "
-                    "is not a readable .wav, .flac or .ogg file",
-                ) from exc
-            if info.frames == 0:
-                raise RoutineError(loaded.path, None, f"sound {sound.name!r} is empty")
-            found[sound.path] = info.frames / info.samplerate
+            found[sound.path] = _chime_seconds(loaded, sound, directory)
     return found
+
+
+def _chime_seconds(loaded: Routine, sound: Sound, directory: Path | None) -> float:
+    # a file is named as written (the line shows where); a built-in name by its file too
+    named = repr(sound.name) if sound.name != sound.path.stem else f"{sound.name!r} ({sound.path})"
+
+    def refused(problem: str) -> RoutineError:
+        return RoutineError(loaded.path, sound.line, f"chime {named} {problem}")
+
+    try:
+        info = soundfile.info(str(sound.path))
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise refused("is not a readable .wav, .flac or .ogg file") from exc
+    if info.frames == 0:
+        raise refused("is empty")
+    if info.frames / info.samplerate > MAX_CHIME:  # before decoding all of a long file
+        raise refused(
+            f"lasts {durations.humanize(info.frames / info.samplerate)}; "
+            f"a chime may last at most {durations.humanize(MAX_CHIME)}"
+        )
+    try:
+        return clipcache.chime(sound.path, directory).duration
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise refused("is not a readable .wav, .flac or .ogg file") from exc
+    except ValueError as exc:  # audio.prepare_chime's refusals: not finite, or silent
+        raise refused(str(exc)) from exc
 
 
 def end_chime() -> Sound:
@@ -115,17 +144,36 @@ def prepare(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Session:
-    """Load, render what the cache lacks, fit to the length and build the plan."""
+    """Load, read the chimes, render what the cache lacks, fit to the length and build the
+    plan: what check, plan, play and export all do, so that they agree.
+
+    Anything in the routine that would keep the session from playing is a ``RoutineError``
+    at its line (a bad chime, a length its own ``length:`` cannot meet, a step without room
+    for its chime and instruction); a bad option is a ``UsageError``; a missing engine or an
+    unwritable cache a ``SpeechError``.
+    """
     loaded = routine.load(find(name_or_path))
     cache = speech.SpeechCache(renderer, voice_for(loaded, options, renderer), cache_dir)
+    chimes = chime_durations(loaded, cache.directory)  # a bad chime: before any rendering
     spoken = cache.durations(loaded.texts(), progress)
-    chimes = chime_durations(loaded)
     timing = plan.Timing(spoken, chimes, end_chime())
-    length = options.length if options.length is not None else loaded.length
-    fitted = loaded
-    if length is not None:
-        fitted = fit.fit(loaded, length, timing.overhead(loaded), timing.floors(loaded))
+    fitted = fitted_to(loaded, options.length, timing)
     return Session(loaded, fitted, plan.build(fitted, timing), timing, cache, chimes)
+
+
+def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
+    """``loaded`` fitted to ``length`` (from --length) or else to its own ``length:``; a
+    length it cannot take is a ``UsageError`` for the option, a ``RoutineError`` at the
+    ``length:`` line for the routine's own."""
+    if length is None and loaded.length is None:
+        return loaded
+    overhead, floors = timing.overhead(loaded), timing.floors(loaded)
+    if length is not None:
+        return fit.fit(loaded, length, overhead, floors)
+    try:
+        return fit.fit(loaded, loaded.length, overhead, floors)
+    except fit.Unfittable as exc:
+        raise RoutineError(loaded.path, loaded.length_line, f"length: {exc.reason}") from exc
 
 
 def length_range(session: Session) -> tuple[float, float]:

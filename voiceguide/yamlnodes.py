@@ -21,6 +21,7 @@ from voiceguide.errors import RoutineError
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 12
 MAX_EVENTS = 200_000
+_TOO_DEEP = f"values are nested deeper than {MAX_DEPTH} levels; a routine needs at most 5"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -157,11 +158,7 @@ def _screen(event: yaml.Event, count: int, depth: int, line: int, path: Path) ->
             f"YAML aliases (*{event.anchor}) are not allowed in routines; write the value out",
         )
     if isinstance(event, yaml.CollectionStartEvent) and depth >= MAX_DEPTH:
-        raise RoutineError(
-            path,
-            line,
-            f"values are nested deeper than {MAX_DEPTH} levels; a routine needs at most 5",
-        )
+        raise RoutineError(path, line, _TOO_DEEP)
     if isinstance(event, yaml.DocumentStartEvent) and count > 2:
         raise RoutineError(
             path, line, "the file holds several YAML documents; a routine is one document"
@@ -216,12 +213,47 @@ def _attach(stack: list[_Open], node: Node, path: Path) -> Node | None:
 def _yaml_error(exc: yaml.YAMLError, path: Path, text: str) -> RoutineError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
-        line = mark.line + 1
+        line, column = mark.line + 1, mark.column
     elif isinstance(exc, yaml.reader.ReaderError):  # has a character position, no mark
-        line = text[: exc.position].count("\n") + 1
+        line, column = text[: exc.position].count("\n") + 1, 0
     else:
-        line = 1
+        line, column = 1, 0
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return RoutineError(
-        path, line, f"invalid YAML: {problem}; check indentation, colons and quotes"
-    )
+    lines = text.splitlines()
+    source = lines[line - 1] if line <= len(lines) else ""
+    return RoutineError(path, line, _explained(problem, source, column))
+
+
+def _explained(problem: str, source: str, column: int) -> str:
+    """What a parser's ``problem`` at ``column`` of the line ``source`` means for a routine.
+
+    The two parsers word the same mistake differently (libyaml: "found a tab character that
+    violates indentation", "mapping values are not allowed in this context"; PyYAML's own:
+    "found character '\\t' that cannot start any token", "... not allowed here"), so the
+    line itself is looked at where it can tell more.
+    """
+    if "nesting depth" in problem:
+        # libyaml 0.2.6 (in PyYAML 6.0.4's wheels; 6.0.1 has 0.2.5) stops deep nesting itself
+        # while it scans ahead, before the events that _screen counts arrive.
+        return _TOO_DEEP
+    indentation = source[: len(source) - len(source.lstrip(" \t"))]
+    if "\t" in indentation:
+        return "invalid YAML: tabs are not allowed for indentation; use spaces"
+    if "mapping values are not allowed" in problem and ": " in source[:column]:
+        return (
+            "invalid YAML: a colon followed by a space inside a text starts a new key; "
+            f"put the text in quotes: {_quoted(source)}"
+        )
+    return f"invalid YAML: {problem}; check indentation, colons and quotes"
+
+
+def _quoted(source: str) -> str:
+    """``say: Breathe in: slowly`` -> ``say: "Breathe in: slowly"`` (shortened if long)."""
+    key, _, value = source.strip().removeprefix("- ").partition(": ")
+    value = value.strip()
+    if len(value) > 50:
+        value = value[:40].rstrip() + "\u2026"
+    if '"' in value:
+        escaped = value.replace("'", "''")  # YAML's single quotes escape one by doubling it
+        return f"{key}: '{escaped}'"
+    return f'{key}: "{value}"'
