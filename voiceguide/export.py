@@ -40,8 +40,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from voiceguide import atomic, chapters, durations, mix, session, speech
-from voiceguide.atomic import cleanup_stale  # noqa: F401 - part of this module's API
+from voiceguide import atomic, chapters, durations, mix, session, speech, targets
+from voiceguide.atomic import cleanup_stale, shown  # noqa: F401 - part of this module's API
 from voiceguide.audio import RATE
 from voiceguide.chapters import Chapter, Tags
 from voiceguide.errors import ExportError, UsageError
@@ -155,33 +155,17 @@ def check_target(target: Path, fmt: str | None = None) -> Format:
 def check_split_target(directory: Path, fmt: str) -> Format:
     """Check that ``directory`` can receive a split export; returns the ``Format``.
 
-    ``directory`` may be absent, empty, or an earlier split (it holds ``playlist.m3u8``),
-    which is replaced whole. Anything else is a ``UsageError``: we never delete a user's files.
+    ``directory`` may be absent, empty, or an earlier split: nothing in it but the files
+    its manifest lists, unchanged (``manifest.py``), which are replaced. Anything else is a
+    ``UsageError`` naming the first foreign entry: we never delete a user's files.
     """
-    directory = Path(directory)
     form = format_for(directory, fmt)
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory} is a file: --split needs a directory")
-    if directory.is_dir() and any(directory.iterdir()) and not (directory / PLAYLIST).exists():
-        raise UsageError(
-            f"{directory} is not empty and holds no earlier split ({PLAYLIST}): "
-            "give a new or empty directory"
-        )
-    _check_directory(directory.parent)
+    targets.check_split_directory(directory)
     return form
 
 
 def _check_directory(directory: Path) -> None:
-    shown = directory if str(directory) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"output directory {shown} does not exist: create it first (mkdir -p)")
-    try:
-        probe = atomic.temp_beside(directory / "probe")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write to {shown}: {exc.strerror}; choose another output directory"
-        ) from exc
-    probe.unlink()
+    targets.check_directory(directory)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -230,8 +214,9 @@ def export_split(
     the tracks played in order are the whole session (exactly so for wav and flac). They are
     named ``01 - Basic rub.mp3``, ``06 - Fingertip pushes (left).mp3``... The playlist gives
     each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
-    directory beside ``directory``, which then takes its place (an earlier split there is
-    replaced whole; see ``check_split_target``).
+    directory beside ``directory``, with a manifest of every file, which then takes its place
+    (an earlier split there is replaced, and its verified files removed one by one; see
+    ``check_split_target``).
     """
     directory = Path(directory)
     form = check_split_target(directory, fmt)
