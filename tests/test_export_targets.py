@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -202,3 +205,155 @@ def test_cleanup_stale_keeps_what_is_not_voiceguides_in_a_left_over_directory(tm
     assert export.cleanup_stale(tmp_path) == []
     assert sorted(os.listdir(parked)) == [manifest.NAME, "mine.txt"]
     assert os.listdir(partial) == ["folder"] and unrelated.read_text() == "keep"
+
+
+# -- file targets: links followed, special files refused, modes kept ---------------------------
+
+
+def make_special(kind: str, path: Path) -> None:
+    if kind == "FIFO (named pipe)":
+        os.mkfifo(path)
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("only root can make a device node")
+        os.mknod(path, 0o644 | stat.S_IFCHR, os.makedev(1, 3))  # the numbers of /dev/null
+
+
+@pytest.mark.parametrize("kind", ["character device", "FIFO (named pipe)", "socket"])
+def test_a_device_fifo_or_socket_target_is_refused_and_left_as_it_is(kind, neck, tmp_path):
+    special = tmp_path / "special"
+    make_special(kind, special)
+    before = special.lstat()
+    message = (
+        f"{special} is a {kind}, not a regular file: voiceguide writes only regular files; "
+        "give a file name ('-' writes to standard output)"
+    )
+    for call in (
+        lambda: export.check_target(special, "wav"),
+        lambda: export.export(neck, special, "wav"),
+    ):
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == message
+    after = special.lstat()
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (
+        before.st_mode,
+        before.st_ino,
+        before.st_rdev,
+    )
+    assert sorted(os.listdir(tmp_path)) == ["special"]
+
+
+def test_a_link_to_a_fifo_is_refused_naming_both(neck, tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "out.wav").symlink_to("fifo")
+    with pytest.raises(UsageError, match=r"out\.wav \(a link to .*/fifo\) is a FIFO"):
+        export.export(neck, tmp_path / "out.wav")
+    assert stat.S_ISFIFO((tmp_path / "fifo").lstat().st_mode)
+
+
+def test_atomic_file_never_replaces_what_is_not_a_regular_file(tmp_path):
+    """The last guard, for a target that changed after the checks (or a library caller)."""
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(OSError, match="not a regular file, so it was not replaced"):
+        with atomic.file(tmp_path / "fifo") as temp:
+            temp.write_bytes(b"audio")
+    assert stat.S_ISFIFO((tmp_path / "fifo").lstat().st_mode)
+    assert os.listdir(tmp_path) == ["fifo"]
+
+
+def test_a_link_target_replaces_the_file_it_points_to_and_stays_a_link(neck, tmp_path):
+    (tmp_path / "music").mkdir()
+    real = tmp_path / "music" / "real.flac"
+    real.write_bytes(b"previous")
+    link = tmp_path / "link.flac"
+    link.symlink_to("music/real.flac")
+    result = export.export(neck, link)
+    assert link.is_symlink() and os.readlink(link) == "music/real.flac"
+    assert result.path == link
+    assert sf.info(str(real)).frames == 120 * 48000
+    assert temp_entries(tmp_path) == [] and temp_entries(real.parent) == []
+
+
+def test_a_dangling_link_creates_the_file_it_points_to(neck, tmp_path):
+    (tmp_path / "music").mkdir()
+    link = tmp_path / "new.wav"
+    link.symlink_to("music/new.wav")
+    export.export(neck, link)
+    assert link.is_symlink() and sf.info(str(tmp_path / "music" / "new.wav")).frames == 120 * 48000
+
+
+def test_a_replaced_file_keeps_its_permission_bits(neck, tmp_path):
+    target = tmp_path / "private.wav"
+    target.write_bytes(b"previous")
+    target.chmod(0o640)
+    export.export(neck, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sf.info(str(target)).frames == 120 * 48000
+
+
+NOBODY = 65534
+
+
+def check_as_nobody(target: Path) -> str:
+    """``export.check_target(target)`` in a forked child that dropped root for nobody: its
+    error message, or ``"accepted"``."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            try:
+                export.check_target(target)
+                said = "accepted"
+            except UsageError as exc:
+                said = str(exc)
+            os.write(write, said.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with open(read, "rb") as f:
+        said = f.read().decode()
+    os.waitpid(pid, 0)
+    return said
+
+
+def test_a_read_only_target_is_refused_as_the_shell_would_refuse_it(neck, tmp_path):
+    """Only root may replace a read-only file (as with the shell's >), keeping its mode;
+    anyone else is refused before any work. As root, the refusal is checked in a child
+    that runs as nobody."""
+    if os.geteuid() == 0:
+        shared_dir = Path(tempfile.mkdtemp(prefix="voiceguide-test-"))
+        try:
+            shared_dir.chmod(0o777)
+            locked = shared_dir / "locked.wav"
+            locked.write_bytes(b"previous")
+            os.chown(locked, NOBODY, NOBODY)
+            locked.chmod(0o444)
+            assert check_as_nobody(locked) == (
+                f"{locked} is read-only: make it writable (chmod u+w) or give another name"
+            )
+            locked.chmod(0o644)
+            assert check_as_nobody(locked) == "accepted"
+            assert locked.read_bytes() == b"previous"
+        finally:
+            for entry in shared_dir.iterdir():
+                entry.unlink()
+            shared_dir.rmdir()
+    target = tmp_path / "locked.wav"
+    target.write_bytes(b"previous")
+    target.chmod(0o444)
+    if os.geteuid() != 0:
+        with pytest.raises(UsageError, match=r"locked\.wav is read-only: make it writable"):
+            export.export(neck, target)
+        assert target.read_bytes() == b"previous"
+        return
+    export.export(neck, target)  # root, as with the shell's >
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert sf.info(str(target)).frames == 120 * 48000

@@ -141,15 +141,12 @@ def check_target(target: Path, fmt: str | None = None) -> Format:
     """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
 
     Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
-    directory, or a target that is a directory. Writability is tried for real (a temporary
-    file is created and removed), so read-only mounts and ACLs are caught too.
+    directory, a target that is a directory, a device, a FIFO or a socket, or a read-only
+    file (see ``targets.check_file``; a link is followed). Writability is tried for real (a
+    temporary file is created and removed), so read-only mounts and ACLs are caught too.
     """
-    target = Path(target)
-    if target.is_dir():
-        raise UsageError(f"{target} is a directory: give a file name, such as {target / 'a.mp3'}")
-    form = format_for(target, fmt)
-    _check_directory(target.parent)
-    return form
+    targets.check_file(target)
+    return format_for(target, fmt)
 
 
 def check_split_target(directory: Path, fmt: str) -> Format:
@@ -162,10 +159,6 @@ def check_split_target(directory: Path, fmt: str) -> Format:
     form = format_for(directory, fmt)
     targets.check_split_directory(directory)
     return form
-
-
-def _check_directory(directory: Path) -> None:
-    targets.check_directory(directory)
 
 
 # -- writing ----------------------------------------------------------------------------------
