@@ -295,8 +295,9 @@ class _Bar:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3).",
+    type=click.Path(allow_dash=True),
+    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3). "
+    "'-' writes to standard output (WAV unless --format says otherwise).",
 )
 @click.option(
     "--split",
@@ -325,7 +326,7 @@ class _Bar:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
 def export(
     routine_name: str,
-    output: Path | None,
+    output: str | None,
     split: Path | None,
     lengths: tuple[float, ...],
     fmt: str | None,
@@ -363,7 +364,6 @@ def export(
             targets = exporting.length_targets(output, lengths or [None])
             for target in targets:
                 exporting.check_target(target, fmt)
-                exporting.cleanup_stale(target.parent)
             if len(targets) == 1:
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
@@ -383,10 +383,13 @@ def export(
             bar.close()
             if not quiet:
                 for result in written:
+                    streamed = exporting.is_stdout(result.path)
+                    name = "standard output" if streamed else exporting.shown(result.path)
                     click.echo(
-                        f"wrote {result.path} ({durations.format(result.seconds, True)}, "
+                        f"wrote {name} ({durations.format(result.seconds, True)}, "
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.level.true_peak:.1f} dBTP)"
+                        f"{result.level.true_peak:.1f} dBTP)",
+                        err=streamed,
                     )
         except KeyboardInterrupt:
             bar.close()

@@ -28,13 +28,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import os
 import re
 import shutil
 import signal
+import struct
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -50,6 +55,7 @@ from voiceguide.plan import Plan
 Progress = Callable[[float, float], None]
 
 PLAYLIST = "playlist.m3u8"
+STDOUT = "-"  # the target that means standard output (a str: Path("-") is a file named "-")
 WAV_MAX_BYTES = 2**32 - 1 - 1024  # a RIFF file's sizes are 32-bit; keep room for the header
 
 
@@ -99,10 +105,11 @@ EXTENSIONS = {
 
 @dataclass(frozen=True)
 class Exported:
-    """A written file: its ``path``, ``format`` name, decoded ``seconds`` and the ``level``
-    (loudness and true peak of the mix, see ``mix.Level``)."""
+    """A written file: its ``path`` (``STDOUT`` for standard output), ``format`` name,
+    decoded ``seconds`` and the ``level`` (loudness and true peak of the mix, see
+    ``mix.Level``)."""
 
-    path: Path
+    path: Path | str
     format: str
     seconds: float
     level: mix.Level
@@ -120,10 +127,17 @@ class Track:
 # -- checks before any work -------------------------------------------------------------------
 
 
-def format_for(target: Path, fmt: str | None = None) -> Format:
-    """The format ``fmt`` names, else the one of ``target``'s extension; ``UsageError`` if
-    neither is known."""
+def is_stdout(target: Path | str) -> bool:
+    """``target`` is ``STDOUT``: exactly the string ``"-"``, never a ``Path``."""
+    return isinstance(target, str) and target == STDOUT
+
+
+def format_for(target: Path | str, fmt: str | None = None) -> Format:
+    """The format ``fmt`` names, else the one of ``target``'s extension (wav for
+    ``STDOUT``); ``UsageError`` if neither is known."""
     names = ", ".join(FORMATS)
+    if fmt is None and is_stdout(target):
+        return FORMATS["wav"]
     if fmt is not None:
         if fmt.lower().lstrip(".") not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: use one of {names}")
@@ -137,14 +151,22 @@ def format_for(target: Path, fmt: str | None = None) -> Format:
     return FORMATS[EXTENSIONS[suffix]]
 
 
-def check_target(target: Path, fmt: str | None = None) -> Format:
+def check_target(target: Path | str, fmt: str | None = None) -> Format:
     """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
 
     Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
     directory, a target that is a directory, a device, a FIFO or a socket, or a read-only
     file (see ``targets.check_file``; a link is followed). Writability is tried for real (a
     temporary file is created and removed), so read-only mounts and ACLs are caught too.
+    ``STDOUT`` is refused when standard output is a terminal.
     """
+    if is_stdout(target):
+        if _stdout_is_terminal():
+            raise UsageError(
+                "standard output is a terminal, which plays no audio: pipe it to a player "
+                "(... - | mpv -) or give a file name"
+            )
+        return format_for(target, fmt)
     targets.check_file(target)
     return format_for(target, fmt)
 
@@ -166,7 +188,7 @@ def check_split_target(directory: Path, fmt: str) -> Format:
 
 def export(
     prepared: session.Session,
-    target: Path,
+    target: Path | str,
     fmt: str | None = None,
     progress: Progress | None = None,
     vtt: bool = False,
@@ -174,16 +196,21 @@ def export(
     """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
 
     The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
-    ``progress(done_seconds, total_seconds)`` is called after each block. With ``vtt`` a
-    WebVTT file of what is said and when is written beside it (``NAME.vtt``). Raises
-    ``UsageError`` for a bad target (before any work), ``ExportError`` when writing fails
-    (the previous ``target``, if any, is left untouched); ``KeyboardInterrupt`` propagates
-    after cleaning up.
+    ``target`` may be ``STDOUT`` (``"-"``): see ``export_stream`` (wav unless ``fmt``
+    says otherwise). ``progress(done_seconds, total_seconds)`` is called after each block.
+    With ``vtt`` a WebVTT file of what is said and when is written beside it
+    (``NAME.vtt``). Raises ``UsageError`` for a bad target (before any work),
+    ``ExportError`` when writing fails (the previous ``target``, if any, is left
+    untouched); ``KeyboardInterrupt`` propagates after cleaning up.
     """
-    target = Path(target)
     form = check_target(target, fmt)
     plan = prepared.plan
     _check_size(plan, form)
+    if is_stdout(target):
+        with _standard_output() as stream:
+            return export_stream(prepared, stream, form.name, progress)
+    target = Path(target)
+    cleanup_stale(atomic.resolve(target).parent)
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     tags = session_tags(prepared)
     counter = _Counter(progress, plan.length)
@@ -193,6 +220,36 @@ def export(
     if vtt:
         write_vtt(plan, target.with_suffix(".vtt"))
     return Exported(target, form.name, frames / form.rate, level)
+
+
+def export_stream(
+    prepared: session.Session,
+    stream: BinaryIO,
+    fmt: str = "wav",
+    progress: Progress | None = None,
+) -> Exported:
+    """Mix ``prepared`` and write it to ``stream`` (standard output, a pipe), never seeking.
+
+    WAV is streamed as it is mixed: its frame count is known before, so the header goes
+    first with the exact sizes, then the 16-bit PCM block by block. The other formats'
+    encoders seek back to finish (FLAC's STREAMINFO, MP3's LAME tag, the chapters), so they
+    are encoded to a temporary file in the system's temporary directory (``tempfile``),
+    which is copied to ``stream``, chapters included, and removed in every case. A reader
+    that closes the stream early is an ``ExportError``; so is any failure to write to it.
+    What was sent before a failure cannot be taken back.
+    """
+    form = format_for(STDOUT, fmt)
+    plan = prepared.plan
+    _check_size(plan, form)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    tags = session_tags(prepared)
+    counter = _Counter(progress, plan.length)
+    if form.name == "wav":
+        frames = _stream_wav(plan, clip_for, stream, tags, counter)
+    else:
+        frames = _stream_encoded(plan, clip_for, stream, form, tags, counter)
+    _send(stream, b"")
+    return Exported(STDOUT, form.name, frames / form.rate, level)
 
 
 def export_split(
@@ -272,8 +329,17 @@ def _offset(progress: Progress | None, before: float, total: float) -> Progress 
     return lambda done, _total: progress(before + done, total)
 
 
-def length_targets(target: Path, lengths: Sequence[float]) -> list[Path]:
-    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``..."""
+def length_targets(target: Path | str, lengths: Sequence[float]) -> list[Path | str]:
+    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``...
+
+    ``STDOUT`` takes one length only (a ``UsageError`` otherwise)."""
+    if is_stdout(target):
+        if len(lengths) > 1:
+            raise UsageError(
+                "standard output ('-') takes one length: give one length, or a file name "
+                "for one file per length"
+            )
+        return [STDOUT]
     target = Path(target)
     if len(lengths) == 1:
         return [target]
@@ -415,6 +481,122 @@ def _encode(
             f"{written / form.rate:.3f}s to {path.name}: nothing was written"
         )
     return found
+
+
+def _stream_wav(
+    plan: Plan, clip_for: mix.ClipFor, stream: BinaryIO, tags: Tags, counter: _Counter
+) -> int:
+    """The whole session as a 16-bit WAV on ``stream``, block by block; returns the frames.
+
+    Samples are converted as libsndfile (1.2) converts them - to 32 bits, rounded and
+    clipped, then the top 16 bits - so the PCM is that of the WAV file ``export`` writes."""
+    frames = mix.total_frames(plan)
+    _send(stream, wav_header(frames, tags))
+    for block in mix.blocks(plan, clip_for, reuse=True):
+        wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
+        pcm = (wide // 65536).astype("<i2")
+        _send(stream, pcm.tobytes())
+        counter.add(len(block))
+    return frames
+
+
+def wav_header(frames: int, tags: Tags) -> bytes:
+    """The head of a 48 kHz mono 16-bit WAV of ``frames`` frames, sizes filled in: ``RIFF``,
+    ``fmt``, a ``LIST INFO`` chunk of the tags (as libsndfile names them) and the ``data``
+    chunk's header; the PCM follows."""
+    fmt = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, RATE, RATE * 2, 2, 16)
+    info = b"INFO"
+    fields = [(b"INAM", tags.title), (b"IPRD", tags.album), (b"IART", tags.artist)]
+    for key, text in fields + [(b"ICMT", tags.comment)]:
+        if text:
+            raw = text.encode("utf-8") + b"\0"
+            info += struct.pack("<4sI", key, len(raw)) + raw + b"\0" * (len(raw) % 2)
+    chunks = fmt + struct.pack("<4sI", b"LIST", len(info)) + info
+    data = frames * 2
+    return (
+        struct.pack("<4sI4s", b"RIFF", 4 + len(chunks) + 8 + data, b"WAVE")
+        + chunks
+        + (struct.pack("<4sI", b"data", data))
+    )
+
+
+def _stream_encoded(
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    stream: BinaryIO,
+    form: Format,
+    tags: Tags,
+    counter: _Counter,
+) -> int:
+    """Encode the session (with chapters) into a temporary file, copy it to ``stream``,
+    remove it whatever happens; returns the frames (at ``form.rate``)."""
+    handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=f".{form.name}")
+    os.close(handle)
+    temp = Path(name)
+    try:
+        try:
+            frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
+            _tag(temp, form, tags, chapters.from_plan(plan))
+        except BaseException as exc:
+            failure = _failure(temp, exc)
+            if failure is not None:
+                raise failure from exc
+            raise
+        with open(temp, "rb") as f:
+            while chunk := f.read(1 << 20):
+                _send(stream, chunk)
+        return frames
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _send(stream: BinaryIO, data: bytes) -> None:
+    """Write ``data`` to ``stream`` (``b""``: flush it); a failure is an ``ExportError``."""
+    try:
+        if data:
+            stream.write(data)
+        else:
+            stream.flush()
+    except BrokenPipeError as exc:
+        raise ExportError(
+            "standard output was closed by its reader before the end: the export stopped "
+            "there, incomplete"
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ExportError(
+            f"could not write to standard output: {reason}: it is incomplete"
+        ) from exc
+
+
+@contextlib.contextmanager
+def _standard_output() -> Iterator[BinaryIO]:
+    """Standard output as a binary stream of its own: a duplicate of descriptor 1, closed
+    after, so that a reader's early close leaves nothing in ``sys.stdout``'s buffer for the
+    interpreter to fail on at exit. Without a descriptor (a test runner's replacement),
+    ``sys.stdout.buffer``."""
+    sys.stdout.flush()
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        yield sys.stdout.buffer
+        return
+    try:
+        stream = os.fdopen(os.dup(descriptor), "wb")
+    except OSError as exc:
+        raise ExportError(f"cannot write to standard output: {exc.strerror}") from exc
+    try:
+        yield stream
+    finally:
+        with contextlib.suppress(OSError):  # after a broken pipe, closing flushes in vain
+            stream.close()
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
