@@ -299,13 +299,15 @@ def export_lengths(
 ) -> list[Exported]:
     """Export the routine at several lengths: ``jobs`` is ``[(length_seconds, target)...]``.
 
-    Every target is checked, and every session prepared (so a length the routine cannot
-    fit is a ``UsageError``), before any file is written. Speech is rendered once: the
-    sessions share the clip cache (``cache_dir`` or the default). ``progress`` counts
-    seconds over all the jobs; ``render_progress`` is ``session.prepare``'s.
+    Every target is checked (two jobs writing one file are a ``UsageError``), and every
+    session prepared (so a length the routine cannot fit is a ``UsageError``), before any
+    file is written. Speech is rendered once: the sessions share the clip cache
+    (``cache_dir`` or the default). ``progress`` counts seconds over all the jobs;
+    ``render_progress`` is ``session.prepare``'s.
     """
     for _, target in jobs:
         check_target(target, fmt)
+    _check_distinct(jobs)
     options = options or session.Options()
 
     def prepare(length: float) -> session.Session:
@@ -320,6 +322,40 @@ def export_lengths(
         results.append(export(one, target, fmt, _offset(progress, done, total)))
         done += one.plan.length
     return results
+
+
+def _check_distinct(jobs: Sequence[tuple[float, Path | str]]) -> None:
+    """``UsageError`` naming both lengths and the file when two jobs would write one file
+    (``-l 2m -l 2m0.4s``: file names round to whole seconds), links followed."""
+    seen: dict[Path | str, tuple[float, Path | str]] = {}
+    for length, target in jobs:
+        key = target if is_stdout(target) else Path(os.path.abspath(atomic.resolve(target)))
+        if key not in seen:
+            seen[key] = (length, target)
+            continue
+        first, second = _spelled(seen[key][0]), _spelled(length)
+        where = "standard output" if is_stdout(target) else shown(target)
+        if seen[key][1] != target:
+            raise UsageError(
+                f"lengths {first} and {second} would both be written to {shown(key)}, through "
+                f"{shown(seen[key][1])} and {where}: give each length its own file"
+            )
+        if first == second:
+            raise UsageError(
+                f"length {first} is given twice, and both would be written to {where}: "
+                "give each length once"
+            )
+        raise UsageError(
+            f"lengths {first} and {second} would both be written to {where} (file names "
+            "give whole seconds): give lengths at least a second apart"
+        )
+
+
+def _spelled(seconds: float) -> str:
+    """``120`` -> ``"2m"``, ``120.4`` -> ``"2:00.400"``: a length as ``--length`` takes it."""
+    if seconds == round(seconds):
+        return durations.humanize(seconds)
+    return durations.format(seconds, millis=True)
 
 
 def _offset(progress: Progress | None, before: float, total: float) -> Progress | None:
