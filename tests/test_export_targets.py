@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 import soundfile as sf
 
-from voiceguide import atomic, export, manifest, session, speech
+from voiceguide import atomic, export, manifest, mix, session, speech
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
@@ -357,3 +357,54 @@ def test_a_read_only_target_is_refused_as_the_shell_would_refuse_it(neck, tmp_pa
     export.export(neck, target)  # root, as with the shell's >
     assert stat.S_IMODE(target.stat().st_mode) == 0o444
     assert sf.info(str(target)).frames == 120 * 48000
+
+
+# -- size limits: checked once the plan is known, before any audio is mixed ----------------------
+
+ONE_LONG_STEP = """\
+title: Long
+intro: Here we go.
+steps:
+  - name: Part 1
+    say: Part one.
+    duration: 10m
+    min: 1m
+    max: 24h
+    cues:
+      - every: 90s
+        say: Keep going.
+"""
+
+
+@pytest.fixture
+def never_mixed(monkeypatch):
+    """Any mixing fails the test: the refusal must come first."""
+
+    def mixed(*args, **kwargs):
+        raise AssertionError("audio was mixed before the size was checked")
+
+    monkeypatch.setattr(mix, "level", mixed)
+
+
+def test_a_split_track_too_long_for_wav_is_refused_before_any_mixing(
+    write_routine, prepare, tmp_path, never_mixed
+):
+    prepared = prepare(write_routine(ONE_LONG_STEP), 23 * 3600.0)
+    with pytest.raises(UsageError) as caught:
+        export.export_split(prepared, tmp_path / "long", "wav")
+    assert str(caught.value).startswith(
+        "a .wav file holds at most 12h25m39s of 48 kHz 16-bit audio; track '02 - Part 1.wav' "
+        "would last 22h59m"
+    )
+    assert str(caught.value).endswith(": split it as flac instead")
+    assert sorted(os.listdir(tmp_path)) == ["routine.yaml"]
+
+
+def test_one_length_too_long_for_wav_stops_every_length_before_any_file(
+    write_routine, renderer, tmp_path
+):
+    routine = write_routine(ONE_LONG_STEP)
+    jobs = [(600.0, tmp_path / "a-10m.wav"), (23 * 3600.0, tmp_path / "a-23h.wav")]
+    with pytest.raises(UsageError, match=r"holds at most 12h25m39s .*; export 23h00m to \.flac"):
+        export.export_lengths(str(routine), jobs, renderer)
+    assert sorted(os.listdir(tmp_path)) == ["routine.yaml"]

@@ -271,6 +271,8 @@ def export_split(
     directory = Path(directory)
     form = check_split_target(directory, fmt)
     plan = prepared.plan
+    for track in range(len(plan.steps)):
+        _check_size(plan, form, track)
     clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     names = track_names(plan, form)
     album = session_tags(prepared).title
@@ -315,6 +317,8 @@ def export_lengths(
         return session.prepare(name_or_path, wanted, renderer, cache_dir, render_progress)
 
     prepared = [prepare(length) for length, _ in jobs]
+    for one, (_, target) in zip(prepared, jobs, strict=True):
+        _check_size(one.plan, format_for(target, fmt))
     total = sum(p.plan.length for p in prepared)
     results: list[Exported] = []
     done = 0.0
@@ -468,13 +472,22 @@ class _Counter:
             self.progress(min(self.frames / RATE, self.total), self.total)
 
 
-def _check_size(plan: Plan, form: Format) -> None:
-    if form.name == "wav" and mix.total_frames(plan) * 2 > WAV_MAX_BYTES:
-        longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
-        raise UsageError(
-            f"a .wav file holds at most {longest} of 48 kHz 16-bit audio; "
-            f"export {durations.humanize(plan.length)} to .flac instead"
-        )
+def _check_size(plan: Plan, form: Format, track: int | None = None) -> None:
+    """``UsageError`` when the file would not hold the audio (a WAV file holds 4 GiB), for
+    the whole plan or its step ``track`` (an index: a split track). Called before any audio
+    is mixed, once the plan is known."""
+    span = (0.0, plan.length) if track is None else (plan.steps[track].start, plan.steps[track].end)
+    frames = mix.frames(span[1]) - mix.frames(span[0])
+    if form.name != "wav" or frames * 2 <= WAV_MAX_BYTES:
+        return
+    longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
+    lasts = durations.humanize(span[1] - span[0])
+    if track is None:
+        advice = f"export {lasts} to .flac instead"
+    else:
+        name = track_names(plan, form)[track]
+        advice = f"track {name!r} would last {lasts}: split it as flac instead"
+    raise UsageError(f"a .wav file holds at most {longest} of 48 kHz 16-bit audio; {advice}")
 
 
 def _encode(
