@@ -355,15 +355,17 @@ def export(
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
                 )
-                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar)
+                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar, vtt)
                 bar.close()
                 _warn(prepared.plan, quiet)
                 if not quiet:
-                    click.echo(f"wrote {len(tracks)} tracks and {split / exporting.PLAYLIST}")
+                    their = ", their subtitles (.vtt)" if vtt else ""
+                    playlist = exporting.shown(split / exporting.PLAYLIST)
+                    click.echo(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
             targets = exporting.length_targets(output, lengths or [None])
             for target in targets:
-                exporting.check_target(target, fmt)
+                exporting.check_target(target, fmt, vtt)
             if len(targets) == 1:
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
@@ -379,16 +381,18 @@ def export(
                     fmt,
                     bar,
                     _progress(quiet),
+                    vtt=vtt,
                 )
             bar.close()
             if not quiet:
                 for result in written:
                     streamed = exporting.is_stdout(result.path)
                     name = "standard output" if streamed else exporting.shown(result.path)
+                    also = f" and {exporting.shown(result.vtt)}" if result.vtt else ""
                     click.echo(
                         f"wrote {name} ({durations.format(result.seconds, True)}, "
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.level.true_peak:.1f} dBTP)",
+                        f"{result.level.true_peak:.1f} dBTP){also}",
                         err=streamed,
                     )
         except KeyboardInterrupt:

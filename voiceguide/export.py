@@ -113,15 +113,18 @@ class Exported:
     format: str
     seconds: float
     level: mix.Level
+    vtt: Path | None = None  # the WebVTT file written beside it, if any
 
 
 @dataclass(frozen=True)
 class Track:
-    """One file of a split export: the step's ``title`` and its decoded ``seconds``."""
+    """One file of a split export: the step's ``title``, its decoded ``seconds`` and its
+    WebVTT file, if any (times from the track's start)."""
 
     path: Path
     title: str
     seconds: float
+    vtt: Path | None = None
 
 
 # -- checks before any work -------------------------------------------------------------------
@@ -151,24 +154,46 @@ def format_for(target: Path | str, fmt: str | None = None) -> Format:
     return FORMATS[EXTENSIONS[suffix]]
 
 
-def check_target(target: Path | str, fmt: str | None = None) -> Format:
+def check_target(target: Path | str, fmt: str | None = None, vtt: bool = False) -> Format:
     """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
 
     Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
     directory, a target that is a directory, a device, a FIFO or a socket, or a read-only
     file (see ``targets.check_file``; a link is followed). Writability is tried for real (a
     temporary file is created and removed), so read-only mounts and ACLs are caught too.
-    ``STDOUT`` is refused when standard output is a terminal.
+    ``STDOUT`` is refused when standard output is a terminal. With ``vtt``, the WebVTT file
+    beside it (``vtt_for``) is checked by the same rules, and must not be the audio file.
     """
     if is_stdout(target):
+        if vtt:
+            raise UsageError(
+                "standard output ('-') carries the audio only: give a file name to write "
+                "subtitles (vtt) beside it"
+            )
         if _stdout_is_terminal():
             raise UsageError(
                 "standard output is a terminal, which plays no audio: pipe it to a player "
                 "(... - | mpv -) or give a file name"
             )
         return format_for(target, fmt)
-    targets.check_file(target)
-    return format_for(target, fmt)
+    written = targets.check_file(target)
+    form = format_for(target, fmt)
+    if not vtt:
+        return form
+    subtitles = vtt_for(target)
+    advice = "the subtitles (--vtt) go there: move it away, or give the audio another name"
+    if os.path.abspath(targets.check_file(subtitles, advice)) == os.path.abspath(written):
+        raise UsageError(
+            f"the subtitles would be written over the audio: both are {shown(target)}; "
+            f"name the audio file after its format (such as "
+            f"{shown(subtitles.with_suffix('.' + form.name))})"
+        )
+    return form
+
+
+def vtt_for(target: Path) -> Path:
+    """The WebVTT file that goes with the audio file ``target``: ``NAME.vtt`` beside it."""
+    return Path(target).with_suffix(".vtt")
 
 
 def check_split_target(directory: Path, fmt: str) -> Format:
@@ -203,7 +228,7 @@ def export(
     ``ExportError`` when writing fails (the previous ``target``, if any, is left
     untouched); ``KeyboardInterrupt`` propagates after cleaning up.
     """
-    form = check_target(target, fmt)
+    form = check_target(target, fmt, vtt)
     plan = prepared.plan
     _check_size(plan, form)
     if is_stdout(target):
@@ -214,12 +239,13 @@ def export(
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     tags = session_tags(prepared)
     counter = _Counter(progress, plan.length)
+    subtitles = vtt_for(target) if vtt else None
     with atomic.file(target, _failure) as temp:
         frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
         _tag(temp, form, tags, chapters.from_plan(plan))
-    if vtt:
-        write_vtt(plan, target.with_suffix(".vtt"))
-    return Exported(target, form.name, frames / form.rate, level)
+        if subtitles is not None:  # before the audio is moved in: a failure leaves neither
+            write_vtt(plan, subtitles)
+    return Exported(target, form.name, frames / form.rate, level, subtitles)
 
 
 def export_stream(
@@ -257,6 +283,7 @@ def export_split(
     directory: Path,
     fmt: str = "mp3",
     progress: Progress | None = None,
+    vtt: bool = False,
 ) -> list[Track]:
     """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
 
@@ -266,7 +293,8 @@ def export_split(
     each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
     directory beside ``directory``, with a manifest of every file, which then takes its place
     (an earlier split there is replaced, and its verified files removed one by one; see
-    ``check_split_target``).
+    ``check_split_target``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
+    rub.vtt``), timed from the track's start.
     """
     directory = Path(directory)
     form = check_split_target(directory, fmt)
@@ -280,11 +308,14 @@ def export_split(
     tracks = []
     with atomic.directory(directory, _failure) as temp:
         for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
-            path = temp / name
             tags = Tags(step.title, album, track=(number, len(names)))
-            frames = _encode(plan, clip_for, path, form, (step.start, step.end), tags, counter)
-            _tag(path, form, tags, [])
-            tracks.append(Track(directory / name, step.title, frames / form.rate))
+            span = (step.start, step.end)
+            frames = _encode(plan, clip_for, temp / name, form, span, tags, counter)
+            _tag(temp / name, form, tags, [])
+            if vtt:
+                write_vtt(plan, vtt_for(temp / name), span)
+            subtitles = vtt_for(directory / name) if vtt else None
+            tracks.append(Track(directory / name, step.title, frames / form.rate, subtitles))
         (temp / PLAYLIST).write_text(playlist(tracks), encoding="utf-8")
     return tracks
 
@@ -298,6 +329,7 @@ def export_lengths(
     progress: Progress | None = None,
     render_progress: Callable[[int, int], None] | None = None,
     cache_dir: Path | None = None,
+    vtt: bool = False,
 ) -> list[Exported]:
     """Export the routine at several lengths: ``jobs`` is ``[(length_seconds, target)...]``.
 
@@ -305,11 +337,11 @@ def export_lengths(
     session prepared (so a length the routine cannot fit is a ``UsageError``), before any
     file is written. Speech is rendered once: the sessions share the clip cache
     (``cache_dir`` or the default). ``progress`` counts seconds over all the jobs;
-    ``render_progress`` is ``session.prepare``'s.
+    ``render_progress`` is ``session.prepare``'s. ``vtt``: as for ``export``, for each file.
     """
     for _, target in jobs:
-        check_target(target, fmt)
-    _check_distinct(jobs)
+        check_target(target, fmt, vtt)
+    _check_distinct(jobs, vtt)
     options = options or session.Options()
 
     def prepare(length: float) -> session.Session:
@@ -323,16 +355,20 @@ def export_lengths(
     results: list[Exported] = []
     done = 0.0
     for one, (_, target) in zip(prepared, jobs, strict=True):
-        results.append(export(one, target, fmt, _offset(progress, done, total)))
+        results.append(export(one, target, fmt, _offset(progress, done, total), vtt))
         done += one.plan.length
     return results
 
 
-def _check_distinct(jobs: Sequence[tuple[float, Path | str]]) -> None:
+def _check_distinct(jobs: Sequence[tuple[float, Path | str]], vtt: bool = False) -> None:
     """``UsageError`` naming both lengths and the file when two jobs would write one file
-    (``-l 2m -l 2m0.4s``: file names round to whole seconds), links followed."""
+    (``-l 2m -l 2m0.4s``: file names round to whole seconds), links followed; with ``vtt``
+    their WebVTT files count too (``a.wav`` and ``a.flac`` share ``a.vtt``)."""
     seen: dict[Path | str, tuple[float, Path | str]] = {}
-    for length, target in jobs:
+    outputs = [(length, target) for length, target in jobs]
+    if vtt:
+        outputs += [(length, vtt_for(target)) for length, target in jobs if not is_stdout(target)]
+    for length, target in outputs:
         key = target if is_stdout(target) else Path(os.path.abspath(atomic.resolve(target)))
         if key not in seen:
             seen[key] = (length, target)
@@ -423,13 +459,19 @@ def playlist(tracks: Sequence[Track]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_vtt(plan: Plan, path: Path) -> None:
-    """A WebVTT file of what is said (and which chime rings) and when; written atomically."""
+def write_vtt(plan: Plan, path: Path, span: tuple[float, float] | None = None) -> None:
+    """A WebVTT file of what is said (and which chime rings) and when; written atomically.
+
+    ``span`` (start, end seconds; default the whole plan) keeps what sounds in it, timed
+    from its start and cut at its ends: a split track's subtitles."""
+    start, end = span if span is not None else (0.0, plan.length)
     lines = ["WEBVTT", ""]
-    for number, event in enumerate(plan.events, start=1):
+    sounding = [e for e in plan.events if e.end > start and e.at < end]
+    for number, event in enumerate(sounding, start=1):
         text = event.text if event.kind == "speech" else f"[{event.sound.name} chime]"
-        span = f"{chapters.timestamp(event.at)} --> {chapters.timestamp(event.end)}"
-        lines += [str(number), span, text, ""]
+        begin, stop = max(event.at, start) - start, min(event.end, end) - start
+        lines += [str(number), f"{chapters.timestamp(begin)} --> {chapters.timestamp(stop)}"]
+        lines += [text, ""]
     with atomic.file(Path(path), _failure) as temp:
         temp.write_text("\n".join(lines), encoding="utf-8")
 

@@ -29,23 +29,24 @@ _KINDS = {
 }
 
 
-def check_file(target: Path) -> Path:
+def check_file(target: Path, advice: str | None = None) -> Path:
     """Check that the file ``target`` may be written or replaced; returns the path written
-    (``target``, or the file its link points to)."""
+    (``target``, or the file its link points to). ``advice`` replaces what the message of a
+    directory or special file there says to do."""
     target = Path(target)
     real = atomic.resolve(target)
     info = _stat(real, target)
     if info is not None:
         named = shown(target) if real == target else f"{shown(target)} (a link to {shown(real)})"
         if stat.S_ISDIR(info.st_mode):
-            raise UsageError(
-                f"{named} is a directory: give a file name, such as {shown(target / 'a.mp3')}"
-            )
+            advice = advice or f"give a file name, such as {shown(target / 'a.mp3')}"
+            raise UsageError(f"{named} is a directory: {advice}")
         if not stat.S_ISREG(info.st_mode):
             kind = _KINDS.get(stat.S_IFMT(info.st_mode), "special file")
+            advice = advice or "give a file name ('-' writes to standard output)"
             raise UsageError(
                 f"{named} is a {kind}, not a regular file: voiceguide writes only regular "
-                "files; give a file name ('-' writes to standard output)"
+                f"files; {advice}"
             )
         if not os.access(real, os.W_OK):
             raise UsageError(
