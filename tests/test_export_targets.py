@@ -408,3 +408,15 @@ def test_one_length_too_long_for_wav_stops_every_length_before_any_file(
     with pytest.raises(UsageError, match=r"holds at most 12h25m39s .*; export 23h00m to \.flac"):
         export.export_lengths(str(routine), jobs, renderer)
     assert sorted(os.listdir(tmp_path)) == ["routine.yaml"]
+
+
+def test_a_split_removes_what_killed_splits_left_beside_it(neck, tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".out.partial-{dead}-0a1b2c3d"
+    stale.mkdir()
+    (stale / "01 - Introduction.wav").write_bytes(b"half a track")
+    live = tmp_path / f".out.partial-{os.getpid()}-0a1b2c3d"  # an export running now
+    live.mkdir()
+    export.export_split(neck, tmp_path / "out", "wav")
+    assert sorted(os.listdir(tmp_path)) == sorted(["out", live.name])

@@ -293,7 +293,8 @@ def export_split(
     each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
     directory beside ``directory``, with a manifest of every file, which then takes its place
     (an earlier split there is replaced, and its verified files removed one by one; see
-    ``check_split_target``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
+    ``check_split_target``). What killed exports left beside ``directory`` is removed
+    first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
     rub.vtt``), timed from the track's start.
     """
     directory = Path(directory)
@@ -301,6 +302,7 @@ def export_split(
     plan = prepared.plan
     for track in range(len(plan.steps)):
         _check_size(plan, form, track)
+    cleanup_stale(atomic.resolve(directory).parent)
     clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     names = track_names(plan, form)
     album = session_tags(prepared).title
