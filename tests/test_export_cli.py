@@ -5,6 +5,8 @@ an empty cache shows that nothing was done."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,64 @@ def test_subtitles_that_fail_leave_the_previous_audio_as_it_was(tmp_path, render
     with pytest.raises(ExportError, match="Input/output error: nothing was written"):
         export.export(prepared, target, vtt=True)
     assert sorted(os.listdir(tmp_path)) == ["s.flac"] and target.read_bytes() == b"previous"
+
+
+# -- names the file system refuses, or that are not UTF-8 -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "size"),
+    [
+        (["-o", "{tmp}/" + "a" * 300 + ".wav"], 304),
+        (["-l", "2m", "-l", "3m", "-o", "{tmp}/" + "a" * 250 + ".wav"], 257),
+        (["--split", "{tmp}/" + "b" * 300], 300),
+    ],
+    ids=["one file", "several lengths", "split"],
+)
+def test_a_name_too_long_is_one_line_and_exit_2(run, tmp_path, cache_dir, args, size):
+    result = run("neck-stretch", *[a.format(tmp=tmp_path) for a in args])
+    letter = "b" if "--split" in args else "a"
+    assert (result.exit_code, result.output) == (
+        2,
+        f"file name too long ({size} bytes, at most 255): {letter * 40}...; give a shorter name\n",
+    )
+    assert os.listdir(tmp_path) == [] and os.listdir(cache_dir) == []
+
+
+def run_cli(*args: str | bytes, tmp: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp / "cache")}
+    env["LC_ALL"] = "C.UTF-8"  # a UTF-8 terminal, on which printing a raw \xff would fail
+    return subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp_path):
+    folder = os.fsencode(tmp_path)
+    result = run_cli(
+        "export", "neck-stretch", "-l", "2m", "-o", folder + b"/\xff.wav", tmp=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"wrote " + folder + b"/\\xff.wav (2:00.000, wav, -16.0 LUFS")
+    assert sf.info(folder + b"/\xff.wav").frames == 120 * 48000
+    split = run_cli(
+        "export", "neck-stretch", "-l", "2m", "--split", folder + b"/\xfe", tmp=tmp_path
+    )
+    again = run_cli(
+        "export", "neck-stretch", "-l", "2m", "--split", folder + b"/\xfe", tmp=tmp_path
+    )
+    for done in (split, again):
+        assert (done.returncode, done.stdout) == (
+            0,
+            b"wrote 8 tracks and " + folder + b"/\\xfe/playlist.m3u8\n",
+        ), done.stderr
+    refused = run_cli("export", "neck-stretch", "-o", folder + b"/\xff.aiff", tmp=tmp_path)
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        b"cannot tell the format of '" + folder + b"/\\xff.aiff' from its extension: name it "
+        b".wav, .flac, .ogg, .opus or .mp3, or give the format (wav, flac, mp3, ogg, opus)\n",
+    )

@@ -54,7 +54,11 @@ def resolve(target: Path) -> Path:
     """The path written for ``target``: itself, or where its symbolic link(s) lead, existing
     or not (a dangling link's target is created, as the shell does)."""
     target = Path(target)
-    return Path(os.path.realpath(target)) if target.is_symlink() else target
+    try:
+        linked = stat.S_ISLNK(os.lstat(target).st_mode)
+    except OSError:  # absent, or unusable (a name too long): the checks say which
+        linked = False
+    return Path(os.path.realpath(target)) if linked else target
 
 
 def temp_beside(target: Path) -> Path:
@@ -153,7 +157,7 @@ def _swap_in(new: Path, directory: Path) -> Path | None:
         return None
     foreign = manifest.foreign(directory)
     if foreign is not None:  # it changed since the checks before the export
-        reason = f"{shown(foreign)!r} is not voiceguide's, so it was not replaced"
+        reason = f"'{shown(foreign)}' is not voiceguide's, so it was not replaced"
         raise OSError(errno.EEXIST, reason, str(directory))
     if _exchange(new, directory):
         return new  # now the old one

@@ -148,7 +148,7 @@ def format_for(target: Path | str, fmt: str | None = None) -> Format:
     suffix = Path(target).suffix.lower()
     if suffix not in EXTENSIONS:
         raise UsageError(
-            f"cannot tell the format of {str(target)!r} from its extension: "
+            f"cannot tell the format of '{shown(target)}' from its extension: "
             f"name it .wav, .flac, .ogg, .opus or .mp3, or give the format ({names})"
         )
     return FORMATS[EXTENSIONS[suffix]]
@@ -552,7 +552,7 @@ def _encode(
         resampler = soxr.ResampleStream(RATE, form.rate, 1, dtype="float32", quality="HQ")
     written = 0
     with sf.SoundFile(
-        str(path), "w", form.rate, 1, form.subtype, format=form.container, **options
+        os.fsencode(path), "w", form.rate, 1, form.subtype, format=form.container, **options
     ) as f:
         if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
@@ -567,11 +567,11 @@ def _encode(
             out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             f.write(out)
             written += len(out)
-    found = sf.info(str(path)).frames
+    found = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
     if found != written:
         raise ExportError(
             f"the {form.name} encoder wrote {found / form.rate:.3f}s of "
-            f"{written / form.rate:.3f}s to {path.name}: nothing was written"
+            f"{written / form.rate:.3f}s to {shown(path.name)}: nothing was written"
         )
     return found
 
@@ -712,12 +712,12 @@ def _failure(target: Path, exc: BaseException) -> ExportError | None:
     if code is None and isinstance(cause, sf.LibsndfileError) and _disk_full(target.parent):
         code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return ExportError(f"disk full writing {target}: nothing was written")
+        return ExportError(f"disk full writing {shown(target)}: nothing was written")
     if isinstance(cause, sf.LibsndfileError):
         reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
     else:
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
-    return ExportError(f"could not write {target}: {reason}: nothing was written")
+    return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")
 
 
 def _disk_full(directory: Path, margin: int = 1 << 20) -> bool:

@@ -97,12 +97,12 @@ def _check_replaceable(real: Path, directory: Path) -> None:
     if foreign is not None and manifest.listed(real) is None:
         raise UsageError(
             f"{shown(directory)} is not empty and holds no split written by voiceguide (no "
-            f"valid {manifest.NAME}; first entry {shown(foreign)!r}): give a new or empty "
+            f"valid {manifest.NAME}; first entry '{shown(foreign)}'): give a new or empty "
             "directory, or empty this one yourself"
         )
     if foreign is not None:
         raise UsageError(
-            f"{shown(directory)} holds {shown(foreign)!r}, which voiceguide did not write there "
+            f"{shown(directory)} holds '{shown(foreign)}', which voiceguide did not write there "
             "or which changed since: move it out of the directory, or give a new or empty one"
         )
     if os.listdir(real) and not os.access(real, os.W_OK | os.X_OK):
