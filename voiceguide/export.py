@@ -18,7 +18,10 @@ either the previous file or the complete new one. Any error or ``KeyboardInterru
 the temporary file; errors the user can cause become one-line ``ExportError``s (a disk-full
 one says "nothing was written"). The CLI turns SIGTERM into ``KeyboardInterrupt``, so it
 cleans up alike. A SIGKILL can leave a temporary file behind (never a partial target):
-``cleanup_stale`` removes those of dead processes on the next run.
+``cleanup_stale`` removes those of dead processes on the next run. Targets are checked before
+any work (``targets.py``: links are followed; devices, FIFOs and read-only files refused), and
+a split directory replaces only an earlier split of voiceguide's own verified files
+(``manifest.py``). ``STDOUT`` (``"-"``) streams to standard output instead (``export_stream``).
 
 Times are seconds; ``progress(done_seconds, total_seconds)`` is called after each block.
 """
@@ -32,8 +35,6 @@ import os
 import re
 import shutil
 import signal
-import struct
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +46,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from voiceguide import atomic, chapters, durations, mix, session, speech, targets
+from voiceguide import atomic, chapters, durations, mix, session, speech, stdout, targets
 from voiceguide.atomic import cleanup_stale, shown  # noqa: F401 - part of this module's API
 from voiceguide.audio import RATE
 from voiceguide.chapters import Chapter, Tags
@@ -170,7 +171,7 @@ def check_target(target: Path | str, fmt: str | None = None, vtt: bool = False) 
                 "standard output ('-') carries the audio only: give a file name to write "
                 "subtitles (vtt) beside it"
             )
-        if _stdout_is_terminal():
+        if stdout.is_terminal():
             raise UsageError(
                 "standard output is a terminal, which plays no audio: pipe it to a player "
                 "(... - | mpv -) or give a file name"
@@ -232,7 +233,7 @@ def export(
     plan = prepared.plan
     _check_size(plan, form)
     if is_stdout(target):
-        with _standard_output() as stream:
+        with stdout.standard_output() as stream:
             return export_stream(prepared, stream, form.name, progress)
     target = Path(target)
     cleanup_stale(atomic.resolve(target).parent)
@@ -274,7 +275,7 @@ def export_stream(
         frames = _stream_wav(plan, clip_for, stream, tags, counter)
     else:
         frames = _stream_encoded(plan, clip_for, stream, form, tags, counter)
-    _send(stream, b"")
+    stdout.send(stream, b"")
     return Exported(STDOUT, form.name, frames / form.rate, level)
 
 
@@ -584,33 +585,13 @@ def _stream_wav(
     Samples are converted as libsndfile (1.2) converts them - to 32 bits, rounded and
     clipped, then the top 16 bits - so the PCM is that of the WAV file ``export`` writes."""
     frames = mix.total_frames(plan)
-    _send(stream, wav_header(frames, tags))
+    stdout.send(stream, stdout.wav_header(frames, tags))
     for block in mix.blocks(plan, clip_for, reuse=True):
         wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
         pcm = (wide // 65536).astype("<i2")
-        _send(stream, pcm.tobytes())
+        stdout.send(stream, pcm.tobytes())
         counter.add(len(block))
     return frames
-
-
-def wav_header(frames: int, tags: Tags) -> bytes:
-    """The head of a 48 kHz mono 16-bit WAV of ``frames`` frames, sizes filled in: ``RIFF``,
-    ``fmt``, a ``LIST INFO`` chunk of the tags (as libsndfile names them) and the ``data``
-    chunk's header; the PCM follows."""
-    fmt = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, RATE, RATE * 2, 2, 16)
-    info = b"INFO"
-    fields = [(b"INAM", tags.title), (b"IPRD", tags.album), (b"IART", tags.artist)]
-    for key, text in fields + [(b"ICMT", tags.comment)]:
-        if text:
-            raw = text.encode("utf-8") + b"\0"
-            info += struct.pack("<4sI", key, len(raw)) + raw + b"\0" * (len(raw) % 2)
-    chunks = fmt + struct.pack("<4sI", b"LIST", len(info)) + info
-    data = frames * 2
-    return (
-        struct.pack("<4sI4s", b"RIFF", 4 + len(chunks) + 8 + data, b"WAVE")
-        + chunks
-        + (struct.pack("<4sI", b"data", data))
-    )
 
 
 def _stream_encoded(
@@ -637,59 +618,10 @@ def _stream_encoded(
             raise
         with open(temp, "rb") as f:
             while chunk := f.read(1 << 20):
-                _send(stream, chunk)
+                stdout.send(stream, chunk)
         return frames
     finally:
         temp.unlink(missing_ok=True)
-
-
-def _send(stream: BinaryIO, data: bytes) -> None:
-    """Write ``data`` to ``stream`` (``b""``: flush it); a failure is an ``ExportError``."""
-    try:
-        if data:
-            stream.write(data)
-        else:
-            stream.flush()
-    except BrokenPipeError as exc:
-        raise ExportError(
-            "standard output was closed by its reader before the end: the export stopped "
-            "there, incomplete"
-        ) from exc
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ExportError(
-            f"could not write to standard output: {reason}: it is incomplete"
-        ) from exc
-
-
-@contextlib.contextmanager
-def _standard_output() -> Iterator[BinaryIO]:
-    """Standard output as a binary stream of its own: a duplicate of descriptor 1, closed
-    after, so that a reader's early close leaves nothing in ``sys.stdout``'s buffer for the
-    interpreter to fail on at exit. Without a descriptor (a test runner's replacement),
-    ``sys.stdout.buffer``."""
-    sys.stdout.flush()
-    try:
-        descriptor = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
-        yield sys.stdout.buffer
-        return
-    try:
-        stream = os.fdopen(os.dup(descriptor), "wb")
-    except OSError as exc:
-        raise ExportError(f"cannot write to standard output: {exc.strerror}") from exc
-    try:
-        yield stream
-    finally:
-        with contextlib.suppress(OSError):  # after a broken pipe, closing flushes in vain
-            stream.close()
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return os.isatty(sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 def _tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
