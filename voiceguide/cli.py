@@ -322,7 +322,9 @@ class _Bar:
 @click.option(
     "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
 )
-@click.option("--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when.")
+@click.option(
+    "--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when, per file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
 def export(
     routine_name: str,
