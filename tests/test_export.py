@@ -27,7 +27,7 @@ import scipy.signal
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import atomic, chapters, export, mix, session, speech
+from voiceguide import atomic, chapters, export, manifest, mix, session, speech
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.testing.fakes import ToneSynth, tone_synth
@@ -263,18 +263,16 @@ def test_split_tracks_are_the_steps_and_add_up_to_the_whole(fmt, ten, exported, 
 
 def test_split_replaces_an_earlier_split_but_never_a_foreign_directory(ten, tmp_path):
     target = tmp_path / "out"
-    target.mkdir()
-    (target / export.PLAYLIST).write_text("#EXTM3U\n")
-    (target / "99 - Stale.wav").write_bytes(b"old")
+    export.export_split(ten, target, "flac")
     tracks = export.export_split(ten, target, "wav")
     assert sorted(p.name for p in target.iterdir()) == sorted(
-        [t.path.name for t in tracks] + [export.PLAYLIST]
+        [t.path.name for t in tracks] + [export.PLAYLIST, manifest.NAME]
     )
     assert no_temp_files(tmp_path)
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "cat.jpg").write_bytes(b"meow")
-    with pytest.raises(UsageError, match="not empty and holds no earlier split"):
+    with pytest.raises(UsageError, match="not empty and holds no split written by voiceguide"):
         export.export_split(ten, foreign, "wav")
     assert (foreign / "cat.jpg").read_bytes() == b"meow"
 
@@ -285,9 +283,10 @@ def test_without_an_atomic_exchange_a_split_is_swapped_in_by_two_renames(
     target = tmp_path / "out"
     export.export_split(ten, target, "wav")
     monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
-    (target / "99 - Stale.wav").write_bytes(b"old")
-    export.export_split(ten, target, "wav")
-    assert not (target / "99 - Stale.wav").exists() and (target / export.PLAYLIST).exists()
+    export.export_split(ten, target, "flac")
+    assert sorted(p.suffix for p in target.iterdir() if p.suffix != ".m3u8") == [".flac"] * len(
+        ten.plan.steps
+    ) + [".json"]
     assert no_temp_files(tmp_path)
 
 
@@ -482,7 +481,7 @@ def long_routine(directory: Path) -> Path:
 CHILD = """
 import sys
 from pathlib import Path
-from voiceguide import export, session, speech
+from voiceguide import export, session, signals, speech
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
@@ -498,7 +497,7 @@ def progress(done, total):
         said.append(done)
 
 try:
-    with export.sigterm_as_interrupt():
+    with signals.as_interrupts():
         export.export(prepared, Path(sys.argv[3]), progress=progress)
 except export.ExportError as exc:
     print(exc, flush=True)

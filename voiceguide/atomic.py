@@ -1,10 +1,19 @@
 """Files and directories that appear complete or not at all.
 
-Output goes to a hidden temporary entry beside the target (``.NAME.partial-PID-XXXX``), is
-fsynced and then renamed over the target, so the target is either the previous one or the
+Output goes to a hidden temporary entry beside the target (``.NAME.partial-PID-XXXXXXXX``),
+is fsynced and then renamed over the target, so the target is either the previous one or the
 complete new one. Any exception, ``KeyboardInterrupt`` included, removes the temporary entry.
 A SIGKILL can leave one behind (never a partial target): ``cleanup_stale`` removes those of
 dead processes on the next run.
+
+A target that is a symbolic link is followed: the file it points to is replaced (created, for
+a dangling link) and the link stays, as with the shell's ``>``. A replaced file keeps its
+permission bits (and its owner and group, where the process may set them).
+
+A directory written here carries a manifest (``manifest.py``) of the files in it. An earlier
+directory is replaced only after checking that it holds nothing but the verified files of its
+manifest, and it is then removed file by file: nothing here deletes recursively what it did
+not write in this process.
 """
 
 from __future__ import annotations
@@ -15,13 +24,16 @@ import errno
 import os
 import re
 import secrets
-import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from voiceguide import manifest
+
 STALE_AGE = 6 * 3600.0  # seconds after which a temporary file is stale even if its pid lives
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]+$")
+NAME_ROOM = 200  # bytes of the target's name kept in a temporary name (NAME_MAX is 255)
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
 
 # Turns an exception into the one to raise instead (decided while the temporary entry still
 # exists, e.g. while a full disk is still full), or None to let it propagate unchanged.
@@ -32,10 +44,27 @@ def _untranslated(target: Path, exc: BaseException) -> Exception | None:
     return None
 
 
+def shown(path: Path | str) -> str:
+    """``path`` for a message: bytes that are not UTF-8 shown escaped (``\\xff``), so that
+    printing it never fails (a file name is bytes; a terminal wants text)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def resolve(target: Path) -> Path:
+    """The path written for ``target``: itself, or where its symbolic link(s) lead, existing
+    or not (a dangling link's target is created, as the shell does)."""
+    target = Path(target)
+    try:
+        linked = stat.S_ISLNK(os.lstat(target).st_mode)
+    except OSError:  # absent, or unusable (a name too long): the checks say which
+        linked = False
+    return Path(os.path.realpath(target)) if linked else target
+
+
 def temp_beside(target: Path) -> Path:
     """Create an empty hidden file next to ``target`` (mode from the umask) and return it."""
     while True:
-        name = target.name[:200]  # room for the suffix within NAME_MAX (255)
+        name = os.fsdecode(os.fsencode(target.name)[:NAME_ROOM])  # bytes: NAME_MAX counts bytes
         path = target.parent / f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -46,30 +75,64 @@ def temp_beside(target: Path) -> Path:
 
 @contextlib.contextmanager
 def file(target: Path, translate: Translate = _untranslated) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``.
+    """Yield a temporary path beside ``target`` (beside a link's target); on success it
+    replaces ``target``, keeping its mode. Only a regular file is replaced: anything else
+    there (a device, a FIFO, a directory) is an ``OSError`` and stays as it is.
 
     ``translate`` may turn a failure into the exception to raise instead."""
+    target = resolve(target)
     temp = temp_beside(target)
     with _removed_on_failure(target, temp, translate):
         yield temp
         _fsync(temp)
+        if _keep_mode(temp, target, stat.S_ISREG):
+            raise OSError(errno.EEXIST, "not a regular file, so it was not replaced", str(target))
         os.replace(temp, target)
     _fsync(target.parent)
 
 
 @contextlib.contextmanager
 def directory(target: Path, translate: Translate = _untranslated) -> Iterator[Path]:
-    """Yield a hidden directory beside ``target``; on success it takes its place."""
+    """Yield a hidden directory beside ``target``; on success it takes its place.
+
+    The files written into it are listed in its manifest. An earlier directory is replaced
+    only if it holds nothing but the verified files of its own manifest (checked again right
+    before the swap: else an ``OSError``, and it stays as it is); it is then removed file by
+    file (``manifest.remove``). Only files may be written into the temporary directory.
+    """
+    target = resolve(target)
     temp = temp_beside(target)
     temp.unlink()
     temp.mkdir()
     with _removed_on_failure(target, temp, translate):
         yield temp
+        manifest.write(temp)
         for entry in temp.iterdir():
             _fsync(entry)
         _fsync(temp)
-        _swap_in(temp, target)
+        if _keep_mode(temp, target, stat.S_ISDIR):
+            raise OSError(errno.ENOTDIR, "not a directory, so it was not replaced", str(target))
+        old = _swap_in(temp, target)
     _fsync(target.parent)
+    if old is not None:
+        manifest.remove(old)
+
+
+def _keep_mode(temp: Path, target: Path, kind: Callable[[int], bool]) -> bool:
+    """Give ``temp`` the mode (and owner, where allowed) of an existing ``target``; returns
+    True when ``target`` exists but is not of ``kind`` (``stat.S_ISREG``...), so that it must
+    not be replaced."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return False
+    if not kind(info.st_mode):
+        return True
+    if (info.st_uid, info.st_gid) != (os.stat(temp).st_uid, os.stat(temp).st_gid):
+        with contextlib.suppress(PermissionError):  # as the shell's > would keep them
+            os.chown(temp, info.st_uid, info.st_gid)
+    os.chmod(temp, stat.S_IMODE(info.st_mode))
+    return False
 
 
 @contextlib.contextmanager
@@ -80,24 +143,28 @@ def _removed_on_failure(target: Path, temp: Path, translate: Translate) -> Itera
         yield
     except BaseException as exc:
         failure = translate(target, exc)
-        _remove(temp)
+        _remove_own(temp)
         if failure is not None:
             raise failure from exc
         raise
 
 
-def _swap_in(new: Path, directory: Path) -> None:
-    """Put ``new`` at ``directory``; an earlier ``directory`` is exchanged out and deleted."""
+def _swap_in(new: Path, directory: Path) -> Path | None:
+    """Put ``new`` at ``directory``; returns where an earlier ``directory`` went (to be
+    removed by its manifest), or ``None`` if there was none or it was empty."""
     if not directory.exists() or not any(directory.iterdir()):
         os.replace(new, directory)  # rename(2) replaces an empty directory
-        return
+        return None
+    foreign = manifest.foreign(directory)
+    if foreign is not None:  # it changed since the checks before the export
+        reason = f"'{shown(foreign)}' is not voiceguide's, so it was not replaced"
+        raise OSError(errno.EEXIST, reason, str(directory))
     if _exchange(new, directory):
-        _remove(new)  # now the old one
-        return
+        return new  # now the old one
     old = directory.parent / f".{directory.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
     os.rename(directory, old)
     os.rename(new, directory)
-    _remove(old)
+    return old
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -123,12 +190,29 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+def _remove_own(path: Path) -> bool:
+    """Remove a temporary entry this process (or a dead one) made; returns True when gone.
+
+    A directory holding a manifest (an earlier split parked here during a swap) loses only
+    its verified files (``manifest.remove``). One without (a temporary directory being
+    filled) loses the files in it, never recursing: voiceguide writes no folders there, so
+    a folder found inside is not its own and stays, with the directory.
+    """
+    try:
+        if not stat.S_ISDIR(path.lstat().st_mode):
             path.unlink()
+            return True
+        if manifest.listed(path) is not None:
+            return not manifest.remove(path)
+        for entry in os.scandir(path):
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        path.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def _is_stale(path: Path, pid: int) -> bool:
@@ -149,10 +233,11 @@ def _is_stale(path: Path, pid: int) -> bool:
 def cleanup_stale(directory: Path) -> list[Path]:
     """Remove what killed exports left in ``directory``; returns what was removed.
 
-    A temporary file or directory (``.NAME.partial-PID-XXXX``) is stale when its process is
-    gone or it is older than ``STALE_AGE``. A split's previous directory (``.NAME.old-...``,
-    only there if a kill fell between the two renames of a swap) is put back when ``NAME``
-    is missing, else removed.
+    Only entries named as voiceguide names its temporary ones (``.NAME.partial-PID-XXXXXXXX``)
+    are looked at; one is stale when its process is gone or it is older than ``STALE_AGE``
+    (which covers a pid reused since). A split's previous directory (``.NAME.old-...``, only
+    there if a kill fell between the two renames of a swap) is put back when ``NAME`` is
+    missing. Directories are removed as ``_remove_own`` says: what is not voiceguide's stays.
     """
     removed = []
     for entry in Path(directory).iterdir() if Path(directory).is_dir() else ():
@@ -160,9 +245,9 @@ def cleanup_stale(directory: Path) -> list[Path]:
         if match is None or not _is_stale(entry, int(match["pid"])):
             continue
         home = entry.parent / match["name"]
-        if match["kind"] == "old" and not home.exists():
+        if match["kind"] == "old" and not home.exists() and not home.is_symlink():
             entry.rename(home)
             continue
-        _remove(entry)
-        removed.append(entry)
+        if _remove_own(entry):
+            removed.append(entry)
     return removed

@@ -289,7 +289,7 @@ def play(
         def prepare() -> session.Session:
             options = session.Options(length, voice, rate)
             prepared = session.prepare(routine_name, options, renderer, progress=_progress(quiet))
-            _warn(prepared.plan, quiet)
+            _warn(prepared, quiet)
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
@@ -351,8 +351,9 @@ class _Bar:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3).",
+    type=click.Path(allow_dash=True),
+    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3). "
+    "'-' writes to standard output (WAV unless --format says otherwise).",
 )
 @click.option(
     "--split",
@@ -377,11 +378,13 @@ class _Bar:
 @click.option(
     "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
 )
-@click.option("--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when.")
+@click.option(
+    "--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when, per file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
 def export(
     routine_name: str,
-    output: Path | None,
+    output: str | None,
     split: Path | None,
     lengths: tuple[float, ...],
     fmt: str | None,
@@ -410,22 +413,23 @@ def export(
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
                 )
-                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar)
+                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar, vtt)
                 bar.close()
-                _warn(prepared.plan, quiet)
+                _warn(prepared, quiet)
                 if not quiet:
-                    click.echo(f"wrote {len(tracks)} tracks and {split / exporting.PLAYLIST}")
+                    their = ", their subtitles (.vtt)" if vtt else ""
+                    playlist = exporting.shown(split / exporting.PLAYLIST)
+                    _out(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
             targets = exporting.length_targets(output, lengths or [None])
             for target in targets:
-                exporting.check_target(target, fmt)
-                exporting.cleanup_stale(target.parent)
+                exporting.check_target(target, fmt, vtt)
             if len(targets) == 1:
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
                 )
                 written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
-                _warn(prepared.plan, quiet)
+                _warn(prepared, quiet)
             else:
                 written = exporting.export_lengths(
                     routine_name,
@@ -435,24 +439,32 @@ def export(
                     fmt,
                     bar,
                     _progress(quiet),
+                    vtt=vtt,
                 )
             bar.close()
             if not quiet:
                 for result in written:
-                    click.echo(
-                        f"wrote {result.path} ({durations.format(result.seconds, True)}, "
+                    streamed = exporting.is_stdout(result.path)
+                    name = "standard output" if streamed else exporting.shown(result.path)
+                    also = f" and {exporting.shown(result.vtt)}" if result.vtt else ""
+                    line = (
+                        f"wrote {name} ({durations.format(result.seconds, True)}, "
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.level.true_peak:.1f} dBTP)"
+                        f"{result.level.true_peak:.1f} dBTP){also}"
                     )
+                    if streamed:  # the audio itself is on standard output
+                        click.echo(line, err=True)
+                    else:
+                        _out(line)
         except KeyboardInterrupt as exc:
             bar.close()
             click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
             sys.exit(signals.exit_status(exc))
 
 
-def _warn(plan, quiet: bool) -> None:
+def _warn(prepared: session.Session, quiet: bool) -> None:
     if not quiet:
-        for line in report.warnings(plan):
+        for line in _routine_warnings(prepared):
             click.echo(line, err=True)
 
 

@@ -18,30 +18,33 @@ either the previous file or the complete new one. Any error or ``KeyboardInterru
 the temporary file; errors the user can cause become one-line ``ExportError``s (a disk-full
 one says "nothing was written"). The CLI turns SIGTERM into ``KeyboardInterrupt``, so it
 cleans up alike. A SIGKILL can leave a temporary file behind (never a partial target):
-``cleanup_stale`` removes those of dead processes on the next run.
+``cleanup_stale`` removes those of dead processes on the next run. Targets are checked before
+any work (``targets.py``: links are followed; devices, FIFOs and read-only files refused), and
+a split directory replaces only an earlier split of voiceguide's own verified files
+(``manifest.py``). ``STDOUT`` (``"-"``) streams to standard output instead (``export_stream``).
 
 Times are seconds; ``progress(done_seconds, total_seconds)`` is called after each block.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import errno
+import os
 import re
 import shutil
-import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
 import soxr
 
-from voiceguide import atomic, chapters, durations, mix, session, speech
-from voiceguide.atomic import cleanup_stale  # noqa: F401 - part of this module's API
+from voiceguide import atomic, chapters, durations, mix, session, speech, stdout, targets
+from voiceguide.atomic import cleanup_stale, shown  # noqa: F401 - part of this module's API
 from voiceguide.audio import RATE
 from voiceguide.chapters import Chapter, Tags
 from voiceguide.errors import ExportError, UsageError
@@ -50,6 +53,7 @@ from voiceguide.plan import Plan
 Progress = Callable[[float, float], None]
 
 PLAYLIST = "playlist.m3u8"
+STDOUT = "-"  # the target that means standard output (a str: Path("-") is a file named "-")
 WAV_MAX_BYTES = 2**32 - 1 - 1024  # a RIFF file's sizes are 32-bit; keep room for the header
 
 
@@ -99,31 +103,42 @@ EXTENSIONS = {
 
 @dataclass(frozen=True)
 class Exported:
-    """A written file: its ``path``, ``format`` name, decoded ``seconds`` and the ``level``
-    (loudness and true peak of the mix, see ``mix.Level``)."""
+    """A written file: its ``path`` (``STDOUT`` for standard output), ``format`` name,
+    decoded ``seconds`` and the ``level`` (loudness and true peak of the mix, see
+    ``mix.Level``)."""
 
-    path: Path
+    path: Path | str
     format: str
     seconds: float
     level: mix.Level
+    vtt: Path | None = None  # the WebVTT file written beside it, if any
 
 
 @dataclass(frozen=True)
 class Track:
-    """One file of a split export: the step's ``title`` and its decoded ``seconds``."""
+    """One file of a split export: the step's ``title``, its decoded ``seconds`` and its
+    WebVTT file, if any (times from the track's start)."""
 
     path: Path
     title: str
     seconds: float
+    vtt: Path | None = None
 
 
 # -- checks before any work -------------------------------------------------------------------
 
 
-def format_for(target: Path, fmt: str | None = None) -> Format:
-    """The format ``fmt`` names, else the one of ``target``'s extension; ``UsageError`` if
-    neither is known."""
+def is_stdout(target: Path | str) -> bool:
+    """``target`` is ``STDOUT``: exactly the string ``"-"``, never a ``Path``."""
+    return isinstance(target, str) and target == STDOUT
+
+
+def format_for(target: Path | str, fmt: str | None = None) -> Format:
+    """The format ``fmt`` names, else the one of ``target``'s extension (wav for
+    ``STDOUT``); ``UsageError`` if neither is known."""
     names = ", ".join(FORMATS)
+    if fmt is None and is_stdout(target):
+        return FORMATS["wav"]
     if fmt is not None:
         if fmt.lower().lstrip(".") not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: use one of {names}")
@@ -131,57 +146,64 @@ def format_for(target: Path, fmt: str | None = None) -> Format:
     suffix = Path(target).suffix.lower()
     if suffix not in EXTENSIONS:
         raise UsageError(
-            f"cannot tell the format of {str(target)!r} from its extension: "
+            f"cannot tell the format of '{shown(target)}' from its extension: "
             f"name it .wav, .flac, .ogg, .opus or .mp3, or give the format ({names})"
         )
     return FORMATS[EXTENSIONS[suffix]]
 
 
-def check_target(target: Path, fmt: str | None = None) -> Format:
+def check_target(target: Path | str, fmt: str | None = None, vtt: bool = False) -> Format:
     """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
 
     Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
-    directory, or a target that is a directory. Writability is tried for real (a temporary
-    file is created and removed), so read-only mounts and ACLs are caught too.
+    directory, a target that is a directory, a device, a FIFO or a socket, or a read-only
+    file (see ``targets.check_file``; a link is followed). Writability is tried for real (a
+    temporary file is created and removed), so read-only mounts and ACLs are caught too.
+    ``STDOUT`` is refused when standard output is a terminal. With ``vtt``, the WebVTT file
+    beside it (``vtt_for``) is checked by the same rules, and must not be the audio file.
     """
-    target = Path(target)
-    if target.is_dir():
-        raise UsageError(f"{target} is a directory: give a file name, such as {target / 'a.mp3'}")
+    if is_stdout(target):
+        if vtt:
+            raise UsageError(
+                "standard output ('-') carries the audio only: give a file name to write "
+                "subtitles (vtt) beside it"
+            )
+        if stdout.is_terminal():
+            raise UsageError(
+                "standard output is a terminal, which plays no audio: pipe it to a player "
+                "(... - | mpv -) or give a file name"
+            )
+        return format_for(target, fmt)
+    written = targets.check_file(target)
     form = format_for(target, fmt)
-    _check_directory(target.parent)
+    if not vtt:
+        return form
+    subtitles = vtt_for(target)
+    advice = "the subtitles (--vtt) go there: move it away, or give the audio another name"
+    if os.path.abspath(targets.check_file(subtitles, advice)) == os.path.abspath(written):
+        raise UsageError(
+            f"the subtitles would be written over the audio: both are {shown(target)}; "
+            f"name the audio file after its format (such as "
+            f"{shown(subtitles.with_suffix('.' + form.name))})"
+        )
     return form
+
+
+def vtt_for(target: Path) -> Path:
+    """The WebVTT file that goes with the audio file ``target``: ``NAME.vtt`` beside it."""
+    return Path(target).with_suffix(".vtt")
 
 
 def check_split_target(directory: Path, fmt: str) -> Format:
     """Check that ``directory`` can receive a split export; returns the ``Format``.
 
-    ``directory`` may be absent, empty, or an earlier split (it holds ``playlist.m3u8``),
-    which is replaced whole. Anything else is a ``UsageError``: we never delete a user's files.
+    ``directory`` may be absent, empty, or an earlier split: nothing in it but the files
+    its manifest lists, unchanged (``manifest.py``), which are replaced. Anything else is a
+    ``UsageError`` naming the first foreign entry: we never delete a user's files.
     """
-    directory = Path(directory)
     form = format_for(directory, fmt)
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory} is a file: --split needs a directory")
-    if directory.is_dir() and any(directory.iterdir()) and not (directory / PLAYLIST).exists():
-        raise UsageError(
-            f"{directory} is not empty and holds no earlier split ({PLAYLIST}): "
-            "give a new or empty directory"
-        )
-    _check_directory(directory.parent)
+    targets.check_split_directory(directory)
     return form
-
-
-def _check_directory(directory: Path) -> None:
-    shown = directory if str(directory) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"output directory {shown} does not exist: create it first (mkdir -p)")
-    try:
-        probe = atomic.temp_beside(directory / "probe")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write to {shown}: {exc.strerror}; choose another output directory"
-        ) from exc
-    probe.unlink()
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -189,7 +211,7 @@ def _check_directory(directory: Path) -> None:
 
 def export(
     prepared: session.Session,
-    target: Path,
+    target: Path | str,
     fmt: str | None = None,
     progress: Progress | None = None,
     vtt: bool = False,
@@ -198,27 +220,63 @@ def export(
     """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
 
     The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
-    ``progress(done_seconds, total_seconds)`` is called after each block. With ``vtt`` a
-    WebVTT file of what is said and when is written beside it (``NAME.vtt``). ``start``:
-    seconds into the session where the file begins (a step's start: ``play --start-at``
-    with ``--else-export``); the gain is the whole session's. Raises
-    ``UsageError`` for a bad target (before any work), ``ExportError`` when writing fails
-    (the previous ``target``, if any, is left untouched); ``KeyboardInterrupt`` propagates
-    after cleaning up.
+    ``target`` may be ``STDOUT`` (``"-"``): see ``export_stream`` (wav unless ``fmt``
+    says otherwise). ``progress(done_seconds, total_seconds)`` is called after each block.
+    With ``vtt`` a WebVTT file of what is said and when is written beside it
+    (``NAME.vtt``). ``start``: seconds into the session where the file begins (a step's
+    start: ``play --start-at`` with ``--else-export``); the gain is the whole session's.
+    Raises ``UsageError`` for a bad target (before any work),
+    ``ExportError`` when writing fails (the previous ``target``, if any, is left
+    untouched); ``KeyboardInterrupt`` propagates after cleaning up.
     """
+    form = check_target(target, fmt, vtt)
+    plan = prepared.plan
+    _check_size(plan, form)
+    if is_stdout(target):
+        with stdout.standard_output() as stream:
+            return export_stream(prepared, stream, form.name, progress)
     target = Path(target)
-    form = check_target(target, fmt)
+    cleanup_stale(atomic.resolve(target).parent)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    tags = session_tags(prepared)
+    counter = _Counter(progress, plan.length - start)
+    subtitles = vtt_for(target) if vtt else None
+    with atomic.file(target, _failure) as temp:
+        frames = _encode(plan, clip_for, temp, form, (start, plan.length), tags, counter)
+        _tag(temp, form, tags, chapters.from_plan(plan, start))
+        if subtitles is not None:  # before the audio is moved in: a failure leaves neither
+            write_vtt(plan, subtitles, (start, plan.length))
+    return Exported(target, form.name, frames / form.rate, level, subtitles)
+
+
+def export_stream(
+    prepared: session.Session,
+    stream: BinaryIO,
+    fmt: str = "wav",
+    progress: Progress | None = None,
+) -> Exported:
+    """Mix ``prepared`` and write it to ``stream`` (standard output, a pipe), never seeking.
+
+    WAV is streamed as it is mixed: its frame count is known before, so the header goes
+    first with the exact sizes, then the 16-bit PCM block by block. The other formats'
+    encoders seek back to finish (FLAC's STREAMINFO, MP3's LAME tag, the chapters), so they
+    are encoded to a temporary file in the system's temporary directory (``tempfile``),
+    which is copied to ``stream``, chapters included, and removed in every case. A reader
+    that closes the stream early is an ``ExportError``; so is any failure to write to it.
+    What was sent before a failure cannot be taken back.
+    """
+    form = format_for(STDOUT, fmt)
     plan = prepared.plan
     _check_size(plan, form)
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     tags = session_tags(prepared)
-    counter = _Counter(progress, plan.length - start)
-    with atomic.file(target, _failure) as temp:
-        frames = _encode(plan, clip_for, temp, form, (start, plan.length), tags, counter)
-        _tag(temp, form, tags, chapters.from_plan(plan, start))
-    if vtt:
-        write_vtt(plan, target.with_suffix(".vtt"), start)
-    return Exported(target, form.name, frames / form.rate, level)
+    counter = _Counter(progress, plan.length)
+    if form.name == "wav":
+        frames = _stream_wav(plan, clip_for, stream, tags, counter)
+    else:
+        frames = _stream_encoded(plan, clip_for, stream, form, tags, counter)
+    stdout.send(stream, b"")
+    return Exported(STDOUT, form.name, frames / form.rate, level)
 
 
 def export_split(
@@ -226,6 +284,7 @@ def export_split(
     directory: Path,
     fmt: str = "mp3",
     progress: Progress | None = None,
+    vtt: bool = False,
 ) -> list[Track]:
     """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
 
@@ -233,12 +292,18 @@ def export_split(
     the tracks played in order are the whole session (exactly so for wav and flac). They are
     named ``01 - Basic rub.mp3``, ``06 - Fingertip pushes (left).mp3``... The playlist gives
     each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
-    directory beside ``directory``, which then takes its place (an earlier split there is
-    replaced whole; see ``check_split_target``).
+    directory beside ``directory``, with a manifest of every file, which then takes its place
+    (an earlier split there is replaced, and its verified files removed one by one; see
+    ``check_split_target``). What killed exports left beside ``directory`` is removed
+    first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
+    rub.vtt``), timed from the track's start.
     """
     directory = Path(directory)
     form = check_split_target(directory, fmt)
     plan = prepared.plan
+    for track in range(len(plan.steps)):
+        _check_size(plan, form, track)
+    cleanup_stale(atomic.resolve(directory).parent)
     clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
     names = track_names(plan, form)
     album = session_tags(prepared).title
@@ -246,11 +311,14 @@ def export_split(
     tracks = []
     with atomic.directory(directory, _failure) as temp:
         for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
-            path = temp / name
             tags = Tags(step.title, album, track=(number, len(names)))
-            frames = _encode(plan, clip_for, path, form, (step.start, step.end), tags, counter)
-            _tag(path, form, tags, [])
-            tracks.append(Track(directory / name, step.title, frames / form.rate))
+            span = (step.start, step.end)
+            frames = _encode(plan, clip_for, temp / name, form, span, tags, counter)
+            _tag(temp / name, form, tags, [])
+            if vtt:
+                write_vtt(plan, vtt_for(temp / name), span)
+            subtitles = vtt_for(directory / name) if vtt else None
+            tracks.append(Track(directory / name, step.title, frames / form.rate, subtitles))
         (temp / PLAYLIST).write_text(playlist(tracks), encoding="utf-8")
     return tracks
 
@@ -264,16 +332,19 @@ def export_lengths(
     progress: Progress | None = None,
     render_progress: Callable[[int, int], None] | None = None,
     cache_dir: Path | None = None,
+    vtt: bool = False,
 ) -> list[Exported]:
     """Export the routine at several lengths: ``jobs`` is ``[(length_seconds, target)...]``.
 
-    Every target is checked, and every session prepared (so a length the routine cannot
-    fit is a ``UsageError``), before any file is written. Speech is rendered once: the
-    sessions share the clip cache (``cache_dir`` or the default). ``progress`` counts
-    seconds over all the jobs; ``render_progress`` is ``session.prepare``'s.
+    Every target is checked (two jobs writing one file are a ``UsageError``), and every
+    session prepared (so a length the routine cannot fit is a ``UsageError``), before any
+    file is written. Speech is rendered once: the sessions share the clip cache
+    (``cache_dir`` or the default). ``progress`` counts seconds over all the jobs;
+    ``render_progress`` is ``session.prepare``'s. ``vtt``: as for ``export``, for each file.
     """
     for _, target in jobs:
-        check_target(target, fmt)
+        check_target(target, fmt, vtt)
+    _check_distinct(jobs, vtt)
     options = options or session.Options()
 
     def prepare(length: float) -> session.Session:
@@ -281,13 +352,53 @@ def export_lengths(
         return session.prepare(name_or_path, wanted, renderer, cache_dir, render_progress)
 
     prepared = [prepare(length) for length, _ in jobs]
+    for one, (_, target) in zip(prepared, jobs, strict=True):
+        _check_size(one.plan, format_for(target, fmt))
     total = sum(p.plan.length for p in prepared)
     results: list[Exported] = []
     done = 0.0
     for one, (_, target) in zip(prepared, jobs, strict=True):
-        results.append(export(one, target, fmt, _offset(progress, done, total)))
+        results.append(export(one, target, fmt, _offset(progress, done, total), vtt))
         done += one.plan.length
     return results
+
+
+def _check_distinct(jobs: Sequence[tuple[float, Path | str]], vtt: bool = False) -> None:
+    """``UsageError`` naming both lengths and the file when two jobs would write one file
+    (``-l 2m -l 2m0.4s``: file names round to whole seconds), links followed; with ``vtt``
+    their WebVTT files count too (``a.wav`` and ``a.flac`` share ``a.vtt``)."""
+    seen: dict[Path | str, tuple[float, Path | str]] = {}
+    outputs = [(length, target) for length, target in jobs]
+    if vtt:
+        outputs += [(length, vtt_for(target)) for length, target in jobs if not is_stdout(target)]
+    for length, target in outputs:
+        key = target if is_stdout(target) else Path(os.path.abspath(atomic.resolve(target)))
+        if key not in seen:
+            seen[key] = (length, target)
+            continue
+        first, second = _spelled(seen[key][0]), _spelled(length)
+        where = "standard output" if is_stdout(target) else shown(target)
+        if seen[key][1] != target:
+            raise UsageError(
+                f"lengths {first} and {second} would both be written to {shown(key)}, through "
+                f"{shown(seen[key][1])} and {where}: give each length its own file"
+            )
+        if first == second:
+            raise UsageError(
+                f"length {first} is given twice, and both would be written to {where}: "
+                "give each length once"
+            )
+        raise UsageError(
+            f"lengths {first} and {second} would both be written to {where} (file names "
+            "give whole seconds): give lengths at least a second apart"
+        )
+
+
+def _spelled(seconds: float) -> str:
+    """``120`` -> ``"2m"``, ``120.4`` -> ``"2:00.400"``: a length as ``--length`` takes it."""
+    if seconds == round(seconds):
+        return durations.humanize(seconds)
+    return durations.format(seconds, millis=True)
 
 
 def _offset(progress: Progress | None, before: float, total: float) -> Progress | None:
@@ -297,8 +408,17 @@ def _offset(progress: Progress | None, before: float, total: float) -> Progress 
     return lambda done, _total: progress(before + done, total)
 
 
-def length_targets(target: Path, lengths: Sequence[float]) -> list[Path]:
-    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``..."""
+def length_targets(target: Path | str, lengths: Sequence[float]) -> list[Path | str]:
+    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``...
+
+    ``STDOUT`` takes one length only (a ``UsageError`` otherwise)."""
+    if is_stdout(target):
+        if len(lengths) > 1:
+            raise UsageError(
+                "standard output ('-') takes one length: give one length, or a file name "
+                "for one file per length"
+            )
+        return [STDOUT]
     target = Path(target)
     if len(lengths) == 1:
         return [target]
@@ -342,39 +462,21 @@ def playlist(tracks: Sequence[Track]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_vtt(plan: Plan, path: Path, start: float = 0.0) -> None:
-    """A WebVTT file of what is said (and which chime rings) and when, in a file that begins
-    ``start`` seconds into the session; written atomically."""
+def write_vtt(plan: Plan, path: Path, span: tuple[float, float] | None = None) -> None:
+    """A WebVTT file of what is said (and which chime rings) and when; written atomically.
+
+    ``span`` (start, end seconds; default the whole plan) keeps what sounds in it, timed
+    from its start and cut at its ends: a split track's subtitles."""
+    start, end = span if span is not None else (0.0, plan.length)
     lines = ["WEBVTT", ""]
-    heard = [event for event in plan.events if event.at >= start - 1e-9]
-    for number, event in enumerate(heard, start=1):
+    sounding = [e for e in plan.events if e.end > start and e.at < end]
+    for number, event in enumerate(sounding, start=1):
         text = event.text if event.kind == "speech" else f"[{event.sound.name} chime]"
-        at, end = event.at - start, event.end - start
-        span = f"{chapters.timestamp(at)} --> {chapters.timestamp(end)}"
-        lines += [str(number), span, text, ""]
+        begin, stop = max(event.at, start) - start, min(event.end, end) - start
+        lines += [str(number), f"{chapters.timestamp(begin)} --> {chapters.timestamp(stop)}"]
+        lines += [text, ""]
     with atomic.file(Path(path), _failure) as temp:
         temp.write_text("\n".join(lines), encoding="utf-8")
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises ``KeyboardInterrupt`` as SIGINT does, so an export
-    stopped by ``kill`` or a service manager cleans up its temporary file too.
-
-    Only the main thread can install signal handlers; elsewhere this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # -- internals --------------------------------------------------------------------------------
@@ -394,13 +496,22 @@ class _Counter:
             self.progress(min(self.frames / RATE, self.total), self.total)
 
 
-def _check_size(plan: Plan, form: Format) -> None:
-    if form.name == "wav" and mix.total_frames(plan) * 2 > WAV_MAX_BYTES:
-        longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
-        raise UsageError(
-            f"a .wav file holds at most {longest} of 48 kHz 16-bit audio; "
-            f"export {durations.humanize(plan.length)} to .flac instead"
-        )
+def _check_size(plan: Plan, form: Format, track: int | None = None) -> None:
+    """``UsageError`` when the file would not hold the audio (a WAV file holds 4 GiB), for
+    the whole plan or its step ``track`` (an index: a split track). Called before any audio
+    is mixed, once the plan is known."""
+    span = (0.0, plan.length) if track is None else (plan.steps[track].start, plan.steps[track].end)
+    frames = mix.frames(span[1]) - mix.frames(span[0])
+    if form.name != "wav" or frames * 2 <= WAV_MAX_BYTES:
+        return
+    longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
+    lasts = durations.humanize(span[1] - span[0])
+    if track is None:
+        advice = f"export {lasts} to .flac instead"
+    else:
+        name = track_names(plan, form)[track]
+        advice = f"track {name!r} would last {lasts}: split it as flac instead"
+    raise UsageError(f"a .wav file holds at most {longest} of 48 kHz 16-bit audio; {advice}")
 
 
 def _encode(
@@ -421,7 +532,7 @@ def _encode(
         resampler = soxr.ResampleStream(RATE, form.rate, 1, dtype="float32", quality="HQ")
     written = 0
     with sf.SoundFile(
-        str(path), "w", form.rate, 1, form.subtype, format=form.container, **options
+        os.fsencode(path), "w", form.rate, 1, form.subtype, format=form.container, **options
     ) as f:
         if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
@@ -436,13 +547,60 @@ def _encode(
             out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             f.write(out)
             written += len(out)
-    found = sf.info(str(path)).frames
+    found = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
     if found != written:
         raise ExportError(
             f"the {form.name} encoder wrote {found / form.rate:.3f}s of "
-            f"{written / form.rate:.3f}s to {path.name}: nothing was written"
+            f"{written / form.rate:.3f}s to {shown(path.name)}: nothing was written"
         )
     return found
+
+
+def _stream_wav(
+    plan: Plan, clip_for: mix.ClipFor, stream: BinaryIO, tags: Tags, counter: _Counter
+) -> int:
+    """The whole session as a 16-bit WAV on ``stream``, block by block; returns the frames.
+
+    Samples are converted as libsndfile (1.2) converts them - to 32 bits, rounded and
+    clipped, then the top 16 bits - so the PCM is that of the WAV file ``export`` writes."""
+    frames = mix.total_frames(plan)
+    stdout.send(stream, stdout.wav_header(frames, tags))
+    for block in mix.blocks(plan, clip_for, reuse=True):
+        wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
+        pcm = (wide // 65536).astype("<i2")
+        stdout.send(stream, pcm.tobytes())
+        counter.add(len(block))
+    return frames
+
+
+def _stream_encoded(
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    stream: BinaryIO,
+    form: Format,
+    tags: Tags,
+    counter: _Counter,
+) -> int:
+    """Encode the session (with chapters) into a temporary file, copy it to ``stream``,
+    remove it whatever happens; returns the frames (at ``form.rate``)."""
+    handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=f".{form.name}")
+    os.close(handle)
+    temp = Path(name)
+    try:
+        try:
+            frames = _encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
+            _tag(temp, form, tags, chapters.from_plan(plan))
+        except BaseException as exc:
+            failure = _failure(temp, exc)
+            if failure is not None:
+                raise failure from exc
+            raise
+        with open(temp, "rb") as f:
+            while chunk := f.read(1 << 20):
+                stdout.send(stream, chunk)
+        return frames
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
@@ -465,12 +623,12 @@ def _failure(target: Path, exc: BaseException) -> ExportError | None:
     if code is None and isinstance(cause, sf.LibsndfileError) and _disk_full(target.parent):
         code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return ExportError(f"disk full writing {target}: nothing was written")
+        return ExportError(f"disk full writing {shown(target)}: nothing was written")
     if isinstance(cause, sf.LibsndfileError):
         reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
     else:
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
-    return ExportError(f"could not write {target}: {reason}: nothing was written")
+    return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")
 
 
 def _disk_full(directory: Path, margin: int = 1 << 20) -> bool:

@@ -1,0 +1,138 @@
+"""May an export write here? The checks made before any work, one ``UsageError`` each.
+
+A file target may be new, or an existing regular file the user may write (``os.access``: root
+may, as with the shell's ``>``); a symbolic link is followed to the file it points to. A
+directory, a FIFO, a device or a socket is refused: renaming a file over one would replace it
+(as root, ``/dev/null`` itself). A split directory may be new, empty, or an earlier split whose
+every entry is a verified file of its manifest (``manifest.py``). Messages show paths with
+``atomic.shown``: a name that is not UTF-8 prints with its bytes escaped.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from voiceguide import atomic, manifest
+from voiceguide.atomic import shown
+from voiceguide.errors import UsageError
+
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+_KINDS = {
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFIFO: "FIFO (named pipe)",
+    stat.S_IFSOCK: "socket",
+}
+
+
+def check_file(target: Path, advice: str | None = None) -> Path:
+    """Check that the file ``target`` may be written or replaced; returns the path written
+    (``target``, or the file its link points to). ``advice`` replaces what the message of a
+    directory or special file there says to do."""
+    target = Path(target)
+    real = atomic.resolve(target)
+    info = _stat(real, target)
+    if info is not None:
+        named = shown(target) if real == target else f"{shown(target)} (a link to {shown(real)})"
+        if stat.S_ISDIR(info.st_mode):
+            advice = advice or f"give a file name, such as {shown(target / 'a.mp3')}"
+            raise UsageError(f"{named} is a directory: {advice}")
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "special file")
+            advice = advice or "give a file name ('-' writes to standard output)"
+            raise UsageError(
+                f"{named} is a {kind}, not a regular file: voiceguide writes only regular "
+                f"files; {advice}"
+            )
+        if not os.access(real, os.W_OK):
+            raise UsageError(
+                f"{named} is read-only: make it writable (chmod u+w) or give another name"
+            )
+    check_directory(real.parent)
+    return real
+
+
+def check_split_directory(directory: Path) -> Path:
+    """Check that ``directory`` may receive a split export; returns the directory written
+    (``directory``, or the one its link points to).
+
+    It may be absent, empty, or an earlier split: every entry a verified file of its manifest,
+    to be replaced. Anything else is refused naming the first foreign entry: voiceguide never
+    deletes a file it did not write.
+    """
+    directory = Path(directory)
+    real = atomic.resolve(directory)
+    info = _stat(real, directory)
+    if info is not None:
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{shown(directory)} is not a directory: --split needs a directory")
+        _check_replaceable(real, directory)
+    check_directory(real.parent)
+    return real
+
+
+def check_directory(directory: Path) -> None:
+    """``directory`` exists and a file can be created in it (tried for real: read-only mounts
+    and ACLs are caught too)."""
+    directory = Path(directory)
+    named = shown(directory) if str(directory) else "."
+    info = _stat(directory, directory)
+    if info is None or not stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"output directory {named} does not exist: create it first (mkdir -p)")
+    try:
+        probe = atomic.temp_beside(directory / "probe")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write to {named}: {exc.strerror}; choose another output directory"
+        ) from exc
+    probe.unlink()
+
+
+def _check_replaceable(real: Path, directory: Path) -> None:
+    foreign = manifest.foreign(real)
+    if foreign is not None and manifest.listed(real) is None:
+        raise UsageError(
+            f"{shown(directory)} is not empty and holds no split written by voiceguide (no "
+            f"valid {manifest.NAME}; first entry '{shown(foreign)}'): give a new or empty "
+            "directory, or empty this one yourself"
+        )
+    if foreign is not None:
+        raise UsageError(
+            f"{shown(directory)} holds '{shown(foreign)}', which voiceguide did not write there "
+            "or which changed since: move it out of the directory, or give a new or empty one"
+        )
+    if os.listdir(real) and not os.access(real, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{shown(directory)} is read-only: make it writable or give another directory"
+        )
+
+
+def _stat(path: Path, named: Path) -> os.stat_result | None:
+    """``os.stat(path)``, ``None`` if nothing is there; a path that cannot be used at all (a
+    name too long, a loop of links, a file where a directory should be) is a ``UsageError``."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(_too_long(path)) from exc
+        raise UsageError(f"cannot use {shown(named)}: {exc.strerror}; give another name") from exc
+
+
+def _too_long(path: Path) -> str:
+    longest = max(Path(path).parts, key=lambda part: len(os.fsencode(part)))
+    size = len(os.fsencode(longest))
+    start = shown(longest)[:40]
+    if size > NAME_MAX:
+        return (
+            f"file name too long ({size} bytes, at most {NAME_MAX}): {start}...; "
+            "give a shorter name"
+        )
+    return (
+        f"path too long ({len(os.fsencode(path))} bytes): {shown(path)[:40]}...; give a shorter one"
+    )
