@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from voiceguide import audio, speech
+from voiceguide import speech
+from voiceguide.audio import clips
+from voiceguide.audio import loudness as meter
 from voiceguide.cli import make_renderer
 from voiceguide.routine import Voice
 
@@ -34,7 +36,7 @@ def test_every_text_is_rendered_to_its_own_verified_clip(real, tmp_path):
     for text in texts:
         clip = cache.clip(text)
         assert 1.0 < clip.duration < 5.0
-        assert audio.loudness(clip.samples) == pytest.approx(audio.SPEECH_LUFS, abs=1.0)
+        assert meter.loudness(clip.samples) == pytest.approx(clips.SPEECH_LUFS, abs=1.0)
 
 
 def test_the_rate_set_before_each_render_is_honoured(real, tmp_path):

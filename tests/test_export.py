@@ -481,7 +481,7 @@ def long_routine(directory: Path) -> Path:
 CHILD = """
 import sys
 from pathlib import Path
-from voiceguide import export, session, signals, speech
+from voiceguide import export, interrupts, session, speech
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
@@ -497,7 +497,7 @@ def progress(done, total):
         said.append(done)
 
 try:
-    with signals.as_interrupts():
+    with interrupts.as_interrupts():
         export.export(prepared, Path(sys.argv[3]), progress=progress)
 except export.ExportError as exc:
     print(exc, flush=True)

@@ -13,8 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voiceguide import audio, mix
-from voiceguide.audio import RATE, Clip
+from voiceguide.audio import RATE, Clip, limiter, peaks
+from voiceguide.audio import loudness as meter
+from voiceguide.audio.leveling import leveled
+from voiceguide.audio.loudness import Workspace
 from voiceguide.plan import Event, Plan, PlanStep
+from voiceguide.testing import signals
 
 T = TypeVar("T")
 
@@ -117,10 +121,7 @@ def test_blocks_equal_a_naive_whole_mix(spans, block_frames):
 
 def speechlike(seconds: float, seed: int) -> np.ndarray:
     """Noise bursts with a syllable rhythm and a high crest factor, like speech."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(round(seconds * RATE)) / RATE
-    envelope = np.maximum(0, np.sin(2 * np.pi * 4 * t)) ** 3
-    return (rng.standard_normal(len(t)) * envelope).astype(np.float32)
+    return signals.speechlike(seconds, seed, rhythm=4.0, sharpness=3, level=1.0)
 
 
 def sparse_session(level_lufs: float, peak_db: float):
@@ -128,8 +129,8 @@ def sparse_session(level_lufs: float, peak_db: float):
     clips = {}
     for number in range(4):
         samples = speechlike(2.0 + number, number)
-        samples *= np.float32(audio.gain(level_lufs - audio.loudness(samples)))
-        clips[f"c{number}"] = audio.limit(samples, peak_db)
+        samples *= np.float32(audio.gain(level_lufs - meter.loudness(samples)))
+        clips[f"c{number}"] = limiter.limit(samples, peak_db)
     events = [(3.0 + 14 * n, f"c{n}", len(clips[f"c{n}"]) / RATE) for n in range(4)]
     return make_plan(60.0, events), clips_for(clips)
 
@@ -137,7 +138,7 @@ def sparse_session(level_lufs: float, peak_db: float):
 def test_measure_equals_a_meter_run_over_the_whole_session():
     plan, clip_for = sparse_session(-20.0, -1.5)
     full = whole(plan, clip_for)
-    assert mix.measure(plan, clip_for) == pytest.approx(audio.loudness(full), abs=1e-6)
+    assert mix.measure(plan, clip_for) == pytest.approx(meter.loudness(full), abs=1e-6)
     reference = pyloudnorm.Meter(RATE).integrated_loudness(full.astype(np.float64))
     assert mix.measure(plan, clip_for) == pytest.approx(reference, abs=0.1)
 
@@ -148,25 +149,25 @@ def test_measure_sums_the_filter_tails_of_sounds_close_together():
     events = [(at, f"c{n}", len(clips[f"c{n}"]) / RATE) for n, at in enumerate(starts)]
     plan, clip_for = make_plan(30.0, events), clips_for(clips)
     full = whole(plan, clip_for)
-    assert mix.measure(plan, clip_for) == pytest.approx(audio.loudness(full), abs=1e-5)
+    assert mix.measure(plan, clip_for) == pytest.approx(meter.loudness(full), abs=1e-5)
 
 
 def test_measure_is_not_disturbed_by_clips_leveled_while_it_streams():
-    """Leveling a clip (a cache miss, inside the measurement's stream) uses the thread's
-    K-weighting filter too; the measurement's filter state must come back as it was."""
+    """Leveling a clip (a cache miss, inside the measurement's stream) runs its own filter
+    stream in the measurement's workspace; the measurement's stream must not notice."""
     clips = {f"c{n}": speechlike(1.0 + 0.3 * n, 10 + n) * np.float32(0.2) for n in range(5)}
     starts = [2.0, 3.05, 4.4, 5.5, 20.0]  # close together: the filter's state carries over
     events = [(at, f"c{n}", len(clips[f"c{n}"]) / RATE) for n, at in enumerate(starts)]
-    plan, limited = make_plan(30.0, events), []
+    plan, limited, work = make_plan(30.0, events), [], Workspace()
 
     def leveling(event: Event) -> Clip:
-        samples = mix.limit_keeping_loudness(clips[event.text].copy(), -24.0)
+        samples = leveled(clips[event.text].copy(), None, -24.0, work, in_place=True)
         limited.append(not np.array_equal(samples, clips[event.text]))
         return Clip(samples)
 
     full = whole(plan, leveling)
     assert all(limited)
-    assert mix.measure(plan, leveling) == pytest.approx(audio.loudness(full), abs=1e-5)
+    assert mix.measure(plan, leveling, work) == pytest.approx(meter.loudness(full), abs=1e-5)
 
 
 def test_level_brings_a_quiet_session_to_minus_16_under_the_peak_ceiling():
@@ -177,8 +178,8 @@ def test_level_brings_a_quiet_session_to_minus_16_under_the_peak_ceiling():
     assert pyloudnorm.Meter(RATE).integrated_loudness(out.astype(np.float64)) == pytest.approx(
         -16.0, abs=0.5
     )
-    assert audio.true_peak_db(out) <= -1.0
-    assert report.lufs == pytest.approx(audio.loudness(out), abs=0.01)
+    assert peaks.true_peak_db(out) <= -1.0
+    assert report.lufs == pytest.approx(meter.loudness(out), abs=0.01)
 
 
 def voiced(number: int, bursts: int) -> np.ndarray:
@@ -190,8 +191,8 @@ def voiced(number: int, bursts: int) -> np.ndarray:
     rng = np.random.default_rng(number)
     for start in rng.integers(0, len(t) - 960, bursts):
         x[start : start + 960] += 0.8 * rng.standard_normal(960)
-    x *= audio.gain(-16.0 - audio.loudness(x))
-    return audio.limit(x.astype(np.float32), -2.0)
+    x *= audio.gain(-16.0 - meter.loudness(x))
+    return limiter.limit(x.astype(np.float32), -2.0)
 
 
 def test_limiting_keeps_every_clip_as_loud_as_the_others():
@@ -201,13 +202,13 @@ def test_limiting_keeps_every_clip_as_loud_as_the_others():
     leveled, report = mix.level(plan, clips_for(clips), ceiling_db=-5.0)
     assert report.gain_db > 0.0 and report.limited == 3
     out = [leveled(e).samples for e in plan.events]
-    kept = [audio.loudness(samples) for samples in out]
+    kept = [meter.loudness(samples) for samples in out]
     plain = [
-        audio.loudness(audio.limit(c * audio.gain(report.gain_db), -5.0)) for c in clips.values()
+        meter.loudness(limiter.limit(c * audio.gain(report.gain_db), -5.0)) for c in clips.values()
     ]
     assert max(plain) - min(plain) > 0.4  # what a plain limiter would do
     assert max(kept) - min(kept) < 0.2, kept
-    assert max(audio.true_peak_db(samples) for samples in out) <= -5.0
+    assert max(peaks.true_peak_db(samples) for samples in out) <= -5.0
 
 
 def test_a_small_gain_scales_every_clip_alike_without_limiting():
@@ -252,11 +253,11 @@ def test_mixing_eight_hours_keeps_memory_bounded():
 
 def test_energies_summed_block_by_block_equal_those_of_the_whole():
     rng = np.random.default_rng(5)
-    signal = audio.k_weight(rng.standard_normal(int(23.7 * RATE)) * 0.1).astype(np.float32)
-    expected = audio.weighted_energies(signal)
+    signal = meter.k_weight(rng.standard_normal(int(23.7 * RATE)) * 0.1).astype(np.float32)
+    expected = meter.weighted_energies(signal)
     for size in (4 * RATE, RATE, 12_345):  # whole hops, and not
         parts = (signal[i : i + size] for i in range(0, len(signal), size))
-        assert np.allclose(audio.streamed_energies(parts), expected, rtol=1e-6, atol=0)
+        assert np.allclose(meter.streamed_energies(parts), expected, rtol=1e-6, atol=0)
 
 
 def _level_traced_peak(hours: float, texts: int) -> float:
@@ -286,8 +287,8 @@ def test_leveling_a_long_session_needs_no_more_memory_than_a_short_one():
 
 
 def _limiting_traced_peak(clip: np.ndarray, ceiling_db: float) -> int:
-    out, peak = traced_peak(lambda: mix.limit_keeping_loudness(clip, ceiling_db))
-    assert out is clip and audio.true_peak_db(out) <= ceiling_db
+    out, peak = traced_peak(lambda: leveled(clip, None, ceiling_db, in_place=True))
+    assert out is clip and peaks.true_peak_db(out) <= ceiling_db
     return peak
 
 
@@ -300,6 +301,6 @@ def test_limiting_a_long_clip_needs_work_memory_of_a_few_copies_of_it():
     filter_bytes = 2.5 * 2**20
     peak = _limiting_traced_peak(clip.copy(), -6.0)  # deep: dips on 44 % of the frames
     assert peak <= 3 * clip.nbytes + filter_bytes, f"{peak / clip.nbytes:.1f} copies"
-    ceiling = audio.true_peak_db(clip) - 1.0  # as speech a little over the ceiling
+    ceiling = peaks.true_peak_db(clip) - 1.0  # as speech a little over the ceiling
     peak = _limiting_traced_peak(clip.copy(), ceiling)
     assert peak <= 0.6 * clip.nbytes + filter_bytes, f"{peak / clip.nbytes:.2f} copies"

@@ -7,6 +7,8 @@ import pytest
 import soundfile as sf
 
 from voiceguide import audio, clipcache, speech
+from voiceguide.audio import clips, leveling, peaks
+from voiceguide.audio import loudness as meter
 from voiceguide.errors import RoutineError
 from voiceguide.routine import Voice
 from voiceguide.testing.fakes import ToneSynth
@@ -46,8 +48,8 @@ def test_rendered_clips_are_48k_speech_level_with_a_safe_true_peak(renderer, tmp
     clip = cache.clip("A sentence of moderate length for the meter.")
     info = sf.info(str(cache.path("A sentence of moderate length for the meter.")))
     assert (info.samplerate, info.channels) == (48000, 1)
-    assert audio.loudness(clip.samples) == pytest.approx(audio.SPEECH_LUFS, abs=0.5)
-    assert audio.true_peak_db(clip.samples) <= audio.PEAK_CEILING_DB + 0.05
+    assert meter.loudness(clip.samples) == pytest.approx(clips.SPEECH_LUFS, abs=0.5)
+    assert peaks.true_peak_db(clip.samples) <= leveling.CLIP_CEILING_DB + 0.05
     assert abs(clip.samples[0]) < 1e-3 and abs(clip.samples[-1]) < 1e-3  # faded edges
 
 

@@ -21,11 +21,11 @@ from voiceguide import (
     __version__,
     durations,
     fit,
+    interrupts,
     report,
     resources,
     routine,
     session,
-    signals,
     speech,
 )
 from voiceguide.errors import VoiceguideError
@@ -110,7 +110,7 @@ def _errors() -> Iterator[None]:
         sys.exit(exc.exit_status)
     except KeyboardInterrupt as exc:
         click.echo("interrupted", err=True)
-        sys.exit(signals.exit_status(exc))
+        sys.exit(interrupts.exit_status(exc))
 
 
 def _live_terminal(stream) -> bool:
@@ -459,7 +459,7 @@ def export(
         except KeyboardInterrupt as exc:
             bar.close()
             click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
-            sys.exit(signals.exit_status(exc))
+            sys.exit(interrupts.exit_status(exc))
 
 
 def _warn(prepared: session.Session, quiet: bool) -> None:
@@ -479,9 +479,9 @@ def voices() -> None:
 
 def run() -> None:
     """The ``voiceguide`` command: ``main`` with the signals that end a process turned into
-    a clean exit (``signals.as_interrupts``), and standard output flushed while errors can
+    a clean exit (``interrupts.as_interrupts``), and standard output flushed while errors can
     still be reported as one line (a full device, a closed pipe)."""
-    with signals.as_interrupts():
+    with interrupts.as_interrupts():
         try:
             status = main.main(standalone_mode=False)
         except click.ClickException as exc:
@@ -489,7 +489,7 @@ def run() -> None:
             status = exc.exit_code
         except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt
             click.echo("interrupted", err=True)
-            status = signals.exit_status(exc.__cause__ or exc)
+            status = interrupts.exit_status(exc.__cause__ or exc)
         except SystemExit as exc:
             status = exc.code
         except OSError as exc:  # click's own output (--help, --version) to a failing stdout

@@ -20,6 +20,7 @@ import platformdirs
 import soundfile as sf
 
 from voiceguide import audio
+from voiceguide.audio import clips
 from voiceguide.errors import SpeechError
 
 FORMAT_VERSION = 6  # bump when the processing of a clip changes (6: limiter rounds fixed)
@@ -121,7 +122,7 @@ def chime(path: Path, directory: Path | None = None) -> audio.Clip:
     entry = (directory or cache_dir()) / entry_name(f"chime-{path.stem}", "chime", content)
     samples = read(entry)
     if samples is None:
-        samples = audio.prepare_chime(path).samples
+        samples = clips.chime_clip(path).samples
         write(samples, entry)
     return audio.Clip(samples)
 

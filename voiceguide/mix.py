@@ -21,17 +21,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide import audio
-from voiceguide.audio import RATE, Clip
+from voiceguide.audio import RATE, Clip, gain
+from voiceguide.audio.clips import SPEECH_LUFS
+from voiceguide.audio.leveling import MIX_CEILING_DB, ROUNDS, leveled
+from voiceguide.audio.loudness import (
+    BLOCK,
+    HOP,
+    KWeighting,
+    Workspace,
+    gated_loudness,
+    loudness,
+    streamed_energies,
+)
+from voiceguide.audio.peaks import true_peak_db
 from voiceguide.plan import Event, Plan
 
 ClipFor = Callable[[Event], Clip]
 
 BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough for every encoder
-TARGET_LUFS = audio.SPEECH_LUFS
-CEILING_DB = -1.0  # true-peak ceiling of the session, dBTP
+TARGET_LUFS = SPEECH_LUFS
+CEILING_DB = MIX_CEILING_DB["wav"]  # true-peak ceiling of a lossless session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
-_ROUNDS = 3  # measure-and-raise-the-gain rounds of ``level``
 _MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
 
@@ -137,33 +147,34 @@ def islands(
         yield span[0], span[1], members
 
 
-def measure(plan: Plan, clip_for: ClipFor) -> float:
+def measure(plan: Plan, clip_for: ClipFor, workspace: Workspace | None = None) -> float:
     """Integrated loudness (LUFS, BS.1770-4) of the mixed session, computed cheaply.
 
     The gating blocks (400 ms every 100 ms from the session start) that touch no sound hold
     silence, which the -70 LUFS absolute gate removes; so only the blocks around each island
     of sound are measured, on the same block grid as a whole-session meter. Sounds less than
     ``_MERGE_GAP`` apart are measured together, so no block counts twice. Each island is
-    mixed and K-weighted block by block (``audio.KWeighting``): the work memory is a block's
-    and a few FFT buffers, the same for 10 minutes as for 8 hours. The filter starts at rest
+    mixed and K-weighted block by block (``KWeighting``): the work memory is a block's
+    and a few FFT buffers (``workspace``, made if None), the same for 10 minutes as for
+    8 hours. The filter starts at rest
     0.4 s before an island: the previous one ended at least ``_MERGE_GAP`` earlier, and the
     filter's ring-out lasts 0.17 s.
     """
-    block, hop, total = frames(audio.BLOCK), frames(audio.HOP), total_frames(plan)
+    block, hop, total = frames(BLOCK), frames(HOP), total_frames(plan)
     if total <= 2 * block:
-        return audio.loudness(np.concatenate(list(blocks(plan, clip_for))))
+        return loudness(np.concatenate(list(blocks(plan, clip_for))))
     energies = []
-    # clip_for may level a clip meanwhile, in the same filter: it puts the state back
-    with audio.shared_weighting(RATE) as weighting:
-        for first, last, events in islands(plan, clip_for):
-            begin = max(0, first - block) // hop * hop
-            stop = min(total, last + block + hop)
-            weighting.reset()
-            parts = blocks(
-                plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
-            )
-            energies.append(audio.streamed_energies(weighting(part) for part in parts))
-    return audio.gated_loudness(np.concatenate(energies)) if energies else -np.inf
+    # clip_for may level a clip meanwhile, in the same workspace (a stream of its own)
+    weighting = KWeighting(RATE, workspace=workspace)
+    for first, last, events in islands(plan, clip_for):
+        begin = max(0, first - block) // hop * hop
+        stop = min(total, last + block + hop)
+        weighting.reset()
+        parts = blocks(
+            plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
+        )
+        energies.append(streamed_energies(weighting(part) for part in parts))
+    return gated_loudness(np.concatenate(energies)) if energies else -np.inf
 
 
 @dataclass(frozen=True)
@@ -220,8 +231,10 @@ class Leveled(Cached):
         gain_db: float,
         ceiling_db: float = CEILING_DB,
         peaks: dict[tuple, float] | None = None,
+        workspace: Workspace | None = None,
     ):
         super().__init__(clip_for)
+        self.workspace = workspace
         self.gain_db = gain_db
         self.ceiling_db = ceiling_db
         self.peaks = {} if peaks is None else peaks
@@ -232,27 +245,18 @@ class Leveled(Cached):
         source = self.source(event).samples
         key = _key(event)
         if key not in self.peaks:
-            self.peaks[key] = audio.true_peak_db(source)
-        samples = source * np.float32(audio.gain(self.gain_db))
+            self.peaks[key] = true_peak_db(source)
+        samples = source * np.float32(gain(self.gain_db))
         del source  # let go of it (unless cached upstream) before limiting: work memory
         peak = self.peaks[key] + self.gain_db
         if peak > self.ceiling_db:
-            samples = limit_keeping_loudness(samples, self.ceiling_db)
-            peak = self.ceiling_db  # the limiter aims 2 % under it
+            # limiting takes loudness away, more from a peaky clip than from a smooth one,
+            # which would make spoken cues unequal: leveling limits deeper and makes it up
+            samples = leveled(samples, None, self.ceiling_db, self.workspace, in_place=True)
+            peak = self.ceiling_db  # at most: the limiter aims a little under it
             self.limited.add(key)
         self.peak = max(self.peak, peak)
         return Clip(samples.astype(np.float32, copy=False))
-
-
-def limit_keeping_loudness(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
-    """``samples`` (float32, changed in place and returned) with true peaks under
-    ``ceiling_db`` dBTP and their loudness kept.
-
-    Limiting takes loudness away, more from a peaky clip than from a smooth one, which would
-    make spoken cues unequal; ``audio.leveling`` limits deeper and makes the loss up.
-    """
-    audio.leveling(samples, None, ceiling_db=ceiling_db).apply(samples)
-    return samples
 
 
 def level(
@@ -266,12 +270,14 @@ def level(
     Measures the session, then wraps ``clip_for`` so every clip gets the gain that brings the
     session to ``target_lufs``. Where the gain pushes a clip's true peak over ``ceiling_db``
     that clip is limited, which takes a little loudness away; then the session is measured
-    again and the gain raised by what was lost (at most ``_ROUNDS`` times, until within
-    0.1 LU). A silent session gets no gain. Every clip is fetched here, so a clip that runs
+    again and the gain raised by what was lost (at most ``leveling.ROUNDS`` times, until
+    within 0.1 LU). A silent session gets no gain. One K-weighting workspace serves the
+    measurements and the clips leveled meanwhile. Every clip is fetched here, so a clip that runs
     past the plan's end raises ``ValueError`` before anything is written.
     """
+    work = Workspace(RATE)
     source = Cached(clip_for)  # measuring reads each clip twice (islands, then the mix)
-    measured = measure(plan, source)
+    measured = measure(plan, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple, float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
@@ -279,15 +285,15 @@ def level(
     firsts = {_key(event): event for event in reversed(plan.events)}
     distinct = sorted(firsts.values(), key=lambda event: -event.duration)
     del source  # from here the leveled copies are cached, not the clips they are made from
-    for _ in range(_ROUNDS):
-        leveled = Leveled(clip_for, gain_db, ceiling_db, peaks)
+    for _ in range(ROUNDS):
+        wrapped = Leveled(clip_for, gain_db, ceiling_db, peaks, work)
         for event in distinct:
-            leveled(event)
-        if not leveled.limited:
+            wrapped(event)
+        if not wrapped.limited:
             lufs = measured + gain_db
             break
-        lufs = measure(plan, leveled)
+        lufs = measure(plan, wrapped, work)
         if abs(target_lufs - lufs) < 0.1:
             break
         gain_db += target_lufs - lufs
-    return leveled, Level(measured, gain_db, lufs, leveled.peak, len(leveled.limited))
+    return wrapped, Level(measured, gain_db, lufs, wrapped.peak, len(wrapped.limited))

@@ -125,7 +125,7 @@ def _chime_seconds(loaded: Routine, sound: Sound, directory: Path | None) -> flo
         return clipcache.chime(sound.path, directory).duration
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise refused("is not a readable .wav, .flac or .ogg file") from exc
-    except ValueError as exc:  # audio.prepare_chime's refusals: not finite, or silent
+    except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent
         raise refused(str(exc)) from exc
 
 

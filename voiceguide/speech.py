@@ -24,6 +24,7 @@ from typing import Protocol
 import soundfile as sf
 
 from voiceguide import audio, clipcache
+from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, SpeechError
 from voiceguide.routine import Voice
 
@@ -160,7 +161,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> in
                 "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
             ) from exc
         raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
-    samples = audio.prepare_speech(data.mean(axis=1), rate, level_db(voice))
+    samples = clips.speech_clip(data.mean(axis=1), rate, level_db(voice))
     if len(samples) < audio.RATE // 50:
         raise SpeechError(
             f"the speech engine produced silence for {text!r}; check the "

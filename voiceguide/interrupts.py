@@ -36,8 +36,8 @@ def exit_status(exc: BaseException) -> int:
 
 
 @contextlib.contextmanager
-def as_interrupts(signals: tuple[int, ...] = ENDING) -> Iterator[None]:
-    """Within the block, each of ``signals`` raises ``Interrupted`` in the main thread.
+def as_interrupts(signums: tuple[int, ...] = ENDING) -> Iterator[None]:
+    """Within the block, each of ``signums`` raises ``Interrupted`` in the main thread.
 
     A repeat of a signal within ``REPEAT_AFTER`` seconds of the first is ignored, so that a
     second Ctrl-C does not cut the cleanup the first one started; later ones raise again.
@@ -55,7 +55,7 @@ def as_interrupts(signals: tuple[int, ...] = ENDING) -> Iterator[None]:
         first[:] = [now]
         raise Interrupted(signum)
 
-    previous = {number: signal.signal(number, handler) for number in signals}
+    previous = {number: signal.signal(number, handler) for number in signums}
     try:
         yield
     finally:

@@ -1,5 +1,5 @@
 """Whatever signal ends the process, the terminal and the disk are restored; a failing standard
-output is one line, never a traceback. Real processes, real signals."""
+output is one line, never a traceback. Real processes, real interrupts."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import signals
+from voiceguide import interrupts
 from voiceguide.testing import pulse
 
 TONE = {"VOICEGUIDE_ENGINE": "tone"}
@@ -38,13 +38,13 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
 
 
 def test_interrupted_remembers_its_signal_and_exit_status():
-    assert signals.exit_status(signals.Interrupted(signal.SIGHUP)) == 129
-    assert signals.exit_status(KeyboardInterrupt()) == 130
+    assert interrupts.exit_status(interrupts.Interrupted(signal.SIGHUP)) == 129
+    assert interrupts.exit_status(KeyboardInterrupt()) == 130
 
 
 def test_a_signal_inside_as_interrupts_raises_and_the_old_handler_comes_back():
     before = signal.getsignal(signal.SIGHUP)
-    with pytest.raises(signals.Interrupted) as caught, signals.as_interrupts():
+    with pytest.raises(interrupts.Interrupted) as caught, interrupts.as_interrupts():
         os.kill(os.getpid(), signal.SIGHUP)
         time.sleep(1)  # the handler runs at the next bytecode; this is never reached whole
     assert caught.value.signum == signal.SIGHUP
@@ -53,7 +53,7 @@ def test_a_signal_inside_as_interrupts_raises_and_the_old_handler_comes_back():
 
 def test_a_repeated_signal_does_not_cut_the_cleanup_short():
     cleaned = []
-    with pytest.raises(signals.Interrupted), signals.as_interrupts():
+    with pytest.raises(interrupts.Interrupted), interrupts.as_interrupts():
         try:
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(1)

@@ -1,0 +1,121 @@
+"""How speech and chimes become clips; the cache's recipe follows what makes them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from voiceguide import resources
+from voiceguide.audio import RATE, clips, fade, resample
+from voiceguide.audio.limiter import Gain
+from voiceguide.audio.loudness import loudness
+from voiceguide.testing.signals import reference_true_peak_db, speechlike
+
+# What the clip recipes make of two fixed inputs: length in frames, then the RMS of 16 equal
+# parts. If the code makes something else, bump clips.VERSION (cached clips are then made
+# again) and record the new fingerprint under it.
+GOLDEN = {
+    7: {
+        "speech": [185221, 0.1075916, 0.1047389, 0.04204048, 0.09554022, 0.1016, 0.09906807,
+                   0.03302739, 0.1066825, 0.1037784, 0.06859684, 0.07786414, 0.1039666,
+                   0.1090915, 0.02563125, 0.101035, 0.1074736],
+        "chime": [86400, 0.29339, 0.2437283, 0.1993343, 0.1637738, 0.1345392, 0.1108961,
+                  0.09155145, 0.07566605, 0.06257877, 0.05181043, 0.04289696, 0.03548673,
+                  0.02938773, 0.02434718, 0.02018203, 0.01295326],
+    },
+}  # fmt: skip
+
+
+def fingerprint(samples: np.ndarray) -> list[float]:
+    parts = np.array_split(samples.astype(np.float64), 16)
+    return [len(samples)] + [float(np.sqrt(np.mean(p**2))) for p in parts]
+
+
+def engine_output(seed: int = 3) -> np.ndarray:
+    """Speech-like noise at espeak-ng's 22.05 kHz, band-limited like its output."""
+    return scipy.signal.resample_poly(speechlike(4.0, seed) * 3, 147, 320).astype(np.float32)
+
+
+def test_the_clips_made_match_the_fingerprint_recorded_for_this_version():
+    assert clips.VERSION in GOLDEN, "record the fingerprint of this VERSION in GOLDEN"
+    made = {
+        "speech": fingerprint(clips.speech_clip(engine_output(), 22050, -2.0)),
+        "chime": fingerprint(clips.chime_clip(resources.sounds_dir() / "bell.wav").samples),
+    }
+    for name, expected in GOLDEN[clips.VERSION].items():
+        assert made[name][0] == expected[0], f"{name}: bump clips.VERSION"
+        assert made[name][1:] == pytest.approx(expected[1:], rel=1e-4), (
+            f"{name}: the clips changed; bump clips.VERSION and record them"
+        )
+
+
+def test_the_recipe_names_every_setting_that_changes_a_clip(monkeypatch):
+    before = clips.recipe()
+    monkeypatch.setattr(clips, "SPEECH_LUFS", -18.0)
+    assert clips.recipe() != before
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_speech_prepared_at_22k_meets_loudness_and_ceiling_at_48k(seed):
+    clip = clips.speech_clip(engine_output(seed), 22050, volume_db=-2.0)
+    assert 3.5 * RATE < len(clip) <= 4.0 * RATE  # silence at the ends trimmed
+    assert loudness(clip) == pytest.approx(clips.SPEECH_LUFS - 2.0, abs=0.2)
+    assert reference_true_peak_db(clip) <= clips.CLIP_CEILING_DB + 0.1
+
+
+def test_a_gain_curve_is_stretched_exactly_like_linear_interpolation():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        frames = int(rng.integers(1, 3000))
+        rate = int(rng.choice([16_000, 22_050, 24_000, 44_100]))
+        top = float(rng.uniform(0.5, 2.0))
+        dips, at = [], int(rng.integers(0, 3))  # dips at least two frames apart
+        while at < frames and len(dips) < 5:
+            stop = min(frames, at + int(rng.integers(1, 50)))
+            dips.append((at, rng.uniform(0.2, 1.0, stop - at).astype(np.float32) * top))
+            at = stop + int(rng.integers(2, 400))
+        level = Gain(top, dips, frames)
+        count = int(rng.integers(1, 3 * frames * RATE // rate + 2))
+        expected = np.interp(np.arange(count) * (rate / RATE), np.arange(frames), level.curve())
+        stretched = clips.stretch_gain(level, count, rate)
+        assert np.allclose(stretched.curve(), expected, atol=1e-6)
+
+
+def test_trim_keeps_a_millisecond_before_the_first_sound():
+    signal = np.zeros(RATE, dtype=np.float32)
+    signal[10_000:20_000] = 0.5
+    trimmed = clips.trim(signal)
+    assert np.flatnonzero(trimmed)[0] == RATE // 1000
+
+
+def test_fades_start_and_end_at_zero_without_a_step():
+    faded = fade(np.ones(4800, dtype=np.float32), 0.002, 0.01)
+    assert faded[0] == 0 and faded[-1] == 0
+    assert np.abs(np.diff(faded)).max() < 0.02
+
+
+def test_resampling_goes_through_a_real_resampler():
+    t = np.arange(22050) / 22050
+    tone = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    up = resample(tone, 22050, RATE)
+    assert len(up) == RATE
+    spectrum = np.abs(np.fft.rfft(up[4800:-4800] * np.hanning(len(up) - 9600)))
+    peak = np.argmax(spectrum) * RATE / (len(up) - 9600)
+    assert peak == pytest.approx(1000, abs=2)
+    # no images of the 1 kHz tone above the old Nyquist frequency
+    image = spectrum[int(12000 * (len(up) - 9600) / RATE) :].max()
+    assert 20 * np.log10(image / spectrum.max()) < -80
+
+
+@pytest.mark.parametrize("bad", ["nan", "silent"])
+def test_a_chime_that_is_not_a_number_or_silent_is_refused(tmp_path, bad):
+    import soundfile
+
+    samples = np.zeros(RATE, np.float32)
+    if bad == "nan":
+        samples[100] = np.nan
+    path = tmp_path / f"{bad}.wav"
+    soundfile.write(str(path), samples, RATE, subtype="FLOAT")
+    with pytest.raises(ValueError):
+        clips.chime_clip(path)
