@@ -70,10 +70,10 @@ def test_fitting_a_routine_keeps_fixed_steps_and_meets_the_length(write_routine)
     fitted = fit.fit(loaded, 1020, overhead=20, floors={})
     a, b, c = fitted.steps
     assert a.duration == 60
-    total = a.duration + b.duration + c.duration + 2 * fitted.between.duration + 20
+    total = a.duration + b.duration + c.duration + 2 * fitted.interlude.duration + 20
     assert total == pytest.approx(1020, abs=1e-6)
     assert c.duration / b.duration == pytest.approx(2)
-    assert fitted.between.duration == pytest.approx(60)  # hit its max
+    assert fitted.interlude.duration == pytest.approx(60)  # hit its max
 
 
 def test_an_impossible_length_names_the_shortest_and_longest(write_routine):

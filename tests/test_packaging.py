@@ -30,8 +30,8 @@ def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
     for shipped in list((ROOT / "scripts").glob("*.yaml")) + list((ROOT / "sounds").glob("*")):
         assert f"voiceguide/{shipped.parent.name}/{shipped.name}" in names
     assert (
-        "voiceguide/routine.schema.json" in names
-        or not (ROOT / "voiceguide" / "routine.schema.json").exists()
+        "voiceguide/routine/routine.schema.json" in names
+        or not (ROOT / "voiceguide" / "routine" / "routine.schema.json").exists()
     )
 
 

@@ -141,7 +141,7 @@ def test_repeating_cues_fill_the_step(write_routine, prepare):
 def test_spoken_texts_lists_every_clip_once_in_order(write_routine):
     from voiceguide import routine
 
-    texts = plan.spoken_texts(routine.load(write_routine(SIDES)))
+    texts = routine.load(write_routine(SIDES)).texts()
     assert texts == [
         "Welcome.",
         "Push on the left side.",

@@ -7,8 +7,9 @@ import tracemalloc
 
 import pytest
 
-from voiceguide import routine, yamlnodes
+from voiceguide import routine
 from voiceguide.errors import RoutineError
+from voiceguide.routine import loader, yamlnodes
 
 MINIMAL = """
 title: Test
@@ -32,7 +33,7 @@ def test_a_minimal_routine_gets_the_documented_defaults(write_routine):
     assert loaded.title == "Test"
     assert loaded.chime.name == "bell"
     assert (step.duration, step.min, step.max) == (60, 15, 240)
-    assert step.between is True and step.fixed is False and step.sides == ()
+    assert step.interlude_after is True and step.fixed is False and step.sides == ()
 
 
 def test_the_full_example_of_the_issue_is_read_field_by_field(write_routine):
@@ -74,9 +75,9 @@ def test_the_full_example_of_the_issue_is_read_field_by_field(write_routine):
     )
     assert loaded.length == 1200
     assert (loaded.voice.name, loaded.voice.rate, loaded.voice.volume) == ("en-us", 150, 0.9)
-    assert loaded.between.name == "Re-relax" and loaded.between.max == 120
+    assert loaded.interlude.name == "Re-relax" and loaded.interlude.max == 120
     step = loaded.steps[0]
-    assert step.sides == ("left", "right") and step.between is False
+    assert step.sides == ("left", "right") and step.interlude_after is False
     assert [(c.when, c.value) for c in step.cues] == [
         ("fraction", 0.5),
         ("from_start", 60),
@@ -313,8 +314,8 @@ def test_text_is_folded_to_single_spaces(write_routine):
 
 
 def test_a_step_without_bounds_scales_between_a_quarter_and_four_times():
-    assert routine.DEFAULT_MIN_SCALE == 0.25 and routine.DEFAULT_MAX_SCALE == 4.0
-    assert math.isfinite(routine.MAX_SECONDS)
+    assert loader.DEFAULT_MIN_SCALE == 0.25 and loader.DEFAULT_MAX_SCALE == 4.0
+    assert math.isfinite(loader.MAX_SECONDS)
 
 
 def test_placeholders_in_the_intro_are_refused(write_routine):
@@ -334,7 +335,7 @@ LOADERS = [
 
 
 @pytest.fixture(params=LOADERS)
-def loader(request, monkeypatch):
+def yaml_parser(request, monkeypatch):
     if request.param is None:
         pytest.skip("PyYAML was built without libyaml")
     monkeypatch.setattr(yamlnodes, "_Loader", request.param)
@@ -350,7 +351,7 @@ def loader(request, monkeypatch):
     ],
     ids=["flow-lists", "flow-mappings", "indented-mappings"],
 )
-def test_deep_nesting_is_refused_in_our_words_by_either_parser(loader, write_routine, text):
+def test_deep_nesting_is_refused_in_our_words_by_either_parser(yaml_parser, write_routine, text):
     error = load_error(write_routine, text)
     assert error.message == ("values are nested deeper than 12 levels; a routine needs at most 5")
     assert error.line is not None
@@ -365,13 +366,13 @@ def test_deep_nesting_is_refused_in_our_words_by_either_parser(loader, write_rou
     ],
     ids=["a-tab-alone", "a-tab-before-a-dash", "a-tab-among-spaces"],
 )
-def test_a_tab_in_the_indentation_is_named_as_the_problem(loader, write_routine, text, line):
+def test_a_tab_in_the_indentation_is_named_as_the_problem(yaml_parser, write_routine, text, line):
     error = load_error(write_routine, text)
     assert error.line == line
     assert error.message == "invalid YAML: tabs are not allowed for indentation; use spaces"
 
 
-def test_an_unquoted_colon_in_a_text_suggests_quoting_the_text(loader, write_routine):
+def test_an_unquoted_colon_in_a_text_suggests_quoting_the_text(yaml_parser, write_routine):
     error = load_error(write_routine, MINIMAL + "    say: Breathe in: slowly\n")
     assert error.line == 5
     assert error.message == (
@@ -380,12 +381,12 @@ def test_an_unquoted_colon_in_a_text_suggests_quoting_the_text(loader, write_rou
     )
 
 
-def test_the_suggested_quoting_keeps_quotes_inside_the_text_intact(loader, write_routine):
+def test_the_suggested_quoting_keeps_quotes_inside_the_text_intact(yaml_parser, write_routine):
     error = load_error(write_routine, 'title: Say "hi": then go\nsteps: []\n')
     assert error.message.endswith("""put the text in quotes: title: 'Say "hi": then go'""")
 
 
-def test_a_colon_that_is_an_indentation_slip_gets_no_quoting_advice(loader, write_routine):
+def test_a_colon_that_is_an_indentation_slip_gets_no_quoting_advice(yaml_parser, write_routine):
     error = load_error(write_routine, "title: T\n  steps: x\n")
     assert error.line == 2
     assert "quotes:" not in error.message

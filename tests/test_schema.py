@@ -1,4 +1,4 @@
-"""The published JSON Schema (voiceguide/routine.schema.json) agrees with the strict loader.
+"""The published JSON Schema (voiceguide/routine/routine.schema.json) agrees with the strict loader.
 
 Editors validate with the schema, voiceguide with ``routine.load``; a document one accepts and
 the other rejects would be a trap. Each document here is checked by both: the schema sees the
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
 from voiceguide.errors import RoutineError
+from voiceguide.routine import loader
 
 SCHEMA_PATH = Path(routine.__file__).with_name("routine.schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -31,11 +32,11 @@ CUE = DEFS["cue"]["properties"]
 DROP = object()  # a field value meaning "leave this key out"
 
 OBJECTS = {
-    "routine": (SCHEMA, routine.ROUTINE_KEYS),
-    "step": (DEFS["step"], routine.STEP_KEYS),
-    "between": (DEFS["between"], routine.BETWEEN_KEYS),
-    "cue": (DEFS["cue"], routine.CUE_KEYS),
-    "voice": (VOICE, routine.VOICE_KEYS),
+    "routine": (SCHEMA, loader.ROUTINE_KEYS),
+    "step": (DEFS["step"], loader.STEP_KEYS),
+    "between": (DEFS["between"], loader.BETWEEN_KEYS),
+    "cue": (DEFS["cue"], loader.CUE_KEYS),
+    "voice": (VOICE, loader.VOICE_KEYS),
 }
 
 
@@ -91,10 +92,10 @@ FULL = {
     ],
 }
 REMOVABLE = (
-    [("routine", key) for key in routine.ROUTINE_KEYS]
-    + [("step", key) for key in routine.STEP_KEYS]
-    + [("between", key) for key in routine.BETWEEN_KEYS]
-    + [("voice", key) for key in routine.VOICE_KEYS]
+    [("routine", key) for key in loader.ROUTINE_KEYS]
+    + [("step", key) for key in loader.STEP_KEYS]
+    + [("between", key) for key in loader.BETWEEN_KEYS]
+    + [("voice", key) for key in loader.VOICE_KEYS]
 )
 
 
@@ -177,10 +178,10 @@ def test_leaving_out_a_key_fails_in_both_exactly_when_it_is_required(tmp_path, w
 def test_the_limits_are_the_loaders_constants():
     step_props, between_props = DEFS["step"]["properties"], DEFS["between"]["properties"]
     props = SCHEMA["properties"]
-    assert props["steps"]["maxItems"] == routine.MAX_STEPS
-    assert step_props["cues"]["maxItems"] == between_props["cues"]["maxItems"] == routine.MAX_CUES
+    assert props["steps"]["maxItems"] == loader.MAX_STEPS
+    assert step_props["cues"]["maxItems"] == between_props["cues"]["maxItems"] == loader.MAX_CUES
     names = [props["title"], step_props["name"], between_props["name"]]
-    assert [n["maxLength"] for n in names] == [routine.MAX_NAME] * 3
+    assert [n["maxLength"] for n in names] == [loader.MAX_NAME] * 3
     texts = [props[k] for k in ("description", "intro", "outro")]
     texts += [
         step_props["say"],
@@ -188,13 +189,13 @@ def test_the_limits_are_the_loaders_constants():
         CUE["say"],
         VOICE["properties"]["name"],
     ]
-    assert [t["maxLength"] for t in texts] == [routine.MAX_TEXT] * 7
+    assert [t["maxLength"] for t in texts] == [loader.MAX_TEXT] * 7
     rate = VOICE["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
     volume = VOICE["properties"]["volume"]
     assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
-    assert CUE["every"]["minimum"] == routine.MIN_EVERY
-    assert DEFS["duration"]["maximum"] == routine.MAX_SECONDS
+    assert CUE["every"]["minimum"] == loader.MIN_EVERY
+    assert DEFS["duration"]["maximum"] == loader.MAX_SECONDS
 
 
 # -- what both accept ------------------------------------------------------------------------------

@@ -52,6 +52,6 @@ def test_back_massage_follows_its_source():
     loaded = routine.load(resources.find_routine("back-massage"))
     names = [s.name for s in loaded.steps]
     assert names == ["Basic rub", "Heel-of-hand circles", "Fingertip pushes", "Work out the spine"]
-    assert loaded.between.name == "Re-relax"
+    assert loaded.interlude.name == "Re-relax"
     assert loaded.steps[2].sides == loaded.steps[3].sides == ("left", "right")
     assert "five times" in loaded.steps[3].say

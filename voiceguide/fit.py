@@ -86,18 +86,20 @@ def routine_parts(routine: Routine, floors: dict[int, float]) -> tuple[list[Part
     instruction needs; a flexible step never shrinks below it (unless its max is lower).
     """
     parts = [_part(step, floors.get(i, 0.0)) for i, step in enumerate(routine.steps)]
-    between = None
+    interlude_part = None
     count = interlude_count(routine)
-    if routine.between is not None and count:
-        between = dataclasses.replace(_part(routine.between, floors.get(-1, 0.0)), count=count)
-    return parts, between
+    if routine.interlude is not None and count:
+        interlude_part = dataclasses.replace(
+            _part(routine.interlude, floors.get(-1, 0.0)), count=count
+        )
+    return parts, interlude_part
 
 
 def interlude_count(routine: Routine) -> int:
     """How many times the interlude is inserted (after each step that allows it, but the last)."""
-    if routine.between is None:
+    if routine.interlude is None:
         return 0
-    return sum(1 for step in routine.steps[:-1] if step.between)
+    return sum(1 for step in routine.steps[:-1] if step.interlude_after)
 
 
 def _part(step: Step, floor: float) -> Part:
@@ -113,8 +115,8 @@ def fit(routine: Routine, length: float, overhead: float, floors: dict[int, floa
     ``overhead`` is the fixed time outside the steps (intro, closing). Raises ``Unfittable``
     naming the shortest and longest possible length when ``length`` cannot be met.
     """
-    parts, between = routine_parts(routine, floors)
-    every = parts + ([between] if between else [])
+    parts, interlude_part = routine_parts(routine, floors)
+    every = parts + ([interlude_part] if interlude_part else [])
     low, high = bounds(every)
     if not math.isfinite(length) or not low + overhead - 1e-6 <= length <= high + overhead + 1e-6:
         raise Unfittable(
@@ -127,18 +129,18 @@ def fit(routine: Routine, length: float, overhead: float, floors: dict[int, floa
         dataclasses.replace(step, duration=d)
         for step, d in zip(routine.steps, solved, strict=False)
     )
-    inter = routine.between
-    if between is not None and inter is not None:
+    inter = routine.interlude
+    if interlude_part is not None and inter is not None:
         inter = dataclasses.replace(inter, duration=solved[-1])
-    return dataclasses.replace(routine, steps=steps, between=inter)
+    return dataclasses.replace(routine, steps=steps, interlude=inter)
 
 
 def length_range(
     routine: Routine, overhead: float, floors: dict[int, float]
 ) -> tuple[float, float]:
     """Shortest and longest session (seconds) this routine can be fitted to."""
-    parts, between = routine_parts(routine, floors)
-    low, high = bounds(parts + ([between] if between else []))
+    parts, interlude_part = routine_parts(routine, floors)
+    low, high = bounds(parts + ([interlude_part] if interlude_part else []))
     return low + overhead, high + overhead
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from voiceguide import durations, fit
 from voiceguide.errors import RoutineError
-from voiceguide.routine import Cue, Routine, Sound, Step
+from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
 
 LEAD_IN = 0.5  # silence before the intro is spoken
 AFTER_CHIME = 0.25  # silence between a chime's end and the speech that follows it
@@ -32,7 +32,6 @@ GAP = 0.3  # least silence between two sounds in the same step
 AFTER_INTRO = 1.5  # silence between the intro and the first step
 BEFORE_END_CHIME = 1.0  # silence between the outro (or last step) and the end chime
 TAIL = 0.5  # silence after the end chime
-CUE_CHIME = "soft"  # chime of a side switch
 
 
 @dataclass(frozen=True)
@@ -91,36 +90,6 @@ class Plan:
         return len(self.steps) - 1
 
 
-def side_text(step: Step, text: str | None, side: str | None, announce: bool) -> str | None:
-    """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or the side announced."""
-    if side is None:
-        return text
-    if text is not None and "{side}" in text:
-        return text.replace("{side}", side)
-    if not announce:
-        return text
-    announcement = f"{side[:1].upper()}{side[1:]} side."
-    return f"{announcement} {text}" if text else announcement
-
-
-def instruction(step: Step, side: str | None) -> str:
-    """The text spoken at the start of ``step`` (or of one of its sides)."""
-    return side_text(step, step.say or step.name, side, announce=True) or step.name
-
-
-def spoken_texts(routine: Routine) -> list[str]:
-    """Every distinct text the routine can speak (its speech clips), in order of first use."""
-    texts: list[str] = []
-    steps = list(routine.steps) + ([routine.between] if routine.between else [])
-    texts += [routine.intro] if routine.intro else []
-    for step in steps:
-        for side in step.sides or (None,):
-            texts.append(instruction(step, side))
-            texts += [side_text(step, c.say, side, False) for c in step.cues if c.say]
-    texts += [routine.outro] if routine.outro else []
-    return list(dict.fromkeys(texts))
-
-
 class Timing:
     """The durations (seconds) of every clip, for planning: speech by text, sounds by path."""
 
@@ -144,8 +113,8 @@ class Timing:
     def floors(self, routine: Routine) -> dict[int, float]:
         """Least time (seconds) each step needs to ring its chime and say its instruction."""
         steps = dict(enumerate(routine.steps))
-        if routine.between is not None:
-            steps[-1] = routine.between
+        if routine.interlude is not None:
+            steps[-1] = routine.interlude
         return {i: self.step_floor(step) for i, step in steps.items()}
 
     def step_floor(self, step: Step) -> float:
@@ -156,17 +125,8 @@ class Timing:
         return len(sides) * max(self.side_need(step, n, side) for n, side in enumerate(sides))
 
     def side_need(self, step: Step, position: int, side: str | None) -> float:
-        chime = step.chime if position == 0 else _side_chime(step)
+        chime = step.chime if position == 0 else step.side_chime
         return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
-
-
-def _side_chime(step: Step) -> Sound | None:
-    if step.chime is None:
-        return None
-    from voiceguide import resources
-
-    path = resources.find_sound(CUE_CHIME, step.chime.path.parent)
-    return Sound(CUE_CHIME, path) if path else step.chime
 
 
 def build(routine: Routine, timing: Timing) -> Plan:
@@ -186,8 +146,8 @@ def build(routine: Routine, timing: Timing) -> Plan:
         at += length
     for number, step in enumerate(routine.steps, start=1):
         at = builder.add_routine_step(step, at, number, "step")
-        if routine.between and step.between and number < len(routine.steps):
-            at = builder.add_routine_step(routine.between, at, None, "between")
+        if routine.interlude and step.interlude_after and number < len(routine.steps):
+            at = builder.add_routine_step(routine.interlude, at, None, "between")
     builder.add_closing(routine, at)
     return builder.plan(routine.title)
 
@@ -196,8 +156,8 @@ def check_room(routine: Routine, timing: Timing) -> None:
     """Refuse a step (or the interlude, if it is played) shorter than its chime and spoken
     instruction take (``Timing.step_floor``), naming its line and what to change."""
     steps = [(f"step {n}", step) for n, step in enumerate(routine.steps, start=1)]
-    if routine.between is not None and fit.interlude_count(routine):
-        steps.append(("between", routine.between))
+    if routine.interlude is not None and fit.interlude_count(routine):
+        steps.append(("between", routine.interlude))
     for what, step in steps:
         need = timing.step_floor(step)
         if step.duration < need - 1e-6:
@@ -261,7 +221,7 @@ class _Builder:
     def add_segment(self, step: Step, side: str | None, position: int, index: int) -> None:
         segment = self.steps[index]
         busy = segment.start
-        chime = step.chime if position == 0 else _side_chime(step)
+        chime = step.chime if position == 0 else step.side_chime
         if chime is not None:
             busy = self.chime(chime, busy, index).end + AFTER_CHIME
         spoken = self.speak(instruction(step, side), busy, index)  # check_room made room
@@ -294,7 +254,7 @@ class _Builder:
         waited: dict,
         dropped: dict,
     ) -> float:
-        text = side_text(step, cue.say, side, announce=False)
+        text = side_text(cue.say, side, announce=False)
         start = max(at, busy)
         length = self.timing.of(cue.chime) + (AFTER_CHIME if cue.chime and text else 0.0)
         length += self.timing.speech[text] if text else 0.0

@@ -93,9 +93,9 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     """Seconds of every chime the routine can ring, each prepared into the clip cache at
     ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
     seconds, finite and not silent. A bad one is a ``RoutineError`` at the line naming it."""
-    sounds = [end_chime()] + [s.chime for s in _all_steps(loaded) if s.chime]
-    sounds += [c.chime for s in _all_steps(loaded) for c in s.cues if c.chime]
-    sounds += [plan._side_chime(s) for s in _all_steps(loaded) if s.sides and s.chime]
+    sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
+    sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
+    sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
     found: dict[Path, float] = {}
     for sound in sounds:
         if sound is not None and sound.path not in found:
@@ -131,10 +131,6 @@ def _chime_seconds(loaded: Routine, sound: Sound, directory: Path | None) -> flo
 
 def end_chime() -> Sound:
     return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
-
-
-def _all_steps(loaded: Routine) -> list[routine.Step]:
-    return list(loaded.steps) + ([loaded.between] if loaded.between else [])
 
 
 def prepare(

@@ -1,9 +1,10 @@
-"""Routine scripts: the model (frozen dataclasses) and the strict loader.
+"""The strict routine loader: YAML -> a checked ``Routine`` (``routine.model``).
 
 A routine is read once, checked field by field, and returned as a ``Routine``. Every duration is
 a float number of seconds. Every rejection is a ``RoutineError`` with the file, the line and
 what is allowed; unknown keys are rejected with a "did you mean" suggestion. The format is
-documented in docs/routines.md and published as a JSON Schema (voiceguide/routine.schema.json).
+documented in docs/routines.md and published as a JSON Schema (``routine.schema.json`` beside
+this module).
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceguide import durations, resources
 from voiceguide.errors import RoutineError
-from voiceguide.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node, read_file
+from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice
+from voiceguide.routine.yamlnodes import (
+    TAG_BOOL,
+    TAG_FLOAT,
+    TAG_INT,
+    TAG_NULL,
+    TAG_STR,
+    Node,
+    read_file,
+)
 
 MAX_STEPS = 200
 MAX_CUES = 50
@@ -47,95 +56,8 @@ RATE_RANGE = (80, 450)
 # Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
 VOLUME_RANGE = (0.01, 1.0)
+SIDE_CHIME = "soft"  # rung at a side switch (a built-in sound)
 BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
-
-
-@dataclass(frozen=True)
-class Sound:
-    """A chime: ``name`` as written in the routine (or the built-in name), ``path`` resolved.
-    ``line`` is where the routine names it (``None`` for a default); it is left out of
-    comparisons: the same file named twice is the same sound."""
-
-    name: str
-    path: Path
-    line: int | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class Voice:
-    """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
-    ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages)."""
-
-    name: str | None = None
-    rate: int | None = None
-    volume: float | None = None
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Something said and/or chimed inside a step (inside each side when it has sides).
-
-    ``when`` is one of ``"fraction"`` (``value`` in [0, 1) of the segment), ``"from_start"``
-    (seconds from the segment start), ``"before_end"`` (seconds before its end) or ``"every"``
-    (a repeat period in seconds, first at ``value``).
-    """
-
-    when: str
-    value: float
-    say: str | None
-    chime: Sound | None
-    line: int
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step (or the interlude). Durations in seconds; ``max`` may be ``math.inf``."""
-
-    name: str
-    say: str | None
-    duration: float
-    min: float
-    max: float
-    fixed: bool
-    sides: tuple[str, ...]
-    between: bool
-    cues: tuple[Cue, ...]
-    chime: Sound | None
-    line: int
-
-    @property
-    def segment_duration(self) -> float:
-        """Written duration of one side (the whole step when it has no sides)."""
-        return self.duration / max(1, len(self.sides))
-
-
-@dataclass(frozen=True)
-class Routine:
-    """A checked routine. ``length`` is the default session length in seconds, if any.
-
-    ``warnings`` are ``FILE:LINE: message`` texts about values that are valid but look like
-    slips (a bare number of seconds where minutes were probably meant).
-    """
-
-    path: Path
-    title: str
-    description: str | None
-    length: float | None
-    voice: Voice
-    chime: Sound | None
-    intro: str | None
-    outro: str | None
-    between: Step | None
-    steps: tuple[Step, ...]
-    length_line: int | None = None
-    warnings: tuple[str, ...] = ()
-
-    def texts(self) -> list[str]:
-        """Every distinct text this routine can speak, in order of first use."""
-        from voiceguide.plan import spoken_texts  # the plan decides how {side} is spoken
-
-        return spoken_texts(self)
 
 
 def load(path: str | Path) -> Routine:
@@ -291,9 +213,9 @@ class _Reader:
                 steps_node, f"{len(steps_node.value)} steps; at most {MAX_STEPS} allowed"
             )
         steps = tuple(self.step(node, i + 1, chime) for i, node in enumerate(steps_node.value))
-        between = None
+        interlude = None
         if "between" in fields and not fields["between"].is_null:
-            between = self.step(fields["between"], None, chime)
+            interlude = self.step(fields["between"], None, chime)
         total = sum(step.duration for step in steps)
         if total > MAX_SECONDS:
             raise self.fail(
@@ -309,7 +231,7 @@ class _Reader:
             chime=chime,
             intro=self.spoken(fields, "intro"),
             outro=self.spoken(fields, "outro"),
-            between=between,
+            interlude=interlude,
             steps=steps,
             length_line=fields["length"].line if "length" in fields else None,
             warnings=tuple(self.warnings),
@@ -362,6 +284,7 @@ class _Reader:
             self.check_speakable(fields.get("name"), name, (), f"{what}: name (spoken: no say)")
         self.check_speakable(fields.get("say"), say, sides, f"{what}: say")
         segment = duration / max(1, len(sides))
+        step_chime = self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else chime
         cues = ()
         if "cues" in fields and not fields["cues"].is_null:
             cues = self.cues(fields["cues"], what, segment, sides)
@@ -373,13 +296,21 @@ class _Reader:
             max=high,
             fixed=fixed,
             sides=sides,
-            between=self.boolean(fields["between"], f"{what}: between")
+            interlude_after=self.boolean(fields["between"], f"{what}: between")
             if "between" in fields
             else True,
             cues=cues,
-            chime=self.sound(fields["chime"], f"{what}: chime") if "chime" in fields else chime,
+            chime=step_chime,
+            side_chime=self.side_chime(step_chime) if sides else None,
             line=node.line,
         )
+
+    def side_chime(self, chime: Sound | None) -> Sound | None:
+        """The chime of a side switch: the built-in ``SIDE_CHIME`` if the step rings one."""
+        if chime is None:
+            return None
+        path = resources.find_sound(SIDE_CHIME, self.path.parent)
+        return Sound(SIDE_CHIME, path) if path else chime
 
     def bounds(
         self, fields: dict[str, Node], what: str, duration: float, fixed: bool

@@ -1,0 +1,25 @@
+"""Routine scripts: the model (``model``), the strict loader (``loader``) and the YAML reader
+that keeps every value's line (``yamlnodes``). The format is documented in docs/routines.md
+and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
+
+from voiceguide.routine.loader import (
+    RATE_RANGE,
+    SIDE_CHIME,
+    VOLUME_RANGE,
+    load,
+)
+from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice, instruction, side_text
+
+__all__ = [
+    "RATE_RANGE",
+    "SIDE_CHIME",
+    "VOLUME_RANGE",
+    "Cue",
+    "Routine",
+    "Sound",
+    "Step",
+    "Voice",
+    "instruction",
+    "load",
+    "side_text",
+]

@@ -1,0 +1,127 @@
+"""The routine model: frozen dataclasses, every duration a float number of seconds.
+
+A ``Routine`` is what the loader (``routine.loader``) made of a file, checked; transformations
+(``fit``) return new values with ``dataclasses.replace``. How a side's texts are spoken
+(``{side}`` filled in, or the side announced) is decided here, so that the speech to render
+is known from the routine alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A chime: ``name`` as written in the routine (or the built-in name), ``path`` resolved.
+    ``line`` is where the routine names it (``None`` for a default); it is left out of
+    comparisons: the same file named twice is the same sound."""
+
+    name: str
+    path: Path
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
+    ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages)."""
+
+    name: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something said and/or chimed inside a step (inside each side when it has sides).
+
+    ``when`` is one of ``"fraction"`` (``value`` in [0, 1) of the segment), ``"from_start"``
+    (seconds from the segment start), ``"before_end"`` (seconds before its end) or ``"every"``
+    (a repeat period in seconds, first at ``value``).
+    """
+
+    when: str
+    value: float
+    say: str | None
+    chime: Sound | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step (or the interlude). Durations in seconds; ``max`` may be ``math.inf``."""
+
+    name: str
+    say: str | None
+    duration: float
+    min: float
+    max: float
+    fixed: bool
+    sides: tuple[str, ...]
+    interlude_after: bool  # the routine's interlude follows this step (unless it is the last)
+    cues: tuple[Cue, ...]
+    chime: Sound | None  # rung at the step's start
+    side_chime: Sound | None  # rung at the start of each side after the first
+    line: int
+
+    @property
+    def segment_duration(self) -> float:
+        """Written duration of one side (the whole step when it has no sides)."""
+        return self.duration / max(1, len(self.sides))
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A checked routine. ``length`` is the default session length in seconds, if any.
+
+    ``warnings`` are ``FILE:LINE: message`` texts about values that are valid but look like
+    slips (a bare number of seconds where minutes were probably meant).
+    """
+
+    path: Path
+    title: str
+    description: str | None
+    length: float | None
+    voice: Voice
+    chime: Sound | None
+    intro: str | None
+    outro: str | None
+    interlude: Step | None  # the routine's ``between``: played after steps that allow it
+    steps: tuple[Step, ...]
+    length_line: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    def parts(self) -> list[Step]:
+        """The steps, then the interlude if there is one: everything with a duration."""
+        return list(self.steps) + ([self.interlude] if self.interlude else [])
+
+    def texts(self) -> list[str]:
+        """Every distinct text this routine can speak (its speech clips), in order of first
+        use: the intro, each step's (and side's) instruction and cues, the outro."""
+        texts: list[str] = [self.intro] if self.intro else []
+        for step in self.parts():
+            for side in step.sides or (None,):
+                texts.append(instruction(step, side))
+                texts += [side_text(c.say, side, False) for c in step.cues if c.say]
+        texts += [self.outro] if self.outro else []
+        return list(dict.fromkeys(texts))
+
+
+def side_text(text: str | None, side: str | None, announce: bool) -> str | None:
+    """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or the side announced."""
+    if side is None:
+        return text
+    if text is not None and "{side}" in text:
+        return text.replace("{side}", side)
+    if not announce:
+        return text
+    announcement = f"{side[:1].upper()}{side[1:]} side."
+    return f"{announcement} {text}" if text else announcement
+
+
+def instruction(step: Step, side: str | None) -> str:
+    """The text spoken at the start of ``step`` (or of one of its sides)."""
+    return side_text(step.say or step.name, side, announce=True) or step.name
