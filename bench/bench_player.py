@@ -31,8 +31,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from voiceguide import backend, durations, player, session, speech
+from voiceguide import durations, session, speech
 from voiceguide.audio import Clip
+from voiceguide.live import backends, player, timeline
+from voiceguide.live.backends import alsa
 from voiceguide.testing import pulse
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
@@ -52,7 +54,7 @@ import sys
 from voiceguide import backend, cli, player, session
 with cli.make_renderer() as renderer:
     prepared = session.prepare(sys.argv[1], session.Options(length=float(sys.argv[2])), renderer)
-with backend.open_backend(None, sys.argv[1]) as device:
+with backends.open_backend(None, sys.argv[1]) as device:
     player.play(prepared, device)
 """
 
@@ -93,7 +95,7 @@ def reference(prepared: session.Session) -> np.ndarray:
 
 
 def onsets(sink, prepared, name: str, work: Path) -> dict:
-    with backend.open_backend(name, ROUTINE) as device:
+    with backends.open_backend(name, ROUTINE) as device:
         result, data = sink.capture(lambda: player.play(prepared, device), work / f"{name}.wav")
         late = getattr(device, "late", None)
         latency = device.latency
@@ -122,14 +124,14 @@ def pause_to_silence(sink, prepared, name: str, work: Path) -> dict:
     """Pause 1 s into the "Chin tucks" instruction, resume 1 s later (the sentence starts
     again), pause 1 s into it again... ``PAUSES`` times; sound after each pause, in ms."""
     plan = prepared.plan
-    index = player.find_step(plan, "chin")
+    index = timeline.find_step(plan, "chin")
     chime, said = [e for e in plan.events if e.step == index][:2]
     first = said.at - chime.at + 1.0
     script = []
     for n in range(PAUSES):
         script += [(first + 2.0 * n, "pause"), (first + 2.0 * n + 1.0, "pause")]
     keys = Keys(script + [(first + 2.0 * PAUSES, "quit")])
-    with backend.open_backend(name, ROUTINE) as device:
+    with backends.open_backend(name, ROUTINE) as device:
         result, data = sink.capture(
             lambda: player.play(prepared, device, keys=keys, start_at="chin"),
             work / f"{name}-pause.wav",
@@ -217,7 +219,7 @@ def first_sound(sink, work: Path, env: dict) -> dict:
         command = [sys.executable, "-c", CHILD, ROUTINE, "300"]
     marker = Clip(np.sin(2 * np.pi * 1000 * np.arange(2400) / RATE).astype(np.float32) * 0.5)
     runs = []
-    with backend.AlsaBackend() as device:
+    with alsa.AlsaBackend() as device:
         for run in range(FIRST_SOUND_RUNS + 1):  # the first run warms the OS's file cache
             recording = sink.record(work / f"first-{run}.wav")
             time.sleep(0.3)

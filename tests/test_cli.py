@@ -11,8 +11,9 @@ import soundfile
 from click.testing import CliRunner
 from mutagen.flac import FLAC
 
-from voiceguide import __version__, backend, player
+from voiceguide import __version__
 from voiceguide.cli import main
+from voiceguide.live import backends, player
 
 
 @pytest.fixture
@@ -185,7 +186,7 @@ def test_the_cli_format_list_matches_the_encoders():
 
 
 def no_device(name=None, routine=None, clock=None):
-    raise backend.no_device("no card", routine)
+    raise backends.no_device("no card", routine)
 
 
 def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatch):

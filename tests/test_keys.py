@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from voiceguide import keys
-from voiceguide.keys import LONGER, NEXT, PAUSE, PREVIOUS, QUIT, SHORTER
+from voiceguide.live import keys
+from voiceguide.live.keys import LONGER, NEXT, PAUSE, PREVIOUS, QUIT, SHORTER
 
 
 @pytest.mark.parametrize(

@@ -2,109 +2,21 @@
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voiceguide import player, status
-from voiceguide.audio import RATE, Clip
+from voiceguide.audio import RATE
 from voiceguide.errors import PlaybackError, UsageError
+from voiceguide.live import player, preload, status, timeline
+from voiceguide.live.status import Status, render_status
 from voiceguide.plan import Event, Plan, PlanStep
 from voiceguide.routine import Sound
-from voiceguide.status import Status, render_status
+from voiceguide.testing.fakes import FakeBackend, FakeClock, FakeKeys, FakeSession
 
 # ---------------------------------------------------------------------------- fakes
-
-
-class FakeClock:
-    """A clock that moves only when slept on: by the time asked plus ``jitter`` (uniform),
-    like an OS that wakes late. ``sleep(0)`` (a yield) moves it a little, as real time does."""
-
-    def __init__(self, jitter: float = 0.0, seed: int = 1, start: float = 1000.0):
-        self.now = start
-        self.jitter = jitter
-        self.random = random.Random(seed)
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0, seconds
-        self.slept.append(seconds)
-        late = self.random.uniform(0, self.jitter) if self.jitter else 0.0
-        self.now += seconds + late + (1e-6 if seconds == 0 else 0.0)
-
-
-class FakeHandle:
-    def __init__(self, backend, clip, at):
-        self.backend, self.clip, self.at = backend, clip, at
-        self.stopped_at: float | None = None
-
-    def stop(self) -> None:
-        if self.stopped_at is None:
-            self.stopped_at = self.backend.clock()
-
-    def is_playing(self) -> bool:
-        return self.stopped_at is None
-
-
-class FakeBackend:
-    """Records every play (clock time, clip, at) and every stop_all."""
-
-    def __init__(self, clock: FakeClock, latency: float = 0.0):
-        self.clock = clock
-        self.latency = latency
-        self.handles: list[FakeHandle] = []
-        self.calls: list[float] = []
-        self.stops: list[float] = []
-
-    def play(self, clip, at=None):
-        self.calls.append(self.clock())
-        handle = FakeHandle(self, clip, at)
-        self.handles.append(handle)
-        return handle
-
-    def stop_all(self) -> None:
-        self.stops.append(self.clock())
-        for handle in self.handles:
-            handle.stop()
-
-    def close(self) -> None:
-        self.stop_all()
-
-
-class FakeKeys:
-    """Presses ``script`` keys [(clock time, action)] while the player waits on it."""
-
-    def __init__(self, clock: FakeClock, script: list[tuple[float, str]]):
-        self.clock = clock
-        self.script = sorted(script)
-
-    def read(self, timeout: float) -> list[str]:
-        if self.script and self.script[0][0] <= self.clock.now + timeout:
-            when = self.script[0][0]
-            self.clock.now = max(self.clock.now, when)
-            pressed = [a for t, a in self.script if t == when]
-            self.script = [(t, a) for t, a in self.script if t != when]
-            return pressed
-        self.clock.sleep(timeout)
-        return []
-
-
-class FakeSession:
-    """A plan with silent clips as long as its events."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.loaded: list[Event] = []
-
-    def clip(self, event: Event) -> Clip:
-        self.loaded.append(event)
-        return Clip(np.zeros(int(event.duration * RATE), np.float32))
 
 
 CHIME = Sound("bell", Path("bell.wav"))
@@ -217,7 +129,7 @@ def test_spinning_ends_within_one_yield_of_the_instant():
 def test_clips_are_loaded_ahead_in_a_background_thread():
     plan = make_plan(PARTS)
     session = FakeSession(plan)
-    loader = player.ClipLoader(session.clip)
+    loader = preload.Preloader(session.clip)
     loader.want(list(plan.events[:4]))  # the cue is said twice: three distinct clips
     deadline = time.monotonic() + 5
     while len(session.loaded) < 3 and time.monotonic() < deadline:
@@ -230,7 +142,7 @@ def test_clips_are_loaded_ahead_in_a_background_thread():
 
 def test_a_clip_not_loaded_in_time_is_loaded_at_once_and_counted():
     plan = make_plan(PARTS)
-    loader = player.ClipLoader(FakeSession(plan).clip, background=False)
+    loader = preload.Preloader(FakeSession(plan).clip, background=False)
     assert loader.get(plan.events[1]).duration == pytest.approx(3.0)
     assert loader.get(plan.events[1]) is loader.get(plan.events[1])
     assert loader.misses == 1
@@ -239,7 +151,7 @@ def test_a_clip_not_loaded_in_time_is_loaded_at_once_and_counted():
 def test_the_backends_prepare_runs_on_each_clip_once():
     plan = make_plan(PARTS)
     prepared = []
-    loader = player.ClipLoader(FakeSession(plan).clip, prepared.append, background=False)
+    loader = preload.Preloader(FakeSession(plan).clip, prepared.append, background=False)
     for event in plan.events[:3] + plan.events[:3]:
         loader.get(event)
     assert len(prepared) == 3
@@ -340,7 +252,7 @@ def test_shorter_never_ends_the_step_sooner_than_min_left_from_now():
         plan, script=[(60.0, "shorter"), (61.0, "shorter")], on_status=snapshots.append
     )
     resized = [s for s in snapshots if s.reason in (status.RESIZED, status.REFUSED)]
-    assert resized[0].step.end == pytest.approx(60.0 + player.MIN_LEFT)
+    assert resized[0].step.end == pytest.approx(60.0 + timeline.MIN_LEFT)
     assert resized[0].message == "-5s: A now ends at 1:05"
     assert resized[1].reason == status.REFUSED and "cannot be shorter" in resized[1].message
     assert result.length == plan.length - 5.0
@@ -422,7 +334,7 @@ def test_keyboard_interrupt_stops_all_sound():
 )
 def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
     plan = prepare("neck-stretch").plan
-    assert plan.steps[player.find_step(plan, spec)].title == title
+    assert plan.steps[timeline.find_step(plan, spec)].title == title
 
 
 @pytest.mark.parametrize(
@@ -446,7 +358,7 @@ def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
 def test_start_at_rejects_unknown_and_ambiguous_steps(prepare, spec, message):
     plan = prepare("neck-stretch").plan
     with pytest.raises(UsageError) as caught:
-        player.find_step(plan, spec)
+        timeline.find_step(plan, spec)
     assert str(caught.value) == message
     assert caught.value.exit_status == 2
 
@@ -565,7 +477,7 @@ def test_play_live_without_a_device_hands_the_session_and_start_to_the_fallback(
     )
     assert result is None
     ((session, start),) = handed
-    assert start == session.plan.steps[player.find_step(session.plan, "chin")].start > 0
+    assert start == session.plan.steps[timeline.find_step(session.plan, "chin")].start > 0
 
 
 def test_play_live_closes_the_device_when_preparing_fails(monkeypatch):

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide import backend, player, session, speech
+from voiceguide import session, speech
 from voiceguide.errors import PlaybackError
+from voiceguide.live import backends, player, timeline
 from voiceguide.testing import pulse
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
@@ -120,7 +121,7 @@ def _reference(prepared: session.Session, start: float = 0.0) -> np.ndarray:
 def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
     start_at = None if name == "alsa" else "chin"  # simpleaudio: the last half, to save time
     plan = neck_stretch.plan
-    start = plan.steps[player.find_step(plan, start_at)].start if start_at else 0.0
+    start = plan.steps[timeline.find_step(plan, start_at)].start if start_at else 0.0
 
     def play():  # as the CLI does it, hands-free (stdin is not a terminal)
         return player.play_live(
@@ -185,11 +186,11 @@ def test_pause_silences_at_once_and_resume_replays_the_cut_sentence(
     sink, neck_stretch, name, tmp_path
 ):
     plan = neck_stretch.plan
-    index = player.find_step(plan, "chin")
+    index = timeline.find_step(plan, "chin")
     chime, said = [e for e in plan.events if e.step == index][:2]
     offset = said.at - chime.at  # the instruction, seconds after the part starts
     keys = ScriptedKeys([(offset + 1.0, "pause"), (offset + 2.5, "pause"), (offset + 5.0, "quit")])
-    with backend.open_backend(name, "neck-stretch") as device:
+    with backends.open_backend(name, "neck-stretch") as device:
         result, data = sink.capture(
             lambda: player.play(neck_stretch, device, keys=keys, start_at="chin"),
             tmp_path / "p.wav",
@@ -217,10 +218,10 @@ def test_pause_silences_at_once_and_resume_replays_the_cut_sentence(
 
 def test_interrupt_and_close_silence_the_stream_at_once(sink, neck_stretch, tmp_path):
     plan = neck_stretch.plan
-    index = player.find_step(plan, "chin")
+    index = timeline.find_step(plan, "chin")
     chime, said = [e for e in plan.events if e.step == index][:2]
     keys = ScriptedKeys([(said.at - chime.at + 1.0, "interrupt")])
-    device = backend.open_backend("alsa", "neck-stretch")
+    device = backends.open_backend("alsa", "neck-stretch")
 
     def play():
         try:
@@ -248,7 +249,7 @@ def test_without_a_sound_device_opening_fails_with_the_export_suggestion(monkeyp
     pulse.reset_alsa_config()
     try:
         with pytest.raises(PlaybackError) as caught:
-            backend.open_backend(name, "neck-stretch")
+            backends.open_backend(name, "neck-stretch")
     finally:
         monkeypatch.undo()
         pulse.reset_alsa_config()

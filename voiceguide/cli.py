@@ -274,7 +274,8 @@ def play(
     + / - lengthen or shorten the step by 30 s, q quit.
     """
     from voiceguide import export as exporting
-    from voiceguide import player, status
+    from voiceguide import live
+    from voiceguide.live import status
 
     tty = _live_terminal(sys.stdout)
 
@@ -296,7 +297,7 @@ def play(
             _export_instead(prepared, else_export, quiet, start)
 
         try:
-            player.play_live(
+            live.play_live(
                 prepare,
                 routine_name,
                 start_at=start_at,

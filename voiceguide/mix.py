@@ -189,10 +189,6 @@ class Level:
     limited: int
 
 
-def _key(event: Event) -> tuple:
-    return (event.kind, event.text, event.sound.path if event.sound else None)
-
-
 class Cached:
     """A ``clip_for`` that remembers recent distinct clips (by text or sound), up to
     ``budget`` bytes, so repeated cues and the several passes read each clip once."""
@@ -204,7 +200,7 @@ class Cached:
         self._bytes = 0
 
     def __call__(self, event: Event) -> Clip:
-        key = _key(event)
+        key = event.clip_key
         if key in self._clips:
             self._clips.move_to_end(key)
             return self._clips[key]
@@ -243,7 +239,7 @@ class Leveled(Cached):
 
     def make(self, event: Event) -> Clip:
         source = self.source(event).samples
-        key = _key(event)
+        key = event.clip_key
         if key not in self.peaks:
             self.peaks[key] = true_peak_db(source)
         samples = source * np.float32(gain(self.gain_db))
@@ -282,7 +278,7 @@ def level(
     peaks: dict[tuple, float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
-    firsts = {_key(event): event for event in reversed(plan.events)}
+    firsts = {event.clip_key: event for event in reversed(plan.events)}
     distinct = sorted(firsts.values(), key=lambda event: -event.duration)
     del source  # from here the leveled copies are cached, not the clips they are made from
     for _ in range(ROUNDS):

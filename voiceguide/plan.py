@@ -53,6 +53,13 @@ class Event:
     def end(self) -> float:
         return self.at + self.duration
 
+    @property
+    def clip_key(self) -> tuple:
+        """What identifies the event's audio: events with equal keys sound the same."""
+        if self.kind == "speech":
+            return ("speech", self.text)
+        return (self.kind, self.sound.path)
+
 
 @dataclass(frozen=True)
 class PlanStep:
@@ -81,13 +88,6 @@ class Plan:
     steps: tuple[PlanStep, ...]
     events: tuple[Event, ...]
     warnings: tuple[str, ...] = field(default=())
-
-    def step_at(self, at: float) -> int:
-        """Index of the step playing at ``at`` seconds (the last one at or after the end)."""
-        for index, step in enumerate(self.steps):
-            if at < step.end:
-                return index
-        return len(self.steps) - 1
 
 
 class Timing:

@@ -67,11 +67,6 @@ class Step:
     side_chime: Sound | None  # rung at the start of each side after the first
     line: int
 
-    @property
-    def segment_duration(self) -> float:
-        """Written duration of one side (the whole step when it has no sides)."""
-        return self.duration / max(1, len(self.sides))
-
 
 @dataclass(frozen=True)
 class Routine:

@@ -1,17 +1,23 @@
 """Fakes that behave like the real thing, for tests and benchmarks.
 
 ``ToneSynth`` writes a WAV whose length follows the text (like speech does), at espeak-ng's
-22050 Hz, with a pitch made from the text so different texts sound different.
+22050 Hz, with a pitch made from the text so different texts sound different;
+``tone_renderer()`` runs it in this process. For the live player: ``FakeClock`` (moves only
+when slept on), ``FakeBackend`` (records every play and stop), ``FakeKeys`` (presses keys at
+clock times) and ``FakeSession`` (silent clips as long as the plan's events).
 """
 
 from __future__ import annotations
 
+import random
 import zlib
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from voiceguide.audio import RATE, Clip
+from voiceguide.plan import Event, Plan
 from voiceguide.routine import Voice
 from voiceguide.speech import DEFAULT_RATE, VoiceInfo
 
@@ -45,3 +51,102 @@ class ToneSynth:
 
 def tone_synth() -> ToneSynth:
     return ToneSynth()
+
+
+def tone_renderer():
+    """A ``speech.Renderer`` running the tone engine in this process (a context manager)."""
+    from voiceguide import speech
+
+    return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+
+
+class FakeClock:
+    """A clock that moves only when slept on: by the time asked plus ``jitter`` (uniform),
+    like an OS that wakes late. ``sleep(0)`` (a yield) moves it a little, as real time does."""
+
+    def __init__(self, jitter: float = 0.0, seed: int = 1, start: float = 1000.0):
+        self.now = start
+        self.jitter = jitter
+        self.random = random.Random(seed)
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, seconds
+        self.slept.append(seconds)
+        late = self.random.uniform(0, self.jitter) if self.jitter else 0.0
+        self.now += seconds + late + (1e-6 if seconds == 0 else 0.0)
+
+
+class FakeHandle:
+    def __init__(self, backend, clip, at):
+        self.backend, self.clip, self.at = backend, clip, at
+        self.stopped_at: float | None = None
+
+    def stop(self) -> None:
+        if self.stopped_at is None:
+            self.stopped_at = self.backend.clock()
+
+    def is_playing(self) -> bool:
+        return self.stopped_at is None
+
+
+class FakeBackend:
+    """Records every play (clock time, clip, at) and every stop_all."""
+
+    def __init__(self, clock: FakeClock, latency: float = 0.0):
+        self.clock = clock
+        self.latency = latency
+        self.handles: list[FakeHandle] = []
+        self.calls: list[float] = []
+        self.stops: list[float] = []
+        self.preloaded: list = []
+
+    def preload(self, clip) -> None:
+        self.preloaded.append(clip)
+
+    def play(self, clip, at=None):
+        self.calls.append(self.clock())
+        handle = FakeHandle(self, clip, at)
+        self.handles.append(handle)
+        return handle
+
+    def stop_all(self) -> None:
+        self.stops.append(self.clock())
+        for handle in self.handles:
+            handle.stop()
+
+    def close(self) -> None:
+        self.stop_all()
+
+
+class FakeKeys:
+    """Presses ``script`` keys [(clock time, action)] while the player waits on it."""
+
+    def __init__(self, clock: FakeClock, script: list[tuple[float, str]]):
+        self.clock = clock
+        self.script = sorted(script)
+
+    def read(self, timeout: float) -> list[str]:
+        if self.script and self.script[0][0] <= self.clock.now + timeout:
+            when = self.script[0][0]
+            self.clock.now = max(self.clock.now, when)
+            pressed = [a for t, a in self.script if t == when]
+            self.script = [(t, a) for t, a in self.script if t != when]
+            return pressed
+        self.clock.sleep(timeout)
+        return []
+
+
+class FakeSession:
+    """A plan with silent clips as long as its events."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.loaded: list[Event] = []
+
+    def clip(self, event: Event) -> Clip:
+        self.loaded.append(event)
+        return Clip(np.zeros(int(event.duration * RATE), np.float32))

@@ -1,44 +1,20 @@
-"""Audio backends for the live player: they make the noise the scheduler says is due.
-
-A backend plays a ``Clip`` and returns a handle (``stop()``, ``is_playing()``). Two exist:
-
-``AlsaBackend`` (the default on Linux)
-    ONE playback stream on ALSA's ``default`` device, opened before the session and fed by a
-    thread for the whole session (libasound through ctypes, no compiled extension). A clip is
-    mixed into the stream at the frame that will be heard at the requested clock time, so
-    onsets are as exact as the stream's own clock (measured on a PulseAudio null sink: within
-    0.3 ms, no drift), and ``stop()`` takes only what is already queued (~50 ms buffer plus
-    the server's latency: ~65 ms to silence; ``close()`` drops the queue: ~20 ms).
-
-``SimpleaudioBackend``
-    ``simpleaudio.play_buffer`` per clip (the ``play`` extra). Each clip opens a new stream, so
-    onsets wander with the server's start of each stream (measured on a null sink: +-10 ms,
-    worst 18-25 ms) and ``stop()`` needs 170-300 ms to fall silent (its thread
-    finishes a 100 ms ALSA write, then drains). For systems where libasound cannot be loaded.
-
-No sound device is a ``PlaybackError`` raised when the backend is opened, before the session
-starts, with the suggestion to export instead. ALSA's own error noise is kept off the screen.
-Backends are context managers; leaving one stops every sound at once.
-"""
+"""Audio output through one ALSA stream (libasound by ctypes): the default on Linux. See
+``AlsaBackend`` for how a clip starts at the frame heard at the requested clock time."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
-import os
-import sys
 import threading
 import time
-import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from collections.abc import Callable
 
 import numpy as np
 
 from voiceguide.audio import RATE, Clip
-from voiceguide.errors import PlaybackError, UsageError
+from voiceguide.errors import PlaybackError
+from voiceguide.live.backends import Handle, no_device, quiet_stderr, to_pcm16
 
 BUFFER = 0.05  # seconds of audio queued in the ALSA stream: the stop delay, the underrun margin
 MARGIN = 0.02  # seconds added to the measured queue to make the stream's latency
@@ -47,115 +23,6 @@ WINDOW = 0.5  # seconds of write times the stream's clock is estimated from
 SHIFT = 0.1  # seconds of write times all later than the estimate by TOLERANCE: a real shift
 TOLERANCE = 0.001  # seconds
 
-
-class Handle(Protocol):
-    def stop(self) -> None:
-        """Silence this sound now (a backend may need a moment; see its docstring)."""
-        ...
-
-    def is_playing(self) -> bool: ...
-
-
-class Backend(Protocol):
-    """Plays clips. ``latency``: seconds from ``play()`` to the first frame heard when the call
-    comes at the last moment; a player calls ``play(clip, at=t)`` ``latency`` seconds early,
-    and a backend that can schedule (``AlsaBackend``) starts the clip exactly at clock time
-    ``t``. A backend with ``latency == 0`` plays at once and ignores ``at``."""
-
-    latency: float
-
-    def play(self, clip: Clip, at: float | None = None) -> Handle: ...
-
-    def stop_all(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-def no_device(detail: str, routine: str | None) -> PlaybackError:
-    name = routine or "ROUTINE"
-    return PlaybackError(
-        f"no sound device found: {detail}; to listen on another device, "
-        f"try 'voiceguide export {name} -o session.mp3'"
-    )
-
-
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null inside the block (ALSA and PulseAudio write their
-    complaints straight to it), then put it back. Affects the whole process for that time."""
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def to_pcm16(samples: np.ndarray) -> np.ndarray:
-    """Float samples in [-1, 1] -> little-endian int16 (clipped, rounded)."""
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-
-
-# --------------------------------------------------------------------------- simpleaudio
-
-
-class SimpleaudioBackend:
-    """One ``simpleaudio.play_buffer`` per clip; see the module docstring for its limits."""
-
-    latency = 0.0
-
-    def __init__(self, routine: str | None = None):
-        try:
-            import simpleaudio
-        except ImportError as exc:
-            raise PlaybackError(
-                "live playback needs simpleaudio: pip install 'voiceguide[play]'"
-            ) from exc
-        self._sa = simpleaudio
-        self._handles: list = []
-        self._pcm: weakref.WeakKeyDictionary[Clip, bytes] = weakref.WeakKeyDictionary()
-        try:
-            with quiet_stderr():  # a tiny silent buffer: fails now if there is no device
-                simpleaudio.play_buffer(b"\0\0" * 48, 1, 2, RATE).wait_done()
-        except Exception as exc:  # SimpleaudioError has no public name
-            raise no_device(str(exc), routine) from exc
-
-    def __enter__(self) -> SimpleaudioBackend:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def prepare(self, clip: Clip) -> None:
-        """Convert ahead of time, so ``play`` does no work at the event's instant."""
-        if clip not in self._pcm:
-            self._pcm[clip] = to_pcm16(clip.samples).tobytes()
-
-    def play(self, clip: Clip, at: float | None = None) -> Handle:
-        self.prepare(clip)
-        try:
-            with quiet_stderr():
-                handle = self._sa.play_buffer(self._pcm[clip], 1, 2, RATE)
-        except Exception as exc:
-            raise PlaybackError(f"the sound device failed: {exc}") from exc
-        self._handles = [h for h in self._handles if h.is_playing()] + [handle]
-        return handle
-
-    def stop_all(self) -> None:
-        for handle in self._handles:
-            handle.stop()
-        self._handles = []
-
-    def close(self) -> None:
-        self.stop_all()
-
-
-# --------------------------------------------------------------------------- ALSA stream
 
 _FORMAT_S16_LE = 2
 _ACCESS_RW_INTERLEAVED = 3
@@ -200,7 +67,7 @@ def load_libasound() -> ctypes.CDLL | None:
     return lib
 
 
-class _Voice:
+class _Sounding:
     """A clip placed in the stream from frame ``first`` (stream frames count from the open)."""
 
     def __init__(self, backend: AlsaBackend, samples: np.ndarray, first: int):
@@ -260,7 +127,7 @@ class AlsaBackend:
         self._pcm = ctypes.c_void_p()
         self._open(device, buffer, routine)
         self._lock = threading.Lock()
-        self._voices: list[_Voice] = []
+        self._playing: list[_Sounding] = []
         self._written = 0
         per_second = RATE / self.period
         self._recent: deque[float] = deque(maxlen=max(4, round(WINDOW * per_second)))
@@ -368,13 +235,13 @@ class AlsaBackend:
         """Fill ``block`` with the voices' frames from stream frame ``start``; drop the done."""
         block[:] = 0.0
         stop = start + len(block)
-        for voice in self._voices:
-            low, high = max(voice.first, start), min(voice.end, stop)
+        for sounding in self._playing:
+            low, high = max(sounding.first, start), min(sounding.end, stop)
             if low < high:
-                block[low - start : high - start] += voice.samples[
-                    low - voice.first : high - voice.first
+                block[low - start : high - start] += sounding.samples[
+                    low - sounding.first : high - sounding.first
                 ]
-        self._voices = [v for v in self._voices if v.end > stop]
+        self._playing = [v for v in self._playing if v.end > stop]
 
     # -- the player's side
 
@@ -388,6 +255,9 @@ class AlsaBackend:
             return float(self._written)
         return self._offset - self._queue + at * RATE
 
+    def preload(self, clip: Clip) -> None:
+        """Nothing to do ahead: the stream mixes float samples as they come."""
+
     def play(self, clip: Clip, at: float | None = None) -> Handle:
         """Start ``clip`` at clock time ``at`` (default: as soon as possible)."""
         self._wait_ready()
@@ -399,21 +269,21 @@ class AlsaBackend:
             if first < self._written:
                 self.late += at is not None
                 first = self._written
-            voice = _Voice(self, clip.samples, first)
-            self._voices.append(voice)
-            return voice
+            sounding = _Sounding(self, clip.samples, first)
+            self._playing.append(sounding)
+            return sounding
 
-    def _remove(self, voice: _Voice) -> None:
+    def _remove(self, sounding: _Sounding) -> None:
         with self._lock:
-            voice.stopped = True
-            if voice in self._voices:
-                self._voices.remove(voice)
+            sounding.stopped = True
+            if sounding in self._playing:
+                self._playing.remove(sounding)
 
     def stop_all(self) -> None:
         with self._lock:
-            for voice in self._voices:
-                voice.stopped = True
-            self._voices = []
+            for sounding in self._playing:
+                sounding.stopped = True
+            self._playing = []
 
     def close(self) -> None:
         """Stop the thread, drop what is queued (silence at once) and close the stream."""
@@ -428,35 +298,3 @@ class AlsaBackend:
         self._lib.snd_pcm_close(self._pcm)
         self._lib.snd_lib_error_set_handler(None)
         self._pcm = ctypes.c_void_p()
-
-
-# --------------------------------------------------------------------------- choice
-
-BACKENDS = ("alsa", "simpleaudio")
-
-
-def open_backend(
-    name: str | None = None,
-    routine: str | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> Backend:
-    """Open the backend ``name`` (``"alsa"``, ``"simpleaudio"``; default: env
-    ``VOICEGUIDE_BACKEND``, else ``alsa`` where libasound loads, else ``simpleaudio``).
-
-    ``routine`` only goes into the no-device message. Raises ``PlaybackError`` when there is
-    no sound device, ``UsageError`` for an unknown name in ``VOICEGUIDE_BACKEND`` and
-    ``ValueError`` for one passed in.
-    """
-    if name is None:
-        name = os.environ.get("VOICEGUIDE_BACKEND") or "auto"
-        if name not in (*BACKENDS, "auto"):
-            raise UsageError(
-                f"VOICEGUIDE_BACKEND must be one of {', '.join(BACKENDS)} (or unset), got {name!r}"
-            )
-    if name == "auto":
-        name = "alsa" if sys.platform.startswith("linux") and load_libasound() else "simpleaudio"
-    if name == "alsa":
-        return AlsaBackend(routine, clock)
-    if name == "simpleaudio":
-        return SimpleaudioBackend(routine)
-    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")

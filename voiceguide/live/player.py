@@ -22,23 +22,19 @@ than ``MIN_LEFT`` seconds from now. Lengthening adds quiet time: no new cues are
 
 from __future__ import annotations
 
-import bisect
-import dataclasses
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Protocol, TypeVar
 
 from voiceguide import durations
-from voiceguide import keys as keynames
 from voiceguide.audio import Clip
-from voiceguide.backend import Backend, Handle, open_backend
-from voiceguide.errors import PlaybackError, UsageError
-from voiceguide.keys import KeySource, terminal_keys
-from voiceguide.plan import GAP, Event, Plan, PlanStep
-from voiceguide.status import (
+from voiceguide.errors import PlaybackError
+from voiceguide.live import keys as keynames
+from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.keys import KeySource, terminal_keys
+from voiceguide.live.preload import Preloader
+from voiceguide.live.status import (
     END,
     PAUSED,
     QUIT,
@@ -52,14 +48,14 @@ from voiceguide.status import (
     TICK,
     Status,
 )
+from voiceguide.live.timeline import RESIZE, Timeline, start_position
+from voiceguide.plan import Event, Plan
 
-RESIZE = 30.0  # seconds added or taken by one press of + or -
-MIN_LEFT = 5.0  # seconds: - never leaves the current part with less than this
 DOUBLE_PREVIOUS = 1.5  # seconds: previous pressed again within this goes one part back
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
-_EPSILON = 1e-9
+EPSILON = 1e-9
 
 
 class SessionLike(Protocol):
@@ -100,224 +96,6 @@ class PlayResult:
         return self.played[0].target - self.started if self.played else None
 
 
-# --------------------------------------------------------------------------- start-at
-
-
-def find_step(plan: Plan, spec: str | int) -> int:
-    """Index into ``plan.steps`` of the part ``spec`` names: a routine step number (1-based)
-    or a case-insensitive prefix of a part's name ("chin", "side neck stretch (right)").
-
-    Raises ``UsageError`` naming the choices when nothing or several different steps match.
-    """
-    text = str(spec).strip()
-    if text.isdigit():
-        number = int(text)
-        for index, step in enumerate(plan.steps):
-            if step.number == number:
-                return index
-        count = max((s.number or 0 for s in plan.steps), default=0)
-        raise UsageError(f"--start-at: no step {number}; the routine has steps 1 to {count}")
-    wanted = text.lower()
-    for exact in (True, False):
-        found = [
-            i
-            for i, step in enumerate(plan.steps)
-            if any(
-                name.lower() == wanted if exact else name.lower().startswith(wanted)
-                for name in (step.title, step.name)
-            )
-        ]
-        if found and len({plan.steps[i].name for i in found}) == 1:
-            return found[0]
-        if len(found) > 1 and not exact:
-            names = ", ".join(dict.fromkeys(repr(plan.steps[i].name) for i in found))
-            raise UsageError(
-                f"--start-at: {text!r} matches several steps ({names}); "
-                "give more of the name or the step number"
-            )
-    choices = ", ".join(dict.fromkeys(_label(s) for s in plan.steps))
-    raise UsageError(f"--start-at: no step {text!r}; choose one of {choices}")
-
-
-def _label(step: PlanStep) -> str:
-    return f"{step.number} {step.name!r}" if step.number is not None else repr(step.name)
-
-
-# --------------------------------------------------------------------------- timeline
-
-
-class Timeline:
-    """The plan as it is being played: parts and events, re-timed by the listener.
-
-    All times are seconds from the session start. ``cursor`` is the index of the next event
-    to play. Events keep the index of their part in ``step`` (parts are never added or removed).
-    """
-
-    def __init__(self, plan: Plan):
-        self.steps: list[PlanStep] = list(plan.steps)
-        self.events: list[Event] = list(plan.events)
-        self.length = plan.length
-        self.cursor = 0
-
-    @property
-    def count(self) -> int:
-        """Routine steps (for "step 2/5")."""
-        return max((s.number or 0 for s in self.steps), default=0)
-
-    def step_index(self, position: float) -> int:
-        """The part playing at ``position`` (the last one at or after the end)."""
-        for index, step in enumerate(self.steps):
-            if position < step.end - _EPSILON:
-                return index
-        return len(self.steps) - 1
-
-    def seek(self, position: float) -> None:
-        """Make the first event at or after ``position`` the next one."""
-        starts = [e.at for e in self.events]
-        self.cursor = bisect.bisect_left(starts, position - _EPSILON)
-
-    def next_event(self) -> Event | None:
-        return self.events[self.cursor] if self.cursor < len(self.events) else None
-
-    def upcoming(self, count: int) -> list[Event]:
-        return self.events[self.cursor : self.cursor + count]
-
-    def pop_due(self, position: float) -> list[Event]:
-        """The events due at or before ``position``, in order; they will not be due again."""
-        due = []
-        while self.cursor < len(self.events) and self.events[self.cursor].at <= position:
-            due.append(self.events[self.cursor])
-            self.cursor += 1
-        return due
-
-    def resize(self, index: int, seconds: float, position: float) -> float:
-        """Move the end of part ``index`` by ``seconds`` (at ``position``); return the change.
-
-        The part's own events keep their times; those not yet played that would no longer end
-        ``GAP / 2`` before its end are dropped. Later parts and events move by the change.
-        The part never ends sooner than ``MIN_LEFT`` seconds after ``position``.
-        """
-        step = self.steps[index]
-        end = step.end + seconds
-        if seconds < 0:
-            end = max(end, position + MIN_LEFT)
-            if end >= step.end:
-                return 0.0
-        delta = end - step.end
-        self.steps[index] = dataclasses.replace(step, end=end)
-        for later in range(index + 1, len(self.steps)):
-            s = self.steps[later]
-            self.steps[later] = dataclasses.replace(s, start=s.start + delta, end=s.end + delta)
-        kept = self.events[: self.cursor]
-        for event in self.events[self.cursor :]:
-            if event.step > index:
-                kept.append(dataclasses.replace(event, at=event.at + delta))
-            elif event.step < index or event.end <= end - GAP / 2:
-                kept.append(event)
-        self.events = kept
-        self.length += delta
-        return delta
-
-
-# --------------------------------------------------------------------------- clip loading
-
-
-def _key(event: Event) -> tuple:
-    return ("speech", event.text) if event.kind == "speech" else ("chime", event.sound.path)
-
-
-class ClipLoader:
-    """Loads clips ahead of their instant, in a background thread (or on demand).
-
-    Loaded clips are kept: a session has few distinct clips, its cues repeat. ``prepare`` (the
-    backend's, if it has one) runs on each clip as it is loaded. A clip that is not ready when
-    due is loaded at once (counted in ``misses``); a background failure is retried there, so
-    the error reaches the player.
-    """
-
-    def __init__(
-        self,
-        load: Callable[[Event], Clip],
-        prepare: Callable[[Clip], None] | None = None,
-        background: bool = True,
-    ):
-        self._load = load
-        self._prepare = prepare
-        self._clips: dict[tuple, Clip] = {}
-        self._failed: set[tuple] = set()
-        self._queue: deque[Event] = deque()
-        self._busy: tuple | None = None
-        self._cond = threading.Condition()
-        self._closed = False
-        self.misses = 0
-        self._thread = None
-        if background:
-            self._thread = threading.Thread(target=self._run, name="voiceguide-clips", daemon=True)
-            self._thread.start()
-
-    def want(self, events: list[Event]) -> None:
-        """Load these events' clips soon, in this order."""
-        with self._cond:
-            for event in events:
-                key = _key(event)
-                if key not in self._clips and key not in self._failed and key != self._busy:
-                    self._queue.append(event)
-            self._cond.notify()
-
-    def get(self, event: Event, miss: bool = True) -> Clip:
-        """The event's clip: waits for one being loaded, loads a missing one at once (a miss,
-        unless ``miss`` is False: the first clip is loaded before the session starts)."""
-        key = _key(event)
-        with self._cond:
-            while self._busy == key:
-                self._cond.wait()
-            if key in self._clips:
-                return self._clips[key]
-            self.misses += miss
-        clip = self._fetch(event)
-        with self._cond:
-            self._clips[key] = clip
-        return clip
-
-    def _fetch(self, event: Event) -> Clip:
-        clip = self._load(event)
-        if self._prepare is not None:
-            self._prepare(clip)
-        return clip
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                event = self._queue.popleft()
-                key = _key(event)
-                if key in self._clips or key in self._failed:
-                    continue
-                self._busy = key
-            try:
-                clip = self._fetch(event)
-            except Exception:  # the player's own get() loads it again and raises
-                clip = None
-            with self._cond:
-                if clip is None:
-                    self._failed.add(key)
-                else:
-                    self._clips[key] = clip
-                self._busy = None
-                self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-
-# --------------------------------------------------------------------------- the player
-
-
 class Player:
     """Plays one session; ``run`` returns when it ends or the listener quits."""
 
@@ -339,7 +117,7 @@ class Player:
         self.keys = keys
         self.on_status = on_status
         self.spin = spin
-        self.loader = ClipLoader(session.clip, getattr(backend, "prepare", None), preload)
+        self.loader = Preloader(session.clip, backend.preload, preload)
         self.result = PlayResult()
         self.origin = 0.0
         self._floor = 0.0
@@ -391,9 +169,9 @@ class Player:
             self._act(self._wait(SLICE))
             return
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.latency + _EPSILON):
+        for event in self.timeline.pop_due(position + self.backend.latency + EPSILON):
             self._sound(event)
-        if position >= self.timeline.length - _EPSILON:
+        if position >= self.timeline.length - EPSILON:
             self._finish(END, self.timeline.length)
             return
         self._tick(max(position, self._floor))
@@ -406,15 +184,15 @@ class Player:
         if event is not None:
             times.append(event.at - self.backend.latency)
         if self.on_status is not None:
-            times.append(int(position + _EPSILON) + 1.0)
+            times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
 
     def _wait_until(self, deadline: float) -> None:
         left = deadline - self.clock()
-        if left > self.spin and left > _EPSILON:
+        if left > self.spin and left > EPSILON:
             self._act(self._wait(min(left - self.spin, SLICE)))
             return
-        while self.clock() < deadline - _EPSILON:  # the last moment: spin (yielding), not sleep
+        while self.clock() < deadline - EPSILON:  # the last moment: spin (yielding), not sleep
             self.sleep(0)
 
     def _wait(self, seconds: float) -> list[str]:
@@ -459,7 +237,7 @@ class Player:
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
-        self._shown = (self.timeline.step_index(position), int(position + _EPSILON))
+        self._shown = (self.timeline.step_index(position), int(position + EPSILON))
         if self.on_status is not None:
             self.on_status(self._status(reason, position, message))
 
@@ -469,7 +247,7 @@ class Player:
         index = self.timeline.step_index(position)
         if self._shown is None or index != self._shown[0]:
             self._report(STEP, position)
-        elif int(position + _EPSILON) != self._shown[1]:
+        elif int(position + EPSILON) != self._shown[1]:
             self._report(TICK, position)
 
     # -- keys
@@ -566,12 +344,6 @@ class Player:
     def _quit(self) -> None:
         self.result.quit = True
         self._finish(QUIT, self.position())
-
-
-def start_position(plan: Plan, start_at: str | int | None) -> float:
-    """Seconds from the session start where ``start_at`` (see ``find_step``) begins; 0 for
-    None. ``UsageError`` for a step that does not exist."""
-    return 0.0 if start_at is None else plan.steps[find_step(plan, start_at)].start
 
 
 def play(

@@ -1,0 +1,99 @@
+"""Clips loaded before they are due, in a background thread, so the player never waits."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from voiceguide.audio import Clip
+from voiceguide.plan import Event
+
+
+class Preloader:
+    """Loads clips ahead of their instant, in a background thread (or on demand).
+
+    Loaded clips are kept: a session has few distinct clips, its cues repeat. ``preload`` (the
+    backend's) runs on each clip as it is loaded. A clip that is not ready when
+    due is loaded at once (counted in ``misses``); a background failure is retried there, so
+    the error reaches the player.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[Event], Clip],
+        preload: Callable[[Clip], None] | None = None,
+        background: bool = True,
+    ):
+        self._load = load
+        self._preload = preload
+        self._clips: dict[tuple, Clip] = {}
+        self._failed: set[tuple] = set()
+        self._queue: deque[Event] = deque()
+        self._busy: tuple | None = None
+        self._cond = threading.Condition()
+        self._closed = False
+        self.misses = 0
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(target=self._run, name="voiceguide-clips", daemon=True)
+            self._thread.start()
+
+    def want(self, events: list[Event]) -> None:
+        """Load these events' clips soon, in this order."""
+        with self._cond:
+            for event in events:
+                key = event.clip_key
+                if key not in self._clips and key not in self._failed and key != self._busy:
+                    self._queue.append(event)
+            self._cond.notify()
+
+    def get(self, event: Event, miss: bool = True) -> Clip:
+        """The event's clip: waits for one being loaded, loads a missing one at once (a miss,
+        unless ``miss`` is False: the first clip is loaded before the session starts)."""
+        key = event.clip_key
+        with self._cond:
+            while self._busy == key:
+                self._cond.wait()
+            if key in self._clips:
+                return self._clips[key]
+            self.misses += miss
+        clip = self._fetch(event)
+        with self._cond:
+            self._clips[key] = clip
+        return clip
+
+    def _fetch(self, event: Event) -> Clip:
+        clip = self._load(event)
+        if self._preload is not None:
+            self._preload(clip)
+        return clip
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                event = self._queue.popleft()
+                key = event.clip_key
+                if key in self._clips or key in self._failed:
+                    continue
+                self._busy = key
+            try:
+                clip = self._fetch(event)
+            except Exception:  # the player's own get() loads it again and raises
+                clip = None
+            with self._cond:
+                if clip is None:
+                    self._failed.add(key)
+                else:
+                    self._clips[key] = clip
+                self._busy = None
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
