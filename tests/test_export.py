@@ -27,9 +27,10 @@ import scipy.signal
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import atomic, chapters, export, manifest, mix, session, speech
+from voiceguide import atomic, export, manifest, session, speech
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError, UsageError
+from voiceguide.export import chapters, mix, subtitles
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 FORMATS = ["wav", "flac", "mp3", "ogg", "opus"]
@@ -225,7 +226,7 @@ def test_timestamps_are_hours_minutes_seconds_millis():
 
 
 def test_the_webvtt_says_what_is_said_and_when(ten, tmp_path):
-    export.write_vtt(ten.plan, tmp_path / "s.vtt")
+    subtitles.write_vtt(ten.plan, tmp_path / "s.vtt")
     text = (tmp_path / "s.vtt").read_text()
     assert text.startswith("WEBVTT\n")
     first = ten.plan.events[0]
@@ -348,11 +349,9 @@ def test_shipped_routines_export_to_every_format(name, minutes, fmt, shipped):
 
 def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
     targets = export.length_targets(tmp_path / "s.flac", [420, 600])
-    jobs = list(zip([420.0, 600.0], targets, strict=True))
+    sessions = session.prepare_lengths("back-massage", session.Options(), [420, 600], renderer)
     seen = []
-    results = export.export_lengths(
-        "back-massage", jobs, renderer, progress=lambda d, t: seen.append((d, t))
-    )
+    results = export.export_many(sessions, targets, progress=lambda d, t: seen.append((d, t)))
     assert [r.path.name for r in results] == ["s-7m.flac", "s-10m.flac"]
     assert [sf.info(str(r.path)).frames for r in results] == [420 * RATE, 600 * RATE]
     rendered = renderer._synth().rendered
@@ -362,9 +361,8 @@ def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
 
 
 def test_a_length_the_routine_cannot_fit_stops_before_any_file(renderer, tmp_path):
-    jobs = [(600.0, tmp_path / "a.flac"), (10.0, tmp_path / "b.flac")]
     with pytest.raises(UsageError):
-        export.export_lengths("back-massage", jobs, renderer)
+        session.prepare_lengths("back-massage", session.Options(), [600.0, 10.0], renderer)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -499,7 +497,7 @@ def progress(done, total):
 try:
     with interrupts.as_interrupts():
         export.export(prepared, Path(sys.argv[3]), progress=progress)
-except export.ExportError as exc:
+except ExportError as exc:
     print(exc, flush=True)
     sys.exit(exc.exit_status)
 print("done", flush=True)
@@ -543,7 +541,7 @@ def test_a_killed_export_leaves_the_previous_file_or_the_complete_new_one(sig, t
             outcomes.append("complete")
         if sig != signal.SIGKILL:
             assert no_temp_files(target.parent), f"seed {seed}: {child.stderr}"
-        export.cleanup_stale(target.parent)
+        atomic.cleanup_stale(target.parent)
         assert no_temp_files(target.parent)
     assert "previous" in outcomes, f"seed {seed}: the export always finished first"
 
@@ -574,7 +572,7 @@ def test_cleanup_stale_removes_only_what_dead_exports_left(tmp_path):
     for path in (old_split, stale_split):
         path.mkdir()
         (path / export.PLAYLIST).write_text("#EXTM3U\n")
-    assert sorted(export.cleanup_stale(tmp_path)) == sorted([stale, stale_split])
+    assert sorted(atomic.cleanup_stale(tmp_path)) == sorted([stale, stale_split])
     assert live.exists() and not stale.exists() and not stale_split.exists()
     assert (tmp_path / "tracks" / export.PLAYLIST).exists()  # put back: the swap was cut short
 

@@ -13,9 +13,11 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from voiceguide import chapters, export, manifest, session
+from voiceguide import export, manifest, session
 from voiceguide.cli import main
 from voiceguide.errors import ExportError, UsageError
+from voiceguide.export import chapters
+from voiceguide.export import write as writing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,9 +58,9 @@ def test_two_lengths_that_name_one_file_are_refused_before_any_work(
 def test_several_lengths_linked_to_one_file_are_refused_too(renderer, tmp_path, cache_dir):
     (tmp_path / "a-2m.wav").symlink_to("same.wav")
     (tmp_path / "a-3m.wav").symlink_to("same.wav")
-    jobs = [(120.0, tmp_path / "a-2m.wav"), (180.0, tmp_path / "a-3m.wav")]
+    targets = [tmp_path / "a-2m.wav", tmp_path / "a-3m.wav"]
     with pytest.raises(UsageError) as caught:
-        export.export_lengths("neck-stretch", jobs, renderer)
+        export.check_targets(targets, [120.0, 180.0], None, False)
     assert str(caught.value) == (
         f"lengths 2m and 3m would both be written to {tmp_path}/same.wav, through "
         f"{tmp_path}/a-2m.wav and {tmp_path}/a-3m.wav: give each length its own file"
@@ -167,7 +169,7 @@ def test_subtitles_that_fail_leave_the_previous_audio_as_it_was(tmp_path, render
     def fail(plan, path, span=None):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(export, "write_vtt", fail)
+    monkeypatch.setattr(writing, "write_vtt", fail)
     with pytest.raises(ExportError, match="Input/output error: nothing was written"):
         export.export(prepared, target, vtt=True)
     assert sorted(os.listdir(tmp_path)) == ["s.flac"] and target.read_bytes() == b"previous"

@@ -19,8 +19,9 @@ import pytest
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import chapters, export, session, speech
+from voiceguide import export, session, speech
 from voiceguide.errors import ExportError, UsageError
+from voiceguide.export import chapters
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,9 @@ from types import SimpleNamespace
 import pytest
 import soundfile as sf
 
-from voiceguide import atomic, export, manifest, mix, session, speech
+from voiceguide import atomic, export, manifest, session, speech
 from voiceguide.errors import ExportError, UsageError
+from voiceguide.export import mix
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +203,7 @@ def test_cleanup_stale_keeps_what_is_not_voiceguides_in_a_left_over_directory(tm
     (partial / "01 - A.wav").write_bytes(b"half")
     unrelated = tmp_path / f".notes.partial-{dead}-xyz"  # not a name voiceguide makes
     unrelated.write_text("keep")
-    assert export.cleanup_stale(tmp_path) == []
+    assert atomic.cleanup_stale(tmp_path) == []
     assert sorted(os.listdir(parked)) == [manifest.NAME, "mine.txt"]
     assert os.listdir(partial) == ["folder"] and unrelated.read_text() == "keep"
 
@@ -404,9 +405,11 @@ def test_one_length_too_long_for_wav_stops_every_length_before_any_file(
     write_routine, renderer, tmp_path
 ):
     routine = write_routine(ONE_LONG_STEP)
-    jobs = [(600.0, tmp_path / "a-10m.wav"), (23 * 3600.0, tmp_path / "a-23h.wav")]
+    targets = [tmp_path / "a-10m.wav", tmp_path / "a-23h.wav"]
+    lengths = [600.0, 23 * 3600.0]
+    sessions = session.prepare_lengths(str(routine), session.Options(), lengths, renderer)
     with pytest.raises(UsageError, match=r"holds at most 12h25m39s .*; export 23h00m to \.flac"):
-        export.export_lengths(str(routine), jobs, renderer)
+        export.export_many(sessions, targets)
     assert sorted(os.listdir(tmp_path)) == ["routine.yaml"]
 
 

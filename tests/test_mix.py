@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide import audio, mix
+from voiceguide import audio
 from voiceguide.audio import RATE, Clip, limiter, peaks
 from voiceguide.audio import loudness as meter
 from voiceguide.audio.leveling import leveled
 from voiceguide.audio.loudness import Workspace
+from voiceguide.export import mix
 from voiceguide.plan import Event, Plan, PlanStep
 from voiceguide.testing import signals
 

@@ -251,3 +251,15 @@ def cleanup_stale(directory: Path) -> list[Path]:
         if _remove_own(entry):
             removed.append(entry)
     return removed
+
+
+def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
+    """Less than ``margin`` bytes free where ``directory`` is (False when it cannot be asked
+    about): libsndfile and espeak's callback report a full disk only as a failed write, so a
+    failure is explained by asking."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(directory).free < margin
+    except OSError:
+        return False

@@ -28,6 +28,7 @@ from voiceguide import (
     session,
     speech,
 )
+from voiceguide.atomic import shown
 from voiceguide.errors import VoiceguideError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -419,35 +420,29 @@ def export(
                 _warn(prepared, quiet)
                 if not quiet:
                     their = ", their subtitles (.vtt)" if vtt else ""
-                    playlist = exporting.shown(split / exporting.PLAYLIST)
+                    playlist = shown(split / exporting.PLAYLIST)
                     _out(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
             targets = exporting.length_targets(output, lengths or [None])
-            for target in targets:
-                exporting.check_target(target, fmt, vtt)
             if len(targets) == 1:
+                exporting.check_target(targets[0], fmt, vtt)
                 prepared = session.prepare(
                     routine_name, options, renderer, progress=_progress(quiet)
                 )
                 written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
                 _warn(prepared, quiet)
             else:
-                written = exporting.export_lengths(
-                    routine_name,
-                    list(zip(lengths, targets, strict=True)),
-                    renderer,
-                    options,
-                    fmt,
-                    bar,
-                    _progress(quiet),
-                    vtt=vtt,
+                exporting.check_targets(targets, lengths, fmt, vtt)  # before any work
+                sessions = session.prepare_lengths(
+                    routine_name, options, lengths, renderer, progress=_progress(quiet)
                 )
+                written = exporting.export_many(sessions, targets, fmt, bar, vtt)
             bar.close()
             if not quiet:
                 for result in written:
                     streamed = exporting.is_stdout(result.path)
-                    name = "standard output" if streamed else exporting.shown(result.path)
-                    also = f" and {exporting.shown(result.vtt)}" if result.vtt else ""
+                    name = "standard output" if streamed else shown(result.path)
+                    also = f" and {shown(result.vtt)}" if result.vtt else ""
                     line = (
                         f"wrote {name} ({durations.format(result.seconds, True)}, "
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "

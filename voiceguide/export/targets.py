@@ -13,11 +13,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
-from voiceguide import atomic, manifest
+from voiceguide import atomic, durations, manifest
 from voiceguide.atomic import shown
 from voiceguide.errors import UsageError
+from voiceguide.export import stream
+from voiceguide.export.formats import STDOUT, Format, format_for, is_stdout
+from voiceguide.export.subtitles import vtt_for
 
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 
@@ -136,3 +140,110 @@ def _too_long(path: Path) -> str:
     return (
         f"path too long ({len(os.fsencode(path))} bytes): {shown(path)[:40]}...; give a shorter one"
     )
+
+
+def check_target(target: Path | str, fmt: str | None = None, vtt: bool = False) -> Format:
+    """Check, before any rendering, that ``target`` can be written; returns its ``Format``.
+
+    Raises ``UsageError`` (exit status 2) for an unknown format, a missing or unwritable
+    directory, a target that is a directory, a device, a FIFO or a socket, or a read-only
+    file (see ``targets.check_file``; a link is followed). Writability is tried for real (a
+    temporary file is created and removed), so read-only mounts and ACLs are caught too.
+    ``STDOUT`` is refused when standard output is a terminal. With ``vtt``, the WebVTT file
+    beside it (``vtt_for``) is checked by the same rules, and must not be the audio file.
+    """
+    if is_stdout(target):
+        if vtt:
+            raise UsageError(
+                "standard output ('-') carries the audio only: give a file name to write "
+                "subtitles (vtt) beside it"
+            )
+        if stream.is_terminal():
+            raise UsageError(
+                "standard output is a terminal, which plays no audio: pipe it to a player "
+                "(... - | mpv -) or give a file name"
+            )
+        return format_for(target, fmt)
+    written = check_file(target)
+    form = format_for(target, fmt)
+    if not vtt:
+        return form
+    subtitles = vtt_for(target)
+    advice = "the subtitles (--vtt) go there: move it away, or give the audio another name"
+    if os.path.abspath(check_file(subtitles, advice)) == os.path.abspath(written):
+        raise UsageError(
+            f"the subtitles would be written over the audio: both are {shown(target)}; "
+            f"name the audio file after its format (such as "
+            f"{shown(subtitles.with_suffix('.' + form.name))})"
+        )
+    return form
+
+
+def check_split_target(directory: Path, fmt: str) -> Format:
+    """Check that ``directory`` can receive a split export; returns the ``Format``.
+
+    ``directory`` may be absent, empty, or an earlier split: nothing in it but the files
+    its manifest lists, unchanged (``manifest.py``), which are replaced. Anything else is a
+    ``UsageError`` naming the first foreign entry: we never delete a user's files.
+    """
+    form = format_for(directory, fmt)
+    check_split_directory(directory)
+    return form
+
+
+def check_distinct(jobs: Sequence[tuple[float, Path | str]], vtt: bool = False) -> None:
+    """``UsageError`` naming both lengths and the file when two jobs would write one file
+    (``-l 2m -l 2m0.4s``: file names round to whole seconds), links followed; with ``vtt``
+    their WebVTT files count too (``a.wav`` and ``a.flac`` share ``a.vtt``)."""
+    seen: dict[Path | str, tuple[float, Path | str]] = {}
+    outputs = [(length, target) for length, target in jobs]
+    if vtt:
+        outputs += [(length, vtt_for(target)) for length, target in jobs if not is_stdout(target)]
+    for length, target in outputs:
+        key = target if is_stdout(target) else Path(os.path.abspath(atomic.resolve(target)))
+        if key not in seen:
+            seen[key] = (length, target)
+            continue
+        first, second = _spelled(seen[key][0]), _spelled(length)
+        where = "standard output" if is_stdout(target) else shown(target)
+        if seen[key][1] != target:
+            raise UsageError(
+                f"lengths {first} and {second} would both be written to {shown(key)}, through "
+                f"{shown(seen[key][1])} and {where}: give each length its own file"
+            )
+        if first == second:
+            raise UsageError(
+                f"length {first} is given twice, and both would be written to {where}: "
+                "give each length once"
+            )
+        raise UsageError(
+            f"lengths {first} and {second} would both be written to {where} (file names "
+            "give whole seconds): give lengths at least a second apart"
+        )
+
+
+def _spelled(seconds: float) -> str:
+    """``120`` -> ``"2m"``, ``120.4`` -> ``"2:00.400"``: a length as ``--length`` takes it."""
+    if seconds == round(seconds):
+        return durations.humanize(seconds)
+    return durations.format(seconds, millis=True)
+
+
+def length_targets(target: Path | str, lengths: Sequence[float]) -> list[Path | str]:
+    """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``...
+
+    ``STDOUT`` takes one length only (a ``UsageError`` otherwise)."""
+    if is_stdout(target):
+        if len(lengths) > 1:
+            raise UsageError(
+                "standard output ('-') takes one length: give one length, or a file name "
+                "for one file per length"
+            )
+        return [STDOUT]
+    target = Path(target)
+    if len(lengths) == 1:
+        return [target]
+    return [
+        target.with_name(f"{target.stem}-{durations.humanize(length)}{target.suffix}")
+        for length in lengths
+    ]

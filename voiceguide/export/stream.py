@@ -1,9 +1,7 @@
-"""Standard output as an export's destination: its own binary stream, writes that fail as
-one ``ExportError``, and the head of a WAV that is streamed rather than written to a file.
+"""Exports to standard output (``-o -``), which cannot seek.
 
-A stream is never seeked: a WAV's sizes go into its header before the samples, which works
-because an export knows its length in frames before it mixes anything.
-"""
+WAV is streamed as it is mixed; the other formats' encoders seek back to finish, so they are
+encoded to a temporary file first and copied (see ``export_stream``)."""
 
 from __future__ import annotations
 
@@ -11,12 +9,20 @@ import contextlib
 import os
 import struct
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from voiceguide.audio import RATE
-from voiceguide.chapters import Tags
 from voiceguide.errors import ExportError
+from voiceguide.export import chapters, mix
+from voiceguide.export.chapters import Tags
+from voiceguide.export.encode import Counter, encode, failure, tag
+from voiceguide.export.formats import Format
+from voiceguide.plan import Plan
 
 
 def wav_header(frames: int, tags: Tags) -> bytes:
@@ -86,3 +92,50 @@ def is_terminal() -> bool:
         return os.isatty(sys.stdout.fileno())
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def stream_wav(
+    plan: Plan, clip_for: mix.ClipFor, stream: BinaryIO, tags: Tags, counter: Counter
+) -> int:
+    """The whole session as a 16-bit WAV on ``stream``, block by block; returns the frames.
+
+    Samples are converted as libsndfile (1.2) converts them - to 32 bits, rounded and
+    clipped, then the top 16 bits - so the PCM is that of the WAV file ``export`` writes."""
+    frames = mix.total_frames(plan)
+    send(stream, wav_header(frames, tags))
+    for block in mix.blocks(plan, clip_for, reuse=True):
+        wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
+        pcm = (wide // 65536).astype("<i2")
+        send(stream, pcm.tobytes())
+        counter.add(len(block))
+    return frames
+
+
+def stream_encoded(
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    stream: BinaryIO,
+    form: Format,
+    tags: Tags,
+    counter: Counter,
+) -> int:
+    """Encode the session (with chapters) into a temporary file, copy it to ``stream``,
+    remove it whatever happens; returns the frames (at ``form.rate``)."""
+    handle, name = tempfile.mkstemp(prefix="voiceguide-", suffix=f".{form.name}")
+    os.close(handle)
+    temp = Path(name)
+    try:
+        try:
+            frames = encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
+            tag(temp, form, tags, chapters.from_plan(plan))
+        except BaseException as exc:
+            error = failure(temp, exc)
+            if error is not None:
+                raise error from exc
+            raise
+        with open(temp, "rb") as f:
+            while chunk := f.read(1 << 20):
+                send(stream, chunk)
+        return frames
+    finally:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,48 @@
+"""Exports: the session mixed (``mix``) and encoded (``encode``) into files with chapters and
+tags (``chapters``), subtitles (``subtitles``), one file per step with a playlist and a
+manifest (``manifest``), or standard output (``stream``); targets checked before any work
+(``targets``) in the formats of one table (``formats``). ``write`` holds the entry points.
+"""
+
+from voiceguide.export.formats import EXTENSIONS, FORMATS, STDOUT, Format, format_for, is_stdout
+from voiceguide.export.mix import Level
+from voiceguide.export.targets import check_split_target, check_target, length_targets
+from voiceguide.export.write import (
+    PLAYLIST,
+    Exported,
+    Track,
+    check_targets,
+    export,
+    export_many,
+    export_split,
+    export_stream,
+    playlist,
+    safe_name,
+    session_tags,
+    track_names,
+)
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "PLAYLIST",
+    "STDOUT",
+    "Exported",
+    "Format",
+    "Level",
+    "Track",
+    "check_split_target",
+    "check_target",
+    "check_targets",
+    "export",
+    "export_many",
+    "export_split",
+    "export_stream",
+    "format_for",
+    "is_stdout",
+    "length_targets",
+    "playlist",
+    "safe_name",
+    "session_tags",
+    "track_names",
+]

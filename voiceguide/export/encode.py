@@ -1,0 +1,113 @@
+"""Encoding the mix into a file, block by block, and tagging it.
+
+Encoding is done by libsndfile block by block (``mix.blocks``; MP3 through a streaming soxr
+resampler), so memory does not grow with the session's length and Vorbis never sees one huge
+write (it crashes on those). Files are gapless: MP3 carries a LAME tag with the encoder
+delay and padding, Opus its pre-skip and end trim, so the decoded file lasts the plan's
+length to the frame (checked by the tests with libsndfile and with ffmpeg).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from voiceguide.atomic import disk_full, shown
+from voiceguide.audio import RATE
+from voiceguide.errors import ExportError
+from voiceguide.export import chapters, mix
+from voiceguide.export.chapters import Chapter, Tags
+from voiceguide.export.formats import Format
+from voiceguide.plan import Plan
+
+Progress = Callable[[float, float], None]
+
+
+class Counter:
+    """Adds up written seconds and reports them to a ``progress`` callback."""
+
+    def __init__(self, progress: Progress | None, total: float):
+        self.progress = progress
+        self.total = total
+        self.frames = 0
+
+    def add(self, frames: int) -> None:
+        self.frames += frames
+        if self.progress is not None:
+            self.progress(min(self.frames / RATE, self.total), self.total)
+
+
+def encode(
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    path: Path,
+    form: Format,
+    span: tuple[float, float],
+    tags: Tags,
+    counter: Counter,
+) -> int:
+    """Encode the mix over ``span`` (start, end seconds) into ``path``; returns the frames
+    written (at ``form.rate``), after checking that the decoder finds exactly that many."""
+    start, end = span
+    options = dict(form.options)
+    resampler = None
+    if form.rate != RATE:
+        resampler = soxr.ResampleStream(RATE, form.rate, 1, dtype="float32", quality="HQ")
+    written = 0
+    with sf.SoundFile(
+        os.fsencode(path), "w", form.rate, 1, form.subtype, format=form.container, **options
+    ) as f:
+        if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
+            f.title, f.album, f.artist = tags.title, tags.album, tags.artist
+            if tags.comment:
+                f.comment = tags.comment
+        for block in mix.blocks(plan, clip_for, start, end, reuse=True):
+            out = block if resampler is None else resampler.resample_chunk(block)
+            f.write(out)
+            written += len(out)
+            counter.add(len(block))
+        if resampler is not None:  # the resampler's last frames
+            out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            f.write(out)
+            written += len(out)
+    found = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
+    if found != written:
+        raise ExportError(
+            f"the {form.name} encoder wrote {found / form.rate:.3f}s of "
+            f"{written / form.rate:.3f}s to {shown(path.name)}: nothing was written"
+        )
+    return found
+
+
+def tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
+    if form.name == "wav":
+        return  # no chapters in WAV (see chapters.py); its tags were written by encode
+    chapters.write(path, form.name, tags, marks)
+
+
+def failure(target: Path, exc: BaseException) -> ExportError | None:
+    """The ``ExportError`` for ``exc`` (decided before the temporary file is removed, while
+    a full disk is still full), or ``None`` to let ``exc`` propagate as it is."""
+    cause = exc
+    if not isinstance(exc, OSError | sf.LibsndfileError):
+        from mutagen import MutagenError
+
+        if not isinstance(exc, MutagenError):
+            return None
+        cause = exc.__cause__ or exc.__context__ or exc
+    code = getattr(cause, "errno", None)
+    if code is None and isinstance(cause, sf.LibsndfileError) and disk_full(target.parent):
+        code = errno.ENOSPC
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return ExportError(f"disk full writing {shown(target)}: nothing was written")
+    if isinstance(cause, sf.LibsndfileError):
+        reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
+    else:
+        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+    return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")

@@ -1,0 +1,251 @@
+"""Writing a session: one file (``export``), standard output (``export_stream``), one file per
+step (``export_split``), or one file per length (``export_many``).
+
+Nothing is lost. Audio goes to a hidden temporary file beside the target
+(``.NAME.partial-PID-XXXX``), is fsynced and then renamed over the target, so the target is
+either the previous file or the complete new one. Any error or ``KeyboardInterrupt`` removes
+the temporary file; errors the user can cause become one-line ``ExportError``s (a disk-full
+one says "nothing was written"). The CLI turns SIGTERM, SIGHUP and SIGQUIT into
+``KeyboardInterrupt`` (``interrupts``), so they clean up alike. A SIGKILL can leave a
+temporary file behind (never a partial target): ``atomic.cleanup_stale`` removes those of dead
+processes on the next run. Targets are checked before any work (``targets``: links are
+followed; devices, FIFOs and read-only files refused), and a split directory replaces only an
+earlier split of voiceguide's own verified files (``manifest``).
+
+Times are seconds; ``progress(done_seconds, total_seconds)`` is called after each block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from voiceguide import atomic, durations
+from voiceguide.atomic import cleanup_stale
+from voiceguide.export import chapters, mix, stream
+from voiceguide.export.chapters import Tags
+from voiceguide.export.encode import Counter, Progress, encode, failure, tag
+from voiceguide.export.formats import STDOUT, Format, check_size, format_for, is_stdout
+from voiceguide.export.subtitles import vtt_for, write_vtt
+from voiceguide.export.targets import check_distinct, check_split_target, check_target
+from voiceguide.plan import Plan
+from voiceguide.session import Session
+
+PLAYLIST = "playlist.m3u8"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A written file: its ``path`` (``STDOUT`` for standard output), ``format`` name,
+    decoded ``seconds`` and the ``level`` (loudness and true peak of the mix, see
+    ``mix.Level``)."""
+
+    path: Path | str
+    format: str
+    seconds: float
+    level: mix.Level
+    vtt: Path | None = None  # the WebVTT file written beside it, if any
+
+
+@dataclass(frozen=True)
+class Track:
+    """One file of a split export: the step's ``title``, its decoded ``seconds`` and its
+    WebVTT file, if any (times from the track's start)."""
+
+    path: Path
+    title: str
+    seconds: float
+    vtt: Path | None = None
+
+
+def export(
+    prepared: Session,
+    target: Path | str,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    vtt: bool = False,
+    start: float = 0.0,
+) -> Exported:
+    """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
+
+    The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
+    ``target`` may be ``STDOUT`` (``"-"``): see ``export_stream`` (wav unless ``fmt``
+    says otherwise). ``progress(done_seconds, total_seconds)`` is called after each block.
+    With ``vtt`` a WebVTT file of what is said and when is written beside it
+    (``NAME.vtt``). ``start``: seconds into the session where the file begins (a step's
+    start: ``play --start-at`` with ``--else-export``); the gain is the whole session's.
+    Raises ``UsageError`` for a bad target (before any work),
+    ``ExportError`` when writing fails (the previous ``target``, if any, is left
+    untouched); ``KeyboardInterrupt`` propagates after cleaning up.
+    """
+    form = check_target(target, fmt, vtt)
+    plan = prepared.plan
+    check_size(plan, form)
+    if is_stdout(target):
+        with stream.standard_output() as out:
+            return export_stream(prepared, out, form.name, progress)
+    target = Path(target)
+    cleanup_stale(atomic.resolve(target).parent)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    tags = session_tags(prepared)
+    counter = Counter(progress, plan.length - start)
+    subtitles = vtt_for(target) if vtt else None
+    with atomic.file(target, failure) as temp:
+        frames = encode(plan, clip_for, temp, form, (start, plan.length), tags, counter)
+        tag(temp, form, tags, chapters.from_plan(plan, start))
+        if subtitles is not None:  # before the audio is moved in: a failure leaves neither
+            write_vtt(plan, subtitles, (start, plan.length))
+    return Exported(target, form.name, frames / form.rate, level, subtitles)
+
+
+def export_stream(
+    prepared: Session,
+    out: BinaryIO,
+    fmt: str = "wav",
+    progress: Progress | None = None,
+) -> Exported:
+    """Mix ``prepared`` and write it to ``out`` (standard output, a pipe), never seeking.
+
+    WAV is streamed as it is mixed: its frame count is known before, so the header goes
+    first with the exact sizes, then the 16-bit PCM block by block. The other formats'
+    encoders seek back to finish (FLAC's STREAMINFO, MP3's LAME tag, the chapters), so they
+    are encoded to a temporary file in the system's temporary directory (``tempfile``),
+    which is copied to ``out``, chapters included, and removed in every case. A reader
+    that closes the stream early is an ``ExportError``; so is any failure to write to it.
+    What was sent before a failure cannot be taken back.
+    """
+    form = format_for(STDOUT, fmt)
+    plan = prepared.plan
+    check_size(plan, form)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    tags = session_tags(prepared)
+    counter = Counter(progress, plan.length)
+    if form.name == "wav":
+        frames = stream.stream_wav(plan, clip_for, out, tags, counter)
+    else:
+        frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter)
+    stream.send(out, b"")
+    return Exported(STDOUT, form.name, frames / form.rate, level)
+
+
+def export_split(
+    prepared: Session,
+    directory: Path,
+    fmt: str = "mp3",
+    progress: Progress | None = None,
+    vtt: bool = False,
+) -> list[Track]:
+    """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
+
+    Tracks are cut at the step boundaries (to the frame) from the same mix as ``export``, so
+    the tracks played in order are the whole session (exactly so for wav and flac). They are
+    named ``01 - Basic rub.mp3``, ``06 - Fingertip pushes (left).mp3``... The playlist gives
+    each track's decoded duration. Atomic as a whole: the tracks are written into a hidden
+    directory beside ``directory``, with a manifest of every file, which then takes its place
+    (an earlier split there is replaced, and its verified files removed one by one; see
+    ``check_split_target``). What killed exports left beside ``directory`` is removed
+    first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
+    rub.vtt``), timed from the track's start.
+    """
+    directory = Path(directory)
+    form = check_split_target(directory, fmt)
+    plan = prepared.plan
+    names = track_names(plan, form)
+    for track, name in enumerate(names):
+        check_size(plan, form, track, name)
+    cleanup_stale(atomic.resolve(directory).parent)
+    clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    album = session_tags(prepared).title
+    counter = Counter(progress, plan.length)
+    tracks = []
+    with atomic.directory(directory, failure) as temp:
+        for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
+            tags = Tags(step.title, album, track=(number, len(names)))
+            span = (step.start, step.end)
+            frames = encode(plan, clip_for, temp / name, form, span, tags, counter)
+            tag(temp / name, form, tags, [])
+            if vtt:
+                write_vtt(plan, vtt_for(temp / name), span)
+            subtitles = vtt_for(directory / name) if vtt else None
+            tracks.append(Track(directory / name, step.title, frames / form.rate, subtitles))
+        (temp / PLAYLIST).write_text(playlist(tracks), encoding="utf-8")
+    return tracks
+
+
+def export_many(
+    sessions: Sequence[Session],
+    targets: Sequence[Path | str],
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    vtt: bool = False,
+) -> list[Exported]:
+    """Export each of ``sessions`` (the routine fitted to several lengths, say) to its target.
+
+    Every target is checked first, by ``check_targets``, and every size: nothing is written
+    unless all can be. ``progress`` counts seconds over all of them. ``vtt``: as for
+    ``export``, for each file.
+    """
+    check_targets(targets, [s.plan.length for s in sessions], fmt, vtt)
+    for one, target in zip(sessions, targets, strict=True):
+        check_size(one.plan, format_for(target, fmt))
+    total = sum(s.plan.length for s in sessions)
+    results: list[Exported] = []
+    done = 0.0
+    for one, target in zip(sessions, targets, strict=True):
+        results.append(export(one, target, fmt, _offset(progress, done, total), vtt))
+        done += one.plan.length
+    return results
+
+
+def check_targets(
+    targets: Sequence[Path | str], lengths: Sequence[float], fmt: str | None, vtt: bool
+) -> None:
+    """Check every target as ``export`` would, and that no two lengths write one file; a
+    ``UsageError`` before any work."""
+    for target in targets:
+        check_target(target, fmt, vtt)
+    check_distinct(list(zip(lengths, targets, strict=True)), vtt)
+
+
+def _offset(progress: Progress | None, before: float, total: float) -> Progress | None:
+    """``progress`` for one of several jobs: ``before`` seconds done, ``total`` in all."""
+    if progress is None:
+        return None
+    return lambda done, _total: progress(before + done, total)
+
+
+def session_tags(prepared: Session) -> Tags:
+    """Title ``"Back massage (10m)"``, album the routine's title, its description as comment."""
+    title = prepared.routine.title
+    return Tags(
+        f"{title} ({durations.humanize(prepared.plan.length)})",
+        title,
+        comment=prepared.routine.description or None,
+    )
+
+
+def track_names(plan: Plan, form: Format) -> list[str]:
+    """``01 - Basic rub.mp3``...: numbered, the step's title made safe as a file name."""
+    width = max(2, len(str(len(plan.steps))))
+    return [
+        f"{number:0{width}d} - {safe_name(step.title)}.{form.name}"
+        for number, step in enumerate(plan.steps, start=1)
+    ]
+
+
+def safe_name(title: str) -> str:
+    """``title`` without path separators, control or reserved characters (also on Windows)."""
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:100].strip(" .")
+    return name or "step"
+
+
+def playlist(tracks: Sequence[Track]) -> str:
+    """An extended M3U (UTF-8) listing ``tracks`` by file name, with durations in seconds."""
+    lines = ["#EXTM3U"]
+    for track in tracks:
+        lines += [f"#EXTINF:{track.seconds:.3f},{track.title}", track.path.name]
+    return "\n".join(lines) + "\n"
