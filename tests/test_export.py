@@ -480,6 +480,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from voiceguide import export, interrupts, session, speech
+from voiceguide.errors import ExportError
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
 renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
