@@ -6,7 +6,9 @@ nothing partial behind.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -121,3 +123,37 @@ def test_a_full_disk_under_the_speech_cache_is_one_line_and_leaves_no_entry(tmp_
     assert result.stderr.startswith(f"cannot store speech in the cache {cache} (")
     assert result.stderr.endswith("free some space or point VOICEGUIDE_CACHE_DIR elsewhere\n")
     assert not [p for p in cache.iterdir() if p.suffix == ".wav"]
+
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+SAVE_ON_A_FULL_DISK = textwrap.dedent("""
+    import resource, sys
+    from pathlib import Path
+    from voiceguide import engine
+    from voiceguide.routine import Voice
+
+    synth = engine.make_synth()
+    synth.voices()  # the engine starts before the limit (its sound server maps memory)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # a sentence takes 200 kB
+    text = "Glide both flat hands slowly from the lower back up to the neck."
+    for n in range(2):
+        try:
+            synth.render(text, Voice("gmw/en-us", 160), Path(sys.argv[1]) / f"{n}.wav")
+        except Exception as exc:
+            print(type(exc).__name__, getattr(exc, "errno", None), flush=True)
+""")
+
+
+@needs_espeak
+@pytest.mark.engine
+def test_the_engine_reports_a_failed_save_at_once_and_then_refuses_rather_than_hangs(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_ON_A_FULL_DISK, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == f"OSError {errno.EFBIG}\nSpeechError None\n"
+    assert "Exception ignored" not in done.stderr
