@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -33,13 +34,15 @@ NO_ESPEAK = textwrap.dedent("""
 """)
 
 
-def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 120, **kwargs
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "voiceguide", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=120,
+        timeout=timeout,
         **kwargs,
     )
 
@@ -126,6 +129,23 @@ def test_a_full_disk_under_the_speech_cache_is_one_line_and_leaves_no_entry(tmp_
 
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+def test_a_fifo_in_the_cache_fails_the_export_in_one_line_and_is_left_alone(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(cache)}
+    assert run_cli("plan", "back-massage", "-q", env=env).returncode == 0
+    entry = sorted(cache.glob("basic-rub-*.wav"))[0]
+    entry.unlink()
+    os.mkfifo(entry)
+    target = tmp_path / "session.wav"
+    result = run_cli("export", "back-massage", "-o", str(target), env=env, timeout=60)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"the speech cache entry {entry} is a FIFO, not a clip voiceguide wrote; "
+        "remove it or point VOICEGUIDE_CACHE_DIR elsewhere\n",
+    )
+    assert stat.S_ISFIFO(entry.lstat().st_mode) and not target.exists()
 
 
 SAVE_ON_A_FULL_DISK = textwrap.dedent("""

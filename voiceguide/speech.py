@@ -4,8 +4,9 @@ The engine sits behind the small ``Synthesizer`` protocol. The real one wraps py
 espeak-ng (see ``engine.py``: one engine per process, one text per render, completion
 awaited and the WAV verified). Rendered clips are cached by content: the file name is a slug
 of the text plus a hash of everything that changes the audio (engine, voice, rate, volume,
-text, ``FORMAT_VERSION``). A hit is a file that exists and verifies; a corrupt or truncated
-entry is rendered again. Cold renders are spread over worker processes (one engine each).
+text, ``FORMAT_VERSION``), and the entry carries that key and a checksum of its samples
+(``clipcache``). A hit is an entry that verifies; anything else is rendered again. Cold
+renders are spread over worker processes (one engine each).
 """
 
 from __future__ import annotations
@@ -85,15 +86,18 @@ def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = 
 
 def cache_key(engine_id: str, voice: Voice, text: str) -> str:
     """The cache entry name for ``text``: slug + hash of all that changes the audio."""
-    return clipcache.entry_name(
-        text,
-        "speech",
-        engine_id,
-        voice.name or "",
-        str(voice.rate or DEFAULT_RATE),
-        f"{1.0 if voice.volume is None else voice.volume:.3f}",
-        text,
-    )
+    return clipcache.entry_name(text, *_cache_inputs(engine_id, voice, text))
+
+
+def entry_key(engine_id: str, voice: Voice, text: str) -> str:
+    """The full key an entry for ``text`` carries inside (``clipcache.entry_key``)."""
+    return clipcache.entry_key(*_cache_inputs(engine_id, voice, text))
+
+
+def _cache_inputs(engine_id: str, voice: Voice, text: str) -> tuple[str, ...]:
+    volume = 1.0 if voice.volume is None else voice.volume
+    rate = voice.rate or DEFAULT_RATE
+    return ("speech", engine_id, voice.name or "", str(rate), f"{volume:.3f}", text)
 
 
 def level_db(voice: Voice) -> float:
@@ -101,10 +105,11 @@ def level_db(voice: Voice) -> float:
     return audio.db(voice.volume) if voice.volume is not None else 0.0
 
 
-def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> int:
-    """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically).
+def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: str) -> int:
+    """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically,
+    carrying ``key``). Returns the clip's frames.
 
-    Returns the clip's frames. Raises ``SpeechError`` when the engine writes nothing usable.
+    Raises ``SpeechError`` when the engine writes nothing usable.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +131,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> in
             f"the speech engine produced silence for {text!r}; check the "
             "voice and that espeak-ng works: espeak-ng 'hello'"
         )
-    clipcache.write(samples, target)
+    clipcache.write(samples, target, key)
     return len(samples)
 
 
@@ -183,13 +188,17 @@ class Renderer:
 
     def render(self, jobs: list[tuple[str, Voice, Path]]) -> Iterator[tuple[str, int]]:
         """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done."""
+        keyed = [
+            (text, voice, target, entry_key(self.engine_id, voice, text))
+            for text, voice, target in jobs
+        ]
         if not self.processes:
-            for text, voice, target in jobs:
-                yield text, render_clip(self._synth(), text, voice, target)
+            for job in keyed:
+                yield job[0], render_clip(self._synth(), *job)
             return
         pool = self._executor()
         # longest texts first, so no worker is left with a long one at the end
-        ordered = sorted(jobs, key=lambda job: len(job[0]), reverse=True)
+        ordered = sorted(keyed, key=lambda job: len(job[0]), reverse=True)
         futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in ordered}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -214,16 +223,22 @@ class SpeechCache:
     def path(self, text: str) -> Path:
         return self.directory / cache_key(self.renderer.engine_id, self.voice, text)
 
+    def key(self, text: str) -> str:
+        return entry_key(self.renderer.engine_id, self.voice, text)
+
     def missing(self, texts: Iterable[str]) -> list[str]:
-        """The texts whose cached clip is absent or does not verify."""
-        return [t for t in dict.fromkeys(texts) if clipcache.verified_frames(self.path(t)) is None]
+        """The texts whose cached clip is absent or does not verify (header and key)."""
+        return [t for t in dict.fromkeys(texts) if self._frames(t) is None]
 
     def durations(
         self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, float]:
-        """Seconds of each text's clip, rendering (in order) what the cache lacks."""
+        """Seconds of each text's clip, rendering (in order) what the cache lacks.
+
+        Checks each entry's header and key, not its samples' checksum (``clip`` does): a
+        warm plan reads a few hundred bytes per clip."""
         texts = list(dict.fromkeys(texts))
-        frames = {text: clipcache.verified_frames(self.path(text)) for text in texts}
+        frames = {text: self._frames(text) for text in texts}
         todo = [(text, self.voice, self.path(text)) for text, n in frames.items() if n is None]
         for done, (text, n) in enumerate(self.renderer.render(todo), start=1):
             frames[text] = n
@@ -232,18 +247,22 @@ class SpeechCache:
         return {text: n / audio.RATE for text, n in frames.items()}
 
     def clip(self, text: str) -> audio.Clip:
-        """The cached clip of ``text`` (rendered again if missing or corrupt)."""
-        path = self.path(text)
-        samples = clipcache.read(path)
+        """The cached clip of ``text``, its checksum verified (rendered again if missing,
+        corrupt or made from something else)."""
+        path, key = self.path(text), self.key(text)
+        samples = clipcache.read(path, key)
         if samples is None:
             list(self.renderer.render([(text, self.voice, path)]))
-            samples = clipcache.read(path)
+            samples = clipcache.read(path, key)
         if samples is None:
             raise SpeechError(
                 f"speech for {text!r} could not be stored in {path.parent}; "
                 "check that the cache directory is writable"
             )
         return audio.Clip(samples)
+
+    def _frames(self, text: str) -> int | None:
+        return clipcache.verified_frames(self.path(text), self.key(text))
 
 
 _WORKER_SYNTH: Synthesizer | None = None
@@ -275,8 +294,10 @@ def _keep_freed_memory() -> None:
         pass  # not glibc: only slower
 
 
-def _render_in_worker(factory: SynthFactory, text: str, voice: Voice, target: Path) -> int:
-    return render_clip(_worker_synth(factory), text, voice, target)
+def _render_in_worker(
+    factory: SynthFactory, text: str, voice: Voice, target: Path, key: str
+) -> int:
+    return render_clip(_worker_synth(factory), text, voice, target, key)
 
 
 def _voices_in_worker(factory: SynthFactory) -> list[VoiceInfo]:
