@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -15,6 +19,7 @@ import soundfile as sf
 from voiceguide import audio, clipcache, resources, speech
 from voiceguide.errors import RoutineError, SpeechError
 from voiceguide.routine import Voice
+from voiceguide.testing import procs
 from voiceguide.testing.fakes import ToneSynth
 
 VOICE = Voice("fake/en-us", 160, None)
@@ -111,6 +116,92 @@ def test_the_voice_list_is_remembered_so_a_warm_start_needs_no_engine(tmp_path):
         renderer.voices()
         renderer.voices()
     assert calls == [1]
+
+
+# -- the render pool stops at the first failure ------------------------------------------------
+
+
+class StallingSynth(ToneSynth):
+    """Fails on 'Fail.' once a text starting with 'Stall' is rendering, which takes 600 s;
+    each render leaves its worker's pid in ``$PIDS_DIR``."""
+
+    def render(self, text, voice, path):
+        folder = Path(os.environ["PIDS_DIR"])
+        (folder / f"{text[:5]}-{os.getpid()}").touch()
+        if text.startswith("Stall"):
+            time.sleep(600)
+        deadline = time.monotonic() + 30
+        while not list(folder.glob("Stall-*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise SpeechError(f"the engine refused {text!r}")
+
+
+def test_the_first_failure_stops_the_render_at_once_leaving_no_worker_or_file(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PIDS_DIR", str(tmp_path))
+    cache_dir = tmp_path / "cache"
+    started = time.monotonic()
+    with speech.Renderer(StallingSynth, "stalling-1", processes=2) as renderer:
+        with pytest.raises(SpeechError, match="the engine refused 'Fail.'"):
+            cache_for(renderer, cache_dir).durations(["Stall for a very long time.", "Fail."])
+        workers_seen = [int(p.name.rsplit("-", 1)[1]) for p in tmp_path.glob("*-*")]
+        assert len(set(workers_seen)) == 2
+        assert [pid for pid in workers_seen if procs.alive(pid)] == []
+    assert time.monotonic() - started < 60  # not the 600 s the stalled render would take
+    assert list(cache_dir.iterdir()) == []  # the killed worker's unfinished render removed
+
+
+INTERRUPTED = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from voiceguide import speech
+    from voiceguide.routine import Voice
+    from voiceguide.testing.fakes import ToneSynth
+
+    class Stalling(ToneSynth):
+        def render(self, text, voice, path):
+            time.sleep(600)
+
+    with speech.Renderer(Stalling, "stalling-1", processes=2) as renderer:
+        cache = speech.SpeechCache(renderer, Voice("fake/en-us"), Path(sys.argv[1]))
+        try:
+            cache.durations(["One.", "Two."])
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            sys.exit(130)
+""")
+
+
+@pytest.mark.parametrize("how", ["SIGINT to the process", "SIGINT to its group", "SIGTERM"])
+def test_an_interrupted_or_terminated_render_stops_its_workers_at_once(tmp_path, how):
+    script = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED, str(tmp_path / "cache")],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    pids: list[int] = []
+    try:
+        pids = procs.wait_children(script.pid, 2, 60)
+        assert len(pids) == 2
+        time.sleep(0.3)  # both are rendering by now
+        if how == "SIGINT to its group":  # Ctrl-C on a terminal
+            os.killpg(script.pid, signal.SIGINT)
+        else:
+            script.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)
+        _out, err = script.communicate(timeout=60)  # not the 600 s the renders would take
+        if how == "SIGTERM":
+            assert script.returncode == -signal.SIGTERM
+        else:
+            assert (script.returncode, err) == (130, "interrupted\n")
+        assert procs.wait_gone(pids, 5) == []
+    finally:
+        script.kill()
+        script.wait(timeout=30)
+        for pid in pids:
+            if procs.alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 # -- every entry carries its key and a checksum of its samples ---------------------------------

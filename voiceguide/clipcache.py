@@ -12,7 +12,7 @@ Only regular files are read, opened without following links and without blocking
 cannot hang a run; anything else at an entry's name was not written by voiceguide and is
 neither read nor replaced (``ForeignEntry``). Writes go through ``atomic.file``: a killed run
 never leaves a half-written entry under a real name, and its temporary file is removed by
-``atomic.cleanup_stale``.
+``atomic.cleanup_stale`` on the next render.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from voiceguide import atomic, audio
 from voiceguide.errors import SpeechError
 
 FORMAT_VERSION = 7  # bump when the processing of a clip changes (7: key and checksum inside)
+MIN_FREE = 1 << 20  # bytes: with less free, rendering is not started (the disk is full)
 _COMMENT = re.compile(
     r"^voiceguide v(?P<version>\d+) key=(?P<key>[0-9a-f]{64}) "
     r"sha256=(?P<sha>[0-9a-f]{64})$"
@@ -138,7 +139,23 @@ def storage_error(directory: Path, exc: BaseException) -> SpeechError:
     )
 
 
-def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
+def ensure_space(directory: Path) -> None:
+    """Make ``directory`` and refuse to start rendering into it when it has less than
+    ``MIN_FREE`` bytes free (``SpeechError``): a full disk fails at once, not mid-render."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        found = os.statvfs(directory)
+    except OSError as exc:
+        raise storage_error(directory, exc) from exc
+    free = found.f_bavail * found.f_frsize
+    if free < MIN_FREE:
+        raise SpeechError(
+            f"cannot store speech in the cache {directory} (only {free // 1024} kB free); "
+            "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
+        )
+
+
+def disk_full(directory: Path, margin: int = MIN_FREE) -> bool:
     """Less than ``margin`` bytes free, or a file-size limit reached (libsndfile reports
     both only as "System error.")."""
     import resource

@@ -6,16 +6,16 @@ awaited and the WAV verified). Rendered clips are cached by content: the file na
 of the text plus a hash of everything that changes the audio (engine, voice, rate, volume,
 text, ``FORMAT_VERSION``), and the entry carries that key and a checksum of its samples
 (``clipcache``). A hit is an entry that verifies; anything else is rendered again. Cold
-renders are spread over worker processes (one engine each).
+renders are spread over worker processes (``workers.Pool``, one engine each) that stop at the
+first failure and die with their parent.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
+import contextlib
 import os
+import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +23,12 @@ from typing import Protocol
 
 import soundfile as sf
 
-from voiceguide import audio, clipcache
+from voiceguide import atomic, audio, clipcache, workers
 from voiceguide.errors import RoutineError, SpeechError
 from voiceguide.routine import Voice
 
 DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
+JOB_SECONDS = 120.0  # a render taking longer has hung (600 characters at 80 wpm: 0.2 s)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ class Synthesizer(Protocol):
     def voices(self) -> list[VoiceInfo]: ...
 
     def render(self, text: str, voice: Voice, path: Path) -> None:
-        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``."""
+        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``.
+
+        Raises ``OSError`` when ``path`` cannot be written (a full disk), at once."""
         ...
 
 
@@ -109,21 +112,20 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
     """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically,
     carrying ``key``). Returns the clip's frames.
 
-    Raises ``SpeechError`` when the engine writes nothing usable.
+    Raises ``SpeechError`` when the engine writes nothing usable, and the cache's own
+    ``SpeechError`` (``clipcache.storage_error``) when the disk is full or the cache is not
+    writable: ``Synthesizer.render`` raises ``OSError`` when it cannot write its file.
     """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".render-") as tmp:
-            raw = Path(tmp) / "raw.wav"
+        with _scratch(target) as folder:
+            raw = folder / "raw.wav"
             synth.render(text, voice, raw)
             data, rate = sf.read(str(raw), dtype="float32", always_2d=True)
-    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
-        if isinstance(exc, OSError) or clipcache.disk_full(target.parent):
-            reason = getattr(exc, "strerror", None) or "the disk is full"
-            raise SpeechError(
-                f"cannot store speech in the cache {target.parent} ({reason}); "
-                "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
-            ) from exc
+    except OSError as exc:
+        raise clipcache.storage_error(target.parent, exc) from exc
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        if clipcache.disk_full(target.parent):
+            raise clipcache.storage_error(target.parent, exc) from exc
         raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
     samples = audio.prepare_speech(data.mean(axis=1), rate, level_db(voice))
     if len(samples) < audio.RATE // 50:
@@ -135,13 +137,31 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
     return len(samples)
 
 
+@contextlib.contextmanager
+def _scratch(target: Path) -> Iterator[Path]:
+    """A hidden directory beside ``target`` for the engine's raw file, removed afterwards.
+
+    Named as ``atomic`` names its temporary entries (``.NAME.partial-PID-HEX``), so that
+    ``atomic.cleanup_stale`` removes it when this process was killed before it could."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = atomic.temp_beside(target.with_suffix(".raw"))
+    folder.unlink()
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class Renderer:
     """Runs a ``Synthesizer`` either in this process (``processes=0``, for fakes in tests) or
-    in worker processes that each hold one engine.
+    in worker processes that each hold one engine (``workers.Pool``).
 
     The real engine runs only in workers: espeak-ng state copied into a forked child
     deadlocks, so the parent never touches it, and a crash of the engine cannot take the
-    player down. Use as a context manager, or call ``close``.
+    player down. The first failure stops every render at once (the workers are killed, what
+    they were writing removed), and the workers die with this process. Use as a context
+    manager, or call ``close``.
     """
 
     def __init__(self, factory: SynthFactory, engine_id: str, processes: int = 0):
@@ -149,7 +169,7 @@ class Renderer:
         self.engine_id = engine_id
         self.processes = processes
         self._local: Synthesizer | None = None
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pool: workers.Pool | None = None
 
     def __enter__(self) -> Renderer:
         return self
@@ -159,13 +179,12 @@ class Renderer:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+    def _workers(self) -> workers.Pool:
         if self._pool is None:
-            context = multiprocessing.get_context("fork")  # starts in ms, no import guard
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = workers.Pool(self.processes)
         return self._pool
 
     def voices(self) -> list[VoiceInfo]:
@@ -177,7 +196,8 @@ class Renderer:
         if not self.processes:
             found = self._synth().voices()
         else:
-            found = self._executor().submit(_voices_in_worker, self.factory).result()
+            with _engine_errors():
+                found = self._workers().call(_voices_in_worker, self.factory, seconds=JOB_SECONDS)
         clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
         return found
 
@@ -187,7 +207,15 @@ class Renderer:
         return self._local
 
     def render(self, jobs: list[tuple[str, Voice, Path]]) -> Iterator[tuple[str, int]]:
-        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done."""
+        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done.
+
+        Refuses to start on a full disk; the first failure stops the others."""
+        if not jobs:
+            return
+        directories = list(dict.fromkeys(target.parent for _, _, target in jobs))
+        for directory in directories:
+            clipcache.ensure_space(directory)
+            atomic.cleanup_stale(directory)  # what killed runs left behind
         keyed = [
             (text, voice, target, entry_key(self.engine_id, voice, text))
             for text, voice, target in jobs
@@ -196,20 +224,35 @@ class Renderer:
             for job in keyed:
                 yield job[0], render_clip(self._synth(), *job)
             return
-        pool = self._executor()
         # longest texts first, so no worker is left with a long one at the end
         ordered = sorted(keyed, key=lambda job: len(job[0]), reverse=True)
-        futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in ordered}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                yield futures[future], future.result()
-        except concurrent.futures.process.BrokenProcessPool as exc:
-            raise SpeechError(
-                "the speech engine crashed; check that 'espeak-ng hello' works"
-            ) from exc
-        finally:
-            for future in futures:
-                future.cancel()
+        calls = [(_render_in_worker, (self.factory, *job)) for job in ordered]
+        with _engine_errors():
+            try:
+                for index, frames in self._workers().run(calls, JOB_SECONDS):
+                    yield ordered[index][0], frames
+            except BaseException:
+                for directory in directories:  # the killed workers' unfinished files
+                    with contextlib.suppress(OSError):  # never hides the failure itself
+                        atomic.cleanup_stale(directory)
+                raise
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The render pool's failures as the ``SpeechError`` a user sees."""
+    try:
+        yield
+    except workers.WorkerLost as exc:
+        raise SpeechError(
+            f"the speech engine crashed ({exc}); check that 'espeak-ng hello' works"
+        ) from exc
+    except workers.WorkerTimeout as exc:
+        raise SpeechError(
+            f"the speech engine stopped responding ({exc}); check that 'espeak-ng hello' works"
+        ) from exc
+    except OSError as exc:  # the workers could not be started
+        raise SpeechError(f"cannot start the speech engine's processes ({exc})") from exc
 
 
 class SpeechCache:
@@ -236,7 +279,7 @@ class SpeechCache:
         """Seconds of each text's clip, rendering (in order) what the cache lacks.
 
         Checks each entry's header and key, not its samples' checksum (``clip`` does): a
-        warm plan reads a few hundred bytes per clip."""
+        warm plan reads the first 4 kB of each clip."""
         texts = list(dict.fromkeys(texts))
         frames = {text: self._frames(text) for text in texts}
         todo = [(text, self.voice, self.path(text)) for text, n in frames.items() if n is None]
@@ -272,8 +315,10 @@ def _worker_synth(factory: SynthFactory) -> Synthesizer:
     """The worker process's one engine, made on first use."""
     global _WORKER_SYNTH
     if _WORKER_SYNTH is None:
-        # espeak's callback thread can print after runAndWait returned: a worker never prints
+        # espeak's callback thread can print after runAndWait returned: a worker never prints,
+        # nor holds the user's stdout (a pipe to `wc` would wait for it)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        os.dup2(sys.stdout.fileno(), 1)
         _keep_freed_memory()
         _WORKER_SYNTH = factory()
     return _WORKER_SYNTH
