@@ -56,6 +56,37 @@ def test_calls_are_answered_with_their_index_and_workers_are_kept_for_the_next_r
     assert procs.wait_gone(sorted(used), 5) == []
 
 
+def test_a_single_call_leaves_its_worker_ready_for_the_next_one():
+    with workers.Pool(1) as pool:
+        _sq, first = pool.call(square_after, 0, 2, seconds=60)
+        _sq, second = pool.call(square_after, 0, 3, seconds=60)
+        assert first == second and procs.alive(first)
+
+
+def test_a_run_left_unfinished_has_its_busy_workers_stopped(tmp_path):
+    pool = workers.Pool(2)
+    run = pool.run([(square_after, (0, 2)), (sleep_after_saying_pid, (tmp_path, 600))], 900)
+    assert next(run)[0] == 0
+    while not list(tmp_path.iterdir()):
+        time.sleep(0.01)
+    run.close()  # the caller stops iterating, one call still running
+    assert [pid for pid in pids_in(tmp_path) if procs.alive(pid)] == []
+    _sq, idle = pool.call(square_after, 0, 3, seconds=60)  # the idle worker was kept
+    pool.close()
+    assert procs.wait_gone([idle], 5) == []
+
+
+def test_closing_the_pool_stops_the_workers_of_a_suspended_run(tmp_path):
+    pool = workers.Pool(2)
+    run = pool.run([(square_after, (0, 2)), (sleep_after_saying_pid, (tmp_path, 600))], 900)
+    next(run)
+    while not list(tmp_path.iterdir()):
+        time.sleep(0.01)
+    pool.close()
+    assert [pid for pid in pids_in(tmp_path) if procs.alive(pid)] == []
+    run.close()
+
+
 def test_a_call_that_raises_kills_every_worker_of_the_run_before_the_error_comes_back(tmp_path):
     pool = workers.Pool(2)
     calls = [(sleep_after_saying_pid, (tmp_path, 600)), (fail_once_the_sleeper_runs, (tmp_path,))]

@@ -29,7 +29,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing import connection
 from multiprocessing.connection import Connection
 from typing import Any
@@ -66,6 +66,7 @@ class Pool:
             raise ValueError(f"size must be >= 1, got {size!r}")
         self.size = size
         self._idle: list[_Worker] = []
+        self._started: set[_Worker] = set()  # every worker alive, idle or busy
 
     def __enter__(self) -> Pool:
         return self
@@ -74,41 +75,58 @@ class Pool:
         self.close()
 
     def close(self) -> None:
-        """Stop the idle workers (a running ``run`` stops its own when it ends)."""
-        _kill(self._idle)
-        self._idle = []
+        """Stop every worker, busy ones too (a ``run`` still suspended is over)."""
+        self._kill(self._started)
 
     def call(self, function: Callable[..., Any], *args: Any, seconds: float) -> Any:
         """``function(*args)`` in a worker; its result, or its exception raised here."""
-        for _index, result in self.run([(function, args)], seconds):
-            return result
-        raise AssertionError("unreachable: run yields once per call")
+        ((_index, result),) = self.run([(function, args)], seconds)
+        return result
 
     def run(self, calls: Sequence[Call], seconds: float) -> Iterator[tuple[int, Any]]:
         """Run each call in a worker; yield ``(index in calls, result)`` as each finishes.
 
         A call's exception is raised here; ``WorkerLost`` when a worker ends before
         answering; ``WorkerTimeout`` when a call takes more than ``seconds``. On any of
-        these, on an interrupt, or when the caller stops iterating early, every worker of
-        this run is killed before the exception goes on: nothing keeps running."""
+        these, or an interrupt, every worker is killed before the exception goes on; when
+        the caller stops iterating early, the workers still busy are: nothing keeps
+        running."""
         todo = deque(enumerate(calls))
         busy: dict[_Worker, tuple[int, float]] = {}  # worker -> (call index, deadline)
         try:
             while todo or busy:
                 while todo and len(busy) < self.size:
                     index, (function, args) = todo.popleft()
-                    worker = self._idle.pop() if self._idle else _Worker.start()
-                    worker.send(function, args)
+                    worker = self._idle.pop() if self._idle else self._start()
                     busy[worker] = (index, time.monotonic() + seconds)
+                    worker.send(function, args)
                 for worker in _ready(busy, seconds):
                     result = worker.receive()  # raises: still busy, so killed below
                     index, _deadline = busy.pop(worker)
                     self._idle.append(worker)
                     yield index, result
-        except BaseException:
-            _kill([*busy, *self._idle])
-            self._idle = []
+        except GeneratorExit:
+            self._kill(busy)
             raise
+        except BaseException:
+            self._kill(self._started)
+            raise
+
+    def _start(self) -> _Worker:
+        worker = _Worker.start()
+        self._started.add(worker)
+        return worker
+
+    def _kill(self, workers: Iterable[_Worker]) -> None:
+        """SIGKILL the ``workers`` first, then reap them: none waits on another's end."""
+        doomed = list(workers)
+        for worker in doomed:
+            worker.kill()
+        for worker in doomed:
+            worker.reap()
+            self._started.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
 
 
 def _ready(busy: dict[_Worker, tuple[int, float]], seconds: float) -> list[_Worker]:
@@ -188,14 +206,6 @@ class _Worker:
     def _forget(cls, conn: Connection) -> None:
         with contextlib.suppress(ValueError):
             cls._parent_ends.remove(conn)
-
-
-def _kill(workers: list[_Worker]) -> None:
-    """SIGKILL every worker first, then reap them: no worker waits on another's end."""
-    for worker in workers:
-        worker.kill()
-    for worker in workers:
-        worker.reap()
 
 
 # -- in the worker ----------------------------------------------------------------------------
