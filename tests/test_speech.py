@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -318,3 +319,14 @@ def test_a_damaged_or_swapped_chime_entry_is_prepared_again(tmp_path):
     np.testing.assert_array_equal(clipcache.chime(bell, tmp_path).samples, expected)
     sf.write(str(entry), np.zeros(len(expected), dtype=np.float32), audio.RATE, "FLOAT")
     np.testing.assert_array_equal(clipcache.chime(bell, tmp_path).samples, expected)
+
+
+def test_a_fifo_at_the_remembered_voice_list_is_reported_not_read_nor_replaced(tmp_path):
+    with speech.Renderer(ToneSynth, "listed-1") as renderer:
+        name = clipcache.entry_name("voices", "listed-1").replace(".wav", ".json")
+        fifo = clipcache.cache_dir() / name
+        os.mkfifo(fifo)
+        release_readers_of(fifo, after=10)
+        with pytest.raises(SpeechError, match=f"^the speech cache entry {fifo} is a FIFO"):
+            renderer.voices()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
