@@ -6,13 +6,21 @@ nothing partial behind.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
+import signal
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+
+from voiceguide.testing import procs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,13 +39,15 @@ NO_ESPEAK = textwrap.dedent("""
 """)
 
 
-def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 120, **kwargs
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "voiceguide", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=120,
+        timeout=timeout,
         **kwargs,
     )
 
@@ -124,3 +134,191 @@ def test_a_full_disk_under_the_speech_cache_is_one_line_and_leaves_no_entry(tmp_
     assert result.stderr.startswith(f"cannot store speech in the cache {cache} (")
     assert result.stderr.endswith("free some space or point VOICEGUIDE_CACHE_DIR elsewhere\n")
     assert not [p for p in cache.iterdir() if p.suffix == ".wav"]
+
+
+# -- a full disk, an unwritable cache, foreign entries, killed and stuck workers ---------------
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+FREE_SPACE = "free some space or point VOICEGUIDE_CACHE_DIR elsewhere\n"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """``mount(size, *options)``: a tmpfs of ``size`` bytes at a new directory (unmounted
+    afterwards); the test is skipped where mounting is not permitted (not root)."""
+    points = []
+
+    def mount(size: int, *options: str) -> Path:
+        point = tmp_path / f"disk{len(points)}"
+        point.mkdir()
+        try:
+            done = subprocess.run(
+                [
+                    "mount",
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    ",".join([f"size={size}", *options]),
+                    "tmpfs",
+                    str(point),
+                ],
+                capture_output=True,
+                text=True,
+            )
+        except FileNotFoundError:
+            pytest.skip("no mount command here")
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+        points.append(point)
+        return point
+
+    yield mount
+    for point in points:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` until ``leave`` bytes are free (0: until writing fails)."""
+    with open(disk / "filler", "wb") as filler:
+        try:
+            while shutil.disk_usage(disk).free > leave:
+                filler.write(bytes(min(64 << 10, shutil.disk_usage(disk).free - leave or 4096)))
+                filler.flush()
+        except OSError:
+            pass  # full
+
+
+def hidden(directory: Path) -> list[str]:
+    """What a run left in ``directory`` under a temporary name."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+
+
+def running_with(cache: Path) -> list[int]:
+    """The processes still running with ``cache`` as theirs, 5 s after the command ended."""
+    found = procs.environments("VOICEGUIDE_CACHE_DIR")
+    return procs.wait_gone([pid for pid, value in found.items() if value == str(cache)], 5)
+
+
+@pytest.fixture(autouse=True)
+def no_stray_process(tmp_path):
+    """Kill what a failed test left running with a cache under ``tmp_path``."""
+    yield
+    for pid, value in procs.environments("VOICEGUIDE_CACHE_DIR").items():
+        if value.startswith(str(tmp_path)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@needs_espeak
+@pytest.mark.engine
+@pytest.mark.parametrize("room", ["none", "some, then none"])
+def test_a_full_disk_fails_plan_at_once_in_one_line_and_leaves_nothing(small_disk, room):
+    disk = small_disk(4 << 20)
+    cache = disk / "cache"
+    fill(disk, 0 if room == "none" else 2500 << 10)  # enough to start, not for every clip
+    result = run_cli("plan", "back-massage", env={"VOICEGUIDE_CACHE_DIR": str(cache)}, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"cannot store speech in the cache {cache} (")
+    assert result.stderr.endswith(FREE_SPACE)
+    assert hidden(cache) == [] and running_with(cache) == []
+
+
+def test_an_unwritable_cache_says_so_and_does_not_suggest_freeing_space(tmp_path, small_disk):
+    if os.geteuid() == 0:  # permissions do not stop root: a read-only file system does
+        cache = small_disk(1 << 20, "ro")
+        reason = "Read-only file system"
+    else:
+        cache = tmp_path / "cache"
+        cache.mkdir(mode=0o555)
+        reason = "Permission denied"
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(cache)}
+    result = run_cli("plan", "back-massage", env=env)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"the speech cache {cache} is not writable ({reason}); make it writable for this "
+        "user or point VOICEGUIDE_CACHE_DIR at a writable directory\n",
+    )
+
+
+def test_a_fifo_in_the_cache_fails_the_export_in_one_line_and_is_left_alone(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(cache)}
+    assert run_cli("plan", "back-massage", "-q", env=env).returncode == 0
+    entry = sorted(cache.glob("basic-rub-*.wav"))[0]
+    entry.unlink()
+    os.mkfifo(entry)
+    target = tmp_path / "session.wav"
+    result = run_cli("export", "back-massage", "-o", str(target), env=env, timeout=60)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"the speech cache entry {entry} is a FIFO, not a clip voiceguide wrote; "
+        "remove it or point VOICEGUIDE_CACHE_DIR elsewhere\n",
+    )
+    assert stat.S_ISFIFO(entry.lstat().st_mode) and not target.exists()
+
+
+LONG_ROUTINE = "title: Many cues\nsteps:\n" + "".join(
+    f"  - name: Step {n}\n    say: Step {n}. Glide both flat hands slowly from the lower back "
+    f"up to the neck, then across the shoulders and down again, {n} times.\n"
+    "    duration: 1m\n"
+    for n in range(40)
+)
+
+
+@needs_espeak
+@pytest.mark.engine
+def test_render_workers_die_with_a_killed_cli_and_its_output_pipe_ends(tmp_path):
+    routine = tmp_path / "many.yaml"
+    routine.write_text(LONG_ROUTINE)
+    cache = tmp_path / "cache"
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "plan", str(routine), "-q"],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
+    )
+    try:
+        workers = procs.wait_children(cli.pid, min(2, os.cpu_count() or 1), 60)
+        assert workers and cli.poll() is None  # rendering: 40 cues take seconds
+        cli.kill()
+        cli.wait(timeout=30)
+        assert procs.wait_gone(workers, 5) == []
+        reader = threading.Thread(target=cli.stdout.read, daemon=True)  # `| wc -c`
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive()  # nobody holds the pipe open any more
+        assert running_with(cache) == []
+    finally:
+        cli.kill()
+        cli.wait(timeout=30)
+
+
+SAVE_ON_A_FULL_DISK = textwrap.dedent("""
+    import resource, sys
+    from pathlib import Path
+    from voiceguide import engine
+    from voiceguide.routine import Voice
+
+    synth = engine.make_synth()
+    synth.voices()  # the engine starts before the limit (its sound server maps memory)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # a sentence takes 200 kB
+    text = "Glide both flat hands slowly from the lower back up to the neck."
+    for n in range(2):
+        try:
+            synth.render(text, Voice("gmw/en-us", 160), Path(sys.argv[1]) / f"{n}.wav")
+        except Exception as exc:
+            print(type(exc).__name__, getattr(exc, "errno", None), flush=True)
+""")
+
+
+@needs_espeak
+@pytest.mark.engine
+def test_the_engine_reports_a_failed_save_at_once_and_then_refuses_rather_than_hangs(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_ON_A_FULL_DISK, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == f"OSError {errno.EFBIG}\nSpeechError None\n"
+    assert "Exception ignored" not in done.stderr

@@ -1,29 +1,64 @@
 """The on-disk clip cache: where it lives, how an entry is verified, written and read.
 
 Entries are mono float32 WAVs at ``audio.RATE``, named by their callers from a readable slug
-and a hash of everything that changes the audio, so a changed input simply misses. Writes are
-atomic (a temporary file beside the entry, then ``os.replace``), so concurrent workers and
-interrupted runs never leave a half-written entry under a real name.
+and a hash of everything that changes the audio (``entry_name``), so a changed input simply
+misses. Each entry carries, in its WAV comment, the full key it was made from
+(``entry_key``) and a sha256 of its samples: a clip copied over another's name, or whose
+samples were damaged behind an intact header, is not used but rendered again. Checking the
+key and the header is cheap (``verified_frames``, all a plan needs); the checksum is checked
+when the samples are read (``read``).
+
+Only regular files are read, opened without following links and without blocking, so a FIFO
+cannot hang a run; anything else at an entry's name was not written by voiceguide and is
+neither read nor replaced (``ForeignEntry``). Writes go through ``atomic.file``: a killed run
+never leaves a half-written entry under a real name, and its temporary file is removed by
+``atomic.cleanup_stale`` on the next render.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
-import tempfile
+import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import platformdirs
 import soundfile as sf
 
-from voiceguide import audio
+from voiceguide import atomic, audio
 from voiceguide.audio import clips
 from voiceguide.errors import SpeechError
 
-FORMAT_VERSION = 6  # bump when the processing of a clip changes (6: limiter rounds fixed)
+FORMAT_VERSION = 7  # bump when the processing of a clip changes (7: key and checksum inside)
+MIN_FREE = 1 << 20  # bytes: with less free, rendering is not started (the disk is full)
+_COMMENT = re.compile(
+    r"^voiceguide v(?P<version>\d+) key=(?P<key>[0-9a-f]{64}) "
+    r"sha256=(?P<sha>[0-9a-f]{64})$"
+)
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+class ForeignEntry(SpeechError):
+    """Something other than a regular file (a FIFO, a link, a directory) at an entry's name:
+    voiceguide did not write it, so it is neither read nor replaced."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path, self.kind = path, kind
+        super().__init__(
+            f"the speech cache entry {path} is {kind}, not a clip voiceguide wrote; "
+            "remove it or point VOICEGUIDE_CACHE_DIR elsewhere"
+        )
+
+    def __reduce__(self):  # crosses the render workers' pipe
+        return type(self), (self.path, self.kind)
 
 
 def cache_dir() -> Path:
@@ -32,112 +67,238 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("voiceguide")) / "clips"
 
 
-def entry_name(slug_text: str, *inputs: str) -> str:
-    """``slug-hash.wav``: a readable slug of ``slug_text`` and a hash of ``inputs``."""
+def entry_key(*inputs: str) -> str:
+    """The sha256 (hex) of ``inputs``, the format version and the rate: what an entry is
+    made from, recorded inside it."""
     parts = [*inputs, f"v{FORMAT_VERSION}", str(audio.RATE)]
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def entry_name(slug_text: str, *inputs: str) -> str:
+    """``slug-hash.wav``: a readable slug of ``slug_text`` and the start of ``entry_key``."""
     slug = re.sub(r"[^a-z0-9]+", "-", slug_text.lower()).strip("-")[:40] or "clip"
-    return f"{slug}-{digest}.wav"
+    return f"{slug}-{entry_key(*inputs)[:16]}.wav"
 
 
-def verified_frames(path: Path) -> int | None:
-    """Frames in a cache entry, or ``None`` when it is missing, truncated or corrupt.
+def verified_frames(path: Path, key: str) -> int | None:
+    """Frames in the entry at ``path``, or ``None`` when it is missing, truncated, corrupt or
+    made from another ``key``. Reads only the header: the samples' checksum is left to
+    ``read``. Raises ``ForeignEntry`` when ``path`` is not a regular file."""
+    with _clip(path, key) as found:
+        return None if found is None else found[0].frames
 
-    Checks the RIFF structure against the file size (a truncated write fails this) before
-    asking libsndfile, which would otherwise read a truncated file without complaint.
-    """
+
+def read(path: Path, key: str) -> np.ndarray | None:
+    """The samples of the entry at ``path`` if it verifies in full (header, ``key`` and the
+    samples' checksum), else ``None``. Raises ``ForeignEntry`` when ``path`` is not a
+    regular file."""
+    with _clip(path, key) as found:
+        if found is None:
+            return None
+        sound, checksum = found
+        try:
+            samples = sound.read(dtype="float32")
+        except (RuntimeError, sf.LibsndfileError):
+            return None
+    return samples if _checksum(samples) == checksum else None
+
+
+def write(samples: np.ndarray, target: Path, key: str) -> None:
+    """Store ``samples`` (mono, ``audio.RATE``) at ``target`` atomically, with ``key`` and
+    their checksum. A full disk or an unwritable cache is a ``SpeechError`` saying what to
+    do; nothing half-written stays behind."""
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    comment = f"voiceguide v{FORMAT_VERSION} key={key} sha256={_checksum(samples)}"
+    with (
+        _stored(target) as temp,
+        sf.SoundFile(temp, "w", audio.RATE, 1, subtype="FLOAT", format="WAV") as out,
+    ):
+        out.comment = comment  # before the samples: the header stays at the file's start
+        out.write(samples)
+
+
+def storage_error(directory: Path, exc: BaseException) -> SpeechError:
+    """The error to show when the cache at ``directory`` cannot be written to: a full disk
+    says to free space, an unwritable directory says to make it writable."""
+    code = getattr(exc, "errno", None)
+    reason = getattr(exc, "strerror", None) or str(exc)
+    if code in _DENIED:
+        return SpeechError(
+            f"the speech cache {directory} is not writable ({reason}); make it writable "
+            "for this user or point VOICEGUIDE_CACHE_DIR at a writable directory"
+        )
+    if code in _FULL or (code is None and no_room(directory)):
+        if code is None:
+            reason = "the disk is full"
+        return SpeechError(
+            f"cannot store speech in the cache {directory} ({reason}); free some space "
+            "or point VOICEGUIDE_CACHE_DIR elsewhere"
+        )
+    return SpeechError(
+        f"cannot store speech in the cache {directory} ({reason}); "
+        "point VOICEGUIDE_CACHE_DIR elsewhere"
+    )
+
+
+def ensure_space(directory: Path) -> None:
+    """Make ``directory`` and refuse to start rendering into it when it has less than
+    ``MIN_FREE`` bytes free (``SpeechError``): a full disk fails at once, not mid-render."""
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(12)
-            size = os.fstat(handle.fileno()).st_size
-    except OSError:
-        return None
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-        return None
-    if int.from_bytes(header[4:8], "little") + 8 != size:
-        return None
-    try:
-        info = sf.info(str(path))
-    except (RuntimeError, sf.LibsndfileError):
-        return None
-    if info.samplerate != audio.RATE or info.channels != 1 or info.frames <= 0:
-        return None
-    return info.frames
-
-
-def write(samples: np.ndarray, target: Path) -> None:
-    """Store ``samples`` at ``target`` atomically. A full disk or an unwritable cache is a
-    ``SpeechError`` saying what to do; nothing half-written stays behind."""
-    staged = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, staged = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
-        os.close(handle)
-        sf.write(staged, samples, audio.RATE, subtype="FLOAT", format="WAV")
-        os.replace(staged, target)
-    except (OSError, sf.LibsndfileError) as exc:
-        reason = getattr(exc, "strerror", None) or "the disk may be full"
+        directory.mkdir(parents=True, exist_ok=True)
+        found = os.statvfs(directory)
+    except OSError as exc:
+        raise storage_error(directory, exc) from exc
+    free = found.f_bavail * found.f_frsize
+    if free < MIN_FREE:
         raise SpeechError(
-            f"cannot store speech in the cache {target.parent} ({reason}); free "
-            "some space or point VOICEGUIDE_CACHE_DIR elsewhere"
-        ) from exc
-    finally:
-        if staged is not None:
-            Path(staged).unlink(missing_ok=True)
+            f"cannot store speech in the cache {directory} (only {free // 1024} kB free); "
+            "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
+        )
 
 
-def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
-    """Less than ``margin`` bytes free, or a file-size limit reached (libsndfile reports
-    both only as "System error.")."""
+def no_room(directory: Path) -> bool:
+    """A write at ``directory`` fails for want of room: the disk is full (``atomic.disk_full``)
+    or a file-size limit is set (``ulimit -f``); libsndfile and espeak's callback report
+    both only as a failed write."""
     import resource
-    import shutil
 
-    try:
-        if shutil.disk_usage(directory).free < margin:
-            return True
-    except OSError:
-        return False
     soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
-    return soft != resource.RLIM_INFINITY
-
-
-def read(path: Path) -> np.ndarray | None:
-    """The samples of a verified entry, or ``None`` (and the entry removed) if it is bad."""
-    if verified_frames(path) is None:
-        path.unlink(missing_ok=True)
-        return None
-    try:
-        samples, _ = sf.read(str(path), dtype="float32")
-    except (RuntimeError, sf.LibsndfileError):
-        samples = None
-    if samples is None or not np.all(np.isfinite(samples)):
-        path.unlink(missing_ok=True)
-        return None
-    return samples
+    return atomic.disk_full(directory, MIN_FREE) or soft != resource.RLIM_INFINITY
 
 
 def chime(path: Path, directory: Path | None = None) -> audio.Clip:
     """The prepared clip of the chime file ``path``, cached by the file's content."""
     content = hashlib.sha256(path.read_bytes()).hexdigest()
-    entry = (directory or cache_dir()) / entry_name(f"chime-{path.stem}", "chime", content)
-    samples = read(entry)
+    inputs = ("chime", content)
+    entry = (directory or cache_dir()) / entry_name(f"chime-{path.stem}", *inputs)
+    samples = read(entry, entry_key(*inputs))
     if samples is None:
         samples = clips.chime_clip(path).samples
-        write(samples, entry)
+        write(samples, entry, entry_key(*inputs))
     return audio.Clip(samples)
 
 
 def load_json(name: str, directory: Path | None = None) -> object | None:
-    """A small JSON value stored in the cache (``None`` if absent or unreadable)."""
-    try:
-        return json.loads(((directory or cache_dir()) / name).read_text())
-    except (OSError, ValueError):
-        return None
+    """A small JSON value stored in the cache (``None`` if absent or unreadable). Raises
+    ``ForeignEntry`` when something else than a regular file is at ``name``."""
+    with _opened((directory or cache_dir()) / name) as handle:
+        if handle is None:
+            return None
+        try:
+            return json.loads(handle.read())
+        except (OSError, ValueError):
+            return None
 
 
 def store_json(name: str, value: object, directory: Path | None = None) -> None:
-    target = (directory or cache_dir()) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".tmp-{os.getpid()}-{name}")
-    staged.write_text(json.dumps(value))
-    os.replace(staged, target)
+    """Store ``value`` as JSON at ``name`` in the cache, atomically."""
+    with _stored((directory or cache_dir()) / name) as temp:
+        temp.write_text(json.dumps(value))
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO | None]:
+    """``path`` opened for reading if it is a regular file, ``None`` if absent or unreadable.
+
+    Opened with O_NOFOLLOW and O_NONBLOCK and checked with fstat before any read: a FIFO
+    would block ``open`` until a writer came, and a link could point anywhere."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ForeignEntry(path, "a symbolic link") from exc
+        if exc.errno == errno.ENXIO:  # a socket
+            raise ForeignEntry(path, "a socket") from exc
+        fd = None  # absent, or unreadable: a miss, and writing will say why it fails
+    if fd is None:
+        yield None
+        return
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ForeignEntry(path, _kind(mode))
+    with os.fdopen(fd, "rb") as handle:
+        yield handle
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+@contextlib.contextmanager
+def _clip(path: Path, key: str) -> Iterator[tuple[sf.SoundFile, str] | None]:
+    """The entry at ``path`` open, with its recorded checksum, if its header verifies: RIFF
+    sizes that agree with the file's (a truncated write fails this, which libsndfile would
+    read without complaint), 48 kHz mono with frames, and made from ``key``."""
+    with _opened(path) as handle:
+        sound = _sound(handle) if handle is not None else None
+        if sound is None:
+            yield None
+            return
+        with sound:
+            match = _COMMENT.match(sound.comment or "")
+            if (
+                match is None
+                or int(match["version"]) != FORMAT_VERSION
+                or match["key"] != key
+                or (sound.samplerate, sound.channels) != (audio.RATE, 1)
+                or sound.frames <= 0
+            ):
+                yield None
+                return
+            yield sound, match["sha"]
+
+
+def _sound(handle: BinaryIO) -> sf.SoundFile | None:
+    header = handle.read(12)
+    size = os.fstat(handle.fileno()).st_size
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return None
+    if int.from_bytes(header[4:8], "little") + 8 != size:
+        return None
+    handle.seek(0)
+    try:
+        return sf.SoundFile(handle)
+    except (RuntimeError, sf.LibsndfileError):
+        return None
+
+
+@contextlib.contextmanager
+def _stored(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` that replaces it on success. Refuses to replace
+    what voiceguide did not write (``ForeignEntry``); storage failures become the
+    ``SpeechError`` of ``storage_error``, decided while the temporary file still exists."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise storage_error(target.parent, exc) from exc
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ForeignEntry(target, "a symbolic link" if stat.S_ISLNK(mode) else _kind(mode))
+    try:
+        with atomic.file(target, _translate) as temp:
+            yield temp
+    except OSError as exc:  # before or after the temporary file (creating it, the fsyncs)
+        raise storage_error(target.parent, exc) from exc
+
+
+def _translate(target: Path, exc: BaseException) -> Exception | None:
+    if isinstance(exc, OSError | sf.LibsndfileError):
+        return storage_error(target.parent, exc)
+    return None
+
+
+def _checksum(samples: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(samples, dtype="<f4").tobytes()).hexdigest()

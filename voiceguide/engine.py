@@ -30,7 +30,14 @@ Measured traps of pyttsx3 2.99 with espeak-ng, and what this wrapper does about 
   (``speech.resolve_voice``);
 * very long texts take quadratic time (the driver appends bytes) -> routines cap text length;
 * its run loop sleeps 10 ms per render -> that module's sleep is shortened (see below);
-* the driver prints "Audio saved to ..." on stdout -> silenced, the library never prints.
+* the driver prints "Audio saved to ..." on stdout -> silenced, the library never prints;
+* the driver writes the WAV inside espeak's callback, where an error (a full disk) is only
+  printed as "Exception ignored on calling ctypes callback": the render never finishes, the
+  driver is left busy, and a later ``runAndWait`` loops forever (measured: the third render
+  after a failed save) -> the failure is caught (``sys.unraisablehook``) and raised at once
+  as the ``OSError`` it was, without retrying; after that the engine refuses to render
+  (``SpeechError``) instead of hanging (the render pool stops its workers at the first error
+  anyway).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import threading
 import time
 import wave
@@ -91,6 +99,23 @@ def _get_engine():
     return _engine
 
 
+def _catch_save_failures(report) -> None:
+    """Call ``report(exception)`` for an exception raised in the driver's synthesis callback
+    (on espeak's thread, where Python can only print it) instead of printing it. Other
+    unraisable exceptions go to the previous hook."""
+    from pyttsx3.drivers.espeak import EspeakDriver
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if getattr(unraisable.object, "__func__", None) is EspeakDriver._onSynth:
+            report(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def _serialize_pump(proxy) -> None:
     """Make the proxy's command pump run one thread at a time.
 
@@ -132,6 +157,7 @@ class Pyttsx3Synth:
     def __init__(self) -> None:
         self.engine_id = f"pyttsx3-{metadata.version('pyttsx3')}/espeak-ng-{_espeak_version()}"
         self._finished = threading.Event()
+        self._failure: BaseException | None = None
         self._connected = False
 
     def voices(self) -> list[VoiceInfo]:
@@ -143,9 +169,14 @@ class Pyttsx3Synth:
         return found
 
     def render(self, text: str, voice: Voice, path: Path) -> None:
+        if self._failure is not None:  # the driver is stuck busy: runAndWait would never end
+            raise SpeechError(
+                f"the speech engine cannot render {text!r}: it failed earlier ({self._failure})"
+            )
         engine = _get_engine()
         if not self._connected:
             engine.connect("finished-utterance", lambda **_: self._finished.set())
+            _catch_save_failures(self._save_failed)
             self._connected = True
         for _attempt in range(ATTEMPTS):
             self._wait_idle()
@@ -163,6 +194,8 @@ class Pyttsx3Synth:
                 engine.save_to_file(text, str(path))
                 engine.runAndWait()
                 finished = self._finished.wait(WAIT_SECONDS)
+            if self._failure is not None:
+                raise _save_error(self._failure, text, path) from self._failure
             # the driver writes the file before it notifies, so one look is enough
             if finished and _complete_wav(path):
                 return
@@ -172,11 +205,24 @@ class Pyttsx3Synth:
             "check that 'espeak-ng hello' works"
         )
 
+    def _save_failed(self, failure: BaseException) -> None:
+        self._failure = failure
+        self._finished.set()
+
     @staticmethod
     def _wait_idle() -> None:
         deadline = time.monotonic() + WAIT_SECONDS
         while _espeak.IsPlaying() and time.monotonic() < deadline:
             time.sleep(0.0002)
+
+
+def _save_error(failure: BaseException, text: str, path: Path) -> Exception:
+    """The driver's failure to save ``path``: the ``OSError`` behind it (a full disk, an
+    unwritable directory), else a ``SpeechError``."""
+    cause = failure.__context__
+    if isinstance(cause, OSError):
+        return OSError(cause.errno, cause.strerror, str(path))
+    return SpeechError(f"espeak-ng could not save the audio for {text!r} ({failure})")
 
 
 def _complete_wav(path: Path) -> bool:

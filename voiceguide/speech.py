@@ -4,18 +4,19 @@ The engine sits behind the small ``Synthesizer`` protocol. The real one wraps py
 espeak-ng (see ``engine.py``: one engine per process, one text per render, completion
 awaited and the WAV verified). Rendered clips are cached by content: the file name is a slug
 of the text plus a hash of everything that changes the audio (engine, voice, rate, volume,
-text, ``FORMAT_VERSION``). A hit is a file that exists and verifies; a corrupt or truncated
-entry is rendered again. Cold renders are spread over worker processes (one engine each).
+text, ``FORMAT_VERSION``), and the entry carries that key and a checksum of its samples
+(``clipcache``). A hit is an entry that verifies; anything else is rendered again. Cold
+renders are spread over worker processes (``workers.Pool``, one engine each) that stop at the
+first failure and die with their parent.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import difflib
-import multiprocessing
 import os
+import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,13 @@ from typing import Protocol
 
 import soundfile as sf
 
-from voiceguide import audio, clipcache
+from voiceguide import atomic, audio, clipcache, workers
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, SpeechError
 from voiceguide.routine import Voice
 
 DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
+JOB_SECONDS = 120.0  # a render taking longer has hung (600 characters at 80 wpm: 0.2 s)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class Synthesizer(Protocol):
     def voices(self) -> list[VoiceInfo]: ...
 
     def render(self, text: str, voice: Voice, path: Path) -> None:
-        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``."""
+        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``.
+
+        Raises ``OSError`` when ``path`` cannot be written (a full disk), at once."""
         ...
 
 
@@ -126,15 +130,18 @@ def _likeness(wanted: str, voice: VoiceInfo) -> float:
 
 def cache_key(engine_id: str, voice: Voice, text: str) -> str:
     """The cache entry name for ``text``: slug + hash of all that changes the audio."""
-    return clipcache.entry_name(
-        text,
-        "speech",
-        engine_id,
-        voice.name or "",
-        str(voice.rate or DEFAULT_RATE),
-        f"{1.0 if voice.volume is None else voice.volume:.3f}",
-        text,
-    )
+    return clipcache.entry_name(text, *_cache_inputs(engine_id, voice, text))
+
+
+def entry_key(engine_id: str, voice: Voice, text: str) -> str:
+    """The full key an entry for ``text`` carries inside (``clipcache.entry_key``)."""
+    return clipcache.entry_key(*_cache_inputs(engine_id, voice, text))
+
+
+def _cache_inputs(engine_id: str, voice: Voice, text: str) -> tuple[str, ...]:
+    volume = 1.0 if voice.volume is None else voice.volume
+    rate = voice.rate or DEFAULT_RATE
+    return ("speech", engine_id, voice.name or "", str(rate), f"{volume:.3f}", text)
 
 
 def level_db(voice: Voice) -> float:
@@ -142,24 +149,24 @@ def level_db(voice: Voice) -> float:
     return audio.db(voice.volume) if voice.volume is not None else 0.0
 
 
-def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> int:
-    """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically).
+def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: str) -> int:
+    """Render ``text`` with ``synth``, process it and store it at ``target`` (atomically,
+    carrying ``key``). Returns the clip's frames.
 
-    Returns the clip's frames. Raises ``SpeechError`` when the engine writes nothing usable.
+    Raises ``SpeechError`` when the engine writes nothing usable, and the cache's own
+    ``SpeechError`` (``clipcache.storage_error``) when the disk is full or the cache is not
+    writable: ``Synthesizer.render`` raises ``OSError`` when it cannot write its file.
     """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".render-") as tmp:
-            raw = Path(tmp) / "raw.wav"
+        with _scratch(target) as folder:
+            raw = folder / "raw.wav"
             synth.render(text, voice, raw)
             data, rate = sf.read(str(raw), dtype="float32", always_2d=True)
-    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
-        if isinstance(exc, OSError) or clipcache.disk_full(target.parent):
-            reason = getattr(exc, "strerror", None) or "the disk is full"
-            raise SpeechError(
-                f"cannot store speech in the cache {target.parent} ({reason}); "
-                "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
-            ) from exc
+    except OSError as exc:
+        raise clipcache.storage_error(target.parent, exc) from exc
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        if clipcache.no_room(target.parent):
+            raise clipcache.storage_error(target.parent, exc) from exc
         raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
     samples = clips.speech_clip(data.mean(axis=1), rate, level_db(voice))
     if len(samples) < audio.RATE // 50:
@@ -167,17 +174,35 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path) -> in
             f"the speech engine produced silence for {text!r}; check the "
             "voice and that espeak-ng works: espeak-ng 'hello'"
         )
-    clipcache.write(samples, target)
+    clipcache.write(samples, target, key)
     return len(samples)
+
+
+@contextlib.contextmanager
+def _scratch(target: Path) -> Iterator[Path]:
+    """A hidden directory beside ``target`` for the engine's raw file, removed afterwards.
+
+    Named as ``atomic`` names its temporary entries (``.NAME.partial-PID-HEX``), so that
+    ``atomic.cleanup_stale`` removes it when this process was killed before it could."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = atomic.temp_beside(target.with_suffix(".raw"))
+    folder.unlink()
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Renderer:
     """Runs a ``Synthesizer`` either in this process (``processes=0``, for fakes in tests) or
-    in worker processes that each hold one engine.
+    in worker processes that each hold one engine (``workers.Pool``).
 
     The real engine runs only in workers: espeak-ng state copied into a forked child
     deadlocks, so the parent never touches it, and a crash of the engine cannot take the
-    player down. Use as a context manager, or call ``close``.
+    player down. The first failure stops every render at once (the workers are killed, what
+    they were writing removed), and the workers die with this process. Use as a context
+    manager, or call ``close``.
     """
 
     def __init__(self, factory: SynthFactory, engine_id: str, processes: int = 0):
@@ -185,7 +210,7 @@ class Renderer:
         self.engine_id = engine_id
         self.processes = processes
         self._local: Synthesizer | None = None
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pool: workers.Pool | None = None
 
     def __enter__(self) -> Renderer:
         return self
@@ -195,13 +220,12 @@ class Renderer:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+    def _workers(self) -> workers.Pool:
         if self._pool is None:
-            context = multiprocessing.get_context("fork")  # starts in ms, no import guard
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = workers.Pool(self.processes)
         return self._pool
 
     def voices(self) -> list[VoiceInfo]:
@@ -213,7 +237,8 @@ class Renderer:
         if not self.processes:
             found = self._synth().voices()
         else:
-            found = self._executor().submit(_voices_in_worker, self.factory).result()
+            with _engine_errors():
+                found = self._workers().call(_voices_in_worker, self.factory, seconds=JOB_SECONDS)
         clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
         return found
 
@@ -223,25 +248,52 @@ class Renderer:
         return self._local
 
     def render(self, jobs: list[tuple[str, Voice, Path]]) -> Iterator[tuple[str, int]]:
-        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done."""
-        if not self.processes:
-            for text, voice, target in jobs:
-                yield text, render_clip(self._synth(), text, voice, target)
+        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done.
+
+        Refuses to start on a full disk; the first failure stops the others."""
+        if not jobs:
             return
-        pool = self._executor()
+        directories = list(dict.fromkeys(target.parent for _, _, target in jobs))
+        for directory in directories:
+            clipcache.ensure_space(directory)
+            atomic.cleanup_stale(directory)  # what killed runs left behind
+        keyed = [
+            (text, voice, target, entry_key(self.engine_id, voice, text))
+            for text, voice, target in jobs
+        ]
+        if not self.processes:
+            for job in keyed:
+                yield job[0], render_clip(self._synth(), *job)
+            return
         # longest texts first, so no worker is left with a long one at the end
-        ordered = sorted(jobs, key=lambda job: len(job[0]), reverse=True)
-        futures = {pool.submit(_render_in_worker, self.factory, *job): job[0] for job in ordered}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                yield futures[future], future.result()
-        except concurrent.futures.process.BrokenProcessPool as exc:
-            raise SpeechError(
-                "the speech engine crashed; check that 'espeak-ng hello' works"
-            ) from exc
-        finally:
-            for future in futures:
-                future.cancel()
+        ordered = sorted(keyed, key=lambda job: len(job[0]), reverse=True)
+        calls = [(_render_in_worker, (self.factory, *job)) for job in ordered]
+        with _engine_errors():
+            try:
+                for index, frames in self._workers().run(calls, JOB_SECONDS):
+                    yield ordered[index][0], frames
+            except BaseException:
+                for directory in directories:  # the killed workers' unfinished files
+                    with contextlib.suppress(OSError):  # never hides the failure itself
+                        atomic.cleanup_stale(directory)
+                raise
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The render pool's failures as the ``SpeechError`` a user sees."""
+    try:
+        yield
+    except workers.WorkerLost as exc:
+        raise SpeechError(
+            f"the speech engine crashed ({exc}); check that 'espeak-ng hello' works"
+        ) from exc
+    except workers.WorkerTimeout as exc:
+        raise SpeechError(
+            f"the speech engine stopped responding ({exc}); check that 'espeak-ng hello' works"
+        ) from exc
+    except OSError as exc:  # the workers could not be started
+        raise SpeechError(f"cannot start the speech engine's processes ({exc})") from exc
 
 
 class SpeechCache:
@@ -255,16 +307,22 @@ class SpeechCache:
     def path(self, text: str) -> Path:
         return self.directory / cache_key(self.renderer.engine_id, self.voice, text)
 
+    def key(self, text: str) -> str:
+        return entry_key(self.renderer.engine_id, self.voice, text)
+
     def missing(self, texts: Iterable[str]) -> list[str]:
-        """The texts whose cached clip is absent or does not verify."""
-        return [t for t in dict.fromkeys(texts) if clipcache.verified_frames(self.path(t)) is None]
+        """The texts whose cached clip is absent or does not verify (header and key)."""
+        return [t for t in dict.fromkeys(texts) if self._frames(t) is None]
 
     def durations(
         self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, float]:
-        """Seconds of each text's clip, rendering (in order) what the cache lacks."""
+        """Seconds of each text's clip, rendering (in order) what the cache lacks.
+
+        Checks each entry's header and key, not its samples' checksum (``clip`` does): a
+        warm plan reads the first 4 kB of each clip."""
         texts = list(dict.fromkeys(texts))
-        frames = {text: clipcache.verified_frames(self.path(text)) for text in texts}
+        frames = {text: self._frames(text) for text in texts}
         todo = [(text, self.voice, self.path(text)) for text, n in frames.items() if n is None]
         for done, (text, n) in enumerate(self.renderer.render(todo), start=1):
             frames[text] = n
@@ -273,18 +331,22 @@ class SpeechCache:
         return {text: n / audio.RATE for text, n in frames.items()}
 
     def clip(self, text: str) -> audio.Clip:
-        """The cached clip of ``text`` (rendered again if missing or corrupt)."""
-        path = self.path(text)
-        samples = clipcache.read(path)
+        """The cached clip of ``text``, its checksum verified (rendered again if missing,
+        corrupt or made from something else)."""
+        path, key = self.path(text), self.key(text)
+        samples = clipcache.read(path, key)
         if samples is None:
             list(self.renderer.render([(text, self.voice, path)]))
-            samples = clipcache.read(path)
+            samples = clipcache.read(path, key)
         if samples is None:
             raise SpeechError(
                 f"speech for {text!r} could not be stored in {path.parent}; "
                 "check that the cache directory is writable"
             )
         return audio.Clip(samples)
+
+    def _frames(self, text: str) -> int | None:
+        return clipcache.verified_frames(self.path(text), self.key(text))
 
 
 _WORKER_SYNTH: Synthesizer | None = None
@@ -294,8 +356,10 @@ def _worker_synth(factory: SynthFactory) -> Synthesizer:
     """The worker process's one engine, made on first use."""
     global _WORKER_SYNTH
     if _WORKER_SYNTH is None:
-        # espeak's callback thread can print after runAndWait returned: a worker never prints
+        # espeak's callback thread can print after runAndWait returned: a worker never prints,
+        # nor holds the user's stdout (a pipe to `wc` would wait for it)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        os.dup2(sys.stdout.fileno(), 1)
         _keep_freed_memory()
         _WORKER_SYNTH = factory()
     return _WORKER_SYNTH
@@ -316,8 +380,10 @@ def _keep_freed_memory() -> None:
         pass  # not glibc: only slower
 
 
-def _render_in_worker(factory: SynthFactory, text: str, voice: Voice, target: Path) -> int:
-    return render_clip(_worker_synth(factory), text, voice, target)
+def _render_in_worker(
+    factory: SynthFactory, text: str, voice: Voice, target: Path, key: str
+) -> int:
+    return render_clip(_worker_synth(factory), text, voice, target, key)
 
 
 def _voices_in_worker(factory: SynthFactory) -> list[VoiceInfo]:
