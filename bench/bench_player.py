@@ -79,7 +79,7 @@ class Keys:
 
 def renderer() -> speech.Renderer:
     if shutil.which("espeak-ng") and os.environ.get("VOICEGUIDE_ENGINE") != "tone":
-        from voiceguide.engine import Pyttsx3Synth, make_synth
+        from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
 
         return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
     return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)

@@ -53,7 +53,7 @@ def test_the_rate_set_before_each_render_is_honoured(real, tmp_path):
 ALTERNATING_RATES = """
 import json, sys, tempfile, wave
 from pathlib import Path
-from voiceguide import engine
+from voiceguide.speech import espeak as engine
 from voiceguide.routine import Voice
 synth = engine.make_synth()
 text = "Glide both flat hands slowly from the lower back up to the neck."

@@ -296,7 +296,7 @@ def test_render_workers_die_with_a_killed_cli_and_its_output_pipe_ends(tmp_path)
 SAVE_ON_A_FULL_DISK = textwrap.dedent("""
     import resource, sys
     from pathlib import Path
-    from voiceguide import engine
+    from voiceguide.speech import espeak as engine
     from voiceguide.routine import Voice
 
     synth = engine.make_synth()

@@ -62,7 +62,7 @@ def neck_stretch():
     """neck-stretch fitted to 1 minute: with espeak-ng if present, else the tone engine."""
     with tempfile.TemporaryDirectory(prefix="vg-e2e-cache-") as cache:
         if ESPEAK:
-            from voiceguide.engine import Pyttsx3Synth, make_synth
+            from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
 
             renderer = speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=2)
         else:

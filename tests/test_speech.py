@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceguide import audio, clipcache, resources, speech
+from voiceguide import audio, resources, speech
 from voiceguide.audio import clips, leveling, peaks
 from voiceguide.audio import loudness as meter
 from voiceguide.errors import RoutineError, SpeechError
 from voiceguide.routine import Voice
+from voiceguide.speech import cache as clipcache
 from voiceguide.testing import procs
 from voiceguide.testing.fakes import ToneSynth
 
@@ -33,14 +34,14 @@ def cache_for(renderer, directory, voice=VOICE) -> speech.SpeechCache:
 
 
 def test_the_cache_key_changes_with_every_input_that_changes_the_audio():
-    base = speech.cache_key("e1", VOICE, "Slow down.")
+    base = clipcache.speech_name("e1", VOICE, "Slow down.")
     assert base.startswith("slow-down-") and base.endswith(".wav")
     others = {
-        speech.cache_key("e2", VOICE, "Slow down."),
-        speech.cache_key("e1", Voice("fake/de", 160, None), "Slow down."),
-        speech.cache_key("e1", Voice("fake/en-us", 170, None), "Slow down."),
-        speech.cache_key("e1", Voice("fake/en-us", 160, 0.5), "Slow down."),
-        speech.cache_key("e1", VOICE, "Slow down!"),
+        clipcache.speech_name("e2", VOICE, "Slow down."),
+        clipcache.speech_name("e1", Voice("fake/de", 160, None), "Slow down."),
+        clipcache.speech_name("e1", Voice("fake/en-us", 170, None), "Slow down."),
+        clipcache.speech_name("e1", Voice("fake/en-us", 160, 0.5), "Slow down."),
+        clipcache.speech_name("e1", VOICE, "Slow down!"),
     }
     assert base not in others and len(others) == 5
 

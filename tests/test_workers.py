@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import workers
+from voiceguide.speech import workers
 from voiceguide.testing import procs
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -123,7 +123,7 @@ def test_a_worker_stopping_is_not_disturbed_by_the_worker_pipes_of_other_pools()
 
 KILLED_PARENT = textwrap.dedent("""
     import sys, threading, time
-    from voiceguide import workers
+    from voiceguide.speech import workers
 
     def pid_after(seconds):
         import os, time

@@ -65,7 +65,7 @@ def make_renderer() -> speech.Renderer:
         return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
     if name != "espeak":
         raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
-    from voiceguide.engine import Pyttsx3Synth, make_synth
+    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
 
     return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
 

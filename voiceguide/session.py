@@ -14,9 +14,10 @@ from pathlib import Path
 
 import soundfile
 
-from voiceguide import audio, clipcache, durations, fit, plan, resources, routine, speech
+from voiceguide import audio, durations, fit, plan, resources, routine, speech
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.routine import Routine, Sound, Voice
+from voiceguide.speech import cache as clipcache
 
 END_CHIME = "end"
 MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)

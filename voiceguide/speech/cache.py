@@ -1,9 +1,10 @@
-"""The on-disk clip cache: where it lives, how an entry is verified, written and read.
+"""The on-disk clip cache - speech and prepared chimes: where it lives, how an entry is
+named, verified, written and read.
 
 Entries are mono float32 WAVs at ``audio.RATE``, named by their callers from a readable slug
 and a hash of everything that changes the audio (``entry_name``), so a changed input simply
 misses. Each entry carries, in its WAV comment, the full key it was made from
-(``entry_key``) and a sha256 of its samples: a clip copied over another's name, or whose
+(``key_for``) and a sha256 of its samples: a clip copied over another's name, or whose
 samples were damaged behind an intact header, is not used but rendered again. Checking the
 key and the header is cheap (``verified_frames``, all a plan needs); the checksum is checked
 when the samples are read (``read``).
@@ -35,8 +36,12 @@ import soundfile as sf
 from voiceguide import atomic, audio
 from voiceguide.audio import clips
 from voiceguide.errors import SpeechError
+from voiceguide.routine import Voice
+from voiceguide.speech.synth import DEFAULT_RATE
 
-FORMAT_VERSION = 7  # bump when the processing of a clip changes (7: key and checksum inside)
+# The layout of an entry (7: its key and a checksum inside). What its samples are made by is
+# in the key too: ``audio.clips.recipe()``, which follows the processing by itself.
+FORMAT_VERSION = 7
 MIN_FREE = 1 << 20  # bytes: with less free, rendering is not started (the disk is full)
 _COMMENT = re.compile(
     r"^voiceguide v(?P<version>\d+) key=(?P<key>[0-9a-f]{64}) "
@@ -67,17 +72,33 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("voiceguide")) / "clips"
 
 
-def entry_key(*inputs: str) -> str:
-    """The sha256 (hex) of ``inputs``, the format version and the rate: what an entry is
-    made from, recorded inside it."""
-    parts = [*inputs, f"v{FORMAT_VERSION}", str(audio.RATE)]
+def key_for(*inputs: str) -> str:
+    """The sha256 (hex) of ``inputs``, the entry's format and the clip recipe: what an entry
+    is made from, recorded inside it."""
+    parts = [*inputs, f"v{FORMAT_VERSION}", clips.recipe()]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def entry_name(slug_text: str, *inputs: str) -> str:
-    """``slug-hash.wav``: a readable slug of ``slug_text`` and the start of ``entry_key``."""
+    """``slug-hash.wav``: a readable slug of ``slug_text`` and the start of ``key_for``."""
     slug = re.sub(r"[^a-z0-9]+", "-", slug_text.lower()).strip("-")[:40] or "clip"
-    return f"{slug}-{entry_key(*inputs)[:16]}.wav"
+    return f"{slug}-{key_for(*inputs)[:16]}.wav"
+
+
+def speech_name(engine_id: str, voice: Voice, text: str) -> str:
+    """The cache entry name for ``text``: slug + hash of all that changes the audio."""
+    return entry_name(text, *_cache_inputs(engine_id, voice, text))
+
+
+def speech_key(engine_id: str, voice: Voice, text: str) -> str:
+    """The full key the entry for ``text`` carries inside."""
+    return key_for(*_cache_inputs(engine_id, voice, text))
+
+
+def _cache_inputs(engine_id: str, voice: Voice, text: str) -> tuple[str, ...]:
+    volume = 1.0 if voice.volume is None else voice.volume
+    rate = voice.rate or DEFAULT_RATE
+    return ("speech", engine_id, voice.name or "", str(rate), f"{volume:.3f}", text)
 
 
 def verified_frames(path: Path, key: str) -> int | None:
@@ -171,10 +192,10 @@ def chime(path: Path, directory: Path | None = None) -> audio.Clip:
     content = hashlib.sha256(path.read_bytes()).hexdigest()
     inputs = ("chime", content)
     entry = (directory or cache_dir()) / entry_name(f"chime-{path.stem}", *inputs)
-    samples = read(entry, entry_key(*inputs))
+    samples = read(entry, key_for(*inputs))
     if samples is None:
         samples = clips.chime_clip(path).samples
-        write(samples, entry, entry_key(*inputs))
+        write(samples, entry, key_for(*inputs))
     return audio.Clip(samples)
 
 

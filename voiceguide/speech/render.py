@@ -1,150 +1,35 @@
-"""Spoken cues: text -> verified, cached, loudness-normalized clips.
+"""Making speech clips: the engine's output processed (``audio.clips.speech_clip``) and
+stored in the cache, in worker processes that hold one engine each.
 
-The engine sits behind the small ``Synthesizer`` protocol. The real one wraps pyttsx3 with
-espeak-ng (see ``engine.py``: one engine per process, one text per render, completion
-awaited and the WAV verified). Rendered clips are cached by content: the file name is a slug
-of the text plus a hash of everything that changes the audio (engine, voice, rate, volume,
-text, ``FORMAT_VERSION``), and the entry carries that key and a checksum of its samples
-(``clipcache``). A hit is an entry that verifies; anything else is rendered again. Cold
-renders are spread over worker processes (``workers.Pool``, one engine each) that stop at the
-first failure and die with their parent.
+Cold renders are spread over worker processes (``workers.Pool``) that stop at the first
+failure and die with their parent. ``SpeechCache`` is the clips of one voice: it renders
+what the cache lacks and reads what it has.
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import soundfile as sf
 
-from voiceguide import atomic, audio, clipcache, workers
+from voiceguide import atomic, audio
 from voiceguide.audio import clips
-from voiceguide.errors import RoutineError, SpeechError
+from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
+from voiceguide.speech import cache as clipcache
+from voiceguide.speech import workers
+from voiceguide.speech.cache import speech_key, speech_name
+from voiceguide.speech.synth import Synthesizer, SynthFactory, VoiceInfo
 
-DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
 JOB_SECONDS = 120.0  # a render taking longer has hung (600 characters at 80 wpm: 0.2 s)
 
 
-@dataclass(frozen=True)
-class VoiceInfo:
-    """A voice an engine offers: ``id`` (what to pass back), a readable ``name``,
-    its ``languages`` (codes like ``en-us``) and ``gender`` if known."""
-
-    id: str
-    name: str
-    languages: tuple[str, ...] = ()
-    gender: str | None = None
-
-
-class Synthesizer(Protocol):
-    """A text-to-speech engine. ``engine_id`` identifies engine and version for the cache."""
-
-    engine_id: str
-
-    def voices(self) -> list[VoiceInfo]: ...
-
-    def render(self, text: str, voice: Voice, path: Path) -> None:
-        """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``.
-
-        Raises ``OSError`` when ``path`` cannot be written (a full disk), at once."""
-        ...
-
-
-SynthFactory = Callable[[], Synthesizer]
-
-
-def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = None) -> Voice:
-    """Return ``voice`` with its name replaced by the engine's voice id.
-
-    A name matches a voice id (``gmw/en-us``), its last part or a language code (``en-us``),
-    or a voice's display name. An unknown name is a ``RoutineError`` at the voice's line that
-    suggests the nearest voices (``english`` -> ``en, en-us, ...``).
-    """
-    if voice.name is None:
-        return voice
-    wanted = voice.name.lower()
-    voices = synth.voices()
-    for match in (
-        lambda v: v.id.lower() == wanted,
-        lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
-        lambda v: wanted in (lang.lower() for lang in v.languages),
-        lambda v: v.name.lower() == wanted,
-    ):
-        found = [v for v in voices if match(v)]
-        if found:
-            return Voice(found[0].id, voice.rate, voice.volume, voice.line)
-    examples = ", ".join(nearest_voices(wanted, voices))
-    raise RoutineError(
-        routine_path,
-        voice.line,
-        f"unknown voice {voice.name!r}; use a voice id "
-        f"or language code such as {examples} (list them: voiceguide voices)",
-    )
-
-
-def nearest_voices(wanted: str, voices: list[VoiceInfo], count: int = 8) -> list[str]:
-    """The short ids (last part) of the voices nearest to ``wanted`` (lower case), at most
-    ``count``: those alike enough (``_likeness`` at least 0.6), nearest first and, among
-    equals, the shortest first (the plain language before its variants); if none is, the
-    first few in alphabetical order."""
-
-    def rank(voice: VoiceInfo) -> tuple[float, int, str]:
-        short = voice.id.lower().rsplit("/", 1)[-1]
-        return -_likeness(wanted, voice), len(short), short
-
-    alike = sorted((v for v in voices if _likeness(wanted, v) >= 0.6), key=rank)
-    shorts = [v.id.rsplit("/", 1)[-1] for v in alike]
-    if not shorts:  # nothing near: in nearness order they would look random
-        shorts = sorted(v.id.rsplit("/", 1)[-1] for v in voices)
-    return list(dict.fromkeys(shorts))[:count]
-
-
-def _likeness(wanted: str, voice: VoiceInfo) -> float:
-    """How near ``wanted`` is to ``voice``, from 0 to 1: 0.9 when one begins the other (a
-    code like ``en`` for ``english``, or the language word of the voice's display name,
-    ``English (America)``); 0.85 when it is a part of a code or names its language
-    (``us`` -> ``en-us``, ``en-au`` -> ``en-gb``); 0.8 inside a code; else ``difflib``'s
-    ratio (``fench`` -> ``French``)."""
-    short = voice.id.lower().rsplit("/", 1)[-1]
-    codes = {voice.id.lower(), short, *(lang.lower() for lang in voice.languages)}
-    language_word = voice.name.lower().split(" (", 1)[0]
-    best = max(difflib.SequenceMatcher(None, wanted, n).ratio() for n in (*codes, language_word))
-    for name in (*codes, language_word):
-        if name.startswith(wanted) or wanted.startswith(name):
-            best = max(best, 0.9)
-    for code in codes:
-        if wanted in code.split("-") or code.split("-")[0] == wanted.split("-")[0]:
-            best = max(best, 0.85)
-        elif wanted in code:
-            best = max(best, 0.8)
-    return best
-
-
-def cache_key(engine_id: str, voice: Voice, text: str) -> str:
-    """The cache entry name for ``text``: slug + hash of all that changes the audio."""
-    return clipcache.entry_name(text, *_cache_inputs(engine_id, voice, text))
-
-
-def entry_key(engine_id: str, voice: Voice, text: str) -> str:
-    """The full key an entry for ``text`` carries inside (``clipcache.entry_key``)."""
-    return clipcache.entry_key(*_cache_inputs(engine_id, voice, text))
-
-
-def _cache_inputs(engine_id: str, voice: Voice, text: str) -> tuple[str, ...]:
-    volume = 1.0 if voice.volume is None else voice.volume
-    rate = voice.rate or DEFAULT_RATE
-    return ("speech", engine_id, voice.name or "", str(rate), f"{volume:.3f}", text)
-
-
-def level_db(voice: Voice) -> float:
+def volume_db(voice: Voice) -> float:
     """The voice's ``volume`` (0..1) as a gain on the speech level, in dB."""
     return audio.db(voice.volume) if voice.volume is not None else 0.0
 
@@ -168,7 +53,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
         if clipcache.no_room(target.parent):
             raise clipcache.storage_error(target.parent, exc) from exc
         raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
-    samples = clips.speech_clip(data.mean(axis=1), rate, level_db(voice))
+    samples = clips.speech_clip(data.mean(axis=1), rate, volume_db(voice))
     if len(samples) < audio.RATE // 50:
         raise SpeechError(
             f"the speech engine produced silence for {text!r}; check the "
@@ -258,7 +143,7 @@ class Renderer:
             clipcache.ensure_space(directory)
             atomic.cleanup_stale(directory)  # what killed runs left behind
         keyed = [
-            (text, voice, target, entry_key(self.engine_id, voice, text))
+            (text, voice, target, speech_key(self.engine_id, voice, text))
             for text, voice, target in jobs
         ]
         if not self.processes:
@@ -305,10 +190,10 @@ class SpeechCache:
         self.directory = directory or clipcache.cache_dir()
 
     def path(self, text: str) -> Path:
-        return self.directory / cache_key(self.renderer.engine_id, self.voice, text)
+        return self.directory / speech_name(self.renderer.engine_id, self.voice, text)
 
     def key(self, text: str) -> str:
-        return entry_key(self.renderer.engine_id, self.voice, text)
+        return speech_key(self.renderer.engine_id, self.voice, text)
 
     def missing(self, texts: Iterable[str]) -> list[str]:
         """The texts whose cached clip is absent or does not verify (header and key)."""

@@ -54,7 +54,7 @@ from pathlib import Path
 
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
-from voiceguide.speech import DEFAULT_RATE, VoiceInfo
+from voiceguide.speech.synth import DEFAULT_RATE, VoiceInfo
 
 WAIT_SECONDS = 5.0
 ATTEMPTS = 3

@@ -1,0 +1,28 @@
+"""Spoken cues: text -> verified, cached, loudness-normalized clips.
+
+The engine sits behind the small ``Synthesizer`` protocol (``synth``). The real one wraps
+pyttsx3 with espeak-ng (``espeak``: one engine per process, one text per render, completion
+awaited and the WAV verified). Rendered clips are cached by content (``cache``): the file
+name is a slug of the text plus a hash of everything that changes the audio (engine, voice,
+rate, volume, text, the entry format and ``audio.clips.recipe()``), and the entry carries
+that key and a checksum of its samples. A hit is an entry that verifies; anything else is
+rendered again. Rendering (``render``) runs in worker processes (``workers``) that stop at
+the first failure and die with their parent. ``voices`` finds the voice a routine names.
+"""
+
+from voiceguide.speech.render import Renderer, SpeechCache, render_clip, volume_db
+from voiceguide.speech.synth import DEFAULT_RATE, Synthesizer, SynthFactory, VoiceInfo
+from voiceguide.speech.voices import nearest_voices, resolve_voice
+
+__all__ = [
+    "DEFAULT_RATE",
+    "Renderer",
+    "SpeechCache",
+    "SynthFactory",
+    "Synthesizer",
+    "VoiceInfo",
+    "nearest_voices",
+    "render_clip",
+    "resolve_voice",
+    "volume_db",
+]

@@ -1,0 +1,77 @@
+"""Finding the voice a routine or ``--voice`` names among an engine's voices."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from voiceguide.errors import RoutineError
+from voiceguide.routine import Voice
+from voiceguide.speech.synth import Synthesizer, VoiceInfo
+
+
+def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = None) -> Voice:
+    """Return ``voice`` with its name replaced by the engine's voice id.
+
+    A name matches a voice id (``gmw/en-us``), its last part or a language code (``en-us``),
+    or a voice's display name. An unknown name is a ``RoutineError`` at the voice's line that
+    suggests the nearest voices (``english`` -> ``en, en-us, ...``).
+    """
+    if voice.name is None:
+        return voice
+    wanted = voice.name.lower()
+    voices = synth.voices()
+    for match in (
+        lambda v: v.id.lower() == wanted,
+        lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
+        lambda v: wanted in (lang.lower() for lang in v.languages),
+        lambda v: v.name.lower() == wanted,
+    ):
+        found = [v for v in voices if match(v)]
+        if found:
+            return Voice(found[0].id, voice.rate, voice.volume, voice.line)
+    examples = ", ".join(nearest_voices(wanted, voices))
+    raise RoutineError(
+        routine_path,
+        voice.line,
+        f"unknown voice {voice.name!r}; use a voice id "
+        f"or language code such as {examples} (list them: voiceguide voices)",
+    )
+
+
+def nearest_voices(wanted: str, voices: list[VoiceInfo], count: int = 8) -> list[str]:
+    """The short ids (last part) of the voices nearest to ``wanted`` (lower case), at most
+    ``count``: those alike enough (``_likeness`` at least 0.6), nearest first and, among
+    equals, the shortest first (the plain language before its variants); if none is, the
+    first few in alphabetical order."""
+
+    def rank(voice: VoiceInfo) -> tuple[float, int, str]:
+        short = voice.id.lower().rsplit("/", 1)[-1]
+        return -_likeness(wanted, voice), len(short), short
+
+    alike = sorted((v for v in voices if _likeness(wanted, v) >= 0.6), key=rank)
+    shorts = [v.id.rsplit("/", 1)[-1] for v in alike]
+    if not shorts:  # nothing near: in nearness order they would look random
+        shorts = sorted(v.id.rsplit("/", 1)[-1] for v in voices)
+    return list(dict.fromkeys(shorts))[:count]
+
+
+def _likeness(wanted: str, voice: VoiceInfo) -> float:
+    """How near ``wanted`` is to ``voice``, from 0 to 1: 0.9 when one begins the other (a
+    code like ``en`` for ``english``, or the language word of the voice's display name,
+    ``English (America)``); 0.85 when it is a part of a code or names its language
+    (``us`` -> ``en-us``, ``en-au`` -> ``en-gb``); 0.8 inside a code; else ``difflib``'s
+    ratio (``fench`` -> ``French``)."""
+    short = voice.id.lower().rsplit("/", 1)[-1]
+    codes = {voice.id.lower(), short, *(lang.lower() for lang in voice.languages)}
+    language_word = voice.name.lower().split(" (", 1)[0]
+    best = max(difflib.SequenceMatcher(None, wanted, n).ratio() for n in (*codes, language_word))
+    for name in (*codes, language_word):
+        if name.startswith(wanted) or wanted.startswith(name):
+            best = max(best, 0.9)
+    for code in codes:
+        if wanted in code.split("-") or code.split("-")[0] == wanted.split("-")[0]:
+            best = max(best, 0.85)
+        elif wanted in code:
+            best = max(best, 0.8)
+    return best
