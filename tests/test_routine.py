@@ -9,7 +9,7 @@ import pytest
 
 from voiceguide import routine
 from voiceguide.errors import RoutineError
-from voiceguide.routine import loader, yamlnodes
+from voiceguide.routine import fields, loader, yamlnodes
 
 MINIMAL = """
 title: Test
@@ -315,7 +315,7 @@ def test_text_is_folded_to_single_spaces(write_routine):
 
 def test_a_step_without_bounds_scales_between_a_quarter_and_four_times():
     assert loader.DEFAULT_MIN_SCALE == 0.25 and loader.DEFAULT_MAX_SCALE == 4.0
-    assert math.isfinite(loader.MAX_SECONDS)
+    assert math.isfinite(fields.MAX_SECONDS)
 
 
 def test_placeholders_in_the_intro_are_refused(write_routine):

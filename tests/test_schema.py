@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
 from voiceguide.errors import RoutineError
-from voiceguide.routine import loader
+from voiceguide.routine import fields, loader
 
 SCHEMA_PATH = Path(routine.__file__).with_name("routine.schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -189,13 +189,13 @@ def test_the_limits_are_the_loaders_constants():
         CUE["say"],
         VOICE["properties"]["name"],
     ]
-    assert [t["maxLength"] for t in texts] == [loader.MAX_TEXT] * 7
+    assert [t["maxLength"] for t in texts] == [fields.MAX_TEXT] * 7
     rate = VOICE["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
     volume = VOICE["properties"]["volume"]
     assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
     assert CUE["every"]["minimum"] == loader.MIN_EVERY
-    assert DEFS["duration"]["maximum"] == loader.MAX_SECONDS
+    assert DEFS["duration"]["maximum"] == fields.MAX_SECONDS
 
 
 # -- what both accept ------------------------------------------------------------------------------

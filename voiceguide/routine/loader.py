@@ -9,29 +9,21 @@ this module).
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from pathlib import Path
 
 from voiceguide import durations, resources
-from voiceguide.errors import RoutineError
+from voiceguide.routine.fields import MAX_SECONDS, FieldReader, shown
 from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice
 from voiceguide.routine.yamlnodes import (
-    TAG_BOOL,
-    TAG_FLOAT,
-    TAG_INT,
-    TAG_NULL,
-    TAG_STR,
     Node,
     read_file,
 )
 
 MAX_STEPS = 200
 MAX_CUES = 50
-MAX_TEXT = 600
 MAX_NAME = 120
-MAX_SECONDS = 24 * 3600.0
 MIN_EVERY = 2.0
 # A flexible step without min/max may shrink to a quarter or grow to four times its duration.
 DEFAULT_MIN_SCALE = 0.25
@@ -57,7 +49,6 @@ RATE_RANGE = (80, 450)
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
 VOLUME_RANGE = (0.01, 1.0)
 SIDE_CHIME = "soft"  # rung at a side switch (a built-in sound)
-BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
 
 
 def load(path: str | Path) -> Routine:
@@ -67,133 +58,8 @@ def load(path: str | Path) -> Routine:
     return _Reader(path).routine(root)
 
 
-class _Reader:
-    """Field-by-field checks; each method reads one kind of value or raises ``RoutineError``."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.warnings: list[str] = []
-
-    def fail(self, node_or_line: Node | int | None, message: str) -> RoutineError:
-        line = node_or_line.line if isinstance(node_or_line, Node) else node_or_line
-        return RoutineError(self.path, line, message)
-
-    # -- containers ------------------------------------------------------------------------
-    def mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node]:
-        if not node.is_mapping:
-            raise self.fail(
-                node, f"{what} must be a mapping of keys ({', '.join(allowed)}), got {_shown(node)}"
-            )
-        for key in node.value:
-            if key not in allowed:
-                line = (node.key_lines or {}).get(key, node.line)
-                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                did = f"did you mean {hint[0]!r}? " if hint else ""
-                raise self.fail(
-                    line, f"{what}: unknown key {key!r}; {did}allowed keys: {', '.join(allowed)}"
-                )
-        return node.value
-
-    def required(self, fields: dict[str, Node], key: str, where: Node, what: str) -> Node:
-        if key not in fields or fields[key].is_null:
-            raise self.fail(where, f"{what}: {key!r} is required")
-        return fields[key]
-
-    # -- scalars ---------------------------------------------------------------------------
-    def text(self, node: Node, what: str, limit: int = MAX_TEXT) -> str:
-        if not node.is_scalar or node.tag == TAG_NULL:
-            raise self.fail(node, f"{what} must be text, got {_shown(node)}")
-        value = " ".join(node.value.split())
-        if not value:
-            raise self.fail(node, f"{what} must not be empty")
-        if len(value) > limit:
-            raise self.fail(node, f"{what} is {len(value)} characters; at most {limit} allowed")
-        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-            raise self.fail(
-                node, f"{what} contains control characters; only printable text is allowed"
-            )
-        return value
-
-    def optional_text(self, fields: dict[str, Node], key: str, what: str) -> str | None:
-        node = fields.get(key)
-        return None if node is None or node.is_null else self.text(node, what)
-
-    def check_speakable(
-        self, node: Node | None, text: str | None, sides: tuple[str, ...], what: str
-    ) -> None:
-        """Refuse a text that says nothing (``...``, ``!!``): the engine renders silence."""
-        if node is None or text is None:
-            return
-        for spoken in [text.replace("{side}", side) for side in sides] or [text]:
-            if not any(ch.isalnum() for ch in spoken):
-                raise self.fail(
-                    node, f"{what}: {spoken!r} has no letter or digit to speak; write words"
-                )
-
-    def bare_seconds(self, node: Node, value: float, what: str) -> None:
-        """Warn about ``length: 20``: a bare number under a minute is seconds, as written, but
-        more often a slip for minutes."""
-        raw = node.value.strip()
-        if durations.is_bare_number(raw) and value < BARE_SECONDS_WARNING:
-            self.warnings.append(
-                f"{self.path}:{node.line}: {what} {raw} is read as {raw} seconds; write "
-                f"{raw}s to say so, or {raw}m for minutes"
-            )
-
-    def seconds(self, node: Node, what: str, signed: bool = False) -> float:
-        if not node.is_scalar or node.tag not in (TAG_STR, TAG_INT, TAG_FLOAT):
-            raise self.fail(node, f"{what} must be {durations.SYNTAX}, got {_shown(node)}")
-        try:
-            value = durations.parse(node.value)
-        except ValueError as exc:
-            raise self.fail(node, f"{what}: {exc}") from exc
-        if value < 0 and not signed:
-            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
-        if abs(value) > MAX_SECONDS:
-            raise self.fail(node, f"{what} must be at most 24h, got {node.value!r}")
-        return value
-
-    def positive_seconds(self, node: Node, what: str) -> float:
-        value = self.seconds(node, what)
-        if value <= 0:
-            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
-        return value
-
-    def boolean(self, node: Node, what: str) -> bool:
-        if node.tag != TAG_BOOL:
-            raise self.fail(node, f"{what} must be true or false, got {_shown(node)}")
-        return node.value.lower() in ("true", "yes", "on", "y")
-
-    def number(self, node: Node, what: str, low: float, high: float) -> float:
-        if node.tag not in (TAG_INT, TAG_FLOAT):
-            raise self.fail(
-                node, f"{what} must be a number from {low:g} to {high:g}, got {_shown(node)}"
-            )
-        try:
-            value = float(node.value.replace("_", ""))
-        except ValueError as exc:
-            raise self.fail(
-                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
-            ) from exc
-        if not (math.isfinite(value) and low <= value <= high):
-            raise self.fail(
-                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
-            )
-        return value
-
-    def sound(self, node: Node, what: str) -> Sound | None:
-        name = self.text(node, what, limit=300) if not node.is_null else "none"
-        if name.lower() == "none":
-            return None
-        path = resources.find_sound(name, self.path.parent)
-        if path is None:
-            known = ", ".join(resources.sound_names())
-            raise self.fail(
-                node,
-                f"{what}: no sound {name!r}; use one of {known}, none, or a "
-                "path to a .wav/.flac/.ogg file relative to the routine",
-            )
-        return Sound(name, path, node.line)
+class _Reader(FieldReader):
+    """The routine's structure: each method reads one part of it."""
 
     # -- the routine -----------------------------------------------------------------------
     def routine(self, root: Node) -> Routine:
@@ -354,7 +220,7 @@ class _Reader:
             raise self.fail(
                 node,
                 f"{what}: sides must be a list of 1 to 8 names, like "
-                f"[left, right], got {_shown(node)}",
+                f"[left, right], got {shown(node)}",
             )
         names = tuple(self.text(item, f"{what}: side", 40) for item in node.value)
         if len(set(names)) != len(names):
@@ -378,7 +244,7 @@ class _Reader:
 
     def cues(self, node: Node, what: str, segment: float, sides: tuple[str, ...]) -> tuple:
         if not node.is_sequence:
-            raise self.fail(node, f"{what}: cues must be a list, got {_shown(node)}")
+            raise self.fail(node, f"{what}: cues must be a list, got {shown(node)}")
         if len(node.value) > MAX_CUES:
             raise self.fail(node, f"{what}: {len(node.value)} cues; at most {MAX_CUES} allowed")
         return tuple(
@@ -436,13 +302,3 @@ class _Reader:
         if value >= segment:
             raise self.fail(node, f"{what}: at {raw!r} lies outside {span}")
         return "from_start", value
-
-
-def _shown(node: Node) -> str:
-    if node.is_mapping:
-        return "a mapping"
-    if node.is_sequence:
-        return "a list"
-    if node.is_null:
-        return "nothing"
-    return repr(node.value if len(node.value) <= 40 else node.value[:37] + "...")

@@ -1,0 +1,84 @@
+"""The package's shape: one package per stage, imports that only flow downstream, small
+modules. Read from the source (ast), so it holds for every module, imported or not."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "voiceguide"
+
+# Stages in the order data flows; a module may import only from stages before its own (and
+# from its own package). Shared infrastructure comes first.
+STAGES = (
+    ("errors", "durations", "resources", "interrupts"),
+    ("manifest",),
+    ("atomic",),
+    ("audio",),
+    ("routine",),
+    ("fit", "pace"),
+    ("plan",),
+    ("speech",),
+    ("session",),
+    ("export", "live"),
+    ("report", "picture"),
+    ("cli",),
+)
+STAGE = {name: index for index, names in enumerate(STAGES) for name in names}
+MAX_LINES = 400
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "testing" not in p.relative_to(PACKAGE).parts)
+
+
+def top(path: Path) -> str:
+    """The stage a module belongs to: its first part under the package."""
+    return path.relative_to(PACKAGE).with_suffix("").parts[0]
+
+
+def imported(path: Path) -> set[str]:
+    """The voiceguide modules ``path`` imports (first part under the package), lazily or not."""
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the module's package
+                base = path.relative_to(PACKAGE).parent.parts[
+                    : len(path.relative_to(PACKAGE).parent.parts) - node.level + 1
+                ]
+                parts = list(base) + (node.module.split(".") if node.module else [])
+                if parts:
+                    found.add(parts[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+            elif node.module and node.module.split(".")[0] == "voiceguide":
+                rest = node.module.split(".")[1:]
+                found.update([rest[0]] if rest else [a.name for a in node.names])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "voiceguide" and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_only_flow_downstream(path):
+    own = top(path)
+    if own in ("__init__", "__main__"):
+        return
+    assert own in STAGE, f"{own} is in no stage: add it to STAGES"
+    for name in imported(path) - {own, "__version__", "testing"}:
+        assert name in STAGE, f"{path.name} imports {name}, which is in no stage"
+        assert STAGE[name] < STAGE[own], (
+            f"{path.relative_to(PACKAGE)} ({own}, stage {STAGE[own]}) imports {name} "
+            f"(stage {STAGE[name]}): imports must flow downstream"
+        )
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_is_over_400_lines(path):
+    assert len(path.read_text().splitlines()) <= MAX_LINES

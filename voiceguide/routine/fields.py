@@ -1,0 +1,159 @@
+"""Reading one value of a routine: each method checks one kind of value (text, a duration,
+a number, a sound...) at its node and returns it, or raises a ``RoutineError`` naming the
+file, the line, the value (``!r``) and what is allowed. ``routine.loader`` reads the
+routine's structure with them."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+
+from voiceguide import durations, resources
+from voiceguide.errors import RoutineError
+from voiceguide.routine.model import Sound
+from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
+
+MAX_TEXT = 600  # characters of a spoken text (the engine's time grows with its square)
+MAX_SECONDS = 24 * 3600.0
+BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
+
+
+class FieldReader:
+    """Field-by-field checks of the routine at ``path``; ``warnings`` collects the
+    ``FILE:LINE: message`` texts about valid values that look like slips."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.warnings: list[str] = []
+
+    def fail(self, node_or_line: Node | int | None, message: str) -> RoutineError:
+        line = node_or_line.line if isinstance(node_or_line, Node) else node_or_line
+        return RoutineError(self.path, line, message)
+
+    # -- containers ------------------------------------------------------------------------
+    def mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node]:
+        if not node.is_mapping:
+            raise self.fail(
+                node, f"{what} must be a mapping of keys ({', '.join(allowed)}), got {shown(node)}"
+            )
+        for key in node.value:
+            if key not in allowed:
+                line = (node.key_lines or {}).get(key, node.line)
+                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                did = f"did you mean {hint[0]!r}? " if hint else ""
+                raise self.fail(
+                    line, f"{what}: unknown key {key!r}; {did}allowed keys: {', '.join(allowed)}"
+                )
+        return node.value
+
+    def required(self, fields: dict[str, Node], key: str, where: Node, what: str) -> Node:
+        if key not in fields or fields[key].is_null:
+            raise self.fail(where, f"{what}: {key!r} is required")
+        return fields[key]
+
+    # -- scalars ---------------------------------------------------------------------------
+    def text(self, node: Node, what: str, limit: int = MAX_TEXT) -> str:
+        if not node.is_scalar or node.tag == TAG_NULL:
+            raise self.fail(node, f"{what} must be text, got {shown(node)}")
+        value = " ".join(node.value.split())
+        if not value:
+            raise self.fail(node, f"{what} must not be empty")
+        if len(value) > limit:
+            raise self.fail(node, f"{what} is {len(value)} characters; at most {limit} allowed")
+        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            raise self.fail(
+                node, f"{what} contains control characters; only printable text is allowed"
+            )
+        return value
+
+    def optional_text(self, fields: dict[str, Node], key: str, what: str) -> str | None:
+        node = fields.get(key)
+        return None if node is None or node.is_null else self.text(node, what)
+
+    def check_speakable(
+        self, node: Node | None, text: str | None, sides: tuple[str, ...], what: str
+    ) -> None:
+        """Refuse a text that says nothing (``...``, ``!!``): the engine renders silence."""
+        if node is None or text is None:
+            return
+        for spoken in [text.replace("{side}", side) for side in sides] or [text]:
+            if not any(ch.isalnum() for ch in spoken):
+                raise self.fail(
+                    node, f"{what}: {spoken!r} has no letter or digit to speak; write words"
+                )
+
+    def bare_seconds(self, node: Node, value: float, what: str) -> None:
+        """Warn about ``length: 20``: a bare number under a minute is seconds, as written, but
+        more often a slip for minutes."""
+        raw = node.value.strip()
+        if durations.is_bare_number(raw) and value < BARE_SECONDS_WARNING:
+            self.warnings.append(
+                f"{self.path}:{node.line}: {what} {raw} is read as {raw} seconds; write "
+                f"{raw}s to say so, or {raw}m for minutes"
+            )
+
+    def seconds(self, node: Node, what: str, signed: bool = False) -> float:
+        if not node.is_scalar or node.tag not in (TAG_STR, TAG_INT, TAG_FLOAT):
+            raise self.fail(node, f"{what} must be {durations.SYNTAX}, got {shown(node)}")
+        try:
+            value = durations.parse(node.value)
+        except ValueError as exc:
+            raise self.fail(node, f"{what}: {exc}") from exc
+        if value < 0 and not signed:
+            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
+        if abs(value) > MAX_SECONDS:
+            raise self.fail(node, f"{what} must be at most 24h, got {node.value!r}")
+        return value
+
+    def positive_seconds(self, node: Node, what: str) -> float:
+        value = self.seconds(node, what)
+        if value <= 0:
+            raise self.fail(node, f"{what} must be > 0, got {node.value!r}")
+        return value
+
+    def boolean(self, node: Node, what: str) -> bool:
+        if node.tag != TAG_BOOL:
+            raise self.fail(node, f"{what} must be true or false, got {shown(node)}")
+        return node.value.lower() in ("true", "yes", "on", "y")
+
+    def number(self, node: Node, what: str, low: float, high: float) -> float:
+        if node.tag not in (TAG_INT, TAG_FLOAT):
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {shown(node)}"
+            )
+        try:
+            value = float(node.value.replace("_", ""))
+        except ValueError as exc:
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
+            ) from exc
+        if not (math.isfinite(value) and low <= value <= high):
+            raise self.fail(
+                node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
+            )
+        return value
+
+    def sound(self, node: Node, what: str) -> Sound | None:
+        name = self.text(node, what, limit=300) if not node.is_null else "none"
+        if name.lower() == "none":
+            return None
+        path = resources.find_sound(name, self.path.parent)
+        if path is None:
+            known = ", ".join(resources.sound_names())
+            raise self.fail(
+                node,
+                f"{what}: no sound {name!r}; use one of {known}, none, or a "
+                "path to a .wav/.flac/.ogg file relative to the routine",
+            )
+        return Sound(name, path, node.line)
+
+
+def shown(node: Node) -> str:
+    if node.is_mapping:
+        return "a mapping"
+    if node.is_sequence:
+        return "a list"
+    if node.is_null:
+        return "nothing"
+    return repr(node.value if len(node.value) <= 40 else node.value[:37] + "...")
