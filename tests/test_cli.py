@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 
 import click
 import numpy as np
@@ -97,6 +98,41 @@ def test_plan_table_reads_like_a_schedule(run):
     assert lines[2].split() == ["time", "step", "side", "heard"]
     assert "10:00.000  end of session" in result.output
     assert "fits lengths from" in lines[-1]
+
+
+def test_plan_picture_writes_the_svg_instead_of_the_table_and_says_so(run, tmp_path):
+    target = tmp_path / "plan.svg"
+    result = run("plan", "back-massage", "--length", "10m", "--picture", str(target))
+    assert (result.exit_code, result.output) == (0, f"wrote {target} (10:00 session)\n")
+    root = ElementTree.parse(target).getroot()
+    assert root.findtext("{http://www.w3.org/2000/svg}title") == (
+        "Back massage: the plan of a 10:00 session"
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name != "plan.svg"]  # no temporary left
+
+
+def test_plan_picture_png_is_a_png_and_json_still_goes_to_stdout(run, tmp_path):
+    target = tmp_path / "PLAN.PNG"
+    result = run("plan", "neck-stretch", "--picture", str(target), "--json", "-q")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "Neck and shoulder stretch"
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("plan.pdf", "--picture: the file name must end in .svg or .png, got 'plan.pdf'\n"),
+        ("missing/plan.svg", "output directory {tmp}/missing does not exist: create it first"),
+    ],
+)
+def test_plan_picture_refuses_a_bad_target_before_rendering_any_speech(
+    run, tmp_path, cache_dir, name, message
+):
+    result = run("plan", "back-massage", "--picture", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert result.output.startswith(message.format(tmp=tmp_path))
+    assert list(cache_dir.iterdir()) == []
 
 
 def test_an_impossible_length_exits_2_naming_the_range(run):

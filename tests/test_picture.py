@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -374,3 +376,25 @@ def test_at_8_hours_short_ducks_still_show_as_each_columns_quietest_level():
     inner = quiet[(quiet[:, 0] > to_svg(drawn, "bed", 120, 0)[0])]
     inner = inner[inner[:, 1] < to_svg(drawn, "bed", 0, -40)[1] - 1]  # not the floor
     assert np.max(inner[:, 1]) == pytest.approx(to_svg(drawn, "bed", 0, -32)[1], abs=1)
+
+
+# -- without matplotlib ------------------------------------------------------------------------
+
+
+def test_without_matplotlib_plan_picture_says_in_one_line_how_to_install_it(tmp_path):
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; sys.argv = ['voiceguide', 'plan', "
+        f"'back-massage', '--picture', {str(tmp_path / 'p.svg')!r}]; "
+        "from voiceguide.cli import run; run()"
+    )
+    env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "drawing a picture needs matplotlib, which is not installed: "
+        "pip install 'voiceguide[picture]'\n"
+    )
+    assert not (tmp_path / "p.svg").exists() and not (tmp_path / "cache").exists()

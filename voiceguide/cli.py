@@ -28,7 +28,7 @@ from voiceguide import (
     signals,
     speech,
 )
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import ExportError, UsageError, VoiceguideError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 ENGINES = ("espeak", "tone")
@@ -204,6 +204,13 @@ def _routine_warnings(prepared: session.Session, named: bool = False) -> list[st
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan as JSON (see docs/plan-json.md)."
 )
+@click.option(
+    "--picture",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Draw the plan as a timeline, FILE.svg or FILE.png, instead of the table "
+    "(needs matplotlib: pip install 'voiceguide[picture]').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr.")
 def plan(
     routine_name: str,
@@ -211,16 +218,22 @@ def plan(
     voice: str | None,
     rate: int | None,
     as_json: bool,
+    picture: Path | None,
     quiet: bool,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
     with _errors(), make_renderer() as renderer:
+        drawing = _picture_format(picture) if picture is not None else None  # before any work
         prepared = session.prepare(
             routine_name, session.Options(length, voice, rate), renderer, progress=_progress(quiet)
         )
+        if picture is not None:
+            written = _draw(prepared, picture, drawing)
+            if not as_json:
+                _out(f"wrote {written} ({durations.format(prepared.plan.length)} session)")
         if as_json:
             _out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
-        else:
+        elif picture is None:
             _out(report.table(prepared.plan))
             low, high = fit.shown_range(*session.length_range(prepared))
             if low == high:
@@ -233,6 +246,33 @@ def plan(
         if not quiet:
             for line in _routine_warnings(prepared):
                 click.echo(line, err=True)
+
+
+def _picture_format(target: Path) -> str:
+    """The picture's format from its name (``UsageError`` unless .svg or .png), once the
+    target and matplotlib are known to be there."""
+    from voiceguide import picture, targets
+
+    fmt = picture.format_of(target.name)
+    if fmt is None:
+        raise UsageError(f"--picture: the file name must end in .svg or .png, got {target.name!r}")
+    picture.require()
+    targets.check_file(target)
+    return fmt
+
+
+def _draw(prepared: session.Session, target: Path, fmt: str) -> str:
+    """Draw ``prepared``'s plan into ``target``, atomically; returns its name to show."""
+    from voiceguide import atomic, picture
+
+    fits = fit.shown_range(*session.length_range(prepared))
+    data = picture.render(prepared.plan, fmt, fits)
+    try:
+        with atomic.file(target) as temp:
+            temp.write_bytes(data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {atomic.shown(target)}: {exc.strerror or exc}") from exc
+    return atomic.shown(target)
 
 
 @main.command(context_settings=CONTEXT)
