@@ -5,12 +5,14 @@ the pace guide and the sound bed will put in the plan. Sessions from 1 minute to
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 import yaml
@@ -19,6 +21,7 @@ from voiceguide import fit, picture, session, speech
 from voiceguide.plan import Event, Plan, PlanStep
 from voiceguide.testing.fakes import ToneSynth, tone_synth
 
+ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
 PT = 72  # an SVG's units per inch: matplotlib writes it at 72 dpi
 
@@ -398,3 +401,26 @@ def test_without_matplotlib_plan_picture_says_in_one_line_how_to_install_it(tmp_
         "pip install 'voiceguide[picture]'\n"
     )
     assert not (tmp_path / "p.svg").exists() and not (tmp_path / "cache").exists()
+
+
+# -- the README's picture -----------------------------------------------------------------
+
+
+def locked_matplotlib() -> str:
+    pins = (ROOT / "constraints.txt").read_text()
+    return re.search(r"^matplotlib==(\S+)$", pins, re.MULTILINE)[1]
+
+
+def test_the_readme_picture_is_what_the_tool_makes_now():
+    if matplotlib.__version__ != locked_matplotlib():
+        pytest.skip(
+            f"docs/back-massage.svg is made with matplotlib {locked_matplotlib()} "
+            f"(constraints.txt); this is {matplotlib.__version__}"
+        )
+    spec = importlib.util.spec_from_file_location("tool", ROOT / "tools/make_readme_picture.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.make() == tool.TARGET.read_bytes(), (
+        "docs/back-massage.svg is stale: run .venv/bin/python tools/make_readme_picture.py "
+        "and commit it"
+    )
