@@ -10,6 +10,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -19,10 +20,10 @@ import click
 
 from voiceguide import (
     __version__,
+    catalog,
     durations,
     fit,
     report,
-    resources,
     routine,
     session,
     signals,
@@ -156,12 +157,22 @@ def main() -> None:
 
 
 @main.command("list", context_settings=CONTEXT)
-def list_routines() -> None:
-    """List the built-in routines."""
-    with _errors():
-        for name in resources.routine_names():
-            loaded = routine.load(resources.find_routine(name))
-            _out(f"{name:<22} {loaded.title}")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the list as JSON (see docs/list-json.md)."
+)
+def list_routines(as_json: bool) -> None:
+    """List the built-in routines: title, default length, the lengths each fits (--length)
+    and description.
+
+    The lengths a routine fits depend on how long its speech takes: the first run renders
+    the speech into the cache (a few seconds), later runs read it from there.
+    """
+    with _errors(), make_renderer() as renderer:
+        found = list(catalog.entries(renderer, progress=_progress(False)))
+        if as_json:
+            _out(json.dumps(catalog.to_json(found), indent=2, ensure_ascii=False))
+        else:
+            _out(catalog.table(found, shutil.get_terminal_size((100, 24)).columns))
 
 
 @main.command(context_settings=CONTEXT)
