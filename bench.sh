@@ -11,6 +11,7 @@ py=.venv/bin/python
 lengths="10,60,480"
 [[ "${1:-}" == "quick" ]] && lengths="10,60"
 $py bench/bench_plan.py
+$py bench/bench_picture.py
 $py bench/bench_export.py
 $py bench/bench_player.py
 $py bench/compare.py --lengths "$lengths" --formats wav,flac,mp3 --baseline-timeout 900

@@ -23,7 +23,7 @@ STAGES = (
     ("speech",),
     ("session",),
     ("export", "live"),
-    ("report", "picture"),
+    ("report", "picture", "catalog"),
     ("cli",),
 )
 STAGE = {name: index for index, names in enumerate(STAGES) for name in names}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+import xml.etree.ElementTree as ElementTree
 
 import click
 import numpy as np
@@ -11,7 +14,7 @@ import soundfile
 from click.testing import CliRunner
 from mutagen.flac import FLAC
 
-from voiceguide import __version__
+from voiceguide import __version__, durations, fit
 from voiceguide.cli import main
 from voiceguide.live import backends, player
 
@@ -43,11 +46,57 @@ def test_every_command_has_help_text_and_short_help_flag(run, command):
     assert result.output.startswith("Usage: ")
 
 
-def test_list_shows_the_built_in_routines(run):
+def fits_in_plan_footer(run, name: str) -> str:
+    """``"6m52s to 47m21s"`` from the last line of ``plan NAME``'s table."""
+    footer = run("plan", name).output.splitlines()[-1]
+    return re.fullmatch(r"fits lengths from (.+) \(--length\)", footer)[1]
+
+
+def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_description(
+    run, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "300")
     result = run("list")
     assert result.exit_code == 0
-    assert "back-massage           Back massage\n" in result.output
-    assert "first-back-massage     First back massage\n" in result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["name", "title", "length", "fits", "description"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert sorted(rows) == ["back-massage", "first-back-massage", "neck-stretch"]
+    fits = fits_in_plan_footer(run, "back-massage")
+    assert re.fullmatch(
+        rf"back-massage +Back massage +20m +{fits} +A full back massage for a partner lying face "
+        r"down on a firm but soft surface\. Four techniques, with the basic rub in between to "
+        r"re-relax\.",
+        rows["back-massage"],
+    )
+    assert re.search(
+        rf" 3m +{fits_in_plan_footer(run, 'neck-stretch')} +Five", rows["neck-stretch"]
+    )
+
+
+@pytest.mark.parametrize("columns", [130, 90])
+def test_list_keeps_to_the_terminal_width_shortening_descriptions(run, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    lines = run("list").output.splitlines()
+    assert len(lines) in (4, 7)  # descriptions beside the rest, or under the titles
+    assert all(len(line) <= columns for line in lines)
+    assert sum(line.endswith("\u2026") for line in lines) == 3
+
+
+def test_list_json_gives_each_routines_lengths_in_seconds(run):
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["version"] == 1
+    (entry,) = [r for r in data["routines"] if r["name"] == "back-massage"]
+    assert set(entry) == {"name", "title", "description", "length", "shortest", "longest"}
+    assert entry["title"] == "Back massage" and entry["description"].startswith("A full back")
+    assert entry["length"] == json.loads(run("plan", "back-massage", "--json").output)["length"]
+    low, high = (
+        durations.humanize(v) for v in fit.shown_range(entry["shortest"], entry["longest"])
+    )
+    assert f"{low} to {high}" == fits_in_plan_footer(run, "back-massage")
+    assert run("plan", "back-massage", "--length", str(math.ceil(entry["shortest"]))).exit_code == 0
 
 
 def test_check_accepts_the_shipped_routines(run):
@@ -98,6 +147,41 @@ def test_plan_table_reads_like_a_schedule(run):
     assert lines[2].split() == ["time", "step", "side", "heard"]
     assert "10:00.000  end of session" in result.output
     assert "fits lengths from" in lines[-1]
+
+
+def test_plan_picture_writes_the_svg_instead_of_the_table_and_says_so(run, tmp_path):
+    target = tmp_path / "plan.svg"
+    result = run("plan", "back-massage", "--length", "10m", "--picture", str(target))
+    assert (result.exit_code, result.output) == (0, f"wrote {target} (10:00 session)\n")
+    root = ElementTree.parse(target).getroot()
+    assert root.findtext("{http://www.w3.org/2000/svg}title") == (
+        "Back massage: the plan of a 10:00 session"
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name != "plan.svg"]  # no temporary left
+
+
+def test_plan_picture_png_is_a_png_and_json_still_goes_to_stdout(run, tmp_path):
+    target = tmp_path / "PLAN.PNG"
+    result = run("plan", "neck-stretch", "--picture", str(target), "--json", "-q")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "Neck and shoulder stretch"
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("plan.pdf", "--picture: the file name must end in .svg or .png, got 'plan.pdf'\n"),
+        ("missing/plan.svg", "output directory {tmp}/missing does not exist: create it first"),
+    ],
+)
+def test_plan_picture_refuses_a_bad_target_before_rendering_any_speech(
+    run, tmp_path, cache_dir, name, message
+):
+    result = run("plan", "back-massage", "--picture", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert result.output.startswith(message.format(tmp=tmp_path))
+    assert list(cache_dir.iterdir()) == []
 
 
 def test_an_impossible_length_exits_2_naming_the_range(run):

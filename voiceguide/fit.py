@@ -153,9 +153,10 @@ def shown_range(low: float, high: float) -> tuple[int, int]:
     return inner if inner[0] <= inner[1] else (round(low), round(high))
 
 
-def span(low: float, high: float) -> str:
-    """``"from 1m10s to 5m10s"``, or ``"only 4m05s"`` when that is all it can be."""
+def span(low: float, high: float, start: str = "from ") -> str:
+    """``"from 1m10s to 5m10s"`` (``start`` first), or ``"only 4m05s"`` when that is all it
+    can be: the lengths (``shown_range``) a routine fits, as every message says them."""
     shortest, longest = shown_range(low, high)
     if shortest == longest:
         return f"only {durations.humanize(shortest)}"
-    return f"from {durations.humanize(shortest)} to {durations.humanize(longest)}"
+    return f"{start}{durations.humanize(shortest)} to {durations.humanize(longest)}"

@@ -6,7 +6,7 @@ The JSON keys are a published interface (docs/plan-json.md): ``length``, ``steps
 
 from __future__ import annotations
 
-from voiceguide import durations, resources
+from voiceguide import durations, fit, resources
 from voiceguide.plan import Event, Plan
 from voiceguide.routine import Sound
 
@@ -83,3 +83,10 @@ def warnings(plan: Plan) -> list[str]:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def fits(low: float, high: float) -> str:
+    """``"fits lengths from 6m53s to 47m22s"``, or ``"fits only 4m06s"`` for a routine of
+    fixed steps: the lengths (seconds) ``--length`` may ask for."""
+    said = fit.span(low, high)
+    return f"fits {said}" if said.startswith("only") else f"fits lengths {said}"

@@ -6,7 +6,8 @@ backend with injected clock, sleep and keys (what the tests drive). The pure par
 (bytes to actions) - know nothing of clocks or devices; ``backends`` make the noise.
 """
 
-from voiceguide.live.player import PlayResult, play, play_live
+from voiceguide.live.player import play, play_live
+from voiceguide.live.status import PlayResult
 from voiceguide.live.timeline import find_step, start_position
 
 __all__ = ["PlayResult", "find_step", "play", "play_live", "start_position"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import IO, Protocol, TypeVar
 
 from voiceguide import durations
@@ -46,6 +45,8 @@ from voiceguide.live.status import (
     START,
     STEP,
     TICK,
+    Played,
+    PlayResult,
     Status,
 )
 from voiceguide.live.timeline import RESIZE, Timeline, start_position
@@ -67,33 +68,6 @@ class SessionLike(Protocol):
 
 
 S = TypeVar("S", bound=SessionLike)
-
-
-@dataclass(frozen=True)
-class Played:
-    """An event played: ``event.at`` is its (re-timed) position in the session; ``target`` the
-    clock time it was to be heard, ``called`` the clock time ``backend.play`` was called."""
-
-    event: Event
-    target: float
-    called: float
-
-
-@dataclass
-class PlayResult:
-    """What was played, and when (clock times from the injected clock)."""
-
-    played: list[Played] = field(default_factory=list)
-    started: float = 0.0  # clock time play() began
-    position: float = 0.0  # session position reached, seconds
-    length: float = 0.0  # session length at the end, seconds (moved by + and -)
-    quit: bool = False
-    misses: int = 0  # clips not loaded ahead that were loaded at their instant
-
-    @property
-    def first_sound(self) -> float | None:
-        """Seconds from play() to the first sound's instant (None if nothing played)."""
-        return self.played[0].target - self.started if self.played else None
 
 
 class Player:

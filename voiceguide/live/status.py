@@ -1,4 +1,5 @@
-"""What the live player reports, and how it reads on a terminal or in a log.
+"""What the live player reports - a ``Status`` as it plays, a ``PlayResult`` at the end - and
+how a status reads on a terminal or in a log.
 
 The player hands ``Status`` snapshots to its ``on_status`` callback; the CLI prints
 ``render_status(snapshot, tty)``. Times are seconds; positions are seconds from the session
@@ -8,10 +9,10 @@ start (after the listener's changes: ``length`` grows with ``+``, shrinks with `
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voiceguide import durations
-from voiceguide.plan import PlanStep
+from voiceguide.plan import Event, PlanStep
 
 # Why a snapshot was made. Only TICK (the clock moved on a second) is not worth a log line.
 START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, REFUSED, QUIT, END = (
@@ -110,3 +111,30 @@ def render_status(status: Status, tty: bool) -> str:
         return f"{clear}{at} stopped\n"
     above = f"{clear}{at} {status.message}\n" if status.message else ""
     return f"{above}{clear}{at} {line(status)}"
+
+
+@dataclass(frozen=True)
+class Played:
+    """An event played: ``event.at`` is its (re-timed) position in the session; ``target`` the
+    clock time it was to be heard, ``called`` the clock time ``backend.play`` was called."""
+
+    event: Event
+    target: float
+    called: float
+
+
+@dataclass
+class PlayResult:
+    """What was played, and when (clock times from the injected clock)."""
+
+    played: list[Played] = field(default_factory=list)
+    started: float = 0.0  # clock time play() began
+    position: float = 0.0  # session position reached, seconds
+    length: float = 0.0  # session length at the end, seconds (moved by + and -)
+    quit: bool = False
+    misses: int = 0  # clips not loaded ahead that were loaded at their instant
+
+    @property
+    def first_sound(self) -> float | None:
+        """Seconds from play() to the first sound's instant (None if nothing played)."""
+        return self.played[0].target - self.started if self.played else None

@@ -6,145 +6,42 @@ No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on s
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
-import signal
+import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from voiceguide import (
     __version__,
+    catalog,
     durations,
-    fit,
     interrupts,
     report,
-    resources,
     routine,
     session,
-    speech,
 )
 from voiceguide.atomic import shown
+from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
+    CONTEXT,
+    DURATION,
+    EXPORT_FORMATS,
+    make_renderer,
+    session_options,
+)
+from voiceguide.cli.output import (
+    OUTPUT_ERRNOS,
+    Bar,
+    flush_output,
+    live_terminal,
+    out,
+    render_progress,
+    reported,
+    routine_warnings,
+    warn,
+)
 from voiceguide.errors import VoiceguideError
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-ENGINES = ("espeak", "tone")
-# export.FORMATS, spelled out so that starting the CLI does not import the encoders
-EXPORT_FORMATS = ("flac", "mp3", "ogg", "opus", "wav")
-
-
-class Duration(click.ParamType):
-    name = "duration"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            return value
-        try:
-            seconds = durations.parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-        if seconds <= 0:
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return seconds
-
-
-DURATION = Duration()
-
-
-def make_renderer() -> speech.Renderer:
-    """The speech engine: espeak-ng through pyttsx3, or ``VOICEGUIDE_ENGINE=tone`` (a fake
-    that speaks tones, for tests and benchmarks that must not depend on espeak-ng)."""
-    name = os.environ.get("VOICEGUIDE_ENGINE", "espeak")
-    if name == "tone":
-        from voiceguide.testing.fakes import ToneSynth, tone_synth
-
-        return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
-    if name != "espeak":
-        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
-    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
-
-    return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
-
-
-class OutputError(VoiceguideError):
-    """Standard output cannot be written (a full device, a closed pipe)."""
-
-
-def _out(text: str = "", nl: bool = True) -> None:
-    """Write ``text`` to standard output; a failing output is an ``OutputError``."""
-    try:
-        click.echo(text, nl=nl)
-    except OSError as exc:
-        _discard_output()
-        raise _output_error(exc) from exc
-
-
-def _discard_output() -> None:
-    """Point standard output at /dev/null: nothing more can reach the reader, and the
-    interpreter would complain at exit about what is still buffered."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-
-
-def _output_error(exc: OSError) -> OutputError:
-    if isinstance(exc, BrokenPipeError):
-        error = OutputError("")  # the reader went away (| head): nothing to say
-        error.exit_status = 128 + signal.SIGPIPE
-        return error
-    return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Turn user-caused errors into one line on stderr and the right exit status."""
-    try:
-        yield
-    except VoiceguideError as exc:
-        if str(exc):
-            click.echo(str(exc), err=True)
-        sys.exit(exc.exit_status)
-    except KeyboardInterrupt as exc:
-        click.echo("interrupted", err=True)
-        sys.exit(interrupts.exit_status(exc))
-
-
-def _live_terminal(stream) -> bool:
-    """Whether ``stream`` is a terminal that lines can be rewritten on (carriage return and
-    escape codes): not a file or pipe, nor a ``TERM=dumb`` one (an editor's shell)."""
-    return stream.isatty() and os.environ.get("TERM", "") != "dumb"
-
-
-def _progress(quiet: bool):
-    if quiet or not _live_terminal(sys.stderr):
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\rrendering speech {done}/{total}", err=True, nl=False)
-        click.echo(end, err=True, nl=False)
-
-    return show
-
-
-def session_options(func):
-    """--length, --voice and --rate, shared by plan, play and export."""
-    func = click.option(
-        "--rate",
-        type=click.IntRange(*routine.RATE_RANGE),
-        help="Speaking rate in words per minute (overrides the routine).",
-    )(func)
-    func = click.option(
-        "--voice", help="Voice id or language code, e.g. en-us (see 'voiceguide voices')."
-    )(func)
-    return click.option(
-        "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
-    )(func)
 
 
 @click.group(context_settings=CONTEXT)
@@ -157,12 +54,22 @@ def main() -> None:
 
 
 @main.command("list", context_settings=CONTEXT)
-def list_routines() -> None:
-    """List the built-in routines."""
-    with _errors():
-        for name in resources.routine_names():
-            loaded = routine.load(resources.find_routine(name))
-            _out(f"{name:<22} {loaded.title}")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the list as JSON (see docs/list-json.md)."
+)
+def list_routines(as_json: bool) -> None:
+    """List the built-in routines: title, default length, the lengths each fits (--length)
+    and description.
+
+    The lengths a routine fits depend on how long its speech takes: the first run renders
+    the speech into the cache (a few seconds), later runs read it from there.
+    """
+    with reported(), make_renderer() as renderer:
+        found = list(catalog.entries(renderer, progress=render_progress(False)))
+        if as_json:
+            out(json.dumps(catalog.to_json(found), indent=2, ensure_ascii=False))
+        else:
+            out(catalog.table(found, shutil.get_terminal_size((100, 24)).columns))
 
 
 @main.command(context_settings=CONTEXT)
@@ -171,11 +78,11 @@ def check(files: tuple[str, ...]) -> None:
     """Validate routine files: each is prepared as plan and export prepare it (speech
     rendered into the cache, fitted to its own length, planned), so what passes plays."""
     status = 0
-    with _errors(), make_renderer() as renderer:
+    with reported(), make_renderer() as renderer:
         for name in files:
             try:
                 prepared = session.prepare(
-                    name, session.Options(), renderer, progress=_progress(False)
+                    name, session.Options(), renderer, progress=render_progress(False)
                 )
             except VoiceguideError as exc:
                 click.echo(str(exc), err=True)
@@ -183,20 +90,13 @@ def check(files: tuple[str, ...]) -> None:
                 continue
             loaded, count = prepared.written, len(prepared.written.steps)
             written = sum(s.duration for s in loaded.steps)
-            _out(
+            out(
                 f"{loaded.path}: ok - {loaded.title!r}, {count} step{'s' if count != 1 else ''}, "
                 f"{durations.humanize(written)} of steps as written"
             )
-            for line in _routine_warnings(prepared, named=True):
+            for line in routine_warnings(prepared, named=True):
                 click.echo(line, err=True)
     sys.exit(status)
-
-
-def _routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:
-    """The loader's warnings (FILE:LINE) and the plan's (prefixed by the file if ``named``)."""
-    where = f"{prepared.written.path}: " if named else ""
-    plan_warnings = [f"warning: {where}{text}" for text in prepared.plan.warnings]
-    return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
 
 
 @main.command(context_settings=CONTEXT)
@@ -205,6 +105,13 @@ def _routine_warnings(prepared: session.Session, named: bool = False) -> list[st
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan as JSON (see docs/plan-json.md)."
 )
+@click.option(
+    "--picture",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Draw the plan as a timeline, FILE.svg or FILE.png, instead of the table "
+    "(needs matplotlib: pip install 'voiceguide[picture]').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr.")
 def plan(
     routine_name: str,
@@ -212,27 +119,33 @@ def plan(
     voice: str | None,
     rate: int | None,
     as_json: bool,
+    picture: Path | None,
     quiet: bool,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
-    with _errors(), make_renderer() as renderer:
+    with reported(), make_renderer() as renderer:
+        if picture is not None:
+            from voiceguide import picture as pictures
+
+            drawing = pictures.check_target(picture)  # before any work
         prepared = session.prepare(
-            routine_name, session.Options(length, voice, rate), renderer, progress=_progress(quiet)
+            routine_name,
+            session.Options(length, voice, rate),
+            renderer,
+            progress=render_progress(quiet),
         )
+        fits = session.length_range(prepared)
+        if picture is not None:
+            pictures.write(prepared.plan, picture, drawing, fits)
+            if not as_json:
+                out(f"wrote {shown(picture)} ({durations.format(prepared.plan.length)} session)")
         if as_json:
-            _out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
-        else:
-            _out(report.table(prepared.plan))
-            low, high = fit.shown_range(*session.length_range(prepared))
-            if low == high:
-                _out(f"\nfits only {durations.humanize(low)} (--length)")
-            else:
-                _out(
-                    f"\nfits lengths from {durations.humanize(low)} to "
-                    f"{durations.humanize(high)} (--length)"
-                )
+            out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
+        elif picture is None:
+            out(report.table(prepared.plan))
+            out(f"\n{report.fits(*fits)} (--length)")
         if not quiet:
-            for line in _routine_warnings(prepared):
+            for line in routine_warnings(prepared):
                 click.echo(line, err=True)
 
 
@@ -278,20 +191,22 @@ def play(
     from voiceguide import live
     from voiceguide.live import status
 
-    tty = _live_terminal(sys.stdout)
+    tty = live_terminal(sys.stdout)
 
     def show(snapshot) -> None:
         if not quiet:
-            _out(status.render_status(snapshot, tty), nl=False)
+            out(status.render_status(snapshot, tty), nl=False)
 
-    with _errors(), make_renderer() as renderer:
+    with reported(), make_renderer() as renderer:
         if else_export is not None:
             exporting.check_target(else_export)  # before any work
 
         def prepare() -> session.Session:
             options = session.Options(length, voice, rate)
-            prepared = session.prepare(routine_name, options, renderer, progress=_progress(quiet))
-            _warn(prepared, quiet)
+            prepared = session.prepare(
+                routine_name, options, renderer, progress=render_progress(quiet)
+            )
+            warn(prepared, quiet)
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
@@ -308,44 +223,20 @@ def play(
             )
         except KeyboardInterrupt:
             if tty and not quiet:
-                _out()  # end the status line before the interrupted message
+                out()  # end the status line before the interrupted message
             raise
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:
     from voiceguide import export as exporting
 
-    bar = _Bar(quiet, "exporting")
+    bar = Bar(quiet, "exporting")
     written = exporting.export(prepared, target, progress=bar, start=start)
     bar.close()
-    _out(
+    out(
         f"no sound device here, so the session was exported instead: "
         f"{written.path.resolve()} ({durations.format(written.seconds)})"
     )
-
-
-class _Bar:
-    """A progress bar on stderr (only on a terminal, and not with -q)."""
-
-    def __init__(self, quiet: bool, label: str):
-        self.bar = None
-        self.label = label
-        self.enabled = not quiet and _live_terminal(sys.stderr)
-
-    def __call__(self, done: float, total: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(
-                length=int(total * 1000), label=self.label, file=sys.stderr, show_eta=True
-            )
-            self.bar.__enter__()
-        self.bar.update(int(done * 1000) - self.bar.pos)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 @main.command(context_settings=CONTEXT)
@@ -406,35 +297,35 @@ def export(
         raise click.UsageError("give exactly one of -o FILE or --split DIR")
     if split is not None and len(lengths) > 1:
         raise click.UsageError("--split takes one --length")
-    bar = _Bar(quiet, "exporting")
-    with _errors(), make_renderer() as renderer:
+    bar = Bar(quiet, "exporting")
+    with reported(), make_renderer() as renderer:
         options = session.Options(lengths[0] if lengths else None, voice, rate)
         try:
             if split is not None:
                 exporting.check_split_target(split, fmt or "mp3")
                 prepared = session.prepare(
-                    routine_name, options, renderer, progress=_progress(quiet)
+                    routine_name, options, renderer, progress=render_progress(quiet)
                 )
                 tracks = exporting.export_split(prepared, split, fmt or "mp3", bar, vtt)
                 bar.close()
-                _warn(prepared, quiet)
+                warn(prepared, quiet)
                 if not quiet:
                     their = ", their subtitles (.vtt)" if vtt else ""
                     playlist = shown(split / exporting.PLAYLIST)
-                    _out(f"wrote {len(tracks)} tracks{their} and {playlist}")
+                    out(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
             targets = exporting.length_targets(output, lengths or [None])
             if len(targets) == 1:
                 exporting.check_target(targets[0], fmt, vtt)
                 prepared = session.prepare(
-                    routine_name, options, renderer, progress=_progress(quiet)
+                    routine_name, options, renderer, progress=render_progress(quiet)
                 )
                 written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
-                _warn(prepared, quiet)
+                warn(prepared, quiet)
             else:
                 exporting.check_targets(targets, lengths, fmt, vtt)  # before any work
                 sessions = session.prepare_lengths(
-                    routine_name, options, lengths, renderer, progress=_progress(quiet)
+                    routine_name, options, lengths, renderer, progress=render_progress(quiet)
                 )
                 written = exporting.export_many(sessions, targets, fmt, bar, vtt)
             bar.close()
@@ -451,26 +342,20 @@ def export(
                     if streamed:  # the audio itself is on standard output
                         click.echo(line, err=True)
                     else:
-                        _out(line)
+                        out(line)
         except KeyboardInterrupt as exc:
             bar.close()
             click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
             sys.exit(interrupts.exit_status(exc))
 
 
-def _warn(prepared: session.Session, quiet: bool) -> None:
-    if not quiet:
-        for line in _routine_warnings(prepared):
-            click.echo(line, err=True)
-
-
 @main.command(context_settings=CONTEXT)
 def voices() -> None:
     """List the voices of the speech engine."""
-    with _errors(), make_renderer() as renderer:
+    with reported(), make_renderer() as renderer:
         for voice in sorted(renderer.voices(), key=lambda v: v.id):
             languages = ", ".join(voice.languages)
-            _out(f"{voice.id:<28} {voice.name:<32} {languages}")
+            out(f"{voice.id:<28} {voice.name:<32} {languages}")
 
 
 def run() -> None:
@@ -489,27 +374,8 @@ def run() -> None:
         except SystemExit as exc:
             status = exc.code
         except OSError as exc:  # click's own output (--help, --version) to a failing stdout
-            if exc.errno not in _OUTPUT_ERRNOS:
+            if exc.errno not in OUTPUT_ERRNOS:
                 raise
-            status = _flush_output(None, exc)
-        status = _flush_output(status)
+            status = flush_output(None, exc)
+        status = flush_output(status)
     sys.exit(status)
-
-
-_OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-
-
-def _flush_output(status: int | None, failed: OSError | None = None) -> int | None:
-    """Flush standard output; a failure (or ``failed``, one already met) becomes one line
-    on stderr and the exit status."""
-    try:
-        if failed is not None:
-            raise failed
-        sys.stdout.flush()
-    except OSError as exc:
-        _discard_output()
-        error = _output_error(exc)
-        if str(error):
-            click.echo(str(error), err=True)
-        return status or error.exit_status
-    return status

@@ -1,0 +1,66 @@
+"""The options several commands share, and the speech engine the command line uses."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from voiceguide import (
+    durations,
+    routine,
+    speech,
+)
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+ENGINES = ("espeak", "tone")
+# export.FORMATS, spelled out so that starting the CLI does not import the encoders
+EXPORT_FORMATS = ("flac", "mp3", "ogg", "opus", "wav")
+
+
+class Duration(click.ParamType):
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = durations.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if seconds <= 0:
+            self.fail(f"must be > 0, got {value!r}", param, ctx)
+        return seconds
+
+
+DURATION = Duration()
+
+
+def make_renderer() -> speech.Renderer:
+    """The speech engine: espeak-ng through pyttsx3, or ``VOICEGUIDE_ENGINE=tone`` (a fake
+    that speaks tones, for tests and benchmarks that must not depend on espeak-ng)."""
+    name = os.environ.get("VOICEGUIDE_ENGINE", "espeak")
+    if name == "tone":
+        from voiceguide.testing.fakes import ToneSynth, tone_synth
+
+        return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+    if name != "espeak":
+        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
+    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
+
+    return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
+
+
+def session_options(func):
+    """--length, --voice and --rate, shared by plan, play and export."""
+    func = click.option(
+        "--rate",
+        type=click.IntRange(*routine.RATE_RANGE),
+        help="Speaking rate in words per minute (overrides the routine).",
+    )(func)
+    func = click.option(
+        "--voice", help="Voice id or language code, e.g. en-us (see 'voiceguide voices')."
+    )(func)
+    return click.option(
+        "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
+    )(func)

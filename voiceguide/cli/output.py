@@ -1,0 +1,137 @@
+"""What the command line writes, and how: standard output that may fail (a full device, a
+closed pipe), errors as one line and an exit status, progress on a live terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+import click
+
+from voiceguide import (
+    interrupts,
+    session,
+)
+from voiceguide.errors import VoiceguideError
+
+
+class OutputError(VoiceguideError):
+    """Standard output cannot be written (a full device, a closed pipe)."""
+
+
+def out(text: str = "", nl: bool = True) -> None:
+    """Write ``text`` to standard output; a failing output is an ``OutputError``."""
+    try:
+        click.echo(text, nl=nl)
+    except OSError as exc:
+        discard_output()
+        raise output_error(exc) from exc
+
+
+def discard_output() -> None:
+    """Point standard output at /dev/null: nothing more can reach the reader, and the
+    interpreter would complain at exit about what is still buffered."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def output_error(exc: OSError) -> OutputError:
+    if isinstance(exc, BrokenPipeError):
+        error = OutputError("")  # the reader went away (| head): nothing to say
+        error.exit_status = 128 + signal.SIGPIPE
+        return error
+    return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """Turn user-caused errors into one line on stderr and the right exit status."""
+    try:
+        yield
+    except VoiceguideError as exc:
+        if str(exc):
+            click.echo(str(exc), err=True)
+        sys.exit(exc.exit_status)
+    except KeyboardInterrupt as exc:
+        click.echo("interrupted", err=True)
+        sys.exit(interrupts.exit_status(exc))
+
+
+def live_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal that lines can be rewritten on (carriage return and
+    escape codes): not a file or pipe, nor a ``TERM=dumb`` one (an editor's shell)."""
+    return stream.isatty() and os.environ.get("TERM", "") != "dumb"
+
+
+def render_progress(quiet: bool):
+    if quiet or not live_terminal(sys.stderr):
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\rrendering speech {done}/{total}", err=True, nl=False)
+        click.echo(end, err=True, nl=False)
+
+    return show
+
+
+def routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:
+    """The loader's warnings (FILE:LINE) and the plan's (prefixed by the file if ``named``)."""
+    where = f"{prepared.written.path}: " if named else ""
+    plan_warnings = [f"warning: {where}{text}" for text in prepared.plan.warnings]
+    return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
+
+
+def warn(prepared: session.Session, quiet: bool) -> None:
+    if not quiet:
+        for line in routine_warnings(prepared):
+            click.echo(line, err=True)
+
+
+class Bar:
+    """A progress bar on stderr (only on a terminal, and not with -q)."""
+
+    def __init__(self, quiet: bool, label: str):
+        self.bar = None
+        self.label = label
+        self.enabled = not quiet and live_terminal(sys.stderr)
+
+    def __call__(self, done: float, total: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=int(total * 1000), label=self.label, file=sys.stderr, show_eta=True
+            )
+            self.bar.__enter__()
+        self.bar.update(int(done * 1000) - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
+def flush_output(status: int | None, failed: OSError | None = None) -> int | None:
+    """Flush standard output; a failure (or ``failed``, one already met) becomes one line
+    on stderr and the exit status."""
+    try:
+        if failed is not None:
+            raise failed
+        sys.stdout.flush()
+    except OSError as exc:
+        discard_output()
+        error = output_error(exc)
+        if str(error):
+            click.echo(str(error), err=True)
+        return status or error.exit_status
+    return status
