@@ -349,9 +349,13 @@ def test_shipped_routines_export_to_every_format(name, minutes, fmt, shipped):
 
 def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
     targets = export.length_targets(tmp_path / "s.flac", [420, 600])
-    sessions = session.prepare_lengths("back-massage", session.Options(), [420, 600], renderer)
     seen = []
-    results = export.export_many(sessions, targets, progress=lambda d, t: seen.append((d, t)))
+    results = export.export_many(
+        prepare_at("back-massage", renderer),
+        [420, 600],
+        targets,
+        progress=lambda d, t: seen.append((d, t)),
+    )
     assert [r.path.name for r in results] == ["s-7m.flac", "s-10m.flac"]
     assert [sf.info(str(r.path)).frames for r in results] == [420 * RATE, 600 * RATE]
     rendered = renderer._synth().rendered
@@ -361,8 +365,9 @@ def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
 
 
 def test_a_length_the_routine_cannot_fit_stops_before_any_file(renderer, tmp_path):
+    targets = [tmp_path / "a.flac", tmp_path / "b.flac"]
     with pytest.raises(UsageError):
-        session.prepare_lengths("back-massage", session.Options(), [600.0, 10.0], renderer)
+        export.export_many(prepare_at("back-massage", renderer), [600.0, 10.0], targets)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -607,3 +612,8 @@ def test_real_speech_exports_to_mp3_at_10_minutes(tmp_path):
     assert max(levels) - min(levels) <= 1.0, levels
     starts = [c.start_time for c in ID3(result.path).getall("CHAP")]
     assert sorted(starts) == [round(s.start * 1000) for s in prepared.plan.steps]
+
+
+def prepare_at(routine: str, renderer):
+    """``export_many``'s ``prepare``: the routine fitted to a length."""
+    return lambda length: session.prepare(routine, session.Options(length), renderer)

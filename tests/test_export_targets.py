@@ -407,9 +407,8 @@ def test_one_length_too_long_for_wav_stops_every_length_before_any_file(
     routine = write_routine(ONE_LONG_STEP)
     targets = [tmp_path / "a-10m.wav", tmp_path / "a-23h.wav"]
     lengths = [600.0, 23 * 3600.0]
-    sessions = session.prepare_lengths(str(routine), session.Options(), lengths, renderer)
     with pytest.raises(UsageError, match=r"holds at most 12h25m39s .*; export 23h00m to \.flac"):
-        export.export_many(sessions, targets)
+        export.export_many(prepare_at(str(routine), renderer), lengths, targets)
     assert sorted(os.listdir(tmp_path)) == ["routine.yaml"]
 
 
@@ -423,3 +422,8 @@ def test_a_split_removes_what_killed_splits_left_beside_it(neck, tmp_path):
     live.mkdir()
     export.export_split(neck, tmp_path / "out", "wav")
     assert sorted(os.listdir(tmp_path)) == sorted(["out", live.name])
+
+
+def prepare_at(routine: str, renderer):
+    """``export_many``'s ``prepare``: the routine fitted to a length."""
+    return lambda length: session.prepare(routine, session.Options(length), renderer)

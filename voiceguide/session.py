@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,25 +156,6 @@ def prepare(
     timing = plan.Timing(spoken, chimes, end_chime())
     fitted = fitted_to(loaded, options.length, timing)
     return Session(loaded, fitted, plan.build(fitted, timing), timing, cache, chimes)
-
-
-def prepare_lengths(
-    name_or_path: str,
-    options: Options,
-    lengths: Sequence[float],
-    renderer: speech.Renderer,
-    cache_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Session]:
-    """The routine prepared once per length (seconds), each as ``prepare`` does: a length it
-    cannot take fails before any audio is made. Speech is rendered once: the sessions share
-    the clip cache (``cache_dir`` or the default)."""
-    return [
-        prepare(
-            name_or_path, dataclasses.replace(options, length=length), renderer, cache_dir, progress
-        )
-        for length in lengths
-    ]
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:

@@ -299,16 +299,22 @@ def export(
         raise click.UsageError("--split takes one --length")
     bar = Bar(quiet, "exporting")
     with reported(), make_renderer() as renderer:
-        options = session.Options(lengths[0] if lengths else None, voice, rate)
+
+        def prepare(length: float | None = None) -> session.Session:
+            options = session.Options(length, voice, rate)
+            prepared = session.prepare(
+                routine_name, options, renderer, progress=render_progress(quiet)
+            )
+            warn(prepared, quiet)
+            return prepared
+
         try:
             if split is not None:
-                exporting.check_split_target(split, fmt or "mp3")
-                prepared = session.prepare(
-                    routine_name, options, renderer, progress=render_progress(quiet)
+                length = lengths[0] if lengths else None
+                tracks = exporting.export_split(
+                    lambda: prepare(length), split, fmt or "mp3", bar, vtt
                 )
-                tracks = exporting.export_split(prepared, split, fmt or "mp3", bar, vtt)
                 bar.close()
-                warn(prepared, quiet)
                 if not quiet:
                     their = ", their subtitles (.vtt)" if vtt else ""
                     playlist = shown(split / exporting.PLAYLIST)
@@ -316,18 +322,10 @@ def export(
                 return
             targets = exporting.length_targets(output, lengths or [None])
             if len(targets) == 1:
-                exporting.check_target(targets[0], fmt, vtt)
-                prepared = session.prepare(
-                    routine_name, options, renderer, progress=render_progress(quiet)
-                )
-                written = [exporting.export(prepared, targets[0], fmt, bar, vtt=vtt)]
-                warn(prepared, quiet)
+                length = lengths[0] if lengths else None
+                written = [exporting.export(lambda: prepare(length), targets[0], fmt, bar, vtt)]
             else:
-                exporting.check_targets(targets, lengths, fmt, vtt)  # before any work
-                sessions = session.prepare_lengths(
-                    routine_name, options, lengths, renderer, progress=render_progress(quiet)
-                )
-                written = exporting.export_many(sessions, targets, fmt, bar, vtt)
+                written = exporting.export_many(prepare, lengths, targets, fmt, bar, vtt)
             bar.close()
             if not quiet:
                 for result in written:

@@ -18,7 +18,7 @@ Times are seconds; ``progress(done_seconds, total_seconds)`` is called after eac
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +35,9 @@ from voiceguide.plan import Plan
 from voiceguide.session import Session
 
 PLAYLIST = "playlist.m3u8"
+# A session, or how to prepare one: given a function, an export checks its target first and
+# prepares (renders speech) only then, so a bad target fails before any work.
+Prepared = Session | Callable[[], Session]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Track:
 
 
 def export(
-    prepared: Session,
+    prepared: Prepared,
     target: Path | str,
     fmt: str | None = None,
     progress: Progress | None = None,
@@ -77,11 +80,13 @@ def export(
     With ``vtt`` a WebVTT file of what is said and when is written beside it
     (``NAME.vtt``). ``start``: seconds into the session where the file begins (a step's
     start: ``play --start-at`` with ``--else-export``); the gain is the whole session's.
-    Raises ``UsageError`` for a bad target (before any work),
+    Raises ``UsageError`` for a bad target (before any work: ``prepared`` may be a function
+    that prepares the session, called once the target is known to be good),
     ``ExportError`` when writing fails (the previous ``target``, if any, is left
     untouched); ``KeyboardInterrupt`` propagates after cleaning up.
     """
     form = check_target(target, fmt, vtt)
+    prepared = _session(prepared)
     plan = prepared.plan
     check_size(plan, form)
     if is_stdout(target):
@@ -132,7 +137,7 @@ def export_stream(
 
 
 def export_split(
-    prepared: Session,
+    prepared: Prepared,
     directory: Path,
     fmt: str = "mp3",
     progress: Progress | None = None,
@@ -148,10 +153,12 @@ def export_split(
     (an earlier split there is replaced, and its verified files removed one by one; see
     ``check_split_target``). What killed exports left beside ``directory`` is removed
     first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
-    rub.vtt``), timed from the track's start.
+    rub.vtt``), timed from the track's start. ``prepared`` may be a function, as for
+    ``export``.
     """
     directory = Path(directory)
     form = check_split_target(directory, fmt)
+    prepared = _session(prepared)
     plan = prepared.plan
     names = track_names(plan, form)
     for track, name in enumerate(names):
@@ -176,19 +183,22 @@ def export_split(
 
 
 def export_many(
-    sessions: Sequence[Session],
+    prepare: Callable[[float], Session],
+    lengths: Sequence[float],
     targets: Sequence[Path | str],
     fmt: str | None = None,
     progress: Progress | None = None,
     vtt: bool = False,
 ) -> list[Exported]:
-    """Export each of ``sessions`` (the routine fitted to several lengths, say) to its target.
+    """The routine at each of ``lengths`` (seconds; ``prepare(length)`` makes its session)
+    exported to the target beside it.
 
-    Every target is checked first, by ``check_targets``, and every size: nothing is written
-    unless all can be. ``progress`` counts seconds over all of them. ``vtt``: as for
-    ``export``, for each file.
+    Every target is checked first (``check_targets``), then every session prepared (a length
+    the routine cannot fit is an error there), then every size: nothing is written unless
+    all can be. ``progress`` counts seconds over all of them. ``vtt``: as for ``export``.
     """
-    check_targets(targets, [s.plan.length for s in sessions], fmt, vtt)
+    check_targets(targets, lengths, fmt, vtt)
+    sessions = [prepare(length) for length in lengths]
     for one, target in zip(sessions, targets, strict=True):
         check_size(one.plan, format_for(target, fmt))
     total = sum(s.plan.length for s in sessions)
@@ -249,3 +259,7 @@ def playlist(tracks: Sequence[Track]) -> str:
     for track in tracks:
         lines += [f"#EXTINF:{track.seconds:.3f},{track.title}", track.path.name]
     return "\n".join(lines) + "\n"
+
+
+def _session(prepared: Prepared) -> Session:
+    return prepared() if callable(prepared) else prepared
