@@ -31,7 +31,8 @@ RSS_TARGET_MB = 200
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from voiceguide import cli, export, session
+from voiceguide import cli, session
+from voiceguide import exporting as export
 
 routine, length, target = sys.argv[1], float(sys.argv[2]), Path(sys.argv[3])
 with cli.make_renderer() as renderer:

@@ -36,7 +36,7 @@ from voiceguide.audio import Clip
 from voiceguide.live import backends, player, timeline
 from voiceguide.live.backends import alsa
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.testing.fakes import tone_renderer
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def renderer() -> speech.Renderer:
         from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
 
         return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
-    return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+    return tone_renderer()
 
 
 def reference(prepared: session.Session) -> np.ndarray:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import session, speech
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide import session
+from voiceguide.testing.fakes import tone_renderer
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
 @pytest.fixture
 def renderer():
     """The fake tone engine, in this process."""
-    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as made:
+    with tone_renderer() as made:
         yield made
 
 

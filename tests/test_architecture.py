@@ -4,6 +4,8 @@ modules. Read from the source (ast), so it holds for every module, imported or n
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ STAGES = (
     ("plan",),
     ("speech",),
     ("session",),
-    ("export", "live"),
+    ("exporting", "live"),
     ("report", "picture", "catalog"),
     ("cli",),
 )
@@ -82,3 +84,25 @@ def test_imports_only_flow_downstream(path):
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_is_over_400_lines(path):
     assert len(path.read_text().splitlines()) <= MAX_LINES
+
+
+def test_the_live_path_imports_no_dsp_and_no_encoder():
+    """Playing live needs clips, a clock and a device: not the resampler, the loudness
+    meter, the limiter or the encoders (they cost start-up time and memory)."""
+    code = (
+        "import sys, voiceguide.live, voiceguide.live.backends.alsa\n"
+        "heavy = [m for m in sys.modules if m == 'soxr' or m.startswith('voiceguide.audio.')\n"
+        "         or m.startswith('voiceguide.exporting') or m == 'mutagen']\n"
+        "print(' '.join(heavy))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == ""
+
+
+def test_the_library_api_is_what_the_package_exports():
+    import voiceguide
+
+    for name in voiceguide.__all__:
+        assert getattr(voiceguide, name) is not None, name
+    assert callable(voiceguide.prepare) and callable(voiceguide.export)
+    assert issubclass(voiceguide.RoutineError, voiceguide.VoiceguideError)

@@ -23,12 +23,12 @@ TARGET = ROOT / "docs" / f"{ROUTINE}.svg"
 
 def make() -> bytes:
     """The SVG of the README's picture."""
-    from voiceguide import fit, picture, session, speech
-    from voiceguide.testing.fakes import ToneSynth, tone_synth
+    from voiceguide import fit, picture, session
+    from voiceguide.testing.fakes import tone_renderer
 
     with (
         tempfile.TemporaryDirectory() as cache,
-        speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer,
+        tone_renderer() as renderer,
     ):
         prepared = session.prepare(ROUTINE, session.Options(), renderer, Path(cache))
     fits = fit.shown_range(*session.length_range(prepared))

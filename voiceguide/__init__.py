@@ -1,3 +1,56 @@
-"""voiceguide: routine scripts become spoken cues and chimes, played live or exported."""
+"""voiceguide: routine scripts become spoken cues and chimes, played live or exported.
+
+The library API, one call per stage (everything a user can cause raises a ``VoiceguideError``;
+see ``voiceguide.errors``)::
+
+    routine = voiceguide.load("back-massage.yaml")          # a checked Routine
+    with voiceguide.renderer() as engine:                     # the speech engine's workers
+        session = voiceguide.prepare("back-massage", voiceguide.Options(length=600), engine)
+        voiceguide.export(session, "session.mp3")             # -16 LUFS, chapters, atomic
+        voiceguide.play_live(lambda: session)                 # live, through the sound device
+
+The names are imported when first used (PEP 562), so that ``import voiceguide.live`` does not
+bring in the exporter's encoders, nor the command line the whole library.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
+
+_API = {
+    "load": "voiceguide.routine",
+    "Options": "voiceguide.session",
+    "Session": "voiceguide.session",
+    "prepare": "voiceguide.session",
+    "export": "voiceguide.exporting",
+    "export_many": "voiceguide.exporting",
+    "export_split": "voiceguide.exporting",
+    "play": "voiceguide.live",
+    "play_live": "voiceguide.live",
+    "VoiceguideError": "voiceguide.errors",
+    "RoutineError": "voiceguide.errors",
+    "UsageError": "voiceguide.errors",
+    "SpeechError": "voiceguide.errors",
+    "PlaybackError": "voiceguide.errors",
+    "ExportError": "voiceguide.errors",
+}
+__all__ = [*_API, "renderer"]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'voiceguide' has no attribute {name!r}")
+
+
+def renderer():
+    """The default speech engine (espeak-ng through pyttsx3) in worker processes; a context
+    manager (``with voiceguide.renderer() as engine``)."""
+    import os
+
+    from voiceguide.speech import Renderer
+    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
+
+    return Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)

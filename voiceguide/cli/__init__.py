@@ -187,8 +187,7 @@ def play(
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, q quit.
     """
-    from voiceguide import export as exporting
-    from voiceguide import live
+    from voiceguide import exporting, live
     from voiceguide.live import status
 
     tty = live_terminal(sys.stdout)
@@ -228,7 +227,7 @@ def play(
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:
-    from voiceguide import export as exporting
+    from voiceguide import exporting
 
     bar = Bar(quiet, "exporting")
     written = exporting.export(prepared, target, progress=bar, start=start)
@@ -291,7 +290,7 @@ def export(
     The file is complete or absent: it is written beside the target and moved into place
     at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
     """
-    from voiceguide import export as exporting
+    from voiceguide import exporting
 
     if (output is None) == (split is None):
         raise click.UsageError("give exactly one of -o FILE or --split DIR")

@@ -41,9 +41,9 @@ def make_renderer() -> speech.Renderer:
     that speaks tones, for tests and benchmarks that must not depend on espeak-ng)."""
     name = os.environ.get("VOICEGUIDE_ENGINE", "espeak")
     if name == "tone":
-        from voiceguide.testing.fakes import ToneSynth, tone_synth
+        from voiceguide.testing.fakes import tone_renderer
 
-        return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+        return tone_renderer()
     if name != "espeak":
         raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
     from voiceguide.speech.espeak import Pyttsx3Synth, make_synth

@@ -42,7 +42,7 @@ import numpy as np
 
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export.targets import check_file
+from voiceguide.exporting.targets import check_file
 from voiceguide.plan import Plan, PlanStep
 
 try:  # the optional extra 'picture'

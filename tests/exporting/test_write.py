@@ -27,16 +27,18 @@ import scipy.signal
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import atomic, export, manifest, session, speech
+from voiceguide import atomic, manifest, session
+from voiceguide import exporting as export
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export import chapters, mix, subtitles
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.exporting import chapters, mix, subtitles
+from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing.signals import reference_true_peak_db
 
 FORMATS = ["wav", "flac", "mp3", "ogg", "opus"]
 LOSSLESS = {"wav", "flac"}
 HAVE_FFMPEG = shutil.which("ffmpeg") is not None
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,7 @@ def shared(tmp_path_factory):
     cache = tmp_path_factory.mktemp("export-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
-        with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+        with tone_renderer() as renderer:
 
             def prepare(name: str, length: float | None) -> session.Session:
                 return session.prepare(name, session.Options(length), renderer, cache)
@@ -93,11 +95,6 @@ def ffmpeg_decode(path: Path, rate: int = RATE) -> np.ndarray:
     command += ["-ar", str(rate), "-"]
     out = subprocess.run(command, capture_output=True, check=True).stdout
     return np.frombuffer(out, dtype=np.float64)
-
-
-def true_peak_db(samples: np.ndarray) -> float:
-    """4x oversampled peak (scipy's polyphase resampler, independent of our meter)."""
-    return 20 * np.log10(max(np.abs(scipy.signal.resample_poly(samples, 4, 1)).max(), 1e-12))
 
 
 def onset_error(decoded: np.ndarray, clip: np.ndarray, at: float, window: float = 0.05) -> float:
@@ -155,7 +152,7 @@ def test_loudness_is_minus_16_with_true_peak_under_minus_1(fmt, exported, ten):
     assert pyloudnorm.Meter(RATE).integrated_loudness(decoded) == pytest.approx(-16.0, abs=1.0)
     assert np.abs(decoded).max() < 1.0
     spans = [decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in ten.plan.events]
-    assert max(true_peak_db(span) for span in spans) <= -1.0
+    assert max(reference_true_peak_db(span) for span in spans) <= -1.0
     assert result.level.lufs == pytest.approx(-16.0, abs=0.3)
 
 
@@ -484,11 +481,12 @@ def long_routine(directory: Path) -> Path:
 CHILD = """
 import sys
 from pathlib import Path
-from voiceguide import export, interrupts, session, speech
+from voiceguide import interrupts, session, speech
+from voiceguide import exporting as export
 from voiceguide.errors import ExportError
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.testing.fakes import tone_renderer
 
-renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+renderer = tone_renderer()
 prepared = session.prepare(sys.argv[1], session.Options(float(sys.argv[2])), renderer)
 if len(sys.argv) > 4:
     import resource
@@ -526,7 +524,7 @@ def run_child(routine: Path, length: float, target: Path, *extra: str) -> subpro
 def test_a_killed_export_leaves_the_previous_file_or_the_complete_new_one(sig, tmp_path, cache_dir):
     routine = long_routine(tmp_path)
     length = 2 * 3600.0
-    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+    with tone_renderer() as renderer:
         session.prepare(str(routine), session.Options(length), renderer)  # warm the cache
     target = tmp_path / "out" / "long.wav"
     target.parent.mkdir()
@@ -556,7 +554,7 @@ def test_a_real_encoder_error_cleans_up_and_says_nothing_was_written(tmp_path, c
     """The file-size limit makes libsndfile itself fail mid-write (EFBIG)."""
     target = tmp_path / "s.wav"
     target.write_bytes(b"previous")
-    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+    with tone_renderer() as renderer:
         session.prepare("back-massage", session.Options(600.0), renderer)
     child = run_child(Path("back-massage"), 600.0, target, str(10 * 2**20))
     out, err = child.communicate(timeout=60)
@@ -600,7 +598,7 @@ def test_real_speech_exports_to_mp3_at_10_minutes(tmp_path):
     spans = [
         decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in prepared.plan.events
     ]
-    assert max(true_peak_db(span) for span in spans) <= -1.0
+    assert max(reference_true_peak_db(span) for span in spans) <= -1.0
     errors = [onset_error(decoded, prepared.clip(e).samples, e.at) for e in prepared.plan.events]
     assert max(map(abs, errors)) <= 10e-3
     meter = pyloudnorm.Meter(RATE)

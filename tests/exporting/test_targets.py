@@ -21,12 +21,13 @@ from types import SimpleNamespace
 import pytest
 import soundfile as sf
 
-from voiceguide import atomic, export, manifest, session, speech
+from voiceguide import atomic, manifest, session
+from voiceguide import exporting as export
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export import mix
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.exporting import mix
+from voiceguide.testing.fakes import tone_renderer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def shared(tmp_path_factory):
     cache = tmp_path_factory.mktemp("targets-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
-        with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+        with tone_renderer() as renderer:
 
             def prepare(name: str, length: float | None) -> session.Session:
                 return session.prepare(name, session.Options(length), renderer, cache)

@@ -18,10 +18,10 @@ import numpy as np
 
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError
-from voiceguide.export import chapters, mix
-from voiceguide.export.chapters import Tags
-from voiceguide.export.encode import Counter, encode, failure, tag
-from voiceguide.export.formats import Format
+from voiceguide.exporting import chapters, mix
+from voiceguide.exporting.chapters import Tags
+from voiceguide.exporting.encode import Counter, encode, failure, tag
+from voiceguide.exporting.formats import Format
 from voiceguide.plan import Plan
 
 

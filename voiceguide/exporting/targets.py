@@ -19,9 +19,9 @@ from pathlib import Path
 from voiceguide import atomic, durations, manifest
 from voiceguide.atomic import shown
 from voiceguide.errors import UsageError
-from voiceguide.export import stream
-from voiceguide.export.formats import STDOUT, Format, format_for, is_stdout
-from voiceguide.export.subtitles import vtt_for
+from voiceguide.exporting import stream
+from voiceguide.exporting.formats import STDOUT, Format, format_for, is_stdout
+from voiceguide.exporting.subtitles import vtt_for
 
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 

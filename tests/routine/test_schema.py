@@ -420,7 +420,7 @@ def test_checks_that_need_the_loader_pass_the_schema_and_fail_the_loader(tmp_pat
 
 
 def test_the_example_in_the_routine_reference_validates_and_loads(tmp_path):
-    reference = Path(__file__).parent.parent / "docs" / "routines.md"
+    reference = Path(__file__).parents[2] / "docs" / "routines.md"
     text = reference.read_text(encoding="utf-8")
     example = re.search(r"## A complete example.*?```yaml\n(.*?)```", text, re.S).group(1)
     assert schema_errors(yaml.safe_load(example)) == []

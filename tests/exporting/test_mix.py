@@ -17,7 +17,7 @@ from voiceguide.audio import RATE, Clip, limiter, peaks
 from voiceguide.audio import loudness as meter
 from voiceguide.audio.leveling import leveled
 from voiceguide.audio.loudness import Workspace
-from voiceguide.export import mix
+from voiceguide.exporting import mix
 from voiceguide.plan import Event, Plan, PlanStep
 from voiceguide.testing import signals
 

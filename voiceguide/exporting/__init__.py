@@ -4,10 +4,10 @@ manifest (``manifest``), or standard output (``stream``); targets checked before
 (``targets``) in the formats of one table (``formats``). ``write`` holds the entry points.
 """
 
-from voiceguide.export.formats import EXTENSIONS, FORMATS, STDOUT, Format, format_for, is_stdout
-from voiceguide.export.mix import Level
-from voiceguide.export.targets import check_split_target, check_target, length_targets
-from voiceguide.export.write import (
+from voiceguide.exporting.formats import EXTENSIONS, FORMATS, STDOUT, Format, format_for, is_stdout
+from voiceguide.exporting.mix import Level
+from voiceguide.exporting.targets import check_split_target, check_target, length_targets
+from voiceguide.exporting.write import (
     PLAYLIST,
     Exported,
     Track,

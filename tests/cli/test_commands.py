@@ -264,7 +264,7 @@ def test_export_needs_exactly_one_destination(run, tmp_path):
 
 def test_the_cli_format_list_matches_the_encoders():
     from voiceguide.cli import EXPORT_FORMATS
-    from voiceguide.export import FORMATS
+    from voiceguide.exporting import FORMATS
 
     assert sorted(EXPORT_FORMATS) == sorted(FORMATS)
 

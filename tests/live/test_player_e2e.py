@@ -22,7 +22,7 @@ from voiceguide import session, speech
 from voiceguide.errors import PlaybackError
 from voiceguide.live import backends, player, timeline
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.testing.fakes import tone_renderer
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
 
 pytestmark = [
@@ -66,7 +66,7 @@ def neck_stretch():
 
             renderer = speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=2)
         else:
-            renderer = speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+            renderer = tone_renderer()
         with renderer:
             prepared = session.prepare(
                 "neck-stretch", session.Options(length=60.0), renderer, cache_dir=Path(cache)
@@ -161,7 +161,7 @@ def test_a_first_sound_at_zero_is_on_time_when_the_device_was_just_opened(sink, 
     (a chime at 0:00) must not wait for the stream's warm-up."""
     path = tmp_path / "straight.yaml"
     path.write_text(NO_INTRO)
-    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+    with tone_renderer() as renderer:
         prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
         for event in prepared.plan.events:
             prepared.clip(event)

@@ -21,9 +21,9 @@ import soxr
 from voiceguide.atomic import disk_full, shown
 from voiceguide.audio import RATE
 from voiceguide.errors import ExportError
-from voiceguide.export import chapters, mix
-from voiceguide.export.chapters import Chapter, Tags
-from voiceguide.export.formats import Format
+from voiceguide.exporting import chapters, mix
+from voiceguide.exporting.chapters import Chapter, Tags
+from voiceguide.exporting.formats import Format
 from voiceguide.plan import Plan
 
 Progress = Callable[[float, float], None]

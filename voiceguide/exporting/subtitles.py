@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from voiceguide import atomic
-from voiceguide.export.chapters import timestamp
-from voiceguide.export.encode import failure
+from voiceguide.exporting.chapters import timestamp
+from voiceguide.exporting.encode import failure
 from voiceguide.plan import Plan
 
 

@@ -25,12 +25,12 @@ from typing import BinaryIO
 
 from voiceguide import atomic, durations
 from voiceguide.atomic import cleanup_stale
-from voiceguide.export import chapters, mix, stream
-from voiceguide.export.chapters import Tags
-from voiceguide.export.encode import Counter, Progress, encode, failure, tag
-from voiceguide.export.formats import STDOUT, Format, check_size, format_for, is_stdout
-from voiceguide.export.subtitles import vtt_for, write_vtt
-from voiceguide.export.targets import check_distinct, check_split_target, check_target
+from voiceguide.exporting import chapters, mix, stream
+from voiceguide.exporting.chapters import Tags
+from voiceguide.exporting.encode import Counter, Progress, encode, failure, tag
+from voiceguide.exporting.formats import STDOUT, Format, check_size, format_for, is_stdout
+from voiceguide.exporting.subtitles import vtt_for, write_vtt
+from voiceguide.exporting.targets import check_distinct, check_split_target, check_target
 from voiceguide.plan import Plan
 from voiceguide.session import Session
 

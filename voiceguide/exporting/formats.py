@@ -16,7 +16,7 @@ from voiceguide.atomic import shown
 from voiceguide.audio import RATE
 from voiceguide.audio.leveling import MIX_CEILING_DB
 from voiceguide.errors import UsageError
-from voiceguide.export.mix import frames
+from voiceguide.exporting.mix import frames
 from voiceguide.plan import Plan
 
 WAV_MAX_BYTES = 2**32 - 1 - 1024  # a RIFF file's sizes are 32-bit; keep room for the header

@@ -13,13 +13,14 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from voiceguide import export, manifest, session
+from voiceguide import exporting as export
+from voiceguide import manifest, session
 from voiceguide.cli import main
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export import chapters
-from voiceguide.export import write as writing
+from voiceguide.exporting import chapters
+from voiceguide.exporting import write as writing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

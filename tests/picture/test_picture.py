@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import yaml
 
-from voiceguide import fit, picture, session, speech
+from voiceguide import fit, picture, session
 from voiceguide.plan import Event, Plan, PlanStep
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.testing.fakes import tone_renderer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
 PT = 72  # an SVG's units per inch: matplotlib writes it at 72 dpi
 
@@ -73,7 +73,7 @@ def sessions(tmp_path_factory):
     def get(name: str) -> tuple[Plan, tuple[int, int]]:
         if name not in made:
             routine, length = cases[name]
-            with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+            with tone_renderer() as renderer:
                 prepared = session.prepare(routine, session.Options(length), renderer, cache)
             made[name] = (prepared.plan, fit.shown_range(*session.length_range(prepared)))
         return made[name]

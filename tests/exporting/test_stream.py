@@ -19,19 +19,20 @@ import pytest
 import soundfile as sf
 from mutagen.id3 import ID3
 
-from voiceguide import export, session, speech
+from voiceguide import exporting as export
+from voiceguide import session
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export import chapters
-from voiceguide.testing.fakes import ToneSynth, tone_synth
+from voiceguide.exporting import chapters
+from voiceguide.testing.fakes import tone_renderer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def neck(tmp_path_factory):
     """neck-stretch at 2 minutes (tone engine)."""
     cache = tmp_path_factory.mktemp("stream-cache")
-    with speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0) as renderer:
+    with tone_renderer() as renderer:
         yield session.prepare("neck-stretch", session.Options(120.0), renderer, cache)
 
 
