@@ -78,7 +78,8 @@ class _FramesInOrder(id3.ID3):
 
     mutagen sorts frames by size when saving, and ffmpeg (hence ffprobe, mpv...) lists CHAP
     frames in file order, so chapters would come out shuffled. This overrides mutagen's
-    private ``_write`` (mutagen is pinned below 2; ``test_export`` checks the order).
+    private ``_write``: mutagen is pinned in pyproject.toml to the versions the chapter-order
+    test (tests/exporting/test_write.py) has passed with.
     """
 
     def _write(self, config):
