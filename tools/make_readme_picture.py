@@ -5,8 +5,8 @@
 
 The speech comes from the fake tone engine (its lengths follow the text, within about a
 second of espeak-ng's), in a throwaway cache: so the file is the same bytes on every machine
-with the matplotlib of constraints.txt, and tests/test_picture.py can tell when it is stale.
-Run this after changing voiceguide/picture.py, the routine or the planner, and commit the
+with the matplotlib of constraints.txt, and tests/picture/test_picture.py can tell when it is stale.
+Run this after changing voiceguide/picture/, the routine or the planner, and commit the
 result.
 """
 

@@ -15,7 +15,6 @@ import click
 
 from voiceguide import (
     __version__,
-    catalog,
     durations,
     interrupts,
     report,
@@ -65,6 +64,8 @@ def list_routines(as_json: bool) -> None:
     the speech into the cache (a few seconds), later runs read it from there.
     """
     with reported(), make_renderer() as renderer:
+        from voiceguide import catalog
+
         found = list(catalog.entries(renderer, progress=render_progress(False)))
         if as_json:
             out(json.dumps(catalog.to_json(found), indent=2, ensure_ascii=False))
