@@ -1,16 +1,17 @@
 """The plan as text for people (a table) and as JSON for tools.
 
 The JSON keys are a published interface (docs/plan-json.md): ``length``, ``steps`` and
-``events`` keep their names and meanings; new keys may be added.
+``events`` keep their names and meanings; new keys may be added. Version 2 added the pace
+guide: each step's ``pace`` and events of kind ``pulse``.
 """
 
 from __future__ import annotations
 
 from voiceguide import durations, fit, resources
-from voiceguide.plan import Event, Plan
-from voiceguide.routine import Sound
+from voiceguide.plan import PULSE, Event, Plan
+from voiceguide.routine import Pace, Sound
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 
 def sound_label(sound: Sound) -> str:
@@ -34,6 +35,7 @@ def to_json(plan: Plan) -> dict:
                 "end": round(s.end, 6),
                 **({"side": s.side} if s.side else {}),
                 **({"number": s.number} if s.number is not None else {}),
+                "pace": _pace_json(s.pace),
             }
             for s in plan.steps
         ],
@@ -53,25 +55,52 @@ def _event_json(event: Event) -> dict:
         data["text"] = event.text
     else:
         data["sound"] = sound_label(event.sound)
+    if event.kind == PULSE:
+        data["gain_db"] = round(event.gain_db, 3)
     return data
 
 
+def _pace_json(pace: Pace | None) -> dict | None:
+    if pace is None:
+        return None
+    return {"from": round(pace.start, 4), "to": round(pace.end, 4), "sound": pace.sound.name}
+
+
+def pace_label(pace: Pace | None) -> str:
+    """``"12→7/min"`` (a glide), ``"12/min"`` (steady), with ``breath`` for breaths; ``""``."""
+    if pace is None:
+        return ""
+    rates = f"{pace.start:g}" if pace.start == pace.end else f"{pace.start:g}→{pace.end:g}"
+    sound = "" if pace.sound.name == PULSE else f" {pace.sound.name}"
+    return f"{rates}/min{sound}"
+
+
 def table(plan: Plan) -> str:
-    """A readable table: start time, step, side and what is heard."""
+    """A readable table: start time, step, side, its pace and what is heard (the pace
+    guide's beats are counted in the header, not listed)."""
+    heard = [e for e in plan.events if e.kind != PULSE]
+    beats = len(plan.events) - len(heard)
+    counted = f", {beats} beats of the pace guide" if beats else ""
     lines = [
         f"{plan.title} - {durations.format(plan.length)} "
-        f"({len(plan.events)} sounds in {len(plan.steps)} parts)",
+        f"({len(heard)} sounds in {len(plan.steps)} parts{counted})",
         "",
     ]
-    lines.append(f"{'time':>9}  {'step':<24} {'side':<6} heard")
-    for event in plan.events:
+    paced = any(step.pace for step in plan.steps)
+    pace_head = f" {'pace':<16}" if paced else ""
+    lines.append(f"{'time':>9}  {'step':<24} {'side':<6}{pace_head} heard")
+    shown_step = None
+    for event in heard:
         step = plan.steps[event.step]
-        heard = (
+        pace = pace_label(step.pace) if event.step != shown_step else ""
+        shown_step = event.step
+        what = (
             f"\u201c{event.text}\u201d" if event.kind == "speech" else f"[{event.sound.name} chime]"
         )
+        pace_cell = f" {pace:<16}" if paced else ""
         lines.append(
             f"{durations.format(event.at, True):>9}  {_cut(step.name, 24):<24} "
-            f"{step.side or '':<6} {heard}"
+            f"{step.side or '':<6}{pace_cell} {what}"
         )
     lines.append(f"{durations.format(plan.length, True):>9}  end of session")
     return "\n".join(lines)

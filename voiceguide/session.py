@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import soundfile
 
 from voiceguide import audio, durations, fit, plan, resources, routine, speech
+from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.routine import Routine, Sound, Voice
 from voiceguide.speech import cache as clipcache
@@ -30,6 +32,7 @@ class Options:
     length: float | None = None
     voice: str | None = None
     rate: int | None = None
+    pace: float = 1.0  # every pace of the pace guide times this (``--pace 80%``); 0: none
 
 
 @dataclass
@@ -41,17 +44,26 @@ class Session:
     plan: plan.Plan
     timing: plan.Timing
     speech: speech.SpeechCache
-    chimes: dict[Path, float]  # chime file -> seconds
-    _chime_clips: dict[Path, audio.Clip] = dataclasses.field(default_factory=dict)
+    chimes: dict[Path, float]  # chime and pace sound files -> seconds
+    _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
-        """The audio of ``event``: speech from the cache, chimes prepared (and cached)."""
+        """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
+        pace guide's beat at its gain (a breath stretched to its period; made anew each
+        time: callers keep what they need)."""
         if event.kind == "speech":
             return self.speech.clip(event.text)
-        path = event.sound.path
-        if path not in self._chime_clips:
-            self._chime_clips[path] = clipcache.chime(path, self.speech.directory)
-        return self._chime_clips[path]
+        if event.kind != plan.PULSE:
+            return self._sound("chime", event.sound.path)
+        base = self._sound("pace", event.sound.path).samples
+        samples = clips.stretched(base, max(1, round(event.duration * audio.RATE)))
+        samples *= np.float32(audio.gain(event.gain_db))
+        return audio.Clip(samples)
+
+    def _sound(self, kind: str, path: Path) -> audio.Clip:
+        if (kind, path) not in self._sounds:
+            self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
+        return self._sounds[kind, path]
 
 
 def find(name_or_path: str) -> Path:
@@ -101,6 +113,10 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     for sound in sounds:
         if sound is not None and sound.path not in found:
             found[sound.path] = _chime_seconds(loaded, sound, directory)
+    for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
+        if part.pace is not None and part.pace.sound.path not in found:
+            path = part.pace.sound.path
+            found[path] = clipcache.sound(path, "pace", directory).duration
     return found
 
 
@@ -123,7 +139,7 @@ def _chime_seconds(loaded: Routine, sound: Sound, directory: Path | None) -> flo
             f"a chime may last at most {durations.humanize(MAX_CHIME)}"
         )
     try:
-        return clipcache.chime(sound.path, directory).duration
+        return clipcache.sound(sound.path, "chime", directory).duration
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise refused("is not a readable .wav, .flac or .ogg file") from exc
     except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent
@@ -155,7 +171,7 @@ def prepare(
     spoken = cache.durations(loaded.texts(), progress)
     timing = plan.Timing(spoken, chimes, end_chime())
     fitted = fitted_to(loaded, options.length, timing)
-    return Session(loaded, fitted, plan.build(fitted, timing), timing, cache, chimes)
+    return Session(loaded, fitted, plan.build(fitted, timing, options.pace), timing, cache, chimes)
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:

@@ -315,13 +315,13 @@ def test_what_voiceguide_did_not_write_at_an_entry_name_is_reported_and_left_alo
 def test_a_damaged_or_swapped_chime_entry_is_prepared_again(tmp_path):
     bell = resources.find_sound("end", resources.sounds_dir())
     expected = clips.chime_clip(bell).samples
-    first = clipcache.chime(bell, tmp_path).samples
+    first = clipcache.sound(bell, "chime", tmp_path).samples
     (entry,) = tmp_path.glob("chime-*.wav")
     np.testing.assert_array_equal(first, expected)
     zero_the_samples(entry)
-    np.testing.assert_array_equal(clipcache.chime(bell, tmp_path).samples, expected)
+    np.testing.assert_array_equal(clipcache.sound(bell, "chime", tmp_path).samples, expected)
     sf.write(str(entry), np.zeros(len(expected), dtype=np.float32), audio.RATE, "FLOAT")
-    np.testing.assert_array_equal(clipcache.chime(bell, tmp_path).samples, expected)
+    np.testing.assert_array_equal(clipcache.sound(bell, "chime", tmp_path).samples, expected)
 
 
 def test_a_fifo_at_the_remembered_voice_list_is_reported_not_read_nor_replaced(tmp_path):

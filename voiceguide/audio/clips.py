@@ -26,6 +26,7 @@ CHIME_LUFS = -18.0  # chimes sit a little under the voice
 SILENCE_DB = -50.0  # what is under this at either end of a speech render is cut
 SPEECH_FADES = (0.001, 0.01)  # seconds: fade in, fade out
 CHIME_FADE_OUT = 0.005  # seconds (a chime's first frame is its onset: no fade in)
+PACE_LUFS = SPEECH_LUFS  # a pace sound's own level: an event's gain puts it under the speech
 
 
 def recipe() -> str:
@@ -38,6 +39,7 @@ def recipe() -> str:
         "silence_db": SILENCE_DB,
         "speech_fades": SPEECH_FADES,
         "chime_fade_out": CHIME_FADE_OUT,
+        "pace_lufs": PACE_LUFS,
         "ceiling_db": CLIP_CEILING_DB,
         "headroom": _leveling.HEADROOM,
         "rounds": _leveling.ROUNDS,
@@ -108,3 +110,21 @@ def chime_clip(path: Path) -> Clip:
     if not np.isfinite(loudness(samples)):
         raise ValueError("is silent (nothing in it reaches -70 LUFS)")
     return Clip(fade(leveled(samples, CHIME_LUFS), 0.0, CHIME_FADE_OUT))
+
+
+def pace_clip(path: Path) -> Clip:
+    """A pace sound (``sounds/pulse.wav``, ``sounds/breath.wav``) -> a clip at ``PACE_LUFS``:
+    the pace guide's events then carry their level under the speech as a gain."""
+    samples = read(path)
+    return Clip(fade(leveled(samples, PACE_LUFS), 0.0, CHIME_FADE_OUT))
+
+
+def stretched(samples: np.ndarray, frames: int) -> np.ndarray:
+    """``samples`` stretched (or squeezed) in time to ``frames`` frames by linear
+    interpolation - for a breath, whose spectrum lies under 6 kHz, so interpolating adds
+    nothing audible; its pitch moves with the stretch (a slower breath sounds deeper, as it
+    does). Float32, a new array."""
+    if frames == len(samples):
+        return samples.astype(np.float32, copy=True)
+    at = np.linspace(0.0, len(samples) - 1, frames)
+    return np.interp(at, np.arange(len(samples)), samples).astype(np.float32)

@@ -26,6 +26,8 @@ from voiceguide.cli.options import (  # make_renderer: part of this module's API
     CONTEXT,
     DURATION,
     EXPORT_FORMATS,
+    PACE,
+    PACE_HELP,
     make_renderer,
     session_options,
 )
@@ -119,6 +121,7 @@ def plan(
     length: float | None,
     voice: str | None,
     rate: int | None,
+    pace: float,
     as_json: bool,
     picture: Path | None,
     quiet: bool,
@@ -131,7 +134,7 @@ def plan(
             drawing = pictures.check_target(picture)  # before any work
         prepared = session.prepare(
             routine_name,
-            session.Options(length, voice, rate),
+            session.Options(length, voice, rate, pace),
             renderer,
             progress=render_progress(quiet),
         )
@@ -177,6 +180,7 @@ def play(
     length: float | None,
     voice: str | None,
     rate: int | None,
+    pace: float,
     start_at: str | None,
     backend_name: str | None,
     else_export: Path | None,
@@ -202,7 +206,7 @@ def play(
             exporting.check_target(else_export)  # before any work
 
         def prepare() -> session.Session:
-            options = session.Options(length, voice, rate)
+            options = session.Options(length, voice, rate, pace)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -274,6 +278,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
 @click.option(
     "--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when, per file."
 )
+@click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
 def export(
     routine_name: str,
@@ -283,6 +288,7 @@ def export(
     fmt: str | None,
     voice: str | None,
     rate: int | None,
+    pace: float,
     vtt: bool,
     quiet: bool,
 ) -> None:
@@ -301,7 +307,7 @@ def export(
     with reported(), make_renderer() as renderer:
 
         def prepare(length: float | None = None) -> session.Session:
-            options = session.Options(length, voice, rate)
+            options = session.Options(length, voice, rate, pace)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )

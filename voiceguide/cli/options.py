@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import click
@@ -34,6 +35,33 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
+PACE_SCALE = (0.25, 4.0)  # what --pace may ask: a quarter to four times the routine's paces
+
+
+class PaceScale(click.ParamType):
+    """``--pace 80%`` (every pace of the routine times 0.8) or ``--pace off``: a factor."""
+
+    name = "pace"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().lower()
+        if text in ("off", "none", "0", "0%"):
+            return 0.0
+        low, high = PACE_SCALE
+        allowed = f"a percentage from {low:.0%} to {high:.0%} (80% is slower), or off"
+        try:
+            factor = float(text.removesuffix("%")) / 100 if text.endswith("%") else math.nan
+        except ValueError:
+            factor = math.nan
+        if not low <= factor <= high:
+            self.fail(f"must be {allowed}, got {value!r}", param, ctx)
+        return factor
+
+
+PACE = PaceScale()
+PACE_HELP = "Scale every pace of the pace guide, e.g. 80% (slower) or 120%; off: no pace guide."
 
 
 def make_renderer() -> speech.Renderer:
@@ -52,7 +80,9 @@ def make_renderer() -> speech.Renderer:
 
 
 def session_options(func):
-    """--length, --voice and --rate, shared by plan, play and export."""
+    """--length, --voice, --rate and --pace, shared by plan and play (export spells its own:
+    its --length repeats)."""
+    func = click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP)(func)
     func = click.option(
         "--rate",
         type=click.IntRange(*routine.RATE_RANGE),

@@ -15,6 +15,7 @@ that brings it to -16 LUFS. A clip that the gain would push over the true-peak c
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from voiceguide.audio.loudness import (
     streamed_energies,
 )
 from voiceguide.audio.peaks import true_peak_db
-from voiceguide.plan import Event, Plan
+from voiceguide.plan import PULSE, Event, Plan
 
 ClipFor = Callable[[Event], Clip]
 
@@ -239,6 +240,8 @@ class Leveled(Cached):
 
     def make(self, event: Event) -> Clip:
         source = self.source(event).samples
+        if event.kind == PULSE:  # under the speech, at its own gain: nothing to limit
+            return Clip(source * np.float32(gain(self.gain_db)))
         key = event.clip_key
         if key not in self.peaks:
             self.peaks[key] = true_peak_db(source)
@@ -263,22 +266,24 @@ def level(
 ) -> tuple[Leveled, Level]:
     """One gain for the whole session: ``(leveled clip_for, Level report)``.
 
-    Measures the session, then wraps ``clip_for`` so every clip gets the gain that brings the
-    session to ``target_lufs``. Where the gain pushes a clip's true peak over ``ceiling_db``
-    that clip is limited, which takes a little loudness away; then the session is measured
-    again and the gain raised by what was lost (at most ``leveling.ROUNDS`` times, until
+    Measures the session's speech and chimes (the pace guide's beats sit under the speech at
+    their own gain, and do not move it), then wraps ``clip_for`` so every clip gets the gain
+    that brings the session to ``target_lufs``. Where the gain pushes a clip's true peak over
+    ``ceiling_db`` that clip is limited, which takes a little loudness away; then the session
+    is measured again and the gain raised by what was lost (at most ``leveling.ROUNDS`` times, until
     within 0.1 LU). A silent session gets no gain. One K-weighting workspace serves the
     measurements and the clips leveled meanwhile. Every clip is fetched here, so a clip that runs
     past the plan's end raises ``ValueError`` before anything is written.
     """
     work = Workspace(RATE)
+    voiced = voice_only(plan)
     source = Cached(clip_for)  # measuring reads each clip twice (islands, then the mix)
-    measured = measure(plan, source, work)
+    measured = measure(voiced, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple, float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
-    firsts = {event.clip_key: event for event in reversed(plan.events)}
+    firsts = {event.clip_key: event for event in reversed(voiced.events)}
     distinct = sorted(firsts.values(), key=lambda event: -event.duration)
     del source  # from here the leveled copies are cached, not the clips they are made from
     for _ in range(ROUNDS):
@@ -288,8 +293,15 @@ def level(
         if not wrapped.limited:
             lufs = measured + gain_db
             break
-        lufs = measure(plan, wrapped, work)
+        lufs = measure(voiced, wrapped, work)
         if abs(target_lufs - lufs) < 0.1:
             break
         gain_db += target_lufs - lufs
     return wrapped, Level(measured, gain_db, lufs, wrapped.peak, len(wrapped.limited))
+
+
+def voice_only(plan: Plan) -> Plan:
+    """``plan`` without the pace guide's beats: what the session's level is measured on."""
+    if not any(event.kind == PULSE for event in plan.events):
+        return plan
+    return dataclasses.replace(plan, events=tuple(e for e in plan.events if e.kind != PULSE))

@@ -9,6 +9,8 @@ space                     ``pause`` (toggles pause and resume)
 ``p``, left arrow, PgUp   ``previous`` (restart the step; twice quickly: the step before)
 ``+`` (or ``=``)          ``longer`` (the current step lasts 30 s more)
 ``-`` (or ``_``)          ``shorter`` (30 s less)
+``[``                      ``slower`` (the pace guide 10 % slower, from the next beat)
+``]``                      ``faster`` (10 % faster)
 ``q``, Esc                ``quit``
 ========================  ============
 
@@ -29,15 +31,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Protocol
 
-PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, QUIT = (
+PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, QUIT = (
     "pause",
     "next",
     "previous",
     "longer",
     "shorter",
+    "slower",
+    "faster",
     "quit",
 )
-ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, QUIT)
+ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, QUIT)
 
 _PLAIN = {
     b" ": PAUSE,
@@ -49,6 +53,8 @@ _PLAIN = {
     b"=": LONGER,
     b"-": SHORTER,
     b"_": SHORTER,
+    b"[": SLOWER,
+    b"]": FASTER,
     b"q": QUIT,
     b"Q": QUIT,
 }

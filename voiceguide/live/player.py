@@ -26,22 +26,14 @@ import time
 from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
 
-from voiceguide import durations
 from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError
-from voiceguide.live import keys as keynames
 from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.controls import Controls
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
     END,
-    PAUSED,
-    QUIT,
-    REFUSED,
-    RESIZED,
-    RESTARTED,
-    RESUMED,
-    SKIPPED,
     START,
     STEP,
     TICK,
@@ -49,10 +41,9 @@ from voiceguide.live.status import (
     PlayResult,
     Status,
 )
-from voiceguide.live.timeline import RESIZE, Timeline, start_position
+from voiceguide.live.timeline import Timeline, start_position
 from voiceguide.plan import Event, Plan
 
-DOUBLE_PREVIOUS = 1.5  # seconds: previous pressed again within this goes one part back
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
@@ -70,7 +61,7 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player:
+class Player(Controls):
     """Plays one session; ``run`` returns when it ends or the listener quits."""
 
     def __init__(
@@ -84,7 +75,8 @@ class Player:
         spin: float = SPIN,
         preload: bool = True,
     ):
-        self.timeline = Timeline(session.plan)
+        timing = getattr(session, "timing", None)  # a pulse's length, for new beats
+        self.timeline = Timeline(session.plan, timing.of if timing else None)
         self.backend = backend
         self.clock = clock
         self.sleep = sleep
@@ -208,6 +200,8 @@ class Player:
             self.paused_at is not None,
             timeline.count,
             message,
+            timeline.pace_rate(position),
+            timeline.pace_factor,
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
@@ -223,101 +217,6 @@ class Player:
             self._report(STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
             self._report(TICK, position)
-
-    # -- keys
-
-    def _act(self, actions: list[str]) -> None:
-        for action in actions:
-            if self.finished:
-                return
-            handler = {
-                keynames.PAUSE: self._toggle_pause,
-                keynames.NEXT: self._next,
-                keynames.PREVIOUS: self._previous,
-                keynames.LONGER: lambda: self._resize(RESIZE),
-                keynames.SHORTER: lambda: self._resize(-RESIZE),
-                keynames.QUIT: self._quit,
-            }.get(action)
-            if handler is not None:
-                handler()
-
-    def _silence(self) -> None:
-        self.backend.stop_all()
-        self._sounding = []
-
-    def _toggle_pause(self) -> None:
-        if self.paused_at is None:
-            position = self.position()
-            cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
-            self._silence()
-            self.paused_at = min(cut, default=position)
-            self.timeline.seek(self.paused_at)
-            self._report(PAUSED, self.paused_at, "paused")
-        else:
-            position, self.paused_at = self.paused_at, None
-            self._start_from(position)
-            self._report(RESUMED, position, "resumed")
-
-    def _jump(self, position: float) -> None:
-        self._silence()
-        self.timeline.seek(position)
-        if self.paused_at is not None:
-            self.paused_at = position
-        else:
-            self._start_from(position)
-
-    def _next(self) -> None:
-        position = self.position()
-        index = self.timeline.step_index(position)
-        if index + 1 >= len(self.timeline.steps):
-            self._report(REFUSED, position, "already in the last part")
-            return
-        step = self.timeline.steps[index + 1]
-        self._jump(step.start)
-        self._report(SKIPPED, step.start, f"skipped to {step.title}")
-
-    def _previous(self) -> None:
-        now = self.clock()
-        index = self.timeline.step_index(self.position())
-        last = self._last_previous
-        if last is not None and now - last[0] <= DOUBLE_PREVIOUS and last[1] == index and index:
-            index -= 1
-        self._last_previous = (now, index)
-        step = self.timeline.steps[index]
-        self._jump(step.start)
-        self._report(RESTARTED, step.start, f"from the start of {step.title}")
-
-    def _resize(self, seconds: float) -> None:
-        position = self.position()
-        index = self.timeline.step_index(position)
-        step = self.timeline.steps[index]
-        if step.kind == "outro":
-            self._report(REFUSED, position, "the closing keeps its length")
-            return
-        self._unschedule(position)
-        change = self.timeline.resize(index, seconds, position)
-        if not change:
-            left = durations.format(step.end - position)
-            self._report(REFUSED, position, f"{step.title} cannot be shorter ({left} left)")
-            return
-        end = durations.format(self.timeline.steps[index].end)
-        sign = "+" if change > 0 else "-"
-        message = f"{sign}{abs(change):.0f}s: {step.title} now ends at {end}"
-        self._report(RESIZED, position, message)
-
-    def _unschedule(self, position: float) -> None:
-        """Take back events handed to the backend early (its latency) that have not started,
-        so that re-timing applies to them too."""
-        ahead = [(e, h) for e, h in self._sounding if e.at > position]
-        for _, handle in ahead:
-            handle.stop()
-        if ahead:
-            self._sounding = [(e, h) for e, h in self._sounding if e.at <= position]
-            self.timeline.seek(position)
-
-    def _quit(self) -> None:
-        self.result.quit = True
-        self._finish(QUIT, self.position())
 
 
 def play(

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from voiceguide.audio import Clip
 from voiceguide.plan import Event
 
+BUDGET = 64 * 2**20  # bytes of clips kept: ~6 minutes of audio
+
 
 class Preloader:
     """Loads clips ahead of their instant, in a background thread (or on demand).
 
-    Loaded clips are kept: a session has few distinct clips, its cues repeat. ``preload`` (the
-    backend's) runs on each clip as it is loaded. A clip that is not ready when
-    due is loaded at once (counted in ``misses``); a background failure is retried there, so
-    the error reaches the player.
+    Loaded clips are kept, the most recently used first, up to ``budget`` bytes: a session's
+    cues and chimes repeat, while each breath of a gliding pace is a clip of its own, heard
+    once. ``preload`` (the backend's) runs on each clip as it is loaded. A clip that is not
+    ready when due is loaded at once (counted in ``misses``); a background failure is retried
+    there, so the error reaches the player.
     """
 
     def __init__(
@@ -24,10 +27,13 @@ class Preloader:
         load: Callable[[Event], Clip],
         preload: Callable[[Clip], None] | None = None,
         background: bool = True,
+        budget: int = BUDGET,
     ):
         self._load = load
         self._preload = preload
-        self._clips: dict[tuple, Clip] = {}
+        self._budget = budget
+        self._bytes = 0
+        self._clips: OrderedDict[tuple, Clip] = OrderedDict()
         self._failed: set[tuple] = set()
         self._queue: deque[Event] = deque()
         self._busy: tuple | None = None
@@ -56,12 +62,24 @@ class Preloader:
             while self._busy == key:
                 self._cond.wait()
             if key in self._clips:
+                self._clips.move_to_end(key)
                 return self._clips[key]
             self.misses += miss
         clip = self._fetch(event)
         with self._cond:
-            self._clips[key] = clip
+            self._keep(key, clip)
         return clip
+
+    def _keep(self, key: tuple, clip: Clip) -> None:
+        """Keep ``clip``; let the least recently used go while over the budget (never the
+        newest)."""
+        if key not in self._clips:
+            self._bytes += clip.samples.nbytes
+        self._clips[key] = clip
+        self._clips.move_to_end(key)
+        while self._bytes > self._budget and len(self._clips) > 1:
+            _, old = self._clips.popitem(last=False)
+            self._bytes -= old.samples.nbytes
 
     def _fetch(self, event: Event) -> Clip:
         clip = self._load(event)
@@ -89,7 +107,7 @@ class Preloader:
                 if clip is None:
                     self._failed.add(key)
                 else:
-                    self._clips[key] = clip
+                    self._keep(key, clip)
                 self._busy = None
                 self._cond.notify_all()
 

@@ -15,7 +15,7 @@ from voiceguide import durations
 from voiceguide.plan import Event, PlanStep
 
 # Why a snapshot was made. Only TICK (the clock moved on a second) is not worth a log line.
-START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, REFUSED, QUIT, END = (
+START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, PACED, REFUSED, QUIT, END = (
     "start",
     "tick",
     "step",
@@ -24,6 +24,7 @@ START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, REFUSED, QUIT, 
     "skipped",
     "restarted",
     "resized",
+    "paced",
     "refused",
     "quit",
     "end",
@@ -48,6 +49,8 @@ class Status:
     paused: bool
     count: int
     message: str | None = None
+    pace: float | None = None  # the pace guide's beats per minute now, if it plays
+    pace_factor: float = 1.0  # the listener's [ and ] (1: the routine's paces)
 
     @property
     def step_left(self) -> float:
@@ -81,6 +84,9 @@ def line(status: Status) -> str:
         f"{state}{_step_label(status)} - {_left(status.step_left)} left, "
         f"session {_left(status.session_left)} left"
     )
+    if status.pace is not None:
+        factor = f" ({status.pace_factor:.0%})" if abs(status.pace_factor - 1) > 1e-9 else ""
+        text += f" - pace {status.pace:.0f}/min{factor}"
     if status.next_step is not None:
         text += f" - next: {status.next_step.title}"
     return text

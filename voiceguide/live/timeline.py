@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+from collections.abc import Callable
 
 from voiceguide.errors import UsageError
-from voiceguide.plan import GAP, Event, Plan, PlanStep
+from voiceguide.plan import GAP, PULSE, Event, Plan, PlanStep, pulse_events
+from voiceguide.routine import Sound
 
 RESIZE = 30.0  # seconds added or taken by one press of + or -
 MIN_LEFT = 5.0  # seconds: - never leaves the current part with less than this
@@ -65,11 +67,15 @@ class Timeline:
     to play. Events keep the index of their part in ``step`` (parts are never added or removed).
     """
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, clip_seconds: Callable[[Sound], float] | None = None):
         self.steps: list[PlanStep] = list(plan.steps)
         self.events: list[Event] = list(plan.events)
         self.length = plan.length
         self.cursor = 0
+        self.pace_factor = 1.0  # every pace times this: the listener's [ and ] keys
+        # a pulse clip's seconds (the plan's own pulses say it when no function is given)
+        known = {e.sound.path: e.duration for e in plan.events if e.kind == PULSE}
+        self._clip_seconds = clip_seconds or (lambda sound: known.get(sound.path, 0.25))
 
     @property
     def count(self) -> int:
@@ -128,7 +134,46 @@ class Timeline:
                 kept.append(event)
         self.events = kept
         self.length += delta
+        self._retime_beats(position)  # the part's glide now spans its new length
         return delta
+
+    @property
+    def paced(self) -> bool:
+        """Whether any part has a pace (the ``[`` and ``]`` keys then do something)."""
+        return any(step.pace is not None for step in self.steps)
+
+    def pace_rate(self, position: float) -> float | None:
+        """Beats per minute at ``position`` (the listener's factor included), or None."""
+        step = self.steps[self.step_index(position)]
+        if step.pace is None:
+            return None
+        share = min(1.0, max(0.0, (position - step.start) / (step.end - step.start)))
+        return (step.pace.start + (step.pace.end - step.pace.start) * share) * self.pace_factor
+
+    def set_pace(self, factor: float, position: float) -> None:
+        """From ``position`` on, every pace times ``factor`` (of the plan's): the next beat
+        comes one new period after the last one heard, then the glide goes on at the new
+        rate."""
+        self.pace_factor = factor
+        self._retime_beats(position)
+
+    def _retime_beats(self, position: float) -> None:
+        """The beats not yet played, made again from ``position`` at ``pace_factor``."""
+        if not self.paced:
+            return
+        played = self.events[: self.cursor]
+        others = [e for e in self.events[self.cursor :] if e.kind != PULSE]
+        index = self.step_index(position)
+        heard = [e.at for e in played if e.kind == PULSE and e.step == index]
+        beats = pulse_events(
+            self.steps,
+            played + others,
+            self._clip_seconds,
+            factor=self.pace_factor,
+            since=position,
+            last_beat=heard[-1] if heard else None,
+        )
+        self.events = played + sorted(others + beats, key=lambda e: e.at)
 
 
 def start_position(plan: Plan, start_at: str | int | None) -> float:

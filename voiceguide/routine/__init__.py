@@ -8,13 +8,23 @@ from voiceguide.routine.loader import (
     VOLUME_RANGE,
     load,
 )
-from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice, instruction, side_text
+from voiceguide.routine.model import (
+    Cue,
+    Pace,
+    Routine,
+    Sound,
+    Step,
+    Voice,
+    instruction,
+    side_text,
+)
 
 __all__ = [
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",
     "Cue",
+    "Pace",
     "Routine",
     "Sound",
     "Step",

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 
 from voiceguide import durations, resources
 from voiceguide.errors import RoutineError
-from voiceguide.routine.model import Sound
+from voiceguide.routine.model import Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
 
 MAX_TEXT = 600  # characters of a spoken text (the engine's time grows with its square)
 MAX_SECONDS = 24 * 3600.0
 BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
+PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute
+PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
+PACE_LEVEL = 14.0  # the default: audible, calm
+PACE_SOUNDS = ("pulse", "breath")
+PACE_KEYS = ("from", "to", "sound", "level")
+PACE_SYNTAX = (
+    "a number of strokes or breaths per minute (2 to 60), 'A to B' for a glide (12 to 7), "
+    "a mapping (from, to, sound, level) or none"
+)
+_GLIDE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:to|→)\s*(\d+(?:\.\d+)?)\s*$")
 
 
 class FieldReader:
@@ -146,6 +157,53 @@ class FieldReader:
                 f"{what}: no sound {name!r}; use one of {known}, none, or a "
                 "path to a .wav/.flac/.ogg file relative to the routine",
             )
+        return Sound(name, path, node.line)
+
+    # -- the pace guide -------------------------------------------------------------------
+    def pace(self, node: Node, what: str, sound: Sound, level: float) -> Pace | None:
+        """A pace (``12``, ``12 to 7``, ``{from, to, sound, level}``) or ``None`` for
+        ``none``; ``sound`` and ``level`` are what the routine gives when the pace does not."""
+        if node.is_null or (node.is_scalar and node.value.strip().lower() in ("none", "off")):
+            return None
+        if node.is_mapping:
+            fields = self.mapping(node, what, PACE_KEYS)
+            start = self.rate(self.required(fields, "from", node, what), f"{what}: from")
+            end = self.rate(fields["to"], f"{what}: to") if "to" in fields else start
+            if "sound" in fields:
+                sound = self.pace_sound(fields["sound"], f"{what}: sound")
+            if "level" in fields:
+                level = self.number(fields["level"], f"{what}: level (LU under the speech)",
+                                    *PACE_LEVEL_RANGE)  # fmt: skip
+            return Pace(start, end, sound, level)
+        if node.tag in (TAG_INT, TAG_FLOAT):
+            rate = self.rate(node, what)
+            return Pace(rate, rate, sound, level)
+        glide = _GLIDE.match(node.value) if node.is_scalar and node.tag == TAG_STR else None
+        if glide is None:
+            raise self.fail(node, f"{what} must be {PACE_SYNTAX}, got {shown(node)}")
+        start, end = (self.rate_value(node, float(g), what) for g in glide.groups())
+        return Pace(start, end, sound, level)
+
+    def rate(self, node: Node, what: str) -> float:
+        """Strokes or breaths per minute, in ``PACE_RANGE``."""
+        return self.number(node, f"{what} (per minute)", *PACE_RANGE)
+
+    def rate_value(self, node: Node, value: float, what: str) -> float:
+        low, high = PACE_RANGE
+        if not low <= value <= high:
+            raise self.fail(
+                node, f"{what}: {value:g} per minute is out of range; a pace is {low:g} to {high:g}"
+            )
+        return value
+
+    def pace_sound(self, node: Node, what: str) -> Sound:
+        """``pulse`` or ``breath``: a built-in sound of the pace guide."""
+        name = self.text(node, what, 40).lower()
+        if name not in PACE_SOUNDS:
+            raise self.fail(node, f"{what} must be one of {', '.join(PACE_SOUNDS)}, got {name!r}")
+        path = resources.find_sound(name, self.path.parent)
+        if path is None:  # a broken installation, not the routine
+            raise self.fail(node, f"{what}: the built-in sound {name!r} is missing")
         return Sound(name, path, node.line)
 
 

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from voiceguide import durations, resources
-from voiceguide.routine.fields import MAX_SECONDS, FieldReader, shown
-from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice
+from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, FieldReader, shown
+from voiceguide.routine.model import Cue, Pace, Routine, Sound, Step, Voice
 from voiceguide.routine.yamlnodes import (
     Node,
     read_file,
@@ -38,10 +38,24 @@ ROUTINE_KEYS = (
     "intro",
     "outro",
     "between",
+    "pace",
+    "pace_sound",
     "steps",
 )
-STEP_KEYS = ("name", "say", "duration", "min", "max", "fixed", "sides", "between", "cues", "chime")
-BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime")
+STEP_KEYS = (
+    "name",
+    "say",
+    "duration",
+    "min",
+    "max",
+    "fixed",
+    "sides",
+    "between",
+    "cues",
+    "chime",
+    "pace",
+)
+BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime", "pace")
 CUE_KEYS = ("at", "every", "say", "chime")
 VOICE_KEYS = ("name", "rate", "volume")
 RATE_RANGE = (80, 450)
@@ -71,6 +85,7 @@ class _Reader(FieldReader):
             self.bare_seconds(fields["length"], length, "length")
         voice = self.voice(fields["voice"]) if "voice" in fields else Voice()
         chime = self.sound(fields["chime"], "chime") if "chime" in fields else self._bell()
+        self.routine_pace(fields)
         steps_node = self.required(fields, "steps", root, "the routine")
         if not steps_node.is_sequence or not steps_node.value:
             raise self.fail(steps_node, "steps must be a list with at least one step")
@@ -102,6 +117,30 @@ class _Reader(FieldReader):
             length_line=fields["length"].line if "length" in fields else None,
             warnings=tuple(self.warnings),
         )
+
+    def routine_pace(self, fields: dict[str, Node]) -> None:
+        """The routine's ``pace`` and ``pace_sound``: what a step without a pace of its own
+        gets (``self.pace_default``), and the sound a step's pace has unless it says."""
+        if "pace_sound" in fields and not fields["pace_sound"].is_null:
+            self.pace_sound_default = self.pace_sound(fields["pace_sound"], "pace_sound")
+        else:
+            self.pace_sound_default = self.pace_sound_named("pulse")
+        self.pace_default = None
+        if "pace" in fields:
+            self.pace_default = self.pace(
+                fields["pace"], "pace", self.pace_sound_default, PACE_LEVEL
+            )
+
+    def step_pace(self, fields: dict[str, Node], what: str) -> Pace | None:
+        if "pace" not in fields:
+            return self.pace_default
+        default = self.pace_default
+        sound = default.sound if default else self.pace_sound_default
+        level = default.level if default else PACE_LEVEL
+        return self.pace(fields["pace"], f"{what}: pace", sound, level)
+
+    def pace_sound_named(self, name: str) -> Sound:
+        return Sound(name, resources.find_sound(name, self.path.parent))
 
     def spoken(self, fields: dict[str, Node], key: str) -> str | None:
         """An intro or outro: text without placeholders (there is no side to fill in)."""
@@ -169,6 +208,7 @@ class _Reader(FieldReader):
             chime=step_chime,
             side_chime=self.side_chime(step_chime) if sides else None,
             line=node.line,
+            pace=self.step_pace(fields, what),
         )
 
     def side_chime(self, chime: Sound | None) -> Sound | None:

@@ -51,6 +51,23 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """A rhythm for strokes or breaths: ``start`` beats per minute at a step's start (or
+    each side's), gliding linearly in time to ``end`` at its end. ``sound`` is the built-in
+    ``pulse`` (a soft tick per stroke) or ``breath`` (an in-breath and an out-breath per
+    beat); ``level`` is how far under the speech it sits, in LU."""
+
+    start: float
+    end: float
+    sound: Sound
+    level: float
+
+    def scaled(self, factor: float) -> Pace:
+        """This pace with both rates times ``factor`` (``--pace 80%``)."""
+        return Pace(self.start * factor, self.end * factor, self.sound, self.level)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step (or the interlude). Durations in seconds; ``max`` may be ``math.inf``."""
 
@@ -66,6 +83,7 @@ class Step:
     chime: Sound | None  # rung at the step's start
     side_chime: Sound | None  # rung at the start of each side after the first
     line: int
+    pace: Pace | None = None  # the rhythm under the step (each of its sides), if any
 
 
 @dataclass(frozen=True)

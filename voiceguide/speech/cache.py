@@ -187,14 +187,18 @@ def no_room(directory: Path) -> bool:
     return atomic.disk_full(directory, MIN_FREE) or soft != resource.RLIM_INFINITY
 
 
-def chime(path: Path, directory: Path | None = None) -> audio.Clip:
-    """The prepared clip of the chime file ``path``, cached by the file's content."""
+_SOUND_RECIPES = {"chime": clips.chime_clip, "pace": clips.pace_clip}
+
+
+def sound(path: Path, kind: str = "chime", directory: Path | None = None) -> audio.Clip:
+    """The sound file ``path`` prepared as a ``kind`` of clip (``"chime"`` or ``"pace"``,
+    see ``audio.clips``), cached by the file's content."""
     content = hashlib.sha256(path.read_bytes()).hexdigest()
-    inputs = ("chime", content)
-    entry = (directory or cache_dir()) / entry_name(f"chime-{path.stem}", *inputs)
+    inputs = (kind, content)
+    entry = (directory or cache_dir()) / entry_name(f"{kind}-{path.stem}", *inputs)
     samples = read(entry, key_for(*inputs))
     if samples is None:
-        samples = clips.chime_clip(path).samples
+        samples = _SOUND_RECIPES[kind](path).samples
         write(samples, entry, key_for(*inputs))
     return audio.Clip(samples)
 

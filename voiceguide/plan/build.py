@@ -1,4 +1,5 @@
-"""Build the session plan: steps and events at absolute times (seconds from session start).
+"""Lay out a fitted routine as a plan: steps and events at absolute times (seconds from the
+session start).
 
 The plan is the one thing live playback and export consume. Rules:
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceguide import durations, fit
 from voiceguide.errors import RoutineError
+from voiceguide.plan.model import Event, Plan, PlanStep
+from voiceguide.plan.pulses import pulse_events
 from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
 
 LEAD_IN = 0.5  # silence before the intro is spoken
@@ -32,62 +34,6 @@ GAP = 0.3  # least silence between two sounds in the same step
 AFTER_INTRO = 1.5  # silence between the intro and the first step
 BEFORE_END_CHIME = 1.0  # silence between the outro (or last step) and the end chime
 TAIL = 0.5  # silence after the end chime
-
-
-@dataclass(frozen=True)
-class Event:
-    """A sound at ``at`` seconds from the session start, lasting ``duration`` seconds.
-
-    ``kind`` is ``"chime"`` (``sound`` set) or ``"speech"`` (``text`` set). ``step`` is the
-    index into ``Plan.steps`` of the step it belongs to.
-    """
-
-    at: float
-    kind: str
-    duration: float
-    step: int
-    text: str | None = None
-    sound: Sound | None = None
-
-    @property
-    def end(self) -> float:
-        return self.at + self.duration
-
-    @property
-    def clip_key(self) -> tuple:
-        """What identifies the event's audio: events with equal keys sound the same."""
-        if self.kind == "speech":
-            return ("speech", self.text)
-        return (self.kind, self.sound.path)
-
-
-@dataclass(frozen=True)
-class PlanStep:
-    """A stretch of the session from ``start`` to ``end`` (seconds from the session start).
-
-    ``kind``: ``"intro"``, ``"step"``, ``"between"`` or ``"outro"``. ``number`` is the 1-based
-    step number in the routine (``None`` for the others); ``side`` is set for a side of a step.
-    """
-
-    name: str
-    kind: str
-    start: float
-    end: float
-    side: str | None = None
-    number: int | None = None
-
-    @property
-    def title(self) -> str:
-        return f"{self.name} ({self.side})" if self.side else self.name
-
-
-@dataclass(frozen=True)
-class Plan:
-    title: str
-    length: float
-    steps: tuple[PlanStep, ...]
-    events: tuple[Event, ...]
-    warnings: tuple[str, ...] = field(default=())
 
 
 class Timing:
@@ -129,15 +75,16 @@ class Timing:
         return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
 
 
-def build(routine: Routine, timing: Timing) -> Plan:
-    """Lay out ``routine`` (already fitted) as a ``Plan``.
+def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
+    """Lay out ``routine`` (already fitted) as a ``Plan``; ``pace`` scales every pace of the
+    pace guide (0: none), whose beats are added last (``pulses``).
 
     Raises ``RoutineError`` at a step's line when the step cannot hold its chime and spoken
     instruction: they would run into the next step's chime (two sounds at once) or, after
     the last step, past the end of the session.
     """
     check_room(routine, timing)
-    builder = _Builder(timing)
+    builder = _Builder(timing, pace)
     at = 0.0
     if routine.intro:
         length = timing.overhead(routine) - timing.closing(routine)
@@ -180,14 +127,16 @@ def _no_room(what: str, step: Step, need: float) -> str:
 
 
 class _Builder:
-    def __init__(self, timing: Timing):
+    def __init__(self, timing: Timing, pace: float):
         self.timing = timing
+        self.pace = pace
         self.steps: list[PlanStep] = []
         self.events: list[Event] = []
         self.warnings: list[str] = []
 
     def plan(self, title: str) -> Plan:
-        events = tuple(sorted(self.events, key=lambda e: e.at))
+        beats = pulse_events(self.steps, self.events, self.timing.of)
+        events = tuple(sorted(self.events + beats, key=lambda e: e.at))
         return Plan(title, self.steps[-1].end, tuple(self.steps), events, tuple(self.warnings))
 
     def add_step(self, step: PlanStep) -> int:
@@ -214,7 +163,8 @@ class _Builder:
                 if position < len(sides) - 1
                 else start + step.duration
             )
-            index = self.add_step(PlanStep(step.name, kind, begin, end, side, number))
+            paced = step.pace.scaled(self.pace) if step.pace and self.pace > 0 else None
+            index = self.add_step(PlanStep(step.name, kind, begin, end, side, number, paced))
             self.add_segment(step, side, position, index)
         return start + step.duration
 

@@ -1,0 +1,37 @@
+"""Build the session plan: steps and events at absolute times (seconds from session start).
+
+The plan is the one thing live playback and export consume: ``model`` says what it is,
+``build`` lays a fitted routine out (chimes on boundaries, instructions after them, cues,
+the closing), ``pulses`` adds the pace guide's beats. Pure: no disk, no clock.
+"""
+
+from voiceguide.plan.build import (
+    AFTER_CHIME,
+    AFTER_INTRO,
+    BEFORE_END_CHIME,
+    GAP,
+    LEAD_IN,
+    TAIL,
+    Timing,
+    build,
+    check_room,
+)
+from voiceguide.plan.model import Event, Plan, PlanStep
+from voiceguide.plan.pulses import PULSE, pulse_events
+
+__all__ = [
+    "AFTER_CHIME",
+    "AFTER_INTRO",
+    "BEFORE_END_CHIME",
+    "GAP",
+    "LEAD_IN",
+    "PULSE",
+    "TAIL",
+    "Event",
+    "Plan",
+    "PlanStep",
+    "Timing",
+    "build",
+    "check_room",
+    "pulse_events",
+]
