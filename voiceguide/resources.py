@@ -33,13 +33,15 @@ def routine_names() -> list[str]:
     return sorted(p.stem for p in scripts_dir().glob("*.yaml"))
 
 
+PACE_SOUNDS = ("pulse", "breath")  # sounds/ holds the pace guide's sounds beside the chimes
+
+
 def sound_names() -> list[str]:
-    """Names of the built-in chimes (file stems in sounds/)."""
-    return (
-        sorted(p.stem for p in sounds_dir().iterdir() if p.suffix in SOUND_SUFFIXES)
-        if sounds_dir().is_dir()
-        else []
-    )
+    """Names of the built-in chimes (file stems in sounds/, not the pace guide's)."""
+    if not sounds_dir().is_dir():
+        return []
+    found = (p.stem for p in sounds_dir().iterdir() if p.suffix in SOUND_SUFFIXES)
+    return sorted(name for name in found if name not in PACE_SOUNDS)
 
 
 def find_routine(name_or_path: str) -> Path | None:

@@ -33,6 +33,7 @@ from voiceguide.audio import RATE
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters, mix, subtitles
 from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing.onsets import onset_error
 from voiceguide.testing.signals import reference_true_peak_db
 
 FORMATS = ["wav", "flac", "mp3", "ogg", "opus"]
@@ -95,19 +96,6 @@ def ffmpeg_decode(path: Path, rate: int = RATE) -> np.ndarray:
     command += ["-ar", str(rate), "-"]
     out = subprocess.run(command, capture_output=True, check=True).stdout
     return np.frombuffer(out, dtype=np.float64)
-
-
-def onset_error(decoded: np.ndarray, clip: np.ndarray, at: float, window: float = 0.05) -> float:
-    """Seconds between ``at`` and where ``clip`` starts in ``decoded`` (normalized
-    cross-correlation of its first 300 ms, searched within +-``window`` s)."""
-    reference = clip[: int(0.3 * RATE)].astype(np.float64)
-    search = int(window * RATE)
-    begin = mix.frames(at) - search
-    segment = decoded[max(begin, 0) : mix.frames(at) + search + len(reference)]
-    corr = scipy.signal.correlate(segment, reference, "valid", method="fft")
-    energy = np.concatenate(([0.0], np.cumsum(segment**2)))
-    corr /= np.sqrt(np.maximum(energy[len(reference) :] - energy[: -len(reference)], 1e-20))
-    return (int(np.argmax(corr)) + max(begin, 0) - mix.frames(at)) / RATE
 
 
 def no_temp_files(directory: Path) -> bool:

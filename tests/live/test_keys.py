@@ -9,7 +9,7 @@ import time
 import pytest
 
 from voiceguide.live import keys
-from voiceguide.live.keys import LONGER, NEXT, PAUSE, PREVIOUS, QUIT, SHORTER
+from voiceguide.live.keys import FASTER, LONGER, NEXT, PAUSE, PREVIOUS, QUIT, SHORTER, SLOWER
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,7 @@ from voiceguide.live.keys import LONGER, NEXT, PAUSE, PREVIOUS, QUIT, SHORTER
         (b"p", [PREVIOUS]),
         (b"+-=_", [LONGER, SHORTER, LONGER, SHORTER]),
         (b"q", [QUIT]),
+        (b"[]]", [SLOWER, FASTER, FASTER]),
         (b"\x1b[C", [NEXT]),  # right arrow
         (b"\x1b[D", [PREVIOUS]),  # left arrow
         (b"\x1bOC\x1bOD", [NEXT, PREVIOUS]),  # arrows in application cursor mode

@@ -535,3 +535,77 @@ def test_a_sound_due_at_once_is_scheduled_after_the_backend_warmed_up():
     first = result.played[0]
     assert first.event.at == 0.0
     assert first.target - first.called == pytest.approx(0.08)  # the whole latency ahead
+
+
+# ---------------------------------------------------------------------------- the pace guide
+
+PACED = """
+    title: Paced
+    steps:
+      - {name: Strokes, say: Long strokes., duration: 2m, pace: 12 to 6}
+      - {name: More, say: More strokes., duration: 1m, pace: 8}
+"""
+
+
+def beat_times(result) -> list[float]:
+    return [p.event.at for p in result.played if p.event.kind == "pulse"]
+
+
+def test_slower_makes_the_next_beat_come_one_new_period_after_the_last(prepare, write_routine):
+    session = prepare(write_routine(PACED))
+    clock = FakeClock()
+    keys = FakeKeys(clock, [(clock.now + 30.0, "slower")])
+    result = player.play(session, FakeBackend(clock), clock=clock, sleep=clock.sleep,
+                         keys=keys, spin=0.0, preload=False)  # fmt: skip
+    times = beat_times(result)
+    before = [t for t in times if t < 30.0]
+    after = [t for t in times if 30.0 < t < 120.0]
+    step = session.plan.steps[0]
+
+    def rate(t: float, factor: float) -> float:  # per minute, the glide at t
+        return (12 - 6 * (t - step.start) / (step.end - step.start)) * factor
+
+    # the next beat: one period at 90 % after the last one heard, give or take the glide
+    gap = after[0] - before[-1]
+    assert gap == pytest.approx(60 / rate(before[-1] + gap / 2, 0.9), rel=0.02)
+    for a, b in zip(after, after[1:], strict=False):
+        assert b - a == pytest.approx(60 / rate((a + b) / 2, 0.9), rel=0.02)
+    # the next step's pace is 90 % of its own too
+    more = [t for t in times if t > 120.0]
+    assert more[1] - more[0] == pytest.approx(60 / (8 * 0.9), rel=1e-6)
+
+
+def test_faster_and_slower_show_on_the_status_line_and_stay_within_limits(prepare, write_routine):
+    session = prepare(write_routine(PACED))
+    clock = FakeClock()
+    presses = [(clock.now + 10.0 + i, "faster") for i in range(15)]
+    keys = FakeKeys(clock, presses)
+    shown: list = []
+    player.play(session, FakeBackend(clock), clock=clock, sleep=clock.sleep, keys=keys,
+                spin=0.0, preload=False, on_status=shown.append)  # fmt: skip
+    messages = [s.message for s in shown if s.message]
+    assert messages[0] == "pace 110%: faster from the next beat"
+    assert messages[-1] == "the pace stays at 200%"
+    last = next(s for s in shown if s.message == "the pace stays at 200%")
+    assert "pace 22/min (200%)" in status.line(last)  # 12 to 6 over 120 s: 11/min at 20 s
+
+
+def test_the_pace_keys_in_a_session_without_a_pace_guide_say_so():
+    clock = FakeClock()
+    keys = FakeKeys(clock, [(clock.now + 5.0, "slower")])
+    shown: list = []
+    player.play(FakeSession(make_plan(PARTS)), FakeBackend(clock), clock=clock,
+                sleep=clock.sleep, keys=keys, spin=0.0, preload=False,
+                on_status=shown.append)  # fmt: skip
+    assert "this session has no pace guide" in [s.message for s in shown]
+
+
+def test_lengthening_a_paced_part_stretches_its_glide(prepare, write_routine):
+    session = prepare(write_routine(PACED))
+    clock = FakeClock()
+    keys = FakeKeys(clock, [(clock.now + 20.0, "longer")])
+    result = player.play(session, FakeBackend(clock), clock=clock, sleep=clock.sleep,
+                         keys=keys, spin=0.0, preload=False)  # fmt: skip
+    times = [t for t in beat_times(result) if t < 150.0]
+    assert all(a < b for a, b in zip(times, times[1:], strict=False))
+    assert times[-1] > 120.0  # the part now ends at 150 s: beats go on past its old end

@@ -74,7 +74,10 @@ FULL = {
         "fixed": False,
         "cues": [{"at": "-10s", "say": "Ten seconds left."}],
         "chime": "soft",
+        "pace": "none",
     },
+    "pace": 12,
+    "pace_sound": "pulse",
     "steps": [
         {
             "name": "Basic rub",
@@ -87,6 +90,7 @@ FULL = {
             "between": True,
             "cues": [{"at": "50%", "say": "Halfway."}, {"every": "40s", "chime": "soft"}],
             "chime": "bell",
+            "pace": {"from": 12, "to": 7, "sound": "breath", "level": 16},
         },
         {"name": "Rest", "duration": "30s"},
     ],
@@ -428,3 +432,43 @@ def test_the_example_in_the_routine_reference_validates_and_loads(tmp_path):
     path.write_text(example, encoding="utf-8")
     loaded = routine.load(path)
     assert [step.name for step in loaded.steps] == ["Settle in", "Basic rub", "Fingertip pushes"]
+
+
+PACES = [
+    (12, True),
+    (2, True),
+    (60.0, True),
+    (1, False),
+    (61, False),
+    ("12 to 7", True),
+    ("12→7", True),
+    ("6 to 4.5", True),
+    ("12 to 70", False),
+    ("1.5 to 7", False),
+    ("60.0 to 2", True),
+    ("12 - 7", False),
+    ("fast", False),
+    ("none", True),
+    (None, True),
+    ({"from": 6}, True),
+    ({"from": 6, "to": 4, "sound": "breath", "level": 16}, True),
+    ({"to": 4}, False),
+    ({"from": 6, "sound": "gong"}, False),
+    ({"from": 6, "level": 50}, False),
+    ({"from": 6, "speed": 2}, False),
+    ([12, 7], False),
+]
+
+
+@pytest.mark.parametrize("value, valid", PACES, ids=[repr(v) for v, _ in PACES])
+def test_schema_and_loader_agree_on_every_form_of_a_pace(tmp_path, value, valid):
+    for data in (doc(pace=value), doc(steps=[step(pace=value)])):
+        assert (schema_errors(data) == []) is valid, schema_errors(data)
+        assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+@pytest.mark.parametrize("sound, valid", [("pulse", True), ("breath", True), ("bell", False)])
+def test_schema_and_loader_agree_on_the_pace_sound(tmp_path, sound, valid):
+    data = doc(pace=10, pace_sound=sound)
+    assert (schema_errors(data) == []) is valid
+    assert (loader_error(tmp_path, data) is None) is valid

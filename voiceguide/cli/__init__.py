@@ -341,7 +341,7 @@ def export(
                     line = (
                         f"wrote {name} ({durations.format(result.seconds, True)}, "
                         f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.level.true_peak:.1f} dBTP){also}"
+                        f"{result.peak_db:.1f} dBTP){also}"
                     )
                     if streamed:  # the audio itself is on standard output
                         click.echo(line, err=True)

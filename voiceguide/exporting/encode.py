@@ -19,7 +19,8 @@ import soundfile as sf
 import soxr
 
 from voiceguide.atomic import disk_full, shown
-from voiceguide.audio import RATE
+from voiceguide.audio import RATE, gain
+from voiceguide.audio.peaks import true_peak_db
 from voiceguide.errors import ExportError
 from voiceguide.exporting import chapters, mix
 from voiceguide.exporting.chapters import Chapter, Tags
@@ -27,20 +28,39 @@ from voiceguide.exporting.formats import Format
 from voiceguide.plan import Plan
 
 Progress = Callable[[float, float], None]
+PEAK_SPAN = 3.5  # dB: how far a true peak can lie over its samples' peak (4x oversampled)
 
 
 class Counter:
-    """Adds up written seconds and reports them to a ``progress`` callback."""
+    """Adds up the seconds of mix written, reports them to a ``progress`` callback, and
+    measures the mix's true peak (dBTP) as it goes by (``peak_db``): what an export's
+    summary states is measured, not assumed.
+
+    Only blocks whose sample peak comes within ``PEAK_SPAN`` dB of the highest seen so far are
+    oversampled: a true peak lies less than that over its samples' peak, so no block skipped
+    could hold the highest true peak."""
 
     def __init__(self, progress: Progress | None, total: float):
         self.progress = progress
         self.total = total
         self.frames = 0
+        self.peak_db = -np.inf
+        self._sample_peak = 0.0
 
-    def add(self, frames: int) -> None:
-        self.frames += frames
+    def add(self, block: np.ndarray) -> None:
+        self.frames += len(block)
+        self._measure(block)
         if self.progress is not None:
             self.progress(min(self.frames / RATE, self.total), self.total)
+
+    def _measure(self, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        top = float(np.max(np.abs(block)))
+        if top <= 0.0 or top < self._sample_peak * gain(-PEAK_SPAN):
+            return
+        self._sample_peak = max(self._sample_peak, top)
+        self.peak_db = max(self.peak_db, true_peak_db(block))
 
 
 def encode(
@@ -71,7 +91,7 @@ def encode(
             out = block if resampler is None else resampler.resample_chunk(block)
             f.write(out)
             written += len(out)
-            counter.add(len(block))
+            counter.add(block)
         if resampler is not None:  # the resampler's last frames
             out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             f.write(out)

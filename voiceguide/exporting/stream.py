@@ -107,7 +107,7 @@ def stream_wav(
         wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
         pcm = (wide // 65536).astype("<i2")
         send(stream, pcm.tobytes())
-        counter.add(len(block))
+        counter.add(block)
     return frames
 
 

@@ -43,13 +43,14 @@ Prepared = Session | Callable[[], Session]
 @dataclass(frozen=True)
 class Exported:
     """A written file: its ``path`` (``STDOUT`` for standard output), ``format`` name,
-    decoded ``seconds`` and the ``level`` (loudness and true peak of the mix, see
-    ``mix.Level``)."""
+    decoded ``seconds``, the ``level`` (what leveling did, see ``mix.Level``) and the mix's
+    true peak as measured while it was written (``peak_db``, dBTP, before a lossy encoder)."""
 
     path: Path | str
     format: str
     seconds: float
     level: mix.Level
+    peak_db: float
     vtt: Path | None = None  # the WebVTT file written beside it, if any
 
 
@@ -103,7 +104,7 @@ def export(
         tag(temp, form, tags, chapters.from_plan(plan, start))
         if subtitles is not None:  # before the audio is moved in: a failure leaves neither
             write_vtt(plan, subtitles, (start, plan.length))
-    return Exported(target, form.name, frames / form.rate, level, subtitles)
+    return Exported(target, form.name, frames / form.rate, level, counter.peak_db, subtitles)
 
 
 def export_stream(
@@ -133,7 +134,7 @@ def export_stream(
     else:
         frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter)
     stream.send(out, b"")
-    return Exported(STDOUT, form.name, frames / form.rate, level)
+    return Exported(STDOUT, form.name, frames / form.rate, level, counter.peak_db)
 
 
 def export_split(

@@ -66,3 +66,22 @@ def onset_errors(planned: list[float], found: list[float], tol: float = 0.25) ->
         e = float(aligned[np.argmin(np.abs(aligned - p))] - p)
         errors.append(e if abs(e) <= tol else math.nan)
     return errors
+
+
+def onset_error(
+    decoded: np.ndarray, clip: np.ndarray, at: float, rate: int = 48000, window: float = 0.05
+) -> float:
+    """Seconds between ``at`` and where ``clip`` starts in ``decoded`` (both at ``rate``):
+    the normalized cross-correlation of its first 300 ms, searched within +-``window`` s."""
+    import scipy.signal
+
+    reference = clip[: int(0.3 * rate)].astype(np.float64)
+    search = int(window * rate)
+    expected = round(at * rate)
+    begin = max(expected - search, 0)
+    segment = decoded[begin : expected + search + len(reference)].astype(np.float64)
+    corr = scipy.signal.correlate(segment, reference, "valid", method="fft")
+    energy = np.concatenate(([0.0], np.cumsum(segment**2)))
+    corr /= np.sqrt(np.maximum(energy[len(reference) :] - energy[: -len(reference)], 1e-20))
+    return (int(np.argmax(corr)) + begin - expected) / rate
+
