@@ -181,6 +181,40 @@ def test_a_first_sound_at_zero_is_on_time_when_the_device_was_just_opened(sink, 
     assert statistics.median(abs(e) for e in errors) <= ONSET_LIMITS["alsa"][0], errors
 
 
+PACED = """\
+title: Paced
+steps:
+  - {name: Strokes, say: Long strokes., duration: 30s, fixed: true, pace: 30 to 20}
+  - {name: Faster, say: A little faster., duration: 25s, fixed: true, pace: 24 to 36}
+"""
+
+
+def test_the_pace_guides_beats_are_on_time_like_chimes(sink, tmp_path):
+    """A paced minute through the null sink: every beat, chime and word at its planned
+    time (the same limits as the player's other sounds), the first sound aligning both."""
+    path = tmp_path / "paced.yaml"
+    path.write_text(PACED)
+    with tone_renderer() as renderer:
+        prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
+    beats = [e for e in prepared.plan.events if e.kind == "pulse"]
+    assert len(beats) > 20
+
+    def play():
+        return player.play_live(lambda: prepared, backend_name="alsa", stdin=io.StringIO())
+
+    result, data = sink.capture(play, tmp_path / "p.wav")
+    planned = find_onsets(_reference(prepared), RATE, THRESHOLD_DB, MIN_GAP)
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    errors = onset_errors(planned, found)
+    print(f"\n{len(planned)} onsets, errors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
+    assert len(found) == len(planned) and len(planned) > 20
+    median_limit, worst_limit, drift_limit = ONSET_LIMITS["alsa"]
+    assert statistics.median(abs(e) for e in errors) <= median_limit, errors
+    assert max(abs(e) for e in errors) <= worst_limit, errors
+    assert abs(errors[-1] - errors[0]) <= drift_limit, errors
+    assert sum(p.event.kind == "pulse" for p in result.played) == len(beats)
+
+
 @pytest.mark.parametrize("name", _backends())
 def test_pause_silences_at_once_and_resume_replays_the_cut_sentence(
     sink, neck_stretch, name, tmp_path

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 import yaml
 
-from voiceguide import fit, picture, session
+from voiceguide import fit, picture, resources, session
 from voiceguide.plan import Event, Plan, PlanStep
+from voiceguide.routine import Pace, Sound
 from voiceguide.testing.fakes import tone_renderer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,11 +260,8 @@ def test_a_png_is_a_png_of_the_figures_size(sessions):
 # -- the layers of the pace guide and the sound bed, from synthetic plans ------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class PacedStep(PlanStep):
-    """A plan step with the ``pace`` the pace guide will give it."""
-
-    pace: object = None
+def pace(start: float, end: float) -> Pace:
+    return Pace(start, end, Sound("pulse", resources.find_sound("pulse", ROOT)), 14.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,8 +273,8 @@ class BedPlan(Plan):
 
 def simple_plan(paces=(None, None), extra=(), length=120.0) -> Plan:
     steps = (
-        PacedStep("Slow strokes", "step", 0.0, 60.0, number=1, pace=paces[0]),
-        PacedStep("Slower strokes", "step", 60.0, length, number=2, pace=paces[1]),
+        PlanStep("Slow strokes", "step", 0.0, 60.0, number=1, pace=paces[0]),
+        PlanStep("Slower strokes", "step", 60.0, length, number=2, pace=paces[1]),
     )
     events = (Event(1.0, "speech", 2.0, 0, text="Slow strokes."),) + tuple(extra)
     return Plan("Paced", length, steps, tuple(sorted(events, key=lambda e: e.at)))
@@ -287,13 +285,8 @@ def test_a_plan_without_pace_or_bed_draws_neither_lane(sessions):
     assert set(picture.draw(plan, fits).lanes) == {"main"}
 
 
-@pytest.mark.parametrize(
-    "paces",
-    [((60, 40), (40, 30)), ({"from": 60, "to": 40}, {"from": 40, "to": 30})],
-    ids=["pairs", "mappings"],
-)
-def test_the_pace_line_runs_from_each_steps_pace_to_its_end_pace(paces):
-    plan = simple_plan(paces)
+def test_the_pace_line_runs_from_each_steps_pace_to_its_end_pace():
+    plan = simple_plan((pace(60, 40), pace(40, 30)))
     drawn = picture.draw(plan)
     root = svg_of(drawn)
     lines = layer(root, "pace")
@@ -304,7 +297,7 @@ def test_the_pace_line_runs_from_each_steps_pace_to_its_end_pace(paces):
 
 
 def test_a_steady_pace_and_a_step_without_one_are_drawn_as_such():
-    plan = simple_plan((50, None))
+    plan = simple_plan((pace(50, 50), None))
     drawn = picture.draw(plan)
     (line,) = layer(svg_of(drawn), "pace")
     assert np.allclose(points(line), [to_svg(drawn, "pace", t, 50) for t in (0, 60)], atol=1)

@@ -14,12 +14,10 @@ hold every text).
 
 Layers of later issues are read from the plan, so they need no change here:
 
-* pace: ``PlanStep.pace`` (read with ``getattr``; ``None`` where a step has none): a steady
-  rate, a ``(from, to)`` pair, a ``{"from": , "to": }`` mapping or an object with ``from_`` and
-  ``to`` attributes, in beats per minute, drawn as a line from the step's start to its end;
-  without any, the rate between successive events of kind ``"pulse"``. Pulses are drawn as
-  ticks where they are at least ``PULSE_SPACING`` pixels apart. ``_pace_span`` is the one
-  place to teach another form.
+* pace: ``PlanStep.pace`` (rates already scaled), drawn as a line of beats per minute from
+  the step's start to its end; without any, the rate between successive events of kind
+  ``"pulse"``. Pulses are drawn as ticks where they are at least ``PULSE_SPACING`` pixels
+  apart.
 * bed: the ``bed`` argument, else ``plan.bed`` (``getattr``): ``(seconds, dB)`` points, or a
   function from an array of seconds to an array of dB (sampled ``BED_SAMPLES`` times per
   pixel: a duck shorter than that can fall between samples; points have no such trap).

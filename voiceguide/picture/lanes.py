@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from voiceguide.plan import Plan
+from voiceguide.routine import Pace
 
 try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection, PolyCollection
@@ -26,21 +26,13 @@ from voiceguide.picture.style import (
 )
 
 
-def _pace_span(pace) -> tuple[float, float] | None:
-    """A step's pace as ``(from, to)`` beats per minute (see the module's notes)."""
-    if pace is None:
-        return None
-    if isinstance(pace, int | float):
-        return float(pace), float(pace)
-    if isinstance(pace, dict):
-        return float(pace["from"]), float(pace["to"])
-    if isinstance(pace, Sequence) and len(pace) == 2:
-        return float(pace[0]), float(pace[1])
-    return float(pace.from_), float(pace.to)
+def _pace_span(pace: Pace | None) -> tuple[float, float] | None:
+    """A step's pace as ``(from, to)`` beats per minute."""
+    return None if pace is None else (pace.start, pace.end)
 
 
 def has_pace(plan: Plan) -> bool:
-    return any(getattr(s, "pace", None) is not None for s in plan.steps) or any(
+    return any(s.pace is not None for s in plan.steps) or any(
         e.kind == "pulse" for e in plan.events
     )
 
@@ -48,7 +40,7 @@ def has_pace(plan: Plan) -> bool:
 def pace_segments(plan: Plan) -> list[list[tuple[float, float]]]:
     """The pace line as (seconds, beats per minute) segments: each step's pace from its start
     to its end or, when no step has one, the rate between successive pulses."""
-    steps = [(s, _pace_span(getattr(s, "pace", None))) for s in plan.steps]
+    steps = [(s, _pace_span(s.pace)) for s in plan.steps]
     segments = [[(s.start, span[0]), (s.end, span[1])] for s, span in steps if span is not None]
     if segments:
         return segments

@@ -84,4 +84,3 @@ def onset_error(
     energy = np.concatenate(([0.0], np.cumsum(segment**2)))
     corr /= np.sqrt(np.maximum(energy[len(reference) :] - energy[: -len(reference)], 1e-20))
     return (int(np.argmax(corr)) + begin - expected) / rate
-
