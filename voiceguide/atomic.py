@@ -61,11 +61,16 @@ def resolve(target: Path) -> Path:
     return Path(os.path.realpath(target)) if linked else target
 
 
+def _partial_prefix(target: Path) -> str:
+    """The start of the names of this process's temporary entries for ``target``."""
+    name = os.fsdecode(os.fsencode(target.name)[:NAME_ROOM])  # bytes: NAME_MAX counts bytes
+    return f".{name}.partial-{os.getpid()}-"
+
+
 def temp_beside(target: Path) -> Path:
     """Create an empty hidden file next to ``target`` (mode from the umask) and return it."""
     while True:
-        name = os.fsdecode(os.fsencode(target.name)[:NAME_ROOM])  # bytes: NAME_MAX counts bytes
-        path = target.parent / f".{name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+        path = target.parent / f"{_partial_prefix(target)}{secrets.token_hex(4)}"
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
@@ -81,14 +86,35 @@ def file(target: Path, translate: Translate = _untranslated) -> Iterator[Path]:
 
     ``translate`` may turn a failure into the exception to raise instead."""
     target = resolve(target)
-    temp = temp_beside(target)
-    with _removed_on_failure(target, temp, translate):
+    with _removed_on_failure(target, translate):
+        temp = temp_beside(target)
         yield temp
         _fsync(temp)
         if _keep_mode(temp, target, stat.S_ISREG):
             raise OSError(errno.EEXIST, "not a regular file, so it was not replaced", str(target))
         os.replace(temp, target)
     _fsync(target.parent)
+
+
+def probe(directory: Path) -> None:
+    """Create and remove a temporary entry in ``directory``: ``OSError`` if it cannot be
+    written to (read-only mounts and ACLs included). Nothing stays, whatever interrupts it."""
+    target = directory / "probe"
+    with _removed_on_failure(target, _untranslated):
+        temp_beside(target).unlink()
+
+
+@contextlib.contextmanager
+def scratch(target: Path) -> Iterator[Path]:
+    """A temporary directory beside ``target``, removed afterwards whatever happens (not
+    recursively: only files may be put in it); named as every temporary entry is, so that
+    ``cleanup_stale`` removes it if this process is killed."""
+    with _removed_on_failure(target, _untranslated):
+        folder = temp_beside(target)
+        folder.unlink()
+        folder.mkdir()
+        yield folder
+        _remove_own(folder)
 
 
 @contextlib.contextmanager
@@ -101,10 +127,10 @@ def directory(target: Path, translate: Translate = _untranslated) -> Iterator[Pa
     file (``manifest.remove``). Only files may be written into the temporary directory.
     """
     target = resolve(target)
-    temp = temp_beside(target)
-    temp.unlink()
-    temp.mkdir()
-    with _removed_on_failure(target, temp, translate):
+    with _removed_on_failure(target, translate):
+        temp = temp_beside(target)
+        temp.unlink()
+        temp.mkdir()
         yield temp
         manifest.write(temp)
         for entry in temp.iterdir():
@@ -136,14 +162,20 @@ def _keep_mode(temp: Path, target: Path, kind: Callable[[int], bool]) -> bool:
 
 
 @contextlib.contextmanager
-def _removed_on_failure(target: Path, temp: Path, translate: Translate) -> Iterator[None]:
-    """Any failure (``KeyboardInterrupt`` too) removes ``temp``; ``translate`` may turn it
-    into the exception to raise instead."""
+def _removed_on_failure(target: Path, translate: Translate) -> Iterator[None]:
+    """Any failure (``KeyboardInterrupt`` too) removes this process's temporary entries for
+    ``target``: found by name, not by a variable, so that a signal that strikes between
+    creating one and using it (the moment a test catches) leaves nothing either.
+    ``translate`` may turn the failure into the exception to raise instead."""
     try:
         yield
     except BaseException as exc:
         failure = translate(target, exc)
-        _remove_own(temp)
+        prefix = _partial_prefix(target)
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(target.parent):
+                if entry.name.startswith(prefix):
+                    _remove_own(Path(entry.path))
         if failure is not None:
             raise failure from exc
         raise

@@ -88,12 +88,11 @@ def check_directory(directory: Path) -> None:
     if info is None or not stat.S_ISDIR(info.st_mode):
         raise UsageError(f"output directory {named} does not exist: create it first (mkdir -p)")
     try:
-        probe = atomic.temp_beside(directory / "probe")
+        atomic.probe(directory)
     except OSError as exc:
         raise UsageError(
             f"cannot write to {named}: {exc.strerror}; choose another output directory"
         ) from exc
-    probe.unlink()
 
 
 def _check_replaceable(real: Path, directory: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -70,13 +69,8 @@ def _scratch(target: Path) -> Iterator[Path]:
     Named as ``atomic`` names its temporary entries (``.NAME.partial-PID-HEX``), so that
     ``atomic.cleanup_stale`` removes it when this process was killed before it could."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    folder = atomic.temp_beside(target.with_suffix(".raw"))
-    folder.unlink()
-    folder.mkdir()
-    try:
+    with atomic.scratch(target.with_suffix(".raw")) as folder:
         yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Renderer:
