@@ -35,9 +35,17 @@ def test_each_shipped_routine_plans_exactly_at_several_lengths(prepare, name, wh
     built = prepare(name, length=seconds).plan
     assert built.length == pytest.approx(minutes * 60, abs=0.1)
     assert built.steps[-1].end == pytest.approx(minutes * 60, abs=0.1)
-    for before, after in zip(built.events, built.events[1:], strict=False):
+    cues = [e for e in built.events if e.kind != "pulse"]
+    for before, after in zip(cues, cues[1:], strict=False):
         assert before.end <= after.at + 1e-9
-    assert built.events[-1].sound.name == "end"
+    chimes = [e for e in cues if e.kind == "chime"]
+    speech = [e for e in cues if e.kind == "speech"]
+    for beat in (e for e in built.events if e.kind == "pulse"):
+        # The pace guide never sounds with a chime and goes quiet under a voice.
+        assert not [c for c in chimes if abs(c.at - beat.at) < 0.3 - 1e-9]
+        if any(s.at - 0.1 < beat.end and beat.at < s.end + 0.1 for s in speech):
+            assert beat.gain_db <= -(6 + 12)
+    assert cues[-1].sound.name == "end"
     assert not [w for w in built.warnings if "instruction lasts past" in w]
 
 
@@ -51,7 +59,20 @@ def test_each_shipped_routine_plans_at_its_own_length(prepare, name):
 def test_back_massage_follows_its_source():
     loaded = routine.load(resources.find_routine("back-massage"))
     names = [s.name for s in loaded.steps]
-    assert names == ["Basic rub", "Heel-of-hand circles", "Fingertip pushes", "Work out the spine"]
+    assert names == [
+        "Basic rub",
+        "Heel-of-hand circles",
+        "Fingertip pushes",
+        "Work out the spine",
+        "Closing rub",
+    ]
     assert loaded.interlude.name == "Re-relax"
     assert loaded.steps[2].sides == loaded.steps[3].sides == ("left", "right")
-    assert "five times" in loaded.steps[3].say
+    spine = [loaded.steps[3].say, *(cue.say for cue in loaded.steps[3].cues)]
+    assert any("five times" in text for text in spine)
+    # "Do this in a slow manner": every technique slows through its time, and the
+    # re-relaxing and closing rubs are the slowest of all.
+    paces = [s.pace for s in loaded.steps]
+    assert all(p is not None and p.end < p.start for p in paces)
+    slowest = max(p.start for p in (loaded.interlude.pace, paces[-1]))
+    assert slowest < min(p.end for p in paces[:-1])

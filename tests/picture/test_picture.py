@@ -68,6 +68,7 @@ def sessions(tmp_path_factory):
         "20m": ("back-massage", 1200),
         "45m": ("back-massage", 2700),
         "8h": (str(eight_hours), 8 * 3600),
+        "10m, --pace off": ("back-massage", 600),
     }
     made: dict[str, tuple[Plan, tuple[int, int]]] = {}
 
@@ -75,7 +76,8 @@ def sessions(tmp_path_factory):
         if name not in made:
             routine, length = cases[name]
             with tone_renderer() as renderer:
-                prepared = session.prepare(routine, session.Options(length), renderer, cache)
+                options = session.Options(length, pace=0.0 if "pace off" in name else 1.0)
+                prepared = session.prepare(routine, options, renderer, cache)
             made[name] = (prepared.plan, fit.shown_range(*session.length_range(prepared)))
         return made[name]
 
@@ -281,7 +283,8 @@ def simple_plan(paces=(None, None), extra=(), length=120.0) -> Plan:
 
 
 def test_a_plan_without_pace_or_bed_draws_neither_lane(sessions):
-    plan, fits = sessions("10m")
+    plan, fits = sessions("10m, --pace off")
+    assert not any(step.pace for step in plan.steps)
     assert set(picture.draw(plan, fits).lanes) == {"main"}
 
 

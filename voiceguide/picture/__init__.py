@@ -140,6 +140,7 @@ def _figure(plan: Plan, has_pace: bool, has_bed: bool) -> Picture:
     main_height = ROWS * ROW + VOICE + GAP + STEPS
     extra = [(name, h) for name, h, on in (("pace", PACE, has_pace), ("bed", BED, has_bed)) if on]
     height = HEADER + main_height + sum(LANE_GAP + h for _, h in extra) + AXIS
+    height = round(height * PNG_DPI) / PNG_DPI  # whole pixels: the PNG is exactly this tall
     figure = Figure(figsize=(WIDTH, height), dpi=PNG_DPI)
     FigureCanvasAgg(figure)
     inner = (WIDTH - LEFT - RIGHT) / WIDTH

@@ -242,13 +242,20 @@ def step_groups(plan: Plan) -> list[list[int]]:
     return groups
 
 
+NAME_SIZES = (9, 8, 7.5)  # points: a step's name in its band, smaller before it is shortened
+
+
 def _place_step_name(picture: Picture, placer: Placer, steps, index: int, to_px) -> None:
-    """The name of a step (over all its sides) inside its band: whole, shortened, or its
-    number."""
+    """The name of a step (over all its sides) inside its band: whole (in a smaller type if
+    that is what it takes), shortened, or its number."""
     first, last = steps[0], steps[-1]
     (x0, y), (x1, _) = to_px([(first.start, STEPS * (0.56 if first.side else 0.42)), (last.end, 0)])
-    font = font_of(9, "bold" if first.kind == "step" else "normal")
-    texts = [placer.measure.shortened(first.name, font, x1 - x0 - 2 * PAD)]
+    weight = "bold" if first.kind == "step" else "normal"
+    room = x1 - x0 - 2 * PAD
+    fonts = [font_of(size, weight) for size in NAME_SIZES]
+    whole = [f for f in fonts if placer.measure.exact(first.name, f)[0] <= room]
+    font = whole[0] if whole else fonts[0]
+    texts = [placer.measure.shortened(first.name, font, room)]
     texts += [str(first.number)] if first.number is not None else []
     spots = [_Spot(text, (x0 + x1) / 2, y, "center") for text in texts]
     _label(picture, placer, spots, font, (x0 + PAD, x1 - PAD), f"name-{index}")
