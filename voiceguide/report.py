@@ -63,7 +63,12 @@ def _event_json(event: Event) -> dict:
 def _pace_json(pace: Pace | None) -> dict | None:
     if pace is None:
         return None
-    return {"from": round(pace.start, 4), "to": round(pace.end, 4), "sound": pace.sound.name}
+    return {
+        "from": round(pace.start, 4),
+        "to": round(pace.end, 4),
+        "sound": pace.sound.name,
+        "level": round(pace.level, 3),
+    }
 
 
 def pace_label(pace: Pace | None) -> str:

@@ -66,7 +66,7 @@ def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_d
     assert re.fullmatch(
         rf"back-massage +Back massage +20m +{fits} +A full back massage for a partner lying face "
         r"down on a firm but soft surface\. Four techniques, with the basic rub in between to "
-        r"re-relax\.",
+        r"re-relax, and a soft tick to stroke by that slows as the massage goes on\.",
         rows["back-massage"],
     )
     assert re.search(
@@ -103,7 +103,7 @@ def test_check_accepts_the_shipped_routines(run):
     result = run("check", "back-massage", "first-back-massage")
     assert result.exit_code == 0
     assert (
-        "back-massage.yaml: ok - 'Back massage', 4 steps, 14m of steps as written" in result.output
+        "back-massage.yaml: ok - 'Back massage', 5 steps, 16m of steps as written" in result.output
     )
 
 
@@ -130,12 +130,20 @@ def test_plan_json_has_the_documented_keys_and_exact_length(run):
     assert data["length"] == 600
     assert {"name", "start", "end", "kind"} <= set(data["steps"][0])
     assert data["steps"][-1]["end"] == 600
+    assert data["version"] == 2
     kinds = {e["kind"] for e in data["events"]}
-    assert kinds == {"chime", "speech"}
+    assert kinds == {"chime", "speech", "pulse"}
     for event in data["events"]:
         assert {"at", "kind", "duration", "step"} <= set(event)
         assert ("text" in event) == (event["kind"] == "speech")
-        assert ("sound" in event) == (event["kind"] == "chime")
+        assert ("sound" in event) == (event["kind"] in ("chime", "pulse"))
+        assert ("gain_db" in event) == (event["kind"] == "pulse")
+    assert {e["sound"] for e in data["events"] if e["kind"] == "pulse"} == {"pulse.wav"}
+    for step in data["steps"]:
+        pace = step["pace"]
+        assert pace is None or set(pace) == {"from", "to", "sound", "level"}
+    assert data["steps"][0]["pace"] is None  # the introduction
+    assert data["steps"][1]["pace"] == {"from": 9, "to": 6.5, "sound": "pulse", "level": 14}
     assert data["events"][-1]["sound"] == "end.wav"
 
 
@@ -143,8 +151,9 @@ def test_plan_table_reads_like_a_schedule(run):
     result = run("plan", "first-back-massage", "--length", "10m")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "First back massage - 10:00 (22 sounds in 8 parts)"
-    assert lines[2].split() == ["time", "step", "side", "heard"]
+    assert lines[0] == "First back massage - 10:00 (20 sounds in 8 parts, 62 beats of the pace guide)"
+    assert lines[2].split() == ["time", "step", "side", "pace", "heard"]
+    assert "6→5/min breath" in result.output  # Settle in breathes, the others tick
     assert "10:00.000  end of session" in result.output
     assert "fits lengths from" in lines[-1]
 

@@ -13,6 +13,7 @@ from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.live import player, preload, status, timeline
 from voiceguide.live.status import Status, render_status
 from voiceguide.plan import Event, Plan, PlanStep
+from voiceguide.plan.pulses import pulse_events
 from voiceguide.routine import Sound
 from voiceguide.testing.fakes import FakeBackend, FakeClock, FakeKeys, FakeSession
 
@@ -609,3 +610,22 @@ def test_lengthening_a_paced_part_stretches_its_glide(prepare, write_routine):
     times = [t for t in beat_times(result) if t < 150.0]
     assert all(a < b for a, b in zip(times, times[1:], strict=False))
     assert times[-1] > 120.0  # the part now ends at 150 s: beats go on past its old end
+
+
+def test_a_part_played_again_after_slower_follows_the_new_pace(prepare, write_routine):
+    session = prepare(write_routine(PACED))
+    clock = FakeClock()
+    start = clock.now
+    keys = FakeKeys(clock, [(start + 30.0, "slower"), (start + 60.0, "previous")])
+    result = player.play(session, FakeBackend(clock), clock=clock, sleep=clock.sleep,
+                         keys=keys, spin=0.0, preload=False)  # fmt: skip
+    step = session.plan.steps[0]
+    # the beats played after the jump back: the part's whole glide again, at 90 %
+    replayed = [p.event.at for p in result.played
+                if p.event.kind == "pulse" and p.target - start > 60.0 and p.event.step == 0]  # fmt: skip
+    expected = [e.at for e in pulse_events(session.plan.steps, session.plan.events,
+                                           lambda sound: 0.22, factor=0.9)
+                if e.step == 0]  # fmt: skip
+    assert replayed == pytest.approx(expected, abs=1e-9)
+    assert replayed[1] - replayed[0] > 60 / 12 + 0.4  # 12/min at 90 %, not the written 5 s
+    assert step.start == 0.0

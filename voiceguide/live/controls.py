@@ -67,7 +67,7 @@ class Controls:
 
     def _jump(self, position: float) -> None:
         self._silence()
-        self.timeline.seek(position)
+        self.timeline.jump(position)
         if self.paused_at is not None:
             self.paused_at = position
         else:

@@ -94,6 +94,14 @@ class Timeline:
         starts = [e.at for e in self.events]
         self.cursor = bisect.bisect_left(starts, position - EPSILON)
 
+    def jump(self, position: float) -> None:
+        """Seek to ``position`` (a part's boundary), the beats from there on at the
+        listener's pace: a part played again after ``[`` or ``]`` follows the new pace too."""
+        self.seek(position)
+        if self.pace_factor != 1.0:
+            self._retime_beats(position)
+            self.seek(position)
+
     def next_event(self) -> Event | None:
         return self.events[self.cursor] if self.cursor < len(self.events) else None
 
