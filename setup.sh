@@ -48,8 +48,12 @@ fi
 extras=$(tools/extras.sh run)
 ((dev)) && extras=$(tools/extras.sh dev)
 # the exact versions of constraints.txt: what the suite last passed with
-stamp=".venv/.voiceguide-$extras-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
-if [[ ! -e "$stamp" ]]; then
+hash=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+stamp=".venv/.voiceguide-$extras-$hash"
+# the development install holds everything a plain one does: ./setup.sh after ./setup.sh --dev
+# (./demo.sh after ./test.sh) has nothing to do
+superset=".venv/.voiceguide-$(tools/extras.sh dev)-$hash"
+if [[ ! -e "$stamp" && ! -e "$superset" ]]; then
   say "installing voiceguide[$extras] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[$extras]"

@@ -12,6 +12,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -31,12 +32,15 @@ def measure(
             size = int(memory_limit_mb * 2**20)
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
+    # output goes to temporary files, not pipes: a command that prints more than a pipe
+    # holds (an 8-hour plan's table) would block on it while this waits for its exit
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=out_file,
+        stderr=err_file,
         start_new_session=True,
         preexec_fn=limit,
     )
@@ -55,8 +59,7 @@ def measure(
         time.sleep(0.01)
     wall = time.perf_counter() - start
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = process.stdout.read().decode()
-    err = process.stderr.read().decode()
+    out, err = (_tail(f) for f in (out_file, err_file))
     return {
         "wall_s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
@@ -65,9 +68,16 @@ def measure(
         "peak_rss_mb": max(usage.ru_maxrss, 0) / 1024,
         "peak_rss_children_mb": children.ru_maxrss / 1024,
         "exit": status if status == "timeout" else os.waitstatus_to_exitcode(status),
-        "stdout": out[-2000:],
-        "stderr": err[-2000:],
+        "stdout": out,
+        "stderr": err,
     }
+
+
+def _tail(file, size: int = 2000) -> str:
+    """The last ``size`` characters of a temporary output file, which is then closed."""
+    with file:
+        file.seek(0)
+        return file.read().decode(errors="replace")[-size:]
 
 
 if __name__ == "__main__":

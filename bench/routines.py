@@ -20,11 +20,17 @@ STROKES = [
 ]
 
 
-def long_routine(minutes: float, path: Path, steps_per_hour: int = 12) -> Path:
+# the pace guide of a paced benchmark routine: steps glide through these (per minute), the
+# interlude breathes; about 700 beats an hour, as a paced massage has
+PACES = [(14, 10), (18, 13), (12, 9), (24, 18)]
+
+
+def long_routine(minutes: float, path: Path, steps_per_hour: int = 12, paced: bool = False) -> Path:
     """Write a routine whose written length is about ``minutes`` and return its path.
 
     Every step has its own instruction and three cues (one repeating), every fourth step has
     sides, and an interlude sits between steps: the shape of a real routine, only longer.
+    ``paced``: every step glides through one of ``PACES`` and the interlude breathes.
     """
     count = max(2, round(minutes / 60 * steps_per_hour))
     interlude = 30.0
@@ -44,6 +50,9 @@ def long_routine(minutes: float, path: Path, steps_per_hour: int = 12) -> Path:
                 {"every": "90s", "say": "Breathe out, and soften your hands.", "chime": "soft"},
             ],
         }
+        if paced:
+            start, end = PACES[n % len(PACES)]
+            step["pace"] = f"{start} to {end}"
         if n % 4 == 3:
             step["sides"] = ["left", "right"]
             step["say"] = f"Part {n + 1}, {{side}} side. {stroke.capitalize()}, slowly."
@@ -63,5 +72,7 @@ def long_routine(minutes: float, path: Path, steps_per_hour: int = 12) -> Path:
         },
         "steps": steps,
     }
+    if paced:
+        routine["between"]["pace"] = {"from": 6, "to": 5, "sound": "breath"}
     path.write_text(yaml.safe_dump(routine, sort_keys=False))
     return path

@@ -183,7 +183,10 @@ def test_a_length_option_it_cannot_take_is_a_usage_error_without_a_line(write_ro
 def test_a_missing_file_is_said_not_to_exist(tmp_path):
     with pytest.raises(UsageError) as caught:
         session.find(str(tmp_path / "x.yaml"))
-    assert str(caught.value) == f"no file '{tmp_path / 'x.yaml'}': it does not exist"
+    assert str(caught.value) == (
+        f"no file '{tmp_path / 'x.yaml'}': it does not exist in {tmp_path}; "
+        "check the path (built-in routines: voiceguide list)"
+    )
 
 
 def test_a_missing_file_named_like_a_built_in_routine_suggests_it():

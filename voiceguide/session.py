@@ -16,6 +16,7 @@ import numpy as np
 import soundfile
 
 from voiceguide import audio, durations, fit, plan, resources, routine, speech
+from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.routine import Routine, Sound, Voice
@@ -78,7 +79,11 @@ def find(name_or_path: str) -> Path:
     names = resources.routine_names()
     near = difflib.get_close_matches(given.stem.replace("_", "-").lower(), names, n=3)
     if "/" in name_or_path or given.suffix.lower() in (".yaml", ".yml"):
-        hint = f"; did you mean the built-in {' or '.join(near)}?" if near else ""
+        if near:
+            hint = f"; did you mean the built-in {' or '.join(near)}?"
+        else:
+            where = (Path.cwd() / given).parent
+            hint = f" in {shown(where)}; check the path (built-in routines: voiceguide list)"
         raise UsageError(f"no file {name_or_path!r}: it does not exist{hint}")
     hint = f"did you mean {' or '.join(near)}? " if near else ""
     raise UsageError(

@@ -284,11 +284,11 @@ def no_device(name=None, routine=None, clock=None):
 
 def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatch):
     monkeypatch.setattr(player, "open_backend", no_device)
-    result = CliRunner().invoke(main, ["play", "back-massage", "-l", "10m"])
+    result = CliRunner().invoke(main, ["play", "back-massage", "-l", "10m", "--pace", "80%"])
     assert result.exit_code == 1
-    assert result.output == (
+    assert result.output == (  # the same session: the options the user gave come along
         "no sound device found: no card; to listen on another device, try "
-        "'voiceguide export back-massage -o session.mp3'\n"
+        "'voiceguide export back-massage --length 10m --pace 80% -o session.mp3'\n"
     )
 
 
@@ -400,6 +400,11 @@ def test_length_accepts_units_written_out(run):
     assert result.exit_code == 0 and json.loads(result.output)["length"] == 600
 
 
-def test_a_missing_routine_file_is_said_not_to_exist(run):
+def test_a_missing_routine_file_is_said_not_to_exist(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "x.yaml"])
-    assert (result.exit_code, result.output) == (2, "no file 'x.yaml': it does not exist\n")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"no file 'x.yaml': it does not exist in {tmp_path}; "
+        "check the path (built-in routines: voiceguide list)\n",
+    )

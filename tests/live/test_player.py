@@ -44,9 +44,9 @@ def make_plan(parts: list[tuple[str, float]], cue_every: float | None = 30.0) ->
 PARTS = [("A", 70.0), ("B", 60.0), ("C", 60.0), ("Closing", 10.0)]
 
 
-def run(plan, script=(), latency=0.0, jitter=0.0, spin=0.0, on_status=None, **kw):
+def run(plan, script=(), latency=0.0, jitter=0.0, spin=0.0, on_status=None, lead=None, **kw):
     clock = FakeClock(jitter)
-    backend = FakeBackend(clock, latency)
+    backend = FakeBackend(clock, latency, lead)
     keys = FakeKeys(clock, [(clock.now + t, a) for t, a in script]) if script else None
     result = player.play(
         FakeSession(plan),
@@ -182,6 +182,25 @@ def test_a_sentence_cut_by_pause_is_heard_again_from_its_start():
     # the session resumed at 1.25 s: everything later is 10 - 1.25 s later than planned
     for t, at in times[3:]:
         assert t == pytest.approx(at + 8.75, abs=1e-9)
+
+
+def test_a_scheduling_backend_gets_each_sound_its_lead_ahead_and_hears_it_on_time():
+    plan = make_plan(PARTS)
+    result, _, _ = run(plan, latency=0.05, lead=0.3)
+    first, *rest = result.played
+    assert first.target - first.called == pytest.approx(0.05)  # due at once: the latency
+    assert all(p.target - p.called == pytest.approx(0.3, abs=1e-9) for p in rest)
+    for t, at in heard(result):
+        assert t == pytest.approx(at + 0.05, abs=1e-9)  # the latency before the first sound
+
+
+def test_pause_takes_back_a_sound_handed_over_and_plays_it_after_resume():
+    plan = make_plan(PARTS)  # A's first cue at 30 s, handed over at 29.7 s
+    result, backend, _ = run(plan, script=[(29.9, "pause"), (40.0, "pause")], lead=0.3)
+    cue = [p for p in result.played if p.event.at == 30.0]
+    assert len(cue) == 2  # handed over, taken back, handed over again
+    assert backend.handles[2].stopped_at - result.started == pytest.approx(29.9)
+    assert cue[1].target - result.started == pytest.approx(40.0 + 0.1)  # resumed at 29.9 s
 
 
 def test_next_skips_to_the_next_step_at_once():

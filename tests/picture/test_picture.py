@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -394,7 +395,8 @@ def test_without_matplotlib_plan_picture_says_in_one_line_how_to_install_it(tmp_
     assert result.stdout == ""
     assert result.stderr == (
         "drawing a picture needs matplotlib, which is not installed: "
-        "pip install 'voiceguide[picture]'\n"
+        f"{shlex.quote(sys.executable)} -m pip install 'voiceguide[picture]' "
+        "(in a source checkout: ./setup.sh --dev)\n"
     )
     assert not (tmp_path / "p.svg").exists() and not (tmp_path / "cache").exists()
 

@@ -7,6 +7,7 @@ No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on s
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -190,7 +191,8 @@ def play(
 
     Keys (optional; a USB foot pedal that sends keys works too): space pause/resume,
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
-    + / - lengthen or shorten the step by 30 s, q quit.
+    + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
+    q quit.
     """
     from voiceguide import exporting, live
     from voiceguide.live import status
@@ -219,7 +221,7 @@ def play(
         try:
             live.play_live(
                 prepare,
-                routine_name,
+                _export_hint(routine_name, length, voice, rate, pace),
                 start_at=start_at,
                 on_status=show,
                 backend_name=backend_name,
@@ -229,6 +231,16 @@ def play(
             if tty and not quiet:
                 out()  # end the status line before the interrupted message
             raise
+
+
+def _export_hint(routine_name, length, voice, rate, pace) -> str:
+    """What to give ``voiceguide export`` for the same session (the no-device message)."""
+    words = [routine_name]
+    words += ["--length", durations.humanize(length)] if length is not None else []
+    words += ["--voice", voice] if voice else []
+    words += ["--rate", str(rate)] if rate else []
+    words += ["--pace", "off" if not pace else f"{pace:.0%}"] if pace != 1.0 else []
+    return shlex.join(words)
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:

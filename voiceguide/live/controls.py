@@ -130,7 +130,7 @@ class Controls:
         self._report(PACED, position, f"pace {factor:.0%}: {way} from the next beat")
 
     def _unschedule(self, position: float) -> None:
-        """Take back events handed to the backend early (its latency) that have not started,
+        """Take back events handed to the backend early (its ``lead``) that have not started,
         so that re-timing applies to them too."""
         ahead = [(e, h) for e, h in self._sounding if e.at > position]
         for _, handle in ahead:

@@ -112,6 +112,8 @@ class Player(Controls):
             self.backend.stop_all()
             self.loader.close()
         self.result.misses = self.loader.misses
+        self.result.late = getattr(self.backend, "late", 0)
+        self.result.shifts = getattr(self.backend, "shifts", 0)
         self.result.length = self.timeline.length
         return self.result
 
@@ -135,7 +137,7 @@ class Player(Controls):
             self._act(self._wait(SLICE))
             return
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.latency + EPSILON):
+        for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
             self._sound(event)
         if position >= self.timeline.length - EPSILON:
             self._finish(END, self.timeline.length)
@@ -148,7 +150,7 @@ class Player(Controls):
         times = [self.timeline.length]
         event = self.timeline.next_event()
         if event is not None:
-            times.append(event.at - self.backend.latency)
+            times.append(event.at - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -263,8 +265,9 @@ def play_live(
     Without a sound device, ``without_device(session, start_seconds)`` is called instead
     (the CLI's ``--else-export``) and None returned; if it is None, the ``PlaybackError``
     is raised - but only once the session is prepared and ``start_at`` checked, so a bad
-    routine or step is reported first. ``routine`` (the name the user typed) only goes into
-    the no-device message. Raises ``UsageError`` for a bad ``start_at`` before any sound.
+    routine or step is reported first. ``routine`` (the name the user typed, with the options
+    ``voiceguide export`` would need for the same session) only goes into the no-device
+    message. Raises ``UsageError`` for a bad ``start_at`` before any sound.
     """
     try:
         device, missing = open_backend(backend_name, routine), None

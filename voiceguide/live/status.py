@@ -139,6 +139,8 @@ class PlayResult:
     length: float = 0.0  # session length at the end, seconds (moved by + and -)
     quit: bool = False
     misses: int = 0  # clips not loaded ahead that were loaded at their instant
+    late: int = 0  # clips the backend got too late to start on their frame
+    shifts: int = 0  # times the sound server ran dry and the stream moved (CPU starved)
 
     @property
     def first_sound(self) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from dataclasses import dataclass, field
 
 from voiceguide.errors import ExportError
@@ -18,7 +20,8 @@ except ImportError:  # require() says how to install it
 FORMATS = ("svg", "png")
 
 
-INSTALL = "pip install 'voiceguide[picture]'"
+# the pip of the Python running voiceguide (a bare "pip" may be another one's)
+INSTALL = f"{shlex.quote(sys.executable)} -m pip install 'voiceguide[picture]'"
 
 
 WIDTH = 11.0  # inches: 792 pt, about a README's width on a code host
@@ -93,7 +96,10 @@ MAX_TICKS = 10
 def require() -> None:
     """Raise ``ExportError`` (one line, saying how to install it) when matplotlib is missing."""
     if matplotlib is None:
-        raise ExportError(f"drawing a picture needs matplotlib, which is not installed: {INSTALL}")
+        raise ExportError(
+            f"drawing a picture needs matplotlib, which is not installed: {INSTALL} "
+            "(in a source checkout: ./setup.sh --dev)"
+        )
 
 
 def format_of(name: str) -> str | None:

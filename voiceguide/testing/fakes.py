@@ -96,9 +96,10 @@ class FakeHandle:
 class FakeBackend:
     """Records every play (clock time, clip, at) and every stop_all."""
 
-    def __init__(self, clock: FakeClock, latency: float = 0.0):
+    def __init__(self, clock: FakeClock, latency: float = 0.0, lead: float | None = None):
         self.clock = clock
         self.latency = latency
+        self.lead = latency if lead is None else lead
         self.handles: list[FakeHandle] = []
         self.calls: list[float] = []
         self.stops: list[float] = []

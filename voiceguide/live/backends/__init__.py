@@ -48,11 +48,14 @@ class Handle(Protocol):
 
 class Backend(Protocol):
     """Plays clips. ``latency``: seconds from ``play()`` to the first frame heard when the call
-    comes at the last moment; a player calls ``play(clip, at=t)`` ``latency`` seconds early,
-    and a backend that can schedule (``AlsaBackend``) starts the clip exactly at clock time
-    ``t``. A backend with ``latency == 0`` plays at once and ignores ``at``."""
+    comes at the last moment. ``lead`` (at least ``latency``): how early a player calls
+    ``play(clip, at=t)``. A backend that can schedule (``AlsaBackend``) starts the clip exactly
+    at clock time ``t`` and takes it well ahead, so that a player thread held up by a loaded
+    machine is still in time; a sound taken ahead and not yet started stops with its handle
+    or ``stop_all``. A backend with ``latency == lead == 0`` plays at once and ignores ``at``."""
 
     latency: float
+    lead: float
 
     def preload(self, clip: Clip) -> None:
         """Get ``clip`` ready ahead of its instant (convert it), so ``play`` does no work."""

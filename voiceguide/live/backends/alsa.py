@@ -22,6 +22,7 @@ WARM_UP = 0.1  # seconds of silence played first, to measure the queue
 WINDOW = 0.5  # seconds of write times the stream's clock is estimated from
 SHIFT = 0.1  # seconds of write times all later than the estimate by TOLERANCE: a real shift
 TOLERANCE = 0.001  # seconds
+HANDOVER = 0.3  # seconds before its frame is written that a clip is handed over (``lead``)
 
 
 _FORMAT_S16_LE = 2
@@ -103,7 +104,8 @@ class AlsaBackend:
     later: write times are then late for good; after ``SHIFT`` seconds of them the estimate
     follows. A clip playing through such a shift is late by it (measured under full CPU load:
     10-50 ms, a few times a minute); the next clips are on time. ``late`` counts clips asked
-    too late to start at their frame; ``underruns`` the ALSA-level ones (recovered).
+    too late to start at their frame; ``underruns`` the ALSA-level ones (recovered);
+    ``shifts`` how often the estimate had to follow such a shift.
 
     Opening returns as soon as the device accepted the stream (no device: ``PlaybackError``
     at once); the warm-up goes on in the background, overlapping whatever the caller does
@@ -121,6 +123,7 @@ class AlsaBackend:
         self.clock = clock
         self.late = 0
         self.underruns = 0
+        self.shifts = 0
         self._lib = load_libasound()
         if self._lib is None:
             raise no_device("the ALSA library (libasound.so.2) cannot be loaded", routine)
@@ -173,6 +176,13 @@ class AlsaBackend:
         """Seconds from ``play()`` to the first frame heard (waits for the warm-up)."""
         self._wait_ready()
         return self._latency
+
+    @property
+    def lead(self) -> float:
+        """How early the player hands a clip over: ``HANDOVER`` more than the latency, so a
+        player held up that long (a loaded machine, a slow disk) still starts it on its
+        frame."""
+        return self.latency + HANDOVER
 
     def _wait_ready(self) -> None:
         if not self._ready.wait(timeout=2.0) or not self._warmed:
@@ -227,6 +237,7 @@ class AlsaBackend:
         tail = list(recent)[-self._shift :]
         if len(tail) == self._shift and self._offset is not None:
             if max(tail) < self._offset - TOLERANCE * RATE:
+                self.shifts += 1
                 recent.clear()
                 recent.extend(tail)
         self._offset = max(recent)

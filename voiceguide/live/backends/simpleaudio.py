@@ -15,6 +15,7 @@ class SimpleaudioBackend:
     """One ``simpleaudio.play_buffer`` per clip; see the module docstring for its limits."""
 
     latency = 0.0
+    lead = 0.0  # it cannot schedule: each clip is handed over at its instant
 
     def __init__(self, routine: str | None = None):
         try:
