@@ -22,10 +22,12 @@ from voiceguide import (
     session,
 )
 from voiceguide.atomic import shown
+from voiceguide.cli import speak
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
     DURATION,
     EXPORT_FORMATS,
+    engine_option,
     make_renderer,
     session_options,
 )
@@ -117,6 +119,7 @@ def check(files: tuple[str, ...]) -> None:
 def plan(
     routine_name: str,
     length: float | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     as_json: bool,
@@ -131,7 +134,7 @@ def plan(
             drawing = pictures.check_target(picture)  # before any work
         prepared = session.prepare(
             routine_name,
-            session.Options(length, voice, rate),
+            session.Options(length, voice, rate, engine),
             renderer,
             progress=render_progress(quiet),
         )
@@ -175,6 +178,7 @@ def plan(
 def play(
     routine_name: str,
     length: float | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     start_at: str | None,
@@ -202,7 +206,7 @@ def play(
             exporting.check_target(else_export)  # before any work
 
         def prepare() -> session.Session:
-            options = session.Options(length, voice, rate)
+            options = session.Options(length, voice, rate, engine)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -267,6 +271,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
     type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
     help="Override the format the extension implies (default for --split: mp3).",
 )
+@engine_option
 @click.option("--voice", help="Voice id or language code, e.g. en-us.")
 @click.option(
     "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
@@ -281,6 +286,7 @@ def export(
     split: Path | None,
     lengths: tuple[float, ...],
     fmt: str | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     vtt: bool,
@@ -301,7 +307,7 @@ def export(
     with reported(), make_renderer() as renderer:
 
         def prepare(length: float | None = None) -> session.Session:
-            options = session.Options(length, voice, rate)
+            options = session.Options(length, voice, rate, engine)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -347,13 +353,8 @@ def export(
             sys.exit(interrupts.exit_status(exc))
 
 
-@main.command(context_settings=CONTEXT)
-def voices() -> None:
-    """List the voices of the speech engine."""
-    with reported(), make_renderer() as renderer:
-        for voice in sorted(renderer.voices(), key=lambda v: v.id):
-            languages = ", ".join(voice.languages)
-            out(f"{voice.id:<28} {voice.name:<32} {languages}")
+main.add_command(speak.say)
+main.add_command(speak.voices)
 
 
 def run() -> None:

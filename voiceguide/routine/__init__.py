@@ -3,6 +3,7 @@ that keeps every value's line (``yamlnodes``). The format is documented in docs/
 and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
 
 from voiceguide.routine.loader import (
+    ENGINES,
     RATE_RANGE,
     SIDE_CHIME,
     VOLUME_RANGE,
@@ -11,6 +12,7 @@ from voiceguide.routine.loader import (
 from voiceguide.routine.model import Cue, Routine, Sound, Step, Voice, instruction, side_text
 
 __all__ = [
+    "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",

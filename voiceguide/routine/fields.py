@@ -141,7 +141,9 @@ class FieldReader:
     def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str], ...]:
         """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``."""
         if not node.is_mapping:
-            raise self.fail(node, f"{what} must be a mapping of word: respelling, got {shown(node)}")
+            raise self.fail(
+                node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
+            )
         if len(node.value) > MAX_LEXICON:
             raise self.fail(node, f"{what}: {len(node.value)} words; at most {MAX_LEXICON}")
         entries = []

@@ -113,9 +113,8 @@ def _voice_packages() -> list[metadata.Distribution]:
 
 def _package_models(dist: metadata.Distribution) -> list[Path]:
     recorded = [str(f) for f in dist.files or ()]
-    return [
-        Path(dist.locate_file(f)) for f in recorded if f.endswith(".onnx") and f + ".json" in recorded
-    ]
+    models = [f for f in recorded if f.endswith(".onnx") and f + ".json" in recorded]
+    return [Path(dist.locate_file(f)) for f in models]
 
 
 def _package_licence(dist: metadata.Distribution) -> str | None:
