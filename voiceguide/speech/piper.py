@@ -13,7 +13,7 @@ longer than ``RENDER_SECONDS``, a Piper process that ends, or one that cannot st
 
 The rate: Piper's ``length_scale`` is made from the words per minute asked for
 (``length_scale``), calibrated so that a rate means the same in both engines (words over
-seconds of speech across the built-in routines' texts, measured by bench/rate.py); the pause
+seconds of speech across the built-in routines' texts, measured by bench/bench_rate.py); the pause
 between sentences of one text follows espeak-ng's own (``sentence_pause``).
 """
 
@@ -39,10 +39,11 @@ WORKER = Path(__file__).with_name("piper_worker.py")
 INSTALL = "pip install 'voiceguide[piper]'"
 START_SECONDS = 60.0  # loading a voice: ~0.5 s idle, a few seconds on a loaded machine
 RENDER_SECONDS = 60.0  # one text of at most 600 characters: ~1 s
-# Calibration (bench/rate.py, the built-in routines' texts): at length_scale 1 the joe voice
-# speaks PIPER_WPM words a minute of speech; espeak-ng at rate r speaks ESPEAK_WPM_PER_RATE * r.
-PIPER_WPM = 168.0
-ESPEAK_WPM_PER_RATE = 1.0
+# Calibration (bench/bench_rate.py: words over seconds of speech, pauses included, across
+# the built-in routines' texts): espeak-ng at rate r speaks 1.15 r words a minute; the joe
+# voice speaks as many at length_scale (UNIT_RATE / r) ** RATE_POWER. Steeper than 1 / r:
+# the pauses between sentences follow espeak's (``sentence_pause``), the rest is Piper's.
+UNIT_RATE, RATE_POWER = 179.5, 1.29
 # espeak-ng's pause between sentences, measured at 120-200 wpm: 91.8 / rate - 0.216 seconds
 # (0.55 s at 120, 0.36 s at 160, 0.24 s at 200); Piper's is made the same.
 PAUSE_PER_RATE, PAUSE_OFFSET, MIN_PAUSE = 91.8, -0.216, 0.05
@@ -70,7 +71,7 @@ def engine_id() -> str:
 
 def length_scale(rate: int | None) -> float:
     """Piper's ``length_scale`` for ``rate`` words per minute (the rate espeak-ng means)."""
-    return PIPER_WPM / (ESPEAK_WPM_PER_RATE * (rate or DEFAULT_RATE))
+    return (UNIT_RATE / (rate or DEFAULT_RATE)) ** RATE_POWER
 
 
 def sentence_pause(rate: int | None) -> float:
