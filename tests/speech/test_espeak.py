@@ -12,8 +12,8 @@ import pytest
 from voiceguide import speech
 from voiceguide.audio import clips
 from voiceguide.audio import loudness as meter
-from voiceguide.speech import engines
 from voiceguide.routine import Voice
+from voiceguide.speech import engines
 
 pytestmark = [
     pytest.mark.engine,

@@ -10,6 +10,7 @@ both engines uses respellings.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -52,9 +53,10 @@ class Lexicon:
 
 
 def user_file() -> Path:
-    """The user-wide lexicon: ``$XDG_CONFIG_HOME/voiceguide/lexicon.yaml`` (by default
-    ``~/.config/voiceguide/lexicon.yaml``)."""
-    return Path(platformdirs.user_config_dir("voiceguide")) / "lexicon.yaml"
+    """The user-wide lexicon: ``$VOICEGUIDE_LEXICON``, else ``~/.config/voiceguide/lexicon.yaml``
+    (``$XDG_CONFIG_HOME/voiceguide/lexicon.yaml``)."""
+    env = os.environ.get("VOICEGUIDE_LEXICON")
+    return Path(env) if env else Path(platformdirs.user_config_dir("voiceguide")) / "lexicon.yaml"
 
 
 def load_user(path: Path | None = None) -> Lexicon:

@@ -247,7 +247,7 @@ class SpeechCache:
         self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, float]:
         """Seconds of each text's clip, rendering what the cache lacks (longest first);
-        ``progress(done, total)`` after each render.
+        ``progress(done, total)`` before the first render (``done`` 0) and after each.
 
         Checks each entry's header and key, not its samples' checksum (``clip`` does): a
         warm plan reads the first 4 kB of each clip."""
@@ -255,6 +255,8 @@ class SpeechCache:
         frames = {text: self._frames(text) for text in texts}
         todo = [text for text, n in frames.items() if n is None]
         jobs = [self._job(text) for text in todo]
+        if progress and todo:
+            progress(0, len(todo))
         for done, (index, n) in enumerate(self.renderer.render(jobs), start=1):
             frames[todo[index]] = n
             if progress:
