@@ -79,7 +79,7 @@ def render_progress(quiet: bool):
 
 
 class RenderProgress:
-    """``rendering speech 12/40, about 20 s left``, rewritten in place. When the estimate
+    """``rendering speech 12/40, done in about 20s``, rewritten in place. When the estimate
     passes ``SLOW`` seconds (a natural voice's first run), it says that this happens only
     the first time. The estimate is the time per text so far times the texts left: the
     longest texts render first, so it errs long."""
@@ -96,7 +96,7 @@ class RenderProgress:
         line = f"rendering speech {done}/{total}"
         if 0 < done < total:
             left = (self.clock() - self.started) / done * (total - done)
-            line += f", about {durations.humanize(max(1.0, round(left)))} left"
+            line += f", done in about {durations.humanize(max(1.0, round(left)))}"
             if left > self.SLOW:
                 line += " (only the first time: clips are cached)"
         click.echo(f"\r{line}\x1b[K", err=True, nl=done == total)
