@@ -58,7 +58,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
     if len(samples) < audio.RATE // 50:
         raise SpeechError(
             f"the speech engine produced silence for {text!r}; check the "
-            "voice and that espeak-ng works: espeak-ng 'hello'"
+            "voice and that the engine works: voiceguide say hello"
         )
     clipcache.write(samples, target, key)
     return len(samples)
@@ -154,7 +154,7 @@ class Renderer:
         if not self.processes:
             found = self._synth().voices()
         else:
-            with _engine_errors():
+            with _engine_errors(self.engine_id):
                 found = self._workers().call(_voices_in_worker, self.factory, seconds=JOB_SECONDS)
         clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
         return found
@@ -182,7 +182,7 @@ class Renderer:
         # longest texts first, so no worker is left with a long one at the end
         ordered = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
         calls = [(_render_in_worker, (self.factory, *jobs[i])) for i in ordered]
-        with _engine_errors():
+        with _engine_errors(self.engine_id):
             try:
                 for index, frames in self._workers().run(calls, JOB_SECONDS):
                     yield ordered[index], frames
@@ -194,17 +194,16 @@ class Renderer:
 
 
 @contextlib.contextmanager
-def _engine_errors() -> Iterator[None]:
+def _engine_errors(engine_id: str) -> Iterator[None]:
     """The render pool's failures as the ``SpeechError`` a user sees."""
+    check = "'espeak-ng hello'" if "espeak" in engine_id else "'voiceguide say hello'"
     try:
         yield
     except workers.WorkerLost as exc:
-        raise SpeechError(
-            f"the speech engine crashed ({exc}); check that 'espeak-ng hello' works"
-        ) from exc
+        raise SpeechError(f"the speech engine crashed ({exc}); check that {check} works") from exc
     except workers.WorkerTimeout as exc:
         raise SpeechError(
-            f"the speech engine stopped responding ({exc}); check that 'espeak-ng hello' works"
+            f"the speech engine stopped responding ({exc}); check that {check} works"
         ) from exc
     except OSError as exc:  # the workers could not be started
         raise SpeechError(f"cannot start the speech engine's processes ({exc})") from exc
