@@ -14,4 +14,6 @@ $py bench/bench_plan.py
 $py bench/bench_picture.py
 $py bench/bench_export.py
 $py bench/bench_player.py
+$py bench/bench_rate.py >bench/results/rate.jsonl  # espeak-ng and Piper: words per minute
+$py bench/bench_piper.py --out bench/results/piper.json
 $py bench/compare.py --lengths "$lengths" --formats wav,flac,mp3 --baseline-timeout 900

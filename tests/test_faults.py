@@ -322,3 +322,56 @@ def test_the_engine_reports_a_failed_save_at_once_and_then_refuses_rather_than_h
     )
     assert done.stdout == f"OSError {errno.EFBIG}\nSpeechError None\n"
     assert "Exception ignored" not in done.stderr
+
+
+NO_PIPER = textwrap.dedent("""
+    # Loaded at interpreter start (sitecustomize): piper-tts is not installed.
+    from importlib import metadata
+
+    _version = metadata.version
+
+    def _absent(name):
+        if name == "piper-tts":
+            raise metadata.PackageNotFoundError(name)
+        return _version(name)
+
+    metadata.version = _absent
+""")
+
+
+def test_without_piper_a_routine_or_option_asking_for_it_says_how_to_install_it(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_PIPER)
+    env = {"PYTHONPATH": str(site), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
+    routine = tmp_path / "natural.yaml"
+    routine.write_text(
+        "title: T\nvoice: {engine: piper, name: joe}\nsteps: [{name: Rub, duration: 1m}]\n"
+    )
+    for args in (["plan", "back-massage", "--engine", "piper"], ["say", "Hi.", "-r", str(routine)]):
+        result = run_cli(*args, env=env)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            "the Piper engine is not installed; install it with: pip install 'voiceguide[piper]'\n"
+        )
+
+
+@pytest.mark.skipif(
+    subprocess.run([sys.executable, "-c", "import piper"], capture_output=True).returncode,
+    reason="piper-tts is not installed",
+)
+def test_a_piper_voice_that_is_not_installed_says_how_to_install_one(tmp_path):
+    result = run_cli(
+        "say",
+        "Hi.",
+        "--engine",
+        "piper",
+        "--voice",
+        "amy",
+        "-o",
+        str(tmp_path / "a.wav"),
+        env={"VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")},
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("the Piper voice 'amy' is not installed (installed: joe); ")
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "a.wav").exists()

@@ -46,11 +46,9 @@ def __getattr__(name: str):
 
 
 def renderer():
-    """The default speech engine (espeak-ng through pyttsx3) in worker processes; a context
-    manager (``with voiceguide.renderer() as engine``)."""
-    import os
+    """The speech engines (``speech.Engines``): each routine is spoken by the engine it names
+    (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes; a
+    context manager (``with voiceguide.renderer() as engine``)."""
+    from voiceguide.speech import Engines
 
-    from voiceguide.speech import Renderer
-    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
-
-    return Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
+    return Engines()

@@ -19,10 +19,11 @@ from voiceguide import audio, durations, fit, plan, resources, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError
-from voiceguide.routine import Routine, Sound, Voice
+from voiceguide.routine import Routine, Sound, Voice, fields
 from voiceguide.speech import cache as clipcache
 
 END_CHIME = "end"
+MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
 
 
@@ -34,6 +35,7 @@ class Options:
     voice: str | None = None
     rate: int | None = None
     pace: float = 1.0  # every pace of the pace guide times this (``--pace 80%``); 0: none
+    engine: str | None = None  # espeak or piper: overrides the routine's
 
 
 @dataclass
@@ -92,15 +94,40 @@ def find(name_or_path: str) -> Path:
     )
 
 
-def voice_for(loaded: Routine, options: Options, renderer: speech.Renderer) -> Voice:
-    """The routine's voice with the command-line overrides, resolved against the engine."""
-    voice = loaded.voice
-    if options.voice is not None:
-        voice = Voice(options.voice, voice.rate, voice.volume, None)
+def speech_for(
+    written: Voice,
+    path: Path | None,
+    lexicon: tuple[tuple[str, str], ...],
+    options: Options,
+    engines: speech.Engines | speech.Renderer,
+    cache_dir: Path | None = None,
+) -> speech.SpeechCache:
+    """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
+    with the command-line overrides: the engine ``--engine`` or the routine names, the
+    user's lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks
+    every routine (the tone engine of the tests)."""
+    if isinstance(engines, speech.Renderer):
+        engine = engines
+    else:
+        engine = engines.renderer(options.engine or written.engine)
+    words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
+    return speech.SpeechCache(engine, voice_for(written, path, options, engine), cache_dir, words)
+
+
+def voice_for(
+    written: Voice, path: Path | None, options: Options, renderer: speech.Renderer
+) -> Voice:
+    """The routine's voice with the command-line overrides, resolved against the engine.
+    Another engine than the routine's (``--engine``) speaks with its own default voice
+    unless ``--voice`` names one: the routine's voice belongs to its engine."""
+    voice = written
+    other_engine = options.engine not in (None, written.engine or speech.DEFAULT_ENGINE)
+    if options.voice is not None or other_engine:
+        voice = dataclasses.replace(voice, name=options.voice, line=None)
     if options.rate is not None:
         voice = dataclasses.replace(voice, rate=options.rate)
     try:
-        return speech.resolve_voice(voice, renderer, loaded.path)
+        return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
     except RoutineError as exc:
         if options.voice is None:
             raise
@@ -158,7 +185,7 @@ def end_chime() -> Sound:
 def prepare(
     name_or_path: str,
     options: Options,
-    renderer: speech.Renderer,
+    renderer: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Session:
@@ -171,7 +198,7 @@ def prepare(
     unwritable cache a ``SpeechError``.
     """
     loaded = routine.load(find(name_or_path))
-    cache = speech.SpeechCache(renderer, voice_for(loaded, options, renderer), cache_dir)
+    cache = speech_for(loaded.voice, loaded.path, loaded.lexicon, options, renderer, cache_dir)
     chimes = chime_durations(loaded, cache.directory)  # a bad chime: before any rendering
     spoken = cache.durations(loaded.texts(), progress)
     timing = plan.Timing(spoken, chimes, end_chime())
@@ -198,3 +225,22 @@ def length_range(session: Session) -> tuple[float, float]:
     """Shortest and longest length (seconds) the session's routine can be fitted to."""
     written, timing = session.written, session.timing
     return fit.length_range(written, timing.overhead(written), timing.floors(written))
+
+
+def say(
+    text: str,
+    options: Options,
+    engines: speech.Engines | speech.Renderer,
+    routine_name: str | None = None,
+    cache_dir: Path | None = None,
+) -> audio.Clip:
+    """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice and
+    lexicon; without one, the defaults), with the overrides of ``options``; through the
+    cache. A text with nothing to say is a ``UsageError``."""
+    text = " ".join(text.split())
+    if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
+        raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {text!r}")
+    loaded = routine.load(find(routine_name)) if routine_name is not None else None
+    written = loaded.voice if loaded else Voice()
+    path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
+    return speech_for(written, path, lexicon, options, engines, cache_dir).clip(text)

@@ -61,7 +61,7 @@ FULL = {
     "title": "Back massage",
     "description": "For a partner lying face down.",
     "length": "20m",
-    "voice": {"name": "en-us", "rate": 150, "volume": 0.9},
+    "voice": {"engine": "espeak", "name": "en-us", "rate": 150, "volume": 0.9},
     "chime": "bell",
     "intro": "Spoken once before the first step.",
     "outro": "Spoken after the last step.",
@@ -94,6 +94,7 @@ FULL = {
         },
         {"name": "Rest", "duration": "30s"},
     ],
+    "lexicon": {"Shiatsu": "shee-AHT-soo"},
 }
 REMOVABLE = (
     [("routine", key) for key in loader.ROUTINE_KEYS]
@@ -199,6 +200,11 @@ def test_the_limits_are_the_loaders_constants():
     volume = VOICE["properties"]["volume"]
     assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
     assert CUE["every"]["minimum"] == loader.MIN_EVERY
+    assert tuple(VOICE["properties"]["engine"]["enum"]) == loader.ENGINES
+    lexicon = DEFS["lexicon"]
+    assert lexicon["maxProperties"] == fields.MAX_LEXICON
+    assert lexicon["additionalProperties"]["maxLength"] == fields.MAX_RESPELLING
+    assert lexicon["propertyNames"]["pattern"] == fields.LEXICON_WORD.pattern
     assert DEFS["duration"]["maximum"] == fields.MAX_SECONDS
 
 
@@ -237,6 +243,10 @@ VALID = {
     "voice as an empty mapping": doc(voice={}),
     "voice at the slowest rate and softest volume": doc(voice={"rate": 80, "volume": 0.01}),
     "voice at the fastest rate": doc(voice={"name": "en-us", "rate": 450, "volume": 1}),
+    "voice of the piper engine": doc(voice={"engine": "piper", "name": "joe", "rate": 140}),
+    "a lexicon": doc(lexicon={"Shiatsu": "shee-AHT-soo", "Tui Na": "twee nah", "t'ai": "tie"}),
+    "a lexicon with phonemes": doc(lexicon={"effleurage": "[[ɛflɚˈɑːʒ]]"}),
+    "an empty lexicon": doc(lexicon={}),
     "no chime anywhere": doc([step(chime="none")], chime="none"),
     "the length as a number": doc(length=600),
     "an interlude without a name": doc(between={"duration": "45s"}),
@@ -387,6 +397,13 @@ INVALID = {
     "a volume over 1": (doc(voice={"volume": 1.5}), "from 0.01 to 1"),
     "a volume of 0": (doc(voice={"volume": 0}), "voice volume must be a number from 0.01 to 1"),
     "a voice as a list": (doc(voice=["en-us"]), "voice must be a mapping"),
+    "an unknown engine": (doc(voice={"engine": "festival"}), "one of espeak, piper"),
+    "a lexicon as a list": (doc(lexicon=["Shiatsu"]), "lexicon must be a mapping"),
+    "a lexicon entry of two sentences": (doc(lexicon={"a. b": "x"}), "is not a word"),
+    "a lexicon entry with a space at its end": (doc(lexicon={"Shiatsu ": "x"}), "not a word"),
+    "an empty respelling": (doc(lexicon={"Shiatsu": " "}), "must not be empty"),
+    "a respelling as a list": (doc(lexicon={"Shiatsu": ["x"]}), "must be text"),
+    "a respelling of 101 characters": (doc(lexicon={"Shiatsu": "s" * 101}), "at most 100"),
     "a chime of an unknown format": (doc(chime="bell.mp3"), "no sound 'bell.mp3'"),
     "a chime as a number": (doc([step(chime=5)]), "no sound '5'"),
     "a title of 121 characters": (doc(title="t" * 121), "at most 120 allowed"),

@@ -12,8 +12,8 @@ import pytest
 from voiceguide import speech
 from voiceguide.audio import clips
 from voiceguide.audio import loudness as meter
-from voiceguide.cli import make_renderer
 from voiceguide.routine import Voice
+from voiceguide.speech import engines
 
 pytestmark = [
     pytest.mark.engine,
@@ -23,7 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def real():
-    with make_renderer() as renderer:
+    with engines.renderer("espeak") as renderer:
         yield renderer
 
 

@@ -23,12 +23,14 @@ from voiceguide import (
     session,
 )
 from voiceguide.atomic import shown
+from voiceguide.cli import speak
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
     DURATION,
     EXPORT_FORMATS,
     PACE,
     PACE_HELP,
+    engine_option,
     make_renderer,
     session_options,
 )
@@ -120,6 +122,7 @@ def check(files: tuple[str, ...]) -> None:
 def plan(
     routine_name: str,
     length: float | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     pace: float,
@@ -135,7 +138,7 @@ def plan(
             drawing = pictures.check_target(picture)  # before any work
         prepared = session.prepare(
             routine_name,
-            session.Options(length, voice, rate, pace),
+            session.Options(length, voice, rate, pace, engine),
             renderer,
             progress=render_progress(quiet),
         )
@@ -179,6 +182,7 @@ def plan(
 def play(
     routine_name: str,
     length: float | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     pace: float,
@@ -208,7 +212,7 @@ def play(
             exporting.check_target(else_export)  # before any work
 
         def prepare() -> session.Session:
-            options = session.Options(length, voice, rate, pace)
+            options = session.Options(length, voice, rate, pace, engine)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -221,7 +225,7 @@ def play(
         try:
             live.play_live(
                 prepare,
-                _export_hint(routine_name, length, voice, rate, pace),
+                _export_hint(routine_name, length, engine, voice, rate, pace),
                 start_at=start_at,
                 on_status=show,
                 backend_name=backend_name,
@@ -233,10 +237,11 @@ def play(
             raise
 
 
-def _export_hint(routine_name, length, voice, rate, pace) -> str:
+def _export_hint(routine_name, length, engine, voice, rate, pace) -> str:
     """What to give ``voiceguide export`` for the same session (the no-device message)."""
     words = [routine_name]
     words += ["--length", durations.humanize(length)] if length is not None else []
+    words += ["--engine", engine] if engine else []
     words += ["--voice", voice] if voice else []
     words += ["--rate", str(rate)] if rate else []
     words += ["--pace", "off" if not pace else f"{pace:.0%}"] if pace != 1.0 else []
@@ -283,6 +288,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
     type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
     help="Override the format the extension implies (default for --split: mp3).",
 )
+@engine_option
 @click.option("--voice", help="Voice id or language code, e.g. en-us.")
 @click.option(
     "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
@@ -298,6 +304,7 @@ def export(
     split: Path | None,
     lengths: tuple[float, ...],
     fmt: str | None,
+    engine: str | None,
     voice: str | None,
     rate: int | None,
     pace: float,
@@ -319,7 +326,7 @@ def export(
     with reported(), make_renderer() as renderer:
 
         def prepare(length: float | None = None) -> session.Session:
-            options = session.Options(length, voice, rate, pace)
+            options = session.Options(length, voice, rate, pace, engine)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -365,13 +372,8 @@ def export(
             sys.exit(interrupts.exit_status(exc))
 
 
-@main.command(context_settings=CONTEXT)
-def voices() -> None:
-    """List the voices of the speech engine."""
-    with reported(), make_renderer() as renderer:
-        for voice in sorted(renderer.voices(), key=lambda v: v.id):
-            languages = ", ".join(voice.languages)
-            out(f"{voice.id:<28} {voice.name:<32} {languages}")
+main.add_command(speak.say)
+main.add_command(speak.voices)
 
 
 def run() -> None:

@@ -64,24 +64,33 @@ PACE = PaceScale()
 PACE_HELP = "Scale every pace of the pace guide, e.g. 80% (slower) or 120%; off: no pace guide."
 
 
-def make_renderer() -> speech.Renderer:
-    """The speech engine: espeak-ng through pyttsx3, or ``VOICEGUIDE_ENGINE=tone`` (a fake
-    that speaks tones, for tests and benchmarks that must not depend on espeak-ng)."""
-    name = os.environ.get("VOICEGUIDE_ENGINE", "espeak")
+def make_renderer() -> speech.Engines | speech.Renderer:
+    """The speech engines, each started when a routine or ``--engine`` asks for it; or, with
+    ``VOICEGUIDE_ENGINE=tone``, a fake that speaks tones for every engine (for tests and
+    benchmarks that must not depend on espeak-ng or Piper)."""
+    name = os.environ.get("VOICEGUIDE_ENGINE", "")
     if name == "tone":
         from voiceguide.testing.fakes import tone_renderer
 
         return tone_renderer()
-    if name != "espeak":
+    if name not in ("", "espeak"):
         raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
-    from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
+    return speech.Engines()
 
-    return speech.Renderer(make_synth, Pyttsx3Synth().engine_id, processes=os.cpu_count() or 1)
+
+def engine_option(func):
+    """--engine: espeak or piper, overriding the routine's."""
+    return click.option(
+        "--engine",
+        type=click.Choice(routine.ENGINES),
+        help="Speech engine (overrides the routine's): espeak, or piper for natural voices "
+        "(pip install 'voiceguide[piper]').",
+    )(func)
 
 
 def session_options(func):
-    """--length, --voice, --rate and --pace, shared by plan and play (export spells its own:
-    its --length repeats)."""
+    """--length, --engine, --voice, --rate and --pace, shared by plan and play (export spells
+    its own: its --length repeats)."""
     func = click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP)(func)
     func = click.option(
         "--rate",
@@ -91,6 +100,7 @@ def session_options(func):
     func = click.option(
         "--voice", help="Voice id or language code, e.g. en-us (see 'voiceguide voices')."
     )(func)
+    func = engine_option(func)
     return click.option(
         "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
     )(func)

@@ -8,11 +8,13 @@ import errno
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 
 import click
 
 from voiceguide import (
+    durations,
     interrupts,
     session,
 )
@@ -70,15 +72,34 @@ def live_terminal(stream) -> bool:
 
 
 def render_progress(quiet: bool):
+    """What a cold render shows on a live stderr (``RenderProgress``), or ``None``."""
     if quiet or not live_terminal(sys.stderr):
         return None
+    return RenderProgress()
 
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\rrendering speech {done}/{total}", err=True, nl=False)
-        click.echo(end, err=True, nl=False)
 
-    return show
+class RenderProgress:
+    """``rendering speech 12/40, done in about 20s``, rewritten in place. When the estimate
+    passes ``SLOW`` seconds (a natural voice's first run), it says that this happens only
+    the first time. The estimate is the time per text so far times the texts left: the
+    longest texts render first, so it errs long."""
+
+    SLOW = 10.0  # seconds
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.started = clock()
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == 0:
+            self.started = self.clock()
+        line = f"rendering speech {done}/{total}"
+        if 0 < done < total:
+            left = (self.clock() - self.started) / done * (total - done)
+            line += f", done in about {durations.humanize(max(1.0, round(left)))}"
+            if left > self.SLOW:
+                line += " (only the first time: clips are cached)"
+        click.echo(f"\r{line}\x1b[K", err=True, nl=done == total)
 
 
 def routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:

@@ -6,7 +6,12 @@ manifest (``manifest``), or standard output (``stream``); targets checked before
 
 from voiceguide.exporting.formats import EXTENSIONS, FORMATS, STDOUT, Format, format_for, is_stdout
 from voiceguide.exporting.mix import Level
-from voiceguide.exporting.targets import check_split_target, check_target, length_targets
+from voiceguide.exporting.targets import (
+    check_file,
+    check_split_target,
+    check_target,
+    length_targets,
+)
 from voiceguide.exporting.write import (
     PLAYLIST,
     Exported,
@@ -20,6 +25,7 @@ from voiceguide.exporting.write import (
     safe_name,
     session_tags,
     track_names,
+    write_clip,
 )
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "Format",
     "Level",
     "Track",
+    "check_file",
     "check_split_target",
     "check_target",
     "check_targets",
@@ -45,4 +52,5 @@ __all__ = [
     "safe_name",
     "session_tags",
     "track_names",
+    "write_clip",
 ]

@@ -23,14 +23,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import soundfile as sf
+
 from voiceguide import atomic, durations
 from voiceguide.atomic import cleanup_stale
+from voiceguide.audio import RATE, Clip
 from voiceguide.exporting import chapters, mix, stream
 from voiceguide.exporting.chapters import Tags
 from voiceguide.exporting.encode import Counter, Progress, encode, failure, tag
 from voiceguide.exporting.formats import STDOUT, Format, check_size, format_for, is_stdout
 from voiceguide.exporting.subtitles import vtt_for, write_vtt
-from voiceguide.exporting.targets import check_distinct, check_split_target, check_target
+from voiceguide.exporting.targets import (
+    check_distinct,
+    check_file,
+    check_split_target,
+    check_target,
+)
 from voiceguide.plan import Plan
 from voiceguide.session import Session
 
@@ -105,6 +113,16 @@ def export(
         if subtitles is not None:  # before the audio is moved in: a failure leaves neither
             write_vtt(plan, subtitles, (start, plan.length))
     return Exported(target, form.name, frames / form.rate, level, counter.peak_db, subtitles)
+
+
+def write_clip(clip: Clip, target: Path, container: str) -> None:
+    """Write one ``clip`` (``voiceguide say -o``) to ``target``, atomically, at 48 kHz in
+    ``container`` (``WAV`` or ``FLAC``, 16 bits; ``OGG``, Vorbis). The target is checked
+    as an export's (``targets.check_file``); a failed write is an ``ExportError``."""
+    check_file(target)
+    subtype = "VORBIS" if container == "OGG" else "PCM_16"
+    with atomic.file(target, failure) as temp:
+        sf.write(str(temp), clip.samples, RATE, subtype=subtype, format=container)
 
 
 def export_stream(

@@ -3,6 +3,7 @@ that keeps every value's line (``yamlnodes``). The format is documented in docs/
 and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
 
 from voiceguide.routine.loader import (
+    ENGINES,
     RATE_RANGE,
     SIDE_CHIME,
     VOLUME_RANGE,
@@ -20,6 +21,7 @@ from voiceguide.routine.model import (
 )
 
 __all__ = [
+    "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",

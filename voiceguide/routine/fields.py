@@ -16,6 +16,9 @@ from voiceguide.routine.model import Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
 
 MAX_TEXT = 600  # characters of a spoken text (the engine's time grows with its square)
+MAX_LEXICON = 500  # entries of a lexicon
+MAX_RESPELLING = 100  # characters
+LEXICON_WORD = re.compile(r"^\w+(?:['-]\w+)*(?: \w+(?:['-]\w+)*)*$")  # words: Tui Na, t'ai-chi
 MAX_SECONDS = 24 * 3600.0
 BARE_SECONDS_WARNING = 60  # a bare number under this, as a length or duration, may mean minutes
 PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute
@@ -144,6 +147,24 @@ class FieldReader:
                 node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
             )
         return value
+
+    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str], ...]:
+        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``."""
+        if not node.is_mapping:
+            raise self.fail(
+                node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
+            )
+        if len(node.value) > MAX_LEXICON:
+            raise self.fail(node, f"{what}: {len(node.value)} words; at most {MAX_LEXICON}")
+        entries = []
+        for word, value in node.value.items():
+            line = (node.key_lines or {}).get(word, node.line)
+            if not LEXICON_WORD.match(word):
+                raise self.fail(
+                    line, f"{what}: {word!r} is not a word; write whole words (Shiatsu, Tui Na)"
+                )
+            entries.append((word, self.text(value, f"{what}: {word}", MAX_RESPELLING)))
+        return tuple(entries)
 
     def sound(self, node: Node, what: str) -> Sound | None:
         name = self.text(node, what, limit=300) if not node.is_null else "none"

@@ -40,6 +40,7 @@ ROUTINE_KEYS = (
     "between",
     "pace",
     "pace_sound",
+    "lexicon",
     "steps",
 )
 STEP_KEYS = (
@@ -57,7 +58,8 @@ STEP_KEYS = (
 )
 BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime", "pace")
 CUE_KEYS = ("at", "every", "say", "chime")
-VOICE_KEYS = ("name", "rate", "volume")
+VOICE_KEYS = ("engine", "name", "rate", "volume")
+ENGINES = ("espeak", "piper")
 RATE_RANGE = (80, 450)
 # Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
@@ -116,6 +118,7 @@ class _Reader(FieldReader):
             steps=steps,
             length_line=fields["length"].line if "length" in fields else None,
             warnings=tuple(self.warnings),
+            lexicon=self.lexicon(fields["lexicon"], "lexicon") if "lexicon" in fields else (),
         )
 
     def routine_pace(self, fields: dict[str, Node]) -> None:
@@ -167,7 +170,14 @@ class _Reader(FieldReader):
             if volume is not None
             else None,
             line=(fields["name"].line if "name" in fields else node.line),
+            engine=self.engine(fields["engine"]) if "engine" in fields else None,
         )
+
+    def engine(self, node: Node) -> str:
+        name = self.text(node, "voice engine", 20).lower()
+        if name not in ENGINES:
+            raise self.fail(node, f"voice engine must be one of {', '.join(ENGINES)}, got {name!r}")
+        return name
 
     def step(self, node: Node, number: int | None, chime: Sound | None) -> Step:
         what = "between" if number is None else f"step {number}"

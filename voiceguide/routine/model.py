@@ -26,12 +26,14 @@ class Sound:
 @dataclass(frozen=True)
 class Voice:
     """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
-    ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages)."""
+    ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages).
+    ``engine``: ``espeak`` or ``piper`` (``None``: the default, espeak)."""
 
     name: str | None = None
     rate: int | None = None
     volume: float | None = None
     line: int | None = None
+    engine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Routine:
     steps: tuple[Step, ...]
     length_line: int | None = None
     warnings: tuple[str, ...] = ()
+    lexicon: tuple[tuple[str, str], ...] = ()  # (word, respelling): see speech.lexicon
 
     def parts(self) -> list[Step]:
         """The steps, then the interlude if there is one: everything with a duration."""

@@ -85,9 +85,10 @@ def entry_name(slug_text: str, *inputs: str) -> str:
     return f"{slug}-{key_for(*inputs)[:16]}.wav"
 
 
-def speech_name(engine_id: str, voice: Voice, text: str) -> str:
-    """The cache entry name for ``text``: slug + hash of all that changes the audio."""
-    return entry_name(text, *_cache_inputs(engine_id, voice, text))
+def speech_name(engine_id: str, voice: Voice, text: str, shown: str | None = None) -> str:
+    """The cache entry name for ``text``: a slug of ``shown`` (default: ``text``; the text
+    as written when ``text`` is respelled) + a hash of all that changes the audio."""
+    return entry_name(shown or text, *_cache_inputs(engine_id, voice, text))
 
 
 def speech_key(engine_id: str, voice: Voice, text: str) -> str:

@@ -23,6 +23,7 @@ from voiceguide.routine import Voice
 from voiceguide.speech import cache as clipcache
 from voiceguide.speech import workers
 from voiceguide.speech.cache import speech_key, speech_name
+from voiceguide.speech.lexicon import Lexicon
 from voiceguide.speech.synth import Synthesizer, SynthFactory, VoiceInfo
 
 JOB_SECONDS = 120.0  # a render taking longer has hung (600 characters at 80 wpm: 0.2 s)
@@ -56,7 +57,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
     if len(samples) < audio.RATE // 50:
         raise SpeechError(
             f"the speech engine produced silence for {text!r}; check the "
-            "voice and that espeak-ng works: espeak-ng 'hello'"
+            "voice and that the engine works: voiceguide say hello"
         )
     clipcache.write(samples, target, key)
     return len(samples)
@@ -84,10 +85,25 @@ class Renderer:
     manager, or call ``close``.
     """
 
-    def __init__(self, factory: SynthFactory, engine_id: str, processes: int = 0):
+    def __init__(
+        self,
+        factory: SynthFactory,
+        engine_id: str,
+        processes: int = 0,
+        voices: Callable[[], list[VoiceInfo]] | None = None,
+        missing_voice: Callable[[str, list[str]], Exception] | None = None,
+    ):
+        """``voices``: how to list the engine's voices in this process, for engines whose
+        voices are files that change (Piper's); otherwise they are asked of the engine
+        once and remembered in the cache. ``missing_voice(name, known)``: the error for a
+        voice the engine does not have, for engines whose voices are installed apart (else
+        a ``RoutineError`` at the voice's line)."""
         self.factory = factory
         self.engine_id = engine_id
         self.processes = processes
+        self.missing_voice = missing_voice
+        self._list_voices = voices
+        self._voices: list[VoiceInfo] | None = None
         self._local: Synthesizer | None = None
         self._pool: workers.Pool | None = None
 
@@ -101,6 +117,9 @@ class Renderer:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._local is not None and hasattr(self._local, "close"):
+            self._local.close()  # an engine with processes of its own (Piper)
+            self._local = None
 
     def _workers(self) -> workers.Pool:
         if self._pool is None:
@@ -109,6 +128,19 @@ class Renderer:
 
     def voices(self) -> list[VoiceInfo]:
         """The engine's voices; remembered in the cache so a warm start needs no engine."""
+        if self._voices is None:
+            self._voices = self._list_voices() if self._list_voices else self._asked_voices()
+        return self._voices
+
+    def voice_engine_id(self, voice: Voice) -> str:
+        """What ``voice``'s clips are keyed by: the engine id, and the fingerprint of the
+        voice's data where the engine has one (a Piper model's; without a name, the first
+        voice's, which the engine then speaks with)."""
+        prints = [v for v in self.voices() if v.fingerprint]
+        chosen = [v for v in prints if v.id == voice.name] or prints[:1] * (voice.name is None)
+        return f"{self.engine_id}/{chosen[0].fingerprint[:16]}" if chosen else self.engine_id
+
+    def _asked_voices(self) -> list[VoiceInfo]:
         name = clipcache.entry_name("voices", self.engine_id).replace(".wav", ".json")
         known = clipcache.load_json(name)
         if isinstance(known, list):
@@ -116,7 +148,7 @@ class Renderer:
         if not self.processes:
             found = self._synth().voices()
         else:
-            with _engine_errors():
+            with _engine_errors(self.engine_id):
                 found = self._workers().call(_voices_in_worker, self.factory, seconds=JOB_SECONDS)
         clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
         return found
@@ -126,31 +158,28 @@ class Renderer:
             self._local = self.factory()
         return self._local
 
-    def render(self, jobs: list[tuple[str, Voice, Path]]) -> Iterator[tuple[str, int]]:
-        """Render each ``(text, voice, target)``; yields ``(text, frames)`` as each is done.
+    def render(self, jobs: list[tuple[str, Voice, Path, str]]) -> Iterator[tuple[int, int]]:
+        """Render each ``(text, voice, target, key)``; yields ``(index in jobs, frames)`` as
+        each is done.
 
         Refuses to start on a full disk; the first failure stops the others."""
         if not jobs:
             return
-        directories = list(dict.fromkeys(target.parent for _, _, target in jobs))
+        directories = list(dict.fromkeys(job[2].parent for job in jobs))
         for directory in directories:
             clipcache.ensure_space(directory)
             atomic.cleanup_stale(directory)  # what killed runs left behind
-        keyed = [
-            (text, voice, target, speech_key(self.engine_id, voice, text))
-            for text, voice, target in jobs
-        ]
         if not self.processes:
-            for job in keyed:
-                yield job[0], render_clip(self._synth(), *job)
+            for index, job in enumerate(jobs):
+                yield index, render_clip(self._synth(), *job)
             return
         # longest texts first, so no worker is left with a long one at the end
-        ordered = sorted(keyed, key=lambda job: len(job[0]), reverse=True)
-        calls = [(_render_in_worker, (self.factory, *job)) for job in ordered]
-        with _engine_errors():
+        ordered = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
+        calls = [(_render_in_worker, (self.factory, *jobs[i])) for i in ordered]
+        with _engine_errors(self.engine_id):
             try:
                 for index, frames in self._workers().run(calls, JOB_SECONDS):
-                    yield ordered[index][0], frames
+                    yield ordered[index], frames
             except BaseException:
                 for directory in directories:  # the killed workers' unfinished files
                     with contextlib.suppress(OSError):  # never hides the failure itself
@@ -159,35 +188,49 @@ class Renderer:
 
 
 @contextlib.contextmanager
-def _engine_errors() -> Iterator[None]:
+def _engine_errors(engine_id: str) -> Iterator[None]:
     """The render pool's failures as the ``SpeechError`` a user sees."""
+    check = "'espeak-ng hello'" if "espeak" in engine_id else "'voiceguide say hello'"
     try:
         yield
     except workers.WorkerLost as exc:
-        raise SpeechError(
-            f"the speech engine crashed ({exc}); check that 'espeak-ng hello' works"
-        ) from exc
+        raise SpeechError(f"the speech engine crashed ({exc}); check that {check} works") from exc
     except workers.WorkerTimeout as exc:
         raise SpeechError(
-            f"the speech engine stopped responding ({exc}); check that 'espeak-ng hello' works"
+            f"the speech engine stopped responding ({exc}); check that {check} works"
         ) from exc
     except OSError as exc:  # the workers could not be started
         raise SpeechError(f"cannot start the speech engine's processes ({exc})") from exc
 
 
 class SpeechCache:
-    """Rendered clips of one voice, in ``directory``, made by ``renderer`` when missing."""
+    """Rendered clips of one voice, in ``directory``, made by ``renderer`` when missing.
 
-    def __init__(self, renderer: Renderer, voice: Voice, directory: Path | None = None):
+    A ``lexicon`` respells words before rendering; a clip's key holds the text as spoken,
+    so it changes exactly when an entry that applies to the text does."""
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        voice: Voice,
+        directory: Path | None = None,
+        lexicon: Lexicon | None = None,
+    ):
         self.renderer = renderer
         self.voice = voice
         self.directory = directory or clipcache.cache_dir()
+        self.lexicon = lexicon or Lexicon()
+        self.engine_id = renderer.voice_engine_id(voice)
+
+    def spoken(self, text: str) -> str:
+        """``text`` as the engine is given it: the lexicon applied."""
+        return self.lexicon.apply(text)
 
     def path(self, text: str) -> Path:
-        return self.directory / speech_name(self.renderer.engine_id, self.voice, text)
+        return self.directory / speech_name(self.engine_id, self.voice, self.spoken(text), text)
 
     def key(self, text: str) -> str:
-        return speech_key(self.renderer.engine_id, self.voice, text)
+        return speech_key(self.engine_id, self.voice, self.spoken(text))
 
     def missing(self, texts: Iterable[str]) -> list[str]:
         """The texts whose cached clip is absent or does not verify (header and key)."""
@@ -196,15 +239,19 @@ class SpeechCache:
     def durations(
         self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
     ) -> dict[str, float]:
-        """Seconds of each text's clip, rendering (in order) what the cache lacks.
+        """Seconds of each text's clip, rendering what the cache lacks (longest first);
+        ``progress(done, total)`` before the first render (``done`` 0) and after each.
 
         Checks each entry's header and key, not its samples' checksum (``clip`` does): a
         warm plan reads the first 4 kB of each clip."""
         texts = list(dict.fromkeys(texts))
         frames = {text: self._frames(text) for text in texts}
-        todo = [(text, self.voice, self.path(text)) for text, n in frames.items() if n is None]
-        for done, (text, n) in enumerate(self.renderer.render(todo), start=1):
-            frames[text] = n
+        todo = [text for text, n in frames.items() if n is None]
+        jobs = [self._job(text) for text in todo]
+        if progress and todo:
+            progress(0, len(todo))
+        for done, (index, n) in enumerate(self.renderer.render(jobs), start=1):
+            frames[todo[index]] = n
             if progress:
                 progress(done, len(todo))
         return {text: n / audio.RATE for text, n in frames.items()}
@@ -215,7 +262,7 @@ class SpeechCache:
         path, key = self.path(text), self.key(text)
         samples = clipcache.read(path, key)
         if samples is None:
-            list(self.renderer.render([(text, self.voice, path)]))
+            list(self.renderer.render([self._job(text)]))
             samples = clipcache.read(path, key)
         if samples is None:
             raise SpeechError(
@@ -223,6 +270,9 @@ class SpeechCache:
                 "check that the cache directory is writable"
             )
         return audio.Clip(samples)
+
+    def _job(self, text: str) -> tuple[str, Voice, Path, str]:
+        return self.spoken(text), self.voice, self.path(text), self.key(text)
 
     def _frames(self, text: str) -> int | None:
         return clipcache.verified_frames(self.path(text), self.key(text))

@@ -15,12 +15,15 @@ DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
 @dataclass(frozen=True)
 class VoiceInfo:
     """A voice an engine offers: ``id`` (what to pass back), a readable ``name``,
-    its ``languages`` (codes like ``en-us``) and ``gender`` if known."""
+    its ``languages`` (codes like ``en-us``) and ``gender`` if known. ``fingerprint``
+    identifies the voice's data where the engine id does not (a Piper model's sha256): it
+    goes into the cache key of the voice's clips."""
 
     id: str
     name: str
     languages: tuple[str, ...] = ()
     gender: str | None = None
+    fingerprint: str = ""
 
 
 class Synthesizer(Protocol):

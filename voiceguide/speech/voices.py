@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide.errors import RoutineError
@@ -10,12 +12,18 @@ from voiceguide.routine import Voice
 from voiceguide.speech.synth import Synthesizer, VoiceInfo
 
 
-def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = None) -> Voice:
+def resolve_voice(
+    voice: Voice,
+    synth: Synthesizer,
+    routine_path: Path | None = None,
+    missing: Callable[[str, list[str]], Exception] | None = None,
+) -> Voice:
     """Return ``voice`` with its name replaced by the engine's voice id.
 
     A name matches a voice id (``gmw/en-us``), its last part or a language code (``en-us``),
     or a voice's display name. An unknown name is a ``RoutineError`` at the voice's line that
-    suggests the nearest voices (``english`` -> ``en, en-us, ...``).
+    suggests the nearest voices (``english`` -> ``en, en-us, ...``), or ``missing(name,
+    nearest)`` for engines whose voices are installed apart (Piper's: say how).
     """
     if voice.name is None:
         return voice
@@ -29,7 +37,9 @@ def resolve_voice(voice: Voice, synth: Synthesizer, routine_path: Path | None = 
     ):
         found = [v for v in voices if match(v)]
         if found:
-            return Voice(found[0].id, voice.rate, voice.volume, voice.line)
+            return dataclasses.replace(voice, name=found[0].id)
+    if missing is not None:
+        raise missing(voice.name, sorted(v.name for v in voices))
     examples = ", ".join(nearest_voices(wanted, voices))
     raise RoutineError(
         routine_path,

