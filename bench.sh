@@ -13,5 +13,6 @@ lengths="10,60,480"
 $py bench/bench_plan.py
 $py bench/bench_picture.py
 $py bench/bench_export.py
+$py bench/bench_pace.py --lengths "$lengths"
 $py bench/bench_player.py
 $py bench/compare.py --lengths "$lengths" --formats wav,flac,mp3 --baseline-timeout 900
