@@ -13,6 +13,7 @@ lengths="10,60,480"
 $py bench/bench_plan.py
 $py bench/bench_picture.py
 $py bench/bench_export.py
+$py bench/bench_pace.py --lengths "$lengths"
 $py bench/bench_player.py
 $py bench/bench_rate.py >bench/results/rate.jsonl  # espeak-ng and Piper: words per minute
 $py bench/bench_piper.py --out bench/results/piper.json

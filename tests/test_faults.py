@@ -245,7 +245,7 @@ def test_a_fifo_in_the_cache_fails_the_export_in_one_line_and_is_left_alone(tmp_
     cache = tmp_path / "cache"
     env = {"VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(cache)}
     assert run_cli("plan", "back-massage", "-q", env=env).returncode == 0
-    entry = sorted(cache.glob("basic-rub-*.wav"))[0]
+    entry = sorted(cache.glob("the-basic-rub-*.wav"))[0]
     entry.unlink()
     os.mkfifo(entry)
     target = tmp_path / "session.wav"

@@ -47,7 +47,8 @@ def outcome(path, renderer, length=None) -> str:
     built = prepared.plan
     assert math.isfinite(built.length) and built.length > 0
     assert built.steps[0].start == 0 and built.steps[-1].end == pytest.approx(built.length)
-    for before, after in zip(built.events, built.events[1:], strict=False):
+    cues = [e for e in built.events if e.kind != "pulse"]  # beats may sound under speech
+    for before, after in zip(cues, cues[1:], strict=False):
         assert before.end <= after.at + 1e-6
     assert all(0 <= e.at and e.end <= built.length + 1e-6 for e in built.events)
     if length is not None:

@@ -122,7 +122,8 @@ def test_pace_80_percent_scales_every_rate(prepare, write_routine):
 def test_the_json_has_each_steps_pace_and_the_pulse_events(paced):
     data = report.to_json(paced.plan)
     assert data["version"] == 2
-    assert data["steps"][0]["pace"] == {"from": 12, "to": 7, "sound": "pulse"}
+    assert data["steps"][0]["pace"] == {"from": 12, "to": 7, "sound": "pulse", "level": 14}
+    assert data["steps"][1]["pace"]["level"] == 16
     assert data["steps"][2]["pace"] is None
     pulse = next(e for e in data["events"] if e["kind"] == "pulse")
     assert set(pulse) == {"at", "kind", "duration", "step", "sound", "gain_db"}
