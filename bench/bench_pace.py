@@ -42,7 +42,8 @@ from pathlib import Path
 from voiceguide import cli, session
 from voiceguide import exporting as export
 
-routine, length, pace, target = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+routine, target = sys.argv[1], Path(sys.argv[4])
+length, pace = float(sys.argv[2]), float(sys.argv[3])
 with cli.make_renderer() as renderer:
     prepared = session.prepare(routine, session.Options(length, pace=pace), renderer)
 beats = sum(1 for e in prepared.plan.events if e.kind == "pulse")
@@ -112,9 +113,10 @@ def main() -> None:
     verdicts = {
         "export_60min_realtime": all(r["realtime_factor"] >= RATE_TARGET for r in at60),
         "memory_flat": all(
-            r["peak_rss_mb"] <= (1 + RSS_GROWTH) * min(
-                s["peak_rss_mb"] for s in paced if s["format"] == r["format"])
-            for r in paced),  # fmt: skip
+            r["peak_rss_mb"]
+            <= (1 + RSS_GROWTH) * min(s["peak_rss_mb"] for s in paced if s["format"] == r["format"])
+            for r in paced
+        ),  # fmt: skip
         "plan_8h_warm": plans["100%"] <= PLAN_TARGET_S,
     }
     for name, ok in verdicts.items():
@@ -123,8 +125,11 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}",
         "engine": args.engine,
-        "targets": {"realtime_factor_60min": RATE_TARGET, "plan_8h_warm_s": PLAN_TARGET_S,
-                    "rss_growth_to_8h": RSS_GROWTH},  # fmt: skip
+        "targets": {
+            "realtime_factor_60min": RATE_TARGET,
+            "plan_8h_warm_s": PLAN_TARGET_S,
+            "rss_growth_to_8h": RSS_GROWTH,
+        },  # fmt: skip
         "exports": rows,
         "plan_8h_warm_s": plans,
         "verdicts": verdicts,

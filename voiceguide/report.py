@@ -2,7 +2,7 @@
 
 The JSON keys are a published interface (docs/plan-json.md): ``length``, ``steps`` and
 ``events`` keep their names and meanings; new keys may be added. Version 2 added the pace
-guide: each step's ``pace`` and events of kind ``pulse``.
+guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``bed``).
 """
 
 from __future__ import annotations
@@ -40,8 +40,31 @@ def to_json(plan: Plan) -> dict:
             for s in plan.steps
         ],
         "events": [_event_json(e) for e in plan.events],
+        "bed": _bed_json(plan),
         "warnings": list(plan.warnings),
     }
+
+
+def _bed_json(plan: Plan) -> dict | None:
+    bed = plan.bed
+    if bed is None:
+        return None
+    return {
+        "sound": bed.sound,
+        "level": round(bed.level, 3),
+        "duck": round(bed.duck, 3),
+        "ducked": [[round(a, 6), round(b, 6)] for a, b in bed.downs],
+        "fade_in": round(bed.fade_in, 6),
+        "stop": round(bed.stop, 6),
+    }
+
+
+def bed_label(plan: Plan) -> str:
+    """``"bed: ocean, 18 LU under the speech, 12 dB more under words"``, or ``""``."""
+    bed = plan.bed
+    if bed is None:
+        return ""
+    return f"bed: {bed.sound}, {bed.level:g} LU under the speech, {bed.duck:g} dB more under words"
 
 
 def _event_json(event: Event) -> dict:
@@ -89,6 +112,7 @@ def table(plan: Plan) -> str:
     lines = [
         f"{plan.title} - {durations.format(plan.length)} "
         f"({len(heard)} sounds in {len(plan.steps)} parts{counted})",
+        *([bed_label(plan)] if plan.bed else []),
         "",
     ]
     paced = any(step.pace for step in plan.steps)

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -36,6 +37,9 @@ class Options:
     rate: int | None = None
     pace: float = 1.0  # every pace of the pace guide times this (``--pace 80%``); 0: none
     engine: str | None = None  # espeak or piper: overrides the routine's
+    bed: str | None = None  # a built-in bed, a file (from the working directory) or "none"
+    bed_level: float | None = None  # LU under the speech between words (default: routine's)
+    duck: float | None = None  # dB further down under speech (default: the routine's)
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Session:
     timing: plan.Timing
     speech: speech.SpeechCache
     chimes: dict[Path, float]  # chime and pace sound files -> seconds
+    bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -203,7 +208,37 @@ def prepare(
     spoken = cache.durations(loaded.texts(), progress)
     timing = plan.Timing(spoken, chimes, end_chime())
     fitted = fitted_to(loaded, options.length, timing)
-    return Session(loaded, fitted, plan.build(fitted, timing, options.pace), timing, cache, chimes)
+    built = plan.build(fitted, timing, options.pace)
+    source, bedded = bed_for(loaded, options, built)
+    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source)
+
+
+def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
+    """The sound bed ``options`` or else the routine asks for, opened (a file that is
+    missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
+    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
+    written = loaded.bed
+    spec = options.bed if options.bed is not None else (written.sound if written else None)
+    if spec is None or spec.strip().lower() in ("none", "off"):
+        return None, built
+    from voiceguide import bed as beds  # the bed's sources: numpy and soxr work, when asked
+
+    level = options.bed_level
+    duck = options.duck
+    level = level if level is not None else (written.level if written else routine.BED_LEVEL)
+    duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
+    try:
+        if options.bed is not None:
+            source = beds.open_bed(spec, None, built.length)
+        else:
+            source = beds.open_bed(spec, loaded.path.parent, built.length)
+    except UsageError as exc:
+        if options.bed is not None:
+            raise UsageError(f"--bed: {exc}") from exc
+        raise RoutineError(loaded.path, written.line, f"bed: {exc}") from exc
+    ending = [e.at for e in built.events if e.kind == "chime" and e.sound.name == END_CHIME]
+    envelope = plan.bed_plan(source.name, level, duck, built.events, ending[-1])
+    return source, dataclasses.replace(built, bed=envelope)
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:

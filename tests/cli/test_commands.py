@@ -151,7 +151,9 @@ def test_plan_table_reads_like_a_schedule(run):
     result = run("plan", "first-back-massage", "--length", "10m")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "First back massage - 10:00 (20 sounds in 8 parts, 62 beats of the pace guide)"
+    assert lines[0] == (
+        "First back massage - 10:00 (20 sounds in 8 parts, 62 beats of the pace guide)"
+    )
     assert lines[2].split() == ["time", "step", "side", "pace", "heard"]
     assert "6→5/min breath" in result.output  # Settle in breathes, the others tick
     assert "10:00.000  end of session" in result.output
@@ -272,7 +274,7 @@ def test_export_needs_exactly_one_destination(run, tmp_path):
 
 
 def test_the_cli_format_list_matches_the_encoders():
-    from voiceguide.cli import EXPORT_FORMATS
+    from voiceguide.cli.options import EXPORT_FORMATS
     from voiceguide.exporting import FORMATS
 
     assert sorted(EXPORT_FORMATS) == sorted(FORMATS)

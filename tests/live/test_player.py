@@ -640,8 +640,11 @@ def test_a_part_played_again_after_slower_follows_the_new_pace(prepare, write_ro
                          keys=keys, spin=0.0, preload=False)  # fmt: skip
     step = session.plan.steps[0]
     # the beats played after the jump back: the part's whole glide again, at 90 %
-    replayed = [p.event.at for p in result.played
-                if p.event.kind == "pulse" and p.target - start > 60.0 and p.event.step == 0]  # fmt: skip
+    replayed = [
+        p.event.at
+        for p in result.played
+        if p.event.kind == "pulse" and p.target - start > 60.0 and p.event.step == 0
+    ]
     expected = [e.at for e in pulse_events(session.plan.steps, session.plan.events,
                                            lambda sound: 0.22, factor=0.9)
                 if e.step == 0]  # fmt: skip

@@ -100,7 +100,7 @@ def test_unknown_key_is_rejected_with_its_line_and_a_suggestion(write_routine):
     assert error.message == (
         "the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
         "keys: title, description, length, voice, chime, intro, outro, "
-        "between, pace, pace_sound, lexicon, steps"
+        "between, pace, pace_sound, lexicon, bed, steps"
     )
 
 

@@ -95,6 +95,7 @@ FULL = {
         {"name": "Rest", "duration": "30s"},
     ],
     "lexicon": {"Shiatsu": "shee-AHT-soo"},
+    "bed": {"sound": "ocean", "level": 20, "duck": 14},
 }
 REMOVABLE = (
     [("routine", key) for key in loader.ROUTINE_KEYS]
@@ -489,3 +490,29 @@ def test_schema_and_loader_agree_on_the_pace_sound(tmp_path, sound, valid):
     data = doc(pace=10, pace_sound=sound)
     assert (schema_errors(data) == []) is valid
     assert (loader_error(tmp_path, data) is None) is valid
+
+
+BEDS = [
+    ("ocean", True),
+    ("Rain", True),
+    ("music/calm.mp3", True),  # a file: whether it plays is checked when the session is prepared
+    ("none", True),
+    (None, True),
+    ("", False),
+    (18, False),
+    ({"sound": "drone"}, True),
+    ({"sound": "ocean", "level": 20, "duck": 15}, True),
+    ({"sound": "ocean", "level": 6, "duck": 0}, True),
+    ({"sound": "ocean", "level": 5}, False),
+    ({"sound": "ocean", "duck": 41}, False),
+    ({"level": 20}, False),
+    ({"sound": "ocean", "volume": 0.5}, False),
+    (["ocean"], False),
+]
+
+
+@pytest.mark.parametrize("value, valid", BEDS, ids=[repr(v) for v, _ in BEDS])
+def test_schema_and_loader_agree_on_every_form_of_a_bed(tmp_path, value, valid):
+    data = doc(bed=value)
+    assert (schema_errors(data) == []) is valid, schema_errors(data)
+    assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)

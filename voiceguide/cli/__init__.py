@@ -7,7 +7,6 @@ No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on s
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -19,18 +18,14 @@ from voiceguide import (
     durations,
     interrupts,
     report,
-    routine,
     session,
 )
 from voiceguide.atomic import shown
-from voiceguide.cli import speak
+from voiceguide.cli import export_command, speak
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
-    DURATION,
-    EXPORT_FORMATS,
-    PACE,
-    PACE_HELP,
-    engine_option,
+    export_hint,
+    length_option,
     make_renderer,
     session_options,
 )
@@ -107,6 +102,7 @@ def check(files: tuple[str, ...]) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
+@length_option
 @session_options
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan as JSON (see docs/plan-json.md)."
@@ -122,13 +118,10 @@ def check(files: tuple[str, ...]) -> None:
 def plan(
     routine_name: str,
     length: float | None,
-    engine: str | None,
-    voice: str | None,
-    rate: int | None,
-    pace: float,
     as_json: bool,
     picture: Path | None,
     quiet: bool,
+    **chosen,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
     with reported(), make_renderer() as renderer:
@@ -138,7 +131,7 @@ def plan(
             drawing = pictures.check_target(picture)  # before any work
         prepared = session.prepare(
             routine_name,
-            session.Options(length, voice, rate, pace, engine),
+            session.Options(length, **chosen),
             renderer,
             progress=render_progress(quiet),
         )
@@ -159,6 +152,7 @@ def plan(
 
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
+@length_option
 @session_options
 @click.option(
     "--start-at",
@@ -182,14 +176,11 @@ def plan(
 def play(
     routine_name: str,
     length: float | None,
-    engine: str | None,
-    voice: str | None,
-    rate: int | None,
-    pace: float,
     start_at: str | None,
     backend_name: str | None,
     else_export: Path | None,
     quiet: bool,
+    **chosen,
 ) -> None:
     """Play the session live: chimes and spoken cues on time, hands-free to the end.
 
@@ -212,7 +203,7 @@ def play(
             exporting.check_target(else_export)  # before any work
 
         def prepare() -> session.Session:
-            options = session.Options(length, voice, rate, pace, engine)
+            options = session.Options(length, **chosen)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -225,7 +216,7 @@ def play(
         try:
             live.play_live(
                 prepare,
-                _export_hint(routine_name, length, engine, voice, rate, pace),
+                export_hint(routine_name, length, chosen),
                 start_at=start_at,
                 on_status=show,
                 backend_name=backend_name,
@@ -235,17 +226,6 @@ def play(
             if tty and not quiet:
                 out()  # end the status line before the interrupted message
             raise
-
-
-def _export_hint(routine_name, length, engine, voice, rate, pace) -> str:
-    """What to give ``voiceguide export`` for the same session (the no-device message)."""
-    words = [routine_name]
-    words += ["--length", durations.humanize(length)] if length is not None else []
-    words += ["--engine", engine] if engine else []
-    words += ["--voice", voice] if voice else []
-    words += ["--rate", str(rate)] if rate else []
-    words += ["--pace", "off" if not pace else f"{pace:.0%}"] if pace != 1.0 else []
-    return shlex.join(words)
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:
@@ -260,118 +240,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
     )
 
 
-@main.command(context_settings=CONTEXT)
-@click.argument("routine_name", metavar="ROUTINE")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(allow_dash=True),
-    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3). "
-    "'-' writes to standard output (WAV unless --format says otherwise).",
-)
-@click.option(
-    "--split",
-    type=click.Path(path_type=Path),
-    help="Write one track per step into this directory, with playlist.m3u8.",
-)
-@click.option(
-    "--length",
-    "-l",
-    "lengths",
-    type=DURATION,
-    multiple=True,
-    help="Fit the session to this length; repeat for several files (NAME-10m.mp3 ...).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
-    help="Override the format the extension implies (default for --split: mp3).",
-)
-@engine_option
-@click.option("--voice", help="Voice id or language code, e.g. en-us.")
-@click.option(
-    "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
-)
-@click.option(
-    "--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when, per file."
-)
-@click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
-def export(
-    routine_name: str,
-    output: str | None,
-    split: Path | None,
-    lengths: tuple[float, ...],
-    fmt: str | None,
-    engine: str | None,
-    voice: str | None,
-    rate: int | None,
-    pace: float,
-    vtt: bool,
-    quiet: bool,
-) -> None:
-    """Write the session as an audio file with chapters, or one track per step (--split).
-
-    The file is complete or absent: it is written beside the target and moved into place
-    at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
-    """
-    from voiceguide import exporting
-
-    if (output is None) == (split is None):
-        raise click.UsageError("give exactly one of -o FILE or --split DIR")
-    if split is not None and len(lengths) > 1:
-        raise click.UsageError("--split takes one --length")
-    bar = Bar(quiet, "exporting")
-    with reported(), make_renderer() as renderer:
-
-        def prepare(length: float | None = None) -> session.Session:
-            options = session.Options(length, voice, rate, pace, engine)
-            prepared = session.prepare(
-                routine_name, options, renderer, progress=render_progress(quiet)
-            )
-            warn(prepared, quiet)
-            return prepared
-
-        try:
-            if split is not None:
-                length = lengths[0] if lengths else None
-                tracks = exporting.export_split(
-                    lambda: prepare(length), split, fmt or "mp3", bar, vtt
-                )
-                bar.close()
-                if not quiet:
-                    their = ", their subtitles (.vtt)" if vtt else ""
-                    playlist = shown(split / exporting.PLAYLIST)
-                    out(f"wrote {len(tracks)} tracks{their} and {playlist}")
-                return
-            targets = exporting.length_targets(output, lengths or [None])
-            if len(targets) == 1:
-                length = lengths[0] if lengths else None
-                written = [exporting.export(lambda: prepare(length), targets[0], fmt, bar, vtt)]
-            else:
-                written = exporting.export_many(prepare, lengths, targets, fmt, bar, vtt)
-            bar.close()
-            if not quiet:
-                for result in written:
-                    streamed = exporting.is_stdout(result.path)
-                    name = "standard output" if streamed else shown(result.path)
-                    also = f" and {shown(result.vtt)}" if result.vtt else ""
-                    line = (
-                        f"wrote {name} ({durations.format(result.seconds, True)}, "
-                        f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.peak_db:.1f} dBTP){also}"
-                    )
-                    if streamed:  # the audio itself is on standard output
-                        click.echo(line, err=True)
-                    else:
-                        out(line)
-        except KeyboardInterrupt as exc:
-            bar.close()
-            click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
-            sys.exit(interrupts.exit_status(exc))
-
-
+main.add_command(export_command.export)
 main.add_command(speak.say)
 main.add_command(speak.voices)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
 
 import click
 
@@ -12,6 +13,7 @@ from voiceguide import (
     routine,
     speech,
 )
+from voiceguide.routine import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 ENGINES = ("espeak", "tone")
@@ -89,18 +91,60 @@ def engine_option(func):
 
 
 def session_options(func):
-    """--length, --engine, --voice, --rate and --pace, shared by plan and play (export spells
-    its own: its --length repeats)."""
-    func = click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP)(func)
-    func = click.option(
-        "--rate",
-        type=click.IntRange(*routine.RATE_RANGE),
-        help="Speaking rate in words per minute (overrides the routine).",
-    )(func)
-    func = click.option(
-        "--voice", help="Voice id or language code, e.g. en-us (see 'voiceguide voices')."
-    )(func)
-    func = engine_option(func)
+    """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
+    --rate, --pace, --bed, --bed-level and --duck. The command receives them as keyword
+    arguments named as ``session.Options``' fields, to pass on whole."""
+    options = [
+        engine_option,
+        click.option(
+            "--voice", help="Voice id or language code, e.g. en-us (see 'voiceguide voices')."
+        ),
+        click.option(
+            "--rate",
+            type=click.IntRange(*routine.RATE_RANGE),
+            help="Speaking rate in words per minute (overrides the routine).",
+        ),
+        click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP),
+        click.option(
+            "--bed",
+            metavar="NAME|FILE|none",
+            help="A sound bed under the session: ocean, rain, drone, a sound file, or none "
+            "(overrides the routine's).",
+        ),
+        click.option(
+            "--bed-level",
+            type=click.FloatRange(*BED_LEVEL_RANGE),
+            metavar="LU",
+            help=f"How far under the speech the bed sits between words (default {BED_LEVEL:g}).",
+        ),
+        click.option(
+            "--duck",
+            type=click.FloatRange(*BED_DUCK_RANGE),
+            metavar="DB",
+            help=f"How much further the bed goes down under speech (default {BED_DUCK:g}).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def length_option(func):
+    """--length for plan and play (export spells its own: its --length repeats)."""
     return click.option(
         "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
     )(func)
+
+
+def export_hint(routine_name: str, length: float | None, chosen: dict) -> str:
+    """The ``voiceguide export`` arguments for the same session (the no-device message)."""
+    words = [routine_name]
+    words += ["--length", durations.humanize(length)] if length is not None else []
+    for name, value in chosen.items():
+        if value is None or (name == "pace" and value == 1.0):
+            continue
+        if name == "pace":
+            value = "off" if not value else f"{value:.0%}"
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        words += [f"--{name.replace('_', '-')}", shown]
+    return shlex.join(words)

@@ -71,6 +71,7 @@ def encode(
     span: tuple[float, float],
     tags: Tags,
     counter: Counter,
+    bed: mix.Layer | None = None,
 ) -> int:
     """Encode the mix over ``span`` (start, end seconds) into ``path``; returns the frames
     written (at ``form.rate``), after checking that the decoder finds exactly that many."""
@@ -87,7 +88,7 @@ def encode(
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
             if tags.comment:
                 f.comment = tags.comment
-        for block in mix.blocks(plan, clip_for, start, end, reuse=True):
+        for block in mix.blocks(plan, clip_for, start, end, reuse=True, bed=bed):
             out = block if resampler is None else resampler.resample_chunk(block)
             f.write(out)
             written += len(out)

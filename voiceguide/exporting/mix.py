@@ -38,6 +38,7 @@ from voiceguide.audio.peaks import true_peak_db
 from voiceguide.plan import PULSE, Event, Plan
 
 ClipFor = Callable[[Event], Clip]
+Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argument into the 1st
 
 BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough for every encoder
 TARGET_LUFS = SPEECH_LUFS
@@ -89,6 +90,7 @@ def blocks(
     block_seconds: float = BLOCK_SECONDS,
     reuse: bool = False,
     events: Sequence[Event] | None = None,
+    bed: Layer | None = None,
 ) -> Iterator[np.ndarray]:
     """The session from ``start`` to ``end`` seconds (default: the whole), mixed in blocks.
 
@@ -100,7 +102,8 @@ def blocks(
     ``reuse``, every block is the same array refilled: for a consumer that is done with a
     block before it asks for the next (an encoder), it spares a fresh allocation per block.
     ``events``: the plan's events to mix, in time order, if the caller knows which sound in
-    the window (default: found in the plan, a scan of all its events).
+    the window (default: found in the plan, a scan of all its events). ``bed``: a layer
+    mixed under the clips (``BedLayer``), given each block and the session frame it starts at.
     """
     first = frames(start)
     last = total_frames(plan) if end is None else frames(end)
@@ -122,6 +125,8 @@ def blocks(
             block.fill(0.0)
         else:
             block = np.zeros(stop - begin, dtype=np.float32)
+        if bed is not None:
+            bed(block, begin)
         for at, samples in sounding:
             mix_at(block, samples, at - begin)
         sounding = [(at, s) for at, s in sounding if at + len(s) > stop]
@@ -298,6 +303,39 @@ def level(
             break
         gain_db += target_lufs - lufs
     return wrapped, Level(measured, gain_db, lufs, wrapped.peak, len(wrapped.limited))
+
+
+class BedLayer:
+    """The sound bed as a mix's layer: the source's frames (calibrated to the speech's
+    loudness) at the plan's envelope (``plan.bed``: dB against the speech) plus the
+    session's ``gain_db``. Read by session frame, so a split's tracks and a whole export
+    hold the same bed at the same time; nothing is read where the envelope is silent."""
+
+    def __init__(self, source, envelope, gain_db: float):
+        self.source, self.envelope, self.gain = source, envelope, gain(gain_db)
+
+    def __call__(self, block: np.ndarray, first: int) -> None:
+        gains = self.envelope.gains(first, len(block), RATE)
+        if np.isscalar(gains):
+            if gains == 0.0:
+                return
+            samples = self.source.read(first, len(block))
+            samples *= np.float32(gains * self.gain)
+        else:
+            if not gains.any():
+                return
+            samples = self.source.read(first, len(block))
+            samples *= gains
+            samples *= np.float32(self.gain)
+        block += samples
+
+
+def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:
+    """The bed of a session (``Session.bed``, the plan's envelope) at the session's gain,
+    or None when no bed plays."""
+    if prepared_bed is None or plan.bed is None:
+        return None
+    return BedLayer(prepared_bed, plan.bed, gain_db)
 
 
 def voice_only(plan: Plan) -> Plan:

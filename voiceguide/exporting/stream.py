@@ -95,7 +95,12 @@ def is_terminal() -> bool:
 
 
 def stream_wav(
-    plan: Plan, clip_for: mix.ClipFor, stream: BinaryIO, tags: Tags, counter: Counter
+    plan: Plan,
+    clip_for: mix.ClipFor,
+    stream: BinaryIO,
+    tags: Tags,
+    counter: Counter,
+    bed: mix.Layer | None = None,
 ) -> int:
     """The whole session as a 16-bit WAV on ``stream``, block by block; returns the frames.
 
@@ -103,7 +108,7 @@ def stream_wav(
     clipped, then the top 16 bits - so the PCM is that of the WAV file ``export`` writes."""
     frames = mix.total_frames(plan)
     send(stream, wav_header(frames, tags))
-    for block in mix.blocks(plan, clip_for, reuse=True):
+    for block in mix.blocks(plan, clip_for, reuse=True, bed=bed):
         wide = np.clip(np.rint(block.astype(np.float64) * 2.0**31), -(2.0**31), 2.0**31 - 1)
         pcm = (wide // 65536).astype("<i2")
         send(stream, pcm.tobytes())
@@ -118,6 +123,7 @@ def stream_encoded(
     form: Format,
     tags: Tags,
     counter: Counter,
+    bed: mix.Layer | None = None,
 ) -> int:
     """Encode the session (with chapters) into a temporary file, copy it to ``stream``,
     remove it whatever happens; returns the frames (at ``form.rate``)."""
@@ -126,7 +132,7 @@ def stream_encoded(
     temp = Path(name)
     try:
         try:
-            frames = encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter)
+            frames = encode(plan, clip_for, temp, form, (0.0, plan.length), tags, counter, bed)
             tag(temp, form, tags, chapters.from_plan(plan))
         except BaseException as exc:
             error = failure(temp, exc)

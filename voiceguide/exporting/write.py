@@ -104,11 +104,12 @@ def export(
     target = Path(target)
     cleanup_stale(atomic.resolve(target).parent)
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length - start)
     subtitles = vtt_for(target) if vtt else None
     with atomic.file(target, failure) as temp:
-        frames = encode(plan, clip_for, temp, form, (start, plan.length), tags, counter)
+        frames = encode(plan, clip_for, temp, form, (start, plan.length), tags, counter, bed)
         tag(temp, form, tags, chapters.from_plan(plan, start))
         if subtitles is not None:  # before the audio is moved in: a failure leaves neither
             write_vtt(plan, subtitles, (start, plan.length))
@@ -145,12 +146,13 @@ def export_stream(
     plan = prepared.plan
     check_size(plan, form)
     clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length)
     if form.name == "wav":
-        frames = stream.stream_wav(plan, clip_for, out, tags, counter)
+        frames = stream.stream_wav(plan, clip_for, out, tags, counter, bed)
     else:
-        frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter)
+        frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter, bed)
     stream.send(out, b"")
     return Exported(STDOUT, form.name, frames / form.rate, level, counter.peak_db)
 
@@ -183,7 +185,8 @@ def export_split(
     for track, name in enumerate(names):
         check_size(plan, form, track, name)
     cleanup_stale(atomic.resolve(directory).parent)
-    clip_for, _ = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     album = session_tags(prepared).title
     counter = Counter(progress, plan.length)
     tracks = []
@@ -191,7 +194,7 @@ def export_split(
         for number, (step, name) in enumerate(zip(plan.steps, names, strict=True), start=1):
             tags = Tags(step.title, album, track=(number, len(names)))
             span = (step.start, step.end)
-            frames = encode(plan, clip_for, temp / name, form, span, tags, counter)
+            frames = encode(plan, clip_for, temp / name, form, span, tags, counter, bed)
             tag(temp / name, form, tags, [])
             if vtt:
                 write_vtt(plan, vtt_for(temp / name), span)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from voiceguide import durations
 from voiceguide.live import keys as keynames
 from voiceguide.live.status import (
+    BEDDED,
     PACED,
     PAUSED,
     QUIT,
@@ -43,10 +44,20 @@ class Controls:
                 keynames.SHORTER: lambda: self._resize(-RESIZE),
                 keynames.SLOWER: lambda: self._change_pace(-PACE_STEP),
                 keynames.FASTER: lambda: self._change_pace(PACE_STEP),
+                keynames.BED: self._toggle_bed,
                 keynames.QUIT: self._quit,
             }.get(action)
             if handler is not None:
                 handler()
+        self._retime_bed()
+
+    def _toggle_bed(self) -> None:
+        position = self.position()
+        if self.bed is None:
+            self._report(REFUSED, position, self.no_bed or "this session has no sound bed")
+            return
+        on = self.bed.toggle()
+        self._report(BEDDED, position, f"bed {self.bed.name} {'on' if on else 'off'}")
 
     def _silence(self) -> None:
         self.backend.stop_all()
@@ -57,6 +68,8 @@ class Controls:
             position = self.position()
             cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
             self._silence()
+            if self.bed is not None:
+                self.bed.hold()
             self.paused_at = min(cut, default=position)
             self.timeline.seek(self.paused_at)
             self._report(PAUSED, self.paused_at, "paused")

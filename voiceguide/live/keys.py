@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Protocol
 
-PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, QUIT = (
+PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT = (
     "pause",
     "next",
     "previous",
@@ -39,9 +39,10 @@ PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, QUIT = (
     "shorter",
     "slower",
     "faster",
+    "bed",
     "quit",
 )
-ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, QUIT)
+ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT)
 
 _PLAIN = {
     b" ": PAUSE,
@@ -55,6 +56,8 @@ _PLAIN = {
     b"_": SHORTER,
     b"[": SLOWER,
     b"]": FASTER,
+    b"b": BED,
+    b"B": BED,
     b"q": QUIT,
     b"Q": QUIT,
 }

@@ -29,6 +29,7 @@ from typing import IO, Protocol, TypeVar
 from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
@@ -42,8 +43,9 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
-from voiceguide.plan import Event, Plan
+from voiceguide.plan import Event, Plan, bed_plan
 
+END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
@@ -92,6 +94,8 @@ class Player(Controls):
         self._sounding: list[tuple[Event, Handle]] = []
         self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
+        self.bed, self.no_bed = _live_bed(session, backend)
+        self._ducked = self.timeline.events  # the events the bed's ducking was made from
 
     # -- the loop
 
@@ -131,6 +135,19 @@ class Player(Controls):
         latency = self.backend.latency
         self.origin = self.clock() + latency - position
         self._floor = position
+        if self.bed is not None:
+            self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
+
+    def _retime_bed(self) -> None:
+        """After a key that moved events (a step made longer or shorter), the bed ducks
+        under the words where they now are."""
+        events = self.timeline.events
+        if self.bed is None or events is self._ducked:
+            return
+        self._ducked = events
+        old = self.bed.envelope
+        ending = [e.at for e in events if e.kind == "chime" and e.sound.name == END_CHIME]
+        self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending[-1]))
 
     def _turn(self) -> None:
         if self.paused_at is not None:
@@ -204,6 +221,7 @@ class Player(Controls):
             message,
             timeline.pace_rate(position),
             timeline.pace_factor,
+            None if self.bed is None else (self.bed.name if self.bed.on else "off"),
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
@@ -219,6 +237,19 @@ class Player(Controls):
             self._report(STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
             self._report(TICK, position)
+
+
+def _live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
+    """The session's sound bed in ``backend``'s stream, or None and why (no bed; a backend
+    that cannot mix one, such as simpleaudio, which opens a stream per clip)."""
+    source, envelope = getattr(session, "bed", None), session.plan.bed
+    if source is None or envelope is None:
+        return None, None
+    if not hasattr(backend, "set_bed"):
+        return None, "the sound bed plays only through the alsa backend"
+    bed = LiveBed(source, envelope)
+    backend.set_bed(bed)
+    return bed, None
 
 
 def play(

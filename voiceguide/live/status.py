@@ -15,7 +15,21 @@ from voiceguide import durations
 from voiceguide.plan import Event, PlanStep
 
 # Why a snapshot was made. Only TICK (the clock moved on a second) is not worth a log line.
-START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, PACED, REFUSED, QUIT, END = (
+(
+    START,
+    TICK,
+    STEP,
+    PAUSED,
+    RESUMED,
+    SKIPPED,
+    RESTARTED,
+    RESIZED,
+    PACED,
+    BEDDED,
+    REFUSED,
+    QUIT,
+    END,
+) = (  # fmt: skip
     "start",
     "tick",
     "step",
@@ -25,6 +39,7 @@ START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED, RESIZED, PACED, REFUSED,
     "restarted",
     "resized",
     "paced",
+    "bedded",
     "refused",
     "quit",
     "end",
@@ -51,6 +66,7 @@ class Status:
     message: str | None = None
     pace: float | None = None  # the pace guide's beats per minute now, if it plays
     pace_factor: float = 1.0  # the listener's [ and ] (1: the routine's paces)
+    bed: str | None = None  # the sound bed playing ("ocean"), "off" after b, None: none
 
     @property
     def step_left(self) -> float:
@@ -87,6 +103,8 @@ def line(status: Status) -> str:
     if status.pace is not None:
         factor = f" ({status.pace_factor:.0%})" if abs(status.pace_factor - 1) > 1e-9 else ""
         text += f" - pace {status.pace:.0f}/min{factor}"
+    if status.bed is not None:
+        text += f" - bed {status.bed}"
     if status.next_step is not None:
         text += f" - next: {status.next_step.title}"
     return text

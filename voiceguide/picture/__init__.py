@@ -18,9 +18,10 @@ Layers of later issues are read from the plan, so they need no change here:
   the step's start to its end; without any, the rate between successive events of kind
   ``"pulse"``. Pulses are drawn as ticks where they are at least ``PULSE_SPACING`` pixels
   apart.
-* bed: the ``bed`` argument, else ``plan.bed`` (``getattr``): ``(seconds, dB)`` points, or a
-  function from an array of seconds to an array of dB (sampled ``BED_SAMPLES`` times per
-  pixel: a duck shorter than that can fall between samples; points have no such trap).
+* bed: the ``bed`` argument, else ``plan.bed`` (a ``BedPlan``: its ``points()``):
+  ``(seconds, dB)`` points, or a function from an array of seconds to an array of dB
+  (sampled ``BED_SAMPLES`` times per pixel: a duck shorter than that can fall between
+  samples; points have no such trap).
 
 Geometry: sizes in inches, text in points; the main axes' y runs in inches from its bottom,
 so lanes and label rows are laid out by adding heights. Labels are measured with the Agg
@@ -116,6 +117,8 @@ def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Pictu
     require()
     if bed is None:
         bed = getattr(plan, "bed", None)
+    if hasattr(bed, "points"):  # the plan's BedPlan: its corners, straight lines between
+        bed = bed.points()
     with matplotlib.rc_context(STYLE):
         picture = _figure(plan, has_pace=has_pace(plan), has_bed=bed is not None)
         picture.title = f"{plan.title}: the plan of a {durations.format(plan.length)} session"

@@ -5,6 +5,7 @@ The plan is the one thing live playback and export consume: ``model`` says what 
 the closing), ``pulses`` adds the pace guide's beats. Pure: no disk, no clock.
 """
 
+from voiceguide.plan.bed import BedPlan, bed_plan
 from voiceguide.plan.build import (
     AFTER_CHIME,
     AFTER_INTRO,
@@ -22,6 +23,7 @@ from voiceguide.plan.pulses import PULSE, pulse_events
 __all__ = [
     "AFTER_CHIME",
     "AFTER_INTRO",
+    "BedPlan",
     "BEFORE_END_CHIME",
     "GAP",
     "LEAD_IN",
@@ -31,6 +33,7 @@ __all__ = [
     "Plan",
     "PlanStep",
     "Timing",
+    "bed_plan",
     "build",
     "check_room",
     "pulse_events",

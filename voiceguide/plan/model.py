@@ -4,8 +4,12 @@ from the session start. Frozen: the live player re-times copies."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from voiceguide.routine import Pace, Sound
+
+if TYPE_CHECKING:
+    from voiceguide.plan.bed import BedPlan
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,4 @@ class Plan:
     steps: tuple[PlanStep, ...]
     events: tuple[Event, ...]
     warnings: tuple[str, ...] = field(default=())
+    bed: BedPlan | None = None  # the sound bed's level over the session, if one plays

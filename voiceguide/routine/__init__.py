@@ -2,6 +2,7 @@
 that keeps every value's line (``yamlnodes``). The format is documented in docs/routines.md
 and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
 
+from voiceguide.routine.fields import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
 from voiceguide.routine.loader import (
     ENGINES,
     RATE_RANGE,
@@ -10,6 +11,7 @@ from voiceguide.routine.loader import (
     load,
 )
 from voiceguide.routine.model import (
+    Bed,
     Cue,
     Pace,
     Routine,
@@ -21,10 +23,15 @@ from voiceguide.routine.model import (
 )
 
 __all__ = [
+    "BED_DUCK",
+    "BED_DUCK_RANGE",
+    "BED_LEVEL",
+    "BED_LEVEL_RANGE",
     "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",
+    "Bed",
     "Cue",
     "Pace",
     "Routine",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from voiceguide import durations, resources
 from voiceguide.errors import RoutineError
-from voiceguide.routine.model import Pace, Sound
+from voiceguide.routine.model import Bed, Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
 
 MAX_TEXT = 600  # characters of a spoken text (the engine's time grows with its square)
@@ -25,6 +25,11 @@ PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute
 PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
 PACE_SOUNDS = ("pulse", "breath")
+BED_LEVEL = 18.0  # LU under the speech, between words: there, not in the way
+BED_DUCK = 12.0  # dB further down under speech: never masks a word
+BED_LEVEL_RANGE = (6.0, 40.0)
+BED_DUCK_RANGE = (0.0, 40.0)
+BED_KEYS = ("sound", "level", "duck")
 PACE_KEYS = ("from", "to", "sound", "level")
 PACE_SYNTAX = (
     "a number of strokes or breaths per minute (2 to 60), 'A to B' for a glide (12 to 7), "
@@ -179,6 +184,34 @@ class FieldReader:
                 "path to a .wav/.flac/.ogg file relative to the routine",
             )
         return Sound(name, path, node.line)
+
+    # -- the sound bed --------------------------------------------------------------------
+    def bed(self, node: Node, what: str) -> Bed:
+        """``bed: ocean``, ``bed: music/calm.mp3``, ``bed: none`` or ``bed: {sound, level,
+        duck}``. Whether the sound exists and plays is checked when the session is prepared
+        (a file is opened then, not when the routine is read)."""
+        level, duck, sound_node = BED_LEVEL, BED_DUCK, node
+        if node.is_mapping:
+            fields = self.mapping(node, what, BED_KEYS)
+            sound_node = self.required(fields, "sound", node, what)
+            if "level" in fields:
+                level = self.number(fields["level"], f"{what}: level (LU under the speech)",
+                                    *BED_LEVEL_RANGE)  # fmt: skip
+            if "duck" in fields:
+                duck = self.number(fields["duck"], f"{what}: duck (dB under speech)",
+                                   *BED_DUCK_RANGE)  # fmt: skip
+        if sound_node.is_null:
+            return Bed(None, level, duck, sound_node.line)
+        named = f"{what}: sound" if node.is_mapping else what
+        if sound_node.is_scalar and sound_node.tag != TAG_STR:
+            raise self.fail(
+                sound_node,
+                f"{named} must be ocean, rain, drone, a sound file or none, "
+                f"got {shown(sound_node)}",
+            )
+        name = self.text(sound_node, named, limit=300)
+        sound = None if name.strip().lower() in ("none", "off") else name.strip()
+        return Bed(sound, level, duck, sound_node.line)
 
     # -- the pace guide -------------------------------------------------------------------
     def pace(self, node: Node, what: str, sound: Sound, level: float) -> Pace | None:

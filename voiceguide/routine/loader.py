@@ -41,6 +41,7 @@ ROUTINE_KEYS = (
     "pace",
     "pace_sound",
     "lexicon",
+    "bed",
     "steps",
 )
 STEP_KEYS = (
@@ -119,6 +120,7 @@ class _Reader(FieldReader):
             length_line=fields["length"].line if "length" in fields else None,
             warnings=tuple(self.warnings),
             lexicon=self.lexicon(fields["lexicon"], "lexicon") if "lexicon" in fields else (),
+            bed=self.bed(fields["bed"], "bed") if "bed" in fields else None,
         )
 
     def routine_pace(self, fields: dict[str, Node]) -> None:

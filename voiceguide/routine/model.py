@@ -70,6 +70,18 @@ class Pace:
 
 
 @dataclass(frozen=True)
+class Bed:
+    """The routine's sound bed: ``sound`` a built-in bed's name or a file's path as written
+    (relative to the routine's folder), or None for ``none``; ``level`` LU under the speech
+    between words, ``duck`` dB further down under speech; ``line`` where it is written."""
+
+    sound: str | None
+    level: float
+    duck: float
+    line: int
+
+
+@dataclass(frozen=True)
 class Step:
     """One step (or the interlude). Durations in seconds; ``max`` may be ``math.inf``."""
 
@@ -109,6 +121,7 @@ class Routine:
     length_line: int | None = None
     warnings: tuple[str, ...] = ()
     lexicon: tuple[tuple[str, str], ...] = ()  # (word, respelling): see speech.lexicon
+    bed: Bed | None = None  # the sound bed under the session, if the routine names one
 
     def parts(self) -> list[Step]:
         """The steps, then the interlude if there is one: everything with a duration."""

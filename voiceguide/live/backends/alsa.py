@@ -140,6 +140,8 @@ class AlsaBackend:
         self._error: str | None = None
         self._closing = False
         self._routine = routine
+        self._bed = None  # a LiveBed, mixed under the clips by the feeding thread
+        self.bed_error: str | None = None  # why the bed stopped, if reading it failed
         self._latency = self.buffer + MARGIN
         self._ready = threading.Event()  # set when warmed up, or when the stream failed
         self._warmed = False
@@ -205,6 +207,12 @@ class AlsaBackend:
         while not self._closing:
             with self._lock:
                 self._mix(block, self._written)
+            bed = self._bed
+            if bed is not None:  # outside the lock: reading its source may take a while
+                try:
+                    bed.fill(block, self._written)
+                except Exception as exc:  # the session goes on without its bed
+                    self.bed_error, self._bed = f"{type(exc).__name__}: {exc}", None
             pcm = to_pcm16(block)
             count = lib.snd_pcm_writei(self._pcm, pcm.ctypes.data, period)
             if count < 0:
@@ -265,6 +273,11 @@ class AlsaBackend:
         if self._offset is None:
             return float(self._written)
         return self._offset - self._queue + at * RATE
+
+    def set_bed(self, bed) -> None:
+        """Mix ``bed`` (``live.bed.LiveBed``: ``fill(block, stream_frame)``) under the clips;
+        None: no bed."""
+        self._bed = bed
 
     def preload(self, clip: Clip) -> None:
         """Nothing to do ahead: the stream mixes float samples as they come."""

@@ -1,0 +1,124 @@
+"""``voiceguide export``: the session as an audio file with chapters, as tracks, or on
+standard output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from voiceguide import durations, interrupts, session
+from voiceguide.atomic import shown
+from voiceguide.cli.options import (
+    CONTEXT,
+    DURATION,
+    EXPORT_FORMATS,
+    make_renderer,
+    session_options,
+)
+from voiceguide.cli.output import Bar, out, render_progress, reported, warn
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("routine_name", metavar="ROUTINE")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    help="The file to write; its extension picks the format (.wav .flac .ogg .opus .mp3). "
+    "'-' writes to standard output (WAV unless --format says otherwise).",
+)
+@click.option(
+    "--split",
+    type=click.Path(path_type=Path),
+    help="Write one track per step into this directory, with playlist.m3u8.",
+)
+@click.option(
+    "--length",
+    "-l",
+    "lengths",
+    type=DURATION,
+    multiple=True,
+    help="Fit the session to this length; repeat for several files (NAME-10m.mp3 ...).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+    help="Override the format the extension implies (default for --split: mp3).",
+)
+@session_options
+@click.option(
+    "--vtt", is_flag=True, help="Also write a WebVTT file of what is said and when, per file."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
+def export(
+    routine_name: str,
+    output: str | None,
+    split: Path | None,
+    lengths: tuple[float, ...],
+    fmt: str | None,
+    vtt: bool,
+    quiet: bool,
+    **chosen,
+) -> None:
+    """Write the session as an audio file with chapters, or one track per step (--split).
+
+    The file is complete or absent: it is written beside the target and moved into place
+    at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
+    """
+    from voiceguide import exporting
+
+    if (output is None) == (split is None):
+        raise click.UsageError("give exactly one of -o FILE or --split DIR")
+    if split is not None and len(lengths) > 1:
+        raise click.UsageError("--split takes one --length")
+    bar = Bar(quiet, "exporting")
+    with reported(), make_renderer() as renderer:
+
+        def prepare(length: float | None = None) -> session.Session:
+            options = session.Options(length, **chosen)
+            prepared = session.prepare(
+                routine_name, options, renderer, progress=render_progress(quiet)
+            )
+            warn(prepared, quiet)
+            return prepared
+
+        try:
+            if split is not None:
+                length = lengths[0] if lengths else None
+                tracks = exporting.export_split(
+                    lambda: prepare(length), split, fmt or "mp3", bar, vtt
+                )
+                bar.close()
+                if not quiet:
+                    their = ", their subtitles (.vtt)" if vtt else ""
+                    playlist = shown(split / exporting.PLAYLIST)
+                    out(f"wrote {len(tracks)} tracks{their} and {playlist}")
+                return
+            targets = exporting.length_targets(output, lengths or [None])
+            if len(targets) == 1:
+                length = lengths[0] if lengths else None
+                written = [exporting.export(lambda: prepare(length), targets[0], fmt, bar, vtt)]
+            else:
+                written = exporting.export_many(prepare, lengths, targets, fmt, bar, vtt)
+            bar.close()
+            if not quiet:
+                for result in written:
+                    streamed = exporting.is_stdout(result.path)
+                    name = "standard output" if streamed else shown(result.path)
+                    also = f" and {shown(result.vtt)}" if result.vtt else ""
+                    line = (
+                        f"wrote {name} ({durations.format(result.seconds, True)}, "
+                        f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
+                        f"{result.peak_db:.1f} dBTP){also}"
+                    )
+                    if streamed:  # the audio itself is on standard output
+                        click.echo(line, err=True)
+                    else:
+                        out(line)
+        except KeyboardInterrupt as exc:
+            bar.close()
+            click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
+            sys.exit(interrupts.exit_status(exc))

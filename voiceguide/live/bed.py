@@ -1,0 +1,160 @@
+"""The sound bed in the live stream: the same bed and ducking as an export, read by session
+frame, mixed by the backend's feeding thread under the clips.
+
+The player anchors the bed whenever the session's clock is set (start, resume, a jump):
+session frame ``s`` is heard at stream frame ``f0 + (s - s0)``. Each anchoring is a *voice*
+with its own gain ramp over stream frames; a new anchoring fades in over ``FADE`` seconds
+from its first frame while the voice before it fades out over ``CUT`` seconds, so a jump
+never clicks. A pause fades the bed out over ``FADE`` seconds from the next frame the stream
+takes (heard at most the stream's latency later: silent within half a second); ``b`` fades
+it out or in over ``TOGGLE`` seconds.
+
+Thread-safety: the player calls ``start``, ``hold``, ``toggle`` and ``retime``; the feeding
+thread calls ``fill``. A lock guards the voices; the source is read only by ``fill``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+RATE = 48_000
+FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
+CUT = 0.1  # seconds: the voice before a jump fading out
+TOGGLE = 1.0  # seconds: the b key
+CHUNK = 0.5  # seconds read from the source at a time (fill is called per stream period)
+
+
+@dataclass
+class _Voice:
+    """One anchoring: session frame ``session`` is heard at stream frame ``stream``; its gain
+    is ``before`` until stream frame ``ramp_start``, then a straight line to ``after`` at
+    ``ramp_end``, then ``after``."""
+
+    stream: int
+    session: int
+    ramp_start: int
+    ramp_end: int
+    before: float
+    after: float
+    cache_first: int = 0
+    cache: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def gain_at(self, frame: int) -> float:
+        if frame <= self.ramp_start:
+            return self.before
+        if frame >= self.ramp_end:
+            return self.after
+        share = (frame - self.ramp_start) / (self.ramp_end - self.ramp_start)
+        return self.before + (self.after - self.before) * share
+
+    def ramp_to(self, frame: int, gain: float, seconds: float) -> None:
+        """From stream frame ``frame``, go to ``gain`` over ``seconds``."""
+        self.before = self.gain_at(frame)
+        self.ramp_start, self.ramp_end = frame, frame + max(1, round(seconds * RATE))
+        self.after = gain
+
+    def gains(self, frame: int, count: int) -> np.ndarray | float:
+        """The ramp's gains for stream frames ``frame`` .. ``frame + count``."""
+        end = frame + count
+        if end <= self.ramp_start or self.ramp_start == self.ramp_end:
+            return self.before if end <= self.ramp_start else self.after
+        if frame >= self.ramp_end:
+            return self.after
+        frames = np.arange(frame, end, dtype=np.float64)
+        share = np.clip((frames - self.ramp_start) / (self.ramp_end - self.ramp_start), 0, 1)
+        gains = self.before + (self.after - self.before) * share
+        return gains.astype(np.float32)
+
+    @property
+    def silent_from(self) -> int | None:
+        """The stream frame from which this voice is silent for good, if it is."""
+        return self.ramp_end if self.after == 0.0 else None
+
+
+class LiveBed:
+    """``source`` (``voiceguide.bed.Source``) at the plan's ``envelope`` (a ``BedPlan``)."""
+
+    def __init__(self, source, envelope):
+        self.source, self.envelope = source, envelope
+        self.name = source.name
+        self.on = True
+        self.held = False  # paused: silent until the next start, whatever b says
+        self._voices: list[_Voice] = []
+        self._next = 0  # the next stream frame fill will be asked for
+        self._lock = threading.Lock()
+
+    # -- the player's side
+    def start(self, stream_frame: int, session_seconds: float) -> None:
+        """Session time ``session_seconds`` is heard at ``stream_frame``: the bed fades in
+        from there; what played before fades out."""
+        with self._lock:
+            self.held = False
+            for voice in self._voices:
+                voice.ramp_to(self._next, 0.0, CUT)
+            voice = _Voice(stream_frame, round(session_seconds * RATE), stream_frame,
+                           stream_frame, 0.0, 0.0)  # fmt: skip
+            if self.on:
+                voice.ramp_to(stream_frame, 1.0, FADE)
+            self._voices.append(voice)
+
+    def hold(self) -> None:
+        """A pause: fade out from the next frame the stream takes."""
+        with self._lock:
+            self.held = True
+            for voice in self._voices:
+                voice.ramp_to(self._next, 0.0, FADE)
+
+    def toggle(self) -> bool:
+        """``b``: fade out, or back in (at once, or on resuming when paused); returns
+        whether the bed is now on."""
+        with self._lock:
+            self.on = not self.on
+            for voice in self._voices[-1:] if not self.held else ():
+                voice.ramp_to(self._next, 1.0 if self.on else 0.0, TOGGLE)
+            return self.on
+
+    def retime(self, envelope) -> None:
+        """The ducking of re-timed events (a step made longer or shorter)."""
+        with self._lock:
+            self.envelope = envelope
+
+    # -- the feeding thread's side
+    def fill(self, block: np.ndarray, frame: int) -> None:
+        """Add the bed's frames for stream frames ``frame`` .. ``frame + len(block)``."""
+        count = len(block)
+        with self._lock:
+            self._next = frame + count
+            current = self._voices[-1:]  # kept even when silent: b may bring it back
+            older = [v for v in self._voices[:-1] if v.silent_from is None or v.silent_from > frame]
+            self._voices = older + current
+            voices, envelope = list(self._voices), self.envelope
+        for voice in voices:
+            session = voice.session + frame - voice.stream
+            lead = min(count, max(0, -session))  # frames before the anchor: not begun yet
+            if lead == count:
+                continue
+            part, first, size = block[lead:], session + lead, count - lead
+            ramp = voice.gains(frame + lead, size)
+            if np.isscalar(ramp) and ramp == 0.0:
+                continue
+            level = envelope.gains(first, size, RATE)
+            if np.isscalar(level) and level == 0.0:
+                continue
+            samples = self._read(voice, first, size)
+            samples *= ramp if not np.isscalar(ramp) else np.float32(ramp)
+            samples *= level if not np.isscalar(level) else np.float32(level)
+            part += samples
+
+    def _read(self, voice: _Voice, session: int, count: int) -> np.ndarray:
+        """Session frames ``session`` .. ``session + count`` (a new array), read from the
+        source ``CHUNK`` seconds at a time."""
+        first = session
+        offset = first - voice.cache_first
+        if offset < 0 or offset + count > len(voice.cache):
+            size = max(count, round(CHUNK * RATE))
+            voice.cache_first, voice.cache = first, self.source.read(first, size)
+            offset = 0
+        return voice.cache[offset : offset + count].copy()
