@@ -29,7 +29,7 @@ from voiceguide.errors import BedError
 FORMATS = "WAV, FLAC, Ogg, MP3"
 PIECE = 1 << 15  # frames decoded at a time (all channels): ~0.7 s at 48 kHz
 PROBE = 10.0  # seconds read at the end to find a file's true length
-SEEK_PREROLL = 1 << 14  # frames decoded before a seek's target (see ``Decoder._seek``)
+SEEK_PREROLL = 1 << 16  # frames decoded before a seek's target (see ``Decoder._seek``)
 
 
 def refuse(path: Path, what: str) -> BedError:
@@ -163,9 +163,9 @@ class Decoder:
 
     def _seek(self, frame: int) -> None:
         """Put the decoder at ``frame``, decoding ``SEEK_PREROLL`` frames before it: after a
-        seek, libsndfile's MP3 decoder gives the right frame but wrong samples for up to
-        ~8,000 frames (measured on a 32 kbit/s file: the bit reservoir of the frames before
-        is missing)."""
+        seek, libsndfile's MP3 decoder lands on the right frame but gets the samples wrong
+        (or silent) while the bit reservoir of the frames before is missing - measured: up to
+        ~8,000 frames at 32 kbit/s, ~24,000 at 8 kbit/s (MPEG-2, 22.05 kHz)."""
         start = max(0, frame - SEEK_PREROLL)
         self._next = None
         self._sound.seek(start)
