@@ -23,6 +23,7 @@ STAGES = (
     ("fit", "pace"),
     ("plan",),
     ("speech",),
+    ("bed",),  # after speech: it keeps its loudness measurements in the clip cache
     ("session",),
     ("exporting", "live"),
     ("report", "picture", "catalog"),

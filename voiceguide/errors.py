@@ -50,3 +50,8 @@ class PlaybackError(VoiceguideError):
 
 class ExportError(VoiceguideError):
     """The output could not be written."""
+
+
+class BedError(UsageError):
+    """A sound bed that cannot be played: an unknown built-in name, or a file that is
+    missing, not a sound, silent, too short or damaged. The message names it."""

@@ -1,0 +1,199 @@
+"""The built-in beds: calm ambience made on the fly, deterministic, never repeating.
+
+``ocean``: slow swells every 7-12 s (a wave builds for about two thirds of its length,
+breaks brighter, then washes out) over a quiet, dark, constant surf. ``rain``: an even, soft
+hiss of many drops on leaves, with a few closer drops picked out. ``drone``: an open chord on
+G (G2-D3-G3-D4, each note two slightly detuned voices) whose notes swell and fade slowly,
+over a breath of air; consonant with the chimes (bell on D5, soft on G4, end on C-E-G).
+
+How: layers of shaped noise are loops made once per bed from its seed (``shapes.noise_loop``),
+of incommensurate lengths; what moves - the swells, the drops, the breathing - comes from
+random values drawn from the seed and the index of the slot they fall in, so any frame can
+be computed without the frames before it and no two minutes are alike. Nothing is read from
+disk. Made before calibration: ``bed.open_bed`` measures and scales them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voiceguide.audio import RATE
+from voiceguide.bed import shapes
+from voiceguide.bed.shapes import SlowSteps, control_times, corners, loop_read, noise_loop, seed_of
+from voiceguide.bed.source import Bed
+
+# What the built-ins sound like, as a number: part of their loudness measurement's cache key.
+# tests/bed/test_builtin.py ties it to a fingerprint of the samples: change a sound without
+# bumping it and that test fails.
+VERSION = 1
+
+
+class Generator(Bed):
+    """A bed made on the fly from ``seed``; subclasses make their loops in ``_setup`` and
+    their frames in ``raw``."""
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self.description = f"{self.name} (built in)"
+        self._setup()
+
+    def identity(self) -> tuple[str, ...]:
+        return ("built-in", self.name, str(self.seed), f"v{VERSION}")
+
+    def _setup(self) -> None:
+        """Make the loops and anything else drawn once (``self.seed`` is set)."""
+
+
+class Ocean(Generator):
+    """Slow swells over a dark surf; see the module docstring."""
+
+    name = "ocean"
+    SLOT = 9.5  # seconds: one wave per slot on average, its length drawn in 7-12 s
+
+    def _setup(self) -> None:
+        seed = self.seed
+        self._dark = noise_loop(13.0, lambda f: corners(f, 60, 500, 1.5), seed_of("ocean", seed, 1))
+        self._bright = noise_loop(
+            17.0,
+            lambda f: corners(f, 150, 2500, 1.2) * (f / 1000 + 0.3) ** -0.5,
+            seed_of("ocean", seed, 2),
+        )
+        self._surf = noise_loop(11.0, lambda f: corners(f, 40, 350, 2.0), seed_of("ocean", seed, 3))
+        self._waves: dict[int, tuple[float, float, float]] = {}
+
+    def _wave(self, k: int) -> tuple[float, float, float]:
+        """Wave ``k``: (peak time in seconds, length in seconds, height), drawn from the seed
+        (remembered: contiguous reads ask for the same few waves again)."""
+        if k not in self._waves:
+            if len(self._waves) > 64:
+                self._waves.clear()
+            draw = shapes.rng("ocean-wave", self.seed, k)
+            length = 7.0 + 5.0 * draw.random()
+            centre = (k + 0.5) * self.SLOT + (draw.random() - 0.5) * 0.3 * self.SLOT
+            self._waves[k] = (centre, length, 0.55 + 0.45 * draw.random())
+        return self._waves[k]
+
+    def _swell(self, times: np.ndarray) -> np.ndarray:
+        """The waves' envelope (0..1) at ``times`` (seconds): each rises slowly, washes out."""
+        swell = np.zeros(len(times))
+        start, stop = int(times[0] // self.SLOT) - 2, int(times[-1] // self.SLOT) + 2
+        for k in range(max(0, start), stop + 1):
+            centre, length, height = self._wave(k)
+            rise, fall = 0.62 * length, 0.38 * length
+            u = times - centre
+            up = np.clip(1 + u / rise, 0, 1)
+            down = np.clip(1 - u / fall, 0, 1)
+            shape = np.where(u < 0, np.sin(np.pi / 2 * up) ** 2, down**1.5)
+            swell = np.maximum(swell, height * shape)
+        return swell
+
+    def raw(self, first: int, frames: int) -> np.ndarray:
+        swell = self._swell(control_times(first, frames))
+        crest = shapes.to_frames(swell**3, first, frames)  # the wave breaks brighter at its top
+        out = loop_read(self._dark, first, frames)
+        out *= shapes.to_frames(0.9 * swell, first, frames)
+        out += 0.55 * loop_read(self._bright, first, frames) * crest
+        out += 0.22 * loop_read(self._surf, first, frames)
+        return out
+
+
+class Rain(Generator):
+    """An even hiss of many small drops, a few closer ones; see the module docstring."""
+
+    name = "rain"
+    DROPS_PER_SECOND = 14.0
+
+    def _setup(self) -> None:
+        def hiss(f):  # pink above ~800 Hz (calmer than white), a soft low body under it
+            return corners(f, 120, 8000, 1.0) * (1 + f / 800) ** -0.5
+
+        self._hiss = noise_loop(11.0, hiss, seed_of("rain", self.seed, 1))
+        self._patter = noise_loop(
+            13.0, lambda f: corners(f, 1200, 5000, 1.5), seed_of("rain", self.seed, 2)
+        )
+        self._drops = [self._drop(i) for i in range(8)]
+        self._wash = SlowSteps(f"rain-wash-{self.seed}", 6.0, 0.25, 0.55)
+        self._level = SlowSteps(f"rain-level-{self.seed}", 11.0, 0.85, 1.0)
+
+    def _drop(self, variant: int) -> np.ndarray:
+        """One close drop: a soft, short, band-limited tick (12 ms)."""
+        draw = shapes.rng("rain-drop", self.seed, variant)
+        frames = round(0.012 * RATE)
+        t = np.arange(frames) / RATE
+        pitch = 1800 + 2200 * draw.random()
+        tone = np.sin(2 * np.pi * pitch * t * (1 + 0.3 * t / t[-1]))
+        return (tone * np.exp(-t / 0.0025) * np.sin(np.pi * t / t[-1]) ** 0.5).astype(np.float32)
+
+    def raw(self, first: int, frames: int) -> np.ndarray:
+        times = control_times(first, frames)
+        out = loop_read(self._hiss, first, frames)
+        out *= np.float32(0.8)
+        out += loop_read(self._patter, first, frames) * shapes.to_frames(
+            self._wash(times), first, frames
+        )
+        out *= shapes.to_frames(self._level(times), first, frames)
+        self._add_drops(out, first)
+        return out
+
+    def _add_drops(self, out: np.ndarray, first: int) -> None:
+        """Close drops, drawn per second of the bed (random access by second)."""
+        longest = max(len(d) for d in self._drops)
+        begin, end = (first - longest) // RATE, (first + len(out)) // RATE
+        for second in range(max(0, begin), end + 1):
+            draw = shapes.rng("rain-drops", self.seed, second)
+            count = draw.poisson(self.DROPS_PER_SECOND)
+            for at, variant, level in zip(
+                draw.integers(0, RATE, count),
+                draw.integers(0, len(self._drops), count),
+                draw.exponential(0.35, count),
+                strict=True,
+            ):
+                drop = self._drops[variant] * np.float32(min(level, 1.5))
+                start = second * RATE + int(at) - first
+                lo, hi = max(0, start), min(len(out), start + len(drop))
+                if lo < hi:
+                    out[lo:hi] += drop[lo - start : hi - start]
+
+
+class Drone(Generator):
+    """A slowly breathing open chord on G; see the module docstring."""
+
+    name = "drone"
+    LOOP = 10.0  # seconds: every voice loops seamlessly (frequencies in 1/LOOP Hz steps)
+    CHORD = (98.0, 147.0, 196.0, 294.0)  # G2, D3, G3, D4 (just fifths, in 0.1 Hz steps)
+    LEVELS = (1.0, 0.75, 0.55, 0.3)
+    DETUNE = 0.2  # Hz between a note's two voices: a slow beat every 5 s
+
+    def _setup(self) -> None:
+        self._notes = [self._note(f, i) for i, f in enumerate(self.CHORD)]
+        self._air = noise_loop(
+            13.0, lambda f: corners(f, 200, 1800, 2.0), seed_of("drone", self.seed)
+        )
+        self._breathing = [
+            SlowSteps(f"drone-{self.seed}-{index}", 7.0 + 3 * index, 0.35 * level, level)
+            for index, level in enumerate(self.LEVELS)
+        ]
+
+    def _note(self, frequency: float, index: int) -> np.ndarray:
+        """One note's loop: two detuned voices, each with soft harmonics (1/n^2, to the 4th)."""
+        t = np.arange(round(self.LOOP * RATE)) / RATE
+        draw = shapes.rng("drone-note", index)
+        out = np.zeros(len(t))
+        for detune in (0.0, self.DETUNE):
+            for n in range(1, 5):
+                phase = 2 * np.pi * draw.random()
+                out += np.sin(2 * np.pi * n * (frequency + detune) * t + phase) / n**2
+        return (out / np.sqrt(np.mean(out**2))).astype(np.float32)
+
+    def raw(self, first: int, frames: int) -> np.ndarray:
+        times = control_times(first, frames)
+        out = loop_read(self._air, first, frames)
+        out *= np.float32(0.06)
+        for note, breathing in zip(self._notes, self._breathing, strict=True):
+            out += loop_read(note, first, frames) * shapes.to_frames(
+                breathing(times), first, frames
+            )
+        return out
+
+
+BUILT_IN = {"ocean": Ocean, "rain": Rain, "drone": Drone}
