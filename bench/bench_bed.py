@@ -9,7 +9,8 @@ real time (CPU and wall), and the process's peak RSS. The MP3 is made once (``--
 folder to reuse it): ``--mp3-hours`` of music-like sound, 44.1 kHz stereo, written by
 libsndfile in blocks; it is then read for ``--minutes``, and a second time through its end
 and its loop's join, so the RSS covers a whole pass. Its RSS is compared with the same
-process reading a built-in (ocean).
+process reading a built-in (ocean) and with a process that opens no bed but imports what
+opening one imports (``none``).
 
 Targets (issue 14): each built-in >= 1500x real time (a 60-minute export with a bed must make
 >= 300x overall); a 2-hour MP3 bed adds <= 20 MB of peak RSS. Writes bench/results/bed.json
@@ -36,6 +37,24 @@ def worker(spec: str, minutes: float, through_end: bool) -> dict:
     from voiceguide.audio import RATE
     from voiceguide.bed import open_bed
 
+    if spec == "none":  # the baseline: what opening any bed imports, and no bed
+        import soxr  # noqa: F401
+
+        from voiceguide.audio import loudness  # noqa: F401
+        from voiceguide.speech import cache  # noqa: F401
+
+        rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        return {
+            "spec": "none",
+            "description": "no bed",
+            "open_cold_s": 0.0,
+            "open_warm_s": 0.0,
+            "read_minutes": 0,
+            "x_realtime_wall": 0,
+            "x_realtime_cpu": 0,
+            "peak_rss_after_open_mb": rss,
+            "peak_rss_mb": rss,
+        }
     seconds = minutes * 60
     started = time.perf_counter()
     bed = open_bed(spec, length=seconds)
@@ -116,11 +135,13 @@ def main(argv: list[str]) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         mp3 = make_mp3(folder / f"music-{options.mp3_hours:g}h.mp3", options.mp3_hours)
         cache = Path(scratch) / "caches"
-        rows = [measure(name, options.minutes, cache) for name in BUILT_IN]
+        rows = [measure("none", options.minutes, cache)]
+        rows += [measure(name, options.minutes, cache) for name in BUILT_IN]
         rows.append(measure(str(mp3), options.minutes, cache))
         rows.append(measure(str(mp3), options.mp3_hours * 60 - 1, cache, through_end=True))
-    ocean = rows[0]["peak_rss_mb"]
+    none, ocean = rows[0]["peak_rss_mb"], rows[1]["peak_rss_mb"]
     for row in rows:
+        row["rss_over_none_mb"] = round(row["peak_rss_mb"] - none, 1)
         row["rss_over_ocean_mb"] = round(row["peak_rss_mb"] - ocean, 1)
     results = {"minutes": options.minutes, "mp3_hours": options.mp3_hours, "sources": rows}
     out = ROOT / "bench" / "results" / "bed.json"
@@ -128,13 +149,14 @@ def main(argv: list[str]) -> int:
     out.write_text(json.dumps(results, indent=2))
     print(
         f"{'source':40} {'open cold':>9} {'warm':>7} {'min':>5} {'x rt':>6} {'x cpu':>6} "
-        f"{'RSS MB':>7} {'+ocean':>7}"
+        f"{'RSS MB':>7} {'+none':>6} {'+ocean':>7}"
     )
     for row in rows:
         print(
             f"{Path(row['spec']).name:40} {row['open_cold_s']:9.2f} {row['open_warm_s']:7.3f} "
             f"{row['read_minutes']:5.0f} {row['x_realtime_wall']:6d} {row['x_realtime_cpu']:6d} "
-            f"{row['peak_rss_mb']:7.1f} {row['rss_over_ocean_mb']:7.1f}"
+            f"{row['peak_rss_mb']:7.1f} {row['rss_over_none_mb']:6.1f} "
+            f"{row['rss_over_ocean_mb']:7.1f}"
         )
     print(f"wrote {out}")
     return 0
