@@ -178,12 +178,18 @@ class Drone(Generator):
         """One note's loop: two detuned voices, each with soft harmonics (1/n^2, to the 4th)."""
         t = np.arange(round(self.LOOP * RATE)) / RATE
         draw = shapes.rng("drone-note", index)
-        out = np.zeros(len(t))
+        out, voice = np.zeros(len(t)), np.empty(len(t))
         for detune in (0.0, self.DETUNE):
             for n in range(1, 5):
                 phase = 2 * np.pi * draw.random()
-                out += np.sin(2 * np.pi * n * (frequency + detune) * t + phase) / n**2
-        return (out / np.sqrt(np.mean(out**2))).astype(np.float32)
+                # sin(2 pi n (f + d) t + phase) / n^2, in place (the same numbers)
+                np.multiply(t, 2 * np.pi * n * (frequency + detune), out=voice)
+                voice += phase
+                np.sin(voice, out=voice)
+                voice /= n**2
+                out += voice
+        out /= np.sqrt(np.mean(np.square(out, out=voice)))
+        return out.astype(np.float32)
 
     def raw(self, first: int, frames: int) -> np.ndarray:
         times = control_times(first, frames)

@@ -103,6 +103,9 @@ class Decoder:
         self.rate = self._sound.samplerate
         self.channels = self._sound.channels
         self._piece = np.empty((PIECE, self.channels), np.float32)
+        # the channels' mean as a product: numpy's mean along a row of 2 was a third of
+        # the decoding time of an MP3
+        self._downmix = np.full(self.channels, 1 / self.channels, np.float32)
         self._keep = 0
         self._tail = np.zeros(0, np.float32)  # the last frames decoded, up to ``_next``
         self._next: int | None = None  # the frame the decoder gives next; None: unknown
@@ -190,7 +193,7 @@ class Decoder:
                 raise RuntimeError(_ffi.string(_snd.sf_strerror(handle)).decode(errors="replace"))
             if got <= 0:
                 break
-            np.mean(self._piece[:got], axis=1, out=out[at : at + got])
+            np.matmul(self._piece[:got], self._downmix, out=out[at : at + got])
             at += got
         return at
 
