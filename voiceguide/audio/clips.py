@@ -20,7 +20,7 @@ from voiceguide.audio.leveling import CLIP_CEILING_DB, leveled, leveling_gain
 from voiceguide.audio.limiter import Gain
 from voiceguide.audio.loudness import Workspace, loudness
 
-VERSION = 7  # of the code below; see the module docstring
+VERSION = 8  # of the code below; see the module docstring
 SPEECH_LUFS = -16.0  # the usual integrated loudness for speech on phones
 CHIME_LUFS = -18.0  # chimes sit a little under the voice
 SILENCE_DB = -50.0  # what is under this at either end of a speech render is cut

@@ -6,7 +6,7 @@ one block plus the clips sounding in it, however long the session is. Nothing is
 that would run past the plan's end is a ``ValueError`` (the plan promises it cannot happen).
 
 Loudness: every clip is already normalized (speech -16 LUFS, chimes -18 LUFS, true peak under
--2 dBTP), so the session needs one gain, never a compressor. ``level`` measures the session's
+-3 dBTP), so the session needs one gain, never a compressor. ``level`` measures the session's
 integrated loudness (ITU-R BS.1770-4) only where there is sound - blocks of pure silence fall
 under the -70 LUFS absolute gate anyway - and returns a ``clip_for`` that applies the gain
 that brings it to -16 LUFS. A clip that the gain would push over the true-peak ceiling
