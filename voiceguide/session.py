@@ -236,8 +236,8 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
         if options.bed is not None:
             raise UsageError(f"--bed: {exc}") from exc
         raise RoutineError(loaded.path, written.line, f"bed: {exc}") from exc
-    ending = [e.at for e in built.events if e.kind == "chime" and e.sound.name == END_CHIME]
-    envelope = plan.bed_plan(source.name, level, duck, built.events, ending[-1])
+    ending = plan.end_chime_at(built.events, built.length, END_CHIME)
+    envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
     return source, dataclasses.replace(built, bed=envelope)
 
 

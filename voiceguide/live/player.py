@@ -43,7 +43,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
-from voiceguide.plan import Event, Plan, bed_plan
+from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
 
 END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
@@ -146,8 +146,8 @@ class Player(Controls):
             return
         self._ducked = events
         old = self.bed.envelope
-        ending = [e.at for e in events if e.kind == "chime" and e.sound.name == END_CHIME]
-        self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending[-1]))
+        ending = end_chime_at(events, self.timeline.length, END_CHIME)
+        self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _turn(self) -> None:
         if self.paused_at is not None:

@@ -5,7 +5,7 @@ The plan is the one thing live playback and export consume: ``model`` says what 
 the closing), ``pulses`` adds the pace guide's beats. Pure: no disk, no clock.
 """
 
-from voiceguide.plan.bed import BedPlan, bed_plan
+from voiceguide.plan.bed import BedPlan, bed_plan, end_chime_at
 from voiceguide.plan.build import (
     AFTER_CHIME,
     AFTER_INTRO,
@@ -34,6 +34,7 @@ __all__ = [
     "PlanStep",
     "Timing",
     "bed_plan",
+    "end_chime_at",
     "build",
     "check_room",
     "pulse_events",

@@ -143,6 +143,13 @@ def downs(events: Sequence[Event]) -> tuple[tuple[float, float], ...]:
     return tuple((start, end) for start, end in spans)
 
 
+def end_chime_at(events: Sequence[Event], length: float, name: str = "end") -> float:
+    """When the session's end chime (the last chime called ``name``) starts; a plan without
+    one ends its bed with the session (``length``)."""
+    ending = [e.at for e in events if e.kind == "chime" and e.sound.name == name]
+    return ending[-1] if ending else length
+
+
 def bed_plan(
     sound: str, level: float, duck: float, events: Sequence[Event], end_chime: float
 ) -> BedPlan:

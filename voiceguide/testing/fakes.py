@@ -4,7 +4,8 @@
 22050 Hz, with a pitch made from the text so different texts sound different;
 ``tone_renderer()`` runs it in this process. For the live player: ``FakeClock`` (moves only
 when slept on), ``FakeBackend`` (records every play and stop), ``FakeKeys`` (presses keys at
-clock times) and ``FakeSession`` (silent clips as long as the plan's events).
+clock times), ``FakeStreamBackend`` (a stream that mixes the sound bed)
+and ``FakeSession`` (silent clips as long as the plan's events).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class FakeClock:
         self.jitter = jitter
         self.random = random.Random(seed)
         self.slept: list[float] = []
+        self.listeners: list = []  # called after the clock moves (a fake stream keeps up)
 
     def __call__(self) -> float:
         return self.now
@@ -77,7 +79,12 @@ class FakeClock:
         assert seconds >= 0, seconds
         self.slept.append(seconds)
         late = self.random.uniform(0, self.jitter) if self.jitter else 0.0
-        self.now += seconds + late + (1e-6 if seconds == 0 else 0.0)
+        self.advance_to(self.now + seconds + late + (1e-6 if seconds == 0 else 0.0))
+
+    def advance_to(self, when: float) -> None:
+        self.now = max(self.now, when)
+        for listener in self.listeners:
+            listener()
 
 
 class FakeHandle:
@@ -123,6 +130,40 @@ class FakeBackend:
         self.stop_all()
 
 
+class FakeStreamBackend(FakeBackend):
+    """A ``FakeBackend`` with a stream like ALSA's, for the sound bed: stream frame ``f`` is
+    heard at clock time ``started + f / RATE``; as the clock moves, the bed is filled a
+    ``period`` at a time up to ``latency`` seconds ahead of what is heard, and what it added
+    is kept in ``bed_out`` (stream frames from 0)."""
+
+    def __init__(self, clock: FakeClock, latency: float = 0.05, period: int = 480):
+        super().__init__(clock, latency)
+        self.started, self.period = clock(), period
+        self.bed = None
+        self.written = 0
+        self.blocks: list[np.ndarray] = []
+        clock.listeners.append(self.pump)
+
+    def heard_frame(self, at: float | None = None) -> float:
+        return ((self.clock() if at is None else at) - self.started) * RATE
+
+    def set_bed(self, bed) -> None:
+        self.bed = bed
+
+    def pump(self) -> None:
+        ahead = self.heard_frame() + self.latency * RATE
+        while self.written < ahead:
+            block = np.zeros(self.period, np.float32)
+            if self.bed is not None:
+                self.bed.fill(block, self.written)
+            self.blocks.append(block)
+            self.written += self.period
+
+    @property
+    def bed_out(self) -> np.ndarray:
+        return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.float32)
+
+
 class FakeKeys:
     """Presses ``script`` keys [(clock time, action)] while the player waits on it."""
 
@@ -133,7 +174,7 @@ class FakeKeys:
     def read(self, timeout: float) -> list[str]:
         if self.script and self.script[0][0] <= self.clock.now + timeout:
             when = self.script[0][0]
-            self.clock.now = max(self.clock.now, when)
+            self.clock.advance_to(when)
             pressed = [a for t, a in self.script if t == when]
             self.script = [(t, a) for t, a in self.script if t != when]
             return pressed
