@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.signal
 
 from voiceguide import session, speech
 from voiceguide.errors import PlaybackError
@@ -294,3 +295,96 @@ def test_without_a_sound_device_opening_fails_with_the_export_suggestion(monkeyp
     assert message.endswith("try 'voiceguide export neck-stretch -o session.mp3'")
     assert caught.value.exit_status == 1
     assert capfd.readouterr().err == ""  # ALSA's complaints are kept off the screen
+
+
+# -- the sound bed -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bedded(tmp_path_factory):
+    """neck-stretch at 1 minute over the ocean bed (tone engine: fast, and its onsets sharp)."""
+    cache = tmp_path_factory.mktemp("bed-cache")
+    with tone_renderer() as renderer:
+        prepared = session.prepare(
+            "neck-stretch", session.Options(length=60.0, bed="ocean"), renderer, cache_dir=cache
+        )
+        for event in prepared.plan.events:
+            prepared.clip(event)
+        yield prepared
+
+
+def _bed_heard(prepared: session.Session, frames: int) -> np.ndarray:
+    """The bed as the live stream plays it from the start: the plan's envelope, and the
+    player's own fade-in from the stream's first frame."""
+    from voiceguide.live import bed as live_bed
+
+    samples = prepared.bed.read(0, frames) * prepared.plan.bed.gains(0, frames, RATE)
+    ramp = np.minimum(1.0, np.arange(frames) / (live_bed.FADE * RATE))
+    return (samples * ramp).astype(np.float32)
+
+
+def test_with_a_bed_the_bed_is_heard_between_cues_and_every_onset_stays_on_time(
+    sink, bedded, tmp_path
+):
+    def play():
+        return player.play_live(lambda: bedded, backend_name="alsa", stdin=io.StringIO())
+
+    result, data = sink.capture(play, tmp_path / "b.wav")
+    samples = data.astype(np.float32) / 32768 if data.dtype.kind == "i" else data
+    samples = samples.reshape(len(samples), -1)[:, 0]
+    reference = _reference(bedded)
+    planned = find_onsets(reference, RATE, THRESHOLD_DB, MIN_GAP)
+    bed = _bed_heard(bedded, round(bedded.plan.length * RATE))
+    # where the session starts in the recording: the bed fades in before the first sound,
+    # so align the whole expected signal (clips and bed) on its first 20 s
+    expected = (reference[: len(bed)] + bed)[: 20 * RATE]
+    window = samples[: 22 * RATE]
+    first = int(np.argmax(scipy.signal.correlate(window, expected, "valid", "fft")))
+    length = min(len(samples) - first, len(bed))
+    heard, bed = samples[first : first + length], bed[:length]
+    # between cues (clips silent there, past the fade-in) the recording is the bed; the bed
+    # is anchored on the stream by its own rounding, so find it to the frame
+    quiet = (np.abs(reference[:length]) == 0) & (np.arange(length) > 5 * RATE)
+
+    def left(lag: int) -> float:
+        return float(np.mean((heard[quiet] - np.roll(bed, lag)[quiet]) ** 2))
+
+    lag = min(range(-96, 97), key=left)
+    power = float(np.mean(bed[quiet] ** 2))
+    print(f"\nbed between cues: {10 * np.log10(power):.1f} dBFS, {lag:+d} frames from the clips, "
+          f"what is not the bed {10 * np.log10(left(lag) / power):.1f} dB under it")  # fmt: skip
+    assert 10 * np.log10(power) > -50.0  # audible: not faded away
+    assert abs(lag) <= 48  # where the plan puts it, to 1 ms (measured: 1-4 frames)
+    assert left(lag) < power * 10 ** (-40 / 10)  # the same bed, the same envelope
+    # the clips alone: the recording less the bed, onsets as without a bed
+    found = find_onsets(heard - np.roll(bed, lag), RATE, THRESHOLD_DB, MIN_GAP)
+    errors = onset_errors(planned, found)
+    print("with a bed: onset errors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
+    assert len(found) == len(planned)
+    median_limit, worst_limit, _ = ONSET_LIMITS["alsa"]
+    assert statistics.median(abs(e) for e in errors) <= median_limit, errors
+    assert max(abs(e) for e in errors) <= worst_limit, errors
+    assert result.late == 0 and result.misses == 0
+
+
+def test_with_a_bed_pause_silences_everything_within_half_a_second(sink, bedded, tmp_path):
+    plan = bedded.plan
+    index = timeline.find_step(plan, "chin")
+    chime, said = [e for e in plan.events if e.step == index][:2]
+    offset = said.at - chime.at + 1.0
+    keys = ScriptedKeys([(offset, "pause"), (offset + 2.0, "quit")])
+    with backends.open_backend("alsa", "neck-stretch") as device:
+        result, data = sink.capture(
+            lambda: player.play(bedded, device, keys=keys, start_at="chin"), tmp_path / "p.wav"
+        )
+    (paused, _), _ = keys.pressed
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    first = result.played[0].target
+
+    def where(clock: float) -> int:
+        return round((found[0] + clock - first) * RATE)
+
+    after = data[where(paused) : where(paused + 1.9)]
+    tail = last_sound(after, RATE, -60.0)  # the bed is quieter than speech: a lower threshold
+    print(f"\nwith a bed: sound for {1000 * (tail or 0):.0f} ms after pause")
+    assert tail is not None and tail <= 0.5
