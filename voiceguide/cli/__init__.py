@@ -187,7 +187,7 @@ def play(
     Keys (optional; a USB foot pedal that sends keys works too): space pause/resume,
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
-    q quit.
+    b the sound bed off or on, q quit.
     """
     from voiceguide import exporting, live
     from voiceguide.live import status
