@@ -26,14 +26,18 @@ def run(monkeypatch):
 
 def routine(tmp_path, bed: str) -> str:
     path = tmp_path / "bedded.yaml"
-    path.write_text(f"title: Bedded\n{bed}\nsteps:\n  - {{name: A, say: Hello there., duration: 30s}}\n")
+    path.write_text(
+        f"title: Bedded\n{bed}\nsteps:\n  - {{name: A, say: Hello there., duration: 30s}}\n"
+    )
     return str(path)
 
 
 def test_the_plan_names_the_bed_its_level_and_duck(run):
     result = run("plan", "neck-stretch", "--bed", "rain", "--bed-level", "20", "--duck", "15")
     assert result.exit_code == 0
-    assert result.output.splitlines()[1] == "bed: rain, 20 LU under the speech, 15 dB more under words"
+    assert (
+        result.output.splitlines()[1] == "bed: rain, 20 LU under the speech, 15 dB more under words"
+    )
     data = json.loads(run("plan", "neck-stretch", "--bed", "rain", "--json").output)
     assert (data["bed"]["sound"], data["bed"]["level"], data["bed"]["duck"]) == ("rain", 18, 12)
     speech = [e for e in data["events"] if e["kind"] == "speech"]

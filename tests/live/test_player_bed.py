@@ -45,7 +45,9 @@ def bedded_session(parts=PARTS) -> FakeSession:
 
 def run(session, script=(), backend_type=FakeStreamBackend):
     clock = FakeClock()
-    backend = backend_type(clock, LATENCY) if backend_type is FakeStreamBackend else FakeBackend(clock)
+    backend = (
+        backend_type(clock, LATENCY) if backend_type is FakeStreamBackend else FakeBackend(clock)
+    )
     keys = FakeKeys(clock, [(clock.now + t, a) for t, a in script]) if script else None
     statuses: list[status.Status] = []
     result = player.play(session, backend, clock=clock, sleep=clock.sleep, keys=keys,
@@ -126,6 +128,33 @@ def test_a_step_made_longer_moves_the_duck_with_its_words():
 def test_a_backend_that_cannot_mix_a_bed_says_so_when_b_is_pressed():
     session = bedded_session()
     _, backend, statuses = run(session, [(5.0, "bed")], backend_type=FakeBackend)
+    assert statuses[0].message == "the sound bed plays only through the alsa backend"
     refused = [s for s in statuses if s.reason == status.REFUSED]
     assert [s.message for s in refused] == ["the sound bed plays only through the alsa backend"]
     assert all(s.bed is None for s in statuses)
+
+
+class Vanishing(Frames):
+    """A file bed whose file goes away 30 s into the session."""
+
+    def read(self, first: int, frames: int) -> np.ndarray:
+        if first + frames > 30 * RATE:
+            raise OSError("the file is gone")
+        return super().read(first, frames)
+
+
+def test_a_bed_that_fails_to_read_stops_and_the_session_goes_on():
+    session = bedded_session()
+    session.bed = Vanishing()
+    result, backend, statuses = run(session, [(50.0, "bed")])
+    stopped = [s for s in statuses if s.reason == status.BEDDED]
+    assert [s.message for s in stopped] == [
+        "the sound bed stopped (OSError: the file is gone); the session goes on"
+    ]
+    assert 29.0 < stopped[0].position < 31.0
+    assert [s.message for s in statuses if s.reason == status.REFUSED] == [
+        "the sound bed stopped (OSError: the file is gone)"
+    ]
+    assert result.position == pytest.approx(session.plan.length)
+    assert len(result.played) == len(session.plan.events)
+    assert np.abs(at(backend, 40.0, 20.0)).max() == 0.0

@@ -34,6 +34,7 @@ from voiceguide.live.controls import Controls
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
+    BEDDED,
     END,
     START,
     STEP,
@@ -109,7 +110,7 @@ class Player(Controls):
             if upcoming:
                 self.loader.get(upcoming[0], miss=False)  # before the clock starts
             self._start_from(start)
-            self._report(START, start)
+            self._report(START, start, self.no_bed)
             while not self.finished:
                 self._turn()
         finally:
@@ -150,6 +151,10 @@ class Player(Controls):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _turn(self) -> None:
+        failed = getattr(self.backend, "bed_error", None)
+        if self.bed is not None and failed:
+            self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
+            self._report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return

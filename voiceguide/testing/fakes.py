@@ -140,6 +140,7 @@ class FakeStreamBackend(FakeBackend):
         super().__init__(clock, latency)
         self.started, self.period = clock(), period
         self.bed = None
+        self.bed_error: str | None = None  # as AlsaBackend: why the bed stopped
         self.written = 0
         self.blocks: list[np.ndarray] = []
         clock.listeners.append(self.pump)
@@ -155,7 +156,10 @@ class FakeStreamBackend(FakeBackend):
         while self.written < ahead:
             block = np.zeros(self.period, np.float32)
             if self.bed is not None:
-                self.bed.fill(block, self.written)
+                try:
+                    self.bed.fill(block, self.written)
+                except Exception as exc:  # as AlsaBackend: the session goes on without it
+                    self.bed_error, self.bed = f"{type(exc).__name__}: {exc}", None
             self.blocks.append(block)
             self.written += self.period
 
