@@ -12,9 +12,11 @@ lengths="10,60,480"
 [[ "${1:-}" == "quick" ]] && lengths="10,60"
 $py bench/bench_plan.py
 $py bench/bench_picture.py
-$py bench/bench_export.py
+$py bench/bench_export.py --lengths "$lengths"
 $py bench/bench_pace.py --lengths "$lengths"
 $py bench/bench_player.py
+$py bench/bench_bed.py                  # the beds' sources: speed, memory
+$py bench/bench_session_bed.py          # sessions with a bed: export, memory, live CPU
 $py bench/bench_rate.py >bench/results/rate.jsonl  # espeak-ng and Piper: words per minute
 $py bench/bench_piper.py --out bench/results/piper.json
 $py bench/compare.py --lengths "$lengths" --formats wav,flac,mp3 --baseline-timeout 900

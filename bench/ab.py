@@ -5,7 +5,10 @@
 Each tree runs with this venv's Python and ``PYTHONPATH=TREE`` (so its own ``voiceguide``
 package is imported), with a speech cache of its own, warmed first. The commands alternate
 (A, B, A, B...) so that the machine's drift hits both alike; medians of wall time and peak
-RSS (``wait4``) are printed with the ratio B/A. Never part of CI.
+RSS (``wait4``) are printed with the ratio B/A. Then both trees export the same session to
+WAV with the tone engine (deterministic, unlike espeak-ng, whose output depends on what it
+rendered before) and the largest sample difference between the two files is printed: 0 when
+the change left the sound alone. Never part of CI.
 """
 
 from __future__ import annotations
@@ -70,6 +73,26 @@ def main() -> None:
                 f"{label:<14} {walls['A']:8.2f} {walls['B']:8.2f} {walls['B'] / walls['A']:6.2f} "
                 f"{rss['A']:7.1f} {rss['B']:7.1f}"
             )
+        print(f"same sound: {identical(trees, routine, tmp)}")
+
+
+def identical(trees: dict[str, Path], routine: Path, tmp: Path) -> str:
+    """Both trees' WAV exports of ``routine`` with the tone engine, compared sample by sample."""
+    import numpy as np
+    import soundfile
+
+    made = {}
+    for name, tree in trees.items():
+        target = tmp / f"tone-{name}.wav"
+        env = {**os.environ, "PYTHONPATH": str(tree), "VOICEGUIDE_ENGINE": "tone",
+               "VOICEGUIDE_CACHE_DIR": str(tmp / f"tone-cache-{name}")}  # fmt: skip
+        subprocess.run([sys.executable, "-m", "voiceguide", "export", str(routine), "-o",
+                        str(target), "-q"], env=env, check=True, capture_output=True)  # fmt: skip
+        made[name] = soundfile.read(target, dtype="int16")[0]
+    if len(made["A"]) != len(made["B"]):
+        return f"no: {len(made['A'])} frames against {len(made['B'])}"
+    worst = int(np.abs(made["A"].astype(np.int32) - made["B"]).max())
+    return f"largest sample difference {worst} (of 32767) over {len(made['A'])} frames"
 
 
 if __name__ == "__main__":
