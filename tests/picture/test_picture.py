@@ -70,6 +70,7 @@ def sessions(tmp_path_factory):
         "45m": ("back-massage", 2700),
         "8h": (str(eight_hours), 8 * 3600),
         "10m, --pace off": ("back-massage", 600),
+        "10m, --bed ocean": ("back-massage", 600),
     }
     made: dict[str, tuple[Plan, tuple[int, int]]] = {}
 
@@ -77,7 +78,8 @@ def sessions(tmp_path_factory):
         if name not in made:
             routine, length = cases[name]
             with tone_renderer() as renderer:
-                options = session.Options(length, pace=0.0 if "pace off" in name else 1.0)
+                options = session.Options(length, pace=0.0 if "pace off" in name else 1.0,
+                                          bed="ocean" if "--bed" in name else None)  # fmt: skip
                 prepared = session.prepare(routine, options, renderer, cache)
             made[name] = (prepared.plan, fit.shown_range(*session.length_range(prepared)))
         return made[name]
@@ -345,6 +347,17 @@ def test_the_bed_envelope_passes_through_its_points_and_dips_where_it_ducks():
     vertices = points(fill)
     for t, db in level:
         assert np.min(np.hypot(*(vertices - to_svg(drawn, "bed", t, db)).T)) <= 1
+
+
+def test_a_sessions_bed_is_drawn_from_its_plan_ducking_under_every_word(sessions):
+    plan, fits = sessions("10m, --bed ocean")
+    drawn = picture.draw(plan, fits)
+    assert "bed" in drawn.lanes
+    vertices = points(layer(svg_of(drawn), "bed")[0])
+    corners = plan.bed.points()
+    assert len(corners) > 4 * len(plan.bed.downs)  # every duck: down, held, up
+    for t, db in corners:
+        assert np.min(np.hypot(*(vertices - to_svg(drawn, "bed", t, db)).T)) <= 1, (t, db)
 
 
 def test_a_bed_given_as_a_function_is_sampled_over_the_whole_session():
