@@ -87,6 +87,23 @@ def test_no_module_is_over_400_lines(path):
     assert len(path.read_text().splitlines()) <= MAX_LINES
 
 
+MAX_FUNCTION_LINES = 60
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_function_over_60_lines_says_why_on_the_line_above_it(path):
+    lines = path.read_text().splitlines()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
+                above = lines[first - 2].strip() if first >= 2 else ""
+                assert above.startswith("# long:"), (
+                    f"{node.name} (line {node.lineno}) is over {MAX_FUNCTION_LINES} lines: "
+                    "shorten it or write why on the line above it (# long: ...)"
+                )
+
+
 def test_the_live_path_imports_no_dsp_and_no_encoder():
     """Playing live needs clips, a clock and a device: not the resampler, the loudness
     meter, the limiter or the encoders (they cost start-up time and memory)."""

@@ -41,6 +41,7 @@ ROUNDS = 3  # limit-and-make-up rounds, each deeper, until the make-up restores 
 KEEP_BYTES = 1 << 19  # a clip up to this size keeps its K-weighted copy while leveled
 
 
+# long: most of it is the docstring; the rounds read best as one loop
 def leveling_gain(
     samples: np.ndarray,
     target_lufs: float | None,

@@ -20,6 +20,7 @@ from voiceguide.cli.options import (
 from voiceguide.cli.output import Bar, out, render_progress, reported, warn
 
 
+# long: eleven of its lines are the parameters its click options pass
 @click.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
 @click.option(

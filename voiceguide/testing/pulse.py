@@ -194,6 +194,7 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         proc.stderr.close()
 
 
+# long: one server's life, start to kill, reads best in order
 @contextmanager
 def null_sink(tmpdir: str | os.PathLike, start_timeout: float = 10.0) -> Iterator[NullSink]:
     """Run a private PulseAudio server with null sink ``vsink`` (48 kHz, 2 ch) in ``tmpdir``.
