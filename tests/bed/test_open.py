@@ -106,7 +106,7 @@ def test_a_fifo_is_refused_without_opening_it(tmp_path):
 def test_a_file_too_short_to_loop_is_refused(tmp_path):
     path = soundfiles.write(tmp_path / "short.wav", 4.0)
     assert refused(path) == (
-        f"bed file {path} lasts 4.0 s; a bed file must last at least 6 s "
+        f"bed file {path} lasts 4 s; a bed file must last at least 6 s "
         "(it loops with a 3 s crossfade)"
     )
 
@@ -176,6 +176,16 @@ def test_a_damaged_measurement_is_measured_again_and_replaced(tmp_path, cache_di
         entry.write_text(damage)
         assert open_bed(str(path), length=60.0).scale == scale
         assert json.loads(entry.read_text())["lufs"] == pytest.approx(-16 - 20 * np.log10(scale))
+
+
+def test_an_absurd_measurement_is_measured_again(tmp_path, cache_dir):
+    path = soundfiles.write(tmp_path / "music.wav", 20.0)
+    scale = open_bed(str(path), length=60.0).scale
+    [entry] = entries(cache_dir)
+    key = json.loads(entry.read_text())["key"]
+    for lufs in (-1e308, 200.0, 1e308, -120.0):  # parse as finite floats; no sound is that
+        entry.write_text(json.dumps({"key": key, "lufs": lufs}))
+        assert open_bed(str(path), length=60.0).scale == scale
 
 
 def test_something_foreign_at_a_measurements_name_is_left_alone(tmp_path, cache_dir):

@@ -52,6 +52,8 @@ def test_no_bed_unless_asked_and_none_turns_off_a_routines_bed(run, tmp_path):
         "bed: drone, 24 LU under the speech, 14 dB more under words"
     )
     assert json.loads(run("plan", path, "--bed", "none", "--json").output)["bed"] is None
+    off = routine(tmp_path, "bed: off")  # YAML reads it as false: no bed, as pace: off
+    assert json.loads(run("plan", off, "--json").output)["bed"] is None
 
 
 @pytest.mark.parametrize(
@@ -61,9 +63,13 @@ def test_no_bed_unless_asked_and_none_turns_off_a_routines_bed(run, tmp_path):
         (["--bed", "nowhere.mp3"], "--bed: bed file "),
         (["--bed-level", "99"], "Invalid value for '--bed-level'"),
         (["--duck", "-3"], "Invalid value for '--duck'"),
+        (["--bed-level", "nan"], "'nan' is not a number; give one from 6 to 40"),
+        (["--duck", "nan"], "'nan' is not a number; give one from 0 to 40"),
+        (["--bed", "~nobody-such-user/x.wav"], "does not exist (no such user's home)"),
     ],
 )
 def test_a_bad_bed_option_is_one_clear_error_with_status_2(run, args, message):
+    """(nan passed click's range check and made a file of full-scale noise; ~user raised.)"""
     result = run("plan", "neck-stretch", *args)
     assert result.exit_code == 2
     assert message in result.output

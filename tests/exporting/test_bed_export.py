@@ -163,3 +163,31 @@ def test_a_short_file_is_looped_under_a_longer_session(tmp_path, renderer, write
     seconds = alone[10 * RATE : 50 * RATE].reshape(40, RATE)
     rms_db = 20 * np.log10(np.sqrt((seconds**2).mean(axis=1)))
     assert rms_db.min() > -60
+
+
+@pytest.mark.parametrize("kind", ["dc", "clicks"])
+def test_a_file_whose_loudness_hides_its_peaks_never_clips_the_mix(tmp_path, exported, kind):
+    """A DC offset (K-weighting removes it, so calibration raises the file a lot) or sparse
+    clicks: the bed is held under -1 dBFS where it would push the mix past it (that the
+    clips are never touched is tests/audio/test_add_under.py's)."""
+    from voiceguide.testing.fakes import tone_renderer
+
+    rng = np.random.default_rng(5)
+    frames = 10 * 44100
+    if kind == "dc":
+        samples = 0.1 + rng.normal(0, 0.01, frames)
+    else:
+        samples = np.zeros(frames)
+        samples[:: 44100 // 3] = 0.9
+    sf.write(tmp_path / f"{kind}.wav", samples, 44100)
+    (tmp_path / "bedded.yaml").write_text(ROUTINE)
+    with tone_renderer() as renderer:
+        prepared = session.prepare(str(tmp_path / "bedded.yaml"),
+                                   session.Options(bed=str(tmp_path / f"{kind}.wav"), bed_level=6,
+                                                   duck=0), renderer, tmp_path / "c")  # fmt: skip
+        result = export.export(prepared, tmp_path / "out.wav")
+    decoded = decode(result.path)
+    none = exported["none", "wav"][2]
+    assert np.max(np.abs(decoded)) <= 10 ** (-1 / 20) + 1 / 32768  # was 1.0: clipped
+    gaps = np.abs(none) == 0
+    assert np.sqrt(np.mean(decoded[gaps] ** 2)) > 1e-3  # the bed still plays between words

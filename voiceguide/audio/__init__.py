@@ -76,3 +76,22 @@ def fade(samples: np.ndarray, fade_in: float, fade_out: float) -> np.ndarray:
     if n_out:
         out[len(out) - n_out :] *= ramp(n_out)[::-1]
     return out
+
+
+UNDER = 10 ** (-1 / 20)  # the sample peak a bed may bring a mix to (-1 dBFS)
+
+
+def add_under(block: np.ndarray, samples: np.ndarray, ceiling: float = UNDER) -> int:
+    """Add a bed's ``samples`` to ``block`` (the clips, already mixed), in place, never past
+    ``ceiling``: where the sum would pass it, the bed's sample is cut so that the sum sits at
+    it, and the clips are never touched. A calibrated bed at an allowed level does not get
+    there; a file whose loudness hides its peaks (a DC offset, sparse clicks, sound under
+    20 Hz) would otherwise clip the whole mix. Returns how many samples were cut."""
+    block += samples
+    peak = float(np.max(np.abs(block))) if len(block) else 0.0
+    if peak <= ceiling:
+        return 0
+    over = np.abs(block) > ceiling
+    clips = block[over] - samples[over]
+    block[over] = np.clip(block[over], np.minimum(clips, -ceiling), np.maximum(clips, ceiling))
+    return int(np.count_nonzero(over))

@@ -65,7 +65,10 @@ def open_bed(spec: str, base: Path | None = None, length: float | None = None) -
         raise BedError("no bed given: name a built-in (ocean, rain, drone) or a sound file")
     if text.lower() in BUILT_IN:
         return _built_in(text.lower(), length)
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~name of a user this system does not know
+        raise BedError(f"bed file {text} does not exist (no such user's home)") from None
     if not path.is_absolute():
         path = (base if base is not None else Path.cwd()) / path
     if _looks_like_a_name(text) and not os.path.lexists(path):

@@ -60,6 +60,9 @@ def measure(bed: Bed, span: int) -> float:
     return gated_loudness(np.concatenate(energies))
 
 
+PLAUSIBLE = (-90.0, 10.0)  # LUFS a cached measurement may hold (full-scale square: +3)
+
+
 def loudness(bed: Bed, span: int) -> float:
     """``measure(bed, span)``, from the cache when it was measured before."""
     key = hashlib.sha256("\x1f".join((*bed.identity(), f"span {span}", RECIPE)).encode())
@@ -67,8 +70,8 @@ def loudness(bed: Bed, span: int) -> float:
     known = _load(name)
     if isinstance(known, dict) and known.get("key") == key.hexdigest():
         value = known.get("lufs")
-        if isinstance(value, float) and math.isfinite(value):
-            return value
+        if isinstance(value, float) and PLAUSIBLE[0] <= value <= PLAUSIBLE[1]:
+            return value  # anything else is a damaged entry: measured again
     value = measure(bed, span)
     if math.isfinite(value):
         _store(name, {"key": key.hexdigest(), "lufs": value})

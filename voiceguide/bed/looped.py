@@ -162,7 +162,8 @@ class FileBed(Bed):
         if seconds < SHORTEST:
             raise refuse(
                 self.path,
-                f"lasts {seconds:.1f} s; a bed file must last at least {SHORTEST:g} s "
+                f"lasts {math.floor(seconds * 100) / 100:g} s; a bed file must last at least "
+                f"{SHORTEST:g} s "
                 f"(it loops with a {CROSSFADE:g} s crossfade)",
             )
 

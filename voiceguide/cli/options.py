@@ -90,6 +90,17 @@ def engine_option(func):
     )(func)
 
 
+class FiniteRange(click.FloatRange):
+    """A ``FloatRange`` that refuses nan (which compares false with both bounds, so click's
+    range check lets it through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number; give one from {self.min:g} to {self.max:g}")
+        return number + 0.0  # -0.0 is 0
+
+
 def session_options(func):
     """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
     --rate, --pace, --bed, --bed-level and --duck. The command receives them as keyword
@@ -113,13 +124,13 @@ def session_options(func):
         ),
         click.option(
             "--bed-level",
-            type=click.FloatRange(*BED_LEVEL_RANGE),
+            type=FiniteRange(*BED_LEVEL_RANGE),
             metavar="LU",
             help=f"How far under the speech the bed sits between words (default {BED_LEVEL:g}).",
         ),
         click.option(
             "--duck",
-            type=click.FloatRange(*BED_DUCK_RANGE),
+            type=FiniteRange(*BED_DUCK_RANGE),
             metavar="DB",
             help=f"How much further the bed goes down under speech (default {BED_DUCK:g}).",
         ),

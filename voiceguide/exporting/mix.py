@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.audio import RATE, Clip, gain
+from voiceguide.audio import RATE, Clip, add_under, gain
 from voiceguide.audio.clips import SPEECH_LUFS
 from voiceguide.audio.leveling import MIX_CEILING_DB, ROUNDS, leveled
 from voiceguide.audio.loudness import (
@@ -125,10 +125,10 @@ def blocks(
             block.fill(0.0)
         else:
             block = np.zeros(stop - begin, dtype=np.float32)
-        if bed is not None:
-            bed(block, begin)
         for at, samples in sounding:
             mix_at(block, samples, at - begin)
+        if bed is not None:  # after the clips: it is held under the ceiling they leave
+            bed(block, begin)
         sounding = [(at, s) for at, s in sounding if at + len(s) > stop]
         yield block
 
@@ -313,6 +313,7 @@ class BedLayer:
 
     def __init__(self, source, envelope, gain_db: float):
         self.source, self.envelope, self.gain = source, envelope, gain(gain_db)
+        self.cut = 0  # bed samples held under the ceiling (``audio.add_under``)
 
     def __call__(self, block: np.ndarray, first: int) -> None:
         gains = self.envelope.gains(first, len(block), RATE)
@@ -327,7 +328,7 @@ class BedLayer:
             samples = self.source.read(first, len(block))
             samples *= gains
             samples *= np.float32(self.gain)
-        block += samples
+        self.cut += add_under(block, samples)
 
 
 def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voiceguide.audio import add_under
+
 RATE = 48_000
 FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
 CUT = 0.1  # seconds: the voice before a jump fading out
@@ -146,7 +148,7 @@ class LiveBed:
             samples = self._read(voice, first, size)
             samples *= ramp if not np.isscalar(ramp) else np.float32(ramp)
             samples *= level if not np.isscalar(level) else np.float32(level)
-            part += samples
+            add_under(part, samples)  # never past -1 dBFS: the clips are left alone
 
     def _read(self, voice: _Voice, session: int, count: int) -> np.ndarray:
         """Session frames ``session`` .. ``session + count`` (a new array), read from the

@@ -200,7 +200,9 @@ class FieldReader:
             if "duck" in fields:
                 duck = self.number(fields["duck"], f"{what}: duck (dB under speech)",
                                    *BED_DUCK_RANGE)  # fmt: skip
-        if sound_node.is_null:
+        if sound_node.is_null or (
+            sound_node.tag == TAG_BOOL and sound_node.value.strip().lower() in ("off", "no", "false")
+        ):  # `bed: off` unquoted is YAML's false: it means no bed, as `pace: off` does
             return Bed(None, level, duck, sound_node.line)
         named = f"{what}: sound" if node.is_mapping else what
         if sound_node.is_scalar and sound_node.tag != TAG_STR:
