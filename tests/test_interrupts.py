@@ -51,6 +51,37 @@ def test_a_signal_inside_as_interrupts_raises_and_the_old_handler_comes_back():
     assert signal.getsignal(signal.SIGHUP) is before
 
 
+def test_a_signal_lost_in_a_c_callback_is_raised_again_by_check():
+    """cffi prints an exception raised in a callback (libsndfile reading) and drops it: an
+    export then ran to its end and exited 0 after SIGTERM (1 run in 8)."""
+    with interrupts.as_interrupts():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)
+        except interrupts.Interrupted:
+            pass  # what cffi does with it
+        with pytest.raises(interrupts.Interrupted) as raised:
+            interrupts.check()
+        assert raised.value.signum == signal.SIGTERM
+        interrupts.check()  # once: the cleanup that follows is not cut again
+    interrupts.check()
+
+
+def test_the_mix_stops_at_a_lost_signal():
+    from voiceguide.exporting import mix
+    from voiceguide.plan import Plan
+
+    plan = Plan("Quiet", 60.0, (), ())
+    with interrupts.as_interrupts():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)
+        except interrupts.Interrupted:
+            pass
+        with pytest.raises(interrupts.Interrupted):
+            list(mix.blocks(plan, lambda event: None))
+
+
 def test_a_repeated_signal_does_not_cut_the_cleanup_short():
     cleaned = []
     with pytest.raises(interrupts.Interrupted), interrupts.as_interrupts():

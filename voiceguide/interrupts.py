@@ -8,6 +8,11 @@ all that behind. Inside ``as_interrupts()`` each of them raises ``Interrupted``,
 ``KeyboardInterrupt`` that remembers the signal, so code that already cleans up after Ctrl-C
 cleans up after them too. The exit status is ``128 + signal``, as the shell reports a process
 the signal killed.
+
+A signal that arrives while a C library calls back into Python (libsndfile reading through
+cffi) raises inside the callback, where cffi prints the exception and drops it. So the
+handler also leaves the signal *pending*, and long loops call ``check()`` (the export's mix,
+once per block), which raises it again if it was lost.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Iterator
 
 ENDING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 REPEAT_AFTER = 3.0  # seconds: a second signal sooner than this lets the cleanup finish
+_pending: list[int] = []  # the signal the handler raised, until check() or the block's end
 
 
 class Interrupted(KeyboardInterrupt):
@@ -53,11 +59,19 @@ def as_interrupts(signums: tuple[int, ...] = ENDING) -> Iterator[None]:
         if first and now - first[0] < REPEAT_AFTER:
             return
         first[:] = [now]
+        _pending[:] = [signum]
         raise Interrupted(signum)
 
     previous = {number: signal.signal(number, handler) for number in signums}
     try:
         yield
     finally:
+        _pending.clear()
         for number, old in previous.items():
             signal.signal(number, old)
+
+
+def check() -> None:
+    """Raise ``Interrupted`` again for a signal whose exception was lost (see above); once."""
+    if _pending:
+        raise Interrupted(_pending.pop())

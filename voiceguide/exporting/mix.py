@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voiceguide import interrupts
 from voiceguide.audio import RATE, Clip, add_under, gain
 from voiceguide.audio.clips import SPEECH_LUFS
 from voiceguide.audio.leveling import MIX_CEILING_DB, ROUNDS, leveled
@@ -116,6 +117,7 @@ def blocks(
     sounding: list[tuple[int, np.ndarray]] = []
     block = np.zeros(0, dtype=np.float32)
     for begin in range(first, last, size):
+        interrupts.check()  # a signal lost in a C callback (a clip or bed read) ends it here
         stop = min(begin + size, last)
         while pending < len(events) and frames(events[pending].at) < stop:
             event = events[pending]

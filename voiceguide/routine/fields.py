@@ -200,9 +200,8 @@ class FieldReader:
             if "duck" in fields:
                 duck = self.number(fields["duck"], f"{what}: duck (dB under speech)",
                                    *BED_DUCK_RANGE)  # fmt: skip
-        if sound_node.is_null or (
-            sound_node.tag == TAG_BOOL and sound_node.value.strip().lower() in ("off", "no", "false")
-        ):  # `bed: off` unquoted is YAML's false: it means no bed, as `pace: off` does
+        off = sound_node.tag == TAG_BOOL and sound_node.value.strip().lower() in ("off", "no")
+        if sound_node.is_null or off:  # `bed: off` unquoted is YAML's false: no bed
             return Bed(None, level, duck, sound_node.line)
         named = f"{what}: sound" if node.is_mapping else what
         if sound_node.is_scalar and sound_node.tag != TAG_STR:
