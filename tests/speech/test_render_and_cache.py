@@ -156,6 +156,39 @@ def test_the_first_failure_stops_the_render_at_once_leaving_no_worker_or_file(
     assert list(cache_dir.iterdir()) == []  # the killed worker's unfinished render removed
 
 
+class CrashingSynth(ToneSynth):
+    """Crashes its worker (SIGSEGV, as espeak-ng once did under load) on 'Crash.' as many
+    times as ``$CRASHES`` says, counted in files in ``$PIDS_DIR``."""
+
+    def render(self, text, voice, path):
+        folder = Path(os.environ["PIDS_DIR"])
+        if text == "Crash." and len(list(folder.glob("crash-*"))) < int(os.environ["CRASHES"]):
+            (folder / f"crash-{os.getpid()}").touch()
+            os.kill(os.getpid(), signal.SIGSEGV)
+        super().render(text, voice, path)
+
+
+@pytest.mark.parametrize("crashes", [1, 2])
+def test_a_crashed_worker_is_replaced_once_and_the_renders_left_are_made(
+    tmp_path, monkeypatch, crashes
+):
+    monkeypatch.setenv("PIDS_DIR", str(tmp_path))
+    monkeypatch.setenv("CRASHES", str(crashes))
+    cache_dir = tmp_path / "cache"
+    texts = ["Crash.", "One sentence.", "Another one, a little longer.", "Three."]
+    with speech.Renderer(CrashingSynth, "crashing-1", processes=2) as renderer:
+        cache = cache_for(renderer, cache_dir)
+        if crashes == 1:
+            durations = cache.durations(texts)
+            assert sorted(durations) == sorted(texts) and all(d > 0 for d in durations.values())
+        else:  # a second crash is the engine's: one line that says what to check
+            with pytest.raises(
+                SpeechError, match=r"crashed \(a worker process ended \(signal 11\)\)"
+            ):
+                cache.durations(texts)
+    assert len(list(tmp_path.glob("crash-*"))) == crashes
+
+
 INTERRUPTED = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
