@@ -8,20 +8,8 @@ import json
 import numpy as np
 import pytest
 import soundfile
-from click.testing import CliRunner
 
-from voiceguide.cli import main
 from voiceguide.live import backends, player
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("VOICEGUIDE_ENGINE", "tone")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def routine(tmp_path, bed: str) -> str:

@@ -19,16 +19,6 @@ from voiceguide.cli import main
 from voiceguide.live import backends, player
 
 
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("VOICEGUIDE_ENGINE", "tone")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def all_commands():
     return sorted(main.commands)
 

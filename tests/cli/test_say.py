@@ -14,16 +14,6 @@ from voiceguide.speech import piper
 from voiceguide.testing.fakes import SECONDS_PER_CHAR
 
 
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("VOICEGUIDE_ENGINE", "tone")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def test_say_writes_the_sentence_to_a_file_at_48_khz(run, tmp_path):
     target = tmp_path / "hello.flac"
     result = run("say", "Hello there, slowly.", "-o", str(target))
