@@ -9,13 +9,12 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile as sf
-import soxr
 
 from voiceguide import bed as beds
 from voiceguide import exporting as export
 from voiceguide import session
 from voiceguide.audio import RATE, gain
-from voiceguide.testing.signals import reference_true_peak_db
+from voiceguide.testing.signals import decoded, reference_true_peak_db
 
 ROUTINE = """\
 title: Bedded
@@ -49,15 +48,8 @@ def exported(tmp_path_factory):
             prepared = session.prepare(str(base / "bedded.yaml"), options, renderer, base / "c")
             for fmt in ("wav", "mp3") if name in ("none", "ocean") else ("wav",):
                 result = export.export(prepared, base / f"{name}.{fmt}")
-                out[name, fmt] = (prepared, result, decode(result.path))
+                out[name, fmt] = (prepared, result, decoded(result.path))
     return out
-
-
-def decode(path) -> np.ndarray:
-    samples, rate = sf.read(str(path), dtype="float32")
-    if rate != RATE:
-        samples = soxr.resample(samples, rate, RATE, quality="VHQ")
-    return samples.astype(np.float64)
 
 
 def expected_bed(prepared, result) -> np.ndarray:
@@ -140,7 +132,7 @@ def test_the_true_peak_of_the_whole_file_stays_under_minus_1(exported, fmt):
 def test_the_tracks_of_a_split_hold_the_bed_without_a_seam(exported, tmp_path):
     prepared, result, whole = exported["ocean", "wav"]
     tracks = export.export_split(prepared, tmp_path / "split", "flac")
-    joined = np.concatenate([decode(t.path) for t in tracks])
+    joined = np.concatenate([decoded(t.path) for t in tracks])
     assert len(joined) == len(whole)
     assert np.abs(joined - whole).max() <= 1.5 * LSB  # FLAC is 24-bit, the WAV 16
 
@@ -157,7 +149,7 @@ def test_a_short_file_is_looped_under_a_longer_session(tmp_path, renderer, write
     result = export.export(prepared, tmp_path / "out.wav")
     plain = session.prepare(str(path), session.Options(bed="none"), renderer, tmp_path / "c")
     without = export.export(plain, tmp_path / "plain.wav")
-    alone = decode(result.path) - decode(without.path)
+    alone = decoded(result.path) - decoded(without.path)
     assert prepared.plan.bed.sound == "mine.flac" and prepared.plan.bed.level == 20
     # 60 s of a 12 s file: it loops; each second of the bed between words is there
     seconds = alone[10 * RATE : 50 * RATE].reshape(40, RATE)
@@ -186,8 +178,8 @@ def test_a_file_whose_loudness_hides_its_peaks_never_clips_the_mix(tmp_path, exp
                                    session.Options(bed=str(tmp_path / f"{kind}.wav"), bed_level=6,
                                                    duck=0), renderer, tmp_path / "c")  # fmt: skip
         result = export.export(prepared, tmp_path / "out.wav")
-    decoded = decode(result.path)
+    mixed = decoded(result.path)
     none = exported["none", "wav"][2]
-    assert np.max(np.abs(decoded)) <= 10 ** (-1 / 20) + 1 / 32768  # was 1.0: clipped
+    assert np.max(np.abs(mixed)) <= 10 ** (-1 / 20) + 1 / 32768  # was 1.0: clipped
     gaps = np.abs(none) == 0
-    assert np.sqrt(np.mean(decoded[gaps] ** 2)) > 1e-3  # the bed still plays between words
+    assert np.sqrt(np.mean(mixed[gaps] ** 2)) > 1e-3  # the bed still plays between words

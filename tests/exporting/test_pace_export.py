@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import soundfile as sf
-import soxr
 
 from voiceguide import exporting as export
 from voiceguide import session
-from voiceguide.audio import RATE, gain
+from voiceguide.audio import gain
 from voiceguide.exporting import mix
 from voiceguide.plan import PULSE
 from voiceguide.testing.onsets import onset_error
-from voiceguide.testing.signals import reference_true_peak_db
+from voiceguide.testing.signals import decoded, reference_true_peak_db
 
 ROUTINE = """\
 title: Paced strokes
@@ -49,16 +47,8 @@ def exported(tmp_path_factory):
             )
             for fmt in ("wav", "mp3"):
                 result = export.export(prepared, base / f"{label}.{fmt}")
-                out[label, fmt] = (prepared, result, decode(result.path))
+                out[label, fmt] = (prepared, result, decoded(result.path))
     return out
-
-
-def decode(path) -> np.ndarray:
-    """The decoded file at 48 kHz, float64."""
-    samples, rate = sf.read(str(path), dtype="float32")
-    if rate != RATE:
-        samples = soxr.resample(samples, rate, RATE, quality="VHQ")
-    return samples.astype(np.float64)
 
 
 def expected_clip(prepared, result, event) -> np.ndarray:

@@ -36,3 +36,15 @@ def reference_true_peak_db(samples: np.ndarray) -> float:
     import scipy.signal
 
     return float(20 * np.log10(np.abs(scipy.signal.resample_poly(samples, 8, 1)).max()))
+
+
+def decoded(path) -> np.ndarray:
+    """An exported file decoded by libsndfile, at 48 kHz (an MP3 resampled by soxr, VHQ),
+    float64."""
+    import soundfile
+    import soxr
+
+    samples, rate = soundfile.read(str(path), dtype="float32")
+    if rate != 48_000:
+        samples = soxr.resample(samples, rate, 48_000, quality="VHQ")
+    return samples.astype(np.float64)
