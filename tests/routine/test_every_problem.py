@@ -254,6 +254,24 @@ def test_a_character_that_is_no_text_is_refused_at_its_line_wherever_it_is(
     assert found == [(line, f"{what} contains {named}; only printable text is allowed")]
 
 
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+@pytest.mark.parametrize(("raw", "code"), [("\ufffe", "U+FFFE"), ("\x07", "U+0007")])
+def test_a_raw_character_that_is_no_text_is_named_by_either_parser(
+    write_routine, monkeypatch, loader, raw, code
+):
+    if not hasattr(yamlnodes.yaml, loader):
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(yamlnodes, "_Loader", getattr(yamlnodes.yaml, loader))
+    found = problems(write_routine, f"title: T\nsteps:\n  - {{name: Rub {raw}, duration: 1m}}\n")
+    assert found == [
+        (
+            3,
+            f"the file holds the character {code}, which is no text (a control character or a "
+            "noncharacter); remove it",
+        )
+    ]
+
+
 def test_a_lone_surrogate_from_pythons_own_yaml_parser_is_refused(write_routine, monkeypatch):
     """libyaml refuses ``"\\ud800"`` as YAML; PyYAML's own parser makes a lone surrogate of
     it, which no UTF-8 output (a tag, a subtitle, JSON, the terminal) can carry."""

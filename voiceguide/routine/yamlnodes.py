@@ -11,6 +11,7 @@ needs them; routines never do), nesting deeper than ``MAX_DEPTH`` and more than
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,14 +95,16 @@ def parse(data: bytes, path: Path, problems: list[RoutineError] | None = None) -
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RoutineError(path, line, "the file is not UTF-8 text; save it as UTF-8") from exc
-    loader = _Loader(text)
     found: list[RoutineError] = []
+    loader = None
     try:
+        loader = _Loader(text)  # PyYAML's own reader refuses a character here already
         root = _compose(loader, path, found)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, text) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if found and problems is None:
         raise combined(found)
     if problems is not None:
@@ -250,6 +253,13 @@ def _explained(problem: str, source: str, column: int) -> str:
     "found character '\\t' that cannot start any token", "... not allowed here"), so the
     line itself is looked at where it can tell more.
     """
+    unacceptable = re.match(r"unacceptable character #x([0-9a-fA-F]+)", problem)
+    if unacceptable:  # a raw U+FFFE or BEL: the parsers say "control" or "special" characters
+        code = int(unacceptable[1], 16)
+        return (
+            f"the file holds the character U+{code:04X}, which is no text (a control character "
+            "or a noncharacter); remove it"
+        )
     if "nesting depth" in problem:
         # libyaml 0.2.6 (in PyYAML 6.0.4's wheels; 6.0.1 has 0.2.5) stops deep nesting itself
         # while it scans ahead, before the events that _screen counts arrive.
