@@ -34,7 +34,7 @@ def outcome(path, renderer, length=None) -> str:
     except RoutineError as error:
         assert error.line is not None and error.line >= 1, error
         assert str(error).startswith(f"{path}:{error.line}: "), error
-        assert "\n" not in str(error)
+        assert_one_line_each_in_line_order(error, path)
         return "invalid"
     try:
         prepared = session.prepare(str(path), session.Options(length), renderer)
@@ -43,6 +43,7 @@ def outcome(path, renderer, length=None) -> str:
         return "unfittable"
     except RoutineError as error:  # e.g. an unknown voice: still file and line
         assert error.line is not None, error
+        assert_one_line_each_in_line_order(error, path)
         return "invalid"
     built = prepared.plan
     assert math.isfinite(built.length) and built.length > 0
@@ -55,6 +56,17 @@ def outcome(path, renderer, length=None) -> str:
         assert built.length == pytest.approx(length, abs=0.1)
     assert loaded.title
     return "planned"
+
+
+def assert_one_line_each_in_line_order(error: RoutineError, path) -> None:
+    """Every problem of ``error`` is one ``FILE:LINE: ...`` line, the lines in order."""
+    lines = str(error).splitlines()
+    assert len(lines) == len(error.errors), error
+    numbers = []
+    for line, each in zip(lines, error.errors, strict=True):
+        assert line == str(each) and line.startswith(f"{path}:{each.line}: "), line
+        numbers.append(each.line)
+    assert numbers == sorted(numbers), error
 
 
 @FUZZ

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceguide import plan, session
+from voiceguide import plan, resources, session
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.testing.fakes import SECONDS_PER_CHAR
 
@@ -206,3 +206,88 @@ def test_a_misspelt_built_in_name_suggests_the_nearest_ones():
 def test_a_folder_is_not_a_routine(tmp_path):
     with pytest.raises(UsageError, match="is a folder; give a routine's .yaml file"):
         session.find(str(tmp_path))
+
+
+# -- every problem in one run (issue 19, item 14) ------------------------------------------------
+def problems_of(prepare, path) -> list[tuple[int, str]]:
+    with pytest.raises(RoutineError) as caught:
+        prepare(path)
+    found = [(e.line, e.message) for e in caught.value.errors]
+    assert str(caught.value).splitlines() == [f"{path}:{n}: {m}" for n, m in found]
+    return found
+
+
+def test_the_files_a_routine_names_are_checked_with_the_loaders_problems_in_line_order(
+    write_routine, tmp_path, prepare
+):
+    sf.write(tmp_path / "hush.wav", np.zeros(RATE, np.float32), RATE)
+    path = write_routine("""
+        title: T
+        bed: missing.wav
+        lenght: 20m
+        chime: hush.wav
+        steps:
+          - name: Rub
+            durration: 1m
+        """)
+    found = problems_of(prepare, path)
+    assert [line for line, _ in found] == [2, 3, 4, 7]
+    assert found[0][1] == f"bed: bed file {tmp_path / 'missing.wav'} does not exist"
+    assert found[1][1].startswith("the routine: unknown key 'lenght'; did you mean 'length'?")
+    assert found[2][1] == "chime 'hush.wav' is silent (nothing in it reaches -70 LUFS)"
+    assert found[3][1].startswith("step 1: unknown key 'durration'; did you mean 'duration'?")
+
+
+def test_every_bad_chime_and_the_bed_are_reported_when_the_routine_loads(
+    write_routine, tmp_path, prepare
+):
+    sf.write(tmp_path / "hush.wav", np.zeros(RATE, np.float32), RATE)
+    (tmp_path / "text.wav").write_text("not a sound")
+    path = write_routine("""
+        title: T
+        steps:
+          - {name: Rub, duration: 1m, chime: hush.wav}
+          - {name: Push, duration: 1m, chime: text.wav}
+        bed: {sound: nowhere.flac, level: 20}
+        """)
+    assert [line for line, _ in problems_of(prepare, path)] == [3, 4, 5]
+
+
+def test_every_step_too_short_for_its_chime_and_instruction_is_reported(write_routine, prepare):
+    path = write_routine(f"""
+        title: T
+        steps:
+          - {{name: Rub, say: '{LONG}', duration: 3s, fixed: true}}
+          - {{name: Rest, duration: 1m}}
+          - {{name: Push, say: '{LONG}', duration: 2s, fixed: true}}
+        """)
+    found = problems_of(prepare, path)
+    assert [line for line, _ in found] == [3, 5]
+    assert found[1][1].startswith("step 3 'Push' lasts 0:02.000 but its chime and spoken")
+
+
+def test_a_length_it_cannot_meet_comes_with_the_warning_that_explains_it(write_routine, prepare):
+    path = write_routine("title: T\nlength: 30\nsteps:\n  - {name: Rub, duration: 5m}\n")
+    with pytest.raises(RoutineError) as caught:
+        prepare(path)
+    assert caught.value.line == 2
+    assert caught.value.message.startswith("length: cannot fit 30s; this routine takes from 1m")
+    assert caught.value.warnings == (
+        f"{path}:2: length 30 is read as 30 seconds; write 30s to say so, or 30m for minutes",
+    )
+
+
+# -- a built-in's name and a file of that name (issue 19, item 11) ------------------------------
+def test_a_built_in_name_is_the_built_in_even_beside_a_file_of_that_name(
+    tmp_path, monkeypatch, prepare
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "back-massage").write_text("title: Mine\nsteps:\n  - {name: Rub, duration: 1m}\n")
+    prepared = prepare("back-massage")
+    assert prepared.written.title == "Back massage"
+    assert prepared.written.warnings[-1] == (
+        f"'back-massage' is the built-in routine (voiceguide list), not the file of that name "
+        f"in {tmp_path}; write ./back-massage for the file"
+    )
+    assert prepare("./back-massage").written.title == "Mine"
+    assert session.find("back-massage") == resources.builtin_routine("back-massage")

@@ -3,7 +3,8 @@ default length and the range of lengths each fits, as a table and as JSON.
 
 The range depends on how long the speech takes, so each routine is prepared as ``plan``
 prepares it (speech rendered into the cache the first time, read from it after). The JSON
-keys are a published interface (docs/list-json.md).
+keys are a published interface (docs/list-json.md). A built-in that cannot be prepared is
+left out (``Unlisted``), the rest listed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from voiceguide import durations, fit, resources, session, speech
+from voiceguide.errors import RoutineError, UsageError, VoiceguideError
 
 JSON_VERSION = 1
 MIN_DESCRIPTION = 40  # characters a description needs beside the rest, else it goes under
@@ -38,14 +40,39 @@ class Entry:
 
 def entries(
     renderer: speech.Renderer, progress: Callable[[int, int], None] | None = None
-) -> Iterator[Entry]:
-    """Each built-in routine, by name, prepared with ``renderer`` (``session.prepare``'s
-    errors pass through)."""
+) -> Iterator[Entry | Unlisted]:
+    """Each built-in routine (the files of ``resources.scripts_dir``, never one of the
+    working directory), by name, prepared with ``renderer``. One that cannot be prepared
+    (a broken installation: its file has a problem, or a chime it names) is an
+    ``Unlisted`` in its place, so that the others are still listed; an error of the
+    machine (no speech engine, an unwritable cache) ends the list: ``session.prepare``'s
+    ``SpeechError`` or ``ExportError`` passes through."""
     for name in resources.routine_names():
-        prepared = session.prepare(name, session.Options(), renderer, progress=progress)
+        path = resources.scripts_dir() / f"{name}.yaml"
+        try:
+            prepared = session.prepare(str(path), session.Options(), renderer, progress=progress)
+        except (RoutineError, UsageError) as exc:
+            yield Unlisted(name, exc)
+            continue
         low, high = session.length_range(prepared)
         loaded = prepared.written
         yield Entry(name, loaded.title, loaded.description, prepared.plan.length, low, high)
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """A built-in routine that cannot be prepared, and why."""
+
+    name: str
+    error: VoiceguideError
+
+    @property
+    def line(self) -> str:
+        """One line for stderr: the first problem, and how many more ``check`` shows."""
+        problems = str(self.error).splitlines() or [type(self.error).__name__]
+        more = len(problems) - 1
+        also = f" (and {more} more: voiceguide check {self.name})" if more else ""
+        return f"not listed: the built-in routine {self.name!r}: {problems[0]}{also}"
 
 
 def to_json(found: list[Entry]) -> dict:

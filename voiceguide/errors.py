@@ -20,7 +20,12 @@ class VoiceguideError(Exception):
 
 
 class RoutineError(VoiceguideError):
-    """An invalid routine script: carries the file and the 1-based line."""
+    """An invalid routine script: carries the file and the 1-based line.
+
+    ``errors`` is every problem it stands for, each one line (itself; a ``RoutineErrors``
+    holds several). ``warnings`` are ``FILE:LINE: message`` texts about valid values that
+    look like slips, found in the same routine: printed with the errors, since they often
+    explain one (``length 30 is read as 30 seconds`` beside ``cannot fit 30s``)."""
 
     exit_status = 2
 
@@ -28,10 +33,43 @@ class RoutineError(VoiceguideError):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.message = message
+        self.warnings: tuple[str, ...] = ()
         where = str(self.path) if self.path is not None else "<routine>"
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {message}")
+
+    @property
+    def errors(self) -> tuple[RoutineError, ...]:
+        return (self,)
+
+
+class RoutineErrors(RoutineError):
+    """Several problems of one routine at once, so that one run reports them all. ``path``,
+    ``line`` and ``message`` are the first's; ``str()`` is their lines joined by newlines."""
+
+    def __init__(self, errors: tuple[RoutineError, ...]):
+        first = errors[0]
+        super().__init__(first.path, first.line, first.message)
+        self.args = ("\n".join(str(error) for error in errors),)
+        self._errors = errors
+
+    @property
+    def errors(self) -> tuple[RoutineError, ...]:
+        return self._errors
+
+
+def combined(found: list[RoutineError], warnings: tuple[str, ...] = ()) -> RoutineError:
+    """One error for every problem in ``found`` (each may hold several), with ``warnings``:
+    file by file (in the order met: a routine, then the user's lexicon), each in line order
+    (a problem without a line first; the same line keeps the order found). ``found`` must
+    not be empty."""
+    errors = [error for each in found for error in each.errors]
+    files = list(dict.fromkeys(error.path for error in errors))
+    errors.sort(key=lambda error: (files.index(error.path), error.line or 0))
+    error = errors[0] if len(errors) == 1 else RoutineErrors(tuple(errors))
+    error.warnings = tuple(warnings)
+    return error
 
 
 class UsageError(VoiceguideError):

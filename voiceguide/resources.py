@@ -44,18 +44,44 @@ def sound_names() -> list[str]:
     return sorted(name for name in found if name not in PACE_SOUNDS)
 
 
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_routine(name: str) -> Path | None:
+    """The built-in routine ``name`` (``back-massage``), or None if there is none: a file of
+    the working directory is never one."""
+    if "/" in name or Path(name).suffix.lower() in ROUTINE_SUFFIXES:
+        return None
+    builtin = scripts_dir() / f"{name}.yaml"
+    return builtin if builtin.is_file() else None
+
+
 def find_routine(name_or_path: str) -> Path | None:
-    """A built-in routine by name (``back-massage``) or any existing file path."""
+    """A built-in routine by name (``back-massage``), else any existing file path. A name
+    that is a built-in's is the built-in even when a file of that name is in the working
+    directory (as ``voiceguide list`` shows it): ``./back-massage`` names the file."""
+    builtin = builtin_routine(name_or_path)
+    if builtin is not None:
+        return builtin
     path = Path(name_or_path)
-    if path.is_file():
-        return path
-    builtin = scripts_dir() / f"{name_or_path}.yaml"
-    return builtin if "/" not in name_or_path and builtin.is_file() else None
+    return path if path.is_file() else None
+
+
+def shadowed_file(name: str) -> Path | None:
+    """The file of the working directory that the built-in ``name`` hides, if there is one."""
+    path = Path(name)
+    return path if builtin_routine(name) is not None and path.is_file() else None
+
+
+def is_sound_name(name: str) -> bool:
+    """Whether ``name`` names a built-in sound (``bell``) rather than a file: no ``/`` and
+    no ``.``."""
+    return "/" not in name and "." not in name
 
 
 def find_sound(name: str, base: Path) -> Path | None:
     """A built-in chime by name (``bell``) or a sound file path relative to ``base``."""
-    if "/" not in name and "." not in name:
+    if is_sound_name(name):
         for suffix in SOUND_SUFFIXES:
             builtin = sounds_dir() / f"{name}{suffix}"
             if builtin.is_file():

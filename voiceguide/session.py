@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import soundfile
 from voiceguide import audio, durations, fit, plan, resources, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
-from voiceguide.errors import RoutineError, UsageError
+from voiceguide.errors import RoutineError, UsageError, combined
 from voiceguide.routine import Routine, Sound, Voice, fields
 from voiceguide.speech import cache as clipcache
 
@@ -75,8 +75,10 @@ class Session:
 
 
 def find(name_or_path: str) -> Path:
-    """The routine file for a built-in name or a path; ``UsageError`` if there is none,
-    saying whether a file is missing and which built-in names come close."""
+    """The routine file for a built-in name or a path (a built-in's name is the built-in,
+    even with a file of that name in the working directory: ``./NAME`` is the file);
+    ``UsageError`` if there is none, saying whether a file is missing and which built-in
+    names come close."""
     path = resources.find_routine(name_or_path)
     if path is not None:
         return path
@@ -142,14 +144,12 @@ def voice_for(
 def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
     """Seconds of every chime the routine can ring, each prepared into the clip cache at
     ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
-    seconds, finite and not silent. A bad one is a ``RoutineError`` at the line naming it."""
+    seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
+    it, all raised together."""
     sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
     sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
     sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
-    found: dict[Path, float] = {}
-    for sound in sounds:
-        if sound is not None and sound.path not in found:
-            found[sound.path] = _chime_seconds(loaded, sound, directory)
+    found = sound_durations(loaded.path, sounds, directory)
     for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
         if part.pace is not None and part.pace.sound.path not in found:
             path = part.pace.sound.path
@@ -157,12 +157,32 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     return found
 
 
-def _chime_seconds(loaded: Routine, sound: Sound, directory: Path | None) -> float:
+def sound_durations(
+    path: Path, sounds: Iterable[Sound], directory: Path | None = None
+) -> dict[Path, float]:
+    """Seconds of each chime of ``sounds`` (named by the routine at ``path``), checked as
+    ``chime_durations`` says; every file that fails is reported (once, at the first line
+    naming it), all together."""
+    found: dict[Path, float] = {}
+    problems: dict[Path, RoutineError] = {}
+    for sound in sounds:
+        if sound.path in found or sound.path in problems:
+            continue
+        try:
+            found[sound.path] = _chime_seconds(path, sound, directory)
+        except RoutineError as exc:
+            problems[sound.path] = exc
+    if problems:
+        raise combined(list(problems.values()))
+    return found
+
+
+def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> float:
     # a file is named as written (the line shows where); a built-in name by its file too
     named = repr(sound.name) if sound.name != sound.path.stem else f"{sound.name!r} ({sound.path})"
 
     def refused(problem: str) -> RoutineError:
-        return RoutineError(loaded.path, sound.line, f"chime {named} {problem}")
+        return RoutineError(routine_path, sound.line, f"chime {named} {problem}")
 
     try:
         info = soundfile.info(str(sound.path))
@@ -199,18 +219,82 @@ def prepare(
 
     Anything in the routine that would keep the session from playing is a ``RoutineError``
     at its line (a bad chime, a length its own ``length:`` cannot meet, a step without room
-    for its chime and instruction); a bad option is a ``UsageError``; a missing engine or an
-    unwritable cache a ``SpeechError``.
+    for its chime and instruction): every one found, with the loader's, in one error (the
+    files a routine names are checked even when the loader found problems elsewhere; what
+    needs the whole routine, the length and the room, only when it loads). A bad option is
+    a ``UsageError``; a missing engine or an unwritable cache a ``SpeechError``.
     """
-    loaded = routine.load(find(name_or_path))
-    cache = speech_for(loaded.voice, loaded.path, loaded.lexicon, options, renderer, cache_dir)
-    chimes = chime_durations(loaded, cache.directory)  # a bad chime: before any rendering
-    spoken = cache.durations(loaded.texts(), progress)
-    timing = plan.Timing(spoken, chimes, end_chime())
-    fitted = fitted_to(loaded, options.length, timing)
-    built = plan.build(fitted, timing, options.pace)
-    source, bedded = bed_for(loaded, options, built)
+    reading = routine.read(find(name_or_path))
+    warnings = reading.warnings + _shadowing(name_or_path)
+    directory = cache_dir or clipcache.cache_dir()
+    if reading.routine is None:
+        problems = list(reading.problems)
+        _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
+        if options.bed is None:  # the routine's; an option's waits for a routine that loads
+            _attempt(problems, _check_bed, reading)
+        raise combined(problems, warnings)
+    loaded = dataclasses.replace(reading.routine, warnings=warnings)
+    problems: list[RoutineError] = []
+    cache = _attempt(
+        problems,
+        speech_for,
+        loaded.voice,
+        loaded.path,
+        loaded.lexicon,
+        options,
+        renderer,
+        cache_dir,
+    )
+    chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
+    built = None
+    if not problems:
+        timing = plan.Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
+        fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
+        built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
+    if built is None:
+        if options.bed is None:
+            _attempt(problems, _check_bed, reading)
+        raise combined(problems, warnings)
+    source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
+    if problems:
+        raise combined(problems, warnings)
     return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source)
+
+
+def _attempt(problems: list[RoutineError], call: Callable, *args):
+    """``call(*args)``, or None with its ``RoutineError`` added to ``problems``."""
+    try:
+        return call(*args)
+    except RoutineError as exc:
+        problems.append(exc)
+        return None
+
+
+def _shadowing(name: str) -> tuple[str, ...]:
+    """The warning for a built-in's name that a file of the working directory also has."""
+    shadowed = resources.shadowed_file(name)
+    if shadowed is None:
+        return ()
+    return (
+        f"{name!r} is the built-in routine (voiceguide list), not the file of that name in "
+        f"{shown(shadowed.resolve().parent)}; write ./{name} for the file",
+    )
+
+
+def _check_bed(reading: routine.Reading) -> None:
+    """Open the bed a routine that cannot be played names, only to report it if it does not
+    play (a built-in name needs no check)."""
+    written = reading.bed
+    if written is None or written.sound is None:
+        return
+    from voiceguide import bed as beds
+
+    if written.sound.strip().lower() in beds.BUILT_IN:
+        return
+    try:
+        beds.open_bed(written.sound, reading.path.parent).close()
+    except UsageError as exc:
+        raise RoutineError(reading.path, written.line, f"bed: {exc}") from exc
 
 
 def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:

@@ -203,7 +203,9 @@ def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
         ("", 1, "the file is empty"),
         ("steps:\n  - name: a\n    duration: 1\n", 1, "the routine: 'title' is required"),
         ("title: T\n", 1, "the routine: 'steps' is required"),
-        ("title: T\nsteps: []\n", 2, "steps must be a list with at least one step"),
+        ("title: T\nsteps: []\n", 2, "the routine: 'steps' is empty; list at least one step"),
+        ("title: T\nsteps:\n", 2, "the routine: 'steps' is empty; list at least one step"),
+        ("title: T\nsteps: 3\n", 2, "steps must be a list of steps, got '3'"),
         ("title: T\ntitle: U\nsteps: []\n", 2, "key 'title' is given twice"),
         (
             "title: T\nvoice: {name: en, rate: 5}\nsteps: []\n",
@@ -215,7 +217,11 @@ def test_a_cue_of_a_step_with_sides_is_checked_against_one_side(write_routine):
             2,
             "voice volume must be a number from 0.01 to 1",
         ),
-        ('title: "bell\\u0007"\nsteps: []\n', 1, "title contains control characters"),
+        (
+            'title: "bell\\u0007"\nsteps: []\n',
+            1,
+            "title contains a control character (U+0007); only printable text is allowed",
+        ),
         ("title: T\nsteps:\n  - duration: 1m\n", 3, "step 1: 'name' is required"),
         ("title: T\nsteps:\n  - name: a\n", 3, "step 1 'a': 'duration' is required"),
         ("title: T\n---\ntitle: U\n", 2, "the file holds several YAML documents"),

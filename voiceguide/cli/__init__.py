@@ -32,6 +32,7 @@ from voiceguide.cli.options import (  # make_renderer: part of this module's API
 from voiceguide.cli.output import (
     OUTPUT_ERRNOS,
     Bar,
+    error_lines,
     flush_output,
     live_terminal,
     out,
@@ -61,16 +62,26 @@ def list_routines(as_json: bool) -> None:
     and description.
 
     The lengths a routine fits depend on how long its speech takes: the first run renders
-    the speech into the cache (a few seconds), later runs read it from there.
+    the speech into the cache (a few seconds), later runs read it from there. A built-in
+    that cannot be prepared (a broken installation) is one line on stderr, the others are
+    listed, and the exit status is 1.
     """
+    status = 0
     with reported(), make_renderer() as renderer:
         from voiceguide import catalog
 
-        found = list(catalog.entries(renderer, progress=render_progress(False)))
+        found = []
+        for entry in catalog.entries(renderer, progress=render_progress(False)):
+            if isinstance(entry, catalog.Unlisted):  # a broken installation: the rest listed
+                click.echo(entry.line, err=True)
+                status = 1
+            else:
+                found.append(entry)
         if as_json:
             out(json.dumps(catalog.to_json(found), indent=2, ensure_ascii=False))
         else:
             out(catalog.table(found, shutil.get_terminal_size((100, 24)).columns))
+    sys.exit(status)
 
 
 @main.command(context_settings=CONTEXT)
@@ -86,7 +97,8 @@ def check(files: tuple[str, ...]) -> None:
                     name, session.Options(), renderer, progress=render_progress(False)
                 )
             except VoiceguideError as exc:
-                click.echo(str(exc), err=True)
+                for line in error_lines(exc):  # every problem, one a line, in line order
+                    click.echo(line, err=True)
                 status = max(status, exc.exit_status)  # 2 (fix the file) wins over 1 (machine)
                 continue
             loaded, count = prepared.written, len(prepared.written.steps)

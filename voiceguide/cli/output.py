@@ -57,12 +57,20 @@ def reported() -> Iterator[None]:
     try:
         yield
     except VoiceguideError as exc:
-        if str(exc):
-            click.echo(str(exc), err=True)
+        for line in error_lines(exc):
+            click.echo(line, err=True)
         sys.exit(exc.exit_status)
     except KeyboardInterrupt as exc:
         click.echo("interrupted", err=True)
         sys.exit(interrupts.exit_status(exc))
+
+
+def error_lines(error: VoiceguideError) -> list[str]:
+    """What ``error`` says on stderr: its lines (a routine's every problem, one a line), then
+    the warnings about the same routine (``length 30 is read as 30 seconds`` explains
+    ``cannot fit 30s``)."""
+    lines = str(error).splitlines()
+    return lines + [f"warning: {text}" for text in getattr(error, "warnings", ())]
 
 
 def live_terminal(stream) -> bool:

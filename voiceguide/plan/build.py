@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from voiceguide import durations, fit
-from voiceguide.errors import RoutineError
+from voiceguide.errors import RoutineError, combined
 from voiceguide.plan.model import Event, Plan, PlanStep
 from voiceguide.plan.pulses import pulse_events
 from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
@@ -100,15 +100,18 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
 
 
 def check_room(routine: Routine, timing: Timing) -> None:
-    """Refuse a step (or the interlude, if it is played) shorter than its chime and spoken
-    instruction take (``Timing.step_floor``), naming its line and what to change."""
+    """Refuse every step (and the interlude, if it is played) shorter than its chime and
+    spoken instruction take (``Timing.step_floor``), naming its line and what to change."""
     steps = [(f"step {n}", step) for n, step in enumerate(routine.steps, start=1)]
     if routine.interlude is not None and fit.interlude_count(routine):
         steps.append(("between", routine.interlude))
-    for what, step in steps:
-        need = timing.step_floor(step)
-        if step.duration < need - 1e-6:
-            raise RoutineError(routine.path, step.line, _no_room(what, step, need))
+    short = [
+        RoutineError(routine.path, step.line, _no_room(what, step, timing.step_floor(step)))
+        for what, step in steps
+        if step.duration < timing.step_floor(step) - 1e-6
+    ]
+    if short:  # every one at once
+        raise combined(short)
 
 
 def _no_room(what: str, step: Step, need: float) -> str:

@@ -8,7 +8,9 @@ from voiceguide.routine.loader import (
     RATE_RANGE,
     SIDE_CHIME,
     VOLUME_RANGE,
+    Reading,
     load,
+    read,
 )
 from voiceguide.routine.model import (
     Bed,
@@ -34,11 +36,13 @@ __all__ = [
     "Bed",
     "Cue",
     "Pace",
+    "Reading",
     "Routine",
     "Sound",
     "Step",
     "Voice",
     "instruction",
     "load",
+    "read",
     "side_text",
 ]

@@ -11,12 +11,13 @@ needs them; routines never do), nesting deeper than ``MAX_DEPTH`` and more than
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from voiceguide.errors import RoutineError
+from voiceguide.errors import RoutineError, combined
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 12
@@ -63,8 +64,9 @@ class Node:
         return self.tag == TAG_NULL
 
 
-def read_file(path: Path) -> Node:
-    """Read and compose ``path``. Every failure is a ``RoutineError`` naming file and line."""
+def read_file(path: Path, problems: list[RoutineError] | None = None) -> Node:
+    """Read and compose ``path``. Every failure is a ``RoutineError`` naming file and line;
+    see ``parse`` for ``problems``."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -74,11 +76,16 @@ def read_file(path: Path) -> Node:
         data = path.read_bytes()
     except OSError as exc:
         raise RoutineError(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
-    return parse(data, path)
+    return parse(data, path, problems)
 
 
-def parse(data: bytes, path: Path) -> Node:
-    """Compose YAML ``data`` (at most ``MAX_BYTES``) read from ``path`` into a ``Node``."""
+def parse(data: bytes, path: Path, problems: list[RoutineError] | None = None) -> Node:
+    """Compose YAML ``data`` (at most ``MAX_BYTES``) read from ``path`` into a ``Node``.
+
+    A key given twice or a key that is not a plain word leaves that key's value out; the
+    problems are appended to ``problems`` when given (the loader reports them with its own),
+    else raised together once the document is read. Anything else wrong (the syntax, the
+    size) is raised at once: nothing more can be read."""
     if len(data) > MAX_BYTES:
         raise RoutineError(
             path, None, f"file is {len(data)} bytes; a routine may be at most {MAX_BYTES} bytes"
@@ -88,13 +95,20 @@ def parse(data: bytes, path: Path) -> Node:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RoutineError(path, line, "the file is not UTF-8 text; save it as UTF-8") from exc
-    loader = _Loader(text)
+    found: list[RoutineError] = []
+    loader = None
     try:
-        root = _compose(loader, path)
+        loader = _Loader(text)  # PyYAML's own reader refuses a character here already
+        root = _compose(loader, path, found)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, text) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if found and problems is None:
+        raise combined(found)
+    if problems is not None:
+        problems += found
     if root is None:
         raise RoutineError(
             path, 1, "the file is empty; a routine needs at least 'title' and 'steps'"
@@ -112,19 +126,21 @@ class _Open:
     key_lines: dict[str, int] = field(default_factory=dict)  # a mapping's
     key: str | None = None  # a mapping's key waiting for its value
     key_line: int = 0
+    skip: bool = False  # the key waiting is refused: its value is left out
 
 
-def _compose(loader: yaml.BaseLoader, path: Path) -> Node | None:
+def _compose(loader: yaml.BaseLoader, path: Path, wrong_keys: list[RoutineError]) -> Node | None:
     """Build the ``Node`` tree straight from the parser's events, in one pass that also
     refuses aliases, deep nesting and huge documents as they come (PyYAML's own node tree,
     with two marks per value, is never made: it took three times the memory of ours, which
     the allocator then kept).
 
-    A wrong key (a collection, or one given twice) is reported only once the whole
-    document has parsed: a YAML syntax error anywhere comes first, as it explains more.
+    A wrong key (a collection, or one given twice) goes to ``wrong_keys`` and its value is
+    left out; they count only once the whole document has parsed: a YAML syntax error
+    anywhere is raised alone, as it explains more.
     """
     stack: list[_Open] = []
-    root, wrong_key = None, None
+    root = None
     depth, count = 0, -1
     while loader.check_event():
         event = loader.get_event()
@@ -135,13 +151,7 @@ def _compose(loader: yaml.BaseLoader, path: Path) -> Node | None:
             depth += 1
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-        if wrong_key is None:
-            try:
-                root = _build(loader, event, line, stack, path) or root
-            except RoutineError as exc:
-                wrong_key = exc
-    if wrong_key is not None:
-        raise wrong_key
+        root = _build(loader, event, line, stack, path, wrong_keys) or root
     return root
 
 
@@ -166,17 +176,22 @@ def _screen(event: yaml.Event, count: int, depth: int, line: int, path: Path) ->
 
 
 def _build(
-    loader: yaml.BaseLoader, event: yaml.Event, line: int, stack: list[_Open], path: Path
+    loader: yaml.BaseLoader,
+    event: yaml.Event,
+    line: int,
+    stack: list[_Open],
+    path: Path,
+    wrong_keys: list[RoutineError],
 ) -> Node | None:
     """Take one event into the tree being built; return the root when it is complete."""
     if isinstance(event, yaml.ScalarEvent):
         tag = event.tag
         if tag is None or tag == "!":
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        return _attach(stack, Node(event.value, line, tag), path)
+        return _attach(stack, Node(event.value, line, tag), path, wrong_keys)
     if isinstance(event, yaml.CollectionStartEvent):
         if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
-            raise RoutineError(path, line, "a key must be a plain word")
+            wrong_keys.append(RoutineError(path, line, "a key must be a plain word"))
         mapping = isinstance(event, yaml.MappingStartEvent)
         tag = event.tag
         if tag is None or tag == "!":
@@ -186,11 +201,13 @@ def _build(
     elif isinstance(event, yaml.CollectionEndEvent):
         done = stack.pop()
         key_lines = done.key_lines if isinstance(done.value, dict) else None
-        return _attach(stack, Node(done.value, done.line, done.tag, key_lines), path)
+        return _attach(stack, Node(done.value, done.line, done.tag, key_lines), path, wrong_keys)
     return None
 
 
-def _attach(stack: list[_Open], node: Node, path: Path) -> Node | None:
+def _attach(
+    stack: list[_Open], node: Node, path: Path, wrong_keys: list[RoutineError]
+) -> Node | None:
     """Put ``node`` in the collection being built (as a key, if a mapping awaits one);
     return it if it is the document's root."""
     if not stack:
@@ -198,11 +215,15 @@ def _attach(stack: list[_Open], node: Node, path: Path) -> Node | None:
     top = stack[-1]
     if isinstance(top.value, list):
         top.value.append(node)
-    elif top.key is None:  # a scalar: a collection as a key was refused when it began
+    elif top.key is None and not top.skip:
         key = str(node.value)
-        if key in top.value:
-            raise RoutineError(path, node.line, f"key {key!r} is given twice")
+        # a collection as a key was reported when it began
+        top.skip = not node.is_scalar or key in top.value
+        if node.is_scalar and key in top.value:
+            wrong_keys.append(RoutineError(path, node.line, f"key {key!r} is given twice"))
         top.key, top.key_line = key, node.line
+    elif top.skip:  # the value of a refused key
+        top.key, top.skip = None, False
     else:
         top.value[top.key] = node
         top.key_lines[top.key] = top.key_line
@@ -232,6 +253,13 @@ def _explained(problem: str, source: str, column: int) -> str:
     "found character '\\t' that cannot start any token", "... not allowed here"), so the
     line itself is looked at where it can tell more.
     """
+    unacceptable = re.match(r"unacceptable character #x([0-9a-fA-F]+)", problem)
+    if unacceptable:  # a raw U+FFFE or BEL: the parsers say "control" or "special" characters
+        code = int(unacceptable[1], 16)
+        return (
+            f"the file holds the character U+{code:04X}, which is no text (a control character "
+            "or a noncharacter); remove it"
+        )
     if "nesting depth" in problem:
         # libyaml 0.2.6 (in PyYAML 6.0.4's wheels; 6.0.1 has 0.2.5) stops deep nesting itself
         # while it scans ahead, before the events that _screen counts arrive.
