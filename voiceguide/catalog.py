@@ -42,10 +42,20 @@ def entries(
     """Each built-in routine, by name, prepared with ``renderer`` (``session.prepare``'s
     errors pass through)."""
     for name in resources.routine_names():
-        prepared = session.prepare(name, session.Options(), renderer, progress=progress)
-        low, high = session.length_range(prepared)
-        loaded = prepared.written
-        yield Entry(name, loaded.title, loaded.description, prepared.plan.length, low, high)
+        yield entry(name, name, renderer, progress)
+
+
+def entry(
+    name: str,
+    routine: str,
+    renderer: speech.Renderer,
+    progress: Callable[[int, int], None] | None = None,
+) -> Entry:
+    """The ``Entry`` of ``routine`` (a built-in name or a file's path), listed as ``name``."""
+    prepared = session.prepare(routine, session.Options(), renderer, progress=progress)
+    low, high = session.length_range(prepared)
+    loaded = prepared.written
+    return Entry(name, loaded.title, loaded.description, prepared.plan.length, low, high)
 
 
 def to_json(found: list[Entry]) -> dict:
