@@ -97,11 +97,13 @@ class Api:
     async def _render(self, request: Request, fmt: str) -> Response:
         try:
             asked = self._query(request)
-            render, name = await in_thread(self.sessions.render, asked, fmt)
+            render, how, name = await in_thread(self.sessions.render, asked, fmt)
         except VoiceguideError as exc:
             return refused(exc)
         download = fmt == "zip" or request.query_params.get("download", "") not in ("", "0")
-        return await files.served(render, request.headers.get("range"), name, download)
+        answer = await files.served(render, request.headers.get("range"), name, download)
+        answer.headers[files.HOW] = how  # found, joined or made: what the store did
+        return answer
 
     async def live_start(self, request: Request) -> Response:
         try:

@@ -24,6 +24,7 @@ MEDIA = {
     "opus": "audio/ogg; codecs=opus",
     "zip": "application/zip",
 }
+HOW = "X-Voiceguide-Render"  # header: how the store had the file (found, joined, made)
 CHUNK = 64 * 1024
 POLL = 0.02  # seconds between looks at a render's progress
 WAIT = 600.0  # seconds a request waits for a render at most (8 hours of MP3: ~4 minutes)

@@ -140,16 +140,17 @@ class Sessions:
             listed.append({"engine": name, "available": True, "voices": voices})
         return listed
 
-    def render(self, query: Query, fmt: str) -> tuple[Render, str]:
-        """The render of ``query`` in ``fmt`` (made once, see ``store``) and the file name a
-        download gets: ``Back massage (20m00s).mp3``."""
+    def render(self, query: Query, fmt: str) -> tuple[Render, str, str]:
+        """The render of ``query`` in ``fmt`` (made once, see ``store``), how it was had
+        (``Store.get``) and the file name a download gets: ``Back massage (20m).mp3``."""
         prepared = self.prepared(query)
         key = key_of(prepared, fmt)
         title = exporting.safe_name(
             f"{prepared.routine.title} ({durations.humanize(prepared.plan.length)})"
         )
         name = f"{title} tracks.zip" if fmt == "zip" else f"{title}.{fmt}"
-        return self.store.get(key, fmt, lambda: self.fresh(query)), name
+        render, how = self.store.get(key, fmt, lambda: self.fresh(query))
+        return render, how, name
 
 
 def _renderer_of(engines: speech.Engines, name: str) -> Callable[[], speech.Renderer]:

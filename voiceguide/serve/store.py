@@ -130,9 +130,10 @@ class Store:
         directory.mkdir(parents=True, exist_ok=True)
         atomic.cleanup_stale(directory)
 
-    def get(self, key: str, fmt: str, prepare: Prepare) -> Render:
-        """The render of ``key`` in ``fmt``: the file there already, the one being made, or a
-        new one (``prepare()`` makes its session, in the render's own thread)."""
+    def get(self, key: str, fmt: str, prepare: Prepare) -> tuple[Render, str]:
+        """The render of ``key`` in ``fmt`` and how it was had: ``"found"`` (the file is
+        there), ``"joined"`` (being made for another request) or ``"made"`` (a new render:
+        ``prepare()`` makes its session, in the render's own thread)."""
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
         path = self.directory / f"{key}.{fmt}"
@@ -142,19 +143,19 @@ class Store:
                 if running.done.is_set() and not path.is_file():  # evicted meanwhile
                     running = None
                 else:
-                    return running
+                    return running, "joined" if not running.done.is_set() else "found"
             if path.is_file():
                 found = Render(path, fmt)
                 found.finish()
                 with contextlib.suppress(OSError):
                     os.utime(path)  # recently used: evicted last
-                return found
+                return found, "found"
             render = self.renders[key + fmt] = Render(path, fmt)
             self.made += 1
         threading.Thread(
             target=self._make, args=(render, prepare), name=f"render-{key[:8]}", daemon=True
         ).start()
-        return render
+        return render, "made"
 
     def _make(self, render: Render, prepare: Prepare) -> None:
         try:

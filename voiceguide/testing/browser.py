@@ -58,6 +58,7 @@ class Server:
     url: str
     port: int
     token: str | None
+    cache: Path
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -108,7 +109,8 @@ def serving(
         port = int(re.search(r":(\d+)/", printed).group(1))
         token = re.search(r"token=([\w-]+)", printed)
         url = f"http://127.0.0.1:{port}/" + (f"?token={token.group(1)}" if token else "")
-        yield Server(process, url, port, token.group(1) if token else None, lines)
+        cache = Path(environment["VOICEGUIDE_CACHE_DIR"])
+        yield Server(process, url, port, token.group(1) if token else None, cache, lines)
     finally:
         stop(process)
 
