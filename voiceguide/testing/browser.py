@@ -130,7 +130,7 @@ def stop(process: subprocess.Popen, timeout: float = 10.0) -> int:
 @contextlib.contextmanager
 def chromium(size: tuple[int, int] = DESKTOP, mobile: bool = False) -> Iterator:
     """A headless Chromium (selenium ``webdriver.Chrome``) at ``size`` CSS pixels; with
-    ``mobile``, a phone's (touch, device pixel ratio 3). Quit on the way out."""
+    ``mobile``, a phone's (touch, device pixel ratio 2). Quit on the way out."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -163,7 +163,7 @@ def chromium(size: tuple[int, int] = DESKTOP, mobile: bool = False) -> Iterator:
             {
                 "width": width,
                 "height": height,
-                "deviceScaleFactor": 3 if mobile else 1,
+                "deviceScaleFactor": 2 if mobile else 1,
                 "mobile": mobile,
             },
         )
