@@ -183,10 +183,14 @@ function stepAt(plan, seconds) {
 }
 
 function play() {
-  const audio = $("audio");
-  state.playing = { plan: state.plan, url: api("session.wav"), shown: -1, routine: state.routine };
-  audio.src = state.playing.url;
+  // play() at once, inside the tap (a phone allows sound only there); the plan to follow may
+  // still be on its way when the options just changed: the display waits for it
+  const audio = $("audio"), planURL = api("plan");
+  const playing = { plan: state.planFor === planURL ? state.plan : null, planURL, shown: -1 };
+  state.playing = playing;
+  audio.src = api("session.wav");
   audio.play().catch((error) => showError(`cannot play: ${error.message}`));
+  if (!playing.plan) getJSON(planURL).then((plan) => { playing.plan = plan; follow(); }, (error) => showError(error.message));
   $("now").hidden = false;
   $("now").scrollIntoView({ behavior: "smooth", block: "start" });
   setupMediaSession();
@@ -195,7 +199,7 @@ function play() {
 
 function follow() {
   const playing = state.playing;
-  if (!playing) return;
+  if (!playing || !playing.plan) return;
   const audio = $("audio"), plan = playing.plan;
   const t = audio.currentTime, index = stepAt(plan, t), step = plan.steps[index];
   const next = plan.steps[index + 1];
@@ -207,11 +211,12 @@ function follow() {
   $("now-fill").style.width = `${Math.min(100, (100 * (t - step.start)) / (step.end - step.start))}%`;
   $("toggle").textContent = audio.paused ? "Play" : "Pause";
   const head = $("playhead");
-  if (plan === state.plan) {
+  const here = playing.planURL === state.planFor;  // the plan shown is the one playing
+  if (here) {
     head.hidden = false;
     head.style.left = `${(100 * t) / plan.length}%`;
   }
-  document.querySelectorAll("#steps li").forEach((li) => li.classList.toggle("current", plan === state.plan && Number(li.dataset.index) === index));
+  document.querySelectorAll("#steps li").forEach((li) => li.classList.toggle("current", here && Number(li.dataset.index) === index));
   if (index !== playing.shown) {
     playing.shown = index;
     if ("mediaSession" in navigator) {
@@ -235,13 +240,13 @@ function seekTo(seconds) {
 }
 
 function seekToStep(index) {
-  if (!state.playing || state.playing.plan !== state.plan) return;
+  if (!state.playing || !state.playing.plan || state.playing.planURL !== state.planFor) return;
   seekTo(state.plan.steps[index].start);
 }
 
 function nextStep() {
   const playing = state.playing;
-  if (!playing) return;
+  if (!playing || !playing.plan) return;
   const index = stepAt(playing.plan, $("audio").currentTime);
   if (index + 1 < playing.plan.steps.length) seekTo(playing.plan.steps[index + 1].start);
 }
@@ -249,7 +254,7 @@ function nextStep() {
 function previousStep() {
   // as the live player's "previous": restart the step; pressed again within 3 s, the one before
   const playing = state.playing;
-  if (!playing) return;
+  if (!playing || !playing.plan) return;
   const index = stepAt(playing.plan, $("audio").currentTime), now = Date.now();
   const again = now - state.lastBack < 3000 && index > 0;
   state.lastBack = now;
