@@ -172,6 +172,21 @@ function drawPlan(plan) {
   $("dl-mp3").href = api("session.mp3", { download: "1" });
   $("dl-tracks").href = api("tracks.zip");
   if ($("picture-box").open) $("picture").src = api("picture.svg");
+  schedulePrefetch();
+}
+
+// -- the session made ahead: once the options rest, the server starts mixing it, so that Play
+// finds it made (or well under way) instead of waiting for its loudness to be measured
+
+let prefetchTimer = 0;
+const PREFETCH_MS = 1500;
+
+function schedulePrefetch() {
+  clearTimeout(prefetchTimer);
+  prefetchTimer = setTimeout(() => {
+    if (state.playing && !$("audio").paused) return;  // do not compete with what plays
+    fetch(api("session.wav"), { headers: { Range: "bytes=0-0" } }).catch(() => {});
+  }, PREFETCH_MS);
 }
 
 // -- playing on this phone: one <audio>, the plan read at its position -----------------------
