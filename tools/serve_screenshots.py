@@ -32,8 +32,10 @@ def choose(driver, name: str, seconds: int) -> None:
         "s.dispatchEvent(new Event('input'));"
     )
     browser.wait_for(
-        lambda: (driver.execute_script("return window.voiceguide.state.plan") or {}).get("length")
-        == float(seconds),
+        lambda: (
+            (driver.execute_script("return window.voiceguide.state.plan") or {}).get("length")
+            == float(seconds)
+        ),
         60,
     )
 
@@ -48,8 +50,9 @@ def phone(server, out: Path) -> None:
         driver.save_screenshot(str(out / "serve-phone-plan.png"))
         driver.find_element("id", "play").click()
         browser.wait_for(
-            lambda: driver.execute_script("return document.getElementById('audio').currentTime")
-            > 0.5,
+            lambda: (
+                driver.execute_script("return document.getElementById('audio').currentTime") > 0.5
+            ),
             60,
         )
         driver.execute_script("document.getElementById('audio').currentTime = 200")
