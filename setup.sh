@@ -14,8 +14,9 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 packages=(espeak-ng libasound2-dev gcc)
 if ((dev)); then
   # pulseaudio & co: the null sink of the player's end-to-end test; sox and ffmpeg: checks
-  # of exported audio and the benchmark's baseline pipeline (pydub needs ffmpeg).
-  packages+=(pulseaudio pulseaudio-utils libasound2-plugins sox ffmpeg)
+  # of exported audio and the benchmark's baseline pipeline (pydub needs ffmpeg); chromium and
+  # its driver: the tests of voiceguide serve's page, in a real (headless) browser.
+  packages+=(pulseaudio pulseaudio-utils libasound2-plugins sox ffmpeg chromium chromium-driver)
 fi
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null; then

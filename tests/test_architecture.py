@@ -27,6 +27,7 @@ STAGES = (
     ("session",),
     ("exporting", "live"),
     ("report", "picture", "catalog"),
+    ("serve",),
     ("cli",),
 )
 STAGE = {name: index for index, names in enumerate(STAGES) for name in names}

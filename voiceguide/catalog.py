@@ -50,13 +50,22 @@ def entries(
     for name in resources.routine_names():
         path = resources.scripts_dir() / f"{name}.yaml"
         try:
-            prepared = session.prepare(str(path), session.Options(), renderer, progress=progress)
+            yield entry(name, str(path), renderer, progress)
         except (RoutineError, UsageError) as exc:
             yield Unlisted(name, exc)
-            continue
-        low, high = session.length_range(prepared)
-        loaded = prepared.written
-        yield Entry(name, loaded.title, loaded.description, prepared.plan.length, low, high)
+
+
+def entry(
+    name: str,
+    routine: str,
+    renderer: speech.Renderer,
+    progress: Callable[[int, int], None] | None = None,
+) -> Entry:
+    """The ``Entry`` of ``routine`` (a built-in name or a file's path), listed as ``name``."""
+    prepared = session.prepare(routine, session.Options(), renderer, progress=progress)
+    low, high = session.length_range(prepared)
+    loaded = prepared.written
+    return Entry(name, loaded.title, loaded.description, prepared.plan.length, low, high)
 
 
 @dataclass(frozen=True)

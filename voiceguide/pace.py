@@ -20,6 +20,25 @@ import math
 import numpy as np
 
 MIN_RATE, MAX_RATE = 2.0, 60.0  # beats per minute a routine may ask for
+SCALE_RANGE = (0.25, 4.0)  # what ``--pace`` may ask: a quarter to four times the routine's paces
+
+
+def parse_scale(text: str) -> float:
+    """``"80%"`` -> 0.8 (every pace of the routine times that), ``"off"`` -> 0.0 (no pace
+    guide): what ``--pace`` and the server's ``pace=`` take. Anything else is a
+    ``ValueError`` saying what is allowed."""
+    given, text = text, str(text).strip().lower()
+    if text in ("off", "none", "0", "0%"):
+        return 0.0
+    low, high = SCALE_RANGE
+    allowed = f"a percentage from {low:.0%} to {high:.0%} (80% is slower), or off"
+    try:
+        factor = float(text.removesuffix("%")) / 100 if text.endswith("%") else math.nan
+    except ValueError:
+        factor = math.nan
+    if not low <= factor <= high:
+        raise ValueError(f"must be {allowed}, got {given!r}")
+    return factor
 
 
 def beats_until(t: np.ndarray | float, start: float, end: float, length: float) -> np.ndarray:

@@ -21,7 +21,7 @@ from voiceguide import (
     session,
 )
 from voiceguide.atomic import shown
-from voiceguide.cli import export_command, speak
+from voiceguide.cli import export_command, serve_command, speak
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
     export_hint,
@@ -255,6 +255,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
 main.add_command(export_command.export)
 main.add_command(speak.say)
 main.add_command(speak.voices)
+main.add_command(serve_command.serve)
 
 
 def run() -> None:

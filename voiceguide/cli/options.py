@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shlex
 
@@ -10,6 +9,7 @@ import click
 
 from voiceguide import (
     durations,
+    pace,
     routine,
     speech,
 )
@@ -37,29 +37,22 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
-PACE_SCALE = (0.25, 4.0)  # what --pace may ask: a quarter to four times the routine's paces
+PACE_SCALE = pace.SCALE_RANGE  # what --pace may ask: a quarter to four times the routine's paces
 
 
 class PaceScale(click.ParamType):
-    """``--pace 80%`` (every pace of the routine times 0.8) or ``--pace off``: a factor."""
+    """``--pace 80%`` (every pace of the routine times 0.8) or ``--pace off``: a factor
+    (``pace.parse_scale``)."""
 
     name = "pace"
 
     def convert(self, value, param, ctx):
         if isinstance(value, float):
             return value
-        text = str(value).strip().lower()
-        if text in ("off", "none", "0", "0%"):
-            return 0.0
-        low, high = PACE_SCALE
-        allowed = f"a percentage from {low:.0%} to {high:.0%} (80% is slower), or off"
         try:
-            factor = float(text.removesuffix("%")) / 100 if text.endswith("%") else math.nan
-        except ValueError:
-            factor = math.nan
-        if not low <= factor <= high:
-            self.fail(f"must be {allowed}, got {value!r}", param, ctx)
-        return factor
+            return pace.parse_scale(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 PACE = PaceScale()

@@ -22,6 +22,7 @@ than ``MIN_LEFT`` seconds from now. Lengthening adds quiet time: no new cues are
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
@@ -292,6 +293,7 @@ def play_live(
     backend_name: str | None = None,
     stdin: IO | None = None,
     without_device: Callable[[S, float], object] | None = None,
+    keys: KeySource | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -303,7 +305,9 @@ def play_live(
     is raised - but only once the session is prepared and ``start_at`` checked, so a bad
     routine or step is reported first. ``routine`` (the name the user typed, with the options
     ``voiceguide export`` would need for the same session) only goes into the no-device
-    message. Raises ``UsageError`` for a bad ``start_at`` before any sound.
+    message. Raises ``UsageError`` for a bad ``start_at`` before any sound. ``keys``: where
+    actions come from instead of the terminal (``voiceguide serve``'s remote); then the
+    terminal is left alone.
     """
     try:
         device, missing = open_backend(backend_name, routine), None
@@ -317,8 +321,9 @@ def play_live(
                 raise missing
             without_device(session, start)
             return None
-        with terminal_keys(stdin) as keys:
-            player = Player(session, device, keys=keys, on_status=on_status)
+        reading = contextlib.nullcontext(keys) if keys is not None else terminal_keys(stdin)
+        with reading as source:
+            player = Player(session, device, keys=source, on_status=on_status)
             return player.run(start)
     finally:
         if device is not None:

@@ -1,0 +1,157 @@
+"""What the API answers, without HTTP: the routines, plans, pictures, voices and renders of
+one server, each made by the library call the command line makes, so that they agree.
+
+``Sessions`` holds the speech engine (one for the server's life, used by one request at a
+time: a renderer is not made for threads) and remembers the sessions it prepared, keyed by
+the query and the routine file's size and time, so that moving the length back and forth
+costs nothing the second time. A render gets a session of its own (``fresh``): a file bed
+is read from one position at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from voiceguide import catalog, durations, exporting, report, routine, session, speech
+from voiceguide.errors import SpeechError, VoiceguideError
+from voiceguide.serve.query import Query
+from voiceguide.serve.routines import Routines
+from voiceguide.serve.store import Render, Store, key_of
+
+REMEMBERED = 32  # prepared sessions kept (a plan each: small)
+
+
+class Sessions:
+    """The routines of ``routines``, spoken by ``renderer``, rendered into ``store``."""
+
+    def __init__(
+        self,
+        renderer: speech.Engines | speech.Renderer,
+        routines: Routines,
+        store: Store,
+    ):
+        self.renderer = renderer
+        self.routines = routines
+        self.store = store
+        self._engine = threading.Lock()  # one prepare at a time: the renderer is not shared
+        self._remembering = threading.Lock()
+        self._memo: OrderedDict[tuple, session.Session] = OrderedDict()
+        self._listed: tuple[tuple, dict] | None = None
+        self._pictures: OrderedDict[tuple, bytes] = OrderedDict()
+
+    # -- sessions
+
+    def _stamp(self, name: str) -> tuple[Path, tuple]:
+        path = self.routines.path(name)
+        try:
+            info = os.stat(path)
+        except OSError:
+            return path, ()
+        return path, (info.st_size, info.st_mtime_ns)
+
+    def fresh(self, query: Query) -> session.Session:
+        """A new session for ``query`` (``session.prepare``, as plan, play and export do)."""
+        path, _ = self._stamp(query.routine)
+        with self._engine:
+            return session.prepare(str(path), query.options, self.renderer)
+
+    def prepared(self, query: Query) -> session.Session:
+        """The session for ``query``, remembered (for what only reads its plan)."""
+        _, stamp = self._stamp(query.routine)
+        key = (*query.key(), stamp)
+        with self._remembering:
+            found = self._memo.get(key)
+        if found is None:
+            found = self.fresh(query)
+        with self._remembering:
+            self._memo[key] = found
+            self._memo.move_to_end(key)
+            while len(self._memo) > REMEMBERED:
+                self._memo.popitem(last=False)
+        return found
+
+    # -- answers
+
+    def plan(self, query: Query) -> dict:
+        """``plan --json``."""
+        return report.to_json(self.prepared(query).plan)
+
+    def routines_json(self) -> dict:
+        """``list --json``, with the routines of ``--routines DIR`` after the built-ins; a
+        file there that does not load is listed under ``errors`` with its one line."""
+        self.routines.refresh()
+        stamps = tuple((name, self._stamp(name)[1]) for name in self.routines.names())
+        if self._listed is not None and self._listed[0] == stamps:
+            return self._listed[1]
+        found, errors = [], []
+        for name in self.routines.names():
+            try:
+                path = str(self.routines.path(name))  # a path: never a file named so here
+                with self._engine:
+                    found.append(catalog.entry(name, path, self.renderer))
+            except VoiceguideError as exc:
+                if self.routines.is_builtin(name):
+                    raise
+                errors.append({"name": name, "error": str(exc)})
+        listed = catalog.to_json(found)
+        if errors:
+            listed["errors"] = errors
+        self._listed = (stamps, listed)
+        return listed
+
+    def picture(self, query: Query) -> bytes:
+        """The plan's timeline picture, as ``plan --picture FILE.svg`` draws it."""
+        from voiceguide import picture
+
+        prepared = self.prepared(query)
+        key = (*query.key(), self._stamp(query.routine)[1])
+        with self._remembering:
+            drawn = self._pictures.get(key)
+        if drawn is None:
+            drawn = picture.render(prepared.plan, "svg", session.length_range(prepared))
+        with self._remembering:
+            self._pictures[key] = drawn
+            while len(self._pictures) > 8:
+                self._pictures.popitem(last=False)
+        return drawn
+
+    def voices(self) -> list[dict]:
+        """Every engine's voices (as ``voices`` lists them), or why an engine has none."""
+        if isinstance(self.renderer, speech.Renderer):  # the tone engine of the tests
+            engines = [(routine.ENGINES[0], lambda: self.renderer)]
+        else:
+            engines = [(name, _renderer_of(self.renderer, name)) for name in routine.ENGINES]
+        listed = []
+        for name, make in engines:
+            try:
+                with self._engine:
+                    found = make().voices()
+            except SpeechError as exc:
+                listed.append({"engine": name, "available": False, "message": str(exc)})
+                continue
+            voices = [
+                {"id": v.id, "name": v.name, "languages": list(v.languages)}
+                for v in sorted(found, key=lambda v: v.id)
+            ]
+            listed.append({"engine": name, "available": True, "voices": voices})
+        return listed
+
+    def render(self, query: Query, fmt: str) -> tuple[Render, str, str]:
+        """The render of ``query`` in ``fmt`` (made once, see ``store``), how it was had
+        (``Store.get``) and the file name a download gets: ``Back massage (20m).mp3``."""
+        prepared = self.prepared(query)
+        key = key_of(prepared, fmt)
+        title = exporting.safe_name(
+            f"{prepared.routine.title} ({durations.humanize(prepared.plan.length)})"
+        )
+        name = f"{title} tracks.zip" if fmt == "zip" else f"{title}.{fmt}"
+        render, how = self.store.get(key, fmt, lambda: self.fresh(query))
+        return render, how, name
+
+
+def _renderer_of(engines: speech.Engines, name: str) -> Callable[[], speech.Renderer]:
+    return lambda: engines.renderer(name)
