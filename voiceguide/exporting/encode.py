@@ -127,8 +127,33 @@ def failure(target: Path, exc: BaseException) -> ExportError | None:
         code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
         return ExportError(f"disk full writing {shown(target)}: nothing was written")
+    limit = file_size_limit()
+    if limit is not None and (code == errno.EFBIG or _unexplained(cause)):
+        return ExportError(
+            f"could not write {shown(target)}: the file-size limit was reached (ulimit -f: "
+            f"{limit // 1024} kB per file); raise it (ulimit -f unlimited) or write a "
+            "shorter or smaller file: nothing was written"
+        )
     if isinstance(cause, sf.LibsndfileError):
         reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
     else:
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
     return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")
+
+
+def file_size_limit() -> int | None:
+    """The largest file (bytes) this process may write (``ulimit -f``, ``RLIMIT_FSIZE``), or
+    ``None`` without a limit. Python ignores SIGXFSZ, so a write past it fails (EFBIG), and
+    libsndfile reports that only as a "System error"."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+SYSTEM_ERROR = 2  # libsndfile's SFE_SYSTEM: a failed read or write, its errno not kept
+
+
+def _unexplained(cause: BaseException) -> bool:
+    """libsndfile's "System error": a write failed, and it does not keep why."""
+    return isinstance(cause, sf.LibsndfileError) and cause.code == SYSTEM_ERROR
