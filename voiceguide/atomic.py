@@ -33,6 +33,9 @@ from voiceguide import manifest
 
 STALE_AGE = 6 * 3600.0  # seconds after which a temporary file is stale even if its pid lives
 NAME_ROOM = 200  # bytes of the target's name kept in a temporary name (NAME_MAX is 255)
+# bytes a temporary name adds around its target's: "." and ".partial-PID-XXXXXXXX" (pid_max is
+# 2**22): a name this much under a file system's limit keeps its temporary names under it too
+TEMP_ROOM = len(".") + len(".partial-4194304-") + 8
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
 
 # Turns an exception into the one to raise instead (decided while the temporary entry still
