@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from voiceguide import exporting, resources, session
+from voiceguide import exporting, manifest, resources, session
 from voiceguide.cli import main
 from voiceguide.errors import UsageError
 from voiceguide.live import player
@@ -205,6 +205,26 @@ def test_a_split_holding_its_bed_is_refused(folder, cache_dir):
         cache_dir,
     )
     assert contents(folder / "tracks") == before
+
+
+def test_a_split_into_the_routines_own_folder_listed_in_its_manifest_is_refused(folder, cache_dir):
+    """The routine named like a track, in a folder whose manifest lists it (a planted or
+    hand-made manifest): replacing the split would remove the routine it reads."""
+    tracks = folder / "tracks"
+    tracks.mkdir()
+    (tracks / "01 - One.mp3").write_text(
+        "title: Tiny\nsteps:\n  - {name: One, say: Breathe in., duration: 20s}\n"
+    )
+    manifest.write(tracks)
+    before = contents(tracks)
+    result = run("export", "tracks/01 - One.mp3", "--split", "tracks")
+    refused(
+        result,
+        "--split tracks: it holds the session's routine (tracks/01 - One.mp3), which the "
+        "split would replace; choose another folder",
+        cache_dir,
+    )
+    assert contents(tracks) == before
 
 
 def test_say_refuses_to_write_over_its_lexicon_or_routine(folder, cache_dir, monkeypatch):
