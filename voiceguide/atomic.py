@@ -298,3 +298,21 @@ def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
         return shutil.disk_usage(directory).free < margin
     except OSError:
         return False
+
+
+def file_size_limit() -> int | None:
+    """The largest file (bytes) this process may write (``ulimit -f``: ``RLIMIT_FSIZE``), or
+    ``None`` without a limit. Python ignores SIGXFSZ, so a write past it fails with EFBIG,
+    which libsndfile and espeak's callback report only as a failed write."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def size_limit_reached(limit: int) -> str:
+    """How a message says that ``limit`` (bytes: ``file_size_limit``) stopped a write."""
+    return (
+        f"the file-size limit was reached (ulimit -f: {limit // 1024} kB per file); raise it "
+        "(ulimit -f unlimited)"
+    )

@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from voiceguide.atomic import disk_full, shown
+from voiceguide.atomic import disk_full, file_size_limit, shown, size_limit_reached
 from voiceguide.audio import RATE, gain
 from voiceguide.audio.peaks import true_peak_db
 from voiceguide.errors import ExportError
@@ -130,8 +130,7 @@ def failure(target: Path, exc: BaseException) -> ExportError | None:
     limit = file_size_limit()
     if limit is not None and (code == errno.EFBIG or _unexplained(cause)):
         return ExportError(
-            f"could not write {shown(target)}: the file-size limit was reached (ulimit -f: "
-            f"{limit // 1024} kB per file); raise it (ulimit -f unlimited) or write a "
+            f"could not write {shown(target)}: {size_limit_reached(limit)} or write a "
             "shorter or smaller file: nothing was written"
         )
     if isinstance(cause, sf.LibsndfileError):
@@ -139,16 +138,6 @@ def failure(target: Path, exc: BaseException) -> ExportError | None:
     else:
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
     return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")
-
-
-def file_size_limit() -> int | None:
-    """The largest file (bytes) this process may write (``ulimit -f``, ``RLIMIT_FSIZE``), or
-    ``None`` without a limit. Python ignores SIGXFSZ, so a write past it fails (EFBIG), and
-    libsndfile reports that only as a "System error"."""
-    import resource
-
-    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    return None if soft == resource.RLIM_INFINITY else soft
 
 
 SYSTEM_ERROR = 2  # libsndfile's SFE_SYSTEM: a failed read or write, its errno not kept
