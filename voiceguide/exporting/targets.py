@@ -59,7 +59,6 @@ EXPORT = Writer()
 ELSE_EXPORT = Writer("--else-export", "session.mp3", stdout=False, format_option=False)
 SAY = Writer("-o", "say.wav", stdout=False, format_option=False)
 PICTURE = Writer("--picture", "plan.svg", stdout=False, format_option=False)
-SPLIT = Writer("--split", "tracks", stdout=False)
 VTT = Writer("--vtt", "a.vtt", stdout=False, format_option=False)
 
 
@@ -130,7 +129,7 @@ def check_split_directory(directory: Path, reads: Inputs | None = None) -> Path:
     if info is not None:
         _check_replaceable(real, directory)
     check_directory(real.parent)
-    _check_room(real)
+    _check_room(real, directory)
     return real
 
 
@@ -158,13 +157,14 @@ def _unnamed(directory: Path, what: str) -> str:
     )
 
 
-def _check_room(real: Path) -> None:
-    """The longest track's path (in the temporary folder beside ``real``) fits ``PATH_MAX``."""
+def _check_room(real: Path, directory: Path) -> None:
+    """The longest track's path (in the temporary folder beside ``real``, where the link
+    ``directory`` leads) fits ``PATH_MAX``."""
     folder = os.fsencode(os.path.abspath(real))
     longest = len(folder) + atomic.TEMP_ROOM + len("/") + name_max(real.parent)
     if longest >= PATH_MAX:
         raise UsageError(
-            f"--split {shown(real)}: the folder's path is too long for its tracks' names "
+            f"--split {shown(directory)}: the folder's path is too long for its tracks' names "
             f"({len(folder)} bytes; with a track's name it would pass {PATH_MAX}): give a "
             "shorter path"
         )
