@@ -33,6 +33,9 @@ from voiceguide import manifest
 
 STALE_AGE = 6 * 3600.0  # seconds after which a temporary file is stale even if its pid lives
 NAME_ROOM = 200  # bytes of the target's name kept in a temporary name (NAME_MAX is 255)
+# bytes a temporary name adds around its target's: "." and ".partial-PID-XXXXXXXX" (pid_max is
+# 2**22): a name this much under a file system's limit keeps its temporary names under it too
+TEMP_ROOM = len(".") + len(".partial-4194304-") + 8
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
 
 # Turns an exception into the one to raise instead (decided while the temporary entry still
@@ -295,3 +298,21 @@ def disk_full(directory: Path, margin: int = 1 << 20) -> bool:
         return shutil.disk_usage(directory).free < margin
     except OSError:
         return False
+
+
+def file_size_limit() -> int | None:
+    """The largest file (bytes) this process may write (``ulimit -f``: ``RLIMIT_FSIZE``), or
+    ``None`` without a limit. Python ignores SIGXFSZ, so a write past it fails with EFBIG,
+    which libsndfile and espeak's callback report only as a failed write."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def size_limit_reached(limit: int) -> str:
+    """How a message says that ``limit`` (bytes: ``file_size_limit``) stopped a write."""
+    return (
+        f"the file-size limit was reached (ulimit -f: {limit // 1024} kB per file); raise it "
+        "(ulimit -f unlimited)"
+    )

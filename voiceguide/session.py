@@ -22,6 +22,7 @@ from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
 from voiceguide.routine import Routine, Sound, Voice, fields
 from voiceguide.speech import cache as clipcache
+from voiceguide.speech import lexicon as lexicons
 
 END_CHIME = "end"
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
@@ -53,6 +54,7 @@ class Session:
     speech: speech.SpeechCache
     chimes: dict[Path, float]  # chime and pace sound files -> seconds
     bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
+    reads: Inputs | None = None  # the files it reads: no export may write over them
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -72,6 +74,63 @@ class Session:
         if (kind, path) not in self._sounds:
             self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
         return self._sounds[kind, path]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files a session reads, each with what it is to the session (``files``: ``(role,
+    path)`` pairs, the role as a message says it: ``"the session's bed"``), and the speech
+    cache's folder (``cache``), whose entries voiceguide manages: what no command may write
+    over (``exporting.inputs.check_inputs`` compares files, not names)."""
+
+    files: tuple[tuple[str, Path], ...] = ()
+    cache: Path | None = None
+
+
+def inputs(
+    name_or_path: str | None,
+    options: Options,
+    cache_dir: Path | None = None,
+    sounds: bool = True,
+) -> Inputs:
+    """What a session of the routine ``name_or_path`` with ``options`` reads, known before
+    any work: the routine is loaded (a bad one is its ``RoutineError``), nothing rendered or
+    opened. ``sounds=False``: the routine and the lexicons only (``say``). Without a routine,
+    the user's lexicon and the cache (``say`` without ``--routine``)."""
+    loaded = routine.load(find(name_or_path)) if name_or_path is not None else None
+    return inputs_of(loaded, options, cache_dir, sounds)
+
+
+def inputs_of(
+    loaded: Routine | None,
+    options: Options,
+    cache_dir: Path | None = None,
+    sounds: bool = True,
+) -> Inputs:
+    """``inputs`` of a routine already loaded: its file, the user's lexicon (the routine's
+    own is in its file), and with ``sounds`` its bed's file, its chimes (the end chime
+    too) and its pace sounds."""
+    files = [] if loaded is None else [("the session's routine", loaded.path)]
+    files.append(("the lexicon the session reads", lexicons.user_file()))
+    if loaded is not None and sounds:
+        spec, base = bed_spec(loaded, options)
+        from voiceguide import bed as beds  # nothing heavy: the path as open_bed finds it
+
+        # a --bed file as the user named it (from the working directory), for the message
+        found = beds.bed_file(spec, base or Path()) if spec is not None else None
+        files += [("the session's bed", found)] if found is not None else []
+        files += [("one of the session's chimes", path) for path in _chime_files(loaded)]
+        paces = {part.pace.sound.path for part in loaded.parts() if part.pace is not None}
+        files += [("one of the session's pace sounds", path) for path in sorted(paces)]
+    return Inputs(tuple(files), cache_dir if cache_dir is not None else clipcache.cache_dir())
+
+
+def _chime_files(loaded: Routine) -> list[Path]:
+    """Every chime file the routine can ring, the end chime's too, each once."""
+    sounds = [end_chime(), loaded.chime] + [s.chime for s in loaded.parts()]
+    sounds += [c.chime for s in loaded.parts() for c in s.cues]
+    sounds += [s.side_chime for s in loaded.parts()]
+    return list(dict.fromkeys(sound.path for sound in sounds if sound is not None))
 
 
 def find(name_or_path: str) -> Path:
@@ -258,7 +317,8 @@ def prepare(
     source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
     if problems:
         raise combined(problems, warnings)
-    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source)
+    reads = inputs_of(loaded, options, cache.directory)
+    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads)
 
 
 def _attempt(problems: list[RoutineError], call: Callable, *args):
@@ -302,8 +362,8 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
     ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
     written = loaded.bed
-    spec = options.bed if options.bed is not None else (written.sound if written else None)
-    if spec is None or spec.strip().lower() in ("none", "off"):
+    spec, base = bed_spec(loaded, options)
+    if spec is None:
         return None, built
     from voiceguide import bed as beds  # the bed's sources: numpy and soxr work, when asked
 
@@ -312,10 +372,7 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
     try:
-        if options.bed is not None:
-            source = beds.open_bed(spec, None, built.length)
-        else:
-            source = beds.open_bed(spec, loaded.path.parent, built.length)
+        source = beds.open_bed(spec, base, built.length)
     except UsageError as exc:
         if options.bed is not None:
             raise UsageError(f"--bed: {exc}") from exc
@@ -323,6 +380,19 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     ending = plan.end_chime_at(built.events, built.length, END_CHIME)
     envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
     return source, dataclasses.replace(built, bed=envelope)
+
+
+def bed_spec(loaded: Routine, options: Options) -> tuple[str | None, Path | None]:
+    """The bed ``--bed`` or else the routine names, and the folder a file's path is relative
+    to (``None``: the working directory, for ``--bed``); ``(None, None)`` for no bed."""
+    written = loaded.bed
+    if options.bed is not None:
+        spec, base = options.bed, None
+    else:
+        spec, base = (written.sound if written else None), loaded.path.parent
+    if spec is None or spec.strip().lower() in ("none", "off"):
+        return None, None
+    return spec, base
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
@@ -346,6 +416,14 @@ def length_range(session: Session) -> tuple[float, float]:
     return fit.length_range(written, timing.overhead(written), timing.floors(written))
 
 
+def quoted(text: str, most: int = 60) -> str:
+    """``text`` quoted for a one-line message: whole when short, else its start and its
+    length (a 10,000-character text is not a line)."""
+    if len(text) <= most:
+        return repr(text)
+    return f"{text[:most]!r}... ({len(text):,} characters)"
+
+
 def say(
     text: str,
     options: Options,
@@ -358,7 +436,7 @@ def say(
     cache. A text with nothing to say is a ``UsageError``."""
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
-        raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {text!r}")
+        raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {quoted(text)}")
     loaded = routine.load(find(routine_name)) if routine_name is not None else None
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())

@@ -3,15 +3,22 @@ but for the real engines' voice list)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
 from voiceguide.cli import main
+from voiceguide.exporting import EXTENSIONS, FORMATS
 from voiceguide.live import backends
 from voiceguide.speech import piper
 from voiceguide.testing.fakes import SECONDS_PER_CHAR
+
+_FORMATS = {suffix: FORMATS[name] for suffix, name in EXTENSIONS.items() if suffix != ".oga"}
 
 
 def test_say_writes_the_sentence_to_a_file_at_48_khz(run, tmp_path):
@@ -31,13 +38,65 @@ def test_say_at_a_slower_rate_takes_longer(run, tmp_path):
     assert slow == pytest.approx(normal * 2, rel=0.1)
 
 
-def test_say_refuses_a_file_type_it_cannot_write_and_a_directory_before_any_work(run, tmp_path):
-    result = run("say", "Hi.", "-o", str(tmp_path / "hi.mp3"))
-    assert result.exit_code == 2 and "-o: write a .wav, .flac, .ogg file" in result.output
+@pytest.mark.parametrize(("suffix", "rate"), [(s, f.rate) for s, f in _FORMATS.items()])
+def test_say_writes_every_format_an_export_writes(suffix, rate, run, tmp_path):
+    target = tmp_path / f"hello{suffix}"
+    result = run("say", "Hello there, slowly.", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    samples, found = sf.read(str(target))
+    assert found == rate
+    seconds = len("Hello there, slowly.") * SECONDS_PER_CHAR
+    assert len(samples) / rate == pytest.approx(seconds, abs=0.06)
+    assert np.abs(samples).max() > 0.1  # a tone, not silence
+
+
+def test_say_refuses_what_it_cannot_write_with_advice_it_can_follow(run, tmp_path, cache_dir):
+    result = run("say", "Hi.", "-o", str(tmp_path / "hi.aiff"))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"cannot tell the format of '{tmp_path / 'hi.aiff'}' from its extension: name it "
+        ".wav, .flac, .ogg, .opus or .mp3\n",  # say has no --format
+    )
     (tmp_path / "d.wav").mkdir()
     result = run("say", "Hi.", "-o", str(tmp_path / "d.wav"))
-    assert result.exit_code == 2
-    assert result.output.startswith(f"{tmp_path / 'd.wav'} is a directory")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"{tmp_path / 'd.wav'} is a directory: give a file name, such as "
+        f"{tmp_path / 'd.wav' / 'say.wav'}\n",
+    )
+    os.mkfifo(tmp_path / "f.wav")
+    result = run("say", "Hi.", "-o", str(tmp_path / "f.wav"))
+    assert (result.exit_code, result.output) == (  # no '-': say cannot write it
+        2,
+        f"{tmp_path / 'f.wav'} is a FIFO (named pipe), not a regular file: voiceguide writes "
+        "only regular files; give a file name\n",
+    )
+    assert os.listdir(cache_dir) == []  # before any work
+
+
+def test_say_to_dev_stdout_in_a_pipe_says_it_writes_files_only(tmp_path):
+    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "say", "Hi.", "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "-o /dev/stdout is standard output (a pipe here), and this command writes files "
+        "only: give a file name, such as say.wav\n",
+    )
+
+
+def test_say_quotes_a_long_text_shortened(run):
+    result = run("say", "a" * 10_000)
+    assert (result.exit_code, result.output) == (
+        2,
+        f"TEXT must hold words, at most 600 characters, got {'a' * 60!r}... (10,000 characters)\n",
+    )
 
 
 def test_say_refuses_text_with_nothing_to_say(run):

@@ -235,3 +235,39 @@ def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp
         b"cannot tell the format of '" + folder + b"/\\xff.aiff' from its extension: name it "
         b".wav, .flac, .ogg, .opus or .mp3, or give the format (wav, flac, mp3, ogg, opus)\n",
     )
+
+
+def test_dev_stdout_into_a_pipe_is_written_as_dash_is(tmp_path):
+    dashed = run_cli("export", "neck-stretch", "-l", "1m", "-o", "-", tmp=tmp_path)
+    named = run_cli("export", "neck-stretch", "-l", "1m", "-o", "/dev/stdout", tmp=tmp_path)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout == dashed.stdout and len(named.stdout) > 60 * 48000 * 2
+    assert named.stderr == dashed.stderr
+    assert named.stderr.splitlines()[-1].startswith(b"wrote standard output (1:00.000, wav, ")
+
+
+def test_a_file_size_limit_is_named_and_the_earlier_file_is_kept(tmp_path):
+    import resource
+
+    target = tmp_path / "s.wav"
+    target.write_bytes(b"previous")
+    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
+    warm = [sys.executable, "-m", "voiceguide", "plan", "neck-stretch", "-q"]
+    assert subprocess.run(warm, env=env, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-l", "2m", "-o", target],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20)),
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"could not write {target}: the file-size limit was reached (ulimit -f: 1024 kB per "
+        "file); raise it (ulimit -f unlimited) or write a shorter or smaller file: nothing "
+        "was written\n",
+    )
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "s.wav"]

@@ -553,8 +553,11 @@ def test_a_killed_export_leaves_the_previous_file_or_the_complete_new_one(sig, t
     assert "previous" in outcomes, f"seed {seed}: the export always finished first"
 
 
-def test_a_real_encoder_error_cleans_up_and_says_nothing_was_written(tmp_path, cache_dir):
-    """The file-size limit makes libsndfile itself fail mid-write (EFBIG)."""
+def test_a_real_encoder_error_cleans_up_and_says_the_file_size_limit_was_reached(
+    tmp_path, cache_dir
+):
+    """The file-size limit (``ulimit -f``) makes libsndfile itself fail mid-write (EFBIG,
+    which it reports only as "System error")."""
     target = tmp_path / "s.wav"
     target.write_bytes(b"previous")
     with tone_renderer() as renderer:
@@ -562,8 +565,11 @@ def test_a_real_encoder_error_cleans_up_and_says_nothing_was_written(tmp_path, c
     child = run_child(Path("back-massage"), 600.0, target, str(10 * 2**20))
     out, err = child.communicate(timeout=60)
     assert child.returncode == 1, err
-    assert out.splitlines()[-1].startswith(f"could not write {target}: the encoder failed")
-    assert out.splitlines()[-1].endswith(": nothing was written")
+    assert out.splitlines()[-1] == (
+        f"could not write {target}: the file-size limit was reached (ulimit -f: 10240 kB per "
+        "file); raise it (ulimit -f unlimited) or write a shorter or smaller file: nothing "
+        "was written"
+    )
     assert target.read_bytes() == b"previous" and no_temp_files(tmp_path)
 
 

@@ -65,15 +65,29 @@ def open_bed(spec: str, base: Path | None = None, length: float | None = None) -
         raise BedError("no bed given: name a built-in (ocean, rain, drone) or a sound file")
     if text.lower() in BUILT_IN:
         return _built_in(text.lower(), length)
-    try:
-        path = Path(text).expanduser()
-    except RuntimeError:  # ~name of a user this system does not know
-        raise BedError(f"bed file {text} does not exist (no such user's home)") from None
-    if not path.is_absolute():
-        path = (base if base is not None else Path.cwd()) / path
+    path = bed_file(text, base)
+    if path is None:  # ~name of a user this system does not know
+        raise BedError(f"bed file {text} does not exist (no such user's home)")
     if _looks_like_a_name(text) and not os.path.lexists(path):
         raise _unknown(text)
     return _file(path, text, length)
+
+
+def bed_file(spec: str, base: Path | None = None) -> Path | None:
+    """The file the bed ``spec`` names, as ``open_bed`` finds it (relative to ``base``, else
+    the working directory; ``~`` expanded), whether it exists or not; ``None`` for a
+    built-in's name or the home of a user this system does not know. Opens nothing: what a
+    session will read, known before any work."""
+    text = spec.strip()
+    if text.lower() in BUILT_IN:
+        return None
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~name of a user this system does not know
+        return None
+    if not path.is_absolute():
+        path = (base if base is not None else Path.cwd()) / path
+    return path
 
 
 def _built_in(name: str, length: float | None) -> Source:

@@ -140,7 +140,8 @@ def plan(
         if picture is not None:
             from voiceguide import picture as pictures
 
-            drawing = pictures.check_target(picture)  # before any work
+            reads = session.inputs(routine_name, session.Options(length, **chosen))
+            drawing = pictures.check_target(picture, reads)  # before any work
         prepared = session.prepare(
             routine_name,
             session.Options(length, **chosen),
@@ -211,8 +212,9 @@ def play(
             out(status.render_status(snapshot, tty), nl=False)
 
     with reported(), make_renderer() as renderer:
-        if else_export is not None:
-            exporting.check_target(else_export)  # before any work
+        if else_export is not None:  # before any work
+            reads = session.inputs(routine_name, session.Options(length, **chosen))
+            exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
 
         def prepare() -> session.Session:
             options = session.Options(length, **chosen)

@@ -77,6 +77,7 @@ def export(
         raise click.UsageError("--split takes one --length")
     bar = Bar(quiet, "exporting")
     with reported(), make_renderer() as renderer:
+        reads = session.inputs(routine_name, session.Options(None, **chosen))  # never a target
 
         def prepare(length: float | None = None) -> session.Session:
             options = session.Options(length, **chosen)
@@ -90,7 +91,7 @@ def export(
             if split is not None:
                 length = lengths[0] if lengths else None
                 tracks = exporting.export_split(
-                    lambda: prepare(length), split, fmt or "mp3", bar, vtt
+                    lambda: prepare(length), split, fmt or "mp3", bar, vtt, reads
                 )
                 bar.close()
                 if not quiet:
@@ -101,9 +102,12 @@ def export(
             targets = exporting.length_targets(output, lengths or [None])
             if len(targets) == 1:
                 length = lengths[0] if lengths else None
-                written = [exporting.export(lambda: prepare(length), targets[0], fmt, bar, vtt)]
+                one = exporting.export(
+                    lambda: prepare(length), targets[0], fmt, bar, vtt, reads=reads
+                )
+                written = [one]
             else:
-                written = exporting.export_many(prepare, lengths, targets, fmt, bar, vtt)
+                written = exporting.export_many(prepare, lengths, targets, fmt, bar, vtt, reads)
             bar.close()
             if not quiet:
                 for result in written:

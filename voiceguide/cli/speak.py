@@ -13,8 +13,6 @@ from voiceguide.cli.options import CONTEXT, engine_option, make_renderer
 from voiceguide.cli.output import out, reported
 from voiceguide.errors import PlaybackError, SpeechError
 
-SAY_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
-
 
 @click.command(context_settings=CONTEXT)
 @click.argument("text")
@@ -35,7 +33,7 @@ SAY_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
     "--output",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="Write the speech to FILE (.wav, .flac or .ogg) instead of playing it.",
+    help="Write the speech to FILE (.wav .flac .ogg .opus .mp3) instead of playing it.",
 )
 def say(
     text: str,
@@ -47,17 +45,17 @@ def say(
 ) -> None:
     """Speak TEXT, or write it to a file (-o): to try a voice, a rate or a lexicon entry
     (your ~/.config/voiceguide/lexicon.yaml, and the routine's with --routine)."""
-    if output is not None and output.suffix.lower() not in SAY_FORMATS:
-        raise click.UsageError(f"-o: write a {', '.join(SAY_FORMATS)} file, got {str(output)!r}")
     with reported(), make_renderer() as engines:
-        if output is not None:
+        options = session.Options(None, voice, rate, engine=engine)
+        if output is not None:  # before any work
             from voiceguide import exporting
 
-            exporting.check_file(output)  # before any work
-        options = session.Options(None, voice, rate, engine=engine)
+            reads = session.inputs(routine_name, options, sounds=False)
+            exporting.check_file(output, writer=exporting.SAY, reads=reads)
+            exporting.format_for(output, None, exporting.SAY.format_option)
         clip = session.say(text, options, engines, routine_name)
         if output is not None:
-            exporting.write_clip(clip, output, SAY_FORMATS[output.suffix.lower()])
+            exporting.write_clip(clip, output, reads)
             out(f"wrote {shown(output)} ({clip.duration:.1f} s)")
             return
         from voiceguide.live.backends import play_to_end

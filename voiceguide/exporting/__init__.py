@@ -7,6 +7,11 @@ manifest (``manifest``), or standard output (``stream``); targets checked before
 from voiceguide.exporting.formats import EXTENSIONS, FORMATS, STDOUT, Format, format_for, is_stdout
 from voiceguide.exporting.mix import Level
 from voiceguide.exporting.targets import (
+    ELSE_EXPORT,
+    EXPORT,
+    PICTURE,
+    SAY,
+    Writer,
     check_file,
     check_split_target,
     check_target,
@@ -29,14 +34,19 @@ from voiceguide.exporting.write import (
 )
 
 __all__ = [
+    "ELSE_EXPORT",
+    "EXPORT",
     "EXTENSIONS",
     "FORMATS",
+    "PICTURE",
     "PLAYLIST",
+    "SAY",
     "STDOUT",
     "Exported",
     "Format",
     "Level",
     "Track",
+    "Writer",
     "check_file",
     "check_split_target",
     "check_target",

@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from voiceguide.atomic import disk_full, shown
+from voiceguide.atomic import disk_full, file_size_limit, shown, size_limit_reached
 from voiceguide.audio import RATE, gain
 from voiceguide.audio.peaks import true_peak_db
 from voiceguide.errors import ExportError
@@ -127,8 +127,22 @@ def failure(target: Path, exc: BaseException) -> ExportError | None:
         code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
         return ExportError(f"disk full writing {shown(target)}: nothing was written")
+    limit = file_size_limit()
+    if limit is not None and (code == errno.EFBIG or _unexplained(cause)):
+        return ExportError(
+            f"could not write {shown(target)}: {size_limit_reached(limit)} or write a "
+            "shorter or smaller file: nothing was written"
+        )
     if isinstance(cause, sf.LibsndfileError):
         reason = f"the encoder failed ({cause.error_string.rstrip('.')})"
     else:
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
     return ExportError(f"could not write {shown(target)}: {reason}: nothing was written")
+
+
+SYSTEM_ERROR = 2  # libsndfile's SFE_SYSTEM: a failed read or write, its errno not kept
+
+
+def _unexplained(cause: BaseException) -> bool:
+    """libsndfile's "System error": a write failed, and it does not keep why."""
+    return isinstance(cause, sf.LibsndfileError) and cause.code == SYSTEM_ERROR

@@ -76,9 +76,10 @@ def is_stdout(target: Path | str) -> bool:
     return isinstance(target, str) and target == STDOUT
 
 
-def format_for(target: Path | str, fmt: str | None = None) -> Format:
+def format_for(target: Path | str, fmt: str | None = None, format_option: bool = True) -> Format:
     """The format ``fmt`` names, else the one of ``target``'s extension (wav for
-    ``STDOUT``); ``UsageError`` if neither is known."""
+    ``STDOUT``); ``UsageError`` if neither is known, suggesting ``--format`` only when the
+    command has it (``format_option``)."""
     names = ", ".join(FORMATS)
     if fmt is None and is_stdout(target):
         return FORMATS["wav"]
@@ -88,9 +89,10 @@ def format_for(target: Path | str, fmt: str | None = None) -> Format:
         return FORMATS[fmt.lower().lstrip(".")]
     suffix = Path(target).suffix.lower()
     if suffix not in EXTENSIONS:
+        given = f", or give the format ({names})" if format_option else ""
         raise UsageError(
             f"cannot tell the format of '{shown(target)}' from its extension: "
-            f"name it .wav, .flac, .ogg, .opus or .mp3, or give the format ({names})"
+            f"name it .wav, .flac, .ogg, .opus or .mp3{given}"
         )
     return FORMATS[EXTENSIONS[suffix]]
 

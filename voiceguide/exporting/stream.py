@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import struct
 import sys
 import tempfile
@@ -85,6 +86,29 @@ def standard_output() -> Iterator[BinaryIO]:
     finally:
         with contextlib.suppress(OSError):  # after a broken pipe, closing flushes in vain
             stream.close()
+
+
+def names_standard_output(target: Path | str) -> bool:
+    """``target`` is a path to this process's standard output that is no regular file (a
+    pipe, a terminal): ``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``. No file can be
+    put there (its link leads to ``pipe:[...]`` in ``/proc``), but the stream can be written:
+    an export takes it as ``-``."""
+    out = output_stat()
+    if out is None or stat.S_ISREG(out.st_mode):
+        return False
+    try:
+        there = os.stat(target)
+    except (OSError, ValueError):
+        return False
+    return (there.st_dev, there.st_ino) == (out.st_dev, out.st_ino)
+
+
+def output_stat() -> os.stat_result | None:
+    """``os.fstat`` of standard output, ``None`` without one."""
+    try:
+        return os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def is_terminal() -> bool:

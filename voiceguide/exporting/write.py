@@ -17,12 +17,14 @@ Times are seconds; ``progress(done_seconds, total_seconds)`` is called after eac
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import soundfile as sf
 
 from voiceguide import atomic, durations
@@ -34,15 +36,21 @@ from voiceguide.exporting.encode import Counter, Progress, encode, failure, tag
 from voiceguide.exporting.formats import STDOUT, Format, check_size, format_for, is_stdout
 from voiceguide.exporting.subtitles import vtt_for, write_vtt
 from voiceguide.exporting.targets import (
+    NAME_MAX,
+    SAY,
+    as_target,
     check_distinct,
     check_file,
     check_split_target,
     check_target,
+    name_max,
 )
 from voiceguide.plan import Plan
-from voiceguide.session import Session
+from voiceguide.session import Inputs, Session
 
 PLAYLIST = "playlist.m3u8"
+TITLE_CHARACTERS = 100  # of a step's title in a track's name
+TITLE_BYTES = 200  # of the same, in UTF-8: a file system counts bytes (NAME_MAX, 255)
 # A session, or how to prepare one: given a function, an export checks its target first and
 # prepares (renders speech) only then, so a bad target fails before any work.
 Prepared = Session | Callable[[], Session]
@@ -80,6 +88,7 @@ def export(
     progress: Progress | None = None,
     vtt: bool = False,
     start: float = 0.0,
+    reads: Inputs | None = None,
 ) -> Exported:
     """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
 
@@ -90,11 +99,14 @@ def export(
     (``NAME.vtt``). ``start``: seconds into the session where the file begins (a step's
     start: ``play --start-at`` with ``--else-export``); the gain is the whole session's.
     Raises ``UsageError`` for a bad target (before any work: ``prepared`` may be a function
-    that prepares the session, called once the target is known to be good),
+    that prepares the session, called once the target is known to be good), among them one
+    of the files the session reads (``reads``; a ``Session``'s own by default),
     ``ExportError`` when writing fails (the previous ``target``, if any, is left
-    untouched); ``KeyboardInterrupt`` propagates after cleaning up.
+    untouched); ``KeyboardInterrupt`` propagates after cleaning up. A path to standard
+    output that is no file (``/dev/stdout`` into a pipe) is written as ``STDOUT`` is.
     """
-    form = check_target(target, fmt, vtt)
+    target = as_target(target)
+    form = check_target(target, fmt, vtt, reads=_reads(prepared, reads))
     prepared = _session(prepared)
     plan = prepared.plan
     check_size(plan, form)
@@ -116,14 +128,33 @@ def export(
     return Exported(target, form.name, frames / form.rate, level, counter.peak_db, subtitles)
 
 
-def write_clip(clip: Clip, target: Path, container: str) -> None:
-    """Write one ``clip`` (``voiceguide say -o``) to ``target``, atomically, at 48 kHz in
-    ``container`` (``WAV`` or ``FLAC``, 16 bits; ``OGG``, Vorbis). The target is checked
-    as an export's (``targets.check_file``); a failed write is an ``ExportError``."""
-    check_file(target)
-    subtype = "VORBIS" if container == "OGG" else "PCM_16"
+def write_clip(clip: Clip, target: Path, reads: Inputs | None = None) -> Format:
+    """Write one ``clip`` (``voiceguide say -o``) to ``target``, atomically, in the format
+    its extension names (any an export writes; MP3 resampled to its rate), a few seconds at
+    a time (Vorbis crashes on one huge write); returns the format. The target is checked as
+    ``say``'s (``targets.check_file``, none of ``reads``); a failed write is an
+    ``ExportError``."""
+    check_file(target, writer=SAY, reads=reads)
+    form = format_for(target, None, SAY.format_option)
+    samples = clip.samples
+    if form.rate != RATE:
+        import soxr
+
+        samples = soxr.resample(samples, RATE, form.rate, quality="HQ").astype(np.float32)
+    block = form.rate * 4
     with atomic.file(target, failure) as temp:
-        sf.write(str(temp), clip.samples, RATE, subtype=subtype, format=container)
+        with sf.SoundFile(
+            os.fsencode(temp),
+            "w",
+            form.rate,
+            1,
+            form.subtype,
+            format=form.container,
+            **dict(form.options),
+        ) as f:
+            for first in range(0, len(samples), block):
+                f.write(samples[first : first + block])
+    return form
 
 
 def export_stream(
@@ -163,6 +194,7 @@ def export_split(
     fmt: str = "mp3",
     progress: Progress | None = None,
     vtt: bool = False,
+    reads: Inputs | None = None,
 ) -> list[Track]:
     """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
 
@@ -175,13 +207,13 @@ def export_split(
     ``check_split_target``). What killed exports left beside ``directory`` is removed
     first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
     rub.vtt``), timed from the track's start. ``prepared`` may be a function, as for
-    ``export``.
+    ``export``; ``reads`` too.
     """
     directory = Path(directory)
-    form = check_split_target(directory, fmt)
+    form = check_split_target(directory, fmt, _reads(prepared, reads))
     prepared = _session(prepared)
     plan = prepared.plan
-    names = track_names(plan, form)
+    names = track_names(plan, form, name_max(atomic.resolve(directory).parent))
     for track, name in enumerate(names):
         check_size(plan, form, track, name)
     cleanup_stale(atomic.resolve(directory).parent)
@@ -211,15 +243,17 @@ def export_many(
     fmt: str | None = None,
     progress: Progress | None = None,
     vtt: bool = False,
+    reads: Inputs | None = None,
 ) -> list[Exported]:
     """The routine at each of ``lengths`` (seconds; ``prepare(length)`` makes its session)
     exported to the target beside it.
 
     Every target is checked first (``check_targets``), then every session prepared (a length
     the routine cannot fit is an error there), then every size: nothing is written unless
-    all can be. ``progress`` counts seconds over all of them. ``vtt``: as for ``export``.
+    all can be. ``progress`` counts seconds over all of them. ``vtt``: as for ``export``;
+    ``reads``: the files the sessions read, which no target may be.
     """
-    check_targets(targets, lengths, fmt, vtt)
+    check_targets(targets, lengths, fmt, vtt, reads)
     sessions = [prepare(length) for length in lengths]
     for one, target in zip(sessions, targets, strict=True):
         check_size(one.plan, format_for(target, fmt))
@@ -227,18 +261,22 @@ def export_many(
     results: list[Exported] = []
     done = 0.0
     for one, target in zip(sessions, targets, strict=True):
-        results.append(export(one, target, fmt, _offset(progress, done, total), vtt))
+        results.append(export(one, target, fmt, _offset(progress, done, total), vtt, reads=reads))
         done += one.plan.length
     return results
 
 
 def check_targets(
-    targets: Sequence[Path | str], lengths: Sequence[float], fmt: str | None, vtt: bool
+    targets: Sequence[Path | str],
+    lengths: Sequence[float],
+    fmt: str | None,
+    vtt: bool,
+    reads: Inputs | None = None,
 ) -> None:
-    """Check every target as ``export`` would, and that no two lengths write one file; a
-    ``UsageError`` before any work."""
+    """Check every target as ``export`` would (none of ``reads``), and that no two lengths
+    write one file; a ``UsageError`` before any work."""
     for target in targets:
-        check_target(target, fmt, vtt)
+        check_target(target, fmt, vtt, reads=reads)
     check_distinct(list(zip(lengths, targets, strict=True)), vtt)
 
 
@@ -259,19 +297,28 @@ def session_tags(prepared: Session) -> Tags:
     )
 
 
-def track_names(plan: Plan, form: Format) -> list[str]:
-    """``01 - Basic rub.mp3``...: numbered, the step's title made safe as a file name."""
+def track_names(plan: Plan, form: Format, most: int = NAME_MAX) -> list[str]:
+    """``01 - Basic rub.mp3``...: numbered, the step's title made safe as a file name, the
+    whole name at most ``most`` bytes (the folder's file system's limit) less
+    ``atomic.TEMP_ROOM`` (what a temporary name adds around it), its WebVTT name too."""
     width = max(2, len(str(len(plan.steps))))
+    longest = max(len(form.name), len("vtt"))
+    room = most - atomic.TEMP_ROOM - len(f"{0:0{width}d} - .") - longest
     return [
-        f"{number:0{width}d} - {safe_name(step.title)}.{form.name}"
+        f"{number:0{width}d} - {safe_name(step.title, min(room, TITLE_BYTES))}.{form.name}"
         for number, step in enumerate(plan.steps, start=1)
     ]
 
 
-def safe_name(title: str) -> str:
-    """``title`` without path separators, control or reserved characters (also on Windows)."""
+def safe_name(title: str, most: int = TITLE_BYTES) -> str:
+    """``title`` without path separators, control or reserved characters (also on Windows),
+    at most ``TITLE_CHARACTERS`` characters and ``most`` bytes in UTF-8 (file systems count
+    bytes: 100 CJK characters are 300), cut between characters."""
     name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", title)
-    name = re.sub(r"\s+", " ", name).strip(" .")[:100].strip(" .")
+    name = re.sub(r"\s+", " ", name).strip(" .")[:TITLE_CHARACTERS].strip(" .")
+    encoded = name.encode("utf-8", "surrogatepass")
+    if len(encoded) > most:
+        name = encoded[: max(0, most)].decode("utf-8", "ignore").strip(" .")
     return name or "step"
 
 
@@ -285,3 +332,10 @@ def playlist(tracks: Sequence[Track]) -> str:
 
 def _session(prepared: Prepared) -> Session:
     return prepared() if callable(prepared) else prepared
+
+
+def _reads(prepared: Prepared, reads: Inputs | None) -> Inputs | None:
+    """``reads``, else the files a prepared ``Session`` reads."""
+    if reads is not None or callable(prepared):
+        return reads
+    return getattr(prepared, "reads", None)

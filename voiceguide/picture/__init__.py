@@ -41,8 +41,9 @@ import numpy as np
 
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.exporting.targets import check_file
+from voiceguide.exporting.targets import PICTURE, check_file
 from voiceguide.plan import Plan, PlanStep
+from voiceguide.session import Inputs
 
 try:  # the optional extra 'picture'
     import matplotlib
@@ -288,14 +289,15 @@ def _with_titles(svg: bytes, title: str, titles: dict[str, list[str]]) -> bytes:
     return ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + body + "\n").encode()
 
 
-def check_target(target: Path) -> str:
+def check_target(target: Path, reads: Inputs | None = None) -> str:
     """The picture's format from ``target``'s name (``UsageError`` unless .svg or .png),
-    once the target can be written and matplotlib is there: before any work."""
+    once the target can be written, is none of the files the session reads (``reads``) and
+    matplotlib is there: before any work."""
+    check_file(target, writer=PICTURE, reads=reads)
     fmt = format_of(target.name)
     if fmt is None:
         raise UsageError(f"--picture: the file name must end in .svg or .png, got {target.name!r}")
     require()
-    check_file(target)
     return fmt
 
 

@@ -149,6 +149,11 @@ def storage_error(directory: Path, exc: BaseException) -> SpeechError:
             f"the speech cache {directory} is not writable ({reason}); make it writable "
             "for this user or point VOICEGUIDE_CACHE_DIR at a writable directory"
         )
+    limit = atomic.file_size_limit()
+    if limit is not None and (code == errno.EFBIG or (code is None and not _disk_full(directory))):
+        return SpeechError(
+            f"cannot store speech in the cache {directory}: {atomic.size_limit_reached(limit)}"
+        )
     if code in _FULL or (code is None and no_room(directory)):
         if code is None:
             reason = "the disk is full"
@@ -176,6 +181,10 @@ def ensure_space(directory: Path) -> None:
             f"cannot store speech in the cache {directory} (only {free // 1024} kB free); "
             "free some space or point VOICEGUIDE_CACHE_DIR elsewhere"
         )
+
+
+def _disk_full(directory: Path) -> bool:
+    return atomic.disk_full(directory, MIN_FREE)
 
 
 def no_room(directory: Path) -> bool:
