@@ -154,9 +154,7 @@ def test_a_manifest_that_is_a_fifo_or_a_link_counts_as_none(tmp_path):
     ["[" * 100_000 + "]" * 100_000, '{"kind": "voiceguide split", "files": "x"}'],
     ids=["nested", "malformed"],
 )
-def test_a_forged_manifest_in_a_stale_temporary_folder_leaves_later_exports_working(
-    text, tmp_path
-):
+def test_a_forged_manifest_in_a_stale_temporary_folder_breaks_no_later_export(text, tmp_path):
     stale = tmp_path / ".tracks.partial-999999999-0a1b2c3d"  # no such process
     stale.mkdir()
     (stale / manifest.NAME).write_text(text)
