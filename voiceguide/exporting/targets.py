@@ -157,6 +157,7 @@ def check_target(target: Path | str, fmt: str | None = None, vtt: bool = False) 
                 "standard output ('-') carries the audio only: give a file name to write "
                 "subtitles (vtt) beside it"
             )
+        stream.check_open()
         if stream.is_terminal():
             raise UsageError(
                 "standard output is a terminal, which plays no audio: pipe it to a player "
