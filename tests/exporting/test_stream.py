@@ -176,7 +176,8 @@ def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stder
     out, err = run_export("-o", "-", tmp=tmp).communicate(timeout=120)
     samples, rate = sf.read(io.BytesIO(out), dtype="float32")
     assert (len(samples), rate) == (120 * 48000, 48000)
-    assert err.decode().startswith("wrote standard output (2:00.000, wav, -16.0 LUFS")
+    assert err.decode().startswith("wrote standard output (2:00.000, wav, -16.")
+    assert ", speech at -16.0 LUFS, true peak " in err.decode()
     assert err.decode().count("\n") == 1
 
 

@@ -112,8 +112,9 @@ def export(
                     also = f" and {shown(result.vtt)}" if result.vtt else ""
                     line = (
                         f"wrote {name} ({durations.format(result.seconds, True)}, "
-                        f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.peak_db:.1f} dBTP){also}"
+                        f"{result.format}, {result.lufs:.1f} LUFS, speech at "
+                        f"{result.level.lufs:.1f} LUFS, true peak {result.peak_db:.1f} dBTP)"
+                        f"{also}"
                     )
                     if streamed:  # the audio itself is on standard output
                         click.echo(line, err=True)
