@@ -153,8 +153,10 @@ class FieldReader:
             )
         return value
 
-    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str], ...]:
-        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``."""
+    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str, Path, int], ...]:
+        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``; each
+        entry with where it is written: ``(word, respelling, file, line)``. A respelling
+        must hold a letter or digit (``...`` would be rendered as silence)."""
         if not node.is_mapping:
             raise self.fail(
                 node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
@@ -168,7 +170,14 @@ class FieldReader:
                 raise self.fail(
                     line, f"{what}: {word!r} is not a word; write whole words (Shiatsu, Tui Na)"
                 )
-            entries.append((word, self.text(value, f"{what}: {word}", MAX_RESPELLING)))
+            respelling = self.text(value, f"{what}: {word}", MAX_RESPELLING)
+            if not any(ch.isalnum() for ch in respelling):
+                raise self.fail(
+                    value,
+                    f"{what}: {word}: {respelling!r} has no letter or digit to speak; "
+                    "write how the word sounds (shee-AHT-soo)",
+                )
+            entries.append((word, respelling, self.path, line))
         return tuple(entries)
 
     def sound(self, node: Node, what: str) -> Sound | None:
