@@ -83,9 +83,11 @@ def voices() -> None:
                 found = engines.renderer(name).voices()
             except SpeechError as exc:
                 out(f"  not available: {exc}")
-                continue
-            files = {v.id: v for v in speech.piper_voices.find()} if name == "piper" else {}
-            _list(found, files)
+                found = []
+            files, skipped = speech.piper_voices.scan() if name == "piper" else ([], [])
+            _list(found, {v.id: v for v in files})
+            for entry in skipped:  # one line each: what is wrong with it
+                out(f"  skipped {entry}")
 
 
 def _list(found: list[speech.VoiceInfo], files: dict) -> None:
