@@ -17,6 +17,7 @@ Times are seconds; ``progress(done_seconds, total_seconds)`` is called after eac
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def write_clip(clip: Clip, target: Path, container: str) -> None:
     check_file(target)
     subtype = "VORBIS" if container == "OGG" else "PCM_16"
     with atomic.file(target, failure) as temp:
-        sf.write(str(temp), clip.samples, RATE, subtype=subtype, format=container)
+        sf.write(os.fsencode(temp), clip.samples, RATE, subtype=subtype, format=container)
 
 
 def export_stream(
