@@ -156,3 +156,18 @@ def test_a_voice_replaced_by_a_fifo_after_it_was_found_is_not_read(folder):
     os.mkfifo(folder / "en_US-good-low.onnx")
     with pytest.raises(OSError, match="not a regular file"):
         piper_voices.fingerprint(voice)
+
+
+def test_voices_shows_a_voice_whose_file_name_is_not_utf8_escaped(folder, monkeypatch):
+    latin1 = os.fsencode(folder) + b"/en_US-j\xe9-low"
+    with open(latin1 + b".onnx", "wb") as handle:
+        handle.write(b"model")
+    with open(latin1 + b".onnx.json", "w") as handle:
+        handle.write(json.dumps({**SETTINGS, "dataset": "j\udce9"}))  # JSON may say \udce9
+    monkeypatch.setattr(piper, "version", lambda: "1.8.0")
+    monkeypatch.setattr("voiceguide.routine.ENGINES", ("piper",))
+    result = CliRunner().invoke(main, ["voices"], catch_exceptions=False)
+    assert result.exit_code == 0
+    (line,) = [line for line in result.output.splitlines() if "en_US-j" in line]
+    assert line.split() == ["en_US-j\\xe9-low", "j\\xe9", "en-us,", "en"]
+    assert f"      from {folder}" in result.output.splitlines()
