@@ -13,11 +13,12 @@ standard input and output, one JSON object a line. It imports nothing from voice
 A render writes a 16-bit mono WAV at the voice's rate to ``path``: each sentence as Piper
 gives it, the silence at the joins cut and ``pause`` seconds of silence put between them.
 
-The model's memory grows with what it is given at once: ~1 MB per phoneme at
-``length_scale`` 1 (a 13,000-character sentence took 23 GB). So a sentence is given whole
-only up to ``PIECE`` phonemes times ``length_scale`` (about 400 characters at 160 words a
-minute): a longer one is cut into pieces, each after the last clause mark (``,`` ``;`` ``:``)
-before the limit, else after the last word, with half the pause between them.
+The model's memory grows with what it is given at once: ~19 MB per second of speech, and
+its text encoder's attention with the square of the phonemes (a 13,349-character sentence
+asked for one 4.3 GB buffer; a user saw 23 GB). So a sentence is given whole only up to
+``PIECE`` phonemes times ``length_scale`` (about 400 characters at 160 words a minute): a
+longer one is cut into pieces, each after the last clause mark (``,`` ``;`` ``:``) before the
+limit, else after the last word, with half the pause between them.
 
 ``noise_scale`` and ``noise_w_scale`` are 0 and onnxruntime runs on one thread: the same
 text, voice and ``length_scale`` give the same samples (Piper's defaults add noise that
