@@ -126,6 +126,7 @@ LIST_VOICES = textwrap.dedent("""
 def test_listing_voices_never_waits_on_a_fifo(folder, tmp_path):
     os.mkfifo(folder / "en_US-fifo-low.onnx")
     (folder / "en_US-fifo-low.onnx.json").write_text(json.dumps(SETTINGS))
+    os.mkfifo(folder / "MODEL_CARD")  # beside every voice of the folder: read for its licence
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     listed = subprocess.run(
         [sys.executable, "-c", LIST_VOICES], capture_output=True, text=True, env=env, timeout=60

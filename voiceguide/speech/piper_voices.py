@@ -37,6 +37,7 @@ from voiceguide.speech.synth import VoiceInfo
 
 MAX_MODEL_BYTES = 2 << 30  # a Piper model: 20 MB (low) to ~115 MB (high)
 MAX_SETTINGS_BYTES = 1 << 20  # its settings: 5 kB, ~30 kB with many speakers
+MAX_CARD_BYTES = 1 << 20  # its model card: a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -265,9 +266,9 @@ def _card_licence(model: Path) -> str | None:
     """What the model card beside ``model`` says of its licence and origin: its
     ``License:`` lines and a ``Finetuned from`` line."""
     for card in (model.with_name(model.stem + ".MODEL_CARD"), model.with_name("MODEL_CARD")):
-        try:
-            text = card.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        try:  # a regular file only, as the voice's own (a FIFO would block)
+            text = _regular(card, MAX_CARD_BYTES, card.name, read=True).decode(errors="replace")
+        except _Unusable:
             continue
         said = re.findall(r"^\W*(licen[cs]e:.*?|fine-?tuned from .*?)\s*$", text, re.I | re.M)
         return "model card: " + ", ".join(said) if said else None
