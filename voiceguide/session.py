@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,7 @@ def find(name_or_path: str) -> Path:
 def speech_for(
     written: Voice,
     path: Path | None,
-    lexicon: tuple[tuple[str, str], ...],
+    lexicon: tuple[tuple[str, str, Path, int], ...],
     options: Options,
     engines: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
@@ -198,6 +199,37 @@ def voice_for(
         if options.voice is None:
             raise
         raise UsageError(f"--voice: {exc.message}") from exc
+
+
+def check_spoken(loaded: Routine, lexicon: speech.Lexicon) -> None:
+    """Refuse a text of ``loaded`` that ``lexicon`` makes too long to speak: a
+    ``RoutineError`` at its line naming the entry (``Lexicon.too_long``)."""
+    if not lexicon.entries:
+        return
+    problems = [
+        RoutineError(loaded.path, line, f"{what}: {why}")
+        for text, what, line in _texts_and_places(loaded)
+        if (why := lexicon.too_long(text)) is not None
+    ]
+    if problems:  # every text at once, as every other problem
+        raise combined(problems)
+
+
+def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
+    """Every text ``loaded`` speaks (as ``Routine.texts``), with what it is and its line
+    (the intro's and the outro's lines are not kept: ``None``)."""
+    if loaded.intro:
+        yield loaded.intro, "intro", None
+    for number, step in enumerate(loaded.parts(), start=1):
+        what = f"step {number} {step.name!r}" if step is not loaded.interlude else "between"
+        for side in step.sides or (None,):
+            yield routine.instruction(step, side), f"{what}: say", step.line
+            for index, cue in enumerate(step.cues, start=1):
+                if cue.say:
+                    said = routine.side_text(cue.say, side, False)
+                    yield said, f"{what} cue {index}: say", cue.line
+    if loaded.outro:
+        yield loaded.outro, "outro", None
 
 
 def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
@@ -244,7 +276,7 @@ def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> 
         return RoutineError(routine_path, sound.line, f"chime {named} {problem}")
 
     try:
-        info = soundfile.info(str(sound.path))
+        info = soundfile.info(os.fsencode(sound.path))  # bytes: the name need not be UTF-8
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise refused("is not a readable .wav, .flac or .ogg file") from exc
     if info.frames == 0:
@@ -304,6 +336,8 @@ def prepare(
         renderer,
         cache_dir,
     )
+    if cache is not None:
+        _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
     built = None
     if not problems:
@@ -435,9 +469,27 @@ def say(
     lexicon; without one, the defaults), with the overrides of ``options``; through the
     cache. A text with nothing to say is a ``UsageError``."""
     text = " ".join(text.split())
+    _check_utf8(text)
     if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
         raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {quoted(text)}")
     loaded = routine.load(find(routine_name)) if routine_name is not None else None
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    return speech_for(written, path, lexicon, options, engines, cache_dir).clip(text)
+    cache = speech_for(written, path, lexicon, options, engines, cache_dir)
+    why = cache.lexicon.too_long(text)
+    if why is not None:
+        raise UsageError(f"TEXT: {why}")
+    return cache.clip(text)
+
+
+def _check_utf8(text: str) -> None:
+    """Refuse a ``text`` holding bytes that were not UTF-8: Python keeps those of the
+    command line as lone surrogates (U+DC80-U+DCFF), which no engine or file can take."""
+    for index, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            byte = f"byte 0x{ord(ch) - 0xDC00:02x}" if ch >= "\udc80" else "a lone surrogate"
+            before = text[max(0, index - 20) : index].encode("utf-8", "replace").decode()
+            raise UsageError(
+                f"TEXT is not UTF-8 text ({byte} after {before!r}): the terminal sends another "
+                "encoding; set a UTF-8 locale (LANG=C.UTF-8) or write the text in a routine"
+            )

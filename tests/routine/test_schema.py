@@ -432,6 +432,7 @@ LOADER_ONLY = {
     # A JSON Schema pattern has no portable "any letter" (ECMA's \\w is ASCII only).
     "a say without a letter or digit": (doc([step(say="...")]), "no letter or digit"),
     "a name spoken for want of a say": (doc([step(name="!!")]), "no letter or digit"),
+    "a respelling without a letter or digit": (doc(lexicon={"Shiatsu": "..."}), "no letter"),
 }
 
 

@@ -201,8 +201,10 @@ class FieldReader:
             )
         return value
 
-    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str], ...]:
-        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``."""
+    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str, Path, int], ...]:
+        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``; each
+        entry with where it is written: ``(word, respelling, file, line)``. A respelling
+        must hold a letter or digit (``...`` would be rendered as silence)."""
         if not node.is_mapping:
             raise self.fail(
                 node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
@@ -219,9 +221,20 @@ class FieldReader:
                     )
                 )
             try:
-                entries.append((word, self.text(value, f"{what}: {word}", MAX_RESPELLING)))
+                respelling = self.text(value, f"{what}: {word}", MAX_RESPELLING)
             except RoutineError as exc:
                 problems.append(exc)
+                continue
+            if not any(ch.isalnum() for ch in respelling):
+                problems.append(
+                    self.fail(
+                        value,
+                        f"{what}: {word}: {respelling!r} has no letter or digit to speak; "
+                        "write how the word sounds (shee-AHT-soo)",
+                    )
+                )
+                continue
+            entries.append((word, respelling, self.path, line))
         if problems:  # every bad entry at once
             raise combined(problems)
         return tuple(entries)

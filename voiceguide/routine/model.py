@@ -120,7 +120,7 @@ class Routine:
     steps: tuple[Step, ...]
     length_line: int | None = None
     warnings: tuple[str, ...] = ()
-    lexicon: tuple[tuple[str, str], ...] = ()  # (word, respelling): see speech.lexicon
+    lexicon: tuple[tuple[str, str, Path, int], ...] = ()  # (word, respelling, file, line)
     bed: Bed | None = None  # the sound bed under the session, if the routine names one
 
     def parts(self) -> list[Step]:
