@@ -7,41 +7,24 @@ instruction take fixed time that the fitter must know; the texts do not depend o
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
 
-from voiceguide import audio, durations, fit, plan, resources, routine, speech
+from voiceguide import audio, fit, plan, resources, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
-from voiceguide.routine import Routine, Sound, Voice, fields
+from voiceguide.routine import Routine, Voice, fields
+from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
+from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
+from voiceguide.session.options import Options
 from voiceguide.speech import cache as clipcache
-from voiceguide.speech import lexicon as lexicons
 
-END_CHIME = "end"
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
-MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user may override on the command line. ``length`` in seconds."""
-
-    length: float | None = None
-    voice: str | None = None
-    rate: int | None = None
-    pace: float = 1.0  # every pace of the pace guide times this (``--pace 80%``); 0: none
-    engine: str | None = None  # espeak or piper: overrides the routine's
-    bed: str | None = None  # a built-in bed, a file (from the working directory) or "none"
-    bed_level: float | None = None  # LU under the speech between words (default: routine's)
-    duck: float | None = None  # dB further down under speech (default: the routine's)
 
 
 @dataclass
@@ -75,90 +58,6 @@ class Session:
         if (kind, path) not in self._sounds:
             self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
         return self._sounds[kind, path]
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The files a session reads, each with what it is to the session (``files``: ``(role,
-    path)`` pairs, the role as a message says it: ``"the session's bed"``), and the speech
-    cache's folder (``cache``), whose entries voiceguide manages: what no command may write
-    over (``exporting.inputs.check_inputs`` compares files, not names)."""
-
-    files: tuple[tuple[str, Path], ...] = ()
-    cache: Path | None = None
-
-
-def inputs(
-    name_or_path: str | None,
-    options: Options,
-    cache_dir: Path | None = None,
-    sounds: bool = True,
-) -> Inputs:
-    """What a session of the routine ``name_or_path`` with ``options`` reads, known before
-    any work: the routine is loaded (a bad one is its ``RoutineError``), nothing rendered or
-    opened. ``sounds=False``: the routine and the lexicons only (``say``). Without a routine,
-    the user's lexicon and the cache (``say`` without ``--routine``)."""
-    loaded = routine.load(find(name_or_path)) if name_or_path is not None else None
-    return inputs_of(loaded, options, cache_dir, sounds)
-
-
-def inputs_of(
-    loaded: Routine | None,
-    options: Options,
-    cache_dir: Path | None = None,
-    sounds: bool = True,
-) -> Inputs:
-    """``inputs`` of a routine already loaded: its file, the user's lexicon (the routine's
-    own is in its file), and with ``sounds`` its bed's file, its chimes (the end chime
-    too) and its pace sounds."""
-    files = [] if loaded is None else [("the session's routine", loaded.path)]
-    files.append(("the lexicon the session reads", lexicons.user_file()))
-    if loaded is not None and sounds:
-        spec, base = bed_spec(loaded, options)
-        from voiceguide import bed as beds  # nothing heavy: the path as open_bed finds it
-
-        # a --bed file as the user named it (from the working directory), for the message
-        found = beds.bed_file(spec, base or Path()) if spec is not None else None
-        files += [("the session's bed", found)] if found is not None else []
-        files += [("one of the session's chimes", path) for path in _chime_files(loaded)]
-        paces = {part.pace.sound.path for part in loaded.parts() if part.pace is not None}
-        files += [("one of the session's pace sounds", path) for path in sorted(paces)]
-    return Inputs(tuple(files), cache_dir if cache_dir is not None else clipcache.cache_dir())
-
-
-def _chime_files(loaded: Routine) -> list[Path]:
-    """Every chime file the routine can ring, the end chime's too, each once."""
-    sounds = [end_chime(), loaded.chime] + [s.chime for s in loaded.parts()]
-    sounds += [c.chime for s in loaded.parts() for c in s.cues]
-    sounds += [s.side_chime for s in loaded.parts()]
-    return list(dict.fromkeys(sound.path for sound in sounds if sound is not None))
-
-
-def find(name_or_path: str) -> Path:
-    """The routine file for a built-in name or a path (a built-in's name is the built-in,
-    even with a file of that name in the working directory: ``./NAME`` is the file);
-    ``UsageError`` if there is none, saying whether a file is missing and which built-in
-    names come close."""
-    path = resources.find_routine(name_or_path)
-    if path is not None:
-        return path
-    given = Path(name_or_path)
-    if given.is_dir():
-        raise UsageError(f"{name_or_path!r} is a folder; give a routine's .yaml file")
-    names = resources.routine_names()
-    near = difflib.get_close_matches(given.stem.replace("_", "-").lower(), names, n=3)
-    if "/" in name_or_path or given.suffix.lower() in (".yaml", ".yml"):
-        if near:
-            hint = f"; did you mean the built-in {' or '.join(near)}?"
-        else:
-            where = (Path.cwd() / given).parent
-            hint = f" in {shown(where)}; check the path (built-in routines: voiceguide list)"
-        raise UsageError(f"no file {name_or_path!r}: it does not exist{hint}")
-    hint = f"did you mean {' or '.join(near)}? " if near else ""
-    raise UsageError(
-        f"no routine {name_or_path!r}: {hint}give a path to a .yaml file or a built-in name "
-        f"({', '.join(names) or 'none'})"
-    )
 
 
 def speech_for(
@@ -230,72 +129,6 @@ def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
                     yield said, f"{what} cue {index}: say", cue.line
     if loaded.outro:
         yield loaded.outro, "outro", None
-
-
-def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
-    """Seconds of every chime the routine can ring, each prepared into the clip cache at
-    ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
-    seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
-    it, all raised together."""
-    sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
-    sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
-    sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
-    found = sound_durations(loaded.path, sounds, directory)
-    for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
-        if part.pace is not None and part.pace.sound.path not in found:
-            path = part.pace.sound.path
-            found[path] = clipcache.sound(path, "pace", directory).duration
-    return found
-
-
-def sound_durations(
-    path: Path, sounds: Iterable[Sound], directory: Path | None = None
-) -> dict[Path, float]:
-    """Seconds of each chime of ``sounds`` (named by the routine at ``path``), checked as
-    ``chime_durations`` says; every file that fails is reported (once, at the first line
-    naming it), all together."""
-    found: dict[Path, float] = {}
-    problems: dict[Path, RoutineError] = {}
-    for sound in sounds:
-        if sound.path in found or sound.path in problems:
-            continue
-        try:
-            found[sound.path] = _chime_seconds(path, sound, directory)
-        except RoutineError as exc:
-            problems[sound.path] = exc
-    if problems:
-        raise combined(list(problems.values()))
-    return found
-
-
-def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> float:
-    # a file is named as written (the line shows where); a built-in name by its file too
-    named = repr(sound.name) if sound.name != sound.path.stem else f"{sound.name!r} ({sound.path})"
-
-    def refused(problem: str) -> RoutineError:
-        return RoutineError(routine_path, sound.line, f"chime {named} {problem}")
-
-    try:
-        info = soundfile.info(os.fsencode(sound.path))  # bytes: the name need not be UTF-8
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise refused("is not a readable .wav, .flac or .ogg file") from exc
-    if info.frames == 0:
-        raise refused("is empty")
-    if info.frames / info.samplerate > MAX_CHIME:  # before decoding all of a long file
-        raise refused(
-            f"lasts {durations.humanize(info.frames / info.samplerate)}; "
-            f"a chime may last at most {durations.humanize(MAX_CHIME)}"
-        )
-    try:
-        return clipcache.sound(sound.path, "chime", directory).duration
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise refused("is not a readable .wav, .flac or .ogg file") from exc
-    except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent
-        raise refused(str(exc)) from exc
-
-
-def end_chime() -> Sound:
-    return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
 
 
 def prepare(
@@ -414,19 +247,6 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     ending = plan.end_chime_at(built.events, built.length, END_CHIME)
     envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
     return source, dataclasses.replace(built, bed=envelope)
-
-
-def bed_spec(loaded: Routine, options: Options) -> tuple[str | None, Path | None]:
-    """The bed ``--bed`` or else the routine names, and the folder a file's path is relative
-    to (``None``: the working directory, for ``--bed``); ``(None, None)`` for no bed."""
-    written = loaded.bed
-    if options.bed is not None:
-        spec, base = options.bed, None
-    else:
-        spec, base = (written.sound if written else None), loaded.path.parent
-    if spec is None or spec.strip().lower() in ("none", "off"):
-        return None, None
-    return spec, base
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
