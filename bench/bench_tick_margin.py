@@ -109,8 +109,9 @@ def picture(parts: dict[str, np.ndarray], start: float, title: str, target: Path
         heard = margin.speaker(parts[name][first:last], margin.SMALL)
         blocks = heard[: len(heard) // hop * hop].reshape(-1, hop)
         rms = 10 * np.log10(np.maximum(np.mean(blocks**2, axis=1), 1e-12))
+        rms[rms < -75] = np.nan  # silence: no line
         level.plot(np.arange(len(rms)) / 50, rms, color=colour, linewidth=0.8, label=name)
-    level.set_ylim(-90, -20)
+    level.set_ylim(-75, -10)
     level.set_ylabel("dBFS, small speaker (20 ms)")
     level.set_xlabel(f"seconds from {start:.0f} s")
     level.legend(loc="upper right")
