@@ -42,6 +42,7 @@ ROUTINE_KEYS = (
     "pace_sound",
     "lexicon",
     "bed",
+    "chime_level",
     "steps",
 )
 STEP_KEYS = (
@@ -121,6 +122,7 @@ class _Reader(FieldReader):
             warnings=tuple(self.warnings),
             lexicon=self.lexicon(fields["lexicon"], "lexicon") if "lexicon" in fields else (),
             bed=self.bed(fields["bed"], "bed") if "bed" in fields else None,
+            chime_level=self.chime_level(fields),
         )
 
     def routine_pace(self, fields: dict[str, Node]) -> None:
