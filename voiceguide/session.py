@@ -40,6 +40,7 @@ class Options:
     bed: str | None = None  # a built-in bed, a file (from the working directory) or "none"
     bed_level: float | None = None  # LU under the speech between words (default: routine's)
     duck: float | None = None  # dB further down under speech (default: the routine's)
+    chime_level: float | None = None  # LU under the speech of the chimes (default: routine's)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Session:
     speech: speech.SpeechCache
     chimes: dict[Path, float]  # chime and pace sound files -> seconds
     bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
+    chime_gain_db: float = 0.0  # every chime's gain over how it is made (``chime_level``)
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -70,7 +72,10 @@ class Session:
 
     def _sound(self, kind: str, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
+            made = clipcache.sound(path, kind, self.speech.directory)
+            if kind == "chime":
+                made = clips.chime_at(made, self.chime_gain_db)
+            self._sounds[kind, path] = made
         return self._sounds[kind, path]
 
 
@@ -210,7 +215,17 @@ def prepare(
     fitted = fitted_to(loaded, options.length, timing)
     built = plan.build(fitted, timing, options.pace)
     source, bedded = bed_for(loaded, options, built)
-    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source)
+    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source,
+                   chime_gain_db=chime_gain_db(loaded, options))  # fmt: skip
+
+
+def chime_gain_db(loaded: Routine, options: Options) -> float:
+    """The gain (dB) that puts a chime, made at ``clips.CHIME_LUFS``, at the level
+    ``options`` or else the routine asks for (LU under the speech; ``fields.CHIME_LEVEL``,
+    0 dB, when neither does)."""
+    level = options.chime_level if options.chime_level is not None else loaded.chime_level
+    level = fields.CHIME_LEVEL if level is None else level
+    return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
 def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:

@@ -159,3 +159,20 @@ def test_the_shipped_tick_is_leveled_without_touching_its_peaks():
     assert reference_true_peak_db(made) < clips.PACE_CEILING_DB
     padded = np.concatenate([made, np.zeros(round(BLOCK * RATE) - len(made), np.float32)])
     assert loudness(padded) == pytest.approx(clips.PACE_LUFS, abs=0.05)
+
+
+def test_a_chime_made_quieter_is_scaled_and_one_made_louder_is_limited_under_the_ceiling():
+    from voiceguide.audio.leveling import CLIP_CEILING_DB
+    from voiceguide.routine.fields import CHIME_LEVEL
+
+    assert CHIME_LEVEL == clips.SPEECH_LUFS - clips.CHIME_LUFS  # the default moves nothing
+    made = clips.chime_clip(resources.sounds_dir() / "bell.wav")
+    assert clips.chime_at(made, 0.0) is made
+    quieter = clips.chime_at(made, -10.0).samples
+    np.testing.assert_allclose(quieter, made.samples * 10 ** (-10 / 20), rtol=1e-6)
+    louder = clips.chime_at(made, 8.0).samples
+    # within 0.3 LU: the bell's peaks 8 dB over the ceiling, the limiter's make-up rounds
+    # (leveling.ROUNDS) leave 0.2 LU untaken back, as for any clip that peaky
+    assert loudness(louder) == pytest.approx(clips.CHIME_LUFS + 8.0, abs=0.3)
+    assert reference_true_peak_db(louder) <= CLIP_CEILING_DB + 0.1
+    assert reference_true_peak_db(made.samples) + 8.0 > CLIP_CEILING_DB + 3  # it had to be

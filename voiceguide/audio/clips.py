@@ -119,6 +119,18 @@ def chime_clip(path: Path) -> Clip:
     return Clip(fade(leveled(samples, CHIME_LUFS), 0.0, CHIME_FADE_OUT))
 
 
+def chime_at(clip: Clip, gain_db: float) -> Clip:
+    """``clip`` (a chime as ``chime_clip`` makes it) ``gain_db`` louder, or quieter when
+    negative: a routine's ``chime_level``. Made louder, its true peak is held under the clips'
+    ceiling as every clip's is (limited, the loudness that takes made up: ``leveled``)."""
+    if gain_db == 0.0:
+        return clip
+    samples = clip.samples * np.float32(gain(gain_db))
+    if gain_db > 0.0:
+        samples = leveled(samples, None, CLIP_CEILING_DB)
+    return Clip(samples)
+
+
 def pace_clip(path: Path) -> Clip:
     """A pace sound (``sounds/pulse.wav``, ``sounds/breath.wav``) -> a clip at ``PACE_LUFS``:
     the pace guide's events then carry their level under the speech as a gain.
