@@ -13,7 +13,14 @@ from voiceguide import (
     routine,
     speech,
 )
-from voiceguide.routine import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
+from voiceguide.routine import (
+    BED_DUCK,
+    BED_DUCK_RANGE,
+    BED_LEVEL,
+    BED_LEVEL_RANGE,
+    CHIME_LEVEL,
+    CHIME_LEVEL_RANGE,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 ENGINES = ("espeak", "tone")
@@ -96,8 +103,8 @@ class FiniteRange(click.FloatRange):
 
 def session_options(func):
     """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
-    --rate, --pace, --bed, --bed-level and --duck. The command receives them as keyword
-    arguments named as ``session.Options``' fields, to pass on whole."""
+    --rate, --pace, --bed, --bed-level, --duck and --chime-level. The command receives them
+    as keyword arguments named as ``session.Options``' fields, to pass on whole."""
     options = [
         engine_option,
         click.option(
@@ -126,6 +133,13 @@ def session_options(func):
             type=FiniteRange(*BED_DUCK_RANGE),
             metavar="DB",
             help=f"How much further the bed goes down under speech (default {BED_DUCK:g}).",
+        ),
+        click.option(
+            "--chime-level",
+            type=FiniteRange(*CHIME_LEVEL_RANGE),
+            metavar="LU",
+            help=f"How far under the speech the chimes sit; negative: over it (default "
+            f"{CHIME_LEVEL:g}; overrides the routine's chime_level).",
         ),
     ]
     for option in reversed(options):

@@ -35,11 +35,15 @@ PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
 PACE_SOUNDS = ("pulse", "breath")
 PACE_OFF = ("none", "off")
-BED_LEVEL = 18.0  # LU under the speech, between words: there, not in the way
+BED_LEVEL = 22.0  # LU under the speech, between words: there, and 12 dB under the pace guide
 BED_DUCK = 12.0  # dB further down under speech: never masks a word
 BED_LEVEL_RANGE = (6.0, 40.0)
 BED_DUCK_RANGE = (0.0, 40.0)
 BED_KEYS = ("sound", "level", "duck")
+# Chimes: LU under the speech (a negative level puts them over it). The default is where a
+# chime is made (audio.clips.CHIME_LUFS, 2 LU under the speech's -16 LUFS).
+CHIME_LEVEL = 2.0
+CHIME_LEVEL_RANGE = (-6.0, 40.0)
 PACE_KEYS = ("from", "to", "sound", "level")
 PACE_SYNTAX = (
     "a number of strokes or breaths per minute (2 to 60), 'A to B' for a glide (12 to 7), "
@@ -255,6 +259,14 @@ class FieldReader:
                 "path to a .wav/.flac/.ogg file relative to the routine",
             )
         return Sound(name, path, node.line)
+
+    def chime_level(self, fields: dict[str, Node]) -> float | None:
+        """The routine's ``chime_level``: how far under the speech every chime sits, in LU
+        (negative: over it), in ``CHIME_LEVEL_RANGE``; None when it gives none."""
+        node = fields.get("chime_level")
+        if node is None:
+            return None
+        return self.number(node, "chime_level (LU under the speech)", *CHIME_LEVEL_RANGE)
 
     # -- the sound bed --------------------------------------------------------------------
     def bed(self, node: Node, what: str) -> Bed:

@@ -17,3 +17,4 @@ class Options:
     bed: str | None = None  # a built-in bed, a file (from the working directory) or "none"
     bed_level: float | None = None  # LU under the speech between words (default: routine's)
     duck: float | None = None  # dB further down under speech (default: the routine's)
+    chime_level: float | None = None  # LU under the speech of the chimes (default: routine's)

@@ -39,6 +39,7 @@ class Session:
     chimes: dict[Path, float]  # chime and pace sound files -> seconds
     bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
     reads: Inputs | None = None  # the files it reads: no export may write over them
+    chime_gain_db: float = 0.0  # every chime's gain over how it is made (``chime_level``)
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -56,7 +57,10 @@ class Session:
 
     def _sound(self, kind: str, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
+            made = clipcache.sound(path, kind, self.speech.directory)
+            if kind == "chime":
+                made = clips.chime_at(made, self.chime_gain_db)
+            self._sounds[kind, path] = made
         return self._sounds[kind, path]
 
 
@@ -185,7 +189,10 @@ def prepare(
     if problems:
         raise combined(problems, warnings)
     reads = inputs_of(loaded, options, cache.directory)
-    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads)
+    gain = chime_gain_db(loaded, options)
+    return Session(
+        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
+    )
 
 
 def _attempt(problems: list[RoutineError], call: Callable, *args):
@@ -222,6 +229,15 @@ def _check_bed(reading: routine.Reading) -> None:
         beds.open_bed(written.sound, reading.path.parent).close()
     except UsageError as exc:
         raise RoutineError(reading.path, written.line, f"bed: {exc}") from exc
+
+
+def chime_gain_db(loaded: Routine, options: Options) -> float:
+    """The gain (dB) that puts a chime, made at ``clips.CHIME_LUFS``, at the level
+    ``options`` or else the routine asks for (LU under the speech; ``fields.CHIME_LEVEL``,
+    0 dB, when neither does)."""
+    level = options.chime_level if options.chime_level is not None else loaded.chime_level
+    level = fields.CHIME_LEVEL if level is None else level
+    return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
 def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
