@@ -292,6 +292,7 @@ def play_live(
     backend_name: str | None = None,
     stdin: IO | None = None,
     without_device: Callable[[S, float], object] | None = None,
+    listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -304,6 +305,9 @@ def play_live(
     routine or step is reported first. ``routine`` (the name the user typed, with the options
     ``voiceguide export`` would need for the same session) only goes into the no-device
     message. Raises ``UsageError`` for a bad ``start_at`` before any sound.
+
+    ``listen`` (voice commands: ``voiceguide.listen.attach``) is given the keys and the
+    device once the session is ready, and returns the key source and backend to play with.
     """
     try:
         device, missing = open_backend(backend_name, routine), None
@@ -318,7 +322,8 @@ def play_live(
             without_device(session, start)
             return None
         with terminal_keys(stdin) as keys:
-            player = Player(session, device, keys=keys, on_status=on_status)
+            source, output = (keys, device) if listen is None else listen(keys, device)
+            player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
         if device is not None:

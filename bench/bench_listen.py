@@ -1,0 +1,159 @@
+"""Voice commands on the test set of ``bench/listen_set.py`` (issue 23): recognized, false
+actions, reaction time, CPU and memory of the listener.
+
+    python bench/listen_set.py /tmp/listen-set           # once: the test set
+    nice -n 10 python bench/bench_listen.py /tmp/listen-set --out bench/results/listen.json
+
+Every trial is streamed through the listener exactly as the live one runs (``Listener``:
+Silero VAD stretches, Whisper tiny.en, the rules of ``listen.listener``) in 0.1 s blocks,
+with the player's knowledge of when the session sounds (``listen.sounding`` on the
+session's own output, as the live player tells the listener). A trial counts as recognized when the first command heard between the word's
+start and 2 s after its end is the one spoken; any other command heard in it is a false
+action. The negatives (2 hours of sessions with no command) count false actions only.
+
+Reaction: the stream time at which the stretch ended, plus the model's CPU time for it
+(the listener's process has a core to itself at 20 % use), less the word's end.
+CPU: the whole listener's process time over the seconds of sound it heard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import listen_set  # noqa: E402
+
+from voiceguide.listen import listener as listening  # noqa: E402
+from voiceguide.listen.sounding import Sounding, loud_spans  # noqa: E402
+from voiceguide.listen.whisper import Whisper  # noqa: E402
+
+BLOCK = 1600  # samples per feed: 0.1 s, as the capture reads
+
+
+def sounding(reference: np.ndarray) -> np.ndarray:
+    """The player's flags, as the live player makes them (``listen.sounding``): where the
+    session's own output is loud, and the room's tail after it."""
+    known = Sounding()
+    for start, end in loud_spans(reference, listen_set.RATE):
+        known.add(start, end)
+    return known.flags(0.0, len(reference), listen_set.RATE)
+
+
+def stream(listener: listening.Listener, samples: np.ndarray, flags: np.ndarray) -> list:
+    heard = []
+    for start in range(0, len(samples), BLOCK):
+        heard += listener.feed(samples[start : start + BLOCK], flags[start : start + BLOCK])
+    return heard
+
+
+def run_trials(out: Path, model: Whisper, kinds: set[str], limit: int | None, echo_db: float):
+    trials = [listen_set.Trial(**t) for t in json.loads((out / "trials.json").read_text())]
+    trials = [t for t in trials if t.kind in kinds][:limit]
+    rows = []
+    for trial in trials:
+        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db)
+        listener = listening.Listener(model.hear)
+        heard = stream(listener, samples, sounding(reference))
+        window = [h for h in heard if start <= h.end <= end + 2.0]
+        first = window[0] if window else None
+        right = first is not None and first.command.words == trial.word
+        rows.append(
+            {
+                "index": trial.index,
+                "kind": trial.kind,
+                "command": trial.command,
+                "word": trial.word,
+                "heard": [h.command.words for h in heard],
+                "texts": [h.text for h in heard],
+                "right": right,
+                "false": sum(h is not first for h in heard),
+                "reaction": (first.end + first.thought - end) if right else None,
+            }
+        )
+        mark = "ok " if right else "MISS"
+        print(f"{mark} {trial.kind:7s} {trial.command:32s} {rows[-1]['heard']}", flush=True)
+    return rows
+
+
+def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | None):
+    found, seconds = [], 0.0
+    for name, *_ in listen_set.NEGATIVE:
+        listener = listening.Listener(model.hear)
+        for index, (samples, _, reference) in enumerate(listen_set.negative(out, name, echo_db)):
+            for h in stream(listener, samples, sounding(reference)):
+                found.append({"session": name, "at": index * 60 + h.end, "word": h.command.words,
+                              "text": h.text, "chance": h.chance})  # fmt: skip
+                print(f"FALSE {found[-1]}", flush=True)
+            seconds += len(samples) / listen_set.RATE
+            if minutes is not None and seconds >= minutes * 60:
+                return found, seconds
+    return found, seconds
+
+
+def summary(rows: list[dict], kind: str) -> dict:
+    chosen = [r for r in rows if r["kind"] == kind]
+    if not chosen:
+        return {}
+    right = [r for r in chosen if r["right"]]
+    by_word: dict[str, list[int]] = {}
+    for r in chosen:
+        by_word.setdefault(r["word"], []).append(r["right"])
+    return {
+        "trials": len(chosen),
+        "recognized": len(right),
+        "share": len(right) / len(chosen),
+        "false_in_trials": sum(r["false"] for r in chosen),
+        "reaction_median": statistics.median(r["reaction"] for r in right) if right else None,
+        "by_word": {w: f"{sum(v)}/{len(v)}" for w, v in by_word.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("set", type=Path)
+    parser.add_argument("--kinds", default="between,during,negative")
+    parser.add_argument("--limit", type=int, help="at most this many trials of each kind")
+    parser.add_argument("--minutes", type=float, help="at most this much negative sound")
+    parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    kinds = set(args.kinds.split(","))
+    began, cpu = time.time(), time.process_time()
+    model = Whisper()
+    rows = run_trials(args.set, model, kinds - {"negative"}, args.limit, args.echo_db)
+    result = {k: summary(rows, k) for k in ("between", "during")}
+    trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
+    if "negative" in kinds:
+        cpu_neg = time.process_time()
+        false, seconds = run_negatives(args.set, model, args.echo_db, args.minutes)
+        result["negative"] = {
+            "hours": seconds / 3600,
+            "false_actions": len(false),
+            "found": false,
+            "cpu_share": (time.process_time() - cpu_neg) / seconds,
+        }
+    result["echo_db"] = args.echo_db
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["wall_s"] = time.time() - began
+    result["cpu_s"] = time.process_time() - cpu
+    result["trial_seconds"] = trial_seconds
+    result["load"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["rows"] = rows
+    text = json.dumps(result, indent=1)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
