@@ -5,11 +5,12 @@ actions, reaction time, CPU and memory of the listener.
     nice -n 10 python bench/bench_listen.py /tmp/listen-set --out bench/results/listen.json
 
 Every trial is streamed through the listener exactly as the live one runs (``Listener``:
-Silero VAD stretches, Whisper tiny.en, the rules of ``listen.listener``) in 0.1 s blocks,
-with the player's knowledge of when the session sounds (``listen.sounding`` on the
-session's own output, as the live player tells the listener). A trial counts as recognized when the first command heard between the word's
-start and 2 s after its end is the one spoken; any other command heard in it is a false
-action. The negatives (2 hours of sessions with no command) count false actions only.
+the echo canceller fed with the session's output, Silero VAD stretches, Whisper tiny.en,
+the rules of ``listen.listener``) in 0.1 s blocks, with the player's knowledge of when the
+session sounds (``listen.reference`` on the session's own output). A trial counts as
+recognized when the first command heard between the word's start and 2 s after its end is
+the one spoken; any other command heard in it is a false action. The negatives (2 hours of
+sessions with no command) count false actions only.
 
 Reaction: the stream time at which the stretch ended, plus the model's CPU time for it
 (the listener's process has a core to itself at 20 % use), less the word's end.
@@ -33,36 +34,47 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import listen_set  # noqa: E402
 
 from voiceguide.listen import listener as listening  # noqa: E402
-from voiceguide.listen.sounding import Sounding, loud_spans  # noqa: E402
+from voiceguide.listen.echo import LOOKAHEAD  # noqa: E402
+from voiceguide.listen.reference import Reference  # noqa: E402
 from voiceguide.listen.whisper import Whisper  # noqa: E402
 
 BLOCK = 1600  # samples per feed: 0.1 s, as the capture reads
 
 
-def sounding(reference: np.ndarray) -> np.ndarray:
-    """The player's flags, as the live player makes them (``listen.sounding``): where the
-    session's own output is loud, and the room's tail after it."""
-    known = Sounding()
-    for start, end in loud_spans(reference, listen_set.RATE):
-        known.add(start, end)
-    return known.flags(0.0, len(reference), listen_set.RATE)
-
-
-def stream(listener: listening.Listener, samples: np.ndarray, flags: np.ndarray) -> list:
+def stream(listener: listening.Listener, samples: np.ndarray, output: Reference, at: float):
+    """Feed ``samples`` (heard from ``at`` seconds) as the worker does: with the session's
+    ``output`` read ``LOOKAHEAD`` ahead as the echo canceller's reference, and its flags."""
     heard = []
     for start in range(0, len(samples), BLOCK):
-        heard += listener.feed(samples[start : start + BLOCK], flags[start : start + BLOCK])
+        block = samples[start : start + BLOCK]
+        now = at + start / listen_set.RATE
+        began = time.process_time()
+        reference = output.read(now + LOOKAHEAD, len(block))
+        heard += listener.feed(block, reference, output.flags(now, len(block)))
+        COST["cpu"] += time.process_time() - began
+        COST["seconds"] += len(block) / listen_set.RATE
     return heard
 
 
-def run_trials(out: Path, model: Whisper, kinds: set[str], limit: int | None, echo_db: float):
+COST = {"cpu": 0.0, "seconds": 0.0}  # the listener's own CPU time, and the sound it heard
+
+
+def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None) -> Reference:
+    """The session's output as the player hands it to the listener."""
+    output = Reference() if output is None else output
+    output.add(at, samples)
+    return output
+
+
+def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: float):
     trials = [listen_set.Trial(**t) for t in json.loads((out / "trials.json").read_text())]
-    trials = [t for t in trials if t.kind in kinds][:limit]
+    trials = [t for t in trials if t.kind in kinds][::every]
     rows = []
     for trial in trials:
         samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db)
         listener = listening.Listener(model.hear)
-        heard = stream(listener, samples, sounding(reference))
+        listener.log = []
+        heard = stream(listener, samples, played(reference), 0.0)
         window = [h for h in heard if start <= h.end <= end + 2.0]
         first = window[0] if window else None
         right = first is not None and first.command.words == trial.word
@@ -77,6 +89,7 @@ def run_trials(out: Path, model: Whisper, kinds: set[str], limit: int | None, ec
                 "right": right,
                 "false": sum(h is not first for h in heard),
                 "reaction": (first.end + first.thought - end) if right else None,
+                "judged": judged(listener.log, start, end),
             }
         )
         mark = "ok " if right else "MISS"
@@ -87,9 +100,14 @@ def run_trials(out: Path, model: Whisper, kinds: set[str], limit: int | None, ec
 def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | None):
     found, seconds = [], 0.0
     for name, *_ in listen_set.NEGATIVE:
-        listener = listening.Listener(model.hear)
+        listener, output = listening.Listener(model.hear), Reference()
+        listener.log = []
         for index, (samples, _, reference) in enumerate(listen_set.negative(out, name, echo_db)):
-            for h in stream(listener, samples, sounding(reference)):
+            played(reference, index * 60.0, output)
+            heard = stream(listener, samples, output, index * 60.0)
+            JUDGED.extend(judged(listener.log, -1.0, -1.0))
+            listener.log.clear()
+            for h in heard:
                 found.append({"session": name, "at": index * 60 + h.end, "word": h.command.words,
                               "text": h.text, "chance": h.chance})  # fmt: skip
                 print(f"FALSE {found[-1]}", flush=True)
@@ -97,6 +115,26 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
             if minutes is not None and seconds >= minutes * 60:
                 return found, seconds
     return found, seconds
+
+
+JUDGED: list[dict] = []  # every stretch of the negatives, as judged
+
+
+def judged(log: list, start: float, end: float) -> list[dict]:
+    """Every stretch the model heard: when (stream seconds), whether it held the word
+    (``start``..``end``), whether the session sounded, the chances: enough to score other
+    rules (``listener.accept``) without running the model again."""
+    return [
+        {
+            "end": stretch.end / listen_set.RATE,
+            "on": stretch.end / listen_set.RATE >= start
+            and stretch.end / listen_set.RATE - len(stretch.samples) / listen_set.RATE <= end,
+            "sounding": sounding,
+            "chances": [round(c, 6) for c in hearing.chances],
+            "text": hearing.text,
+        }
+        for stretch, sounding, hearing in log
+    ]
 
 
 def summary(rows: list[dict], kind: str) -> dict:
@@ -121,7 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("set", type=Path)
     parser.add_argument("--kinds", default="between,during,negative")
-    parser.add_argument("--limit", type=int, help="at most this many trials of each kind")
+    parser.add_argument("--every", type=int, default=1, help="every Nth trial only (a sample)")
     parser.add_argument("--minutes", type=float, help="at most this much negative sound")
     parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
     parser.add_argument("--out", type=Path)
@@ -129,18 +167,19 @@ def main() -> None:
     kinds = set(args.kinds.split(","))
     began, cpu = time.time(), time.process_time()
     model = Whisper()
-    rows = run_trials(args.set, model, kinds - {"negative"}, args.limit, args.echo_db)
+    rows = run_trials(args.set, model, kinds - {"negative"}, args.every, args.echo_db)
     result = {k: summary(rows, k) for k in ("between", "during")}
     trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
     if "negative" in kinds:
-        cpu_neg = time.process_time()
         false, seconds = run_negatives(args.set, model, args.echo_db, args.minutes)
         result["negative"] = {
             "hours": seconds / 3600,
             "false_actions": len(false),
             "found": false,
-            "cpu_share": (time.process_time() - cpu_neg) / seconds,
+            "judged": JUDGED,
         }
+    result["listener_cpu_share"] = COST["cpu"] / max(COST["seconds"], 1e-9)
+    result["heard_seconds"] = COST["seconds"]
     result["echo_db"] = args.echo_db
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["wall_s"] = time.time() - began

@@ -62,7 +62,7 @@ NEGATIVE = (  # 120 minutes in all
     ("neg-first", "first-back-massage", "30m", ("--bed", "rain")),
     ("neg-back-piper", "back-massage", "35m", ("--engine", "piper")),
 )
-BEFORE, AFTER = 8.0, 4.0  # seconds of the session heard before a command starts, after it ends
+BEFORE, AFTER = 15.0, 4.0  # seconds of the session heard before a command starts, after it ends
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def sink():
         yield made
 
 
-def test_spoken_commands_pause_resume_skip_and_stop_the_session(sink, tmp_path):
+def test_spoken_commands_pause_resume_skip_and_stop_the_session(sink, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_LISTEN_LOG", str(tmp_path / "heard.jsonl"))  # on failure
     path = tmp_path / "listening.yaml"
     path.write_text(ROUTINE)
     with tone_renderer() as renderer:
@@ -77,10 +78,6 @@ def test_spoken_commands_pause_resume_skip_and_stop_the_session(sink, tmp_path):
     statuses: list[tuple[float, str]] = []
 
     with sink.microphone() as mic:
-        monkeypatch_log = tmp_path / "heard.jsonl"
-        import os
-
-        os.environ["VOICEGUIDE_LISTEN_LOG"] = str(monkeypatch_log)
         listening = listen.start()
         assert listening.listening.wait(30), "the model did not load"
 
@@ -112,7 +109,8 @@ def test_spoken_commands_pause_resume_skip_and_stop_the_session(sink, tmp_path):
         speaker.join(5)
 
     heard = [(h["heard"], h["at"]) for h in listening.heard]
-    print(f"\nheard: {heard}\nsaid at: {mic.said}\nstatus: {statuses}")
+    judged = (tmp_path / "heard.jsonl").read_text() if (tmp_path / "heard.jsonl").exists() else ""
+    print(f"\nheard: {heard}\nsaid at: {mic.said}\nstatus: {statuses}\njudged:\n{judged}")
     assert [w for w, _ in heard] == ["pause", "go on", "next", "stop"]
     reasons = [r for _, r in statuses if r not in ("tick", "step", "start")]
     assert reasons == ["paused", "resumed", "skipped", "quit"]

@@ -1,11 +1,12 @@
 """Voice commands: the giver says "pause", "go on", "next", "back", "longer", "shorter",
 "slower", "faster" or "stop", and the session does what the keys do (``grammar``).
 
-The parts, each in its module: the microphone (``capture``, ALSA), stretches of voice
-(``segmenter``, Silero VAD), what they say (``whisper``: Whisper tiny.en with CTranslate2,
-features in ``mel``), the rules that make a stretch a command (``listener``), what the player
-knows of its own sound (``sounding``), the process all that runs in (``worker``) and the
-player's side (``source``). Optional: ``pip install 'voiceguide[listen]'``.
+The parts, each in its module: the microphone (``capture``, ALSA), the session's own sound
+taken out of it (``reference``: what the player plays; ``echo``: the canceller), stretches
+of voice (``segmenter``, Silero VAD), what they say (``whisper``: Whisper tiny.en with
+CTranslate2, features in ``mel``), the rules that make a stretch a command (``listener``),
+the process all that runs in (``worker``) and the player's side (``source``). Optional:
+``pip install 'voiceguide[listen]'``.
 
     listening = listen.start(mic)        # MicError: one line, and play on without it
     play_live(..., listen=listen.attach(listening, announcement_clip))
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from voiceguide.audio import Clip
 from voiceguide.listen.capture import MicError
 from voiceguide.listen.grammar import SPOKEN_LIST, WORDS
-from voiceguide.listen.sounding import TAIL
+from voiceguide.listen.reference import TAIL
 from voiceguide.listen.source import Listening, TappedBackend, VoiceKeys
 
 ANNOUNCEMENT = f"Listening for: {SPOKEN_LIST}."

@@ -23,6 +23,10 @@ BEFORE = 0.2  # seconds kept before the first voiced chunk
 HANG = 0.22  # seconds of quiet that end a stretch: most of the reaction time
 LONGEST = 1.8  # seconds of voice: longer is not a command
 SHORTEST = 0.1  # seconds of voice: shorter is a click
+# seconds outside any stretch after which the VAD's state is reset: Silero's recurrent state
+# can stay stuck at "no speech" after the loud start of an echo canceller not yet converged
+# (measured: 0.0 for a whole clear word that a fresh state calls 0.7)
+RESET = 4.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Segmenter:
         self._quiet = 0  # chunks in a row under OFF, inside a stretch
         self._voiced = 0
         self._too_long = False
+        self._outside = 0  # chunks since the last stretch (or reset)
         self.fed = 0  # samples consumed
 
     def feed(self, samples: np.ndarray) -> Iterator[Stretch]:
@@ -65,6 +70,10 @@ class Segmenter:
 
     def _step(self, chunk: np.ndarray, chance: float) -> Stretch | None:
         if self._stretch is None:
+            self._outside += 1
+            if self._outside * CHUNK >= RESET * RATE and hasattr(self.vad, "reset"):
+                self.vad.reset()
+                self._outside = 0
             if chance >= ON:
                 self._stretch = [*self._before, chunk]
                 self._quiet, self._voiced, self._too_long = 0, 1, False
@@ -81,6 +90,7 @@ class Segmenter:
             return None
         parts, self._stretch = self._stretch, None
         self._before.clear()
+        self._outside = 0
         voiced = self._voiced * CHUNK / RATE
         if self._too_long or voiced < SHORTEST:
             return None

@@ -9,6 +9,7 @@ played right after the player has acted on it, so that a pause silences everythi
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import queue
@@ -22,8 +23,8 @@ from collections.abc import Callable
 import numpy as np
 
 from voiceguide.audio import RATE, Clip
-from voiceguide.listen import sounding
 from voiceguide.listen.capture import MicError
+from voiceguide.listen.reference import to_16k
 
 READY_SECONDS = 10.0  # the microphone opens within this, or listening is given up
 POLL = 0.02  # seconds: keys and voice are read in turns this long
@@ -105,7 +106,7 @@ class Listening:
         return f"({lines[-1]})" if lines else "(without a word)"
 
     def tell(self, message: dict) -> None:
-        """Send the worker one message (``sound``, ``cut``, ``deaf_until``)."""
+        """Send the worker one message (``clip``, ``cut``, ``deaf_until``)."""
         with self._writing:
             try:
                 self.process.stdin.write(json.dumps(message) + "\n")
@@ -132,10 +133,10 @@ class Listening:
 
 
 class TappedBackend:
-    """The player's backend, telling the listener when each clip will sound (``play``) and
-    when everything stops (``stop_all``); everything else passes through unchanged.
+    """The player's backend, telling the listener what each clip is and when it will sound
+    (``play``) and when everything stops (``stop_all``); everything else passes through.
 
-    The clips' loud spans are found in a thread of this object's own, not in the player's
+    Clips are resampled and sent in a thread of this object's own, not in the player's
     loop: ``play`` only queues the clip."""
 
     def __init__(self, backend, listening: Listening, clock: Callable[[], float] = time.monotonic):
@@ -143,7 +144,8 @@ class TappedBackend:
         self._listening = listening
         self._clock = clock
         self._clips: queue.Queue[tuple[Clip, float] | None] = queue.Queue()
-        threading.Thread(target=self._measure, name="voiceguide-tap", daemon=True).start()
+        self._thread = threading.Thread(target=self._measure, name="voiceguide-tap", daemon=True)
+        self._thread.start()
 
     def __getattr__(self, name: str):
         return getattr(self._backend, name)
@@ -160,8 +162,8 @@ class TappedBackend:
     def _measure(self) -> None:
         while (item := self._clips.get()) is not None:
             clip, at = item
-            for start, end in sounding.loud_spans(clip.samples, RATE):
-                self._listening.tell({"sound": [at + start, at + end]})
+            pcm = (np.clip(to_16k(clip.samples), -1, 1) * 32767).astype("<i2")
+            self._listening.tell({"clip": [at, base64.b64encode(pcm.tobytes()).decode()]})
 
     def close_tap(self) -> None:
         self._clips.put(None)

@@ -13,7 +13,8 @@ It speaks JSON lines on standard output:
 ``at`` is the ``time.monotonic()`` at which the stretch holding the command ended. On
 standard input it is told when the session sounds (the player's side: ``source.Listening``):
 
-    {"sound": [start, end]}    clock seconds during which the session plays a sound
+    {"clip": [at, PCM]}        a sound the session plays from clock time ``at``: base64 of
+                               16 kHz mono s16 (the echo canceller's reference)
     {"cut": at}                nothing planned after ``at`` plays (pause, jump)
     {"deaf_until": at}         hear nothing before ``at`` (the session names the commands)
 
@@ -25,6 +26,7 @@ what to look at when a command is missed, or one is heard that was not said.
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import os
@@ -33,8 +35,11 @@ import sys
 import threading
 import time
 
+import numpy as np
+
 from voiceguide.listen.capture import RATE, MicError, Microphone
-from voiceguide.listen.sounding import Sounding
+from voiceguide.listen.echo import LOOKAHEAD
+from voiceguide.listen.reference import Reference
 
 
 def main(argv: list[str]) -> int:
@@ -58,7 +63,7 @@ def main(argv: list[str]) -> int:
     except VoiceguideError as exc:
         _reply(replies, {"error": str(exc)})
         return 1
-    sounding, deaf = Sounding(), [0.0]
+    sounding, deaf = Reference(), [0.0]
     threading.Thread(target=_told, args=(sounding, deaf), daemon=True).start()
     _reply(replies, {"listening": True})
     with mic:
@@ -66,7 +71,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _listen(mic: Microphone, listener, sounding: Sounding, deaf: list[float], replies) -> None:
+def _listen(mic: Microphone, listener, sounding: Reference, deaf: list[float], replies) -> None:
     log_path = os.environ.get("VOICEGUIDE_LISTEN_LOG")
     listener.log = [] if log_path else None
     while True:
@@ -77,7 +82,9 @@ def _listen(mic: Microphone, listener, sounding: Sounding, deaf: list[float], re
             return
         start = end - len(samples) / RATE
         fed = listener.segmenter.fed + len(samples)  # the stream's samples after this block
-        for heard in listener.feed(samples, sounding.flags(start, len(samples), RATE)):
+        reference = sounding.read(start + LOOKAHEAD, len(samples))
+        flags = sounding.flags(start, len(samples))
+        for heard in listener.feed(samples, reference, flags):
             at = end - (fed - heard.end * RATE) / RATE
             if at < deaf[0]:
                 continue
@@ -98,13 +105,15 @@ def _write_log(path: str, judged: list, end: float, fed: int) -> None:
             log.write(json.dumps(record) + "\n")
 
 
-def _told(sounding: Sounding, deaf: list[float]) -> None:
+def _told(sounding: Reference, deaf: list[float]) -> None:
     """Read what the player says about its sound; at the end of the input, end."""
     for line in sys.stdin:
         try:
             message = json.loads(line)
-            if "sound" in message:
-                sounding.add(*message["sound"])
+            if "clip" in message:
+                at, pcm = message["clip"]
+                samples = np.frombuffer(base64.b64decode(pcm), "<i2").astype(np.float32)
+                sounding.add(float(at), samples / 32768.0)
             elif "cut" in message:
                 sounding.cut(message["cut"])
             elif "deaf_until" in message:
