@@ -9,7 +9,10 @@ What it makes in DIR (nothing downloaded; every sound comes from voiceguide's ow
   ``joe``, each at 130 and 180 words per minute; 16 kHz mono.
 * ``sessions/NAME.wav`` + ``NAME.vtt``: sessions exported by ``voiceguide export`` (espeak-ng
   and Piper, with and without a sound bed and the pace guide), 16 kHz mono; the VTT says when
-  the session speaks. ``POSITIVE`` carry the commands; ``NEGATIVE`` (2 hours) carry none.
+  the session speaks; for a session with a sound bed, ``NAME.clips.wav`` is the same plan
+  without it: what the player tells the listener (the sound device mixes the bed in itself,
+  so the echo canceller never hears of it). ``POSITIVE`` carry the commands; ``NEGATIVE``
+  (2 hours) carry none.
 
 How a trial is heard (``mic``): the command through a synthesized room impulse response
 (``room``: a direct path and an exponentially decaying diffuse tail, RT60 0.25-0.6 s), at
@@ -119,21 +122,37 @@ def _trimmed(raw: Path, target: Path) -> None:
 
 
 def make_sessions(out: Path, voiceguide: str) -> None:
+    """Each session as heard (``NAME.wav``) and, for one with a sound bed, its clips alone
+    (``NAME.clips.wav``, the same plan with ``--bed none``): the player tells the listener
+    its clips, not the bed, which the sound device mixes in itself."""
     folder = out / "sessions"
     folder.mkdir(parents=True, exist_ok=True)
     for name, routine, length, extra in POSITIVE + NEGATIVE:
-        target = folder / f"{name}.wav"
-        if target.exists():
-            continue
-        full = folder / f"{name}.full.wav"
-        subprocess.run(
-            [voiceguide, "export", routine, "-l", length, *extra, "-o", str(full), "--vtt", "-q"],
-            check=True,
-        )
-        samples, rate = sf.read(str(full), dtype="float32", always_2d=True)
-        sf.write(str(target), soxr.resample(samples.mean(axis=1), rate, RATE), RATE)
-        full.with_suffix(".vtt").rename(target.with_suffix(".vtt"))
-        full.unlink()
+        _export(folder / f"{name}.wav", voiceguide, routine, length, extra)
+        if "--bed" in extra:
+            unbedded = [*extra[: extra.index("--bed")], *extra[extra.index("--bed") + 2 :]]
+            clips = folder / f"{name}.clips.wav"
+            _export(clips, voiceguide, routine, length, (*unbedded, "--bed", "none"))
+
+
+def _export(target: Path, voiceguide: str, routine: str, length: str, extra) -> None:
+    if target.exists():
+        return
+    full = target.with_name(target.name.removesuffix(".wav") + ".full.wav")
+    subprocess.run(
+        [voiceguide, "export", routine, "-l", length, *extra, "-o", str(full), "--vtt", "-q"],
+        check=True,
+    )
+    samples, rate = sf.read(str(full), dtype="float32", always_2d=True)
+    sf.write(str(target), soxr.resample(samples.mean(axis=1), rate, RATE), RATE)
+    full.with_suffix(".vtt").rename(target.with_suffix(".vtt"))
+    full.unlink()
+
+
+def told(out: Path, session: str) -> Path:
+    """The file of what the player tells the listener for ``session``: its clips."""
+    clips = out / "sessions" / f"{session}.clips.wav"
+    return clips if clips.exists() else out / "sessions" / f"{session}.wav"
 
 
 def spoken(vtt: Path) -> list[tuple[float, float]]:
@@ -239,9 +258,9 @@ def loudspeaker(samples: np.ndarray) -> np.ndarray:
 
 
 def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB):
-    """What the microphone hears in ``trial``: (samples at 16 kHz, the speaking mask, the
-    session's output itself (the echo canceller's reference), where the word starts and
-    ends in those samples, seconds)."""
+    """What the microphone hears in ``trial``: (samples at 16 kHz, the speaking mask, what
+    the player tells the listener it plays (its clips, without the bed: the echo
+    canceller's reference), where the word starts and ends in those samples, seconds)."""
     rng = np.random.default_rng(SEED + 1000 + trial.index)
     word, _ = sf.read(str(out / "commands" / trial.command), dtype="float32")
     start = trial.at - BEFORE
@@ -254,6 +273,10 @@ def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB):
     )
     session = np.pad(session, (0, frames - len(session)))  # a session ending early: silence
     cues = spoken(out / "sessions" / f"{trial.session}.vtt")
+    clips, _ = sf.read(
+        str(told(out, trial.session)), dtype="float32", start=round(start * RATE), frames=frames
+    )
+    clips = np.pad(clips, (0, frames - len(clips)))
     rt60 = rng.uniform(0.25, 0.6)
     giver = scipy.signal.fftconvolve(word, room(rng, rt60, rng.uniform(3, 9), 0.002))
     giver *= 10 ** ((trial.level_db - active_level(giver)) / 20)
@@ -265,7 +288,7 @@ def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB):
     heard += echo[:frames]
     heard += rng.standard_normal(frames).astype(np.float32) * 10 ** (NOISE_DBFS / 20)
     mask = speaking_mask(cues, start, frames)
-    return heard, mask, session, (BEFORE, BEFORE + len(word) / RATE)
+    return heard, mask, clips, (BEFORE, BEFORE + len(word) / RATE)
 
 
 _LEVELS: dict[str, float] = {}
@@ -283,7 +306,8 @@ def _speech_level(out: Path, session: str) -> float:
 
 def negative(out: Path, name: str, echo_db: float = ECHO_DB):
     """One of the command-free sessions as the microphone hears it, in 60 s pieces:
-    yields (samples, speaking mask, reference) per piece; the room is the same throughout."""
+    yields (samples, speaking mask, what the player tells the listener) per piece; the room
+    is the same throughout."""
     rng = np.random.default_rng(SEED + 5000 + [n for n, *_ in NEGATIVE].index(name))
     path = out / "sessions" / f"{name}.wav"
     cues = spoken(path.with_suffix(".vtt"))
@@ -292,13 +316,14 @@ def negative(out: Path, name: str, echo_db: float = ECHO_DB):
     gain = 10 ** ((COMMAND_DBFS + echo_db - _speech_level(out, name)) / 20)
     piece = 60 * RATE
     carried = np.zeros(len(response) - 1)
+    clips = sf.blocks(str(told(out, name)), blocksize=piece, dtype="float32")
     for index, block in enumerate(sf.blocks(str(path), blocksize=piece, dtype="float32")):
         echo = scipy.signal.fftconvolve(loudspeaker(block), response)  # overlap-add
         echo[: len(carried)] += carried
         echo, carried = echo[: len(block)], echo[len(block) :]
         noise = rng.standard_normal(len(block)) * 10 ** (NOISE_DBFS / 20)
         heard = (echo * gain + noise).astype(np.float32)
-        yield heard, speaking_mask(cues, index * 60.0, len(block)), block
+        yield heard, speaking_mask(cues, index * 60.0, len(block)), next(clips)
 
 
 def main() -> None:

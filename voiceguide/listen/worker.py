@@ -30,6 +30,7 @@ import base64
 import ctypes
 import json
 import os
+import queue
 import signal
 import sys
 import threading
@@ -40,6 +41,8 @@ import numpy as np
 from voiceguide.listen.capture import RATE, MicError, Microphone
 from voiceguide.listen.echo import LOOKAHEAD
 from voiceguide.listen.reference import Reference
+
+BACKLOG = 300  # blocks (0.1 s) of sound the model may fall behind by before capture waits
 
 
 def main(argv: list[str]) -> int:
@@ -71,15 +74,29 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _capture(mic: Microphone, blocks: queue.Queue) -> None:
+    """Read the microphone without pause, whatever the model is doing: the device's buffer
+    holds only ``capture.LATENCY_US``, and on a busy machine one stretch can take Whisper
+    longer than that (measured: whole words lost to overruns under a load of 12)."""
+    while True:
+        try:
+            blocks.put(mic.read())
+        except MicError as exc:
+            blocks.put(exc)
+            return
+
+
 def _listen(mic: Microphone, listener, sounding: Reference, deaf: list[float], replies) -> None:
     log_path = os.environ.get("VOICEGUIDE_LISTEN_LOG")
     listener.log = [] if log_path else None
+    blocks: queue.Queue = queue.Queue(maxsize=BACKLOG)
+    threading.Thread(target=_capture, args=(mic, blocks), daemon=True).start()
     while True:
-        try:
-            samples, end = mic.read()
-        except MicError as exc:
-            _reply(replies, {"error": str(exc)})
+        block = blocks.get()
+        if isinstance(block, MicError):
+            _reply(replies, {"error": str(block)})
             return
+        samples, end = block
         start = end - len(samples) / RATE
         fed = listener.segmenter.fed + len(samples)  # the stream's samples after this block
         reference = sounding.read(start + LOOKAHEAD, len(samples))
