@@ -108,7 +108,7 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
             JUDGED.extend(judged(listener.log, -1.0, -1.0))
             listener.log.clear()
             for h in heard:
-                found.append({"session": name, "at": index * 60 + h.end, "word": h.command.words,
+                found.append({"session": name, "at": h.end, "word": h.command.words,
                               "text": h.text, "chance": h.chance})  # fmt: skip
                 print(f"FALSE {found[-1]}", flush=True)
             seconds += len(samples) / listen_set.RATE
@@ -155,6 +155,39 @@ def summary(rows: list[dict], kind: str) -> dict:
     }
 
 
+def rescore(result: dict) -> dict:
+    """The figures of a stored run (``--out``) under the rules as they are now
+    (``listener.accept`` on every stretch judged): the model and the segmenter do not depend
+    on the rules, so this is what a new run would give, without running the model again."""
+    for row in result.get("rows", []):
+        kept = [j for j in row["judged"] if _accepted(j) is not None]
+        first = next((j for j in kept if j["on"]), None)
+        row["right"] = first is not None and _accepted(first) == row["word"]
+        row["false"] = sum(not j["on"] for j in kept)
+        row["heard"] = [_accepted(j) for j in kept]
+        if not row["right"]:
+            row["reaction"] = None
+        elif row.get("reaction") is None:  # heard now, not before: its time is not stored
+            row["reaction"] = float("nan")
+    for kind in ("between", "during"):
+        if result.get(kind):
+            result[kind] = summary(result["rows"], kind)
+    if "negative" in result:
+        false = [j for j in result["negative"]["judged"] if _accepted(j) is not None]
+        result["negative"]["false_actions"] = len(false)
+        result["negative"]["found"] = [dict(j, word=_accepted(j)) for j in false]
+    return result
+
+
+def _accepted(judged: dict) -> str | None:
+    from voiceguide.listen.whisper import Hearing
+
+    command = listening.accept(
+        Hearing(judged["text"], tuple(judged["chances"])), judged["sounding"]
+    )
+    return None if command is None else command.words
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("set", type=Path)
@@ -163,7 +196,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="at most this much negative sound")
     parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--rescore", type=Path, help="a stored run: its figures under the rules now"
+    )
     args = parser.parse_args()
+    if args.rescore:
+        result = rescore(json.loads(args.rescore.read_text()))
+        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1)[:4000])
+        return
     kinds = set(args.kinds.split(","))
     began, cpu = time.time(), time.process_time()
     model = Whisper()

@@ -24,7 +24,7 @@ from voiceguide.listen.echo import BLOCK, EchoCanceller
 from voiceguide.listen.segmenter import RATE, Segmenter, Stretch
 from voiceguide.listen.whisper import Hearing
 
-QUIET_CHANCE = 0.012
+QUIET_CHANCE = 0.015  # 0.012 let 4 stretches of a Piper session through in 2 h (at 0.0120-0.0124)
 SOUNDING_CHANCE = 0.1
 MARGIN = 4.0
 PAD = 0.15  # seconds of silence around a stretch handed to the model
