@@ -294,6 +294,7 @@ def play_live(
     stdin: IO | None = None,
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
+    listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -308,6 +309,9 @@ def play_live(
     message. Raises ``UsageError`` for a bad ``start_at`` before any sound. ``keys``: where
     actions come from instead of the terminal (``voiceguide serve``'s remote); then the
     terminal is left alone.
+
+    ``listen`` (voice commands: ``voiceguide.listen.attach``) is given the keys and the
+    device once the session is ready, and returns the key source and backend to play with.
     """
     try:
         device, missing = open_backend(backend_name, routine), None
@@ -323,7 +327,10 @@ def play_live(
             return None
         reading = contextlib.nullcontext(keys) if keys is not None else terminal_keys(stdin)
         with reading as source:
-            player = Player(session, device, keys=source, on_status=on_status)
+            output: Backend = device
+            if listen is not None:
+                source, output = listen(source, device)
+            player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
         if device is not None:
