@@ -7,8 +7,11 @@ guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from voiceguide import durations, fit, resources
-from voiceguide.plan import PULSE, Event, Plan
+from voiceguide.plan import Event, EventKind, Plan
+from voiceguide.resources import PaceSound
 from voiceguide.routine import Pace, Sound
 
 JSON_VERSION = 2
@@ -67,19 +70,23 @@ def bed_label(plan: Plan) -> str:
     return f"bed: {bed.sound}, {bed.level:g} LU under the speech, {bed.duck:g} dB more under words"
 
 
-def _event_json(event: Event) -> dict:
-    data = {
+def _event_json(event: Event) -> dict[str, object]:
+    data: dict[str, object] = {
         "at": round(event.at, 6),
         "kind": event.kind,
         "duration": round(event.duration, 6),
         "step": event.step,
     }
-    if event.kind == "speech":
-        data["text"] = event.text
-    else:
-        data["sound"] = sound_label(event.sound)
-    if event.kind == PULSE:
-        data["gain_db"] = round(event.gain_db, 3)
+    match event.kind:
+        case EventKind.SPEECH:
+            data["text"] = event.text
+        case EventKind.CHIME:
+            data["sound"] = sound_label(event.sounded)
+        case EventKind.PULSE:
+            data["sound"] = sound_label(event.sounded)
+            data["gain_db"] = round(event.gain_db, 3)
+        case _:
+            assert_never(event.kind)
     return data
 
 
@@ -99,14 +106,14 @@ def pace_label(pace: Pace | None) -> str:
     if pace is None:
         return ""
     rates = f"{pace.start:g}" if pace.start == pace.end else f"{pace.start:g}→{pace.end:g}"
-    sound = "" if pace.sound.name == PULSE else f" {pace.sound.name}"
+    sound = "" if pace.sound.name == PaceSound.PULSE else f" {pace.sound.name}"
     return f"{rates}/min{sound}"
 
 
 def table(plan: Plan) -> str:
     """A readable table: start time, step, side, its pace and what is heard (the pace
     guide's beats are counted in the header, not listed)."""
-    heard = [e for e in plan.events if e.kind != PULSE]
+    heard = [e for e in plan.events if e.kind != EventKind.PULSE]
     beats = len(plan.events) - len(heard)
     counted = f", {beats} beats of the pace guide" if beats else ""
     lines = [
@@ -124,7 +131,9 @@ def table(plan: Plan) -> str:
         pace = pace_label(step.pace) if event.step != shown_step else ""
         shown_step = event.step
         what = (
-            f"\u201c{event.text}\u201d" if event.kind == "speech" else f"[{event.sound.name} chime]"
+            f"\u201c{event.text}\u201d"
+            if event.kind == EventKind.SPEECH
+            else f"[{event.sounded.name} chime]"
         )
         pace_cell = f" {pace:<16}" if paced else ""
         lines.append(

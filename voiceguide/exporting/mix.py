@@ -36,7 +36,7 @@ from voiceguide.audio.loudness import (
     streamed_energies,
 )
 from voiceguide.audio.peaks import true_peak_db
-from voiceguide.plan import PULSE, Event, Plan
+from voiceguide.plan import Event, EventKind, Plan
 
 ClipFor = Callable[[Event], Clip]
 Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argument into the 1st
@@ -75,7 +75,7 @@ def mix_at(buffer: np.ndarray, samples: np.ndarray, at: int) -> None:
 def _checked(plan: Plan, event: Event, clip: Clip) -> tuple[int, np.ndarray]:
     at = frames(event.at)
     if at < 0 or at + clip.frames > total_frames(plan):
-        what = repr(event.text) if event.kind == "speech" else event.sound.name
+        what = repr(event.text) if event.kind == EventKind.SPEECH else event.sounded.name
         raise ValueError(
             f"{event.kind} {what} at {event.at:.3f}s lasts {clip.duration:.3f}s, past the "
             f"plan's end at {plan.length:.3f}s; a plan must end every event before its end"
@@ -247,7 +247,7 @@ class Leveled(Cached):
 
     def make(self, event: Event) -> Clip:
         source = self.source(event).samples
-        if event.kind == PULSE:  # under the speech, at its own gain: nothing to limit
+        if event.kind == EventKind.PULSE:  # under the speech, at its own gain: nothing to limit
             return Clip(source * np.float32(gain(self.gain_db)))
         key = event.clip_key
         if key not in self.peaks:
@@ -343,6 +343,7 @@ def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:
 
 def voice_only(plan: Plan) -> Plan:
     """``plan`` without the pace guide's beats: what the session's level is measured on."""
-    if not any(event.kind == PULSE for event in plan.events):
+    if not any(event.kind == EventKind.PULSE for event in plan.events):
         return plan
-    return dataclasses.replace(plan, events=tuple(e for e in plan.events if e.kind != PULSE))
+    voiced = tuple(e for e in plan.events if e.kind != EventKind.PULSE)
+    return dataclasses.replace(plan, events=voiced)

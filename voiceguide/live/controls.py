@@ -20,6 +20,7 @@ from voiceguide.live.status import (
     SKIPPED,
 )
 from voiceguide.live.timeline import RESIZE
+from voiceguide.plan import StepKind
 
 DOUBLE_PREVIOUS = 1.5  # seconds: previous pressed again within this goes one part back
 PACE_STEP = 0.1  # a press of [ or ]: a tenth of the routine's pace slower or faster
@@ -113,7 +114,7 @@ class Controls:
         position = self.position()
         index = self.timeline.step_index(position)
         step = self.timeline.steps[index]
-        if step.kind == "outro":
+        if step.kind == StepKind.OUTRO:
             self._report(REFUSED, position, "the closing keeps its length")
             return
         self._unschedule(position)

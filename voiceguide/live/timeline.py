@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 
 from voiceguide.errors import UsageError
-from voiceguide.plan import GAP, PULSE, Event, Plan, PlanStep, pulse_events
+from voiceguide.plan import GAP, Event, EventKind, Plan, PlanStep, pulse_events
 from voiceguide.routine import Sound
 
 RESIZE = 30.0  # seconds added or taken by one press of + or -
@@ -74,7 +74,7 @@ class Timeline:
         self.cursor = 0
         self.pace_factor = 1.0  # every pace times this: the listener's [ and ] keys
         # a pulse clip's seconds (the plan's own pulses say it when no function is given)
-        known = {e.sound.path: e.duration for e in plan.events if e.kind == PULSE}
+        known = {e.sounded.path: e.duration for e in plan.events if e.kind == EventKind.PULSE}
         self._clip_seconds = clip_seconds or (lambda sound: known.get(sound.path, 0.25))
 
     @property
@@ -170,9 +170,9 @@ class Timeline:
         if not self.paced:
             return
         played = self.events[: self.cursor]
-        others = [e for e in self.events[self.cursor :] if e.kind != PULSE]
+        others = [e for e in self.events[self.cursor :] if e.kind != EventKind.PULSE]
         index = self.step_index(position)
-        heard = [e.at for e in played if e.kind == PULSE and e.step == index]
+        heard = [e.at for e in played if e.kind == EventKind.PULSE and e.step == index]
         beats = pulse_events(
             self.steps,
             played + others,

@@ -36,13 +36,14 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import assert_never
 
 import numpy as np
 
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting.targets import PICTURE, check_file
-from voiceguide.plan import Plan, PlanStep
+from voiceguide.plan import EventKind, Plan, PlanStep, StepKind
 from voiceguide.session import Inputs
 
 try:  # the optional extra 'picture'
@@ -187,9 +188,15 @@ def _tick_label(seconds: float) -> str:
 
 
 def _band_colour(step: PlanStep) -> str:
-    if step.kind == "step":
-        return STEP_COLOURS[((step.number or 1) - 1) % len(STEP_COLOURS)]
-    return INTERLUDE if step.kind == "between" else NEUTRAL
+    match step.kind:
+        case StepKind.STEP:
+            return STEP_COLOURS[((step.number or 1) - 1) % len(STEP_COLOURS)]
+        case StepKind.BETWEEN:
+            return INTERLUDE
+        case StepKind.INTRO | StepKind.OUTRO:
+            return NEUTRAL
+        case _:
+            assert_never(step.kind)
 
 
 def _draw_steps(picture: Picture, plan: Plan) -> None:
@@ -203,7 +210,8 @@ def _draw_steps(picture: Picture, plan: Plan) -> None:
         f"({durations.humanize(s.end - s.start)})"
         for s in plan.steps
     ]
-    between = [band for band, s in zip(bands, plan.steps, strict=True) if s.kind == "between"]
+    kinds = [s.kind for s in plan.steps]
+    between = [band for band, kind in zip(bands, kinds, strict=True) if kind == StepKind.BETWEEN]
     if between:
         hatched = PolyCollection(
             between, facecolors="none", edgecolors=HATCH, linewidths=0, hatch="////"
@@ -226,11 +234,11 @@ def _draw_voice(picture: Picture, plan: Plan) -> None:
     pointing down at their start (gid ``chimes``), in the voice lane above the steps."""
     main, px = picture.main, pixel_width(picture.main)
     bottom = STEPS + GAP
-    spoken = [e for e in plan.events if e.kind == "speech"]
+    spoken = [e for e in plan.events if e.kind == EventKind.SPEECH]
     bars = [box(e.at, max(e.end, e.at + TICK * px), bottom + 0.04, bottom + 0.15) for e in spoken]
     main.add_collection(PolyCollection(bars, facecolors=SPEECH, linewidths=0, gid="speech"))
     picture.titles["speech"] = [f"{durations.format(e.at)} \u201c{e.text}\u201d" for e in spoken]
-    chimes = [e for e in plan.events if e.kind == "chime"]
+    chimes = [e for e in plan.events if e.kind == EventKind.CHIME]
     tip, top = bottom + 0.17, bottom + VOICE - 0.02
     marks = [
         [(e.at - half, top), (e.at + half, top), (e.at, tip)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide import durations, fit
-from voiceguide.plan import Plan
+from voiceguide.plan import EventKind, Plan, StepKind
 
 try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection
@@ -57,10 +57,10 @@ def _subtitle(plan: Plan, fits: tuple[float, float] | None) -> str:
     if fits is not None:
         parts.append(f"fits {fit.span(*fits, start='')}")
     kinds = [e.kind for e in plan.events]
-    steps = len({s.number for s in plan.steps if s.kind == "step"})
+    steps = len({s.number for s in plan.steps if s.kind == StepKind.STEP})
     parts.append(
-        f"{count(steps, 'step')}, {count(kinds.count('speech'), 'spoken cue')}, "
-        f"{count(kinds.count('chime'), 'chime')}"
+        f"{count(steps, 'step')}, {count(kinds.count(EventKind.SPEECH), 'spoken cue')}, "
+        f"{count(kinds.count(EventKind.CHIME), 'chime')}"
     )
     return "  \u00b7  ".join(parts)
 
@@ -250,7 +250,7 @@ def _place_step_name(picture: Picture, placer: Placer, steps, index: int, to_px)
     that is what it takes), shortened, or its number."""
     first, last = steps[0], steps[-1]
     (x0, y), (x1, _) = to_px([(first.start, STEPS * (0.56 if first.side else 0.42)), (last.end, 0)])
-    weight = "bold" if first.kind == "step" else "normal"
+    weight = "bold" if first.kind == StepKind.STEP else "normal"
     room = x1 - x0 - 2 * PAD
     fonts = [font_of(size, weight) for size in NAME_SIZES]
     whole = [f for f in fonts if placer.measure.exact(first.name, f)[0] <= room]
@@ -288,7 +288,9 @@ def _place_cue_labels(picture: Picture, plan: Plan, placer: Placer) -> None:
     left, right = main.transAxes.transform([(0, 0), (1, 0)])[:, 0]
     instructions = _instruction_events(plan)
     spoken = [
-        p for p in enumerate(plan.events) if p[1].kind == "speech" and p[0] not in instructions
+        (i, e)
+        for i, e in enumerate(plan.events)
+        if e.kind == EventKind.SPEECH and i not in instructions
     ]
     first_of: dict[str | None, int] = {}
     for index, event in spoken:
@@ -317,7 +319,8 @@ def _instruction_events(plan: Plan) -> set[int]:
     seen, found = set(), set()
     for index, event in enumerate(plan.events):
         step = plan.steps[event.step]
-        if event.kind == "speech" and step.kind in ("step", "between") and event.step not in seen:
+        instruction = step.kind in (StepKind.STEP, StepKind.BETWEEN)
+        if event.kind == EventKind.SPEECH and instruction and event.step not in seen:
             seen.add(event.step)
             found.add(index)
     return found

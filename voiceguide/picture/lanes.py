@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from voiceguide.plan import Plan
+from voiceguide.plan import EventKind, Plan
 from voiceguide.routine import Pace
 
 try:  # the optional extra 'picture'
@@ -33,7 +33,7 @@ def _pace_span(pace: Pace | None) -> tuple[float, float] | None:
 
 def has_pace(plan: Plan) -> bool:
     return any(s.pace is not None for s in plan.steps) or any(
-        e.kind == "pulse" for e in plan.events
+        e.kind == EventKind.PULSE for e in plan.events
     )
 
 
@@ -44,7 +44,7 @@ def pace_segments(plan: Plan) -> list[list[tuple[float, float]]]:
     segments = [[(s.start, span[0]), (s.end, span[1])] for s, span in steps if span is not None]
     if segments:
         return segments
-    beats = np.array([e.at for e in plan.events if e.kind == "pulse"])
+    beats = np.array([e.at for e in plan.events if e.kind == EventKind.PULSE])
     if len(beats) < 2:
         return []
     rate = 60.0 / np.maximum(np.diff(beats), 1e-6)
@@ -61,7 +61,7 @@ def draw_pace(axes, plan: Plan) -> None:
     axes.set_ylim(max(0.0, low - margin), high + margin)
     # (matplotlib's path simplification drops points closer than a pixel: no thinning here)
     axes.add_collection(LineCollection(segments, colors=PACE_COLOUR, lw=1.6, gid="pace"))
-    beats = np.array([e.at for e in plan.events if e.kind == "pulse"])
+    beats = np.array([e.at for e in plan.events if e.kind == EventKind.PULSE])
     foot, ceiling = axes.get_ylim()
     if len(beats) > 1 and np.median(np.diff(beats)) >= PULSE_SPACING * pixel_width(axes):
         tick = foot + (ceiling - foot) * 0.1

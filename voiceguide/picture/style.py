@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 
 from voiceguide.errors import ExportError
+from voiceguide.plan import StepKind
 
 try:  # the optional extra 'picture'
     import matplotlib
@@ -84,7 +85,7 @@ GRID, LEADER = "#e4e4e4", "#9a9a9a"
 PACE_COLOUR, BED_COLOUR, DUCK_COLOUR = "#b5473a", "#b9d7c4", "#6fa585"
 
 
-FRAME = ("intro", "outro")  # plan step kinds around the routine's steps
+FRAME = (StepKind.INTRO, StepKind.OUTRO)  # plan step kinds around the routine's steps
 
 
 NICE_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)

@@ -17,8 +17,8 @@ from voiceguide.plan.build import (
     build,
     check_room,
 )
-from voiceguide.plan.model import Event, Plan, PlanStep
-from voiceguide.plan.pulses import PULSE, pulse_events
+from voiceguide.plan.model import Event, EventKind, Plan, PlanStep, StepKind
+from voiceguide.plan.pulses import pulse_events
 
 __all__ = [
     "AFTER_CHIME",
@@ -27,11 +27,12 @@ __all__ = [
     "BEFORE_END_CHIME",
     "GAP",
     "LEAD_IN",
-    "PULSE",
     "TAIL",
     "Event",
+    "EventKind",
     "Plan",
     "PlanStep",
+    "StepKind",
     "Timing",
     "bed_plan",
     "end_chime_at",

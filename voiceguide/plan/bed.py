@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # the model holds a BedPlan: this module only reads its events
-    from voiceguide.plan.model import Event
+# the model holds a BedPlan (imported there for type checking only): no cycle at run time
+from voiceguide.plan.model import Event, EventKind
 
 FALL = 0.3  # seconds before speech that the bed starts going down
 RISE = 1.0  # seconds after speech that it takes to come back up
@@ -135,7 +134,7 @@ class BedPlan:
 def downs(events: Sequence[Event]) -> tuple[tuple[float, float], ...]:
     """The spans of speech (seconds), words less than ``HOLD`` apart merged into one."""
     spans: list[list[float]] = []
-    for event in sorted((e for e in events if e.kind == "speech"), key=lambda e: e.at):
+    for event in sorted((e for e in events if e.kind == EventKind.SPEECH), key=lambda e: e.at):
         if spans and event.at - spans[-1][1] < HOLD:
             spans[-1][1] = max(spans[-1][1], event.end)
         else:
@@ -146,7 +145,7 @@ def downs(events: Sequence[Event]) -> tuple[tuple[float, float], ...]:
 def end_chime_at(events: Sequence[Event], length: float, name: str = "end") -> float:
     """When the session's end chime (the last chime called ``name``) starts; a plan without
     one ends its bed with the session (``length``)."""
-    ending = [e.at for e in events if e.kind == "chime" and e.sound.name == name]
+    ending = [e.at for e in events if e.kind == EventKind.CHIME and e.sounded.name == name]
     return ending[-1] if ending else length
 
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import assert_never
 
 from voiceguide import durations, fit
 from voiceguide.errors import RoutineError, combined
-from voiceguide.plan.model import Event, Plan, PlanStep
+from voiceguide.plan.model import Event, EventKind, Plan, PlanStep, StepKind
 from voiceguide.plan.pulses import pulse_events
-from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
+from voiceguide.routine import Cue, CueKind, Routine, Sound, Step, instruction, side_text
 
 LEAD_IN = 0.5  # silence before the intro is spoken
 AFTER_CHIME = 0.25  # silence between a chime's end and the speech that follows it
@@ -88,13 +89,13 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
     at = 0.0
     if routine.intro:
         length = timing.overhead(routine) - timing.closing(routine)
-        index = builder.add_step(PlanStep("Introduction", "intro", at, at + length))
+        index = builder.add_step(PlanStep("Introduction", StepKind.INTRO, at, at + length))
         builder.speak(routine.intro, at + LEAD_IN, index)
         at += length
     for number, step in enumerate(routine.steps, start=1):
-        at = builder.add_routine_step(step, at, number, "step")
+        at = builder.add_routine_step(step, at, number, StepKind.STEP)
         if routine.interlude and step.interlude_after and number < len(routine.steps):
-            at = builder.add_routine_step(routine.interlude, at, None, "between")
+            at = builder.add_routine_step(routine.interlude, at, None, StepKind.BETWEEN)
     builder.add_closing(routine, at)
     return builder.plan(routine.title)
 
@@ -147,16 +148,18 @@ class _Builder:
         return len(self.steps) - 1
 
     def speak(self, text: str, at: float, index: int) -> Event:
-        event = Event(at, "speech", self.timing.speech[text], index, text=text)
+        event = Event(at, EventKind.SPEECH, self.timing.speech[text], index, text=text)
         self.events.append(event)
         return event
 
     def chime(self, sound: Sound, at: float, index: int) -> Event:
-        event = Event(at, "chime", self.timing.of(sound), index, sound=sound)
+        event = Event(at, EventKind.CHIME, self.timing.of(sound), index, sound=sound)
         self.events.append(event)
         return event
 
-    def add_routine_step(self, step: Step, start: float, number: int | None, kind: str) -> float:
+    def add_routine_step(
+        self, step: Step, start: float, number: int | None, kind: StepKind
+    ) -> float:
         sides = step.sides or (None,)
         segment = step.duration / len(sides)
         for position, side in enumerate(sides):
@@ -240,7 +243,7 @@ class _Builder:
     def add_closing(self, routine: Routine, start: float) -> None:
         length = self.timing.closing(routine)
         name = "Closing" if routine.outro else "End"
-        index = self.add_step(PlanStep(name, "outro", start, start + length))
+        index = self.add_step(PlanStep(name, StepKind.OUTRO, start, start + length))
         at = start
         if routine.outro:
             at = self.speak(routine.outro, at, index).end
@@ -250,17 +253,21 @@ class _Builder:
 def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:
     """Absolute times (seconds from session start) a cue is due in ``segment``."""
     span = segment.end - segment.start
-    if cue.when == "every":
-        count = 1
-        while count * cue.value < span - 1e-9:
-            yield segment.start + count * cue.value
-            count += 1
-        return
-    offset = {
-        "fraction": cue.value * span,
-        "from_start": cue.value,
-        "before_end": span - cue.value,
-    }[cue.when]
+    match cue.when:
+        case CueKind.EVERY:
+            count = 1
+            while count * cue.value < span - 1e-9:
+                yield segment.start + count * cue.value
+                count += 1
+            return
+        case CueKind.FRACTION:
+            offset = cue.value * span
+        case CueKind.FROM_START:
+            offset = cue.value
+        case CueKind.BEFORE_END:
+            offset = span - cue.value
+        case _:
+            assert_never(cue.when)
     if 0 <= offset < span:
         yield segment.start + offset
 

@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from voiceguide import pace as glide
-from voiceguide.plan.model import Event, PlanStep
+from voiceguide.plan.model import Event, EventKind, PlanStep
+from voiceguide.resources import PaceSound
 from voiceguide.routine import Sound
 
-PULSE = "pulse"
 CHIME_CLEARANCE = 0.3  # seconds: no beat this close to a chime's onset
 DUCK_DB = 12.0  # how much quieter a beat is under speech
 SPEECH_GUARD = 0.1  # seconds before and after speech that count as under it
@@ -41,7 +41,7 @@ def pulse_events(
     since: float | None = None,
     last_beat: float | None = None,
 ) -> list[Event]:
-    """The beats of every paced stretch in ``steps``, as ``"pulse"`` events in time order.
+    """The beats of every paced stretch in ``steps``, as ``PULSE`` events in time order.
 
     ``events`` are the plan's other events (chimes keep beats away, speech ducks them);
     ``clip_seconds(sound)`` is a pulse clip's length. ``factor`` scales every rate (the live
@@ -49,8 +49,8 @@ def pulse_events(
     under way there goes on from its ``last_beat`` (the time of the last beat that sounded
     in it, if any), one new period later, then along its glide at the new rate.
     """
-    chimes = np.array(sorted(e.at for e in events if e.kind == "chime"))
-    speech = sorted((e.at, e.end) for e in events if e.kind == "speech")
+    chimes = np.array(sorted(e.at for e in events if e.kind == EventKind.CHIME))
+    speech = sorted((e.at, e.end) for e in events if e.kind == EventKind.SPEECH)
     starts = np.array([s for s, _ in speech])
     ends = np.array([e for _, e in speech])
     out: list[Event] = []
@@ -65,7 +65,7 @@ def pulse_events(
                 continue
             ducked = _under_speech(at, at + seconds, starts, ends)
             gain_db = -step.pace.level - (DUCK_DB if ducked else 0.0)
-            out.append(Event(float(at), PULSE, seconds, index, sound=step.pace.sound,
+            out.append(Event(float(at), EventKind.PULSE, seconds, index, sound=step.pace.sound,
                              gain_db=gain_db))  # fmt: skip
     return out
 
@@ -104,7 +104,7 @@ def _length(
     step: PlanStep, at: float, period: float, clip_seconds: Callable[[Sound], float]
 ) -> float | None:
     """How long the beat at ``at`` sounds; None when it cannot sound in its stretch."""
-    if step.pace.sound.name != "breath":
+    if step.pace.sound.name != PaceSound.BREATH:
         seconds = clip_seconds(step.pace.sound)
         return seconds if at + seconds <= step.end else None
     room = step.end - at

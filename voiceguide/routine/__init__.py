@@ -22,6 +22,7 @@ from voiceguide.routine.loader import (
 from voiceguide.routine.model import (
     Bed,
     Cue,
+    CueKind,
     Pace,
     Routine,
     Sound,
@@ -44,6 +45,7 @@ __all__ = [
     "VOLUME_RANGE",
     "Bed",
     "Cue",
+    "CueKind",
     "Pace",
     "Reading",
     "Routine",

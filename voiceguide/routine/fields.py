@@ -33,7 +33,7 @@ TEXT_CONTROLS = "\t\n\r\x85"
 PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute
 PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
-PACE_SOUNDS = ("pulse", "breath")
+PACE_SOUNDS = resources.PACE_SOUNDS
 PACE_OFF = ("none", "off")
 BED_LEVEL = 22.0  # LU under the speech, between words: there, and 12 dB under the pace guide
 BED_DUCK = 12.0  # dB further down under speech: never masks a word
@@ -362,8 +362,8 @@ def nearest(value: str, choices: tuple[str, ...]) -> str | None:
 def did_you_mean(value: str, choices: tuple[str, ...]) -> str:
     """``"did you mean 'bell'? "`` when ``value`` comes close to one of ``choices``, else
     ``""``: the hint every closed choice gives."""
-    near = nearest(value, choices)
-    return f"did you mean {near!r}? " if near is not None else ""
+    near = nearest(value, choices)  # str(): a choice may be a StrEnum's member
+    return f"did you mean {str(near)!r}? " if near is not None else ""
 
 
 def hinted(message: str, hint: str) -> str:

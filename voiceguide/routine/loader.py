@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voiceguide import durations, resources
 from voiceguide.errors import RoutineError, combined
+from voiceguide.resources import PaceSound
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import Bed, Routine, Sound, Step, Voice
 from voiceguide.routine.steps import (
@@ -218,7 +219,7 @@ class _Reader(StepReader):
     def routine_pace(self, fields: dict[str, Node]) -> None:
         """The routine's ``pace`` and ``pace_sound``: what a step without a pace of its own
         gets (``self.pace_default``), and the sound a step's pace has unless it says."""
-        self.pace_sound_default = self.pace_sound_named("pulse")
+        self.pace_sound_default = self.pace_sound_named(PaceSound.PULSE.value)
         if "pace_sound" in fields and not fields["pace_sound"].is_null:
             sound = self.attempt(self.pace_sound, fields["pace_sound"], "pace_sound")
             self.pace_sound_default = sound or self.pace_sound_default

@@ -9,6 +9,7 @@ is known from the routine alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -36,16 +37,21 @@ class Voice:
     engine: str | None = None
 
 
+class CueKind(StrEnum):
+    """How a ``Cue``'s ``value`` places it in its segment (a step, or each of its sides)."""
+
+    FRACTION = "fraction"  # a share in [0, 1) of the segment (``at: 50%``)
+    FROM_START = "from_start"  # seconds from the segment's start (``at: 1m``)
+    BEFORE_END = "before_end"  # seconds before the segment's end (``at: -15s``)
+    EVERY = "every"  # a repeat period in seconds, first at ``value`` (``every: 40s``)
+
+
 @dataclass(frozen=True)
 class Cue:
-    """Something said and/or chimed inside a step (inside each side when it has sides).
+    """Something said and/or chimed inside a step (inside each side when it has sides),
+    placed by ``when`` (a ``CueKind``) and ``value``."""
 
-    ``when`` is one of ``"fraction"`` (``value`` in [0, 1) of the segment), ``"from_start"``
-    (seconds from the segment start), ``"before_end"`` (seconds before its end) or ``"every"``
-    (a repeat period in seconds, first at ``value``).
-    """
-
-    when: str
+    when: CueKind
     value: float
     say: str | None
     chime: Sound | None

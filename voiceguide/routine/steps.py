@@ -12,7 +12,7 @@ import re
 
 from voiceguide import durations, resources
 from voiceguide.routine.fields import PACE_LEVEL, FieldReader, shown
-from voiceguide.routine.model import Cue, Pace, Sound, Step
+from voiceguide.routine.model import Cue, CueKind, Pace, Sound, Step
 from voiceguide.routine.yamlnodes import Node
 
 MAX_CUES = 50
@@ -246,8 +246,12 @@ class StepReader(FieldReader):
         return Cue(when=when, value=value, say=say, chime=chime, line=node.line)
 
     def cue_when(
-        self, fields: dict[str, Node], what: str, segment: float | None, sides
-    ) -> tuple[str, float] | None:
+        self,
+        fields: dict[str, Node],
+        what: str,
+        segment: float | None,
+        sides: tuple[str, ...] | None,
+    ) -> tuple[CueKind, float] | None:
         """``(when, value)`` of a cue (see ``model.Cue``); inside the step when ``segment``
         (seconds of a step or side) is known."""
         if "every" not in fields:
@@ -261,9 +265,11 @@ class StepReader(FieldReader):
             raise self.fail(
                 node, f"{what}: every must be at least {MIN_EVERY:g}s and shorter than {span}"
             )
-        return "every", value
+        return CueKind.EVERY, value
 
-    def cue_time(self, node: Node, what: str, segment: float | None, sides) -> tuple[str, float]:
+    def cue_time(
+        self, node: Node, what: str, segment: float | None, sides: tuple[str, ...] | None
+    ) -> tuple[CueKind, float]:
         raw = node.value.strip() if node.is_scalar else ""
         if raw.endswith("%"):
             try:
@@ -274,12 +280,12 @@ class StepReader(FieldReader):
                 raise self.fail(
                     node, f"{what}: at must be a percentage from 0% to 99.9%, got {raw!r}"
                 )
-            return "fraction", percent / 100
+            return CueKind.FRACTION, percent / 100
         value = self.seconds(node, f"{what}: at", signed=True)
-        kind = "before_end" if raw.startswith("-") else "from_start"
+        kind = CueKind.BEFORE_END if raw.startswith("-") else CueKind.FROM_START
         if segment is not None:
             span = f"the step{' side' if sides else ''} ({durations.humanize(segment)})"
-            inside = 0 < -value <= segment if kind == "before_end" else value < segment
+            inside = 0 < -value <= segment if kind is CueKind.BEFORE_END else value < segment
             if not inside:
                 raise self.fail(node, f"{what}: at {raw!r} lies outside {span}")
-        return kind, -value if kind == "before_end" else value
+        return kind, -value if kind is CueKind.BEFORE_END else value

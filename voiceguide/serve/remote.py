@@ -63,7 +63,7 @@ def _step(step: PlanStep | None) -> dict | None:
 
 def status_json(status: statuses.Status, routine: str) -> dict:
     """What the page shows of a ``Status``: times in seconds, and the terminal's line."""
-    final = {statuses.END: "ended", statuses.QUIT: "stopped"}
+    final = {statuses.Reason.END: "ended", statuses.Reason.QUIT: "stopped"}
     return {
         "state": final.get(status.reason, "paused" if status.paused else "playing"),
         "routine": routine,

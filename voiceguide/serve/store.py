@@ -39,6 +39,7 @@ from pathlib import Path
 from voiceguide import __version__, atomic, exporting, report, session
 from voiceguide.errors import ExportError, VoiceguideError
 from voiceguide.exporting.encode import failure
+from voiceguide.plan import EventKind
 
 FORMATS = ("wav", "mp3", "opus", "zip")  # zip: the split tracks (MP3) and their playlist
 LIMIT = 2 * 2**30  # bytes of finished files kept (a 20-minute WAV is 115 MB, its MP3 3 MB)
@@ -49,7 +50,7 @@ Prepare = Callable[[], session.Session]
 def key_of(prepared: session.Session, fmt: str) -> str:
     """32 hex digits naming ``prepared``'s file in ``fmt``: equal keys, equal files."""
     plan = prepared.plan
-    texts = sorted({e.text for e in plan.events if e.kind == "speech"})
+    texts = sorted({e.spoken for e in plan.events if e.kind == EventKind.SPEECH})
     sounds = sorted(_stamp(path) for path in prepared.chimes)
     bed = prepared.bed
     tags = exporting.session_tags(prepared)

@@ -46,9 +46,9 @@ class Session:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
         pace guide's beat at its gain (a breath stretched to its period; made anew each
         time: callers keep what they need)."""
-        if event.kind == "speech":
+        if event.kind == plan.EventKind.SPEECH:
             return self.speech.clip(event.text)
-        if event.kind != plan.PULSE:
+        if event.kind != plan.EventKind.PULSE:
             return self._sound("chime", event.sound.path)
         base = self._sound("pace", event.sound.path).samples
         samples = clips.stretched(base, max(1, round(event.duration * audio.RATE)))

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide.audio import RATE
+from voiceguide.plan import EventKind
+from voiceguide.resources import PaceSound
 
 SMALL = (300.0, 8000.0)  # Hz: a phone's or laptop's small speaker
 PHONE = (800.0, 8000.0)  # Hz: a phone's micro speaker alone
@@ -80,12 +82,12 @@ def beats_of(events: Sequence) -> list[Beat]:
     in the clear when no speech is heard from ``GUARD`` before its onset to ``GUARD`` after
     its window (the plan ducks the others under the speech)."""
     rows = [_row(event) for event in events]
-    speech = [(at, at + duration) for kind, _, at, duration in rows if kind == "speech"]
+    speech = [(at, at + duration) for kind, _, at, duration in rows if kind == EventKind.SPEECH]
     out = []
     for kind, sound, at, duration in rows:
-        if kind != "pulse":
+        if kind != EventKind.PULSE:
             continue
-        end = at + (duration if sound == "breath" else TICK_WINDOW)
+        end = at + (duration if sound == PaceSound.BREATH else TICK_WINDOW)
         heard = any(s < end + GUARD and e > at - GUARD for s, e in speech)
         out.append(Beat(sound, at, end, not heard))
     return out
@@ -145,7 +147,7 @@ def session_margins(
     without_bed: np.ndarray,
     without_pace: np.ndarray,
     events: Sequence,
-    sound: str = "pulse",
+    sound: str = PaceSound.PULSE,
     speakers: dict[str, tuple[float, float] | None] = SPEAKERS,
 ) -> dict[str, Margin]:
     """A session's margin through each of ``speakers``, from three exports of it: with the
