@@ -88,6 +88,12 @@ def is_sound_name(name: str) -> bool:
     return "/" not in name and "." not in name
 
 
+def builtin_sound(name: str) -> Path:
+    """The built-in sound ``name``'s file; where it should be (a ``.wav``) when a broken
+    installation lacks it, so that reading it says so in one line."""
+    return find_sound(name, sounds_dir()) or sounds_dir() / f"{name}.wav"
+
+
 def find_sound(name: str, base: Path) -> Path | None:
     """A built-in chime by name (``bell``) or a sound file path relative to ``base``."""
     if is_sound_name(name):

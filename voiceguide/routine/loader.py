@@ -150,7 +150,7 @@ class _Reader(StepReader):
         if "length" in fields and not fields["length"].is_null:
             length = self.duration(fields["length"], "length")
         voice = self.attempt(self.voice, fields["voice"]) if "voice" in fields else Voice()
-        chime = self._bell()
+        chime: Sound | None = self._bell()
         if "chime" in fields:
             chime = self.attempt(self.sound, fields["chime"], "chime")
         self.routine_pace(fields)
@@ -160,7 +160,7 @@ class _Reader(StepReader):
             interlude = self.attempt(self.step, fields["between"], None, chime)
         description = self.attempt(self.optional_text, fields, "description", "description")
         intro, outro = self.spoken(fields, "intro"), self.spoken(fields, "outro")
-        lexicon = ()
+        lexicon: tuple[tuple[str, str, Path, int], ...] | None = ()
         if "lexicon" in fields:
             lexicon = self.attempt(self.lexicon, fields["lexicon"], "lexicon")
         if "bed" in fields:
@@ -168,6 +168,9 @@ class _Reader(StepReader):
         chime_level = self.attempt(self.chime_level, fields)
         if self.problems:
             return None
+        # nothing refused: every value read is there
+        assert title is not None and voice is not None and steps is not None
+        assert lexicon is not None
         return Routine(
             path=self.path,
             title=title,
@@ -198,17 +201,18 @@ class _Reader(StepReader):
         node = self.required(fields, "steps", root, "the routine")
         if not node.is_sequence:
             raise self.fail(node, f"steps must be a list of steps, got {shown(node)}")
-        if len(node.value) > MAX_STEPS:
+        if len(node.items) > MAX_STEPS:
             self.problems.append(
-                self.fail(node, f"{len(node.value)} steps; at most {MAX_STEPS} allowed")
+                self.fail(node, f"{len(node.items)} steps; at most {MAX_STEPS} allowed")
             )
         before = len(self.problems)
-        steps = tuple(
+        read = [
             self.attempt(self.step, item, number, chime)
-            for number, item in enumerate(node.value, start=1)
-        )
+            for number, item in enumerate(node.items, start=1)
+        ]
         if self.failed_since(before):
             return ()
+        steps = tuple(step for step in read if step is not None)
         total = sum(step.duration for step in steps)
         if total > MAX_SECONDS:
             raise self.fail(
@@ -230,7 +234,7 @@ class _Reader(StepReader):
             )
 
     def pace_sound_named(self, name: str) -> Sound:
-        return Sound(name, resources.find_sound(name, self.path.parent))
+        return Sound(name, resources.builtin_sound(name))
 
     def spoken(self, fields: dict[str, Node], key: str) -> str | None:
         """An intro or outro: text without placeholders (there is no side to fill in)."""
@@ -240,7 +244,7 @@ class _Reader(StepReader):
         return text
 
     def _bell(self) -> Sound:
-        return Sound("bell", resources.find_sound("bell", self.path.parent), None)
+        return Sound("bell", resources.builtin_sound("bell"), None)
 
     def voice(self, node: Node) -> Voice | None:
         if node.is_scalar and not node.is_null:

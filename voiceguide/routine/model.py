@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ class Routine:
         return list(dict.fromkeys(texts))
 
 
+@overload
+def side_text(text: str, side: str | None, announce: bool) -> str: ...
+@overload
+def side_text(text: None, side: str | None, announce: bool) -> str | None: ...
 def side_text(text: str | None, side: str | None, announce: bool) -> str | None:
     """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or the side announced."""
     if side is None:

@@ -59,7 +59,7 @@ class StepReader(FieldReader):
         before = len(self.problems)
         what = "between" if number is None else f"step {number}"
         fields = self.mapping(node, what, BETWEEN_KEYS if number is None else STEP_KEYS)
-        name = "Interlude"
+        name: str | None = "Interlude"
         if number is not None or "name" in fields:
             name = self.attempt(self.named, fields, node, what)
         what = f"{what} {name!r}" if name is not None else what
@@ -82,13 +82,17 @@ class StepReader(FieldReader):
             segment = duration / max(1, len(sides))
         if "chime" in fields:
             chime = self.attempt(self.sound, fields["chime"], f"{what}: chime")
-        cues = ()
+        cues: tuple[Cue, ...] | None = ()
         if "cues" in fields and not fields["cues"].is_null:
             cues = self.attempt(self.cues, fields["cues"], what, segment, sides)
         interlude_after = self.flag(fields, "between", what, True)
         pace = self.attempt(self.step_pace, fields, what)
         if self.failed_since(before):
             return None
+        # nothing refused since ``before``: every value read is there
+        assert name is not None and duration is not None and bounds is not None
+        assert fixed is not None and interlude_after is not None
+        assert sides is not None and cues is not None
         return Step(
             name=name,
             say=say,
@@ -173,13 +177,13 @@ class StepReader(FieldReader):
         return low, high
 
     def sides(self, node: Node, what: str) -> tuple[str, ...]:
-        if not node.is_sequence or not 1 <= len(node.value) <= 8:
+        if not node.is_sequence or not 1 <= len(node.items) <= 8:
             raise self.fail(
                 node,
                 f"{what}: sides must be a list of 1 to 8 names, like "
                 f"[left, right], got {shown(node)}",
             )
-        names = tuple(self.text(item, f"{what}: side", 40) for item in node.value)
+        names = tuple(self.text(item, f"{what}: side", 40) for item in node.items)
         if len(set(names)) != len(names):
             raise self.fail(node, f"{what}: sides must be different, got {list(names)}")
         return names
@@ -207,14 +211,16 @@ class StepReader(FieldReader):
         their times are not checked; ``sides`` None: unknown, so ``{side}`` is not)."""
         if not node.is_sequence:
             raise self.fail(node, f"{what}: cues must be a list, got {shown(node)}")
-        if len(node.value) > MAX_CUES:
-            raise self.fail(node, f"{what}: {len(node.value)} cues; at most {MAX_CUES} allowed")
+        if len(node.items) > MAX_CUES:
+            raise self.fail(node, f"{what}: {len(node.items)} cues; at most {MAX_CUES} allowed")
         before = len(self.problems)
-        cues = tuple(
+        read = [
             self.attempt(self.cue, item, f"{what} cue {i + 1}", segment, sides)
-            for i, item in enumerate(node.value)
-        )
-        return None if self.failed_since(before) else cues
+            for i, item in enumerate(node.items)
+        ]
+        if self.failed_since(before):
+            return None
+        return tuple(cue for cue in read if cue is not None)
 
     def cue(
         self, node: Node, what: str, segment: float | None, sides: tuple[str, ...] | None
@@ -240,7 +246,7 @@ class StepReader(FieldReader):
         if chime is None and say is None and not self.failed_since(before):
             raise self.fail(node, f"{what}: a cue needs 'say' text or a chime, not neither")
         timed = self.attempt(self.cue_when, fields, what, segment, sides)
-        if self.failed_since(before):
+        if self.failed_since(before) or timed is None:
             return None
         when, value = timed
         return Cue(when=when, value=value, say=say, chime=chime, line=node.line)
@@ -270,7 +276,7 @@ class StepReader(FieldReader):
     def cue_time(
         self, node: Node, what: str, segment: float | None, sides: tuple[str, ...] | None
     ) -> tuple[CueKind, float]:
-        raw = node.value.strip() if node.is_scalar else ""
+        raw = node.text.strip() if node.is_scalar else ""
         if raw.endswith("%"):
             try:
                 percent = float(raw[:-1])
