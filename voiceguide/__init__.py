@@ -16,6 +16,10 @@ bring in the exporter's encoders, nor the command line the whole library.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voiceguide.speech import Engines
 
 __version__ = "0.1.0"
 
@@ -39,13 +43,13 @@ _API = {
 __all__ = [*_API, "renderer"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'voiceguide' has no attribute {name!r}")
 
 
-def renderer():
+def renderer() -> Engines:
     """The speech engines (``speech.Engines``): each routine is spoken by the engine it names
     (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes; a
     context manager (``with voiceguide.renderer() as engine``)."""

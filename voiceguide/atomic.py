@@ -274,7 +274,7 @@ def cleanup_stale(directory: Path) -> list[Path]:
     user's, in a shared folder; a forged manifest in it) is left as it is, and the export
     that asked goes on.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(directory).iterdir()) if Path(directory).is_dir() else []
     except OSError:  # unreadable: the export's own checks say whether it may write there

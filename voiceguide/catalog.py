@@ -84,7 +84,7 @@ class Unlisted:
         return f"not listed: the built-in routine {self.name!r}: {problems[0]}{also}"
 
 
-def to_json(found: list[Entry]) -> dict:
+def to_json(found: list[Entry]) -> dict[str, object]:
     """The list as one JSON-ready dict; lengths in seconds."""
     return {
         "version": JSON_VERSION,

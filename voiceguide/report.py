@@ -24,7 +24,7 @@ def sound_label(sound: Sound) -> str:
     return str(sound.path)
 
 
-def to_json(plan: Plan) -> dict:
+def to_json(plan: Plan) -> dict[str, object]:
     """The plan as one JSON-ready dict; all times in seconds from the session start."""
     return {
         "version": JSON_VERSION,
@@ -48,7 +48,7 @@ def to_json(plan: Plan) -> dict:
     }
 
 
-def _bed_json(plan: Plan) -> dict | None:
+def _bed_json(plan: Plan) -> dict[str, object] | None:
     bed = plan.bed
     if bed is None:
         return None
@@ -90,7 +90,7 @@ def _event_json(event: Event) -> dict[str, object]:
     return data
 
 
-def _pace_json(pace: Pace | None) -> dict | None:
+def _pace_json(pace: Pace | None) -> dict[str, object] | None:
     if pace is None:
         return None
     return {

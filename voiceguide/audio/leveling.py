@@ -80,7 +80,8 @@ def leveling_gain(
         return Gain(1.0, [], len(samples))
     target = level if target_lufs is None else target_lufs
     scale = gain(target - level)
-    headroom, dips = HEADROOM, []
+    headroom = HEADROOM
+    dips: list[tuple[int, np.ndarray]] = []
     for round_ in range(ROUNDS):
         aim = ceiling_db - headroom - db(scale)  # the ceiling before the scale
         dips = []  # the last round's are let go before new ones are made: work memory

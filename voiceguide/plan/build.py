@@ -207,8 +207,8 @@ class _Builder:
         index: int,
         at: float,
         busy: float,
-        waited: dict,
-        dropped: dict,
+        waited: dict[int, float],
+        dropped: dict[int, int],
     ) -> float:
         text = side_text(cue.say, side, announce=False)
         start = max(at, busy)
@@ -225,7 +225,9 @@ class _Builder:
             start = self.speak(text, start, index).end
         return start + GAP
 
-    def _cue_warnings(self, step: Step, segment: PlanStep, waited: dict, dropped: dict) -> None:
+    def _cue_warnings(
+        self, step: Step, segment: PlanStep, waited: dict[int, float], dropped: dict[int, int]
+    ) -> None:
         for cue in step.cues:
             said = f"cue at line {cue.line} ({_cue_label(cue)!r})"
             if cue.line in waited:
@@ -273,7 +275,10 @@ def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:
 
 
 def _cue_label(cue: Cue) -> str:
-    return cue.say or cue.chime.name
+    if cue.say:
+        return cue.say
+    assert cue.chime is not None, "the loader refuses a cue with neither"
+    return cue.chime.name
 
 
 def _where(step: PlanStep) -> str:

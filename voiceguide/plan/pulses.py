@@ -25,7 +25,7 @@ import numpy as np
 from voiceguide import pace as glide
 from voiceguide.plan.model import Event, EventKind, PlanStep
 from voiceguide.resources import PaceSound
-from voiceguide.routine import Sound
+from voiceguide.routine import Pace, Sound
 
 CHIME_CLEARANCE = 0.3  # seconds: no beat this close to a chime's onset
 DUCK_DB = 12.0  # how much quieter a beat is under speech
@@ -57,10 +57,10 @@ def pulse_events(
     for index, step in enumerate(steps):
         if step.pace is None or (since is not None and step.end <= since):
             continue
-        times, periods = _beats(step, factor, since, last_beat)
+        times, periods = _beats(step, step.pace, factor, since, last_beat)
         keep = _clear_of(times, chimes)
         for at, period in zip(times[keep], periods[keep], strict=True):
-            seconds = _length(step, at, period, clip_seconds)
+            seconds = _length(step, step.pace, at, period, clip_seconds)
             if seconds is None:
                 continue
             ducked = _under_speech(at, at + seconds, starts, ends)
@@ -71,10 +71,11 @@ def pulse_events(
 
 
 def _beats(
-    step: PlanStep, factor: float, since: float | None, last_beat: float | None
+    step: PlanStep, pace: Pace, factor: float, since: float | None, last_beat: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Beat times in ``step`` (seconds from the session start) and each one's period."""
-    pace, begin, stop = step.pace, step.start, step.end
+    """Beat times in ``step`` (seconds from the session start; ``pace`` its pace) and each
+    one's period."""
+    begin, stop = step.start, step.end
     length = stop - begin
     rates = (pace.start * factor, pace.end * factor)
     if since is None or since <= begin:
@@ -97,15 +98,20 @@ def _clear_of(times: np.ndarray, chimes: np.ndarray) -> np.ndarray:
     right = np.clip(np.searchsorted(chimes, times), 0, len(chimes) - 1)
     left = np.clip(right - 1, 0, len(chimes) - 1)
     nearest = np.minimum(np.abs(chimes[right] - times), np.abs(chimes[left] - times))
-    return nearest >= CHIME_CLEARANCE
+    clear: np.ndarray = nearest >= CHIME_CLEARANCE
+    return clear
 
 
 def _length(
-    step: PlanStep, at: float, period: float, clip_seconds: Callable[[Sound], float]
+    step: PlanStep,
+    pace: Pace,
+    at: float,
+    period: float,
+    clip_seconds: Callable[[Sound], float],
 ) -> float | None:
     """How long the beat at ``at`` sounds; None when it cannot sound in its stretch."""
-    if step.pace.sound.name != PaceSound.BREATH:
-        seconds = clip_seconds(step.pace.sound)
+    if pace.sound.name != PaceSound.BREATH:
+        seconds = clip_seconds(pace.sound)
         return seconds if at + seconds <= step.end else None
     room = step.end - at
     if room >= period:

@@ -273,14 +273,17 @@ class SpeechCache:
         texts = list(dict.fromkeys(texts))
         frames = {text: self._frames(text) for text in texts}
         todo = [text for text, n in frames.items() if n is None]
+        rendered: dict[str, int] = {}
         jobs = [self._job(text) for text in todo]
         if progress and todo:
             progress(0, len(todo))
         for done, (index, n) in enumerate(self.renderer.render(jobs), start=1):
-            frames[todo[index]] = n
+            rendered[todo[index]] = n
             if progress:
                 progress(done, len(todo))
-        return {text: n / audio.RATE for text, n in frames.items()}
+        return {
+            text: (rendered[text] if n is None else n) / audio.RATE for text, n in frames.items()
+        }
 
     def clip(self, text: str) -> audio.Clip:
         """The cached clip of ``text``, its checksum verified (rendered again if missing,
