@@ -53,7 +53,7 @@ def shown(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def resolve(target: Path) -> Path:
+def resolve(target: Path | str) -> Path:
     """The path written for ``target``: itself, or where its symbolic link(s) lead, existing
     or not (a dangling link's target is created, as the shell does)."""
     target = Path(target)

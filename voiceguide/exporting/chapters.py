@@ -82,15 +82,16 @@ class _FramesInOrder(id3.ID3):
     test (tests/exporting/test_write.py) has passed with.
     """
 
-    def _write(self, config):
+    def _write(self, config: object) -> bytearray:
         from mutagen.id3._tags import save_frame
 
-        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+        frames = id3.ID3.values(self)
+        return bytearray().join(save_frame(frame, config=config) for frame in frames)
 
 
 def id3_tags(tags: Tags, chapters: Sequence[Chapter]) -> id3.ID3:
     """ID3 tags with the text frames, then a CTOC and one CHAP per chapter, in time order."""
-    frames = _FramesInOrder()
+    frames: id3.ID3 = _FramesInOrder()  # type: ignore[no-untyped-call]  # mutagen's ID3()
     frames.add(id3.TIT2(encoding=3, text=tags.title))
     frames.add(id3.TALB(encoding=3, text=tags.album))
     frames.add(id3.TPE1(encoding=3, text=tags.artist))
@@ -132,9 +133,10 @@ def write(path: Path, container: str, tags: Tags, chapters: Sequence[Chapter]) -
         id3_tags(tags, chapters).save(str(path), v2_version=3)
         return
     kind = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[container]
-    edited = kind(str(path))
+    edited = kind(str(path))  # type: ignore[no-untyped-call]  # mutagen's file types
     if edited.tags is None:
         edited.add_tags()
     for key, values in vorbis_comments(tags, chapters).items():
-        edited.tags[key] = values
+        # mutagen declares FileType.tags as None: here they are the file's, added above
+        edited.tags[key] = values  # type: ignore[index]
     edited.save()

@@ -107,7 +107,7 @@ def encode(
             out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             f.write(out)
             written += len(out)
-    found = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
+    found: int = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
     if found != written:
         raise ExportError(
             f"the {form.name} encoder wrote {found / form.rate:.3f}s of "

@@ -19,6 +19,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,7 +37,10 @@ from voiceguide.audio.loudness import (
     streamed_energies,
 )
 from voiceguide.audio.peaks import true_peak_db
-from voiceguide.plan import Event, EventKind, Plan
+from voiceguide.plan import BedPlan, Event, EventKind, Plan
+
+if TYPE_CHECKING:
+    from voiceguide.bed import Source
 
 ClipFor = Callable[[Event], Clip]
 Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argument into the 1st
@@ -204,7 +208,7 @@ class Cached:
     def __init__(self, clip_for: ClipFor, budget: int = CACHE_BYTES):
         self.source = clip_for
         self.budget = budget
-        self._clips: OrderedDict[tuple, Clip] = OrderedDict()
+        self._clips: OrderedDict[tuple[object, ...], Clip] = OrderedDict()
         self._bytes = 0
 
     def __call__(self, event: Event) -> Clip:
@@ -234,7 +238,7 @@ class Leveled(Cached):
         clip_for: ClipFor,
         gain_db: float,
         ceiling_db: float = CEILING_DB,
-        peaks: dict[tuple, float] | None = None,
+        peaks: dict[tuple[object, ...], float] | None = None,
         workspace: Workspace | None = None,
     ):
         super().__init__(clip_for)
@@ -242,7 +246,7 @@ class Leveled(Cached):
         self.gain_db = gain_db
         self.ceiling_db = ceiling_db
         self.peaks = {} if peaks is None else peaks
-        self.limited: set[tuple] = set()
+        self.limited: set[tuple[object, ...]] = set()
         self.peak = -np.inf
 
     def make(self, event: Event) -> Clip:
@@ -287,7 +291,7 @@ def level(
     source = Cached(clip_for)  # measuring reads each clip twice (islands, then the mix)
     measured = measure(voiced, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
-    peaks: dict[tuple, float] = {}
+    peaks: dict[tuple[object, ...], float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {event.clip_key: event for event in reversed(voiced.events)}
@@ -313,13 +317,13 @@ class BedLayer:
     session's ``gain_db``. Read by session frame, so a split's tracks and a whole export
     hold the same bed at the same time; nothing is read where the envelope is silent."""
 
-    def __init__(self, source, envelope, gain_db: float):
+    def __init__(self, source: Source, envelope: BedPlan, gain_db: float):
         self.source, self.envelope, self.gain = source, envelope, gain(gain_db)
         self.cut = 0  # bed samples held under the ceiling (``audio.add_under``)
 
     def __call__(self, block: np.ndarray, first: int) -> None:
         gains = self.envelope.gains(first, len(block), RATE)
-        if np.isscalar(gains):
+        if not isinstance(gains, np.ndarray):  # one gain for the whole block
             if gains == 0.0:
                 return
             samples = self.source.read(first, len(block))
@@ -333,7 +337,7 @@ class BedLayer:
         self.cut += add_under(block, samples)
 
 
-def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:
+def bed_layer(prepared_bed: Source | None, plan: Plan, gain_db: float) -> BedLayer | None:
     """The bed of a session (``Session.bed``, the plan's envelope) at the session's gain,
     or None when no bed plays."""
     if prepared_bed is None or plan.bed is None:

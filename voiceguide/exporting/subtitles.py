@@ -21,7 +21,7 @@ from voiceguide.plan import Event, EventKind, Plan
 SUBTITLED = (EventKind.SPEECH, EventKind.CHIME)
 
 
-def vtt_for(target: Path) -> Path:
+def vtt_for(target: Path | str) -> Path:
     """The WebVTT file that goes with the audio file ``target``: ``NAME.vtt`` beside it."""
     return Path(target).with_suffix(".vtt")
 

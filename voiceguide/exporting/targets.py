@@ -63,7 +63,7 @@ VTT = Writer("--vtt", "a.vtt", stdout=False, format_option=False)
 
 
 def check_file(
-    target: Path,
+    target: Path | str,
     advice: str | None = None,
     *,
     writer: Writer = EXPORT,

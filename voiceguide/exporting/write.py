@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -164,7 +163,7 @@ def write_clip(clip: Clip, target: Path, reads: Inputs | None = None) -> Format:
 
 def export_stream(
     prepared: Session,
-    out: BinaryIO,
+    out: stream.Sink,
     fmt: str = "wav",
     progress: Progress | None = None,
 ) -> Exported:
