@@ -53,8 +53,10 @@ import sys
 import threading
 import time
 import wave
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
@@ -62,8 +64,8 @@ from voiceguide.speech.synth import DEFAULT_RATE, VoiceInfo
 
 WAIT_SECONDS = 5.0
 ATTEMPTS = 3
-_engine = None
-_espeak = None
+_engine: Any = None  # pyttsx3's Engine (pyttsx3 has no type information)
+_espeak: Any = None  # pyttsx3.drivers._espeak, the ctypes binding
 
 
 def _espeak_version() -> str:
@@ -79,7 +81,7 @@ def _espeak_version() -> str:
     return "unknown"
 
 
-def _get_engine():
+def _get_engine() -> Any:
     """The process's one pyttsx3 engine, made on first use."""
     global _engine, _espeak
     if _engine is None:
@@ -102,7 +104,7 @@ def _get_engine():
     return _engine
 
 
-def _catch_save_failures(report) -> None:
+def _catch_save_failures(report: Callable[[BaseException], None]) -> None:
     """Call ``report(exception)`` for an exception raised in the driver's synthesis callback
     (on espeak's thread, where Python can only print it) instead of printing it. Other
     unraisable exceptions go to the previous hook."""
@@ -110,9 +112,13 @@ def _catch_save_failures(report) -> None:
 
     previous = sys.unraisablehook
 
-    def hook(unraisable) -> None:
-        if getattr(unraisable.object, "__func__", None) is EspeakDriver._onSynth:
-            report(unraisable.exc_value)
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        failure = unraisable.exc_value
+        if (
+            getattr(unraisable.object, "__func__", None) is EspeakDriver._onSynth
+            and failure is not None
+        ):
+            report(failure)
         else:
             previous(unraisable)
 
