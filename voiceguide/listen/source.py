@@ -19,12 +19,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from voiceguide.audio import RATE, Clip
 from voiceguide.listen.capture import MicError
 from voiceguide.listen.reference import to_16k
+
+if TYPE_CHECKING:
+    from voiceguide.live.backends import Backend, Handle
+    from voiceguide.live.keys import KeySource
 
 READY_SECONDS = 10.0  # the microphone opens within this, or listening is given up
 POLL = 0.02  # seconds: keys and voice are read in turns this long
@@ -49,12 +54,12 @@ class Listening:
     saying why not. Commands heard arrive in ``actions``. ``close`` ends the process.
     """
 
-    def __init__(self, process: subprocess.Popen, errors):
+    def __init__(self, process: subprocess.Popen[str], errors: IO[bytes]):
         self.process = process
         self._errors = errors
-        self._replies: queue.Queue[dict] = queue.Queue()
+        self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
         self.actions: queue.Queue[str] = queue.Queue()
-        self.heard: list[dict] = []  # every command heard, as the worker said it
+        self.heard: list[dict[str, Any]] = []  # every command heard, as the worker said it
         self.listening = threading.Event()
         self.stopped: str | None = None  # why the listener stopped, if it did
         self._writing = threading.Lock()
@@ -83,6 +88,7 @@ class Listening:
         return listening
 
     def _read(self) -> None:
+        assert self.process.stdout is not None, "started with stdout=PIPE"
         for line in self.process.stdout:
             try:
                 message = json.loads(line)
@@ -105,16 +111,18 @@ class Listening:
         lines = self._errors.read().decode(errors="replace").strip().splitlines()
         return f"({lines[-1]})" if lines else "(without a word)"
 
-    def tell(self, message: dict) -> None:
+    def tell(self, message: dict[str, object]) -> None:
         """Send the worker one message (``clip``, ``cut``, ``deaf_until``)."""
         with self._writing:
             try:
+                assert self.process.stdin is not None, "started with stdin=PIPE"
                 self.process.stdin.write(json.dumps(message) + "\n")
             except (BrokenPipeError, OSError, ValueError):
                 pass  # it has ended: the session goes on without it
 
     def close(self) -> None:
         try:
+            assert self.process.stdin is not None, "started with stdin=PIPE"
             self.process.stdin.close()
         except OSError:
             pass
@@ -139,7 +147,9 @@ class TappedBackend:
     Clips are resampled and sent in a thread of this object's own, not in the player's
     loop: ``play`` only queues the clip."""
 
-    def __init__(self, backend, listening: Listening, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, backend: Backend, listening: Listening, clock: Callable[[], float] = time.monotonic
+    ):
         self._backend = backend
         self._listening = listening
         self._clock = clock
@@ -147,10 +157,10 @@ class TappedBackend:
         self._thread = threading.Thread(target=self._measure, name="voiceguide-tap", daemon=True)
         self._thread.start()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:  # latency, lead, preload, close: the device's
         return getattr(self._backend, name)
 
-    def play(self, clip: Clip, at: float | None = None):
+    def play(self, clip: Clip, at: float | None = None) -> Handle:
         handle = self._backend.play(clip, at)
         self._clips.put((clip, self._clock() if at is None else at))
         return handle
@@ -174,7 +184,13 @@ class VoiceKeys:
     order they come. After actions are returned, the next read plays ``ACK`` (the player
     has acted on them by then: a pause has silenced the session, and not this sound)."""
 
-    def __init__(self, keys, listening: Listening, backend, clock=time.monotonic):
+    def __init__(
+        self,
+        keys: KeySource | None,
+        listening: Listening,
+        backend: Backend,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.keys = keys
         self.listening = listening
         self.backend = backend

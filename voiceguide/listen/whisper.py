@@ -29,8 +29,8 @@ from voiceguide.listen import grammar, mel
 MAX_TOKENS = 6
 END, START, PREVIOUS, NO_TIMESTAMPS = 50256, 50257, 50360, 50362
 # grammar.PROMPT as tokens (tests/listen/test_whisper.py checks them against the vocabulary)
-PROMPT_IDS = (14985, 11, 467, 319, 11, 1306, 11, 736, 11, 2392, 11, 12238, 11, 13611, 11, 5443)
-PROMPT_IDS += (11, 2245, 13)
+PROMPT_IDS: tuple[int, ...] = (14985, 11, 467, 319, 11, 1306, 11, 736, 11, 2392, 11, 12238, 11)
+PROMPT_IDS += (13611, 11, 5443, 11, 2245, 13)
 MIN_FRAMES = 100  # the encoder's shortest input here (1 s): shorter stretches are padded
 
 
@@ -138,4 +138,5 @@ _BYTE = _byte_table()
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits.astype(np.float64) - logits.max()
-    return shifted - np.log(np.exp(shifted).sum())
+    logs: np.ndarray = shifted - np.log(np.exp(shifted).sum())
+    return logs
