@@ -43,7 +43,7 @@ import numpy as np
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting.targets import PICTURE, check_file
-from voiceguide.plan import EventKind, Plan, PlanStep, StepKind
+from voiceguide.plan import BedPlan, EventKind, Plan, PlanStep, StepKind
 from voiceguide.session import Inputs
 
 try:  # the optional extra 'picture'
@@ -52,11 +52,11 @@ try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.figure import Figure
 except ImportError:  # require() says how to install it
-    matplotlib = None
+    matplotlib = None  # type: ignore[assignment]  # the extra's absence, checked by require()
 
 
 from voiceguide.picture.labels import Measure, Placer, header, place_labels, step_groups
-from voiceguide.picture.lanes import draw_bed, draw_pace, has_pace
+from voiceguide.picture.lanes import BedLevels, draw_bed, draw_pace, has_pace
 from voiceguide.picture.style import (
     AXIS,
     BED,
@@ -95,7 +95,12 @@ from voiceguide.picture.style import (
 )
 
 
-def render(plan: Plan, fmt: str, fits: tuple[float, float] | None = None, bed=None) -> bytes:
+def render(
+    plan: Plan,
+    fmt: str,
+    fits: tuple[float, float] | None = None,
+    bed: BedPlan | BedLevels | None = None,
+) -> bytes:
     """The picture of ``plan`` as ``fmt`` (``"svg"`` or ``"png"``) bytes. ``fits`` is the
     shortest and longest length (seconds) the routine fits, shown under the title."""
     return to_bytes(draw(plan, fits, bed), fmt)
@@ -114,12 +119,14 @@ def to_bytes(picture: Picture, fmt: str) -> bytes:
     return _with_titles(out.getvalue(), picture.title, picture.titles)
 
 
-def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Picture:
+def draw(
+    plan: Plan, fits: tuple[float, float] | None = None, bed: BedPlan | BedLevels | None = None
+) -> Picture:
     """Lay out and draw ``plan``; ``bed`` defaults to ``plan.bed`` (see the module's notes)."""
     require()
     if bed is None:
-        bed = getattr(plan, "bed", None)
-    if hasattr(bed, "points"):  # the plan's BedPlan: its corners, straight lines between
+        bed = plan.bed
+    if isinstance(bed, BedPlan):  # the plan's: its corners, straight lines between
         bed = bed.points()
     with matplotlib.rc_context(STYLE):
         picture = _figure(plan, has_pace=has_pace(plan), has_bed=bed is not None)
@@ -131,7 +138,7 @@ def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Pictu
         main.vlines([plan.length], 0, STEPS + GAP + VOICE, color=END, lw=1.6, gid="end")
         if "pace" in picture.lanes:
             draw_pace(picture.lanes["pace"], plan)
-        if "bed" in picture.lanes:
+        if "bed" in picture.lanes and bed is not None:  # one is there when the other is
             draw_bed(picture.lanes["bed"], bed, plan.length)
         measure = Measure(picture.figure)
         header(picture, plan, fits, measure)
@@ -247,7 +254,7 @@ def _draw_voice(picture: Picture, plan: Plan) -> None:
     main.add_collection(
         PolyCollection(marks, facecolors=CHIME, edgecolors="white", linewidths=0.4, gid="chimes")
     )
-    picture.titles["chimes"] = [f"{durations.format(e.at)} {e.sound.name} chime" for e in chimes]
+    picture.titles["chimes"] = [f"{durations.format(e.at)} {e.sounded.name} chime" for e in chimes]
     lane_name(main, bottom + VOICE / 2, "voice")
 
 
@@ -259,7 +266,8 @@ def _half_widths(times: list[float], px: float) -> list[float]:
     at = np.asarray(times)
     gaps = np.diff(at, prepend=-np.inf, append=np.inf)
     nearest = np.minimum(gaps[:-1], gaps[1:])
-    return np.clip(0.4 * nearest, 0.7 * px, 3.5 * px).tolist()
+    halves: list[float] = np.clip(0.4 * nearest, 0.7 * px, 3.5 * px).tolist()
+    return halves
 
 
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from voiceguide.plan import EventKind, Plan
 from voiceguide.routine import Pace
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection, PolyCollection
@@ -23,6 +28,12 @@ from voiceguide.picture.style import (
     PULSE_SPACING,
     lane_frame,
     pixel_width,
+)
+
+# A bed's level to draw (dB): (seconds, dB) points, straight lines between, or a function of
+# the seconds (sampled); ``draw`` turns the plan's ``BedPlan`` into its points.
+BedLevels: TypeAlias = (
+    np.ndarray | Sequence[tuple[float, float]] | Callable[[np.ndarray], np.ndarray]
 )
 
 
@@ -51,7 +62,7 @@ def pace_segments(plan: Plan) -> list[list[tuple[float, float]]]:
     return [list(zip(beats[:-1].tolist(), rate.tolist(), strict=True))]
 
 
-def draw_pace(axes, plan: Plan) -> None:
+def draw_pace(axes: Axes, plan: Plan) -> None:
     """The pace lane: the line of beats per minute (gid ``pace``) and, where they are far
     enough apart to tell, the pulses as ticks at its foot (gid ``pulses``)."""
     segments = pace_segments(plan)
@@ -70,7 +81,7 @@ def draw_pace(axes, plan: Plan) -> None:
     lane_frame(axes, "pace\n(bpm)", plan.length)
 
 
-def bed_points(bed, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+def bed_points(bed: BedLevels, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
     """``bed`` as arrays of seconds and dB: points as given (sorted by time), a function
     sampled ``BED_SAMPLES`` times per pixel column over the session."""
     if callable(bed):
@@ -81,7 +92,9 @@ def bed_points(bed, length: float, columns: int) -> tuple[np.ndarray, np.ndarray
     return points[:, 0], points[:, 1]
 
 
-def _columns(times: np.ndarray, levels: np.ndarray, edges: np.ndarray):
+def _columns(
+    times: np.ndarray, levels: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel column (between ``edges``): its centre, and the least and most level in it."""
     index = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
     used = np.unique(index)
@@ -93,7 +106,7 @@ def _columns(times: np.ndarray, levels: np.ndarray, edges: np.ndarray):
     return centres[used], low[used], high[used]
 
 
-def draw_bed(axes, bed, length: float) -> None:
+def draw_bed(axes: Axes, bed: BedLevels, length: float) -> None:
     """The bed lane: its level as a filled envelope (gid ``bed``). Where there are more points
     than pixels, each pixel column shows its loudest level, and its quietest (ducked) level
     as a darker fill (gid ``bed-ducked``), so short ducks stay visible at 8 hours."""
