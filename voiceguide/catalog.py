@@ -58,7 +58,7 @@ def entries(
 def entry(
     name: str,
     routine: str,
-    renderer: speech.Renderer,
+    renderer: speech.Engines | speech.Renderer,
     progress: Callable[[int, int], None] | None = None,
 ) -> Entry:
     """The ``Entry`` of ``routine`` (a built-in name or a file's path), listed as ``name``."""

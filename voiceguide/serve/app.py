@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -30,10 +31,11 @@ from voiceguide.serve.sessions import Sessions
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"app.js": "text/javascript", "style.css": "text/css", "icon.svg": "image/svg+xml"}
 AUDIO = ("wav", "mp3", "opus")
+T = TypeVar("T")
 HEARTBEAT = 15.0  # seconds between comments on an idle event stream (proxies close silence)
 
 
-def pretty(data) -> Response:
+def pretty(data: object) -> Response:
     """JSON as the command line prints it (indented, UTF-8, a newline at the end)."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return Response(text, media_type="application/json", headers={"Cache-Control": "no-store"})
@@ -44,7 +46,7 @@ def refused(exc: VoiceguideError) -> Response:
     return JSONResponse({"error": str(exc)}, status_code=status)
 
 
-async def in_thread(function: Callable, *args):
+async def in_thread(function: Callable[..., T], *args: object) -> T:
     return await anyio.to_thread.run_sync(function, *args)
 
 
@@ -137,7 +139,7 @@ class Api:
     async def live_events(self, request: Request) -> Response:
         """Server-sent events: the live player's state each time it changes."""
 
-        async def stream():
+        async def stream() -> AsyncIterator[str]:
             seen, quiet = -1, 0.0
             while not self.closing():
                 if self.remote.version != seen:
@@ -163,7 +165,12 @@ class Api:
             return refused(exc)
 
 
-def make_app(api: Api, allowed: frozenset[str], token: str | None, on_stop=None) -> Starlette:
+def make_app(
+    api: Api,
+    allowed: frozenset[str],
+    token: str | None,
+    on_stop: Callable[[], None] | None = None,
+) -> Starlette:
     """The ASGI application: ``Guard`` first, then the routes."""
     routes = [
         Route("/", api.page),
@@ -182,7 +189,7 @@ def make_app(api: Api, allowed: frozenset[str], token: str | None, on_stop=None)
     middleware = [Middleware(Guard, allowed=allowed, token=token)]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         if on_stop is not None:
             await in_thread(on_stop)

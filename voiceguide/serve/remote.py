@@ -48,7 +48,7 @@ class QueueKeys:
                 return actions
 
 
-def _step(step: PlanStep | None) -> dict | None:
+def _step(step: PlanStep | None) -> dict[str, object] | None:
     if step is None:
         return None
     return {
@@ -61,7 +61,7 @@ def _step(step: PlanStep | None) -> dict | None:
     }
 
 
-def status_json(status: statuses.Status, routine: str) -> dict:
+def status_json(status: statuses.Status, routine: str) -> dict[str, object]:
     """What the page shows of a ``Status``: times in seconds, and the terminal's line."""
     final = {statuses.Reason.END: "ended", statuses.Reason.QUIT: "stopped"}
     return {
@@ -94,14 +94,14 @@ class Remote:
 
     def __init__(self, backend: str | None = None):
         self.backend = backend
-        self.state: dict = dict(IDLE)
+        self.state: dict[str, object] = dict(IDLE)
         self.version = 0
         self._keys: QueueKeys | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition()
 
-    def _set(self, state: dict) -> None:
+    def _set(self, state: dict[str, object]) -> None:
         with self._changed:
             self.state = state
             self.version += 1
@@ -113,7 +113,7 @@ class Remote:
             self._changed.wait_for(lambda: self.version != version, timeout)
             return self.version
 
-    def start(self, prepared: session.Session, routine: str, hint: str) -> dict:
+    def start(self, prepared: session.Session, routine: str, hint: str) -> dict[str, object]:
         """Play ``prepared`` on this computer (stopping what plays); the first state it
         reports (``playing``, or ``error`` with the one-line message: no sound device)."""
         with self._lock:
@@ -142,7 +142,7 @@ class Remote:
         except VoiceguideError as exc:
             self._set({"state": "error", "routine": routine, "message": str(exc)})
 
-    def press(self, action: str) -> dict:
+    def press(self, action: str) -> dict[str, object]:
         """Send ``action`` to the player; ``ValueError`` for an unknown one. Nothing playing:
         the state as it is (the page shows it)."""
         if action not in ACTIONS:

@@ -39,13 +39,13 @@ class Sessions:
         self.store = store
         self._engine = threading.Lock()  # one prepare at a time: the renderer is not shared
         self._remembering = threading.Lock()
-        self._memo: OrderedDict[tuple, session.Session] = OrderedDict()
-        self._listed: tuple[tuple, dict] | None = None
-        self._pictures: OrderedDict[tuple, bytes] = OrderedDict()
+        self._memo: OrderedDict[tuple[object, ...], session.Session] = OrderedDict()
+        self._listed: tuple[tuple[object, ...], dict[str, object]] | None = None
+        self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     # -- sessions
 
-    def _stamp(self, name: str) -> tuple[Path, tuple]:
+    def _stamp(self, name: str) -> tuple[Path, tuple[int, ...]]:
         path = self.routines.path(name)
         try:
             info = os.stat(path)
@@ -76,11 +76,11 @@ class Sessions:
 
     # -- answers
 
-    def plan(self, query: Query) -> dict:
+    def plan(self, query: Query) -> dict[str, object]:
         """``plan --json``."""
         return report.to_json(self.prepared(query).plan)
 
-    def routines_json(self) -> dict:
+    def routines_json(self) -> dict[str, object]:
         """``list --json``, with the routines of ``--routines DIR`` after the built-ins; a
         file there that does not load is listed under ``errors`` with its one line."""
         self.routines.refresh()
@@ -119,12 +119,14 @@ class Sessions:
                 self._pictures.popitem(last=False)
         return drawn
 
-    def voices(self) -> list[dict]:
+    def voices(self) -> list[dict[str, object]]:
         """Every engine's voices (as ``voices`` lists them), or why an engine has none."""
-        if isinstance(self.renderer, speech.Renderer):  # the tone engine of the tests
-            engines = [(routine.ENGINES[0], lambda: self.renderer)]
+        engines: list[tuple[str, Callable[[], speech.Renderer]]]
+        renderer = self.renderer
+        if isinstance(renderer, speech.Renderer):  # the tone engine of the tests
+            engines = [(routine.ENGINES[0], lambda: renderer)]
         else:
-            engines = [(name, _renderer_of(self.renderer, name)) for name in routine.ENGINES]
+            engines = [(name, _renderer_of(renderer, name)) for name in routine.ENGINES]
         listed = []
         for name, make in engines:
             try:

@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from voiceguide import __version__, atomic, exporting, report, session
 from voiceguide.errors import ExportError, VoiceguideError
@@ -67,7 +68,7 @@ def key_of(prepared: session.Session, fmt: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _stamp(path: Path | None) -> list:
+def _stamp(path: Path | None) -> list[str | int]:
     if path is None:
         return []
     try:
@@ -203,7 +204,7 @@ class _Flushed:
     reported to ``render``, so that readers find the bytes in it. The WAV header comes
     first: its RIFF size (bytes 4-8) plus 8 is the whole file's size."""
 
-    def __init__(self, raw, render: Render):
+    def __init__(self, raw: IO[bytes], render: Render):
         self.raw = raw
         self.render = render
         self.count = 0
