@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import random
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import soundfile as sf
@@ -22,6 +24,9 @@ from voiceguide.audio import RATE, Clip
 from voiceguide.plan import Event, Plan
 from voiceguide.routine import Voice
 from voiceguide.speech import DEFAULT_RATE, VoiceInfo
+
+if TYPE_CHECKING:
+    from voiceguide import speech
 
 SECONDS_PER_CHAR = 0.06
 ENGINE_RATE = 22050
@@ -56,7 +61,7 @@ def tone_synth() -> ToneSynth:
     return ToneSynth()
 
 
-def tone_renderer():
+def tone_renderer() -> speech.Renderer:
     """A ``speech.Renderer`` running the tone engine in this process (a context manager)."""
     from voiceguide import speech
 
@@ -72,7 +77,8 @@ class FakeClock:
         self.jitter = jitter
         self.random = random.Random(seed)
         self.slept: list[float] = []
-        self.listeners: list = []  # called after the clock moves (a fake stream keeps up)
+        # called after the clock moves (a fake stream keeps up)
+        self.listeners: list[Callable[[], None]] = []
 
     def __call__(self) -> float:
         return self.now
@@ -90,7 +96,7 @@ class FakeClock:
 
 
 class FakeHandle:
-    def __init__(self, backend, clip, at):
+    def __init__(self, backend: FakeBackend, clip: Clip, at: float | None):
         self.backend, self.clip, self.at = backend, clip, at
         self.stopped_at: float | None = None
 
@@ -112,12 +118,12 @@ class FakeBackend:
         self.handles: list[FakeHandle] = []
         self.calls: list[float] = []
         self.stops: list[float] = []
-        self.preloaded: list = []
+        self.preloaded: list[Clip] = []
 
-    def preload(self, clip) -> None:
+    def preload(self, clip: Clip) -> None:
         self.preloaded.append(clip)
 
-    def play(self, clip, at=None):
+    def play(self, clip: Clip, at: float | None = None) -> FakeHandle:
         self.calls.append(self.clock())
         handle = FakeHandle(self, clip, at)
         self.handles.append(handle)
@@ -132,6 +138,12 @@ class FakeBackend:
         self.stop_all()
 
 
+class _Filler(Protocol):
+    """What a stream backend mixes the bed from (``live.bed.LiveBed``)."""
+
+    def fill(self, block: np.ndarray, first: int) -> None: ...
+
+
 class FakeStreamBackend(FakeBackend):
     """A ``FakeBackend`` with a stream like ALSA's, for the sound bed: stream frame ``f`` is
     heard at clock time ``started + f / RATE``; as the clock moves, the bed is filled a
@@ -141,7 +153,7 @@ class FakeStreamBackend(FakeBackend):
     def __init__(self, clock: FakeClock, latency: float = 0.05, period: int = 480):
         super().__init__(clock, latency)
         self.started, self.period = clock(), period
-        self.bed = None
+        self.bed: _Filler | None = None
         self.bed_error: str | None = None  # as AlsaBackend: why the bed stopped
         self.written = 0
         self.blocks: list[np.ndarray] = []
@@ -150,7 +162,7 @@ class FakeStreamBackend(FakeBackend):
     def heard_frame(self, at: float | None = None) -> float:
         return ((self.clock() if at is None else at) - self.started) * RATE
 
-    def set_bed(self, bed) -> None:
+    def set_bed(self, bed: _Filler | None) -> None:
         self.bed = bed
 
     def pump(self) -> None:

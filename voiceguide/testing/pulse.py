@@ -48,12 +48,15 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 SINK = "vsink"
 MONITOR = f"{SINK}.monitor"
@@ -90,7 +93,7 @@ class Recording:
     """A running ``parecord`` writing a 48 kHz stereo s16 WAV of ``vsink.monitor``."""
 
     path: Path
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
 
     def stop(self, timeout: float = 5.0) -> Path:
         """Send SIGINT (so the WAV header is finalized), wait up to ``timeout`` s; return path."""
@@ -111,10 +114,10 @@ class NullSink:
 
     dir: Path
     env: dict[str, str]
-    server: subprocess.Popen
-    _children: list[subprocess.Popen] = field(default_factory=list)
+    server: subprocess.Popen[bytes]
+    _children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+    def pactl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
         )
@@ -122,7 +125,9 @@ class NullSink:
     def _source_outputs(self) -> int:
         return len(self.pactl("list", "short", "source-outputs").stdout.splitlines())
 
-    def _spawn_reader(self, cmd: list[str], stdout, timeout: float = 5.0) -> subprocess.Popen:
+    def _spawn_reader(
+        self, cmd: list[str], stdout: int | IO[bytes], timeout: float = 5.0
+    ) -> subprocess.Popen[bytes]:
         """Start a monitor reader and wait until the server lists its stream."""
         before = self._source_outputs()
         proc = subprocess.Popen(cmd, env=self.env, stdout=stdout, stderr=subprocess.PIPE)
@@ -130,7 +135,9 @@ class NullSink:
         deadline = time.monotonic() + timeout
         while self._source_outputs() <= before:
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
+                err = ""
+                if proc.poll() is not None and proc.stderr is not None:
+                    err = proc.stderr.read().decode(errors="replace")
                 raise PulseStartError(f"{cmd[0]} did not connect to {MONITOR}: {err.strip()}")
             time.sleep(0.01)
         return proc
@@ -154,7 +161,9 @@ class NullSink:
                 raise PulseStartError(f"{SINK} latency stays at {latency:.3f} s")
             time.sleep(0.05)
 
-    def capture(self, play, path: str | os.PathLike, margin: float = 0.3):
+    def capture(
+        self, play: Callable[[], T], path: str | os.PathLike[str], margin: float = 0.3
+    ) -> tuple[T, np.ndarray]:
         """Record the monitor while ``play()`` runs, with ``margin`` seconds of it on either
         side; returns ``(play's result, the recording as float32 frames)``. Raises
         ``ValueError`` if the recording is not at the sink's rate."""
@@ -201,7 +210,7 @@ class NullSink:
                 os.environ["PULSE_SOURCE"] = saved
             self.pactl("unload-module", loaded.stdout.strip())
 
-    def record(self, path: str | os.PathLike) -> Recording:
+    def record(self, path: str | os.PathLike[str]) -> Recording:
         """Start recording ``vsink.monitor`` to a WAV file; returns once the stream is connected.
 
         The file's time 0 is some unknown moment shortly before this returns: align on onsets.
@@ -273,7 +282,7 @@ class VirtualMic:
         os.close(self._fd)
 
 
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
@@ -287,7 +296,7 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 # long: one server's life, start to kill, reads best in order
 @contextmanager
-def null_sink(tmpdir: str | os.PathLike, start_timeout: float = 10.0) -> Iterator[NullSink]:
+def null_sink(tmpdir: str | os.PathLike[str], start_timeout: float = 10.0) -> Iterator[NullSink]:
     """Run a private PulseAudio server with null sink ``vsink`` (48 kHz, 2 ch) in ``tmpdir``.
 
     Sets ``PULSE_SERVER`` etc. in ``os.environ`` and resets ALSA's cached configuration for the
