@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -13,6 +15,7 @@ from voiceguide import (
     routine,
     speech,
 )
+from voiceguide.choices import Engine, ExportFormat
 from voiceguide.routine import (
     BED_DUCK,
     BED_DUCK_RANGE,
@@ -22,10 +25,9 @@ from voiceguide.routine import (
     CHIME_LEVEL_RANGE,
 )
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-ENGINES = ("espeak", "tone")
-# export.FORMATS, spelled out so that starting the CLI does not import the encoders
-EXPORT_FORMATS = ("flac", "mp3", "ogg", "opus", "wav")
+F = TypeVar("F", bound=Callable[..., Any])  # a command, decorated with options
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXPORT_FORMATS = sorted(form.value for form in ExportFormat)  # as --help lists them
 
 
 class Duration(click.ParamType):
@@ -66,25 +68,35 @@ PACE = PaceScale()
 PACE_HELP = "Scale every pace of the pace guide, e.g. 80% (slower) or 120%; off: no pace guide."
 
 
+def _tone() -> speech.Renderer:
+    from voiceguide.testing.fakes import tone_renderer
+
+    return tone_renderer()
+
+
+# What $VOICEGUIDE_ENGINE may choose: the engines each routine names (espeak's by default;
+# "espeak" says so), or the tone engine of the tests and benchmarks, for every routine (they
+# must not depend on espeak-ng or Piper). "" (unset) is the first.
+SPEECH: dict[str, Callable[[], speech.Engines | speech.Renderer]] = {
+    "espeak": speech.Engines,
+    "tone": _tone,
+}
+
+
 def make_renderer() -> speech.Engines | speech.Renderer:
-    """The speech engines, each started when a routine or ``--engine`` asks for it; or, with
-    ``VOICEGUIDE_ENGINE=tone``, a fake that speaks tones for every engine (for tests and
-    benchmarks that must not depend on espeak-ng or Piper)."""
-    name = os.environ.get("VOICEGUIDE_ENGINE", "")
-    if name == "tone":
-        from voiceguide.testing.fakes import tone_renderer
-
-        return tone_renderer()
-    if name not in ("", "espeak"):
-        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
-    return speech.Engines()
+    """The speech engines, each started when a routine or ``--engine`` asks for it; or what
+    ``$VOICEGUIDE_ENGINE`` names in ``SPEECH``."""
+    name = os.environ.get("VOICEGUIDE_ENGINE", "") or next(iter(SPEECH))
+    if name not in SPEECH:
+        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(SPEECH)}")
+    return SPEECH[name]()
 
 
-def engine_option(func):
-    """--engine: espeak or piper, overriding the routine's."""
+def engine_option(func: F) -> F:
+    """--engine: one of ``choices.Engine`` (espeak, piper), overriding the routine's."""
     return click.option(
         "--engine",
-        type=click.Choice(routine.ENGINES),
+        type=click.Choice([engine.value for engine in Engine]),
         help="Speech engine (overrides the routine's): espeak, or piper for natural voices "
         "(pip install 'voiceguide[piper]').",
     )(func)

@@ -4,15 +4,18 @@ voices`` (every installed engine's voices, with the licences their files state).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from voiceguide import routine, session, speech
 from voiceguide.atomic import shown
+from voiceguide.choices import Engine
 from voiceguide.cli.options import CONTEXT, engine_option, make_renderer
 from voiceguide.cli.output import out, reported
 from voiceguide.errors import PlaybackError, SpeechError
+from voiceguide.speech.engines import Described
 
 
 @click.command(context_settings=CONTEXT)
@@ -76,20 +79,21 @@ def voices() -> None:
         if isinstance(engines, speech.Renderer):  # the tone engine of the tests
             _list(engines.voices(), {})
             return
-        for name in routine.ENGINES:
-            out(f"{name} ({speech.engines.LICENCES[name]})")
+        for name in Engine:
+            engine = speech.engines.module(name)
+            out(f"{name} ({engine.LICENCE})")
             try:
                 found = engines.renderer(name).voices()
             except SpeechError as exc:
                 out(f"  not available: {exc}")
                 found = []
-            files, skipped = speech.piper_voices.scan() if name == "piper" else ([], [])
-            _list(found, {v.id: v for v in files})
+            files, skipped = engine.voice_files()
+            _list(found, files)
             for entry in skipped:  # one line each: what is wrong with it
                 out(f"  skipped {entry}")
 
 
-def _list(found: list[speech.VoiceInfo], files: dict) -> None:
+def _list(found: list[speech.VoiceInfo], files: Mapping[str, Described]) -> None:
     for voice in sorted(found, key=lambda v: v.id):
         said = f"  {voice.id:<28} {voice.name:<28} {', '.join(voice.languages)}"
         out(_printable(said))

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 
 from mutagen import id3
 from mutagen.flac import FLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from voiceguide.choices import ExportFormat
 from voiceguide.plan import Plan
 
 
@@ -122,20 +124,31 @@ def id3_tags(tags: Tags, chapters: Sequence[Chapter]) -> id3.ID3:
     return frames
 
 
-def write(path: Path, container: str, tags: Tags, chapters: Sequence[Chapter]) -> None:
+def write(path: Path, container: ExportFormat, tags: Tags, chapters: Sequence[Chapter]) -> None:
     """Write ``tags`` and ``chapters`` into the encoded file at ``path``.
 
-    ``container`` is ``"mp3"``, ``"flac"``, ``"ogg"`` (Vorbis) or ``"opus"``; the file is
+    ``container`` is MP3 (ID3 frames), FLAC, OGG (Vorbis) or OPUS (Vorbis comments); the file is
     edited in place (mutagen), its audio untouched. Raises ``mutagen.MutagenError`` (which
     wraps the ``OSError``) when the file cannot be rewritten.
     """
-    if container == "mp3":
-        id3_tags(tags, chapters).save(str(path), v2_version=3)
-        return
-    kind = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[container]
-    edited = kind(str(path))  # type: ignore[no-untyped-call]  # mutagen's file types
+    kind: type[FLAC | OggVorbis | OggOpus]
+    match container:
+        case ExportFormat.MP3:
+            id3_tags(tags, chapters).save(str(path), v2_version=3)
+            return
+        case ExportFormat.FLAC:
+            kind = FLAC
+        case ExportFormat.OGG:
+            kind = OggVorbis
+        case ExportFormat.OPUS:
+            kind = OggOpus
+        case ExportFormat.WAV:  # its tags are the LIST INFO chunk libsndfile writes
+            raise ValueError("a WAV file takes no chapters")
+        case _:
+            assert_never(container)
+    edited = kind(str(path))
     if edited.tags is None:
-        edited.add_tags()
+        edited.add_tags()  # type: ignore[no-untyped-call]  # mutagen: untyped, not excluded
     for key, values in vorbis_comments(tags, chapters).items():
         # mutagen declares FileType.tags as None: here they are the file's, added above
         edited.tags[key] = values  # type: ignore[index]

@@ -37,6 +37,7 @@ from voiceguide.audio.loudness import (
     streamed_energies,
 )
 from voiceguide.audio.peaks import true_peak_db
+from voiceguide.choices import ExportFormat
 from voiceguide.plan import BedPlan, Event, EventKind, Plan
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argume
 
 BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough for every encoder
 TARGET_LUFS = SPEECH_LUFS
-CEILING_DB = MIX_CEILING_DB["wav"]  # true-peak ceiling of a lossless session, dBTP
+CEILING_DB = MIX_CEILING_DB[ExportFormat.WAV]  # true-peak ceiling of a lossless session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)

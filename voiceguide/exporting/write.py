@@ -29,6 +29,7 @@ import soundfile as sf
 from voiceguide import atomic, durations
 from voiceguide.atomic import cleanup_stale
 from voiceguide.audio import RATE, Clip
+from voiceguide.choices import ExportFormat
 from voiceguide.exporting import chapters, mix, stream
 from voiceguide.exporting.chapters import Tags
 from voiceguide.exporting.encode import Counter, Progress, encode, failure, tag
@@ -184,7 +185,7 @@ def export_stream(
     bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length)
-    if form.name == "wav":
+    if form.name == ExportFormat.WAV:
         frames = stream.stream_wav(plan, clip_for, out, tags, counter, bed)
     else:
         frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter, bed)

@@ -11,7 +11,6 @@ from voiceguide.routine.fields import (
     CHIME_LEVEL_RANGE,
 )
 from voiceguide.routine.loader import (
-    ENGINES,
     RATE_RANGE,
     SIDE_CHIME,
     VOLUME_RANGE,
@@ -39,7 +38,6 @@ __all__ = [
     "BED_LEVEL_RANGE",
     "CHIME_LEVEL",
     "CHIME_LEVEL_RANGE",
-    "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",

@@ -283,11 +283,8 @@ class FieldReader:
             if "duck" in fields:
                 duck = self.number(fields["duck"], f"{what}: duck (dB under speech)",
                                    *BED_DUCK_RANGE)  # fmt: skip
-        off = (  # `!!bool [1]` is a list, refused below
-            sound_node.is_scalar
-            and sound_node.tag == TAG_BOOL
-            and sound_node.text.strip().lower() in ("off", "no")
-        )
+        off = sound_node.is_scalar and sound_node.tag == TAG_BOOL  # `!!bool [1]`: a list
+        off = off and sound_node.text.strip().lower() in ("off", "no")
         if sound_node.is_null or off:  # `bed: off` unquoted is YAML's false: no bed
             return Bed(None, level, duck, sound_node.line)
         named = f"{what}: sound" if node.is_mapping else what

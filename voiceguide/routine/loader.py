@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import durations, resources
+from voiceguide.choices import Engine
 from voiceguide.errors import RoutineError, combined
 from voiceguide.resources import PaceSound
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
@@ -37,7 +38,6 @@ __all__ = [
     "CUE_KEYS",
     "DEFAULT_MAX_SCALE",
     "DEFAULT_MIN_SCALE",
-    "ENGINES",
     "MAX_CUES",
     "MAX_NAME",
     "MAX_STEPS",
@@ -71,7 +71,6 @@ ROUTINE_KEYS = (
     "steps",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume")
-ENGINES = ("espeak", "piper")
 RATE_RANGE = (80, 450)
 # Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
@@ -264,9 +263,10 @@ class _Reader(StepReader):
     def words_per_minute(self, node: Node) -> int:
         return int(self.number(node, "voice rate (words per minute)", *RATE_RANGE))
 
-    def engine(self, node: Node) -> str:
+    def engine(self, node: Node) -> Engine:
         name = self.text(node, "voice engine", 20).lower()
-        if name not in ENGINES:
-            allowed = f"voice engine must be one of {', '.join(ENGINES)}, got {name!r}"
-            raise self.fail(node, hinted(allowed, did_you_mean(name, ENGINES)))
-        return name
+        engines = tuple(Engine)
+        if name not in engines:
+            allowed = f"voice engine must be one of {', '.join(engines)}, got {name!r}"
+            raise self.fail(node, hinted(allowed, did_you_mean(name, engines)))
+        return Engine(name)

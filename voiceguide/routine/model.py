@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import overload
 
+from voiceguide.choices import Engine
+
 
 @dataclass(frozen=True)
 class Sound:
@@ -29,13 +31,13 @@ class Sound:
 class Voice:
     """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
     ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages).
-    ``engine``: ``espeak`` or ``piper`` (``None``: the default, espeak)."""
+    ``engine``: ``None`` for the default (``choices.DEFAULT_ENGINE``)."""
 
     name: str | None = None
     rate: int | None = None
     volume: float | None = None
     line: int | None = None
-    engine: str | None = None
+    engine: Engine | None = None
 
 
 class CueKind(StrEnum):

@@ -16,7 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from voiceguide import catalog, durations, exporting, report, routine, session, speech
+from voiceguide import catalog, durations, exporting, report, session, speech
+from voiceguide.choices import DEFAULT_ENGINE, Engine
 from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.serve.query import Query
 from voiceguide.serve.routines import Routines
@@ -124,9 +125,9 @@ class Sessions:
         engines: list[tuple[str, Callable[[], speech.Renderer]]]
         renderer = self.renderer
         if isinstance(renderer, speech.Renderer):  # the tone engine of the tests
-            engines = [(routine.ENGINES[0], lambda: renderer)]
+            engines = [(DEFAULT_ENGINE.value, lambda: renderer)]
         else:
-            engines = [(name, _renderer_of(renderer, name)) for name in routine.ENGINES]
+            engines = [(name.value, _renderer_of(renderer, name)) for name in Engine]
         listed = []
         for name, make in engines:
             try:

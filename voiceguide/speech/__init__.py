@@ -12,7 +12,7 @@ the first failure and die with their parent. ``voices`` finds the voice a routin
 a process of its own, never in voiceguide's); ``lexicon`` respells words before rendering.
 """
 
-from voiceguide.speech.engines import DEFAULT as DEFAULT_ENGINE
+from voiceguide.choices import DEFAULT_ENGINE, Engine
 from voiceguide.speech.engines import Engines
 from voiceguide.speech.lexicon import Lexicon
 from voiceguide.speech.lexicon import load_user as load_user_lexicon
@@ -23,6 +23,7 @@ from voiceguide.speech.voices import nearest_voices, resolve_voice
 __all__ = [
     "DEFAULT_ENGINE",
     "DEFAULT_RATE",
+    "Engine",
     "Engines",
     "Lexicon",
     "Renderer",

@@ -1,57 +1,91 @@
 """The speech engines a run may use, by name, each started when first asked for.
 
-``espeak`` (pyttsx3 with espeak-ng, the default: everywhere, instant) and ``piper`` (natural
-neural voices, optional: ``pip install 'voiceguide[piper]'``). A routine names its engine
-(``voice: {engine: piper}``) and ``--engine`` overrides it, so the engine is known only once
-the routine is loaded: ``Engines`` makes each engine's ``Renderer`` (its worker processes,
-one per core) the first time it is wanted, and closes them all together.
+An engine is a member of ``choices.Engine`` and a module of this package named by its value
+(``voiceguide.speech.espeak``, ``voiceguide.speech.piper``), loaded when the engine is first
+wanted, that provides what ``EngineModule`` says: its ``LICENCE``, a ``renderer`` and the
+``voice_files`` that state their licences. So a new engine is one module and one line in
+``choices.Engine``, as a backend of mido's is a module chosen by name; nothing here names an
+engine. A routine names its engine (``voice: {engine: piper}``) and ``--engine`` overrides
+it, so the engine is known only once the routine is loaded: ``Engines`` makes each engine's
+``Renderer`` (its worker processes, one per core) the first time it is wanted, and closes
+them all together.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
-from voiceguide.routine.loader import ENGINES
+from voiceguide.choices import DEFAULT_ENGINE, Engine
 from voiceguide.speech.render import Renderer
 
-DEFAULT = "espeak"
-LICENCES = {
-    "espeak": "espeak-ng: GPL-3.0-or-later, a system library loaded by pyttsx3 (MPL-2.0)",
-    "piper": "piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide",
-}
+DEFAULT = DEFAULT_ENGINE
 
 
-def renderer(engine: str, processes: int | None = None) -> Renderer:
+class Described(Protocol):
+    """A voice's files as ``voices`` describes them: where they come from, the licence
+    they state (None: they state none)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def licence(self) -> str | None: ...
+
+
+@runtime_checkable
+class EngineModule(Protocol):
+    """What the module of an engine (``voiceguide.speech.<name>``) provides."""
+
+    LICENCE: str  # the engine's own licence, and how voiceguide runs it (``voices``)
+
+    def renderer(self, processes: int) -> Renderer:
+        """A ``Renderer`` of this engine with ``processes`` workers (0: in this process).
+        Raises ``SpeechError`` saying how to install the engine if it is missing (or when
+        its first worker starts)."""
+        ...
+
+    def voice_files(self) -> tuple[Mapping[str, Described], Sequence[object]]:
+        """The voices' files by voice id, with what was skipped (each shown as one line):
+        nothing for an engine whose voices come with it."""
+        ...
+
+
+def member(engine: Engine | str) -> Engine:
+    """The ``Engine`` named ``engine`` (``ValueError`` for a name that is no engine's)."""
+    try:
+        return Engine(engine)
+    except ValueError:
+        names = ", ".join(Engine)
+        raise ValueError(f"engine must be one of {names}, got {str(engine)!r}") from None
+
+
+def module(engine: Engine | str) -> EngineModule:
+    """The module of ``engine`` (``ValueError`` for a name that is no engine's)."""
+    found = importlib.import_module(f"voiceguide.speech.{member(engine).value}")
+    if not isinstance(found, EngineModule):
+        raise TypeError(f"{found.__name__} lacks what an engine module provides (EngineModule)")
+    return found
+
+
+def renderer(engine: Engine | str, processes: int | None = None) -> Renderer:
     """A ``Renderer`` of ``engine`` with ``processes`` workers (default: one per core).
 
     Raises ``SpeechError`` saying how to install an engine that is missing (Piper's check
     is made here; espeak-ng's when its first worker starts)."""
     count = processes if processes is not None else os.cpu_count() or 1
-    if engine == "espeak":
-        from voiceguide.speech.espeak import Pyttsx3Synth, make_synth
-
-        return Renderer(make_synth, Pyttsx3Synth().engine_id, count)
-    if engine == "piper":
-        from voiceguide.speech import piper
-
-        return Renderer(
-            piper.make_synth,
-            piper.engine_id(),
-            count,
-            voices=piper.voices,
-            missing_voice=piper.missing_voice,
-        )
-    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return module(engine).renderer(count)
 
 
 class Engines:
     """The engines of one run: ``renderer(name)`` starts one when first asked for. Use as a
     context manager, or call ``close``: every engine's workers are stopped."""
 
-    def __init__(self, make: Callable[[str], Renderer] = renderer):
+    def __init__(self, make: Callable[[Engine], Renderer] = renderer):
         self._make = make
-        self._made: dict[str, Renderer] = {}
+        self._made: dict[Engine, Renderer] = {}
 
     def __enter__(self) -> Engines:
         return self
@@ -59,9 +93,9 @@ class Engines:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def renderer(self, engine: str | None = None) -> Renderer:
+    def renderer(self, engine: Engine | str | None = None) -> Renderer:
         """The renderer of ``engine`` (``None``: the default, espeak)."""
-        name = engine or DEFAULT
+        name = member(engine or DEFAULT)
         if name not in self._made:
             self._made[name] = self._make(name)
         return self._made[name]

@@ -56,11 +56,15 @@ import wave
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
+from voiceguide.speech.render import Renderer
 from voiceguide.speech.synth import DEFAULT_RATE, VoiceInfo
+
+if TYPE_CHECKING:
+    from voiceguide.speech.engines import Described
 
 WAIT_SECONDS = 5.0
 ATTEMPTS = 3
@@ -228,3 +232,17 @@ def _complete_wav(path: Path) -> bool:
 def make_synth() -> Pyttsx3Synth:
     """Factory for the process pool (module-level, so it pickles)."""
     return Pyttsx3Synth()
+
+
+# -- the engine module (speech.engines.EngineModule) ---------------------------------------
+LICENCE = "espeak-ng: GPL-3.0-or-later, a system library loaded by pyttsx3 (MPL-2.0)"
+
+
+def renderer(processes: int) -> Renderer:
+    """espeak-ng's ``Renderer``: ``processes`` workers, each with its own engine."""
+    return Renderer(make_synth, Pyttsx3Synth().engine_id, processes)
+
+
+def voice_files() -> tuple[dict[str, Described], list[object]]:
+    """None: espeak-ng's voices come with it, under its licence."""
+    return {}, []

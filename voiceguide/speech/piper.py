@@ -35,6 +35,7 @@ from typing import IO, Any
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
 from voiceguide.speech import piper_voices
+from voiceguide.speech.render import Renderer
 from voiceguide.speech.synth import DEFAULT_RATE, EngineKilled, VoiceInfo
 
 WORKER = Path(__file__).with_name("piper_worker.py")
@@ -93,6 +94,22 @@ def voices() -> list[VoiceInfo]:
     if not found:
         raise no_voices()
     return found
+
+
+# -- the engine module (speech.engines.EngineModule) ---------------------------------------
+LICENCE = "piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide"
+
+
+def renderer(processes: int) -> Renderer:
+    """Piper's ``Renderer`` (``SpeechError`` saying how to install piper-tts if it is not)."""
+    return Renderer(make_synth, engine_id(), processes, voices=voices, missing_voice=missing_voice)
+
+
+def voice_files() -> tuple[dict[str, piper_voices.VoiceFile], list[piper_voices.Skipped]]:
+    """Every Piper voice's files by id (their source, the licence they state), and the
+    files skipped."""
+    files, skipped = piper_voices.scan()
+    return {voice.id: voice for voice in files}, skipped
 
 
 def no_voices() -> SpeechError:
