@@ -39,7 +39,8 @@ class Entry:
 
 
 def entries(
-    renderer: speech.Renderer, progress: Callable[[int, int], None] | None = None
+    renderer: speech.Engines | speech.Renderer,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[Entry | Unlisted]:
     """Each built-in routine (the files of ``resources.scripts_dir``, never one of the
     working directory), by name, prepared with ``renderer``. One that cannot be prepared

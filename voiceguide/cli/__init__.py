@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -134,7 +135,7 @@ def plan(
     as_json: bool,
     picture: Path | None,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
     with reported(), make_renderer() as renderer:
@@ -209,7 +210,7 @@ def play(
     listen_on: bool,
     mic: str | None,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Play the session live: chimes and spoken cues on time, hands-free to the end.
 
@@ -223,7 +224,7 @@ def play(
 
     tty = live_terminal(sys.stdout)
 
-    def show(snapshot) -> None:
+    def show(snapshot: status.Status) -> None:
         if not quiet:
             out(status.render_status(snapshot, tty), nl=False)
 
@@ -244,6 +245,7 @@ def play(
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
+            assert else_export is not None, "given to play_live only then"
             _export_instead(prepared, else_export, quiet, start)
 
         try:
@@ -270,7 +272,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
     bar.close()
     out(
         f"no sound device here, so the session was exported instead: "
-        f"{written.path.resolve()} ({durations.format(written.seconds)})"
+        f"{Path(written.path).resolve()} ({durations.format(written.seconds)})"
     )
 
 

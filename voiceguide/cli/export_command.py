@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,7 +63,7 @@ def export(
     fmt: str | None,
     vtt: bool,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Write the session as an audio file with chapters, or one track per step (--split).
 
@@ -99,6 +100,7 @@ def export(
                     playlist = shown(split / exporting.PLAYLIST)
                     out(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
+            assert output is not None, "one of -o and --split, checked above"
             targets = exporting.length_targets(output, lengths or [None])
             if len(targets) == 1:
                 length = lengths[0] if lengths else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,14 +26,20 @@ from voiceguide.routine import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])  # a command, decorated with options
+if TYPE_CHECKING:  # generic from click 8.2 (the range allows 8.1): what an option converts to
+    FloatType = click.ParamType[float, Any]
+else:
+    FloatType = click.ParamType
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXPORT_FORMATS = sorted(form.value for form in ExportFormat)  # as --help lists them
 
 
-class Duration(click.ParamType):
+class Duration(FloatType):
     name = "duration"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         if isinstance(value, float):
             return value
         try:
@@ -49,13 +55,15 @@ DURATION = Duration()
 PACE_SCALE = pace.SCALE_RANGE  # what --pace may ask: a quarter to four times the routine's paces
 
 
-class PaceScale(click.ParamType):
+class PaceScale(FloatType):
     """``--pace 80%`` (every pace of the routine times 0.8) or ``--pace off``: a factor
     (``pace.parse_scale``)."""
 
     name = "pace"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         if isinstance(value, float):
             return value
         try:
@@ -106,14 +114,16 @@ class FiniteRange(click.FloatRange):
     """A ``FloatRange`` that refuses nan (which compares false with both bounds, so click's
     range check lets it through)."""
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         number = super().convert(value, param, ctx)
         if number != number:
             self.fail(f"{value!r} is not a number; give one from {self.min:g} to {self.max:g}")
         return number + 0.0  # -0.0 is 0
 
 
-def session_options(func):
+def session_options(func: F) -> F:
     """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
     --rate, --pace, --bed, --bed-level, --duck and --chime-level. The command receives them
     as keyword arguments named as ``session.Options``' fields, to pass on whole."""
@@ -159,14 +169,14 @@ def session_options(func):
     return func
 
 
-def length_option(func):
+def length_option(func: F) -> F:
     """--length for plan and play (export spells its own: its --length repeats)."""
     return click.option(
         "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
     )(func)
 
 
-def export_hint(routine_name: str, length: float | None, chosen: dict) -> str:
+def export_hint(routine_name: str, length: float | None, chosen: dict[str, Any]) -> str:
     """The ``voiceguide export`` arguments for the same session (the no-device message)."""
     words = [routine_name]
     words += ["--length", durations.humanize(length)] if length is not None else []

@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,9 @@ from voiceguide import (
     session,
 )
 from voiceguide.errors import VoiceguideError
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 class OutputError(VoiceguideError):
@@ -73,13 +77,13 @@ def error_lines(error: VoiceguideError) -> list[str]:
     return lines + [f"warning: {text}" for text in getattr(error, "warnings", ())]
 
 
-def live_terminal(stream) -> bool:
+def live_terminal(stream: IO[Any]) -> bool:
     """Whether ``stream`` is a terminal that lines can be rewritten on (carriage return and
     escape codes): not a file or pipe, nor a ``TERM=dumb`` one (an editor's shell)."""
     return stream.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
-def render_progress(quiet: bool):
+def render_progress(quiet: bool) -> RenderProgress | None:
     """What a cold render shows on a live stderr (``RenderProgress``), or ``None``."""
     if quiet or not live_terminal(sys.stderr):
         return None
@@ -94,7 +98,7 @@ class RenderProgress:
 
     SLOW = 10.0  # seconds
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
         self.started = clock()
 
@@ -127,7 +131,7 @@ class Bar:
     """A progress bar on stderr (only on a terminal, and not with -q)."""
 
     def __init__(self, quiet: bool, label: str):
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.label = label
         self.enabled = not quiet and live_terminal(sys.stderr)
 
@@ -139,7 +143,8 @@ class Bar:
                 length=int(total * 1000), label=self.label, file=sys.stderr, show_eta=True
             )
             self.bar.__enter__()
-        self.bar.update(int(done * 1000) - self.bar.pos)
+        bar = self.bar
+        bar.update(int(done * 1000) - bar.pos)
 
     def close(self) -> None:
         if self.bar is not None:
