@@ -25,7 +25,7 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
+def test_the_wheel_carries_the_routines_the_chimes_and_py_typed(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in list((ROOT / "scripts").glob("*.yaml")) + list((ROOT / "sounds").glob("*")):
         assert f"voiceguide/{shipped.parent.name}/{shipped.name}" in names
@@ -33,6 +33,7 @@ def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
         "voiceguide/routine/routine.schema.json" in names
         or not (ROOT / "voiceguide" / "routine" / "routine.schema.json").exists()
     )
+    assert "voiceguide/py.typed" in names  # PEP 561: a program using voiceguide is type-checked
 
 
 def test_an_installed_copy_plans_a_built_in_routine_outside_the_checkout(wheel, tmp_path):
