@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from voiceguide import durations, resources
+from voiceguide.choices import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.model import Bed, Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
@@ -35,10 +36,6 @@ PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
 PACE_SOUNDS = ("pulse", "breath")
 PACE_OFF = ("none", "off")
-BED_LEVEL = 18.0  # LU under the speech, between words: there, not in the way
-BED_DUCK = 12.0  # dB further down under speech: never masks a word
-BED_LEVEL_RANGE = (6.0, 40.0)
-BED_DUCK_RANGE = (0.0, 40.0)
 BED_KEYS = ("sound", "level", "duck")
 PACE_KEYS = ("from", "to", "sound", "level")
 PACE_SYNTAX = (

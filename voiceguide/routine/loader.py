@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import durations, resources
+from voiceguide.choices import ENGINES, RATE_RANGE
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import Bed, Routine, Sound, Step, Voice
@@ -69,8 +70,6 @@ ROUTINE_KEYS = (
     "steps",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume")
-ENGINES = ("espeak", "piper")
-RATE_RANGE = (80, 450)
 # Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
 VOLUME_RANGE = (0.01, 1.0)
