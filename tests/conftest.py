@@ -1,13 +1,16 @@
-"""Shared fixtures: an isolated clip cache, the fake tone engine, routine files on disk."""
+"""Shared fixtures: an isolated clip cache, the fake tone engine, routine files on disk, and
+sessions prepared once per module."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from voiceguide import session
+from voiceguide import session, speech
 from voiceguide.testing.fakes import tone_renderer
 
 
@@ -49,3 +52,32 @@ def prepare(renderer):
         return session.prepare(str(ref), session.Options(length, **options), renderer)
 
     return make
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One clip cache and tone renderer for a test module, so that what its tests prepare is
+    rendered once."""
+
+    cache: Path
+    renderer: speech.Renderer
+
+    def prepare(self, name: str, length: float | None) -> session.Session:
+        """The routine ``name`` (a built-in or a path) fitted to ``length`` seconds."""
+        return session.prepare(name, session.Options(length), self.renderer, self.cache)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """A ``Shared`` for the module (its cache is ``VOICEGUIDE_CACHE_DIR`` outside tests)."""
+    cache = tmp_path_factory.mktemp("shared-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
+        with tone_renderer() as renderer:
+            yield Shared(cache, renderer)
+
+
+@pytest.fixture(scope="module")
+def neck(shared: Shared) -> session.Session:
+    """neck-stretch at 2 minutes: short, 8 steps."""
+    return shared.prepare("neck-stretch", 120.0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from voiceguide.cli import main
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters
 from voiceguide.exporting import write as writing
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -199,15 +199,9 @@ def test_a_name_too_long_is_one_line_and_exit_2(run, tmp_path, cache_dir, args, 
 
 
 def run_cli(*args: str | bytes, tmp: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp / "cache")}
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp / "cache")}
     env["LC_ALL"] = "C.UTF-8"  # a UTF-8 terminal, on which printing a raw \xff would fail
-    return subprocess.run(
-        [sys.executable, "-m", "voiceguide", *args],
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return launch.run(*args, env=env, cwd=ROOT, text=False)
 
 
 def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp_path):
@@ -251,16 +245,12 @@ def test_a_file_size_limit_is_named_and_the_earlier_file_is_kept(tmp_path):
 
     target = tmp_path / "s.wav"
     target.write_bytes(b"previous")
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
-    warm = [sys.executable, "-m", "voiceguide", "plan", "neck-stretch", "-q"]
-    assert subprocess.run(warm, env=env, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
-    result = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-l", "2m", "-o", target],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
+    assert launch.run("plan", "neck-stretch", "-q", env=env, cwd=ROOT).returncode == 0
+    result = launch.run(
+        *("export", "neck-stretch", "-l", "2m", "-o", target),
         env=env,
-        timeout=120,
+        cwd=ROOT,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20)),
     )
     assert (result.returncode, result.stderr) == (

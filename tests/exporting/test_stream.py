@@ -9,7 +9,6 @@ import os
 import pty
 import struct
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -20,20 +19,11 @@ import soundfile as sf
 from mutagen.id3 import ID3
 
 from voiceguide import exporting as export
-from voiceguide import session
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters
-from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def neck(tmp_path_factory):
-    """neck-stretch at 2 minutes (tone engine)."""
-    cache = tmp_path_factory.mktemp("stream-cache")
-    with tone_renderer() as renderer:
-        yield session.prepare("neck-stretch", session.Options(120.0), renderer, cache)
 
 
 class Pipe(io.RawIOBase):
@@ -138,14 +128,13 @@ def test_standard_output_takes_one_length_and_no_split_of_names(tmp_path):
 
 
 def run_export(*args: str, tmp: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "TMPDIR": str(tmp)}
-    env["VOICEGUIDE_CACHE_DIR"] = str(tmp.parent / "cache")
-    return subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-l", "2m", *args],
+    env = {"TMPDIR": str(tmp), "VOICEGUIDE_CACHE_DIR": str(tmp.parent / "cache")}
+    return launch.start(
+        *("export", "neck-stretch", "-l", "2m", *args),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
-        env=env,
         **kwargs,
     )
 
@@ -204,14 +193,13 @@ def test_standard_output_on_a_terminal_is_refused_before_any_work(tmp_path):
     tmp.mkdir()
     leader, terminal = pty.openpty()
     try:
-        env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp)}
-        child = subprocess.run(
-            [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-o", "-"],
+        child = launch.run(
+            *("export", "neck-stretch", "-o", "-"),
+            env={"VOICEGUIDE_CACHE_DIR": str(tmp)},
             stdout=terminal,
             stderr=subprocess.PIPE,
             cwd=ROOT,
-            env=env,
-            timeout=120,
+            text=False,
         )
     finally:
         os.close(terminal)

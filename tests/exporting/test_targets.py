@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import soundfile as sf
@@ -25,29 +24,8 @@ from voiceguide import atomic, manifest, session
 from voiceguide import exporting as export
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import mix
-from voiceguide.testing.fakes import tone_renderer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One clip cache and tone renderer for the module."""
-    cache = tmp_path_factory.mktemp("targets-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
-        with tone_renderer() as renderer:
-
-            def prepare(name: str, length: float | None) -> session.Session:
-                return session.prepare(name, session.Options(length), renderer, cache)
-
-            yield SimpleNamespace(cache=cache, renderer=renderer, prepare=prepare)
-
-
-@pytest.fixture(scope="module")
-def neck(shared):
-    """neck-stretch at 2 minutes: short, 8 steps."""
-    return shared.prepare("neck-stretch", 120.0)
 
 
 def tree(directory: Path) -> dict[str, bytes | None]:

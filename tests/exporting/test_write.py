@@ -17,7 +17,6 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import mutagen
 import numpy as np
@@ -40,20 +39,6 @@ FORMATS = ["wav", "flac", "mp3", "ogg", "opus"]
 LOSSLESS = {"wav", "flac"}
 HAVE_FFMPEG = shutil.which("ffmpeg") is not None
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One clip cache and tone renderer for the module (sessions are prepared once)."""
-    cache = tmp_path_factory.mktemp("export-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
-        with tone_renderer() as renderer:
-
-            def prepare(name: str, length: float | None) -> session.Session:
-                return session.prepare(name, session.Options(length), renderer, cache)
-
-            yield SimpleNamespace(cache=cache, renderer=renderer, prepare=prepare)
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +343,7 @@ def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
     )
     assert [r.path.name for r in results] == ["s-8m.flac", "s-10m.flac"]
     assert [sf.info(str(r.path)).frames for r in results] == [480 * RATE, 600 * RATE]
-    rendered = renderer._synth().rendered
+    rendered = renderer.rendered
     assert rendered and len(rendered) == len(set(rendered))  # each text once, for both
     assert seen[-1] == pytest.approx((1080.0, 1080.0))  # fitted lengths: exact to float precision
     assert all(b[0] >= a[0] for a, b in zip(seen, seen[1:], strict=False))

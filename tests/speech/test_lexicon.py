@@ -67,7 +67,7 @@ def test_a_routines_lexicon_wins_over_the_users_and_only_changes_the_clips_it_ap
     )
     routine = write_routine(text.format(lexicon="lexicon: {Shiatsu: shee-AHT-soo}"))
     worded = session.prepare(str(routine), session.Options(), renderer)
-    assert renderer._synth().rendered == [
+    assert renderer.rendered == [
         "SHEE-at-soo is next.",  # the user's lexicon alone
         "Rest your feeet.",
         "Rub the back.",
