@@ -98,8 +98,22 @@ class Reading:
 
 
 def load(path: str | Path) -> Routine:
-    """Load and check the routine at ``path`` (a file path). Every problem found is in the
-    ``RoutineError`` raised (a ``RoutineErrors`` when there are several)."""
+    """Load and check the routine file at ``path``.
+
+    Only the file itself is read: the sounds it names are checked by ``prepare``.
+
+    Args:
+        path: The routine's YAML file (a path, not a built-in's name: ``session.find``
+            turns a name into its file).
+
+    Returns:
+        The routine as written: durations in seconds, not yet fitted to a length.
+
+    Raises:
+        RoutineError: The file cannot be read or parsed, or it breaks a rule of the format
+            (docs/routines.md). Every problem found is in it, each ``FILE:LINE: what is
+            wrong, what is allowed``: a ``RoutineErrors`` when there are several.
+    """
     reading = read(path)
     if reading.routine is None:
         raise reading.error()
