@@ -65,6 +65,7 @@ def test_without_espeak_ng_plan_says_how_to_install_it_in_one_line(without_espea
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_without_espeak_ng_a_warm_cache_still_plans(without_espeak, tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
     assert run_cli("plan", "first-back-massage", "-q", env=env).returncode == 0
@@ -89,6 +90,7 @@ def test_check_times_the_speech_so_without_espeak_ng_it_says_how_to_install_it(
     )
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_mid_export_fails_cleanly_and_keeps_the_previous_file(tmp_path):
     """`ulimit -f` stands in for a full disk: the write fails part-way (EFBIG)."""
     import resource

@@ -94,6 +94,7 @@ def long_routine(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.slow
 def test_a_signal_during_export_leaves_no_partial_file(tmp_path, long_routine, signum):
     out = tmp_path / "out"
     out.mkdir()

@@ -289,6 +289,7 @@ def end_chime() -> Sound:
     return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
 
 
+# long: its docstring is the library API's reference (Args, Returns, Raises: 26 lines)
 def prepare(
     name_or_path: str,
     options: Options,

@@ -31,6 +31,7 @@ def run_on_terminal(args: list[str], env: dict) -> bytes:
 
 
 @pytest.mark.parametrize("term, escapes", [("dumb", False), ("xterm", True)])
+@pytest.mark.slow
 def test_a_dumb_terminal_gets_no_escape_codes(tmp_path, term, escapes):
     shown = run_on_terminal(
         ["export", "back-massage", "-l", "20m", "-o", str(tmp_path / "n.flac")], {"TERM": term}

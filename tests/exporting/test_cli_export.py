@@ -83,6 +83,7 @@ def cues(path: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_several_lengths_each_get_their_subtitles_named_in_the_wrote_lines(run, tmp_path):
     result = run("neck-stretch", "-l", "2m", "-l", "3m", "--vtt", "-o", str(tmp_path / "a.flac"))
     assert result.exit_code == 0
@@ -94,6 +95,7 @@ def test_several_lengths_each_get_their_subtitles_named_in_the_wrote_lines(run, 
         assert last[2] == "[end chime]" and last[0].startswith(f"00:0{minutes - 1}:5")
 
 
+@pytest.mark.slow
 def test_a_split_gets_subtitles_per_track_timed_from_the_track_and_in_its_manifest(
     run, tmp_path, renderer
 ):
@@ -204,6 +206,7 @@ def run_cli(*args: str | bytes, tmp: Path) -> subprocess.CompletedProcess:
     return launch.run(*args, env=env, cwd=ROOT, text=False)
 
 
+@pytest.mark.slow
 def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp_path):
     folder = os.fsencode(tmp_path)
     result = run_cli(
@@ -231,6 +234,7 @@ def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp
     )
 
 
+@pytest.mark.slow
 def test_dev_stdout_into_a_pipe_is_written_as_dash_is(tmp_path):
     dashed = run_cli("export", "neck-stretch", "-l", "1m", "-o", "-", tmp=tmp_path)
     named = run_cli("export", "neck-stretch", "-l", "1m", "-o", "/dev/stdout", tmp=tmp_path)
@@ -240,6 +244,7 @@ def test_dev_stdout_into_a_pipe_is_written_as_dash_is(tmp_path):
     assert named.stderr.splitlines()[-1].startswith(b"wrote standard output (1:00.000, wav, ")
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_is_named_and_the_earlier_file_is_kept(tmp_path):
     import resource
 

@@ -274,6 +274,7 @@ def test_play_else_export_refuses_the_bed(folder, cache_dir, monkeypatch):
     assert contents(folder) == before
 
 
+@pytest.mark.slow
 def test_standard_output_opened_on_the_bed_is_refused(folder, cache_dir):
     """``export ... -o - >> music.wav``: the shell opened the bed as standard output."""
     before = contents(folder)

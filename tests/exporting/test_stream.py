@@ -59,6 +59,7 @@ def own_temp_dir(tmp_path, monkeypatch) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_a_wav_streams_as_it_is_mixed_with_exact_sizes_and_the_files_samples(neck, tmp_path):
     pipe = Pipe()
     said = []
@@ -85,6 +86,7 @@ def test_a_wav_streams_as_it_is_mixed_with_exact_sizes_and_the_files_samples(nec
 
 
 @pytest.mark.parametrize("fmt", ["flac", "mp3"])
+@pytest.mark.slow
 def test_other_formats_go_through_a_temporary_file_with_their_chapters(
     fmt, neck, tmp_path, own_temp_dir
 ):
@@ -105,6 +107,7 @@ def test_other_formats_go_through_a_temporary_file_with_their_chapters(
     assert os.listdir(own_temp_dir) == []
 
 
+@pytest.mark.slow
 def test_the_temporary_file_is_removed_when_the_export_fails(neck, own_temp_dir):
     def fail(done, total):
         if done > total / 2:
@@ -140,6 +143,7 @@ def run_export(*args: str, tmp: Path, **kwargs) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac"])
+@pytest.mark.slow
 def test_a_reader_that_stops_early_gives_one_line_and_no_traceback(fmt, tmp_path):
     """As ``voiceguide export ... -o - | head -c 100``."""
     tmp = tmp_path / "tmp"
@@ -157,6 +161,7 @@ def test_a_reader_that_stops_early_gives_one_line_and_no_traceback(fmt, tmp_path
     assert os.listdir(tmp) == []
 
 
+@pytest.mark.slow
 def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stderr(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -167,6 +172,7 @@ def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stder
     assert err.decode().count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_file_named_dash_is_still_a_file_with_a_directory_in_front(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -188,6 +194,7 @@ def test_a_failure_to_write_standard_output_is_an_export_error(neck):
     )
 
 
+@pytest.mark.slow
 def test_standard_output_on_a_terminal_is_refused_before_any_work(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()

@@ -76,6 +76,7 @@ def test_a_split_writes_a_manifest_of_every_file_with_its_size_and_sha256(neck, 
     assert first["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_a_split_replaces_its_own_earlier_split(neck, shared, tmp_path):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")
@@ -90,6 +91,7 @@ def test_a_split_replaces_its_own_earlier_split(neck, shared, tmp_path):
 
 
 @pytest.mark.parametrize("change", ["a user's file", "a changed track", "a folder", "a link"])
+@pytest.mark.slow
 def test_an_earlier_split_holding_anything_else_is_refused_naming_it(change, neck, tmp_path):
     target = tmp_path / "out"
     tracks = export.export_split(neck, target, "wav")
@@ -128,6 +130,7 @@ def test_an_older_split_with_a_playlist_but_no_manifest_is_not_replaced(neck, tm
     assert tree(target) == before
 
 
+@pytest.mark.slow
 def test_a_file_put_into_the_split_during_the_export_stops_the_swap(neck, tmp_path):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")
@@ -156,6 +159,7 @@ def test_removing_an_old_split_removes_only_its_verified_files(neck, tmp_path):
     assert (target / "sub" / "deep.txt").read_text() == "deep"
 
 
+@pytest.mark.slow
 def test_a_split_swapped_out_by_two_renames_is_removed_by_its_manifest(neck, tmp_path, monkeypatch):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")

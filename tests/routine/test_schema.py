@@ -316,6 +316,7 @@ def test_the_schema_reads_a_duration_exactly_when_the_loader_reads_more_than_zer
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+@pytest.mark.slow
 def test_the_schema_reads_a_cue_time_exactly_when_the_loader_can(text):
     """A cue's ``at`` as a duration: any, but minus zero (which lies outside every step)."""
     try:

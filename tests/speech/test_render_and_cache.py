@@ -210,6 +210,7 @@ INTERRUPTED = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("how", ["SIGINT to the process", "SIGINT to its group", "SIGTERM"])
+@pytest.mark.slow
 def test_an_interrupted_or_terminated_render_stops_its_workers_at_once(tmp_path, how):
     script = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED, str(tmp_path / "cache")],
