@@ -113,6 +113,7 @@ def test_under_every_word_the_bed_is_duck_db_lower_than_between_words(exported):
     assert measured == pytest.approx([ducked] * len(measured), abs=0.05)
 
 
+@pytest.mark.slow
 def test_the_bed_changes_no_other_sound_and_leaves_the_end_chime_alone(exported):
     prepared, result, bedded = exported["ocean", "wav"]
     _, _, plain = exported["none", "wav"]

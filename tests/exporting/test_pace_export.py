@@ -74,6 +74,7 @@ def test_every_beat_is_at_its_planned_time(exported, fmt, limit):
     assert max(abs(e) for e in errors) <= limit, errors
 
 
+@pytest.mark.slow
 def test_every_beat_sounds_at_its_planned_level(exported):
     """Least squares of the beats alone (paced minus plain, lossless) against each beat's clip
     at the session's gain: the beat's level against the plan's gain_db."""
@@ -92,6 +93,7 @@ def test_every_beat_sounds_at_its_planned_level(exported):
     assert ducked == {True, False}  # beats under speech and beats in the clear
 
 
+@pytest.mark.slow
 def test_beats_start_and_end_without_a_click(exported):
     prepared, _, paced = exported["paced", "wav"]
     _, _, plain = exported["plain", "wav"]
