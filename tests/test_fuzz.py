@@ -74,7 +74,7 @@ def assert_one_line_each_in_line_order(error: RoutineError, path) -> None:
 @pytest.mark.slow
 def test_random_text_is_a_plan_or_a_routine_error_with_a_line(text, renderer, tmp_path):
     path = tmp_path / "fuzz.yaml"
-    path.write_text(text)
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))  # a lone surrogate: bytes no UTF-8 has
     outcome(path, renderer)
 
 
@@ -168,7 +168,7 @@ def test_mutated_shipped_routines_are_a_plan_or_a_routine_error(data, renderer, 
     source = data.draw(st.sampled_from(SHIPPED))
     mutations = data.draw(st.lists(MUTATION, min_size=1, max_size=4))
     path = tmp_path / "mutant.yaml"
-    path.write_text(mutate(source, mutations, data.draw))
+    path.write_bytes(mutate(source, mutations, data.draw).encode("utf-8", "surrogatepass"))
     length = data.draw(st.one_of(st.none(), st.floats(60, 4 * 3600)))
     outcome(path, renderer, length)
 

@@ -6,12 +6,14 @@ Rerun from the repository root with::
 
 Two sounds, 48 kHz mono 24-bit WAV, deterministic (seeded noise, no downloaded samples):
 
-* ``pulse.wav`` -- one stroke: a soft, dry, low "tuk", like a fingertip on a padded drum
-  (0.22 s). A low body (a 140 Hz tone falling from 175 Hz over the first 25 ms) so it
-  feels like a heartbeat, with harmonics at 280-560 Hz and a faint felt-like noise touch
-  so that a phone's small speaker, which cannot play 140 Hz, still carries it. Nothing
-  rings: every partial dies within ~0.1 s, unlike the chimes (bell, soft, end), which are
-  tonal and ring for 0.75-4 s.
+* ``pulse.wav`` -- one stroke: a soft wooden "tok", like a felt mallet on a small wooden bar
+  (0.22 s). A bar's note on G5 (784 Hz) with its twelfth (2,352 Hz, as a xylophone's bar is
+  tuned), over a low body on G3 (196 Hz, falling from 225 Hz in the first 10 ms) that a big
+  speaker gives weight to. In G, like the drone and the soft chime. 90 % of its energy lies
+  above 300 Hz, where a phone's or a laptop's small speaker plays (the old 145 Hz thump had
+  8 % there and vanished under the beds); nothing above 5 kHz, a 3 ms mallet-soft onset and
+  a crest factor of ~11 dB (no click). Nothing rings: every partial dies within ~0.1 s,
+  unlike the chimes (bell, soft, end), which are tonal and ring for 0.75-4 s.
 * ``breath.wav`` -- one breath at 6 per minute (10 s): an in-breath swelling over the first
   40 % and an out-breath falling over the rest, made of noise shaped like breath through
   the nose and mouth (the in-breath airier and brighter, the out-breath a softer, lower
@@ -66,18 +68,19 @@ def peak(freqs: np.ndarray, centre: float, width: float) -> np.ndarray:
 
 def pulse() -> np.ndarray:
     t = seconds(0.22)
-    glide = 140 + 35 * np.exp(-t / 0.008)  # the pitch falls from 175 to 140 Hz
-    phase = 2 * np.pi * np.cumsum(glide) / RATE
-    body = np.exp(-t / 0.045) * np.sin(phase)
-    body += 0.45 * np.exp(-t / 0.030) * np.sin(2 * phase)
-    body += 0.22 * np.exp(-t / 0.020) * np.sin(3 * phase)
-    body += 0.10 * np.exp(-t / 0.012) * np.sin(4 * phase)
-    touch = shaped_noise(len(t), lambda f: band(f, 300, 1400), seed=7)
-    body += 0.05 * np.exp(-t / 0.006) * touch
-    body[: round(0.004 * RATE)] *= ramp(round(0.004 * RATE))
-    tail = round(0.06 * RATE)
-    body[-tail:] *= ramp(tail)[::-1]
-    return 0.5 * body / np.max(np.abs(body))
+    # the bar: its note and twelfth, the twelfth dying first (a felt mallet excites it less);
+    # both start at phase 0, which keeps the peak low (true peak +1 dBTP at -16 LUFS
+    # momentary, under the +3 dBTP a pace clip may reach: see audio.clips.PACE_CEILING_DB)
+    bar = np.exp(-t / 0.040) * np.sin(2 * np.pi * 784 * t)
+    bar += 0.3 * np.exp(-t / 0.015) * np.sin(2 * np.pi * 3 * 784 * t)
+    glide = 196 * (1 + 0.15 * np.exp(-t / 0.010))  # the body falls from 225 to 196 Hz
+    body = 0.3 * np.exp(-t / 0.050) * np.sin(2 * np.pi * np.cumsum(glide) / RATE)
+    tok = bar + body
+    onset = round(0.003 * RATE)  # a soft mallet's contact: no click
+    tok[:onset] *= ramp(onset)
+    tail = round(0.04 * RATE)
+    tok[-tail:] *= ramp(tail)[::-1]
+    return 0.5 * tok / np.max(np.abs(tok))
 
 
 def breath() -> np.ndarray:

@@ -251,14 +251,11 @@ def _remove_own(path: Path) -> bool:
 
 
 def _is_stale(path: Path, pid: int) -> bool:
-    try:
-        if time.time() - path.lstat().st_mtime > STALE_AGE:
-            return True
-    except FileNotFoundError:
-        return False
+    if time.time() - path.lstat().st_mtime > STALE_AGE:
+        return True
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or never a pid (more than pid_t holds)
         return True
     except PermissionError:
         return False
@@ -273,18 +270,26 @@ def cleanup_stale(directory: Path) -> list[Path]:
     (which covers a pid reused since). A split's previous directory (``.NAME.old-...``, only
     there if a kill fell between the two renames of a swap) is put back when ``NAME`` is
     missing. Directories are removed as ``_remove_own`` says: what is not voiceguide's stays.
+    Nothing here raises: an entry that cannot be looked at, removed or put back (another
+    user's, in a shared folder; a forged manifest in it) is left as it is, and the export
+    that asked goes on.
     """
     removed = []
-    for entry in Path(directory).iterdir() if Path(directory).is_dir() else ():
+    try:
+        entries = list(Path(directory).iterdir()) if Path(directory).is_dir() else []
+    except OSError:  # unreadable: the export's own checks say whether it may write there
+        return removed
+    for entry in entries:
         match = _TEMP.match(entry.name)
-        if match is None or not _is_stale(entry, int(match["pid"])):
-            continue
-        home = entry.parent / match["name"]
-        if match["kind"] == "old" and not home.exists() and not home.is_symlink():
-            entry.rename(home)
-            continue
-        if _remove_own(entry):
-            removed.append(entry)
+        with contextlib.suppress(OSError):
+            if match is None or not _is_stale(entry, int(match["pid"])):
+                continue
+            home = entry.parent / match["name"]
+            if match["kind"] == "old" and not home.exists() and not home.is_symlink():
+                entry.rename(home)
+                continue
+            if _remove_own(entry):
+                removed.append(entry)
     return removed
 
 

@@ -10,6 +10,7 @@ and exits with ``error.exit_status``: 2 for bad input (the user must change what
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -47,7 +48,7 @@ class RoutineError(VoiceguideError):
         self.line = line
         self.message = message
         self.warnings: tuple[str, ...] = ()
-        where = str(self.path) if self.path is not None else "<routine>"
+        where = _shown(self.path) if self.path is not None else "<routine>"
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {message}")
@@ -109,3 +110,9 @@ class ExportError(VoiceguideError):
 class BedError(UsageError):
     """A sound bed that cannot be played: an unknown built-in name, or a file that is
     missing, not a sound, silent, too short or damaged. The message names it."""
+
+
+def _shown(path: Path) -> str:
+    """``path`` for a message, bytes that are not UTF-8 escaped (``\\xe9``): printing it never
+    fails (as ``atomic.shown``: this module imports nothing of voiceguide's)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

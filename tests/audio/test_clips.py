@@ -12,17 +12,20 @@ from voiceguide.audio.limiter import Gain
 from voiceguide.audio.loudness import loudness
 from voiceguide.testing.signals import reference_true_peak_db, speechlike
 
-# What the clip recipes make of two fixed inputs: length in frames, then the RMS of 16 equal
+# What the clip recipes make of three fixed inputs: length in frames, then the RMS of 16 equal
 # parts. If the code makes something else, bump clips.VERSION (cached clips are then made
 # again) and record the new fingerprint under it.
 GOLDEN = {
-    8: {
+    9: {
         "speech": [185221, 0.108445, 0.1037434, 0.04391382, 0.09533131, 0.1020109, 0.09879176,
                    0.03450309, 0.1085233, 0.102919, 0.06714634, 0.07845901, 0.1051639,
                    0.1091753, 0.02677648, 0.0979168, 0.1081919],
         "chime": [86400, 0.2821583, 0.2451634, 0.200508, 0.1647381, 0.1353313, 0.111549,
                   0.09209050, 0.07611156, 0.06294723, 0.05211549, 0.04314953, 0.03569567,
                   0.02956076, 0.02449053, 0.02030086, 0.01302952],
+        "pace": [10560, 0.5943158, 0.4583979, 0.3343169, 0.2311451, 0.1704217, 0.118205,
+                 0.08638793, 0.06125765, 0.04419851, 0.03193725, 0.02313913, 0.01673265,
+                 0.01223917, 0.008409312, 0.003687473, 0.0006581438],
     },
 }  # fmt: skip
 
@@ -42,6 +45,7 @@ def test_the_clips_made_match_the_fingerprint_recorded_for_this_version():
     made = {
         "speech": fingerprint(clips.speech_clip(engine_output(), 22050, -2.0)),
         "chime": fingerprint(clips.chime_clip(resources.sounds_dir() / "bell.wav").samples),
+        "pace": fingerprint(clips.pace_clip(resources.sounds_dir() / "pulse.wav").samples),
     }
     for name, expected in GOLDEN[clips.VERSION].items():
         assert made[name][0] == expected[0], f"{name}: bump clips.VERSION"
@@ -120,3 +124,56 @@ def test_a_chime_that_is_not_a_number_or_silent_is_refused(tmp_path, bad):
     soundfile.write(str(path), samples, RATE, subtype="FLOAT")
     with pytest.raises(ValueError):
         clips.chime_clip(path)
+
+
+def test_a_short_pace_sound_is_leveled_over_400_ms_whatever_quiet_tail_its_file_has(tmp_path):
+    """A tick's level is its momentary loudness (one 400 ms gating block, silence after it):
+    measured over its own length, a 0.1 s tick came out 6 dB quieter than a 0.4 s file of the
+    same tick, and the shipped 0.22 s tick 2.6 LU under its level."""
+    import soundfile
+
+    tick = fade(
+        (0.3 * np.sin(2 * np.pi * 800 * np.arange(RATE // 10) / RATE)).astype(np.float32),
+        0.003,
+        0.02,
+    )
+    made = {}
+    for name, tail in (("short", 0), ("long", RATE * 3 // 10)):
+        path = tmp_path / f"{name}.wav"
+        soundfile.write(str(path), np.concatenate([tick, np.zeros(tail, np.float32)]), RATE,
+                        subtype="FLOAT")  # fmt: skip
+        made[name] = clips.pace_clip(path).samples
+    body = len(tick) - round(clips.CHIME_FADE_OUT * RATE)  # the short one's end is faded
+    np.testing.assert_allclose(made["short"][:body], made["long"][:body], atol=1e-6)
+    block = np.concatenate([made["short"], np.zeros(RATE * 4 // 10 - len(tick), np.float32)])
+    assert loudness(block) == pytest.approx(clips.PACE_LUFS, abs=0.05)
+
+
+def test_the_shipped_tick_is_leveled_without_touching_its_peaks():
+    """The tick's true peak at its level stays under the pace clips' ceiling, which is the
+    clips' ceiling where a beat is loudest (6 LU under the speech): nothing limits it."""
+    from voiceguide.audio.loudness import BLOCK
+    from voiceguide.routine.fields import PACE_LEVEL_RANGE
+
+    assert clips.PACE_HEADROOM == PACE_LEVEL_RANGE[0]
+    made = clips.pace_clip(resources.sounds_dir() / "pulse.wav").samples
+    assert reference_true_peak_db(made) < clips.PACE_CEILING_DB
+    padded = np.concatenate([made, np.zeros(round(BLOCK * RATE) - len(made), np.float32)])
+    assert loudness(padded) == pytest.approx(clips.PACE_LUFS, abs=0.05)
+
+
+def test_a_chime_made_quieter_is_scaled_and_one_made_louder_is_limited_under_the_ceiling():
+    from voiceguide.audio.leveling import CLIP_CEILING_DB
+    from voiceguide.routine.fields import CHIME_LEVEL
+
+    assert CHIME_LEVEL == clips.SPEECH_LUFS - clips.CHIME_LUFS  # the default moves nothing
+    made = clips.chime_clip(resources.sounds_dir() / "bell.wav")
+    assert clips.chime_at(made, 0.0) is made
+    quieter = clips.chime_at(made, -10.0).samples
+    np.testing.assert_allclose(quieter, made.samples * 10 ** (-10 / 20), rtol=1e-6)
+    louder = clips.chime_at(made, 8.0).samples
+    # within 0.3 LU: the bell's peaks 8 dB over the ceiling, the limiter's make-up rounds
+    # (leveling.ROUNDS) leave 0.2 LU untaken back, as for any clip that peaky
+    assert loudness(louder) == pytest.approx(clips.CHIME_LUFS + 8.0, abs=0.3)
+    assert reference_true_peak_db(louder) <= CLIP_CEILING_DB + 0.1
+    assert reference_true_peak_db(made.samples) + 8.0 > CLIP_CEILING_DB + 3  # it had to be

@@ -229,8 +229,8 @@ def test_export_writes_the_file_and_says_what_it_wrote(run, tmp_path):
     result = run("export", "back-massage", "--length", "10m", "-o", str(target))
     assert result.exit_code == 0
     pattern = (
-        rf"wrote {re.escape(str(target))} \(10:00\.000, flac, -16\.0 LUFS, "
-        r"true peak -\d\.\d dBTP\)\n"
+        rf"wrote {re.escape(str(target))} \(10:00\.000, flac, -1\d\.\d LUFS, "
+        r"speech at -16\.0 LUFS, true peak -\d\.\d dBTP\)\n"
     )
     assert re.fullmatch(pattern, result.output)
     assert soundfile.info(str(target)).frames == 600 * 48000

@@ -7,9 +7,12 @@ from __future__ import annotations
 import io
 import os
 import pty
+import signal
 import struct
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import mutagen
@@ -20,7 +23,7 @@ from mutagen.id3 import ID3
 
 from voiceguide import exporting as export
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.exporting import chapters
+from voiceguide.exporting import chapters, stream
 from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,13 +135,12 @@ def test_standard_output_takes_one_length_and_no_split_of_names(tmp_path):
 
 def run_export(*args: str, tmp: Path, **kwargs) -> subprocess.Popen:
     env = {"TMPDIR": str(tmp), "VOICEGUIDE_CACHE_DIR": str(tmp.parent / "cache")}
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
     return launch.start(
         *("export", "neck-stretch", "-l", "2m", *args),
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         cwd=ROOT,
-        **kwargs,
+        **options,
     )
 
 
@@ -168,7 +170,8 @@ def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stder
     out, err = run_export("-o", "-", tmp=tmp).communicate(timeout=120)
     samples, rate = sf.read(io.BytesIO(out), dtype="float32")
     assert (len(samples), rate) == (120 * 48000, 48000)
-    assert err.decode().startswith("wrote standard output (2:00.000, wav, -16.0 LUFS")
+    assert err.decode().startswith("wrote standard output (2:00.000, wav, -16.")
+    assert ", speech at -16.0 LUFS, true peak " in err.decode()
     assert err.decode().count("\n") == 1
 
 
@@ -217,3 +220,93 @@ def test_standard_output_on_a_terminal_is_refused_before_any_work(tmp_path):
         "(... - | mpv -) or give a file name\n",
     )
     assert os.listdir(tmp) == []  # no speech was rendered
+
+
+# -- standard output closed, non-blocking, or interrupted ------------------------------------------
+
+
+def closing_stdout() -> None:
+    os.close(1)  # in the child, before it starts: as `voiceguide ... >&-`
+
+
+def test_closed_standard_output_is_refused_before_any_work(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    child = run_export("-o", "-", tmp=tmp, stdout=None, preexec_fn=closing_stdout)
+    _, err = child.communicate(timeout=120)
+    assert (child.returncode, err.decode()) == (
+        2,
+        "standard output is closed, so the audio has nowhere to go: pipe it to a player "
+        "(... -o - | mpv -) or give a file name\n",
+    )
+    assert not (tmp.parent / "cache").exists()  # no speech was rendered
+
+
+def test_an_export_to_a_file_with_standard_output_closed_ends_cleanly(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    child = run_export(
+        "-o", str(tmp_path / "s.wav"), tmp=tmp, stdout=None, preexec_fn=closing_stdout
+    )
+    _, err = child.communicate(timeout=120)
+    assert (child.returncode, err) == (0, b"")  # the summary had nowhere to go
+    assert sf.info(str(tmp_path / "s.wav")).frames == 120 * 48000
+
+
+def test_a_non_blocking_pipe_whose_reader_pauses_gets_the_whole_session(tmp_path):
+    """Event loops (Node.js) hand a child pipes with O_NONBLOCK set: a full pipe made the
+    write fail ("write could not complete without blocking") after 64 kB."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    child = run_export("-o", "-", tmp=tmp, stdout=writer)
+    os.close(writer)
+    received = [os.read(reader, 100)]
+    time.sleep(2.0)  # the pipe fills while the reader is away
+    while chunk := os.read(reader, 1 << 16):
+        received.append(chunk)
+    os.close(reader)
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 0, err
+    samples, rate = sf.read(io.BytesIO(b"".join(received)), dtype="float32")
+    assert (len(samples), rate) == (120 * 48000, 48000)
+    assert np.abs(samples).max() > 0.1  # the session, not silence
+
+
+def test_a_descriptor_waits_for_a_full_non_blocking_pipe_and_writes_everything():
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    data = os.urandom(1 << 20)  # sixteen times what the pipe holds
+    got = []
+
+    def read_later():
+        time.sleep(0.5)
+        while chunk := os.read(reader, 1 << 16):
+            got.append(chunk)
+
+    thread = threading.Thread(target=read_later, daemon=True)
+    thread.start()
+    try:
+        with stream.Descriptor(os.dup(writer)) as out:  # closes its duplicate
+            assert out.write(data) == len(data)
+    finally:
+        os.close(writer)  # then the reader sees the end, whatever happened
+    thread.join(timeout=60)
+    os.close(reader)
+    assert b"".join(got) == data
+
+
+def test_an_interrupt_while_streaming_says_the_stream_was_cut(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    child = run_export("-o", "-", tmp=tmp)
+    head = child.stdout.read(1000)  # it is writing: the pipe fills and it waits
+    time.sleep(0.5)
+    child.send_signal(signal.SIGTERM)
+    child.stdout.read()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 128 + signal.SIGTERM
+    assert head[:4] == b"RIFF"
+    assert err == "interrupted: the audio stream on standard output was cut short\n"
+    assert os.listdir(tmp) == []

@@ -172,6 +172,20 @@ def test_pause_freezes_session_time_and_stops_sound_and_resume_continues():
     assert [p.event for p in result.played] == list(plan.events)
 
 
+def test_hold_pauses_only_when_playing_and_resume_resumes_only_when_paused():
+    """Voice commands say which they mean: "pause" said twice must not resume, "go on"
+    while playing must not pause (the keys' space toggles)."""
+    plan = make_plan(PARTS)
+    script = [(5.0, "resume"), (20.0, "hold"), (30.0, "hold"), (50.0, "resume"), (55.0, "resume")]
+    result, backend, _ = run(plan, script=script)
+    assert [s - result.started for s in backend.stops][:1] == [pytest.approx(20.0)]
+    times = heard(result)
+    assert not [t for t, _ in times if 20.0 < t < 50.0]  # one pause, from 20 s to 50 s
+    for t, at in times:
+        assert t == pytest.approx(at if at < 20.0 else at + 30.0, abs=1e-9)
+    assert [p.event for p in result.played] == list(plan.events)
+
+
 def test_a_sentence_cut_by_pause_is_heard_again_from_its_start():
     plan = make_plan(PARTS)  # A's instruction: 1.25 s to 4.25 s
     result, backend, _ = run(plan, script=[(2.0, "pause"), (10.0, "pause")])

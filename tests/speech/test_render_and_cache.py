@@ -20,7 +20,7 @@ import soundfile as sf
 from voiceguide import audio, resources, speech
 from voiceguide.audio import clips, leveling, peaks
 from voiceguide.audio import loudness as meter
-from voiceguide.errors import RoutineError, SpeechError
+from voiceguide.errors import RoutineError, SpeechError, UsageError
 from voiceguide.routine import Voice
 from voiceguide.speech import cache as clipcache
 from voiceguide.testing import procs
@@ -186,6 +186,23 @@ def test_a_crashed_worker_is_replaced_once_and_the_renders_left_are_made(
             ):
                 cache.durations(texts)
     assert len(list(tmp_path.glob("crash-*"))) == crashes
+
+
+class KilledSynth(ToneSynth):
+    """Its worker is killed (SIGKILL, as the out-of-memory killer does) at every render."""
+
+    def render(self, text, voice, path):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_twice_is_said_to_be_killed_not_the_engine_to_be_broken(tmp_path):
+    with speech.Renderer(KilledSynth, "killed-1", processes=1) as renderer:
+        with pytest.raises(SpeechError) as caught:
+            cache_for(renderer, tmp_path).durations(["Hello."])
+    assert str(caught.value) == (
+        "a speech worker process was killed (SIGKILL), what the system does when it runs out "
+        "of memory; free some memory and run again"
+    )
 
 
 INTERRUPTED = textwrap.dedent("""
@@ -366,3 +383,35 @@ def test_a_fifo_at_the_remembered_voice_list_is_reported_not_read_nor_replaced(t
         with pytest.raises(SpeechError, match=f"^the speech cache entry {fifo} is a FIFO"):
             renderer.voices()
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+# -- where the cache is: $VOICEGUIDE_CACHE_DIR as a shell would have expanded it ---------------
+
+
+def test_the_cache_folder_expands_a_tilde_and_makes_a_relative_one_absolute(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "~/clips")  # as a systemd unit passes it
+    assert clipcache.cache_dir() == tmp_path / "home" / "clips"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "cache")
+    assert clipcache.cache_dir() == tmp_path / "cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "~nosuchuser/clips")
+    with pytest.raises(UsageError) as caught:
+        clipcache.cache_dir()
+    assert str(caught.value) == (
+        "VOICEGUIDE_CACHE_DIR: there is no user 'nosuchuser' for ~nosuchuser/clips; "
+        "give a folder's path"
+    )
+
+
+def test_a_cache_folder_given_with_a_tilde_makes_no_folder_named_tilde(
+    monkeypatch, tmp_path, renderer
+):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "~/clips")
+    monkeypatch.chdir(tmp_path)
+    cache = speech.SpeechCache(renderer, VOICE)
+    cache.durations(["Hello there."])
+    assert not (tmp_path / "~").exists()
+    assert cache.path("Hello there.").parent == tmp_path / "home" / "clips"
+    assert cache.path("Hello there.").is_file()

@@ -13,6 +13,7 @@ made into clips).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,8 @@ class Clip:
 
 def read(path: Path) -> np.ndarray:
     """Decode ``path`` to mono float32 at ``RATE``."""
-    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    # bytes: soundfile encodes a str path strictly, and a file name need not be UTF-8
+    data, rate = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
     return resample(data.mean(axis=1), rate, RATE)
 
 

@@ -18,15 +18,20 @@ from voiceguide.audio import leveling as _leveling
 from voiceguide.audio import limiter as _limiter
 from voiceguide.audio.leveling import CLIP_CEILING_DB, leveled, leveling_gain
 from voiceguide.audio.limiter import Gain
-from voiceguide.audio.loudness import Workspace, loudness
+from voiceguide.audio.loudness import BLOCK, Workspace, loudness
 
-VERSION = 8  # of the code below; see the module docstring
+VERSION = 9  # of the code below; see the module docstring
 SPEECH_LUFS = -16.0  # the usual integrated loudness for speech on phones
 CHIME_LUFS = -18.0  # chimes sit a little under the voice
 SILENCE_DB = -50.0  # what is under this at either end of a speech render is cut
 SPEECH_FADES = (0.001, 0.01)  # seconds: fade in, fade out
 CHIME_FADE_OUT = 0.005  # seconds (a chime's first frame is its onset: no fade in)
 PACE_LUFS = SPEECH_LUFS  # a pace sound's own level: an event's gain puts it under the speech
+# A beat sits at least this far under the speech (a pace's level is 6-40 LU under it:
+# routine.fields.PACE_LEVEL_RANGE), so a pace clip may peak this much over the clips' ceiling
+# and still be under it where it sounds.
+PACE_HEADROOM = 6.0
+PACE_CEILING_DB = CLIP_CEILING_DB + PACE_HEADROOM
 
 
 def recipe() -> str:
@@ -40,6 +45,8 @@ def recipe() -> str:
         "speech_fades": SPEECH_FADES,
         "chime_fade_out": CHIME_FADE_OUT,
         "pace_lufs": PACE_LUFS,
+        "pace_ceiling_db": PACE_CEILING_DB,
+        "pace_block": BLOCK,
         "ceiling_db": CLIP_CEILING_DB,
         "headroom": _leveling.HEADROOM,
         "rounds": _leveling.ROUNDS,
@@ -112,11 +119,33 @@ def chime_clip(path: Path) -> Clip:
     return Clip(fade(leveled(samples, CHIME_LUFS), 0.0, CHIME_FADE_OUT))
 
 
+def chime_at(clip: Clip, gain_db: float) -> Clip:
+    """``clip`` (a chime as ``chime_clip`` makes it) ``gain_db`` louder, or quieter when
+    negative: a routine's ``chime_level``. Made louder, its true peak is held under the clips'
+    ceiling as every clip's is (limited, the loudness that takes made up: ``leveled``)."""
+    if gain_db == 0.0:
+        return clip
+    samples = clip.samples * np.float32(gain(gain_db))
+    if gain_db > 0.0:
+        samples = leveled(samples, None, CLIP_CEILING_DB)
+    return Clip(samples)
+
+
 def pace_clip(path: Path) -> Clip:
     """A pace sound (``sounds/pulse.wav``, ``sounds/breath.wav``) -> a clip at ``PACE_LUFS``:
-    the pace guide's events then carry their level under the speech as a gain."""
+    the pace guide's events then carry their level under the speech as a gain.
+
+    A sound shorter than a gating block (400 ms, a tick) is measured over one block, silence
+    after it: its momentary loudness (EBU R128's M), as a listener hears a short sound against
+    the bed around it. Measured over its own length, its level would depend on how long the
+    file's quiet tail is (a 0.22 s tick read 2.6 LU louder than over 400 ms, so it was made
+    that much quieter). Its true peak may reach ``PACE_CEILING_DB``: a beat is never louder
+    than ``PACE_HEADROOM`` under the speech."""
     samples = read(path)
-    return Clip(fade(leveled(samples, PACE_LUFS), 0.0, CHIME_FADE_OUT))
+    frames = len(samples)
+    padded = np.pad(samples, (0, max(0, round(BLOCK * RATE) - frames)))
+    out = leveled(padded, PACE_LUFS, PACE_CEILING_DB)[:frames]
+    return Clip(fade(out, 0.0, CHIME_FADE_OUT))
 
 
 def stretched(samples: np.ndarray, frames: int) -> np.ndarray:

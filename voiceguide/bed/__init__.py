@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide import audio
+from voiceguide.atomic import shown
 from voiceguide.errors import BedError
 
 RATE = audio.RATE  # 48 kHz mono float32, like everything else
@@ -102,7 +103,7 @@ def _file(path: Path, spec: str, length: float | None) -> Source:
     from voiceguide.bed.decode import refuse
     from voiceguide.bed.looped import FileBed
 
-    bed = FileBed(path, spec, length)
+    bed = FileBed(path, shown(spec), length)  # its name is shown: need not be UTF-8
     try:
         span = bed.frames if length is None else min(bed.frames, round(length * RATE))
         lufs = _calibrate(bed, span)

@@ -1,10 +1,17 @@
 """The built-in beds: calm ambience made on the fly, deterministic, never repeating.
 
-``ocean``: slow swells every 7-12 s (a wave builds for about two thirds of its length,
-breaks brighter, then washes out) over a quiet, dark, constant surf. ``rain``: an even, soft
-hiss of many drops on leaves, with a few closer drops picked out. ``drone``: an open chord on
-G (G2-D3-G3-D4, each note two slightly detuned voices) whose notes swell and fade slowly,
-over a breath of air; consonant with the chimes (bell on D5, soft on G4, end on C-E-G).
+``ocean``: slow swells of 7-12 s arriving at no regular spacing (a wave builds for about two
+thirds of its length, breaks brighter, then washes out) over a dark, constant surf.
+``rain``: an even, soft hiss of many drops on leaves, with a few closer drops picked out.
+``drone``: an open chord on G (G2-D3-G3-D4) whose notes swell and fade slowly, over a breath
+of air; consonant with the chimes (bell on D5, soft on G4, end on C-E-G) and the pace guide's
+tick (G5).
+
+No built-in moves at a rhythm (a level that comes round at a period): the pace guide is the
+only rhythm a session has, whatever its pace (docs/beds.md, "No rhythm of their own"). So the
+ocean's waves fall anywhere in their slot, not near its middle (they came every 9.5 s
++-1.4 s, the spacing of a slow pace), and the drone's notes are one voice each (two voices
+0.2 Hz apart beat every 5 s: 12 a minute).
 
 How: layers of shaped noise are loops made once per bed from its seed (``shapes.noise_loop``),
 of incommensurate lengths; what moves - the swells, the drops, the breathing - comes from
@@ -25,7 +32,7 @@ from voiceguide.bed.source import Bed
 # What the built-ins sound like, as a number: part of their loudness measurement's cache key.
 # tests/bed/test_builtin.py ties it to a fingerprint of the samples: change a sound without
 # bumping it and that test fails.
-VERSION = 1
+VERSION = 2
 
 
 class Generator(Bed):
@@ -48,7 +55,8 @@ class Ocean(Generator):
     """Slow swells over a dark surf; see the module docstring."""
 
     name = "ocean"
-    SLOT = 9.5  # seconds: one wave per slot on average, its length drawn in 7-12 s
+    SLOT = 9.5  # seconds: a wave per slot on average, anywhere in it, 7-12 s long
+    FLOOR = 0.35  # the dark layer's level between waves, against a wave's top: a calmer sea
 
     def _setup(self) -> None:
         seed = self.seed
@@ -59,18 +67,26 @@ class Ocean(Generator):
             seed_of("ocean", seed, 2),
         )
         self._surf = noise_loop(11.0, lambda f: corners(f, 40, 350, 2.0), seed_of("ocean", seed, 3))
-        self._waves: dict[int, tuple[float, float, float]] = {}
+        self._waves: dict[int, list[tuple[float, float, float]]] = {}
 
-    def _wave(self, k: int) -> tuple[float, float, float]:
-        """Wave ``k``: (peak time in seconds, length in seconds, height), drawn from the seed
-        (remembered: contiguous reads ask for the same few waves again)."""
+    def _slot(self, k: int) -> list[tuple[float, float, float]]:
+        """The waves whose peaks fall in slot ``k``: (peak time in seconds, length in seconds,
+        height), drawn from the seed (remembered: contiguous reads ask for the same few slots
+        again). As many as a Poisson draw says (one on average), each anywhere in the slot:
+        waves at no regular spacing, now two close together, now a lull (evenly spaced
+        waves, as these were, make a rhythm that competes with a slow pace)."""
         if k not in self._waves:
             if len(self._waves) > 64:
                 self._waves.clear()
             draw = shapes.rng("ocean-wave", self.seed, k)
-            length = 7.0 + 5.0 * draw.random()
-            centre = (k + 0.5) * self.SLOT + (draw.random() - 0.5) * 0.3 * self.SLOT
-            self._waves[k] = (centre, length, 0.55 + 0.45 * draw.random())
+            self._waves[k] = [
+                (
+                    (k + draw.random()) * self.SLOT,
+                    7.0 + 5.0 * draw.random(),
+                    0.55 + 0.45 * draw.random(),
+                )
+                for _ in range(draw.poisson(1.0))
+            ]
         return self._waves[k]
 
     def _swell(self, times: np.ndarray) -> np.ndarray:
@@ -78,20 +94,20 @@ class Ocean(Generator):
         swell = np.zeros(len(times))
         start, stop = int(times[0] // self.SLOT) - 2, int(times[-1] // self.SLOT) + 2
         for k in range(max(0, start), stop + 1):
-            centre, length, height = self._wave(k)
-            rise, fall = 0.62 * length, 0.38 * length
-            u = times - centre
-            up = np.clip(1 + u / rise, 0, 1)
-            down = np.clip(1 - u / fall, 0, 1)
-            shape = np.where(u < 0, np.sin(np.pi / 2 * up) ** 2, down**1.5)
-            swell = np.maximum(swell, height * shape)
+            for centre, length, height in self._slot(k):
+                rise, fall = 0.62 * length, 0.38 * length
+                u = times - centre
+                up = np.clip(1 + u / rise, 0, 1)
+                down = np.clip(1 - u / fall, 0, 1)
+                shape = np.where(u < 0, np.sin(np.pi / 2 * up) ** 2, down**1.5)
+                swell = np.maximum(swell, height * shape)
         return swell
 
     def raw(self, first: int, frames: int) -> np.ndarray:
         swell = self._swell(control_times(first, frames))
         crest = shapes.to_frames(swell**3, first, frames)  # the wave breaks brighter at its top
         out = loop_read(self._dark, first, frames)
-        out *= shapes.to_frames(0.9 * swell, first, frames)
+        out *= shapes.to_frames(0.9 * (self.FLOOR + (1 - self.FLOOR) * swell), first, frames)
         out += 0.55 * loop_read(self._bright, first, frames) * crest
         out += 0.22 * loop_read(self._surf, first, frames)
         return out
@@ -162,7 +178,6 @@ class Drone(Generator):
     LOOP = 10.0  # seconds: every voice loops seamlessly (frequencies in 1/LOOP Hz steps)
     CHORD = (98.0, 147.0, 196.0, 294.0)  # G2, D3, G3, D4 (just fifths, in 0.1 Hz steps)
     LEVELS = (1.0, 0.75, 0.55, 0.3)
-    DETUNE = 0.2  # Hz between a note's two voices: a slow beat every 5 s
 
     def _setup(self) -> None:
         self._notes = [self._note(f, i) for i, f in enumerate(self.CHORD)]
@@ -175,19 +190,20 @@ class Drone(Generator):
         ]
 
     def _note(self, frequency: float, index: int) -> np.ndarray:
-        """One note's loop: two detuned voices, each with soft harmonics (1/n^2, to the 4th)."""
+        """One note's loop: one voice with soft harmonics (1/n^2, to the 4th). Not two
+        detuned voices: whatever beats inside a loop comes round with it, every ``LOOP``
+        seconds or a fraction of it (0.2 Hz apart: every 5 s), a rhythm in the paces' range."""
         t = np.arange(round(self.LOOP * RATE)) / RATE
         draw = shapes.rng("drone-note", index)
         out, voice = np.zeros(len(t)), np.empty(len(t))
-        for detune in (0.0, self.DETUNE):
-            for n in range(1, 5):
-                phase = 2 * np.pi * draw.random()
-                # sin(2 pi n (f + d) t + phase) / n^2, in place (the same numbers)
-                np.multiply(t, 2 * np.pi * n * (frequency + detune), out=voice)
-                voice += phase
-                np.sin(voice, out=voice)
-                voice /= n**2
-                out += voice
+        for n in range(1, 5):
+            phase = 2 * np.pi * draw.random()
+            # sin(2 pi n f t + phase) / n^2, in place
+            np.multiply(t, 2 * np.pi * n * frequency, out=voice)
+            voice += phase
+            np.sin(voice, out=voice)
+            voice /= n**2
+            out += voice
         out /= np.sqrt(np.mean(np.square(out, out=voice)))
         return out.astype(np.float32)
 

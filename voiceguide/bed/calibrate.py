@@ -65,7 +65,8 @@ PLAUSIBLE = (-90.0, 10.0)  # LUFS a cached measurement may hold (full-scale squa
 
 def loudness(bed: Bed, span: int) -> float:
     """``measure(bed, span)``, from the cache when it was measured before."""
-    key = hashlib.sha256("\x1f".join((*bed.identity(), f"span {span}", RECIPE)).encode())
+    identity = "\x1f".join((*bed.identity(), f"span {span}", RECIPE))
+    key = hashlib.sha256(identity.encode("utf-8", "surrogateescape"))  # a name need not be UTF-8
     name = f"bed-loudness-{key.hexdigest()[:20]}.json"
     known = _load(name)
     if isinstance(known, dict) and known.get("key") == key.hexdigest():

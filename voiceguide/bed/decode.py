@@ -9,13 +9,24 @@ Windows read in order are decoded on, without seeking. A seek (``SoundFile.seek`
 the right frame in every format, but libsndfile's MP3 decoder then gets the first thousands
 of samples wrong at low bit rates, so a seek starts ``SEEK_PREROLL`` frames early; with it, a
 window is the same samples however it is reached (tests/bed/test_decode.py checks WAV, FLAC,
-Ogg Vorbis and Opus, and MP3 at 32 and 128 kbit/s). Channels are averaged to mono a
-``PIECE`` at a time, so memory holds a piece of the file's channels, never the file.
+Ogg Vorbis and Opus, and MP3 at 32 and 128 kbit/s). Channels are averaged to mono a piece
+of ``PIECE_SAMPLES`` samples at a time, so memory holds a piece of the file's channels,
+never the file, whatever its rate and channels.
+
+What a header may claim is bounded before anything is allocated for it: a rate within
+``RATES``, at most ``MAX_CHANNELS`` channels (a WAV claiming 400 MHz made 9 GB of windows).
+
+A damaged file is refused, never played in part: an error of the decoder (an MP3 or FLAC
+that lost its sync in the middle) is a ``BedError`` saying where, found when the file is
+opened (its end is decoded then, and the span calibrated), or else when a read reaches it.
+So is an MP3 whose decoding ends silently with much of the file unread (libmpg123 takes a
+stray frame of another format for the stream's end): found when the file is opened.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -27,9 +38,22 @@ from voiceguide.atomic import shown
 from voiceguide.errors import BedError
 
 FORMATS = "WAV, FLAC, Ogg, MP3"
-PIECE = 1 << 15  # frames decoded at a time (all channels): ~0.7 s at 48 kHz
+PIECE = 1 << 15  # frames of mono output made at a time by a caller streaming a window
+PIECE_SAMPLES = 1 << 16  # samples (all channels) decoded at a time: 32k stereo frames
+RATES = (1_000, 10_000_000)  # Hz: phone speech to measurement recordings; beyond, no sound
+MAX_CHANNELS = 256  # the largest multichannel recordings (ambisonics, MADI) have fewer
+UNREAD = 1 << 16  # bytes of an MP3 its decoder may leave unread at its end (and 10 %)
+TAGS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN", b"ID3")  # what may follow an MP3's last frame
 PROBE = 10.0  # seconds read at the end to find a file's true length
 SEEK_PREROLL = 1 << 16  # frames decoded before a seek's target (see ``Decoder._seek``)
+
+
+class DecodeError(Exception):
+    """The decoder failed ``frames`` frames into a read (``message``: libsndfile's words)."""
+
+    def __init__(self, frames: int, message: str):
+        super().__init__(message)
+        self.frames = frames
 
 
 def refuse(path: Path, what: str) -> BedError:
@@ -102,7 +126,12 @@ class Decoder:
         self._sound, self._fd, self.info = open_sound(path)
         self.rate = self._sound.samplerate
         self.channels = self._sound.channels
-        self._piece = np.empty((PIECE, self.channels), np.float32)
+        try:
+            _check_header(path, self.rate, self.channels)
+        except BaseException:
+            self.close()
+            raise
+        self._piece = np.empty((max(1, PIECE_SAMPLES // self.channels), self.channels), np.float32)
         # the channels' mean as a product: numpy's mean along a row of 2 was a third of
         # the decoding time of an MP3
         self._downmix = np.full(self.channels, 1 / self.channels, np.float32)
@@ -132,9 +161,12 @@ class Decoder:
             return out
         try:
             self._decode(lo, hi, out[lo - start : hi - start])
+        except DecodeError as exc:
+            self._next = None
+            raise self._damaged(exc.frames, str(exc)) from exc
         except (sf.LibsndfileError, RuntimeError) as exc:
             self._next = None
-            raise refuse(self.path, f"could not be decoded ({exc})") from exc
+            raise refuse(self.path, f"could not be decoded ({_said(exc)})") from exc
         if not np.isfinite(out).all():
             where = lo + int(np.argmin(np.isfinite(out[lo - start :])))
             raise refuse(
@@ -155,7 +187,10 @@ class Decoder:
             done = 0
         if lo + done < hi:
             self._next = None
-            got = self._read(out[done:])
+            try:
+                got = self._read(out[done:])
+            except DecodeError as exc:
+                raise DecodeError(lo + done + exc.frames, str(exc)) from exc
             self._next = lo + done + got
             if got < hi - lo - done:
                 self._next = None  # shorter than measured (it changed): silence after
@@ -173,7 +208,11 @@ class Decoder:
         self._next = None
         self._sound.seek(start)
         scratch = np.empty(frame - start, np.float32)
-        if self._read(scratch) < len(scratch):
+        try:
+            got = self._read(scratch)
+        except DecodeError as exc:
+            raise DecodeError(start + exc.frames, str(exc)) from exc
+        if got < len(scratch):
             raise RuntimeError(f"the file ends before frame {frame}")
         self._next = frame
 
@@ -183,14 +222,16 @@ class Decoder:
 
         Through libsndfile's ``sf_readf_float`` itself: ``SoundFile.read`` seeks to where it
         is after every read, and each such seek loses an MP3's bit reservoir - at 32 kbit/s
-        the frames after every read came out wrong or silent (tests/bed/test_decode.py)."""
+        the frames after every read came out wrong or silent (tests/bed/test_decode.py).
+        A ``DecodeError`` (frames counted from the start of ``out``) when the decoder fails."""
         at = 0
         handle = self._sound._file  # private: see the docstring
         while at < len(out):
-            want = min(PIECE, len(out) - at)
+            want = min(len(self._piece), len(out) - at)
             got = _snd.sf_readf_float(handle, _ffi.from_buffer(self._piece), want)
             if _snd.sf_error(handle):
-                raise RuntimeError(_ffi.string(_snd.sf_strerror(handle)).decode(errors="replace"))
+                message = _ffi.string(_snd.sf_strerror(handle)).decode(errors="replace")
+                raise DecodeError(at, message)
             if got <= 0:
                 break
             np.matmul(self._piece[:got], self._downmix, out=out[at : at + got])
@@ -205,13 +246,18 @@ class Decoder:
 
     def _true_length(self) -> int:
         """Frames the file decodes to: decoded from ``PROBE`` s before the claimed end (and
-        further back while nothing comes out there)."""
+        further back while nothing comes out there). A ``BedError`` when the decoder fails
+        there, or when an MP3's decoding ends with much of the file unread (``_check_end``)."""
         claimed = self._sound.frames
         back = round(PROBE * self.rate)
         while True:
             start = max(0, claimed - back)
-            count = self._count_from(start)
+            try:
+                count = self._count_from(start)
+            except DecodeError as exc:
+                raise self._damaged(exc.frames, str(exc)) from exc
             if count or start == 0:
+                self._check_end(start + count)
                 return start + count
             back *= 4
 
@@ -223,6 +269,57 @@ class Decoder:
             return 0
         scratch = np.empty(PIECE, np.float32)
         count = 0
-        while got := self._read(scratch):
-            count += got
+        try:
+            while got := self._read(scratch):
+                count += got
+        except DecodeError as exc:
+            raise DecodeError(start + count + exc.frames, str(exc)) from exc
         return count
+
+    def _check_end(self, frames: int) -> None:
+        """Refuse an MP3 whose decoder stopped at ``frames`` with more than ``UNREAD`` bytes
+        (and a tenth) of the file after it that are no tag: libmpg123 ends a stream at a
+        frame of another format (damage), and the sound after it would never be heard."""
+        if self._sound.format != "MP3":
+            return  # WAV chunks after the data, Ogg pages: their decoders read what they need
+        size = self.info.st_size
+        unread = size - os.lseek(self._fd, 0, os.SEEK_CUR)
+        if unread <= max(UNREAD, size // 10) or os.pread(self._fd, 16, size - unread).startswith(
+            TAGS
+        ):
+            return
+        raise self._damaged(
+            frames, f"its decoding stops there with {100 * unread // size} % of the file unread"
+        )
+
+    def _damaged(self, frame: int, why: str) -> BedError:
+        return refuse(
+            self.path,
+            f"is damaged at {frame / self.rate:.2f} s ({_said(why)}): repair it (export it "
+            "again) or choose another file",
+        )
+
+
+def _check_header(path: Path, rate: int, channels: int) -> None:
+    """Refuse a rate or a channel count no sound file has (before anything is made for it)."""
+    low, high = RATES
+    if not low <= rate <= high:
+        raise refuse(
+            path,
+            f"has a sample rate of {rate:,} Hz; a bed file's rate must be {low:,} to "
+            f"{high:,} Hz (its header may be damaged)",
+        )
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise refuse(
+            path,
+            f"has {channels} channels; a bed file may have 1 to {MAX_CHANNELS} "
+            "(its header may be damaged)",
+        )
+
+
+def _said(what: object) -> str:
+    """libsndfile's words for a message: "Unspecified internal error." -> "unspecified
+    internal error", "Error : flac decoder lost sync." -> "flac decoder lost sync"."""
+    text = getattr(what, "error_string", "") or str(what)
+    text = re.sub(r"^error\s*:\s*", "", text.strip(), flags=re.IGNORECASE).rstrip(".")
+    return text[:1].lower() + text[1:]

@@ -8,7 +8,9 @@ resampler fed the file's frames of that stretch plus a pre-roll before it and af
 at float rounding, -128 dB). Segments start on frames where the two rates meet exactly
 (multiples of ``rate / gcd(rate, 48000)`` at the file's rate), so they line up to the frame.
 Every read of ``x`` goes through the same segments: a seek gives exactly the samples of a
-contiguous read, and block sizes do not matter. Two segments are kept (~1.5 MB).
+contiguous read, and block sizes do not matter. Two segments are kept (~1.5 MB). A segment's
+input is decoded and fed to the resampler a ``decode.PIECE`` at a time, never as a whole
+window: 4 s of a 10 MHz file would be 160 MB.
 
 The loop (when the session outlasts the file): with a crossfade of ``C`` frames
 (``CROSSFADE``), the period is ``P = frames - C``. The first pass plays ``x[0:P]``; every
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.audio import RATE
-from voiceguide.bed.decode import Decoder, refuse
+from voiceguide.bed.decode import PIECE, Decoder, refuse
 from voiceguide.bed.source import Bed
 from voiceguide.durations import humanize
 
@@ -47,7 +49,9 @@ class Resampled:
         self._segment_in, self.segment = whole * self._step_in, whole * self._step_out
         steps = math.ceil(PRE_ROLL * rate / self._step_in) if rate != RATE else 0
         self._pre_in, self._pre_out = steps * self._step_in, steps * self._step_out
-        self.decoder.keep(2 * self._pre_in)  # what consecutive segments' windows share
+        # what consecutive segments' windows share, when a piece holds it (else a seek: exact
+        # in every format that has such rates; MP3's end at 48 kHz)
+        self.decoder.keep(min(2 * self._pre_in, PIECE))
         self.frames = self.decoder.frames * self._step_out // self._step_in
         self._kept: dict[int, np.ndarray] = {}
 
@@ -77,14 +81,18 @@ class Resampled:
         length = min(self.segment, self.frames - index * self.segment)
         if length <= 0:
             return np.zeros(0, np.float32)
-        samples = self.decoder.window(start - self._pre_in, start + self._segment_in + self._pre_in)
         if self._step_in == self._step_out:
-            return samples[:length]
+            return self.decoder.window(start, start + length)
         import soxr  # here: the live player imports the bed package before it plays a file
 
         stream = soxr.ResampleStream(self.decoder.rate, RATE, 1, dtype="float32", quality="HQ")
-        made = stream.resample_chunk(samples, last=True)
-        return made[self._pre_out : self._pre_out + length].copy()
+        lo, hi = start - self._pre_in, start + self._segment_in + self._pre_in
+        ends = range(hi, lo, -PIECE)[::-1]  # the last piece whole: the next segment's pre-roll
+        made = [
+            stream.resample_chunk(self.decoder.window(first, end), last=end == hi)
+            for first, end in zip([lo, *ends[:-1]], ends, strict=True)
+        ]
+        return np.concatenate(made)[self._pre_out : self._pre_out + length].copy()
 
     def close(self) -> None:
         self._kept.clear()

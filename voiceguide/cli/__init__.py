@@ -20,6 +20,7 @@ import click
 
 from voiceguide import __version__, durations, interrupts
 from voiceguide.cli import export_command, serve_command, speak
+from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
     export_hint,
@@ -191,6 +192,19 @@ def plan(
     metavar="FILE",
     help="Without a sound device, export the session to FILE instead of failing.",
 )
+@click.option(
+    "--listen",
+    "listen_on",
+    is_flag=True,
+    help="Obey spoken commands: pause, go on, next, back, longer, shorter, slower, faster, "
+    "stop (the extra voiceguide[listen]).",
+)
+@click.option(
+    "--mic",
+    metavar="DEVICE",
+    help="Listen with this ALSA capture device (implies --listen; default: ALSA's default; "
+    "with PulseAudio, PULSE_SOURCE=NAME picks the source).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No status line or warnings.")
 def play(
     routine_name: str,
@@ -198,6 +212,8 @@ def play(
     start_at: str | None,
     backend_name: str | None,
     else_export: Path | None,
+    listen_on: bool,
+    mic: str | None,
     quiet: bool,
     **chosen,
 ) -> None:
@@ -206,7 +222,7 @@ def play(
     Keys (optional; a USB foot pedal that sends keys works too): space pause/resume,
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
-    b the sound bed off or on, q quit.
+    b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
     """
     from voiceguide import exporting, live, session
     from voiceguide.live import status
@@ -217,7 +233,8 @@ def play(
         if not quiet:
             out(status.render_status(snapshot, tty), nl=False)
 
-    with reported(), make_renderer() as renderer:
+    listening = voice_commands(bool(listen_on or mic), mic, quiet)
+    with reported(), make_renderer() as renderer, listening as ears:
         if else_export is not None:  # before any work
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
@@ -228,6 +245,8 @@ def play(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
             warn(prepared, quiet)
+            if ears is not None:  # the session names the words it listens for
+                ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
@@ -241,6 +260,7 @@ def play(
                 on_status=show,
                 backend_name=backend_name,
                 without_device=export_instead if else_export is not None else None,
+                listen=ears.attached if ears else None,
             )
         except KeyboardInterrupt:
             if tty and not quiet:

@@ -116,8 +116,9 @@ def export(
                     also = f" and {shown(result.vtt)}" if result.vtt else ""
                     line = (
                         f"wrote {name} ({durations.format(result.seconds, True)}, "
-                        f"{result.format}, {result.level.lufs:.1f} LUFS, true peak "
-                        f"{result.peak_db:.1f} dBTP){also}"
+                        f"{result.format}, {result.lufs:.1f} LUFS, speech at "
+                        f"{result.level.lufs:.1f} LUFS, true peak {result.peak_db:.1f} dBTP)"
+                        f"{also}"
                     )
                     if streamed:  # the audio itself is on standard output
                         click.echo(line, err=True)
@@ -125,5 +126,15 @@ def export(
                         out(line)
         except KeyboardInterrupt as exc:
             bar.close()
-            click.echo("interrupted: nothing was written; any earlier file is as it was", err=True)
+            click.echo(f"interrupted: {_what_is_left(output)}", err=True)
             sys.exit(interrupts.exit_status(exc))
+
+
+def _what_is_left(output: str | None) -> str:
+    """What an interrupted export leaves: files are written whole or not at all, while
+    standard output has had what was sent before the interruption."""
+    from voiceguide import exporting
+
+    if output is not None and exporting.is_stdout(output):
+        return "the audio stream on standard output was cut short"
+    return "nothing was written; any earlier file is as it was"

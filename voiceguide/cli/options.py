@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 import click
 
 from voiceguide import choices, durations
-from voiceguide.choices import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
+from voiceguide.choices import (
+    BED_DUCK,
+    BED_DUCK_RANGE,
+    BED_LEVEL,
+    BED_LEVEL_RANGE,
+    CHIME_LEVEL,
+    CHIME_LEVEL_RANGE,
+)
 
 if TYPE_CHECKING:
     from voiceguide import speech
@@ -104,8 +111,8 @@ class FiniteRange(click.FloatRange):
 
 def session_options(func):
     """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
-    --rate, --pace, --bed, --bed-level and --duck. The command receives them as keyword
-    arguments named as ``session.Options``' fields, to pass on whole."""
+    --rate, --pace, --bed, --bed-level, --duck and --chime-level. The command receives them
+    as keyword arguments named as ``session.Options``' fields, to pass on whole."""
     options = [
         engine_option,
         click.option(
@@ -134,6 +141,13 @@ def session_options(func):
             type=FiniteRange(*BED_DUCK_RANGE),
             metavar="DB",
             help=f"How much further the bed goes down under speech (default {BED_DUCK:g}).",
+        ),
+        click.option(
+            "--chime-level",
+            type=FiniteRange(*CHIME_LEVEL_RANGE),
+            metavar="LU",
+            help=f"How far under the speech the chimes sit; negative: over it (default "
+            f"{CHIME_LEVEL:g}; overrides the routine's chime_level).",
         ),
     ]
     for option in reversed(options):

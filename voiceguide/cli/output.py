@@ -152,11 +152,13 @@ OUTPUT_ERRNOS = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO
 
 def flush_output(status: int | None, failed: OSError | None = None) -> int | None:
     """Flush standard output; a failure (or ``failed``, one already met) becomes one line
-    on stderr and the exit status."""
+    on stderr and the exit status. Closed from the start (``>&-``: no ``sys.stdout``),
+    there is nothing to flush."""
     try:
         if failed is not None:
             raise failed
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except OSError as exc:
         discard_output()
         error = output_error(exc)

@@ -3,6 +3,7 @@ voices`` (every installed engine's voices, with the licences their files state).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,15 +90,26 @@ def voices() -> None:
                 found = engines.renderer(name).voices()
             except SpeechError as exc:
                 out(f"  not available: {exc}")
-                continue
-            files = {v.id: v for v in speech.piper_voices.find()} if name == "piper" else {}
-            _list(found, files)
+                found = []
+            files, skipped = speech.piper_voices.scan() if name == "piper" else ([], [])
+            _list(found, {v.id: v for v in files})
+            for entry in skipped:  # one line each: what is wrong with it
+                out(f"  skipped {entry}")
 
 
 def _list(found: list[speech.VoiceInfo], files: dict) -> None:
     for voice in sorted(found, key=lambda v: v.id):
-        out(f"  {voice.id:<28} {voice.name:<28} {', '.join(voice.languages)}")
+        said = f"  {voice.id:<28} {voice.name:<28} {', '.join(voice.languages)}"
+        out(_printable(said))
         if voice.id in files:
             described = files[voice.id]
-            out(f"      from {described.source}")
-            out(f"      licence: {described.licence or 'not stated in its files'}")
+            out(_printable(f"      from {described.source}"))
+            out(_printable(f"      licence: {described.licence or 'not stated in its files'}"))
+
+
+def _printable(text: str) -> str:
+    """``text`` with what cannot be printed escaped: a byte of a file name that is not UTF-8
+    as ``atomic.shown`` shows it (``\\xe9``), any other lone surrogate (a voice's settings
+    may hold one) as ``\\udXXX``."""
+    undecoded = re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", text)
+    return undecoded.encode("utf-8", "backslashreplace").decode("utf-8")

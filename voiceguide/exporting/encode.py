@@ -20,6 +20,7 @@ import soxr
 
 from voiceguide.atomic import disk_full, file_size_limit, shown, size_limit_reached
 from voiceguide.audio import RATE, gain
+from voiceguide.audio.loudness import Meter
 from voiceguide.audio.peaks import true_peak_db
 from voiceguide.errors import ExportError
 from voiceguide.exporting import chapters, mix
@@ -33,8 +34,11 @@ PEAK_SPAN = 3.5  # dB: how far a true peak can lie over its samples' peak (4x ov
 
 class Counter:
     """Adds up the seconds of mix written, reports them to a ``progress`` callback, and
-    measures the mix's true peak (dBTP) as it goes by (``peak_db``): what an export's
-    summary states is measured, not assumed.
+    measures the mix as it goes by: its true peak (``peak_db``, dBTP) and its integrated
+    loudness (``lufs()``, BS.1770-4 over everything written, beds, beats and silences
+    included, as a meter or a phone's normalization reads the file): what an export's
+    summary states is measured, not assumed. Both are of the 48 kHz mix, before a lossy
+    encoder (which moves them by about a tenth of a dB).
 
     Only blocks whose sample peak comes within ``PEAK_SPAN`` dB of the highest seen so far are
     oversampled: a true peak lies less than that over its samples' peak, so no block skipped
@@ -46,12 +50,18 @@ class Counter:
         self.frames = 0
         self.peak_db = -np.inf
         self._sample_peak = 0.0
+        self._meter = Meter()
 
     def add(self, block: np.ndarray) -> None:
         self.frames += len(block)
         self._measure(block)
+        self._meter.add(block)
         if self.progress is not None:
             self.progress(min(self.frames / RATE, self.total), self.total)
+
+    def lufs(self) -> float:
+        """Integrated loudness (LUFS) of the mix counted so far; -inf for silence."""
+        return self._meter.lufs()
 
     def _measure(self, block: np.ndarray) -> None:
         if not len(block):

@@ -1,12 +1,23 @@
 """Exports to standard output (``-o -``), which cannot seek.
 
 WAV is streamed as it is mixed; the other formats' encoders seek back to finish, so they are
-encoded to a temporary file first and copied (see ``export_stream``)."""
+encoded to a temporary file first and copied (see ``export_stream``).
+
+Standard output is written through a duplicate of its descriptor, unbuffered
+(``Descriptor``). It may be a non-blocking pipe: an event loop (Node.js) hands its children
+pipes with ``O_NONBLOCK`` set, and that flag belongs to the pipe, shared with the reader, so
+it is not ours to clear. A write the pipe cannot take now waits until it can (``poll``),
+as a blocking write would, rather than failing after 64 kB. It may also be closed (``>&-``):
+Python then has no ``sys.stdout``, and descriptor 1 may since have been given to a file this
+process opened, so it is never used: ``check_open`` refuses before any work.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import select
 import stat
 import struct
 import sys
@@ -18,7 +29,7 @@ from typing import BinaryIO
 import numpy as np
 
 from voiceguide.audio import RATE
-from voiceguide.errors import ExportError
+from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters, mix
 from voiceguide.exporting.chapters import Tags
 from voiceguide.exporting.encode import Counter, encode, failure, tag
@@ -65,12 +76,65 @@ def send(stream: BinaryIO, data: bytes) -> None:
         ) from exc
 
 
+CLOSED = (
+    "standard output is closed, so the audio has nowhere to go: pipe it to a player "
+    "(... -o - | mpv -) or give a file name"
+)
+
+
+def check_open() -> None:
+    """A ``UsageError`` when there is no standard output (closed when voiceguide started,
+    as with ``>&-``): checked before any work."""
+    if sys.stdout is None:
+        raise UsageError(CLOSED)
+
+
+class Descriptor(io.RawIOBase):
+    """A descriptor written to in full, unbuffered: when it is a non-blocking pipe that is
+    full, each write waits until the reader makes room (however long it pauses), as a
+    blocking write would. A signal ends the wait (``interrupts``). Closes the descriptor."""
+
+    def __init__(self, descriptor: int):
+        super().__init__()
+        self.descriptor = descriptor
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.descriptor
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        while view:
+            try:
+                view = view[os.write(self.descriptor, view) :]
+            except BlockingIOError:
+                _wait_writable(self.descriptor)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            os.close(self.descriptor)
+
+
+def _wait_writable(descriptor: int) -> None:
+    """Until ``descriptor`` can take a write, or has failed (the write after says how)."""
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    poller.poll()
+
+
 @contextlib.contextmanager
 def standard_output() -> Iterator[BinaryIO]:
-    """Standard output as a binary stream of its own: a duplicate of descriptor 1, closed
-    after, so that a reader's early close leaves nothing in ``sys.stdout``'s buffer for the
-    interpreter to fail on at exit. Without a descriptor (a test runner's replacement),
-    ``sys.stdout.buffer``."""
+    """Standard output as a binary stream of its own: a duplicate of descriptor 1 written
+    through ``Descriptor``, closed after, so that a reader's early close leaves nothing in
+    ``sys.stdout``'s buffer for the interpreter to fail on at exit. Without a descriptor (a
+    test runner's replacement), ``sys.stdout.buffer``. Closed standard output is an
+    ``ExportError`` (``check_open`` says so before any work)."""
+    if sys.stdout is None:
+        raise ExportError(CLOSED)
     sys.stdout.flush()
     try:
         descriptor = sys.stdout.fileno()
@@ -78,13 +142,13 @@ def standard_output() -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         return
     try:
-        stream = os.fdopen(os.dup(descriptor), "wb")
+        stream = Descriptor(os.dup(descriptor))
     except OSError as exc:
         raise ExportError(f"cannot write to standard output: {exc.strerror}") from exc
     try:
         yield stream
     finally:
-        with contextlib.suppress(OSError):  # after a broken pipe, closing flushes in vain
+        with contextlib.suppress(OSError):
             stream.close()
 
 

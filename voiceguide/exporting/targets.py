@@ -268,6 +268,7 @@ def check_target(
                 "standard output ('-') carries the audio only: give a file name to write "
                 "subtitles (vtt) beside it"
             )
+        stream.check_open()
         if stream.is_terminal():
             raise UsageError(
                 "standard output is a terminal, which plays no audio: pipe it to a player "

@@ -59,8 +59,11 @@ Prepared = Session | Callable[[], Session]
 @dataclass(frozen=True)
 class Exported:
     """A written file: its ``path`` (``STDOUT`` for standard output), ``format`` name,
-    decoded ``seconds``, the ``level`` (what leveling did, see ``mix.Level``) and the mix's
-    true peak as measured while it was written (``peak_db``, dBTP, before a lossy encoder)."""
+    decoded ``seconds``, the ``level`` (what leveling did, see ``mix.Level``: ``level.lufs``
+    is the speech and chimes' loudness) and what was measured of the mix while it was
+    written, before a lossy encoder: its true peak (``peak_db``, dBTP) and the integrated
+    loudness of all of it (``lufs``, LUFS: beds, beats and silences count, as for a phone's
+    normalization)."""
 
     path: Path | str
     format: str
@@ -68,6 +71,7 @@ class Exported:
     level: mix.Level
     peak_db: float
     vtt: Path | None = None  # the WebVTT file written beside it, if any
+    lufs: float = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ def export(
         tag(temp, form, tags, chapters.from_plan(plan, start))
         if subtitles is not None:  # before the audio is moved in: a failure leaves neither
             write_vtt(plan, subtitles, (start, plan.length))
-    return Exported(target, form.name, frames / form.rate, level, counter.peak_db, subtitles)
+    seconds = frames / form.rate
+    return Exported(target, form.name, seconds, level, counter.peak_db, subtitles, counter.lufs())
 
 
 def write_clip(clip: Clip, target: Path, reads: Inputs | None = None) -> Format:
@@ -198,7 +203,8 @@ def export_stream(
     else:
         frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter, bed)
     stream.send(out, b"")
-    return Exported(STDOUT, form.name, frames / form.rate, level, counter.peak_db)
+    seconds = frames / form.rate
+    return Exported(STDOUT, form.name, seconds, level, counter.peak_db, lufs=counter.lufs())
 
 
 def export_split(

@@ -46,6 +46,8 @@ class Controls:
                 keynames.FASTER: lambda: self._change_pace(PACE_STEP),
                 keynames.BED: self._toggle_bed,
                 keynames.QUIT: self._quit,
+                keynames.HOLD: lambda: self.paused_at is None and self._toggle_pause(),
+                keynames.RESUME: lambda: self.paused_at is not None and self._toggle_pause(),
             }.get(action)
             if handler is not None:
                 handler()

@@ -14,6 +14,10 @@ space                     ``pause`` (toggles pause and resume)
 ``q``, Esc                ``quit``
 ========================  ============
 
+Two actions no key sends, for sources that know which they mean (the voice commands of
+``voiceguide.listen``: "pause" said twice must not resume): ``hold`` pauses if playing and
+``resume`` resumes if paused; otherwise each does nothing.
+
 The terminal is put in cbreak mode (no echo, no line buffering; Ctrl-C still raises
 ``KeyboardInterrupt``) inside ``KeyReader``'s ``with`` block and is ALWAYS restored on the way
 out, also on exceptions. Reads never block longer than the timeout given (``select``).
@@ -42,7 +46,8 @@ PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT = (
     "bed",
     "quit",
 )
-ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT)
+HOLD, RESUME = "hold", "resume"
+ACTIONS = (PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT, HOLD, RESUME)
 
 _PLAIN = {
     b" ": PAUSE,

@@ -301,6 +301,7 @@ def play(
     return player.run(start)
 
 
+# long: its docstring is the library API's reference (Args, Returns, Raises: 30 lines)
 def play_live(
     prepare: Callable[[], S],
     routine: str | None = None,
@@ -311,6 +312,7 @@ def play_live(
     stdin: IO | None = None,
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
+    listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -331,6 +333,9 @@ def play_live(
             no sound device (the CLI's ``--else-export``).
         keys: Where actions come from instead of the terminal (``voiceguide serve``'s
             remote); then the terminal is left alone.
+        listen: Voice commands (``voiceguide.listen.attach``): given the keys and the
+            device once the session is ready, it returns the key source and the backend to
+            play with.
 
     Returns:
         What was played, or ``None`` when ``without_device`` was called instead.
@@ -356,7 +361,10 @@ def play_live(
             return None
         reading = contextlib.nullcontext(keys) if keys is not None else terminal_keys(stdin)
         with reading as source:
-            player = Player(session, device, keys=source, on_status=on_status)
+            output: Backend = device
+            if listen is not None:
+                source, output = listen(source, device)
+            player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
         if device is not None:

@@ -2,7 +2,14 @@
 that keeps every value's line (``yamlnodes``). The format is documented in docs/routines.md
 and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
 
-from voiceguide.choices import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
+from voiceguide.choices import (
+    BED_DUCK,
+    BED_DUCK_RANGE,
+    BED_LEVEL,
+    BED_LEVEL_RANGE,
+    CHIME_LEVEL,
+    CHIME_LEVEL_RANGE,
+)
 from voiceguide.routine.loader import (
     ENGINES,
     RATE_RANGE,
@@ -29,6 +36,8 @@ __all__ = [
     "BED_DUCK_RANGE",
     "BED_LEVEL",
     "BED_LEVEL_RANGE",
+    "CHIME_LEVEL",
+    "CHIME_LEVEL_RANGE",
     "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from voiceguide import durations, resources
-from voiceguide.choices import BED_DUCK, BED_DUCK_RANGE, BED_LEVEL, BED_LEVEL_RANGE
+from voiceguide.choices import (
+    BED_DUCK,
+    BED_DUCK_RANGE,
+    BED_LEVEL,
+    BED_LEVEL_RANGE,
+    CHIME_LEVEL,  # noqa: F401 (read as fields.CHIME_LEVEL)
+    CHIME_LEVEL_RANGE,
+)
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.model import Bed, Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
@@ -198,8 +205,10 @@ class FieldReader:
             )
         return value
 
-    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str], ...]:
-        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``."""
+    def lexicon(self, node: Node, what: str) -> tuple[tuple[str, str, Path, int], ...]:
+        """A mapping of word (or words) to respelling: ``{Shiatsu: shee-AHT-soo}``; each
+        entry with where it is written: ``(word, respelling, file, line)``. A respelling
+        must hold a letter or digit (``...`` would be rendered as silence)."""
         if not node.is_mapping:
             raise self.fail(
                 node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
@@ -216,9 +225,20 @@ class FieldReader:
                     )
                 )
             try:
-                entries.append((word, self.text(value, f"{what}: {word}", MAX_RESPELLING)))
+                respelling = self.text(value, f"{what}: {word}", MAX_RESPELLING)
             except RoutineError as exc:
                 problems.append(exc)
+                continue
+            if not any(ch.isalnum() for ch in respelling):
+                problems.append(
+                    self.fail(
+                        value,
+                        f"{what}: {word}: {respelling!r} has no letter or digit to speak; "
+                        "write how the word sounds (shee-AHT-soo)",
+                    )
+                )
+                continue
+            entries.append((word, respelling, self.path, line))
         if problems:  # every bad entry at once
             raise combined(problems)
         return tuple(entries)
@@ -239,6 +259,14 @@ class FieldReader:
                 "path to a .wav/.flac/.ogg file relative to the routine",
             )
         return Sound(name, path, node.line)
+
+    def chime_level(self, fields: dict[str, Node]) -> float | None:
+        """The routine's ``chime_level``: how far under the speech every chime sits, in LU
+        (negative: over it), in ``CHIME_LEVEL_RANGE``; None when it gives none."""
+        node = fields.get("chime_level")
+        if node is None:
+            return None
+        return self.number(node, "chime_level (LU under the speech)", *CHIME_LEVEL_RANGE)
 
     # -- the sound bed --------------------------------------------------------------------
     def bed(self, node: Node, what: str) -> Bed:

@@ -67,6 +67,7 @@ ROUTINE_KEYS = (
     "pace_sound",
     "lexicon",
     "bed",
+    "chime_level",
     "steps",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume")
@@ -176,6 +177,7 @@ class _Reader(StepReader):
             lexicon = self.attempt(self.lexicon, fields["lexicon"], "lexicon")
         if "bed" in fields:
             self.bed_read = self.attempt(self.bed, fields["bed"], "bed")
+        chime_level = self.attempt(self.chime_level, fields)
         if self.problems:
             return None
         return Routine(
@@ -193,6 +195,7 @@ class _Reader(StepReader):
             warnings=tuple(self.warnings),
             lexicon=lexicon,
             bed=self.bed_read,
+            chime_level=chime_level,
         )
 
     def title(self, fields: dict[str, Node], root: Node) -> str:

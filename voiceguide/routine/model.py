@@ -120,8 +120,9 @@ class Routine:
     steps: tuple[Step, ...]
     length_line: int | None = None
     warnings: tuple[str, ...] = ()
-    lexicon: tuple[tuple[str, str], ...] = ()  # (word, respelling): see speech.lexicon
+    lexicon: tuple[tuple[str, str, Path, int], ...] = ()  # (word, respelling, file, line)
     bed: Bed | None = None  # the sound bed under the session, if the routine names one
+    chime_level: float | None = None  # LU under the speech of every chime; None: the default
 
     def parts(self) -> list[Step]:
         """The steps, then the interlude if there is one: everything with a duration."""

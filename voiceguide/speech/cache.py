@@ -34,8 +34,9 @@ import platformdirs
 import soundfile as sf
 
 from voiceguide import atomic, audio
+from voiceguide.atomic import shown
 from voiceguide.audio import clips
-from voiceguide.errors import SpeechError
+from voiceguide.errors import SpeechError, UsageError
 from voiceguide.routine import Voice
 from voiceguide.speech.synth import DEFAULT_RATE
 
@@ -67,16 +68,31 @@ class ForeignEntry(SpeechError):
 
 
 def cache_dir() -> Path:
-    """``$VOICEGUIDE_CACHE_DIR`` or the user's cache directory."""
+    """``$VOICEGUIDE_CACHE_DIR`` or the user's cache directory, absolute.
+
+    The variable is read as a shell would have expanded it: a systemd unit or a ``.env``
+    file passes ``~/x`` as written, and a folder named ``~`` is not what was meant. A
+    relative path is from the working directory, as any path voiceguide is given. A
+    ``~user`` that names no user is a ``UsageError``."""
     env = os.environ.get("VOICEGUIDE_CACHE_DIR")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("voiceguide")) / "clips"
+    if not env:
+        return Path(platformdirs.user_cache_dir("voiceguide")) / "clips"
+    expanded = os.path.expanduser(env)
+    if expanded.startswith("~"):
+        user = expanded[1:].split(os.sep, 1)[0]
+        raise UsageError(
+            f"VOICEGUIDE_CACHE_DIR: there is no user {user!r} for {shown(env)}; "
+            "give a folder's path"
+        )
+    return Path(os.path.abspath(expanded))
 
 
 def key_for(*inputs: str) -> str:
     """The sha256 (hex) of ``inputs``, the entry's format and the clip recipe: what an entry
     is made from, recorded inside it."""
     parts = [*inputs, f"v{FORMAT_VERSION}", clips.recipe()]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    # surrogateescape: a name that is not UTF-8 is hashed as its bytes (UTF-8 is unchanged)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def entry_name(slug_text: str, *inputs: str) -> str:
@@ -133,7 +149,7 @@ def write(samples: np.ndarray, target: Path, key: str) -> None:
     comment = f"voiceguide v{FORMAT_VERSION} key={key} sha256={_checksum(samples)}"
     with (
         _stored(target) as temp,
-        sf.SoundFile(temp, "w", audio.RATE, 1, subtype="FLOAT", format="WAV") as out,
+        sf.SoundFile(os.fsencode(temp), "w", audio.RATE, 1, subtype="FLOAT", format="WAV") as out,
     ):
         out.comment = comment  # before the samples: the header stays at the file's start
         out.write(samples)

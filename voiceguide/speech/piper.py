@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from pathlib import Path
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
 from voiceguide.speech import piper_voices
-from voiceguide.speech.synth import DEFAULT_RATE, VoiceInfo
+from voiceguide.speech.synth import DEFAULT_RATE, EngineKilled, VoiceInfo
 
 WORKER = Path(__file__).with_name("piper_worker.py")
 INSTALL = "pip install 'voiceguide[piper]'"
@@ -80,9 +81,13 @@ def sentence_pause(rate: int | None) -> float:
 
 
 def voices() -> list[VoiceInfo]:
-    """The Piper voices found (``piper_voices``); ``SpeechError`` when there is none."""
+    """The Piper voices found (``piper_voices``: files that are not a usable voice are
+    skipped); ``SpeechError`` when there is none."""
     require()
-    found = [voice.info for voice in piper_voices.find()]
+    found = []
+    for voice in piper_voices.find():
+        with contextlib.suppress(OSError):  # changed since it was found: as if it were not
+            found.append(voice.info)
     if not found:
         raise no_voices()
     return found
@@ -205,12 +210,16 @@ class _Process:
         return json.loads(line)
 
     def _ended(self, doing: str) -> SpeechError:
+        """Why the process ended: killed by a signal (``EngineKilled``: the memory ran out,
+        or it crashed), else what it said last (a voice it could not load)."""
         with contextlib.suppress(OSError):
-            self.popen.kill()
+            self.popen.kill()  # only if it has not ended yet: its own status is kept
             self.popen.wait(timeout=5)
         self.errors.seek(0)
         said = [line.strip() for line in self.errors.read().decode(errors="replace").splitlines()]
         self.stop()
+        if (self.popen.returncode or 0) < 0:
+            return _killed(-self.popen.returncode, doing, self.voice)
         last = next((line for line in reversed(said) if line), f"status {self.popen.returncode}")
         return SpeechError(
             f"the Piper engine ended before it could {doing} with the voice {self.voice!r} "
@@ -227,6 +236,21 @@ class _Process:
             with contextlib.suppress(OSError):
                 pipe.close()
         self.errors.close()
+
+
+def _killed(number: int, doing: str, voice: str) -> EngineKilled:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    if number == signal.SIGKILL:
+        why = "what the system does when it runs out of memory; free some memory and run again"
+    else:
+        why = "it crashed; run again"
+    return EngineKilled(
+        f"the Piper engine's process was killed by {name} before it could {doing} with the "
+        f"voice {voice!r}: {why}"
+    )
 
 
 def make_synth() -> PiperSynth:

@@ -11,11 +11,19 @@ standard input and output, one JSON object a line. It imports nothing from voice
     out, one per render:            {"frames": 51200}  or  {"error": "...", "errno": 28}
 
 A render writes a 16-bit mono WAV at the voice's rate to ``path``: each sentence as Piper
-gives it (one chunk a sentence), the silence at the joins cut and ``pause`` seconds of
-silence put between them. ``noise_scale`` and ``noise_w_scale`` are 0 and onnxruntime runs
-on one thread: the same text, voice and ``length_scale`` give the same samples (Piper's
-defaults add noise that varies run to run, and the sums of a multi-threaded run differ a
-little with the thread count).
+gives it, the silence at the joins cut and ``pause`` seconds of silence put between them.
+
+The model's memory grows with what it is given at once: ~19 MB per second of speech, and
+its text encoder's attention with the square of the phonemes (a 13,349-character sentence
+asked for one 4.3 GB buffer; a user saw 23 GB). So a sentence is given whole only up to
+``PIECE`` phonemes times ``length_scale`` (about 400 characters at 160 words a minute): a
+longer one is cut into pieces, each after the last clause mark (``,`` ``;`` ``:``) before the
+limit, else after the last word, with half the pause between them.
+
+``noise_scale`` and ``noise_w_scale`` are 0 and onnxruntime runs on one thread: the same
+text, voice and ``length_scale`` give the same samples (Piper's defaults add noise that
+varies run to run, and the sums of a multi-threaded run differ a little with the thread
+count).
 
 The process dies with its parent: ``PR_SET_PDEATHSIG`` (Linux), a thread that checks the
 parent every 0.5 s, and the end of its standard input. Anything else it or its libraries
@@ -35,6 +43,9 @@ import time
 import wave
 
 SILENCE = 10 ** (-50 / 20)  # under this, the end of a sentence is silence (as audio.clips)
+PIECE = 500  # phonemes times length_scale given to the model at once: ~0.5 GB at the peak
+SHRINK = 200  # phonemes times length_scale after which the model's memory is handed back
+CLAUSE_MARKS = (",", ";", ":")
 
 
 def main(argv: list[str]) -> int:
@@ -74,7 +85,27 @@ def _load(model: str, config: str):
     session = onnxruntime.InferenceSession(
         model, sess_options=options, providers=["CPUExecutionProvider"]
     )
-    return PiperVoice(session=session, config=settings), metadata.version("piper-tts")
+    return PiperVoice(session=_Session(session), config=settings), metadata.version("piper-tts")
+
+
+class _Session:
+    """The model's session, handing back after a large run the memory it took.
+
+    onnxruntime keeps what a run allocated in its arena, and a text cut into pieces grew it
+    piece after piece (943 MB for four pieces where one takes 564; 644 when shrunk).
+    Shrinking after every run costs ~5 % more CPU on ordinary sentences, so only a run
+    longer than ``SHRINK`` is followed by one (``shrink``, set before each run)."""
+
+    def __init__(self, session):
+        import onnxruntime
+
+        self.session = session
+        self.shrink = False
+        self._options = onnxruntime.RunOptions()
+        self._options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, names, feed):
+        return self.session.run(names, feed, self._options if self.shrink else None)
 
 
 def _render(voice, request: dict) -> int:
@@ -89,11 +120,19 @@ def _render(voice, request: dict) -> int:
     )
     rate = voice.config.sample_rate
     pause = np.zeros(int(float(request["pause"]) * rate), dtype=np.float32)
+    most = max(1, int(PIECE / settings.length_scale))
     parts: list = []
-    for chunk in voice.synthesize(request["text"], settings):
-        sentence = _trimmed(chunk.audio_float_array)
-        if len(sentence):
-            parts += [pause, sentence] if parts else [sentence]
+    for sentence in voice.phonemize(request["text"]):
+        gap = pause
+        for piece in _pieces(sentence, most):
+            # what PiperVoice.synthesize does for a sentence, a piece at a time
+            ids = voice.phonemes_to_ids(piece)
+            voice.session.shrink = len(piece) * settings.length_scale > SHRINK
+            said = np.clip(voice.phoneme_ids_to_audio(ids, settings), -1.0, 1.0)
+            said = _trimmed(said.astype(np.float32))
+            if len(said):
+                parts += [gap, said] if parts else [said]
+                gap = pause[: len(pause) // 2]  # between the pieces of one sentence
     samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     with wave.open(request["path"], "wb") as out:
@@ -102,6 +141,26 @@ def _render(voice, request: dict) -> int:
         out.setframerate(rate)
         out.writeframes(pcm.tobytes())
     return len(pcm)
+
+
+def _pieces(phonemes: list, most: int) -> list:
+    """``phonemes`` (one sentence) cut into pieces of at most ``most`` (none when empty)."""
+    pieces = []
+    while len(phonemes) > most:
+        cut = _cut(phonemes[:most])
+        pieces.append(phonemes[:cut])
+        phonemes = phonemes[cut:]
+    return [*pieces, phonemes] if phonemes else pieces
+
+
+def _cut(head: list) -> int:
+    """Where a piece that must end within ``head`` ends: after the last clause mark and the
+    space after it, else after the last space between words, else at ``head``'s end."""
+    for wanted in (lambda at: head[at - 1] in CLAUSE_MARKS, lambda at: True):
+        for at in range(len(head) - 1, 0, -1):
+            if head[at] == " " and wanted(at):
+                return at + 1
+    return len(head)
 
 
 def _trimmed(samples):

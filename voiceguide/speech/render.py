@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -23,11 +24,12 @@ from voiceguide.routine import Voice
 from voiceguide.speech import cache as clipcache
 from voiceguide.speech import workers
 from voiceguide.speech.cache import speech_key, speech_name
-from voiceguide.speech.lexicon import Lexicon
-from voiceguide.speech.synth import Synthesizer, SynthFactory, VoiceInfo
+from voiceguide.speech.lexicon import MAX_SPOKEN, Lexicon
+from voiceguide.speech.synth import EngineKilled, Synthesizer, SynthFactory, VoiceInfo
 
 JOB_SECONDS = 120.0  # a render taking longer has hung (600 characters at 80 wpm: 0.2 s)
 CRASH_RETRIES = 1  # times the renders left are tried again in new workers after a crash
+RETRIED = (workers.WorkerLost, EngineKilled)  # deaths tried again: a worker, an engine process
 
 
 def volume_db(voice: Voice) -> float:
@@ -47,7 +49,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
         with _scratch(target) as folder:
             raw = folder / "raw.wav"
             synth.render(text, voice, raw)
-            data, rate = sf.read(str(raw), dtype="float32", always_2d=True)
+            data, rate = sf.read(os.fsencode(raw), dtype="float32", always_2d=True)
     except OSError as exc:
         raise clipcache.storage_error(target.parent, exc) from exc
     except (RuntimeError, sf.LibsndfileError) as exc:
@@ -191,9 +193,10 @@ class Renderer:
                         with contextlib.suppress(OSError):  # never hides the failure itself
                             atomic.cleanup_stale(directory)
                     # espeak-ng, racy, very rarely crashes a worker on a busy machine
-                    # (SIGSEGV, once in ~20 suites under two CPU burners): the renders left
-                    # are tried once more in new workers; a second crash is the engine's
-                    if not isinstance(exc, workers.WorkerLost) or crashes >= CRASH_RETRIES:
+                    # (SIGSEGV, once in ~20 suites under two CPU burners), and a Piper
+                    # process can be killed (the OOM killer): the renders left are tried
+                    # once more in new workers; a second death is reported
+                    if not isinstance(exc, RETRIED) or crashes >= CRASH_RETRIES:
                         raise
                     crashes += 1
                     ordered = [i for n, i in enumerate(ordered) if n not in done]
@@ -206,6 +209,11 @@ def _engine_errors(engine_id: str) -> Iterator[None]:
     try:
         yield
     except workers.WorkerLost as exc:
+        if exc.exitcode == -signal.SIGKILL:  # nothing in voiceguide sends it to a busy worker
+            raise SpeechError(
+                "a speech worker process was killed (SIGKILL), what the system does when it "
+                "runs out of memory; free some memory and run again"
+            ) from exc
         raise SpeechError(f"the speech engine crashed ({exc}); check that {check} works") from exc
     except workers.WorkerTimeout as exc:
         raise SpeechError(
@@ -235,8 +243,14 @@ class SpeechCache:
         self.engine_id = renderer.voice_engine_id(voice)
 
     def spoken(self, text: str) -> str:
-        """``text`` as the engine is given it: the lexicon applied."""
-        return self.lexicon.apply(text)
+        """``text`` as the engine is given it: the lexicon applied. A ``SpeechError`` when
+        the lexicon makes it too long to speak (``Lexicon.too_long``; a session refuses
+        that first, at the text's line)."""
+        said = self.lexicon.apply(text)
+        if len(said) > max(MAX_SPOKEN, len(text)):
+            shortened = text if len(text) <= 40 else text[:37] + "..."
+            raise SpeechError(f"cannot speak {shortened!r}: {self.lexicon.too_long(text)}")
+        return said
 
     def path(self, text: str) -> Path:
         return self.directory / speech_name(self.engine_id, self.voice, self.spoken(text), text)

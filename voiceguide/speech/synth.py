@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
 
 DEFAULT_RATE = 160  # words per minute: calm, for hands-busy listening
@@ -26,6 +27,12 @@ class VoiceInfo:
     fingerprint: str = ""
 
 
+class EngineKilled(SpeechError):
+    """An engine's own process (Piper's) was killed by a signal while it rendered: the out
+    of memory killer, a crash. Not the voice's doing: the render pool tries the renders
+    left once more (``render.CRASH_RETRIES``), as when one of its own workers dies."""
+
+
 class Synthesizer(Protocol):
     """A text-to-speech engine. ``engine_id`` identifies engine and version for the cache."""
 
@@ -36,7 +43,8 @@ class Synthesizer(Protocol):
     def render(self, text: str, voice: Voice, path: Path) -> None:
         """Write ``text`` spoken with ``voice`` (name already resolved) as a WAV to ``path``.
 
-        Raises ``OSError`` when ``path`` cannot be written (a full disk), at once."""
+        Raises ``OSError`` when ``path`` cannot be written (a full disk), at once, and
+        ``EngineKilled`` when a process of the engine's own was killed."""
         ...
 
 

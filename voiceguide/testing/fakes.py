@@ -11,6 +11,7 @@ and ``FakeSession`` (silent clips as long as the plan's events).
 
 from __future__ import annotations
 
+import os
 import random
 import zlib
 from pathlib import Path
@@ -48,7 +49,8 @@ class ToneSynth:
         pitch = 150 + zlib.crc32(text.encode()) % 150
         tone = 0.3 * np.sin(2 * np.pi * pitch * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))
         silence = np.zeros(int(0.1 * ENGINE_RATE))
-        sf.write(str(path), np.concatenate([silence, tone, silence]), ENGINE_RATE, subtype="PCM_16")
+        samples = np.concatenate([silence, tone, silence])
+        sf.write(os.fsencode(path), samples, ENGINE_RATE, subtype="PCM_16")
 
 
 class ToneRenderer(Renderer):

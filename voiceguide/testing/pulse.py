@@ -28,6 +28,12 @@ Traps handled here (measured on a machine without a sound card):
   recordings carry no time base: align a recording on its first onset
   (see ``voiceguide.testing.onsets.onset_errors``).
 * Unix socket paths are limited to ~107 bytes: keep ``tmpdir`` short.
+
+A virtual microphone (``NullSink.microphone``): ``module-pipe-source`` reads 16 kHz mono s16
+from a FIFO this process writes, 20 ms at a time in real time (silence between what is
+``say``-ed: written ahead, the FIFO's buffer would delay every word by up to 2 s). While
+it is open, ``PULSE_SOURCE`` names it, so ALSA's ``default`` capture device (and every child
+process) hears it. Measured: what is written reaches a capture stream within ~0.1 s.
 """
 
 from __future__ import annotations
@@ -40,11 +46,14 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 SINK = "vsink"
 MONITOR = f"{SINK}.monitor"
@@ -162,6 +171,36 @@ class NullSink:
             raise ValueError(f"recorded at {rate} Hz, expected {RATE}")
         return result, data
 
+    @contextmanager
+    def microphone(self, name: str = "vmic") -> Iterator[VirtualMic]:
+        """A virtual microphone named ``name`` (``PULSE_SOURCE`` set to it inside)."""
+        fifo = self.dir / f"{name}.fifo"
+        loaded = self.pactl(
+            "load-module",
+            "module-pipe-source",
+            f"source_name={name}",
+            f"file={fifo}",
+            "format=s16le",
+            f"rate={MIC_RATE}",
+            "channels=1",
+        )
+        if loaded.returncode != 0:
+            raise PulseStartError(f"module-pipe-source did not load: {loaded.stderr.strip()}")
+        saved = os.environ.get("PULSE_SOURCE")
+        mic = VirtualMic(os.open(fifo, os.O_WRONLY))
+        os.environ["PULSE_SOURCE"] = name
+        self.env["PULSE_SOURCE"] = name
+        try:
+            yield mic
+        finally:
+            mic.close()
+            self.env.pop("PULSE_SOURCE", None)
+            if saved is None:
+                os.environ.pop("PULSE_SOURCE", None)
+            else:
+                os.environ["PULSE_SOURCE"] = saved
+            self.pactl("unload-module", loaded.stdout.strip())
+
     def record(self, path: str | os.PathLike) -> Recording:
         """Start recording ``vsink.monitor`` to a WAV file; returns once the stream is connected.
 
@@ -180,6 +219,58 @@ class NullSink:
             str(path),
         ]
         return Recording(path, self._spawn_reader(cmd, subprocess.DEVNULL))
+
+
+MIC_RATE = 16000  # Hz, the virtual microphone's rate
+_MIC_CHUNK = 320  # samples written at a time: 20 ms
+
+
+class VirtualMic:
+    """Writes a FIFO that a ``module-pipe-source`` reads, in real time: silence, and the
+    samples given to ``say`` as soon as they are given."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._queue: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.said: list[float] = []  # time.monotonic() when each say's first sample was written
+        self._thread = threading.Thread(target=self._feed, name="virtual-mic", daemon=True)
+        self._thread.start()
+
+    def say(self, samples: np.ndarray) -> None:
+        """Queue ``samples`` (float, 16 kHz mono) to be heard next."""
+        pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+        with self._lock:
+            self._queue.append(pcm)
+
+    def _feed(self) -> None:
+        began, written = time.monotonic(), 0
+        current, position = None, 0
+        while not self._stop.is_set():
+            if current is None:
+                with self._lock:
+                    if self._queue:
+                        current, position = self._queue.pop(0), 0
+                        self.said.append(time.monotonic())
+            if current is not None:
+                chunk = current[position : position + _MIC_CHUNK]
+                position += _MIC_CHUNK
+                if position >= len(current):
+                    current = None
+            else:
+                chunk = np.zeros(_MIC_CHUNK, "<i2")
+            try:
+                os.write(self._fd, chunk.tobytes())
+            except OSError:
+                return
+            written += len(chunk)
+            time.sleep(max(0.0, began + written / MIC_RATE - time.monotonic()))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        os.close(self._fd)
 
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

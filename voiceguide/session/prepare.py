@@ -7,51 +7,24 @@ instruction take fixed time that the fitter must know; the texts do not depend o
 from __future__ import annotations
 
 import dataclasses
-import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
 
-from voiceguide import audio, durations, fit, plan, resources, routine, speech
+from voiceguide import audio, fit, plan, resources, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
-from voiceguide.routine import Routine, Sound, Voice, fields
+from voiceguide.routine import Routine, Voice, fields
+from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
+from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
+from voiceguide.session.options import Options
 from voiceguide.speech import cache as clipcache
-from voiceguide.speech import lexicon as lexicons
 
-END_CHIME = "end"
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
-MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user may override on the command line; ``None`` keeps the routine's.
-
-    Attributes:
-        length: The session's length in seconds (``--length``); ``None``: the routine's.
-        voice: A voice id, name or language code (``--voice``).
-        rate: Words per minute (``--rate``), within ``choices.RATE_RANGE``.
-        pace: Every pace of the pace guide times this (``--pace 80%`` is 0.8); 0: none.
-        engine: ``espeak`` or ``piper`` (``--engine``), overriding the routine's.
-        bed: A built-in bed, a sound file (from the working directory) or ``"none"``.
-        bed_level: LU under the speech between words (``--bed-level``).
-        duck: dB further down under speech (``--duck``).
-    """
-
-    length: float | None = None
-    voice: str | None = None
-    rate: int | None = None
-    pace: float = 1.0
-    engine: str | None = None
-    bed: str | None = None
-    bed_level: float | None = None
-    duck: float | None = None
 
 
 @dataclass
@@ -68,6 +41,7 @@ class Session:
         chimes: Chime and pace sound files, each with its duration in seconds.
         bed: The sound bed's source (``voiceguide.bed.Source``), or ``None``.
         reads: The files the session reads, which no export may write over.
+        chime_gain_db: Every chime's gain over how it is made (``chime_level``), in dB.
     """
 
     written: Routine
@@ -78,6 +52,7 @@ class Session:
     chimes: dict[Path, float]
     bed: Any = None
     reads: Inputs | None = None
+    chime_gain_db: float = 0.0
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -95,98 +70,17 @@ class Session:
 
     def _sound(self, kind: str, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            self._sounds[kind, path] = clipcache.sound(path, kind, self.speech.directory)
+            made = clipcache.sound(path, kind, self.speech.directory)
+            if kind == "chime":
+                made = clips.chime_at(made, self.chime_gain_db)
+            self._sounds[kind, path] = made
         return self._sounds[kind, path]
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The files a session reads, each with what it is to the session (``files``: ``(role,
-    path)`` pairs, the role as a message says it: ``"the session's bed"``), and the speech
-    cache's folder (``cache``), whose entries voiceguide manages: what no command may write
-    over (``exporting.inputs.check_inputs`` compares files, not names)."""
-
-    files: tuple[tuple[str, Path], ...] = ()
-    cache: Path | None = None
-
-
-def inputs(
-    name_or_path: str | None,
-    options: Options,
-    cache_dir: Path | None = None,
-    sounds: bool = True,
-) -> Inputs:
-    """What a session of the routine ``name_or_path`` with ``options`` reads, known before
-    any work: the routine is loaded (a bad one is its ``RoutineError``), nothing rendered or
-    opened. ``sounds=False``: the routine and the lexicons only (``say``). Without a routine,
-    the user's lexicon and the cache (``say`` without ``--routine``)."""
-    loaded = routine.load(find(name_or_path)) if name_or_path is not None else None
-    return inputs_of(loaded, options, cache_dir, sounds)
-
-
-def inputs_of(
-    loaded: Routine | None,
-    options: Options,
-    cache_dir: Path | None = None,
-    sounds: bool = True,
-) -> Inputs:
-    """``inputs`` of a routine already loaded: its file, the user's lexicon (the routine's
-    own is in its file), and with ``sounds`` its bed's file, its chimes (the end chime
-    too) and its pace sounds."""
-    files = [] if loaded is None else [("the session's routine", loaded.path)]
-    files.append(("the lexicon the session reads", lexicons.user_file()))
-    if loaded is not None and sounds:
-        spec, base = bed_spec(loaded, options)
-        from voiceguide import bed as beds  # nothing heavy: the path as open_bed finds it
-
-        # a --bed file as the user named it (from the working directory), for the message
-        found = beds.bed_file(spec, base or Path()) if spec is not None else None
-        files += [("the session's bed", found)] if found is not None else []
-        files += [("one of the session's chimes", path) for path in _chime_files(loaded)]
-        paces = {part.pace.sound.path for part in loaded.parts() if part.pace is not None}
-        files += [("one of the session's pace sounds", path) for path in sorted(paces)]
-    return Inputs(tuple(files), cache_dir if cache_dir is not None else clipcache.cache_dir())
-
-
-def _chime_files(loaded: Routine) -> list[Path]:
-    """Every chime file the routine can ring, the end chime's too, each once."""
-    sounds = [end_chime(), loaded.chime] + [s.chime for s in loaded.parts()]
-    sounds += [c.chime for s in loaded.parts() for c in s.cues]
-    sounds += [s.side_chime for s in loaded.parts()]
-    return list(dict.fromkeys(sound.path for sound in sounds if sound is not None))
-
-
-def find(name_or_path: str) -> Path:
-    """The routine file for a built-in name or a path (a built-in's name is the built-in,
-    even with a file of that name in the working directory: ``./NAME`` is the file);
-    ``UsageError`` if there is none, saying whether a file is missing and which built-in
-    names come close."""
-    path = resources.find_routine(name_or_path)
-    if path is not None:
-        return path
-    given = Path(name_or_path)
-    if given.is_dir():
-        raise UsageError(f"{name_or_path!r} is a folder; give a routine's .yaml file")
-    names = resources.routine_names()
-    near = difflib.get_close_matches(given.stem.replace("_", "-").lower(), names, n=3)
-    if "/" in name_or_path or given.suffix.lower() in (".yaml", ".yml"):
-        if near:
-            hint = f"; did you mean the built-in {' or '.join(near)}?"
-        else:
-            where = (Path.cwd() / given).parent
-            hint = f" in {shown(where)}; check the path (built-in routines: voiceguide list)"
-        raise UsageError(f"no file {name_or_path!r}: it does not exist{hint}")
-    hint = f"did you mean {' or '.join(near)}? " if near else ""
-    raise UsageError(
-        f"no routine {name_or_path!r}: {hint}give a path to a .yaml file or a built-in name "
-        f"({', '.join(names) or 'none'})"
-    )
 
 
 def speech_for(
     written: Voice,
     path: Path | None,
-    lexicon: tuple[tuple[str, str], ...],
+    lexicon: tuple[tuple[str, str, Path, int], ...],
     options: Options,
     engines: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
@@ -223,70 +117,35 @@ def voice_for(
         raise UsageError(f"--voice: {exc.message}") from exc
 
 
-def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
-    """Seconds of every chime the routine can ring, each prepared into the clip cache at
-    ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
-    seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
-    it, all raised together."""
-    sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
-    sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
-    sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
-    found = sound_durations(loaded.path, sounds, directory)
-    for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
-        if part.pace is not None and part.pace.sound.path not in found:
-            path = part.pace.sound.path
-            found[path] = clipcache.sound(path, "pace", directory).duration
-    return found
+def check_spoken(loaded: Routine, lexicon: speech.Lexicon) -> None:
+    """Refuse a text of ``loaded`` that ``lexicon`` makes too long to speak: a
+    ``RoutineError`` at its line naming the entry (``Lexicon.too_long``)."""
+    if not lexicon.entries:
+        return
+    problems = [
+        RoutineError(loaded.path, line, f"{what}: {why}")
+        for text, what, line in _texts_and_places(loaded)
+        if (why := lexicon.too_long(text)) is not None
+    ]
+    if problems:  # every text at once, as every other problem
+        raise combined(problems)
 
 
-def sound_durations(
-    path: Path, sounds: Iterable[Sound], directory: Path | None = None
-) -> dict[Path, float]:
-    """Seconds of each chime of ``sounds`` (named by the routine at ``path``), checked as
-    ``chime_durations`` says; every file that fails is reported (once, at the first line
-    naming it), all together."""
-    found: dict[Path, float] = {}
-    problems: dict[Path, RoutineError] = {}
-    for sound in sounds:
-        if sound.path in found or sound.path in problems:
-            continue
-        try:
-            found[sound.path] = _chime_seconds(path, sound, directory)
-        except RoutineError as exc:
-            problems[sound.path] = exc
-    if problems:
-        raise combined(list(problems.values()))
-    return found
-
-
-def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> float:
-    # a file is named as written (the line shows where); a built-in name by its file too
-    named = repr(sound.name) if sound.name != sound.path.stem else f"{sound.name!r} ({sound.path})"
-
-    def refused(problem: str) -> RoutineError:
-        return RoutineError(routine_path, sound.line, f"chime {named} {problem}")
-
-    try:
-        info = soundfile.info(str(sound.path))
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise refused("is not a readable .wav, .flac or .ogg file") from exc
-    if info.frames == 0:
-        raise refused("is empty")
-    if info.frames / info.samplerate > MAX_CHIME:  # before decoding all of a long file
-        raise refused(
-            f"lasts {durations.humanize(info.frames / info.samplerate)}; "
-            f"a chime may last at most {durations.humanize(MAX_CHIME)}"
-        )
-    try:
-        return clipcache.sound(sound.path, "chime", directory).duration
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise refused("is not a readable .wav, .flac or .ogg file") from exc
-    except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent
-        raise refused(str(exc)) from exc
-
-
-def end_chime() -> Sound:
-    return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
+def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
+    """Every text ``loaded`` speaks (as ``Routine.texts``), with what it is and its line
+    (the intro's and the outro's lines are not kept: ``None``)."""
+    if loaded.intro:
+        yield loaded.intro, "intro", None
+    for number, step in enumerate(loaded.parts(), start=1):
+        what = f"step {number} {step.name!r}" if step is not loaded.interlude else "between"
+        for side in step.sides or (None,):
+            yield routine.instruction(step, side), f"{what}: say", step.line
+            for index, cue in enumerate(step.cues, start=1):
+                if cue.say:
+                    said = routine.side_text(cue.say, side, False)
+                    yield said, f"{what} cue {index}: say", cue.line
+    if loaded.outro:
+        yield loaded.outro, "outro", None
 
 
 # long: its docstring is the library API's reference (Args, Returns, Raises: 26 lines)
@@ -343,6 +202,8 @@ def prepare(
         renderer,
         cache_dir,
     )
+    if cache is not None:
+        _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
     built = None
     if not problems:
@@ -357,7 +218,10 @@ def prepare(
     if problems:
         raise combined(problems, warnings)
     reads = inputs_of(loaded, options, cache.directory)
-    return Session(loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads)
+    gain = chime_gain_db(loaded, options)
+    return Session(
+        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
+    )
 
 
 def _attempt(problems: list[RoutineError], call: Callable, *args):
@@ -396,6 +260,15 @@ def _check_bed(reading: routine.Reading) -> None:
         raise RoutineError(reading.path, written.line, f"bed: {exc}") from exc
 
 
+def chime_gain_db(loaded: Routine, options: Options) -> float:
+    """The gain (dB) that puts a chime, made at ``clips.CHIME_LUFS``, at the level
+    ``options`` or else the routine asks for (LU under the speech; ``fields.CHIME_LEVEL``,
+    0 dB, when neither does)."""
+    level = options.chime_level if options.chime_level is not None else loaded.chime_level
+    level = fields.CHIME_LEVEL if level is None else level
+    return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
+
+
 def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
     """The sound bed ``options`` or else the routine asks for, opened (a file that is
     missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
@@ -419,19 +292,6 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     ending = plan.end_chime_at(built.events, built.length, END_CHIME)
     envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
     return source, dataclasses.replace(built, bed=envelope)
-
-
-def bed_spec(loaded: Routine, options: Options) -> tuple[str | None, Path | None]:
-    """The bed ``--bed`` or else the routine names, and the folder a file's path is relative
-    to (``None``: the working directory, for ``--bed``); ``(None, None)`` for no bed."""
-    written = loaded.bed
-    if options.bed is not None:
-        spec, base = options.bed, None
-    else:
-        spec, base = (written.sound if written else None), loaded.path.parent
-    if spec is None or spec.strip().lower() in ("none", "off"):
-        return None, None
-    return spec, base
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
@@ -474,9 +334,27 @@ def say(
     lexicon; without one, the defaults), with the overrides of ``options``; through the
     cache. A text with nothing to say is a ``UsageError``."""
     text = " ".join(text.split())
+    _check_utf8(text)
     if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
         raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {quoted(text)}")
     loaded = routine.load(find(routine_name)) if routine_name is not None else None
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    return speech_for(written, path, lexicon, options, engines, cache_dir).clip(text)
+    cache = speech_for(written, path, lexicon, options, engines, cache_dir)
+    why = cache.lexicon.too_long(text)
+    if why is not None:
+        raise UsageError(f"TEXT: {why}")
+    return cache.clip(text)
+
+
+def _check_utf8(text: str) -> None:
+    """Refuse a ``text`` holding bytes that were not UTF-8: Python keeps those of the
+    command line as lone surrogates (U+DC80-U+DCFF), which no engine or file can take."""
+    for index, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            byte = f"byte 0x{ord(ch) - 0xDC00:02x}" if ch >= "\udc80" else "a lone surrogate"
+            before = text[max(0, index - 20) : index].encode("utf-8", "replace").decode()
+            raise UsageError(
+                f"TEXT is not UTF-8 text ({byte} after {before!r}): the terminal sends another "
+                "encoding; set a UTF-8 locale (LANG=C.UTF-8) or write the text in a routine"
+            )

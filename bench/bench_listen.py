@@ -1,0 +1,238 @@
+"""Voice commands on the test set of ``bench/listen_set.py`` (issue 23): recognized, false
+actions, reaction time, CPU and memory of the listener.
+
+    python bench/listen_set.py /tmp/listen-set           # once: the test set
+    nice -n 10 python bench/bench_listen.py /tmp/listen-set --out bench/results/listen.json
+
+Every trial is streamed through the listener exactly as the live one runs (``Listener``:
+the echo canceller fed with the session's output, Silero VAD stretches, Whisper tiny.en,
+the rules of ``listen.listener``) in 0.1 s blocks, with the player's knowledge of when the
+session sounds (``listen.reference`` on the session's own output). A trial counts as
+recognized when the first command heard between the word's start and 2 s after its end is
+the one spoken; any other command heard in it is a false action. The negatives (2 hours of
+sessions with no command) count false actions only.
+
+Reaction: the stream time at which the stretch ended, plus the model's CPU time for it
+(the listener's process has a core to itself at 20 % use), less the word's end.
+CPU: the whole listener's process time over the seconds of sound it heard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import listen_set  # noqa: E402
+
+from voiceguide.listen import listener as listening  # noqa: E402
+from voiceguide.listen.echo import LOOKAHEAD  # noqa: E402
+from voiceguide.listen.reference import Reference  # noqa: E402
+from voiceguide.listen.whisper import Whisper  # noqa: E402
+
+BLOCK = 1600  # samples per feed: 0.1 s, as the capture reads
+
+
+def stream(listener: listening.Listener, samples: np.ndarray, output: Reference, at: float):
+    """Feed ``samples`` (heard from ``at`` seconds) as the worker does: with the session's
+    ``output`` read ``LOOKAHEAD`` ahead as the echo canceller's reference, and its flags."""
+    heard = []
+    for start in range(0, len(samples), BLOCK):
+        block = samples[start : start + BLOCK]
+        now = at + start / listen_set.RATE
+        began = time.process_time()
+        reference = output.read(now + LOOKAHEAD, len(block))
+        heard += listener.feed(block, reference, output.flags(now, len(block)))
+        COST["cpu"] += time.process_time() - began
+        COST["seconds"] += len(block) / listen_set.RATE
+    return heard
+
+
+COST = {"cpu": 0.0, "seconds": 0.0}  # the listener's own CPU time, and the sound it heard
+
+
+def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None) -> Reference:
+    """The session's output as the player hands it to the listener."""
+    output = Reference() if output is None else output
+    output.add(at, samples)
+    return output
+
+
+def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: float):
+    trials = [listen_set.Trial(**t) for t in json.loads((out / "trials.json").read_text())]
+    trials = [t for t in trials if t.kind in kinds][::every]
+    rows = []
+    for trial in trials:
+        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db)
+        listener = listening.Listener(model.hear)
+        listener.log = []
+        heard = stream(listener, samples, played(reference), 0.0)
+        window = [h for h in heard if start <= h.end <= end + 2.0]
+        first = window[0] if window else None
+        right = first is not None and first.command.words == trial.word
+        rows.append(
+            {
+                "index": trial.index,
+                "kind": trial.kind,
+                "command": trial.command,
+                "word": trial.word,
+                "heard": [h.command.words for h in heard],
+                "texts": [h.text for h in heard],
+                "right": right,
+                "false": sum(h is not first for h in heard),
+                "reaction": (first.end + first.thought - end) if right else None,
+                "judged": judged(listener.log, start, end),
+            }
+        )
+        mark = "ok " if right else "MISS"
+        print(f"{mark} {trial.kind:7s} {trial.command:32s} {rows[-1]['heard']}", flush=True)
+    return rows
+
+
+def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | None):
+    found, seconds = [], 0.0
+    for name, *_ in listen_set.NEGATIVE:
+        listener, output = listening.Listener(model.hear), Reference()
+        listener.log = []
+        for index, (samples, _, reference) in enumerate(listen_set.negative(out, name, echo_db)):
+            played(reference, index * 60.0, output)
+            heard = stream(listener, samples, output, index * 60.0)
+            JUDGED.extend(judged(listener.log, -1.0, -1.0))
+            listener.log.clear()
+            for h in heard:
+                found.append({"session": name, "at": h.end, "word": h.command.words,
+                              "text": h.text, "chance": h.chance})  # fmt: skip
+                print(f"FALSE {found[-1]}", flush=True)
+            seconds += len(samples) / listen_set.RATE
+            if minutes is not None and seconds >= minutes * 60:
+                return found, seconds
+    return found, seconds
+
+
+JUDGED: list[dict] = []  # every stretch of the negatives, as judged
+
+
+def judged(log: list, start: float, end: float) -> list[dict]:
+    """Every stretch the model heard: when (stream seconds), whether it held the word
+    (``start``..``end``), whether the session sounded, the chances: enough to score other
+    rules (``listener.accept``) without running the model again."""
+    return [
+        {
+            "end": stretch.end / listen_set.RATE,
+            "on": stretch.end / listen_set.RATE >= start
+            and stretch.end / listen_set.RATE - len(stretch.samples) / listen_set.RATE <= end,
+            "sounding": sounding,
+            "chances": [round(c, 6) for c in hearing.chances],
+            "text": hearing.text,
+        }
+        for stretch, sounding, hearing in log
+    ]
+
+
+def summary(rows: list[dict], kind: str) -> dict:
+    chosen = [r for r in rows if r["kind"] == kind]
+    if not chosen:
+        return {}
+    right = [r for r in chosen if r["right"]]
+    by_word: dict[str, list[int]] = {}
+    for r in chosen:
+        by_word.setdefault(r["word"], []).append(r["right"])
+    return {
+        "trials": len(chosen),
+        "recognized": len(right),
+        "share": len(right) / len(chosen),
+        "false_in_trials": sum(r["false"] for r in chosen),
+        "reaction_median": statistics.median(r["reaction"] for r in right) if right else None,
+        "by_word": {w: f"{sum(v)}/{len(v)}" for w, v in by_word.items()},
+    }
+
+
+def rescore(result: dict) -> dict:
+    """The figures of a stored run (``--out``) under the rules as they are now
+    (``listener.accept`` on every stretch judged): the model and the segmenter do not depend
+    on the rules, so this is what a new run would give, without running the model again."""
+    for row in result.get("rows", []):
+        kept = [j for j in row["judged"] if _accepted(j) is not None]
+        first = next((j for j in kept if j["on"]), None)
+        row["right"] = first is not None and _accepted(first) == row["word"]
+        row["false"] = sum(not j["on"] for j in kept)
+        row["heard"] = [_accepted(j) for j in kept]
+        if not row["right"]:
+            row["reaction"] = None
+        elif row.get("reaction") is None:  # heard now, not before: its time is not stored
+            row["reaction"] = float("nan")
+    for kind in ("between", "during"):
+        if result.get(kind):
+            result[kind] = summary(result["rows"], kind)
+    if "negative" in result:
+        false = [j for j in result["negative"]["judged"] if _accepted(j) is not None]
+        result["negative"]["false_actions"] = len(false)
+        result["negative"]["found"] = [dict(j, word=_accepted(j)) for j in false]
+    return result
+
+
+def _accepted(judged: dict) -> str | None:
+    from voiceguide.listen.whisper import Hearing
+
+    command = listening.accept(
+        Hearing(judged["text"], tuple(judged["chances"])), judged["sounding"]
+    )
+    return None if command is None else command.words
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("set", type=Path)
+    parser.add_argument("--kinds", default="between,during,negative")
+    parser.add_argument("--every", type=int, default=1, help="every Nth trial only (a sample)")
+    parser.add_argument("--minutes", type=float, help="at most this much negative sound")
+    parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--rescore", type=Path, help="a stored run: its figures under the rules now"
+    )
+    args = parser.parse_args()
+    if args.rescore:
+        result = rescore(json.loads(args.rescore.read_text()))
+        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1)[:4000])
+        return
+    kinds = set(args.kinds.split(","))
+    began, cpu = time.time(), time.process_time()
+    model = Whisper()
+    rows = run_trials(args.set, model, kinds - {"negative"}, args.every, args.echo_db)
+    result = {k: summary(rows, k) for k in ("between", "during")}
+    trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
+    if "negative" in kinds:
+        false, seconds = run_negatives(args.set, model, args.echo_db, args.minutes)
+        result["negative"] = {
+            "hours": seconds / 3600,
+            "false_actions": len(false),
+            "found": false,
+            "judged": JUDGED,
+        }
+    result["listener_cpu_share"] = COST["cpu"] / max(COST["seconds"], 1e-9)
+    result["heard_seconds"] = COST["seconds"]
+    result["echo_db"] = args.echo_db
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["wall_s"] = time.time() - began
+    result["cpu_s"] = time.process_time() - cpu
+    result["trial_seconds"] = trial_seconds
+    result["load"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["rows"] = rows
+    text = json.dumps(result, indent=1)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

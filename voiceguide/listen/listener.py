@@ -1,0 +1,118 @@
+"""From the microphone's sound to the player's actions: the session's own sound taken out
+(``echo``, with what the player plays as the reference), stretches of voice (``segmenter``)
+heard by Whisper (``whisper``), and the rules that decide what counts as a command.
+
+A stretch heard while the session is quiet is the command Whisper finds likeliest when its
+chance reaches ``QUIET_CHANCE`` and is ``MARGIN`` times the next command's. Measured on the
+test set (docs/performance.md): the right command is the likeliest for nearly every stretch
+that holds one, at chances from 0.005 to 0.99, while stretches of beds, ticks and rooms stay
+under 0.01. A stretch that overlaps the session's sound (``flags``) must be "pause" or
+"stop" (``Command.sounding``), at the stricter ``SOUNDING_CHANCE``: what the canceller
+leaves of the session's own words is no command, whatever they say.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide.listen import grammar
+from voiceguide.listen.echo import BLOCK, EchoCanceller
+from voiceguide.listen.segmenter import RATE, Segmenter, Stretch
+from voiceguide.listen.whisper import Hearing
+
+QUIET_CHANCE = 0.015  # 0.012 let 4 stretches of a Piper session through in 2 h (at 0.0120-0.0124)
+SOUNDING_CHANCE = 0.1
+MARGIN = 4.0
+PAD = 0.15  # seconds of silence around a stretch handed to the model
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A command heard: the word, the action, where its stretch ended (seconds of stream),
+    and how long the model took (seconds of CPU)."""
+
+    command: grammar.Command
+    end: float
+    chance: float
+    text: str
+    thought: float
+
+
+class Listener:
+    """Feed it the stream (16 kHz float32), what the session played meanwhile (the echo
+    canceller's reference, ``echo.LOOKAHEAD`` seconds ahead) and a flag per sample (does the
+    session sound here?). It returns the commands heard."""
+
+    def __init__(
+        self,
+        hear: Callable[[np.ndarray], Hearing],
+        segmenter: Segmenter | None = None,
+        cancel: bool = True,
+    ):
+        self.hear = hear
+        self.segmenter = Segmenter() if segmenter is None else segmenter
+        self.canceller = EchoCanceller() if cancel else None
+        self._mic = np.zeros(0, np.float32)
+        self._reference = np.zeros(0, np.float32)
+        self._sounding = np.zeros(0, bool)  # the flags of the samples not yet decided
+        self._offset = 0  # stream sample of self._sounding[0]
+        self.stretches = 0  # handed to the model
+        self.thinking = 0.0  # CPU seconds in the model
+        self.log: list[tuple[Stretch, bool, Hearing]] | None = None  # every judgment, if a list
+
+    def feed(self, mic: np.ndarray, reference: np.ndarray, sounding: np.ndarray) -> list[Heard]:
+        self._sounding = np.concatenate([self._sounding, sounding.astype(bool)])
+        heard = []
+        for stretch in self.segmenter.feed(self._cancelled(mic, reference)):
+            found = self._judge(stretch)
+            if found is not None:
+                heard.append(found)
+        keep = max(0, self.segmenter.fed - self._offset - round(4 * RATE))
+        self._sounding, self._offset = self._sounding[keep:], self._offset + keep
+        return heard
+
+    def _cancelled(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        if self.canceller is None:
+            return mic
+        self._mic = np.concatenate([self._mic, mic])
+        self._reference = np.concatenate([self._reference, reference])
+        whole = len(self._mic) // BLOCK * BLOCK
+        out = [
+            self.canceller.process(self._mic[i : i + BLOCK], self._reference[i : i + BLOCK])
+            for i in range(0, whole, BLOCK)
+        ]
+        self._mic, self._reference = self._mic[whole:], self._reference[whole:]
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def _judge(self, stretch: Stretch) -> Heard | None:
+        first = stretch.end - len(stretch.samples) - self._offset
+        sounding = bool(self._sounding[max(0, first) : stretch.end - self._offset].any())
+        pad = np.zeros(round(PAD * RATE), np.float32)
+        began = time.process_time()
+        hearing = self.hear(np.concatenate([pad, stretch.samples, pad]))
+        thought = time.process_time() - began
+        self.stretches += 1
+        self.thinking += thought
+        if self.log is not None:
+            self.log.append((stretch, sounding, hearing))
+        command = accept(hearing, sounding)
+        if command is None:
+            return None
+        return Heard(command, stretch.end / RATE, max(hearing.chances), hearing.text, thought)
+
+
+def accept(hearing: Hearing, sounding: bool) -> grammar.Command | None:
+    """The command a stretch is, by the rules above, or None."""
+    command, chance = hearing.best()
+    second = sorted(hearing.chances)[-2]
+    if chance < MARGIN * second:
+        return None
+    if sounding and not (command.sounding and chance >= SOUNDING_CHANCE):
+        return None
+    if chance < QUIET_CHANCE:
+        return None
+    return command

@@ -1,0 +1,84 @@
+"""The chimes a session rings (and the pace guide's sounds), each read, checked and prepared
+into the clip cache before any speech is rendered: a bad one is a ``RoutineError`` at its line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import soundfile
+
+from voiceguide import durations, resources
+from voiceguide.errors import RoutineError, combined
+from voiceguide.routine import Routine, Sound
+from voiceguide.speech import cache as clipcache
+
+END_CHIME = "end"
+MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
+
+
+def end_chime() -> Sound:
+    return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
+
+
+def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:
+    """Seconds of every chime the routine can ring, each prepared into the clip cache at
+    ``directory`` (as playing needs it) and so checked: readable, at most ``MAX_CHIME``
+    seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
+    it, all raised together."""
+    sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
+    sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
+    sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
+    found = sound_durations(loaded.path, sounds, directory)
+    for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
+        if part.pace is not None and part.pace.sound.path not in found:
+            path = part.pace.sound.path
+            found[path] = clipcache.sound(path, "pace", directory).duration
+    return found
+
+
+def sound_durations(
+    path: Path, sounds: Iterable[Sound], directory: Path | None = None
+) -> dict[Path, float]:
+    """Seconds of each chime of ``sounds`` (named by the routine at ``path``), checked as
+    ``chime_durations`` says; every file that fails is reported (once, at the first line
+    naming it), all together."""
+    found: dict[Path, float] = {}
+    problems: dict[Path, RoutineError] = {}
+    for sound in sounds:
+        if sound.path in found or sound.path in problems:
+            continue
+        try:
+            found[sound.path] = _chime_seconds(path, sound, directory)
+        except RoutineError as exc:
+            problems[sound.path] = exc
+    if problems:
+        raise combined(list(problems.values()))
+    return found
+
+
+def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> float:
+    # a file is named as written (the line shows where); a built-in name by its file too
+    named = repr(sound.name) if sound.name != sound.path.stem else f"{sound.name!r} ({sound.path})"
+
+    def refused(problem: str) -> RoutineError:
+        return RoutineError(routine_path, sound.line, f"chime {named} {problem}")
+
+    try:
+        info = soundfile.info(os.fsencode(sound.path))  # bytes: the name need not be UTF-8
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise refused("is not a readable .wav, .flac or .ogg file") from exc
+    if info.frames == 0:
+        raise refused("is empty")
+    if info.frames / info.samplerate > MAX_CHIME:  # before decoding all of a long file
+        raise refused(
+            f"lasts {durations.humanize(info.frames / info.samplerate)}; "
+            f"a chime may last at most {durations.humanize(MAX_CHIME)}"
+        )
+    try:
+        return clipcache.sound(sound.path, "chime", directory).duration
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise refused("is not a readable .wav, .flac or .ogg file") from exc
+    except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent
+        raise refused(str(exc)) from exc
