@@ -45,7 +45,9 @@ RECORDER = """
 import atexit, os, sys
 
 def _record():
-    loaded = [m for m in list(sys.modules) if m.split(".")[0] == "voiceguide"]
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)  # python -m voiceguide.X
+    names = [*sys.modules, main.name if main is not None else ""]
+    loaded = [m for m in names if m.split(".")[0] == "voiceguide"]
     log = os.environ.get("VOICEGUIDE_TEST_MODULES")
     if loaded and log:
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

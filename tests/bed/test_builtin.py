@@ -78,6 +78,7 @@ def test_what_moves_in_a_built_in_does_not_come_round_with_its_loops(bed, lag):
     assert np.corrcoef(minute, later)[0, 1] < 0.85
 
 
+@pytest.mark.slow
 def test_no_built_in_moves_at_a_rhythm_a_pace_could_have(bed):
     """The pace guide is a session's one rhythm. The ocean's swells came every 9.5 s +-1.4 s
     and the drone's two voices a note beat every 5 s, the spacing of the slow paces (5-12 a

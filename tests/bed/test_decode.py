@@ -73,6 +73,7 @@ def test_a_window_reached_by_a_seek_is_the_same_as_one_decoded_on(sound):
         assert np.max(np.abs(decoder.window(start, start + 10_000) - whole[start:][:10_000])) < 1e-6
 
 
+@pytest.mark.slow
 def test_frames_outside_the_file_are_silence(sound):
     decoder = Decoder(sound)
     before = decoder.window(-500, 100)

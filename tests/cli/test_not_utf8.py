@@ -53,6 +53,7 @@ def test_a_cache_folder_whose_name_is_not_utf8_is_used(tmp_path):
     assert sf.info(cache + b"/" + clip).samplerate == 48000
 
 
+@pytest.mark.slow
 def test_a_bed_whose_name_is_not_utf8_plays_as_the_same_file_would(tmp_path):
     rate = 48000
     noise = np.random.default_rng(5).normal(0, 0.1, 20 * rate).astype(np.float32)

@@ -253,6 +253,7 @@ def test_an_export_to_a_file_with_standard_output_closed_ends_cleanly(tmp_path):
     assert sf.info(str(tmp_path / "s.wav")).frames == 120 * 48000
 
 
+@pytest.mark.slow
 def test_a_non_blocking_pipe_whose_reader_pauses_gets_the_whole_session(tmp_path):
     """Event loops (Node.js) hand a child pipes with O_NONBLOCK set: a full pipe made the
     write fail ("write could not complete without blocking") after 64 kB."""
