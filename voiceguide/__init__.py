@@ -50,9 +50,14 @@ def __getattr__(name: str) -> object:
 
 
 def renderer() -> Engines:
-    """The speech engines (``speech.Engines``): each routine is spoken by the engine it names
-    (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes; a
-    context manager (``with voiceguide.renderer() as engine``)."""
+    """The speech engines, for ``prepare``: each routine is spoken by the engine it names
+    (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes
+    started when first needed.
+
+    Returns:
+        A ``speech.Engines``: a context manager (``with voiceguide.renderer() as engine``)
+        whose exit stops every worker.
+    """
     from voiceguide.speech import Engines
 
     return Engines()

@@ -1,11 +1,13 @@
-"""What a user may choose from closed lists: the speech engines and the export formats, each
-a ``StrEnum`` whose values are what a routine, an option or the server's parameters spell.
+"""What a user may choose, and within which bounds: the closed lists and ranges that a
+routine (``routine.loader``, ``routine.fields``), the command line's options and their help,
+and the server's parameters all read. The closed lists are ``StrEnum``s whose values are
+what a routine, an option or a parameter spells.
 
-It imports nothing of voiceguide's, on purpose: a routine's loader, the command line's
-options and their help, and the server all read these without loading the engines or the
-encoders. Each set is defined here only; the modules that act on a member are told by the
-member (``speech.engines`` loads an engine's module by its value, ``exporting.formats``
-holds each format's settings in a table keyed by it).
+It imports nothing of voiceguide's, on purpose: ``voiceguide --help`` states these values
+without loading the library (numpy, YAML, the engines, the encoders), and
+``tests/cli/test_startup.py`` holds it to that. Each set is defined here only; the modules
+that act on a member are told by the member (``speech.engines`` loads an engine's module by
+its value, ``exporting.formats`` holds each format's settings in a table keyed by it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Engine(StrEnum):
 
 
 DEFAULT_ENGINE = Engine.ESPEAK
+ENGINES: tuple[Engine, ...] = tuple(Engine)  # the engines a routine or --engine may name
 
 
 class ExportFormat(StrEnum):
@@ -35,3 +38,14 @@ class ExportFormat(StrEnum):
     MP3 = "mp3"
     OGG = "ogg"  # Vorbis
     OPUS = "opus"
+
+
+RATE_RANGE = (80, 450)  # words per minute
+BED_LEVEL = 22.0  # LU under the speech, between words: there, and 12 dB under the pace guide
+BED_DUCK = 12.0  # dB further down under speech: never masks a word
+BED_LEVEL_RANGE = (6.0, 40.0)  # LU
+BED_DUCK_RANGE = (0.0, 40.0)  # dB
+# Chimes: LU under the speech (a negative level puts them over it). The default is where a
+# chime is made (audio.clips.CHIME_LUFS, 2 LU under the speech's -16 LUFS).
+CHIME_LEVEL = 2.0
+CHIME_LEVEL_RANGE = (-6.0, 40.0)

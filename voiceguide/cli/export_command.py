@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from voiceguide import durations, interrupts, session
-from voiceguide.atomic import shown
+from voiceguide import durations, interrupts
 from voiceguide.cli.options import (
     CONTEXT,
     DURATION,
@@ -70,7 +69,8 @@ def export(
     The file is complete or absent: it is written beside the target and moved into place
     at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
     """
-    from voiceguide import exporting
+    from voiceguide import exporting, session
+    from voiceguide.atomic import shown
 
     if (output is None) == (split is None):
         raise click.UsageError("give exactly one of -o FILE or --split DIR")

@@ -1,4 +1,10 @@
-"""The options several commands share, and the speech engine the command line uses."""
+"""The options several commands share, and the speech engine the command line uses.
+
+Light on purpose: every command's module imports this one, and ``voiceguide --help`` imports
+every command's module, so nothing here loads the library (numpy, YAML, the engines) before
+a command runs; the option types read their values with ``durations`` (plain Python) or
+import what they need when they convert one.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from voiceguide import (
-    durations,
-    pace,
-    routine,
-    speech,
-)
-from voiceguide.choices import Engine, ExportFormat
-from voiceguide.routine import (
+from voiceguide import choices, durations
+from voiceguide.choices import (
     BED_DUCK,
     BED_DUCK_RANGE,
     BED_LEVEL,
@@ -25,13 +25,16 @@ from voiceguide.routine import (
     CHIME_LEVEL_RANGE,
 )
 
+if TYPE_CHECKING:
+    from voiceguide import speech
+
 F = TypeVar("F", bound=Callable[..., Any])  # a command, decorated with options
 if TYPE_CHECKING:  # generic from click 8.2 (the range allows 8.1): what an option converts to
     FloatType = click.ParamType[float, Any]
 else:
     FloatType = click.ParamType
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-EXPORT_FORMATS = sorted(form.value for form in ExportFormat)  # as --help lists them
+EXPORT_FORMATS = sorted(form.value for form in choices.ExportFormat)  # as --help lists them
 
 
 class Duration(FloatType):
@@ -52,7 +55,6 @@ class Duration(FloatType):
 
 
 DURATION = Duration()
-PACE_SCALE = pace.SCALE_RANGE  # what --pace may ask: a quarter to four times the routine's paces
 
 
 class PaceScale(FloatType):
@@ -66,6 +68,8 @@ class PaceScale(FloatType):
     ) -> float:
         if isinstance(value, float):
             return value
+        from voiceguide import pace  # numpy: loaded when a command runs, not for --help
+
         try:
             return pace.parse_scale(value)
         except ValueError as exc:
@@ -74,6 +78,12 @@ class PaceScale(FloatType):
 
 PACE = PaceScale()
 PACE_HELP = "Scale every pace of the pace guide, e.g. 80% (slower) or 120%; off: no pace guide."
+
+
+def _engines() -> speech.Engines:
+    from voiceguide import speech  # loaded when a command runs, not for --help
+
+    return speech.Engines()
 
 
 def _tone() -> speech.Renderer:
@@ -86,7 +96,7 @@ def _tone() -> speech.Renderer:
 # "espeak" says so), or the tone engine of the tests and benchmarks, for every routine (they
 # must not depend on espeak-ng or Piper). "" (unset) is the first.
 SPEECH: dict[str, Callable[[], speech.Engines | speech.Renderer]] = {
-    "espeak": speech.Engines,
+    "espeak": _engines,
     "tone": _tone,
 }
 
@@ -104,7 +114,7 @@ def engine_option(func: F) -> F:
     """--engine: one of ``choices.Engine`` (espeak, piper), overriding the routine's."""
     return click.option(
         "--engine",
-        type=click.Choice([engine.value for engine in Engine]),
+        type=click.Choice(choices.ENGINES),
         help="Speech engine (overrides the routine's): espeak, or piper for natural voices "
         "(pip install 'voiceguide[piper]').",
     )(func)
@@ -134,7 +144,7 @@ def session_options(func: F) -> F:
         ),
         click.option(
             "--rate",
-            type=click.IntRange(*routine.RATE_RANGE),
+            type=click.IntRange(*choices.RATE_RANGE),
             help="Speaking rate in words per minute (overrides the routine).",
         ),
         click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP),

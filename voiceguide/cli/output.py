@@ -14,15 +14,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from voiceguide import (
-    durations,
-    interrupts,
-    session,
-)
+from voiceguide import durations, interrupts
 from voiceguide.errors import VoiceguideError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the library loads when a command runs, not for --help
     from click._termui_impl import ProgressBar
+
+    from voiceguide import session
 
 
 class OutputError(VoiceguideError):
