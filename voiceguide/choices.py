@@ -26,7 +26,9 @@ class Engine(StrEnum):
 
 
 DEFAULT_ENGINE = Engine.ESPEAK
-ENGINES: tuple[Engine, ...] = tuple(Engine)  # the engines a routine or --engine may name
+# The engines a routine or --engine may name, as strings: click shows an Enum's choices by
+# their names (ESPEAK), a StrEnum's values only when given as strings.
+ENGINES: tuple[str, ...] = tuple(engine.value for engine in Engine)
 
 
 class ExportFormat(StrEnum):

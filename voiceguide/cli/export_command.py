@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from voiceguide import durations, interrupts
+from voiceguide.choices import ExportFormat
 from voiceguide.cli.options import (
     CONTEXT,
     DURATION,
@@ -92,7 +93,7 @@ def export(
             if split is not None:
                 length = lengths[0] if lengths else None
                 tracks = exporting.export_split(
-                    lambda: prepare(length), split, fmt or "mp3", bar, vtt, reads
+                    lambda: prepare(length), split, fmt or ExportFormat.MP3, bar, vtt, reads
                 )
                 bar.close()
                 if not quiet:

@@ -178,7 +178,7 @@ def write_clip(clip: Clip, target: Path, reads: Inputs | None = None) -> Format:
 def export_stream(
     prepared: Session,
     out: stream.Sink,
-    fmt: str = "wav",
+    fmt: str = ExportFormat.WAV,
     progress: Progress | None = None,
 ) -> Exported:
     """Mix ``prepared`` and write it to ``out`` (standard output, a pipe), never seeking.
@@ -210,7 +210,7 @@ def export_stream(
 def export_split(
     prepared: Prepared,
     directory: Path,
-    fmt: str = "mp3",
+    fmt: str = ExportFormat.MP3,
     progress: Progress | None = None,
     vtt: bool = False,
     reads: Inputs | None = None,

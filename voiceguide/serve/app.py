@@ -25,12 +25,13 @@ from starlette.routing import Route
 from voiceguide.errors import VoiceguideError
 from voiceguide.serve import files, query
 from voiceguide.serve.guard import COOKIE, Guard
-from voiceguide.serve.remote import ACTIONS, Remote
+from voiceguide.serve.remote import ACTIONS, Remote, State
 from voiceguide.serve.sessions import Sessions
+from voiceguide.serve.store import Served
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"app.js": "text/javascript", "style.css": "text/css", "icon.svg": "image/svg+xml"}
-AUDIO = ("wav", "mp3", "opus")
+AUDIO = (Served.WAV, Served.MP3, Served.OPUS)  # /api/session.EXT (the tracks: .zip)
 T = TypeVar("T")
 HEARTBEAT = 15.0  # seconds between comments on an idle event stream (proxies close silence)
 
@@ -91,18 +92,18 @@ class Api:
         fmt = request.path_params["fmt"]
         if fmt not in AUDIO:
             return JSONResponse({"error": f"no format {fmt!r}: use {', '.join(AUDIO)}"}, 404)
-        return await self._render(request, fmt)
+        return await self._render(request, Served(fmt))
 
     async def tracks(self, request: Request) -> Response:
-        return await self._render(request, "zip")
+        return await self._render(request, Served.ZIP)
 
-    async def _render(self, request: Request, fmt: str) -> Response:
+    async def _render(self, request: Request, fmt: Served) -> Response:
         try:
             asked = self._query(request)
             render, how, name = await in_thread(self.sessions.render, asked, fmt)
         except VoiceguideError as exc:
             return refused(exc)
-        download = fmt == "zip" or request.query_params.get("download", "") not in ("", "0")
+        download = fmt == Served.ZIP or request.query_params.get("download", "") not in ("", "0")
         answer = await files.served(render, request.headers.get("range"), name, download)
         answer.headers[files.HOW] = how  # found, joined or made: what the store did
         return answer
@@ -121,7 +122,7 @@ class Api:
         except VoiceguideError as exc:
             return refused(exc)
         state = await in_thread(self.remote.start, prepared, asked.routine, asked.routine)
-        return JSONResponse(state, status_code=503 if state.get("state") == "error" else 200)
+        return JSONResponse(state, status_code=503 if state.get("state") == State.ERROR else 200)
 
     async def live_action(self, request: Request) -> Response:
         action = request.path_params["action"]

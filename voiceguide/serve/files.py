@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator, Callable
 
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from voiceguide.serve.store import Render
+from voiceguide.serve.store import Render, Served
 
 MEDIA = {
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "opus": "audio/ogg; codecs=opus",
-    "zip": "application/zip",
+    Served.WAV: "audio/wav",
+    Served.MP3: "audio/mpeg",
+    Served.OPUS: "audio/ogg; codecs=opus",
+    Served.ZIP: "application/zip",
 }
 HOW = "X-Voiceguide-Render"  # header: how the store had the file (found, joined, made)
 CHUNK = 64 * 1024
@@ -48,7 +48,7 @@ def failed(render: Render) -> Response:
 
 async def served(render: Render, range_header: str | None, name: str, download: bool) -> Response:
     """The answer for ``render``: the file, its range, or the error that ended it."""
-    growing = render.fmt == "wav"
+    growing = render.fmt == Served.WAV
     ready = await wait_until(lambda: render.done.is_set() or (growing and render.size is not None))
     if not ready or render.error:
         return failed(render)

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from voiceguide import durations, pace, routine, session
-from voiceguide.choices import Engine
+from voiceguide.choices import ENGINES
 from voiceguide.errors import UsageError
 
 BEDS = ("ocean", "rain", "drone", "none")  # bed.BUILT_IN and none: never a file's path
@@ -113,7 +113,7 @@ def _ranged(low: float, high: float) -> Callable[[str, str], float]:
 
 _READERS = {
     "length": _length,
-    "engine": lambda name, text: _clicked(click.Choice([e.value for e in Engine]), name, text),
+    "engine": lambda name, text: _clicked(click.Choice(ENGINES), name, text),
     "voice": lambda name, text: text.strip(),
     "rate": lambda name, text: _clicked(click.IntRange(*routine.RATE_RANGE), name, text),
     "pace": _pace,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from enum import StrEnum
 
 from voiceguide import durations, live, session
 from voiceguide.errors import VoiceguideError
@@ -21,6 +22,17 @@ from voiceguide.plan import PlanStep
 ACTIONS = keynames.ACTIONS  # pause (and go on), next, previous, longer, shorter, ...
 STARTED = 5.0  # seconds ``start`` waits for the player's first status
 STOPPED = 5.0  # seconds ``stop`` waits for the player to close the device
+
+
+class State(StrEnum):
+    """What the live player is doing, as the page reads it (``state`` in ``Remote.state``)."""
+
+    IDLE = "idle"  # nothing started yet
+    PLAYING = "playing"
+    PAUSED = "paused"
+    ENDED = "ended"  # the session played to its end
+    STOPPED = "stopped"  # quit (the page's stop, or another session started)
+    ERROR = "error"  # it could not start: ``message`` says why (no sound device)
 
 
 class QueueKeys:
@@ -63,9 +75,9 @@ def _step(step: PlanStep | None) -> dict[str, object] | None:
 
 def status_json(status: statuses.Status, routine: str) -> dict[str, object]:
     """What the page shows of a ``Status``: times in seconds, and the terminal's line."""
-    final = {statuses.Reason.END: "ended", statuses.Reason.QUIT: "stopped"}
+    final = {statuses.Reason.END: State.ENDED, statuses.Reason.QUIT: State.STOPPED}
     return {
-        "state": final.get(status.reason, "paused" if status.paused else "playing"),
+        "state": final.get(status.reason, State.PAUSED if status.paused else State.PLAYING),
         "routine": routine,
         "reason": status.reason,
         "position": round(status.position, 3),
@@ -85,7 +97,7 @@ def status_json(status: statuses.Status, routine: str) -> dict[str, object]:
     }
 
 
-IDLE = {"state": "idle"}
+IDLE = {"state": State.IDLE}
 
 
 class Remote:
@@ -140,7 +152,7 @@ class Remote:
                 lambda: prepared, hint, on_status=report, backend_name=self.backend, keys=keys
             )
         except VoiceguideError as exc:
-            self._set({"state": "error", "routine": routine, "message": str(exc)})
+            self._set({"state": State.ERROR, "routine": routine, "message": str(exc)})
 
     def press(self, action: str) -> dict[str, object]:
         """Send ``action`` to the player; ``ValueError`` for an unknown one. Nothing playing:

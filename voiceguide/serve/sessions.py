@@ -21,7 +21,7 @@ from voiceguide.choices import DEFAULT_ENGINE, Engine
 from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.serve.query import Query
 from voiceguide.serve.routines import Routines
-from voiceguide.serve.store import Render, Store, key_of
+from voiceguide.serve.store import Render, Served, Store, key_of
 
 REMEMBERED = 32  # prepared sessions kept (a plan each: small)
 
@@ -143,7 +143,7 @@ class Sessions:
             listed.append({"engine": name, "available": True, "voices": voices})
         return listed
 
-    def render(self, query: Query, fmt: str) -> tuple[Render, str, str]:
+    def render(self, query: Query, fmt: Served) -> tuple[Render, str, str]:
         """The render of ``query`` in ``fmt`` (made once, see ``store``), how it was had
         (``Store.get``) and the file name a download gets: ``Back massage (20m).mp3``."""
         prepared = self.prepared(query)
@@ -151,7 +151,7 @@ class Sessions:
         title = exporting.safe_name(
             f"{prepared.routine.title} ({durations.humanize(prepared.plan.length)})"
         )
-        name = f"{title} tracks.zip" if fmt == "zip" else f"{title}.{fmt}"
+        name = f"{title} tracks.zip" if fmt == Served.ZIP else f"{title}.{fmt}"
         render, how = self.store.get(key, fmt, lambda: self.fresh(query))
         return render, how, name
 
