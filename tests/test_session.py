@@ -170,13 +170,19 @@ FIXED = "title: T\nlength: 2m\nsteps:\n  - {name: Rub, duration: 20s, fixed: tru
 
 def test_a_length_the_routine_cannot_take_is_an_error_at_its_length_line(write_routine, prepare):
     error = refusal(prepare, write_routine(FIXED))
-    assert (error.line, error.message) == (2, "length: cannot fit 2m; this routine takes only 26s")
+    assert (error.line, error.message) == (
+        2,
+        "length: cannot fit 2m; this routine takes only 26s; mark steps repeat: true to play them again in rounds",
+    )
 
 
 def test_a_length_option_it_cannot_take_is_a_usage_error_without_a_line(write_routine, prepare):
     with pytest.raises(UsageError) as caught:
         prepare(write_routine(FIXED), length=30 * 60)
-    assert str(caught.value) == "routine.yaml: cannot fit 30m; this routine takes only 26s"
+    assert (
+        str(caught.value)
+        == "routine.yaml: cannot fit 30m; this routine takes only 26s; mark steps repeat: true to play them again in rounds"
+    )
 
 
 # -- finding the routine -----------------------------------------------------------------------
