@@ -216,3 +216,18 @@ def test_the_bed_fades_out_while_held_and_plays_on_from_the_parts_end_after_next
     after = 175.0 + live_bed.FADE + LATENCY + 0.05  # faded back in: the plan from 100 s on
     position = 100.0 + after - 175.0  # at() reads what is heard LATENCY later
     assert at(backend, after) == pytest.approx(expected(session, position), abs=1e-6)
+
+
+def test_the_remotes_status_says_it_waits():
+    from voiceguide.serve.remote import status_json
+
+    statuses: list[Status] = []
+    run(FakeSession(make_plan(PARTS)), [(120.0, "next")], on_status=statuses.append)
+    held = next(s for s in statuses if s.reason == HELD)
+    shown = status_json(held, "waits")
+    assert (shown["waiting"], shown["state"], shown["step"]["name"]) == (
+        True,
+        "playing",
+        "Turn over",
+    )
+    assert shown["line"].startswith("[waiting] ")
