@@ -195,3 +195,17 @@ def test_back_massage_fits_ninety_minutes(prepare):
     built = prepare("back-massage", length=90 * 60).plan
     exact(built, 5400.0)
     assert max(s.round or 0 for s in built.steps) >= 2
+
+
+def test_the_table_names_rounds_and_marks_where_a_live_session_waits(held_out):
+    built = fitted_plan(held_out, 3 * session.length_range(held_out)[1])
+    lines = report.table(built).splitlines()
+    (end,) = [s.end for s in built.steps if s.wait]
+    (row,) = [i for i, text in enumerate(lines) if report.WAIT_ROW in text]
+    assert lines[row].split()[0] == durations.format(end, True)
+    assert lines[row].split()[1:3] == ["Turn", "over"]
+    assert "Front" in lines[row + 1]  # the next part's chime comes after it
+    assert any("Circles, round 3" in text for text in lines)
+    assert report.fits(0, 1, held_out.written).endswith(
+        "; longer in rounds, shorter without optional steps"
+    )
