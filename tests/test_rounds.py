@@ -93,6 +93,7 @@ def test_the_round_count_taken_keeps_the_steps_nearest_their_written_lengths(hel
     assert [s.end - s.start for s in circles] == pytest.approx([120.0] * 4, abs=1e-6)
 
 
+@pytest.mark.slow  # over 2 s (--durations)
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -23,6 +23,7 @@ ROUTINE = """
     """
 
 
+@pytest.mark.slow  # over 2 s (--durations)
 @pytest.mark.parametrize("length", [None, 9 * 60.0])  # as written; in rounds
 def test_the_waiting_step_lasts_its_written_duration_in_the_file(
     prepare, write_routine, tmp_path, length

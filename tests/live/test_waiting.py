@@ -193,6 +193,7 @@ def test_a_plan_without_waiting_parts_plays_as_before():
     assert dataclasses.asdict(plain)["steps"][1]["wait"] is False
 
 
+@pytest.mark.slow  # over 2 s (--durations)
 def test_the_bed_fades_out_while_held_and_plays_on_from_the_parts_end_after_next():
     from voiceguide.live import bed as live_bed
     from voiceguide.plan.bed import bed_plan
