@@ -45,6 +45,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
+from voiceguide.live.waiting import Waiting
 from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
 
 END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
@@ -65,7 +66,7 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player(Controls):
+class Player(Controls, Waiting):
     """Plays one session; ``run`` returns when it ends or the listener quits."""
 
     def __init__(
@@ -81,6 +82,7 @@ class Player(Controls):
     ):
         timing = getattr(session, "timing", None)  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
+        self._clip_of = session.clip  # the reminder's clip, while a waiting part holds
         self.backend = backend
         self.clock = clock
         self.sleep = sleep
@@ -128,6 +130,8 @@ class Player(Controls):
         the session last started from, during the backend's latency)."""
         if self.paused_at is not None:
             return self.paused_at
+        if self.held_at is not None:
+            return self.held_at
         return max(self.clock() - self.origin, self._floor)
 
     def _start_from(self, position: float) -> None:
@@ -137,6 +141,7 @@ class Player(Controls):
         latency = self.backend.latency
         self.origin = self.clock() + latency - position
         self._floor = position
+        self._next_hold(position)
         if self.bed is not None:
             self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
 
@@ -159,9 +164,14 @@ class Player(Controls):
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
+        if self.held_at is not None:
+            self._while_held()
+            return
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
+        for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
+        if self._holds_now(position):
+            return
         if position >= self.timeline.length - EPSILON:
             self._finish(END, self.timeline.length)
             return
@@ -170,9 +180,9 @@ class Player(Controls):
 
     def _deadline(self, position: float) -> float:
         """Clock time of the next thing to do: call play, report a second, end."""
-        times = [self.timeline.length]
+        times = [self.timeline.length if self._hold is None else self._hold]
         event = self.timeline.next_event()
-        if event is not None:
+        if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
@@ -214,7 +224,8 @@ class Player(Controls):
 
     def _status(self, reason: str, position: float, message: str | None = None) -> Status:
         timeline = self.timeline
-        index = timeline.step_index(position)
+        held = self.held_at is not None  # at a waiting part's end: that part is shown
+        index = timeline.step_index(position - (2 * EPSILON if held else 0.0))
         following = timeline.steps[index + 1] if index + 1 < len(timeline.steps) else None
         return Status(
             reason,
@@ -228,6 +239,7 @@ class Player(Controls):
             timeline.pace_rate(position),
             timeline.pace_factor,
             None if self.bed is None else (self.bed.name if self.bed.on else "off"),
+            waiting=held,
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
