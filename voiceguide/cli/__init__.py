@@ -40,6 +40,7 @@ from voiceguide.cli.output import (
     render_progress,
     reported,
     routine_warnings,
+    voice_line,
     warn,
 )
 from voiceguide.errors import VoiceguideError
@@ -239,6 +240,9 @@ def play(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
             warn(prepared, quiet)
+            said = None if quiet else voice_line(prepared)
+            if said is not None:
+                click.echo(said, err=True)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
             return prepared

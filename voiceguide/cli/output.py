@@ -117,6 +117,22 @@ def routine_warnings(prepared: session.Session, named: bool = False) -> list[str
     return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
 
 
+def voice_line(prepared: session.Session) -> str | None:
+    """One line: which voice the session speaks with and how to get the other engine's
+    (None for an engine that is neither Piper nor espeak-ng: the tests' tones)."""
+    from voiceguide.speech import engines, piper
+
+    cache = prepared.speech
+    engine, name = cache.renderer.engine_id, cache.voice.name or "its default voice"
+    if engine.startswith("piper"):
+        return f"voice: {name} (Piper, natural); --engine espeak for espeak-ng's"
+    if "espeak" not in engine:
+        return None
+    if engines.piper_installed():
+        return f"voice: {name} (espeak-ng); --engine piper for a natural voice"
+    return f"voice: {name} (espeak-ng); for a natural voice: {piper.INSTALL}"
+
+
 def warn(prepared: session.Session, quiet: bool) -> None:
     if not quiet:
         for line in routine_warnings(prepared):

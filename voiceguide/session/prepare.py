@@ -17,7 +17,7 @@ import numpy as np
 from voiceguide import audio, fit, plan, resources, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
-from voiceguide.errors import RoutineError, UsageError, combined
+from voiceguide.errors import RoutineError, SpeechError, UsageError, combined
 from voiceguide.routine import Routine, Voice, fields
 from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
@@ -73,15 +73,26 @@ def speech_for(
     cache_dir: Path | None = None,
 ) -> speech.SpeechCache:
     """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
-    with the command-line overrides: the engine ``--engine`` or the routine names, the
-    user's lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks
-    every routine (the tone engine of the tests)."""
-    if isinstance(engines, speech.Renderer):
-        engine = engines
-    else:
-        engine = engines.renderer(options.engine or written.engine)
+    with the command-line overrides: the engine ``--engine`` or the routine names, else the
+    default (``speech.default_engine()``: Piper where installed), the user's lexicon with the
+    routine's. A voice the default engine does not have (``voice: {name: de}`` and Piper's
+    English voice) is spoken by espeak-ng instead. One ``Renderer`` given instead of
+    ``Engines`` speaks every routine (the tone engine of the tests)."""
     words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
-    return speech.SpeechCache(engine, voice_for(written, path, options, engine), cache_dir, words)
+    if isinstance(engines, speech.Renderer):
+        voice = voice_for(written, path, options, engines)
+        return speech.SpeechCache(engines, voice, cache_dir, words)
+    named = options.engine or written.engine
+    chosen = named or speech.default_engine()
+    engine = engines.renderer(chosen)
+    try:
+        voice = voice_for(written, path, options, engine)
+    except (RoutineError, SpeechError):
+        if named is not None or chosen == speech.engines.FALLBACK:
+            raise
+        engine = engines.renderer(speech.engines.FALLBACK)  # the default has no such voice
+        voice = voice_for(written, path, options, engine)
+    return speech.SpeechCache(engine, voice, cache_dir, words)
 
 
 def voice_for(
@@ -89,17 +100,22 @@ def voice_for(
 ) -> Voice:
     """The routine's voice with the command-line overrides, resolved against the engine.
     Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine."""
+    unless ``--voice`` names one: the routine's voice belongs to its engine. A routine that
+    names no engine wrote its voice for any: under ``--engine`` it is kept where that engine
+    has it, else the engine's default voice speaks."""
     voice = written
-    other_engine = options.engine not in (None, written.engine or speech.DEFAULT_ENGINE)
-    if options.voice is not None or other_engine:
+    other_engine = options.engine not in (None, written.engine)
+    if options.voice is not None or (other_engine and written.engine is not None):
         voice = dataclasses.replace(voice, name=options.voice, line=None)
     if options.rate is not None:
         voice = dataclasses.replace(voice, rate=options.rate)
     try:
         return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except RoutineError as exc:
-        if options.voice is None:
+    except (RoutineError, SpeechError) as exc:
+        if options.voice is None and other_engine and voice.name is not None:
+            unnamed = dataclasses.replace(voice, name=None, line=None)
+            return speech.resolve_voice(unnamed, renderer, path, renderer.missing_voice)
+        if options.voice is None or not isinstance(exc, RoutineError):
             raise
         raise UsageError(f"--voice: {exc.message}") from exc
 
