@@ -32,6 +32,7 @@ from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
+from voiceguide.live.follow import Follower
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
@@ -98,6 +99,9 @@ class Player(Controls):
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        # a session still rendering its speech (session.staged): its plan grows (live.follow)
+        staged = getattr(session, "horizon", None) is not None
+        self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
 
@@ -152,6 +156,8 @@ class Player(Controls):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _turn(self) -> None:
+        if self.follow is not None:
+            self.follow.turn(self)
         failed = getattr(self.backend, "bed_error", None)
         if self.bed is not None and failed:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
@@ -174,6 +180,8 @@ class Player(Controls):
         event = self.timeline.next_event()
         if event is not None:
             times.append(event.at - self.backend.lead)
+        if self.follow is not None:  # where the staged plan ends
+            times.append(self.follow.horizon - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -191,6 +199,11 @@ class Player(Controls):
             return self.keys.read(seconds)
         self.sleep(seconds)
         return []
+
+    def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:
+            actions = self.follow.keys(self, actions)
+        super()._act(actions)
 
     def _sound(self, event: Event) -> None:
         clip = self.loader.get(event)

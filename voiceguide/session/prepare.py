@@ -168,6 +168,30 @@ def prepare(
     needs the whole routine, the length and the room, only when it loads). A bad option is
     a ``UsageError``; a missing engine or an unwritable cache a ``SpeechError``.
     """
+    ready = readied(name_or_path, options, renderer, cache_dir)
+    return planned(ready, ready.cache.durations(ready.loaded.texts(), progress))
+
+
+@dataclass
+class Ready:
+    """A routine loaded, its voice and chimes checked: all but its speech (``readied``)."""
+
+    reading: routine.Reading
+    loaded: Routine
+    options: Options
+    cache: speech.SpeechCache
+    chimes: dict[Path, float]
+    warnings: tuple[str, ...]
+
+
+def readied(
+    name_or_path: str,
+    options: Options,
+    renderer: speech.Engines | speech.Renderer,
+    cache_dir: Path | None = None,
+) -> Ready:
+    """``prepare`` up to the speech: the routine loaded, its voice resolved, its lexicon and
+    chimes checked; the same errors as ``prepare`` for what is found so far."""
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
     directory = cache_dir or clipcache.cache_dir()
@@ -192,22 +216,39 @@ def prepare(
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
-    built = None
-    if not problems:
-        timing = plan.Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
-        fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-        built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
+    if problems:
         if options.bed is None:
             _attempt(problems, _check_bed, reading)
         raise combined(problems, warnings)
-    source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
+    return Ready(reading, loaded, options, cache, chimes, warnings)
+
+
+def planned(ready: Ready, spoken: dict[str, float], source: Any = None) -> Session:
+    """The session of ``ready`` with its speech ``spoken`` for so many seconds (each text's):
+    fitted, planned, its bed opened (or ``source``, a bed opened before for it)."""
+    loaded, options, problems = ready.loaded, ready.options, []
+    timing = plan.Timing(spoken, ready.chimes, end_chime())
+    fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
+    built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
+    if built is None:
+        if options.bed is None:
+            _attempt(problems, _check_bed, ready.reading)
+        raise combined(problems, ready.warnings)
+    bedded = _attempt(problems, bed_for, loaded, options, built, source) or (None, None)
     if problems:
-        raise combined(problems, warnings)
-    reads = inputs_of(loaded, options, cache.directory)
+        raise combined(problems, ready.warnings)
+    reads = inputs_of(loaded, options, ready.cache.directory)
     gain = chime_gain_db(loaded, options)
     return Session(
-        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
+        loaded,
+        fitted,
+        bedded[1],
+        timing,
+        ready.cache,
+        ready.chimes,
+        bed=bedded[0],
+        reads=reads,
+        chime_gain_db=gain,
     )
 
 
@@ -256,10 +297,13 @@ def chime_gain_db(loaded: Routine, options: Options) -> float:
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
+def bed_for(
+    loaded: Routine, options: Options, built: plan.Plan, source: Any = None
+) -> tuple[Any, plan.Plan]:
     """The sound bed ``options`` or else the routine asks for, opened (a file that is
     missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
+    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none. ``source``:
+    that bed already opened for a session of this length (it is used instead)."""
     written = loaded.bed
     spec, base = bed_spec(loaded, options)
     if spec is None:
@@ -271,7 +315,7 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
     try:
-        source = beds.open_bed(spec, base, built.length)
+        source = source or beds.open_bed(spec, base, built.length)
     except UsageError as exc:
         if options.bed is not None:
             raise UsageError(f"--bed: {exc}") from exc

@@ -161,9 +161,13 @@ class Renderer:
             self._local = self.factory()
         return self._local
 
-    def render(self, jobs: list[tuple[str, Voice, Path, str]]) -> Iterator[tuple[int, int]]:
+    def render(
+        self, jobs: list[tuple[str, Voice, Path, str]], in_order: bool = False
+    ) -> Iterator[tuple[int, int]]:
         """Render each ``(text, voice, target, key)``; yields ``(index in jobs, frames)`` as
-        each is done.
+        each is done. The longest texts go first (no worker is left with a long one at the
+        end), or, ``in_order``, the first jobs first (a session that starts before its last
+        texts are rendered).
 
         Refuses to start on a full disk; the first failure stops the others."""
         if not jobs:
@@ -176,8 +180,9 @@ class Renderer:
             for index, job in enumerate(jobs):
                 yield index, render_clip(self._synth(), *job)
             return
-        # longest texts first, so no worker is left with a long one at the end
-        ordered = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
+        ordered = list(range(len(jobs)))
+        if not in_order:
+            ordered.sort(key=lambda i: len(jobs[i][0]), reverse=True)
         crashes = 0
         with _engine_errors(self.engine_id):
             while ordered:
@@ -263,10 +268,14 @@ class SpeechCache:
         return [t for t in dict.fromkeys(texts) if self._frames(t) is None]
 
     def durations(
-        self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
+        self,
+        texts: Iterable[str],
+        progress: Callable[[int, int], None] | None = None,
+        each: Callable[[str, float], None] | None = None,
     ) -> dict[str, float]:
-        """Seconds of each text's clip, rendering what the cache lacks (longest first);
-        ``progress(done, total)`` before the first render (``done`` 0) and after each.
+        """Seconds of each text's clip, rendering what the cache lacks (longest first; with
+        ``each``, in the order given); ``progress(done, total)`` before the first render
+        (``done`` 0) and after each; ``each(text, seconds)`` as each is rendered.
 
         Checks each entry's header and key, not its samples' checksum (``clip`` does): a
         warm plan reads the first 4 kB of each clip."""
@@ -276,11 +285,19 @@ class SpeechCache:
         jobs = [self._job(text) for text in todo]
         if progress and todo:
             progress(0, len(todo))
-        for done, (index, n) in enumerate(self.renderer.render(jobs), start=1):
+        rendered = self.renderer.render(jobs, in_order=each is not None)
+        for done, (index, n) in enumerate(rendered, start=1):
             frames[todo[index]] = n
+            if each:
+                each(todo[index], n / audio.RATE)
             if progress:
                 progress(done, len(todo))
         return {text: n / audio.RATE for text, n in frames.items()}
+
+    def seconds(self, text: str) -> float | None:
+        """Seconds of ``text``'s cached clip, None when the cache lacks it (as ``missing``)."""
+        frames = self._frames(text)
+        return None if frames is None else frames / audio.RATE
 
     def clip(self, text: str) -> audio.Clip:
         """The cached clip of ``text``, its checksum verified (rendered again if missing,
