@@ -330,6 +330,7 @@ def play_live(
         device, missing = open_backend(backend_name, routine), None
     except PlaybackError as exc:
         device, missing = None, exc
+    session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
@@ -346,5 +347,7 @@ def play_live(
             player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
+        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+            session.close()
         if device is not None:
             device.close()

@@ -36,6 +36,11 @@ from voiceguide.session.options import Options
 from voiceguide.session.prepare import Ready, Session, planned, readied
 
 SECONDS_PER_CHARACTER = 0.075  # a text's guessed length before any is rendered (160 wpm)
+STOP_SECONDS = 10.0  # the longest wait for the rendering thread to end once stopped
+
+
+class _Stopped(Exception):
+    """Raised in the rendering thread when the session has ended."""
 
 
 def begin(
@@ -59,10 +64,14 @@ def begin(
     if not ready.cache.missing(texts) or (bed_spec(ready.loaded, options)[0] and not fixed):
         return planned(ready, ready.cache.durations(texts))
     rendering = _Rendering(ready, _heard_order(ready), on_ready)
-    first = _provisional(ready, rendering.wait_for(_needed(ready)))
-    if first is None:  # wait for all of it, as prepare does (the caller warns of it all)
-        rendering.start_planning(None, tell=False)
-        return rendering.wait()
+    try:
+        first = _provisional(ready, rendering.wait_for(_needed(ready)))
+        if first is None:  # wait for all of it, as prepare does (the caller warns of it all)
+            rendering.start_planning(None, tell=False)
+            return rendering.wait()
+    except BaseException:  # Ctrl-C: the renders stop before the engines close
+        rendering.stop()
+        raise
     rendering.start_planning(first[0].bed)
     return Staged(first[0], first[1], rendering)
 
@@ -94,6 +103,11 @@ class Staged:
         """The whole session, once its speech is rendered."""
         return self._rendering.wait()
 
+    def close(self) -> None:
+        """Stop rendering, if it is still under way (the session ended first); call before
+        the engines are closed."""
+        self._rendering.stop()
+
     @property
     def rendered(self) -> tuple[int, int]:
         """Texts rendered so far, and how many there are to render."""
@@ -122,6 +136,7 @@ class _Rendering:
         self._session: Session | None = None
         self._error: BaseException | None = None
         self._done = False
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="voiceguide-render", daemon=True)
         self._thread.start()
 
@@ -132,6 +147,8 @@ class _Rendering:
                 while not self._planning:
                     self._cond.wait()
                 spoken, tell = {**self._known, **spoken}, self._on_ready
+                if self._stopping:
+                    raise _Stopped
             made = planned(self._ready, spoken, self._bed)
             if tell is not None:
                 tell(made)
@@ -147,8 +164,19 @@ class _Rendering:
 
     def _rendered(self, text: str, seconds: float) -> None:
         with self._cond:
+            if self._stopping:
+                raise _Stopped
             self._known[text] = seconds
             self._cond.notify_all()
+
+    def stop(self, seconds: float = STOP_SECONDS) -> None:
+        """Stop rendering and wait (at most ``seconds``) until the thread has ended: its
+        workers killed, whatever they were writing removed."""
+        with self._cond:
+            self._stopping = self._planning = True
+            self._cond.notify_all()
+        self._ready.cache.renderer.stop()
+        self._thread.join(seconds)
 
     def wait_for(self, texts: list[str]) -> dict[str, float]:
         """The seconds of every text rendered so far, once ``texts`` are (or the rendering

@@ -109,6 +109,7 @@ class Renderer:
         self._voices: list[VoiceInfo] | None = None
         self._local: Synthesizer | None = None
         self._pool: workers.Pool | None = None
+        self._stopped = False  # stop() was called: a render that fails is not retried
 
     def __enter__(self) -> Renderer:
         return self
@@ -123,6 +124,14 @@ class Renderer:
         if self._local is not None and hasattr(self._local, "close"):
             self._local.close()  # an engine with processes of its own (Piper)
             self._local = None
+
+    def stop(self) -> None:
+        """Stop the renders under way in another thread (a session that ends while its
+        speech renders): the workers are killed, and that render fails at once instead of
+        trying again. Then ``close``, once that thread has ended."""
+        self._stopped = True
+        if self._pool is not None:
+            self._pool.interrupt()
 
     def _workers(self) -> workers.Pool:
         if self._pool is None:
@@ -201,7 +210,7 @@ class Renderer:
                     # (SIGSEGV, once in ~20 suites under two CPU burners), and a Piper
                     # process can be killed (the OOM killer): the renders left are tried
                     # once more in new workers; a second death is reported
-                    if not isinstance(exc, RETRIED) or crashes >= CRASH_RETRIES:
+                    if not isinstance(exc, RETRIED) or crashes >= CRASH_RETRIES or self._stopped:
                         raise
                     crashes += 1
                     ordered = [i for n, i in enumerate(ordered) if n not in done]
