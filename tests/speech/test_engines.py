@@ -9,7 +9,7 @@ from voiceguide import session, speech
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
 from voiceguide.speech import engines
-from voiceguide.testing.fakes import tone_synth
+from voiceguide.testing.fakes import ToneSynth
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def _english_only(name: str, known: list[str]) -> SpeechError:
     return SpeechError(f"the Piper voice {name!r} is not installed")
 
 
-class _Piperish(type(tone_synth())):
+class _Piperish(ToneSynth):
     def voices(self):
         return [v for v in super().voices() if "en-us" in v.languages]
 
@@ -54,7 +54,7 @@ def fake_engines() -> speech.Engines:
     def make(name: str) -> speech.Renderer:
         if name == "piper":
             return speech.Renderer(_Piperish, "piper-fake", 0, missing_voice=_english_only)
-        return speech.Renderer(tone_synth, "espeak-fake", 0)
+        return speech.Renderer(ToneSynth, "espeak-fake", 0)
 
     return speech.Engines(make)
 

@@ -13,7 +13,6 @@ from voiceguide.session.chimes import (
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs, inputs_of
 from voiceguide.session.options import Options
 from voiceguide.session.prepare import (
-    MAX_SAY,
     Ready,
     Session,
     bed_for,
@@ -22,12 +21,11 @@ from voiceguide.session.prepare import (
     length_range,
     planned,
     prepare,
-    quoted,
     readied,
-    say,
     speech_for,
     voice_for,
 )
+from voiceguide.session.sentence import MAX_SAY, quoted, say
 from voiceguide.session.staged import Staged, begin, whole
 
 __all__ = [
