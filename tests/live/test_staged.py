@@ -109,6 +109,7 @@ def play_staged(renderer, seconds: float, name="back-massage", script=(), stream
         preload=False,
     )
     result.bed_out = backend_out.bed_out if stream else None
+    result.stops = backend_out.stops
     return result, whole, horizon, seen
 
 
@@ -144,6 +145,8 @@ def test_rendering_behind_the_session_holds_it_at_the_horizon_and_says_so(render
     waiting = next(s for s in seen if s.message and s.message.startswith("waiting"))
     assert waiting.paused and waiting.position <= horizon
     assert all(p.called <= p.target + 1e-9 for p in result.played)  # none handed over late
+    last = result.played[-1].called
+    assert all(stop >= last for stop in result.stops)  # the hold cut nothing (the chime rings)
 
 
 def test_a_key_that_moves_time_waits_for_the_whole_plan(renderer):

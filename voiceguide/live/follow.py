@@ -71,8 +71,10 @@ class Follower:
         return now
 
     def _hold(self, player) -> None:
+        """Freeze the session's time as a pause does, but let what sounds ring out (a chime
+        just before the horizon): it is the whole plan's, and nothing after it is handed
+        over yet."""
         position = player.position()
-        player._silence()
         if player.bed is not None:
             player.bed.hold()
         player.paused_at = position
