@@ -170,3 +170,19 @@ def test_the_bed_under_a_staged_session_is_the_warm_sessions_to_the_frame(render
     staged_bed, warm_bed = result.bed_out, warm_backend.bed_out
     assert np.abs(warm_bed).max() > 0.001  # the bed sounds
     np.testing.assert_array_equal(staged_bed, warm_bed)
+
+
+def test_the_render_shows_until_the_session_begins_and_the_rest_renders_behind(renderer):
+    calls, begun = [], []
+    prepared = session.begin(
+        "back-massage", session.Options(), renderer,
+        progress=lambda done, total: calls.append((done, total, bool(begun))),
+    )  # fmt: skip
+    begun.append(True)
+    assert isinstance(prepared, session.Staged)
+    whole = session.whole(prepared)
+    assert calls[0][0] == 0 and not any(after for *_, after in calls)
+    assert calls[-1][0] < calls[-1][1]  # it began before the last text was rendered
+    assert whole.plan.length == pytest.approx(1200.0)
+    assert prepared.plan.events == tuple(e for e in whole.plan.events if e.at < prepared.horizon)
+    assert isinstance(session.begin("back-massage", session.Options(), renderer), session.Session)

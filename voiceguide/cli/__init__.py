@@ -29,6 +29,7 @@ from voiceguide.cli.options import (  # make_renderer: part of this module's API
     session_options,
 )
 from voiceguide.cli.output import (
+    CLEAR,
     OUTPUT_ERRNOS,
     Bar,
     error_lines,
@@ -277,7 +278,10 @@ def _prepared(
 
     if early:
         late = lambda whole: warn_late(whole, quiet, tty)  # noqa: E731
-        prepared = session.begin(name, options, renderer, on_ready=late)
+        shown = render_progress(quiet)  # until the session begins: then it shows
+        prepared = session.begin(name, options, renderer, on_ready=late, progress=shown)
+        if shown is not None:
+            click.echo(CLEAR, err=True, nl=False)  # the session's lines over the render's
     else:
         prepared = session.prepare(name, options, renderer, progress=render_progress(quiet))
     warn(prepared, quiet)

@@ -49,6 +49,7 @@ def begin(
     renderer: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
     on_ready: Callable[[Session], object] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Session | Staged:
     """``session.prepare``, but with a cold cache a ``Staged`` session as soon as what it
     begins with is rendered (the rest renders in a thread). A ``Session`` when nothing is
@@ -57,13 +58,14 @@ def begin(
     The same errors as ``prepare``: those of the whole plan (a length the speech does not
     leave room for) come from ``Staged.ready`` instead. ``on_ready(session)`` is called
     with the whole session in the rendering thread when a staged one's is ready (its plan's
-    warnings are known only then)."""
+    warnings are known only then). ``progress(done, total)`` as ``prepare``'s, but only until
+    this returns (then the session shows, not the render)."""
     ready = readied(name_or_path, options, renderer, cache_dir)
     texts = ready.loaded.texts()
     fixed = options.length is not None or ready.loaded.length is not None
     if not ready.cache.missing(texts) or (bed_spec(ready.loaded, options)[0] and not fixed):
-        return planned(ready, ready.cache.durations(texts))
-    rendering = _Rendering(ready, _heard_order(ready), on_ready)
+        return planned(ready, ready.cache.durations(texts, progress))
+    rendering = _Rendering(ready, _heard_order(ready), on_ready, progress)
     try:
         first = _provisional(ready, rendering.wait_for(_needed(ready)))
         if first is None:  # wait for all of it, as prepare does (the caller warns of it all)
@@ -124,10 +126,15 @@ class _Rendering:
     there too (its bed the staged session's, so that it is opened once)."""
 
     def __init__(
-        self, ready: Ready, order: list[str], on_ready: Callable[[Session], object] | None
+        self,
+        ready: Ready,
+        order: list[str],
+        on_ready: Callable[[Session], object] | None,
+        progress: Callable[[int, int], None] | None = None,
     ):
         self._ready = ready
         self._on_ready = on_ready
+        self._progress = progress
         self._todo = ready.cache.missing(order)
         self._known = {t: s for t in order if (s := ready.cache.seconds(t)) is not None}
         self._cond = threading.Condition()
@@ -142,7 +149,7 @@ class _Rendering:
 
     def _run(self) -> None:
         try:
-            spoken = self._ready.cache.durations(self._todo, each=self._rendered)
+            spoken = self._ready.cache.durations(self._todo, self._progressed, self._rendered)
             with self._cond:
                 while not self._planning:
                     self._cond.wait()
@@ -168,6 +175,11 @@ class _Rendering:
                 raise _Stopped
             self._known[text] = seconds
             self._cond.notify_all()
+
+    def _progressed(self, done: int, total: int) -> None:
+        with self._cond:  # held while it shows: none shows once the session has begun
+            if self._progress is not None and not self._planning:
+                self._progress(done, total)
 
     def stop(self, seconds: float = STOP_SECONDS) -> None:
         """Stop rendering and wait (at most ``seconds``) until the thread has ended: its
