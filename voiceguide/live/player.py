@@ -32,6 +32,7 @@ from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
+from voiceguide.live.follow import Follower
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
@@ -100,6 +101,9 @@ class Player(Controls, Waiting):
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        # a session still rendering its speech (session.staged): its plan grows (live.follow)
+        staged = getattr(session, "horizon", None) is not None
+        self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
 
@@ -157,6 +161,8 @@ class Player(Controls, Waiting):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _turn(self) -> None:
+        if self.follow is not None:
+            self.follow.turn(self)
         failed = getattr(self.backend, "bed_error", None)
         if self.bed is not None and failed:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
@@ -184,6 +190,8 @@ class Player(Controls, Waiting):
         event = self.timeline.next_event()
         if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
+        if self.follow is not None:  # where the staged plan ends
+            times.append(self.follow.horizon - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -201,6 +209,11 @@ class Player(Controls, Waiting):
             return self.keys.read(seconds)
         self.sleep(seconds)
         return []
+
+    def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:
+            actions = self.follow.keys(self, actions)
+        super()._act(actions)
 
     def _sound(self, event: Event) -> None:
         clip = self.loader.get(event)
@@ -363,6 +376,7 @@ def play_live(
         device, missing = open_backend(backend_name, routine), None
     except PlaybackError as exc:
         device, missing = None, exc
+    session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
@@ -379,5 +393,7 @@ def play_live(
             player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
+        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+            session.close()
         if device is not None:
             device.close()
