@@ -33,6 +33,8 @@ class Reason(StrEnum):
     REFUSED = "refused"  # a key that cannot act now: its message says why
     QUIT = "quit"
     END = "end"
+    HELD = "held"  # a waiting part's end reached: the session holds there
+    RELEASED = "released"  # the giver went on from a waiting part
 
 
 # The members by the names live.player and live.controls import (h20-seams rewrites those
@@ -54,6 +56,7 @@ RESIZED, PACED, BEDDED, REFUSED, QUIT, END = (
     Reason.QUIT,
     Reason.END,
 )
+HELD, RELEASED = Reason.HELD, Reason.RELEASED
 _FINAL = (Reason.QUIT, Reason.END)
 
 
@@ -77,6 +80,7 @@ class Status:
     pace: float | None = None  # the pace guide's beats per minute now, if it plays
     pace_factor: float = 1.0  # the listener's [ and ] (1: the routine's paces)
     bed: str | None = None  # the sound bed playing ("ocean"), "off" after b, None: none
+    waiting: bool = False  # held at the end of a waiting part (``step``) until next
 
     @property
     def step_left(self) -> float:
@@ -106,10 +110,10 @@ def _step_label(status: Status) -> str:
 def line(status: Status) -> str:
     """One line: the step, time left in it and in the session, what comes next."""
     state = "[paused] " if status.paused else ""
-    text = (
-        f"{state}{_step_label(status)} - {_left(status.step_left)} left, "
-        f"session {_left(status.session_left)} left"
-    )
+    left = f"{_left(status.step_left)} left"
+    if status.waiting:  # the session's time stands still: say what moves it on
+        state, left = "[waiting] ", "n or say next to go on"
+    text = f"{state}{_step_label(status)} - {left}, session {_left(status.session_left)} left"
     if status.pace is not None:
         factor = f" ({status.pace_factor:.0%})" if abs(status.pace_factor - 1) > 1e-9 else ""
         text += f" - pace {status.pace:.0f}/min{factor}"
@@ -169,6 +173,8 @@ class PlayResult:
     misses: int = 0  # clips not loaded ahead that were loaded at their instant
     late: int = 0  # clips the backend got too late to start on their frame
     shifts: int = 0  # times the sound server ran dry and the stream moved (CPU starved)
+    waited: float = 0.0  # seconds held at the ends of waiting parts, in all
+    reminders: list[float] = field(default_factory=list)  # clock times a reminder played
 
     @property
     def first_sound(self) -> float | None:

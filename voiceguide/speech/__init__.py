@@ -14,6 +14,7 @@ a process of its own, never in voiceguide's); ``lexicon`` respells words before 
 
 from voiceguide.choices import DEFAULT_ENGINE, Engine
 from voiceguide.speech.engines import Engines
+from voiceguide.speech.engines import default as default_engine
 from voiceguide.speech.lexicon import Lexicon
 from voiceguide.speech.lexicon import load_user as load_user_lexicon
 from voiceguide.speech.render import Renderer, SpeechCache, render_clip, volume_db
@@ -31,6 +32,7 @@ __all__ = [
     "SynthFactory",
     "Synthesizer",
     "VoiceInfo",
+    "default_engine",
     "load_user_lexicon",
     "nearest_voices",
     "render_clip",

@@ -5,23 +5,30 @@ An engine is a member of ``choices.Engine`` and a module of this package named b
 wanted, that provides what ``EngineModule`` says: its ``LICENCE``, a ``renderer`` and the
 ``voice_files`` that state their licences. So a new engine is one module and one line in
 ``choices.Engine``, as a backend of mido's is a module chosen by name; nothing here names an
-engine. A routine names its engine (``voice: {engine: piper}``) and ``--engine`` overrides
-it, so the engine is known only once the routine is loaded: ``Engines`` makes each engine's
-``Renderer`` (its worker processes, one per core) the first time it is wanted, and closes
-them all together.
+engine but the default's fallback. ``piper`` (natural neural voices: the extra
+``voiceguide[piper]``, which ``./setup.sh`` installs) and ``espeak`` (pyttsx3 with espeak-ng:
+everywhere, instant, robotic). The default (``default()``) is Piper where it is installed
+with a voice, else espeak-ng. A routine names its engine (``voice: {engine: piper}``) and
+``--engine`` overrides it, so the engine is known only once the routine is loaded:
+``Engines`` makes each engine's ``Renderer`` (its worker processes, one per core) the first
+time it is wanted, and closes them all together.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from voiceguide.choices import DEFAULT_ENGINE, Engine
+from voiceguide.choices import DEFAULT_ENGINE, ENGINES, Engine
 from voiceguide.speech.render import Renderer
 
-DEFAULT = DEFAULT_ENGINE
+FALLBACK = DEFAULT_ENGINE  # the default where Piper is not installed (espeak)
+# VOICEGUIDE_DEFAULT_ENGINE=espeak keeps espeak-ng the default where Piper is installed (the
+# test suite sets it, so that its default does not depend on what the machine has)
+DEFAULT_VARIABLE = "VOICEGUIDE_DEFAULT_ENGINE"
 
 
 class Described(Protocol):
@@ -70,6 +77,25 @@ def module(engine: Engine | str) -> EngineModule:
     return found
 
 
+def default() -> Engine:
+    """The engine a routine that names none speaks with: ``$VOICEGUIDE_DEFAULT_ENGINE`` if
+    set to an engine, else Piper where piper-tts and a voice of it are installed, else
+    espeak-ng."""
+    chosen = os.environ.get(DEFAULT_VARIABLE, "").strip().lower()
+    if chosen in ENGINES:
+        return Engine(chosen)
+    return Engine.PIPER if piper_installed() else FALLBACK
+
+
+@functools.cache
+def piper_installed() -> bool:
+    """Whether piper-tts is installed with at least one voice (its metadata and the voice
+    files are read; nothing is imported or started). Asked once per process."""
+    from voiceguide.speech import piper, piper_voices
+
+    return piper.version() is not None and bool(piper_voices.find())
+
+
 def renderer(engine: Engine | str, processes: int | None = None) -> Renderer:
     """A ``Renderer`` of ``engine`` with ``processes`` workers (default: one per core).
 
@@ -94,8 +120,8 @@ class Engines:
         self.close()
 
     def renderer(self, engine: Engine | str | None = None) -> Renderer:
-        """The renderer of ``engine`` (``None``: the default, espeak)."""
-        name = member(engine or DEFAULT)
+        """The renderer of ``engine`` (``None``: the default, ``default()``)."""
+        name = member(engine or default())
         if name not in self._made:
             self._made[name] = self._make(name)
         return self._made[name]
