@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import listen_set  # noqa: E402
 
 from voiceguide.listen import listener as listening  # noqa: E402
+from voiceguide.listen.echo import BLOCK as BLOCK_ECHO  # noqa: E402
 from voiceguide.listen.echo import LOOKAHEAD  # noqa: E402
 from voiceguide.listen.reference import Reference  # noqa: E402
 from voiceguide.listen.whisper import Whisper  # noqa: E402
@@ -57,6 +58,7 @@ def stream(listener: listening.Listener, samples: np.ndarray, output: Reference,
 
 
 COST = {"cpu": 0.0, "seconds": 0.0}  # the listener's own CPU time, and the sound it heard
+BED = [False]  # --bed-told: the listener is told the sound bed too (a tap on the mixer)
 
 
 def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None) -> Reference:
@@ -66,14 +68,35 @@ def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None
     return output
 
 
-def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: float):
-    trials = [listen_set.Trial(**t) for t in json.loads((out / "trials.json").read_text())]
+def warm(listener: listening.Listener, heard: np.ndarray, told: np.ndarray) -> None:
+    """The echo canceller hears what came before a trial (``listen_set.lead``), as live it
+    has heard the session since its start; the VAD and the model do not (nothing to judge)."""
+    if listener.canceller is None:
+        return
+    reference = played(told).read(LOOKAHEAD, len(told))
+    for i in range(0, len(heard) // BLOCK_ECHO * BLOCK_ECHO, BLOCK_ECHO):
+        listener.canceller.process(heard[i : i + BLOCK_ECHO], reference[i : i + BLOCK_ECHO])
+
+
+def run_trials(
+    out: Path,
+    model: Whisper,
+    kinds: set[str],
+    every: int,
+    echo_db: float,
+    lead: float,
+    listed_in: str,
+) -> list[dict]:
+    listed = json.loads((out / listed_in).read_text())
+    trials = [listen_set.Trial(**t) for t in listed]
     trials = [t for t in trials if t.kind in kinds][::every]
     rows = []
     for trial in trials:
-        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db)
+        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db, BED[0])
         listener = listening.Listener(model.hear)
         listener.log = []
+        if lead > 0:
+            warm(listener, *listen_set.lead(out, trial, lead, echo_db, BED[0]))
         heard = stream(listener, samples, played(reference), 0.0)
         window = [h for h in heard if start <= h.end <= end + 2.0]
         first = window[0] if window else None
@@ -90,6 +113,7 @@ def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: 
                 "false": sum(h is not first for h in heard),
                 "reaction": (first.end + first.thought - end) if right else None,
                 "judged": judged(listener.log, start, end),
+                "word_end": end,
             }
         )
         mark = "ok " if right else "MISS"
@@ -102,7 +126,8 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
     for name, *_ in listen_set.NEGATIVE:
         listener, output = listening.Listener(model.hear), Reference()
         listener.log = []
-        for index, (samples, _, reference) in enumerate(listen_set.negative(out, name, echo_db)):
+        pieces = listen_set.negative(out, name, echo_db, BED[0])
+        for index, (samples, _, reference) in enumerate(pieces):
             played(reference, index * 60.0, output)
             heard = stream(listener, samples, output, index * 60.0)
             JUDGED.extend(judged(listener.log, -1.0, -1.0))
@@ -132,8 +157,14 @@ def judged(log: list, start: float, end: float) -> list[dict]:
             "sounding": sounding,
             "chances": [round(c, 6) for c in hearing.chances],
             "text": hearing.text,
+            "top": round(hearing.top, 6),
+            "score": round(hearing.score, 4),
+            "no_speech": round(hearing.no_speech, 6),
+            "seconds": round(len(stretch.samples) / listen_set.RATE, 3),
+            "thought": round(thought, 4),
+            "voiced": round(stretch.voiced, 3),
         }
-        for stretch, sounding, hearing in log
+        for stretch, sounding, hearing, thought in log
     ]
 
 
@@ -167,7 +198,9 @@ def rescore(result: dict) -> dict:
         row["heard"] = [_accepted(j) for j in kept]
         if not row["right"]:
             row["reaction"] = None
-        elif row.get("reaction") is None:  # heard now, not before: its time is not stored
+        elif "word_end" in row:
+            row["reaction"] = first["end"] + first.get("thought", 0.0) - row["word_end"]
+        else:  # a run stored before the reaction could be recomputed
             row["reaction"] = float("nan")
     for kind in ("between", "during"):
         if result.get(kind):
@@ -195,6 +228,16 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth trial only (a sample)")
     parser.add_argument("--minutes", type=float, help="at most this much negative sound")
     parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=listen_set.LEAD,
+        help="seconds of the session heard before a trial by the canceller (0: as the first round)",
+    )
+    parser.add_argument("--trials", default="trials.json", help="the trial list in the set")
+    parser.add_argument(
+        "--bed-told", action="store_true", help="tell the listener the sound bed too"
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument(
         "--rescore", type=Path, help="a stored run: its figures under the rules now"
@@ -205,9 +248,12 @@ def main() -> None:
         print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1)[:4000])
         return
     kinds = set(args.kinds.split(","))
+    BED[0] = args.bed_told
     began, cpu = time.time(), time.process_time()
     model = Whisper()
-    rows = run_trials(args.set, model, kinds - {"negative"}, args.every, args.echo_db)
+    rows = run_trials(
+        args.set, model, kinds - {"negative"}, args.every, args.echo_db, args.lead, args.trials
+    )
     result = {k: summary(rows, k) for k in ("between", "during")}
     trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
     if "negative" in kinds:
@@ -221,6 +267,9 @@ def main() -> None:
     result["listener_cpu_share"] = COST["cpu"] / max(COST["seconds"], 1e-9)
     result["heard_seconds"] = COST["seconds"]
     result["echo_db"] = args.echo_db
+    result["lead"] = args.lead
+    result["bed_told"] = args.bed_told
+    result["trials"] = args.trials
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["wall_s"] = time.time() - began
     result["cpu_s"] = time.process_time() - cpu

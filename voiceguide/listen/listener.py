@@ -28,6 +28,9 @@ QUIET_CHANCE = 0.015  # 0.012 let 4 stretches of a Piper session through in 2 h 
 SOUNDING_CHANCE = 0.1
 MARGIN = 4.0
 PAD = 0.15  # seconds of silence around a stretch handed to the model
+# dB: while the session sounds, a chunk may be voice only where what the canceller leaves
+# stands this far over what the session's echo would leave (``EchoCanceller.excess``)
+TALK_DB = 6.0
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,18 @@ class Listener:
         self._offset = 0  # stream sample of self._sounding[0]
         self.stretches = 0  # handed to the model
         self.thinking = 0.0  # CPU seconds in the model
-        self.log: list[tuple[Stretch, bool, Hearing]] | None = None  # every judgment, if a list
+        # every judgment, if a list: the stretch, whether the session sounded, what the model
+        # heard, its CPU seconds
+        self.log: list[tuple[Stretch, bool, Hearing, float]] | None = None
 
     def feed(self, mic: np.ndarray, reference: np.ndarray, sounding: np.ndarray) -> list[Heard]:
         self._sounding = np.concatenate([self._sounding, sounding.astype(bool)])
         heard = []
-        for stretch in self.segmenter.feed(self._cancelled(mic, reference)):
+        cancelled, talk = self._cancelled(mic, reference)
+        start = self.segmenter.received - self._offset
+        quiet = ~self._sounding[start : start + len(cancelled)]
+        gate = talk | np.pad(quiet, (0, len(cancelled) - len(quiet)), constant_values=True)
+        for stretch in self.segmenter.feed(cancelled, gate):
             found = self._judge(stretch)
             if found is not None:
                 heard.append(found)
@@ -75,18 +84,24 @@ class Listener:
         self._sounding, self._offset = self._sounding[keep:], self._offset + keep
         return heard
 
-    def _cancelled(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    def _cancelled(self, mic: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The microphone less the session's echo, and per sample whether the giver (or
+        anything the session did not play) is heard over what the echo would leave."""
         if self.canceller is None:
-            return mic
+            return mic, np.ones(len(mic), bool)
         self._mic = np.concatenate([self._mic, mic])
         self._reference = np.concatenate([self._reference, reference])
         whole = len(self._mic) // BLOCK * BLOCK
-        out = [
-            self.canceller.process(self._mic[i : i + BLOCK], self._reference[i : i + BLOCK])
-            for i in range(0, whole, BLOCK)
-        ]
+        out, talk = [], []
+        for i in range(0, whole, BLOCK):
+            out.append(
+                self.canceller.process(self._mic[i : i + BLOCK], self._reference[i : i + BLOCK])
+            )
+            talk.append(self.canceller.excess >= TALK_DB)
         self._mic, self._reference = self._mic[whole:], self._reference[whole:]
-        return np.concatenate(out) if out else np.zeros(0, np.float32)
+        if not out:
+            return np.zeros(0, np.float32), np.zeros(0, bool)
+        return np.concatenate(out), np.repeat(np.array(talk, bool), BLOCK)
 
     def _judge(self, stretch: Stretch) -> Heard | None:
         first = stretch.end - len(stretch.samples) - self._offset
@@ -98,7 +113,7 @@ class Listener:
         self.stretches += 1
         self.thinking += thought
         if self.log is not None:
-            self.log.append((stretch, sounding, hearing))
+            self.log.append((stretch, sounding, hearing, thought))
         command = accept(hearing, sounding)
         if command is None:
             return None

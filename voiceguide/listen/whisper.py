@@ -45,6 +45,12 @@ class Hearing:
 
     text: str
     chances: tuple[float, ...]
+    # what the same sound says as free speech, for a decision relative to it: the first
+    # token's likeliest probability (1.0 when the command is the likeliest text), the greedy
+    # text's mean log-probability per token, and Whisper's own "no speech" probability
+    top: float = 1.0
+    score: float = 0.0
+    no_speech: float = 0.0
 
     def best(self) -> tuple[grammar.Command, float]:
         index = int(np.argmax(self.chances))
@@ -98,7 +104,13 @@ class Whisper:
         batch = store(np.ascontiguousarray(np.repeat(encoded, len(prompts), axis=0)))
         length = len(self.start)
         found = self.model.generate(
-            batch, prompts, beam_size=1, max_length=length + MAX_TOKENS, return_logits_vocab=True
+            batch,
+            prompts,
+            beam_size=1,
+            max_length=length + MAX_TOKENS,
+            return_logits_vocab=True,
+            return_scores=True,
+            return_no_speech_prob=True,
         )
         text = self.decode(found[0].sequences_ids[0])
         first = _log_softmax(np.asarray(found[0].logits[0])[0])
@@ -112,7 +124,14 @@ class Whisper:
             if len(spelling) == 2:
                 log += second[spelling[0]][spelling[1]]
             chances[owner] += float(np.exp(log))
-        return Hearing(text, tuple(float(c) for c in chances))
+        free = found[0]
+        return Hearing(
+            text,
+            tuple(float(c) for c in chances),
+            top=float(np.exp(first.max())),
+            score=float(free.scores[0]) if free.scores else 0.0,
+            no_speech=float(free.no_speech_prob),
+        )
 
     def decode(self, ids: list[int]) -> str:
         """Text of token ids (byte-level BPE pieces; special tokens dropped)."""
