@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import resource
 import statistics
 import sys
@@ -92,6 +93,7 @@ def run_trials(
     trials = [t for t in trials if t.kind in kinds][::every]
     rows = []
     for trial in trials:
+        CURRENT[0] = trial.index
         samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db, BED[0])
         listener = listening.Listener(model.hear)
         listener.log = []
@@ -128,6 +130,7 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
         listener.log = []
         pieces = listen_set.negative(out, name, echo_db, BED[0])
         for index, (samples, _, reference) in enumerate(pieces):
+            CURRENT[0] = (name, index)
             played(reference, index * 60.0, output)
             heard = stream(listener, samples, output, index * 60.0)
             JUDGED.extend(judged(listener.log, -1.0, -1.0))
@@ -143,29 +146,60 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
 
 
 JUDGED: list[dict] = []  # every stretch of the negatives, as judged
+# with --keep: every stretch judged, (trial index or (session, minute), on the word?,
+# sounding?, samples, end sample), in the order of the rows' and the negatives' "judged"
+KEPT: list[tuple] = []
+CURRENT: list = [None]  # the trial (or the negative's piece) being streamed
 
 
 def judged(log: list, start: float, end: float) -> list[dict]:
     """Every stretch the model heard: when (stream seconds), whether it held the word
     (``start``..``end``), whether the session sounded, the chances: enough to score other
     rules (``listener.accept``) without running the model again."""
+    for stretch, sounding, _, _ in log:
+        seconds = stretch.end / listen_set.RATE
+        on = seconds >= start and seconds - len(stretch.samples) / listen_set.RATE <= end
+        KEPT.append((CURRENT[0], on, sounding, stretch.samples, stretch.end))
     return [
         {
             "end": stretch.end / listen_set.RATE,
             "on": stretch.end / listen_set.RATE >= start
             and stretch.end / listen_set.RATE - len(stretch.samples) / listen_set.RATE <= end,
             "sounding": sounding,
-            "chances": [round(c, 6) for c in hearing.chances],
-            "text": hearing.text,
-            "top": round(hearing.top, 6),
-            "score": round(hearing.score, 4),
-            "no_speech": round(hearing.no_speech, 6),
+            **_heard(hearing, thought),
             "seconds": round(len(stretch.samples) / listen_set.RATE, 3),
-            "thought": round(thought, 4),
             "voiced": round(stretch.voiced, 3),
         }
         for stretch, sounding, hearing, thought in log
     ]
+
+
+def _heard(hearing, thought: float) -> dict:
+    return {
+        "chances": [round(c, 6) for c in hearing.chances],
+        "text": hearing.text,
+        "top": round(hearing.top, 6),
+        "score": round(hearing.score, 4),
+        "no_speech": round(hearing.no_speech, 6),
+        "thought": round(thought, 4),
+    }
+
+
+def rehear(result: dict, kept: list[tuple], model: Whisper) -> dict:
+    """A stored run (``--out``, with its stretches from ``--keep``) with the model run again
+    on the very same stretches, then ``rescore``d: what a new run gives when only the model's
+    side changed (its input, its prompt), the echo canceller and the segmenter being
+    untouched. The reaction takes the new model's CPU time."""
+    entries = [j for row in result.get("rows", []) for j in row["judged"]]
+    entries += result.get("negative", {}).get("judged", [])
+    if len(entries) != len(kept):
+        raise SystemExit(f"{len(kept)} stretches kept for {len(entries)} judged: not this run's")
+    pad = np.zeros(round(listening.PAD * listen_set.RATE), np.float32)
+    for entry, (_, _, _, samples, _) in zip(entries, kept, strict=True):
+        began = time.process_time()
+        hearing = model.hear(np.concatenate([pad, samples, pad]))
+        entry.update(_heard(hearing, time.process_time() - began))
+    return rescore(result)
 
 
 def summary(rows: list[dict], kind: str) -> dict:
@@ -212,12 +246,25 @@ def rescore(result: dict) -> dict:
     return result
 
 
+def _brief(result: dict) -> dict:
+    """A run's figures without its rows and stretches."""
+    brief = {k: v for k, v in result.items() if k != "rows"}
+    if "negative" in brief:
+        brief["negative"] = {k: v for k, v in brief["negative"].items() if k != "judged"}
+    return brief
+
+
 def _accepted(judged: dict) -> str | None:
     from voiceguide.listen.whisper import Hearing
 
-    command = listening.accept(
-        Hearing(judged["text"], tuple(judged["chances"])), judged["sounding"]
+    hearing = Hearing(
+        judged["text"],
+        tuple(judged["chances"]),
+        top=judged.get("top", 1.0),
+        score=judged.get("score", 0.0),
+        no_speech=judged.get("no_speech", 0.0),
     )
+    command = listening.accept(hearing, judged["sounding"])
     return None if command is None else command.words
 
 
@@ -242,10 +289,20 @@ def main() -> None:
     parser.add_argument(
         "--rescore", type=Path, help="a stored run: its figures under the rules now"
     )
+    parser.add_argument("--keep", type=Path, help="store every stretch judged here (pickle)")
+    parser.add_argument(
+        "--rehear", type=Path, help="with --rescore: the run's --keep file, heard again"
+    )
     args = parser.parse_args()
     if args.rescore:
-        result = rescore(json.loads(args.rescore.read_text()))
-        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1)[:4000])
+        result = json.loads(args.rescore.read_text())
+        if args.rehear:
+            result = rehear(result, pickle.loads(args.rehear.read_bytes()), Whisper())
+        else:
+            result = rescore(result)
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=1))
+        print(json.dumps(_brief(result), indent=1))
         return
     kinds = set(args.kinds.split(","))
     BED[0] = args.bed_told
@@ -276,11 +333,13 @@ def main() -> None:
     result["trial_seconds"] = trial_seconds
     result["load"] = Path("/proc/loadavg").read_text().split()[:3]
     result["rows"] = rows
+    if args.keep:
+        args.keep.write_bytes(pickle.dumps(KEPT))
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+    print(json.dumps(_brief(result), indent=1))
 
 
 if __name__ == "__main__":
