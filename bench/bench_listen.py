@@ -12,6 +12,10 @@ recognized when the first command heard between the word's start and 2 s after i
 the one spoken; any other command heard in it is a false action. The negatives (2 hours of
 sessions with no command) count false actions only.
 
+A change on the model's side only (its input, its prompt, the rules) needs no new run: with
+``--keep FILE`` every stretch judged is stored, and ``--rescore RUN.json --rehear FILE``
+hears them again with the model as it is now (``--rescore`` alone: the rules only).
+
 Reaction: the stream time at which the stretch ended, plus the model's CPU time for it
 (the listener's process has a core to itself at 20 % use), less the word's end.
 CPU: the whole listener's process time over the seconds of sound it heard.
