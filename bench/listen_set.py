@@ -141,8 +141,12 @@ def _export(target: Path, voiceguide: str, routine: str, length: str, extra) -> 
     if target.exists():
         return
     full = target.with_name(target.name.removesuffix(".wav") + ".full.wav")
+    # the engine always named: a routine that names none speaks with Piper where it is
+    # installed (issue 21), and the recipe's sessions are espeak-ng's unless they say Piper
+    engine = () if "--engine" in extra else ("--engine", "espeak")
     subprocess.run(
-        [voiceguide, "export", routine, "-l", length, *extra, "-o", str(full), "--vtt", "-q"],
+        [voiceguide, "export", routine, "-l", length, *engine, *extra, "-o", str(full)]
+        + ["--vtt", "-q"],
         check=True,
     )
     samples, rate = sf.read(str(full), dtype="float32", always_2d=True)
