@@ -123,10 +123,10 @@ def _listen(
 
 
 def _write_log(
-    path: str, judged: list[tuple[Stretch, bool, Hearing]], end: float, fed: int
+    path: str, judged: list[tuple[Stretch, bool, Hearing, float]], end: float, fed: int
 ) -> None:
     with open(path, "a", encoding="utf-8") as log:
-        for stretch, sounded, hearing in judged:
+        for stretch, sounded, hearing, _ in judged:
             command, chance = hearing.best()
             at = end - (fed - stretch.end) / RATE
             record: dict[str, object] = {
