@@ -19,11 +19,12 @@ STAGES = (
     ("manifest",),
     ("atomic",),
     ("audio",),
+    ("store",),  # the content-addressed store: speech's clips and the bed's loudness
     ("routine",),
     ("fit", "pace"),
     ("plan",),
     ("speech",),
-    ("bed",),  # after speech: it keeps its loudness measurements in the clip cache
+    ("bed",),  # its loudness measurements are kept in the store
     ("session",),
     ("exporting", "live"),
     ("listen",),  # voice commands: actions for live's player, from the microphone

@@ -7,6 +7,7 @@ from voiceguide.session.chimes import (
     MAX_CHIME,
     chime_durations,
     end_chime,
+    prepared,
     sound_durations,
 )
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs, inputs_of
@@ -42,6 +43,7 @@ __all__ = [
     "inputs",
     "inputs_of",
     "length_range",
+    "prepared",
     "prepare",
     "quoted",
     "say",

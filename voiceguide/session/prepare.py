@@ -14,15 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from voiceguide import audio, fit, plan, resources, routine, speech
+from voiceguide import audio, fit, plan, resources, routine, speech, store
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
 from voiceguide.routine import Routine, Voice, fields
-from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
+from voiceguide.session.chimes import (
+    END_CHIME,
+    SoundKind,
+    chime_durations,
+    end_chime,
+    prepared,
+    sound_durations,
+)
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
-from voiceguide.speech import cache as clipcache
 
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
@@ -40,7 +46,7 @@ class Session:
     bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
     reads: Inputs | None = None  # the files it reads: no export may write over them
     chime_gain_db: float = 0.0  # every chime's gain over how it is made (``chime_level``)
-    _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
+    _sounds: dict[tuple[SoundKind, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
@@ -55,9 +61,9 @@ class Session:
         samples *= np.float32(audio.gain(event.gain_db))
         return audio.Clip(samples)
 
-    def _sound(self, kind: str, path: Path) -> audio.Clip:
+    def _sound(self, kind: SoundKind, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            made = clipcache.sound(path, kind, self.speech.directory)
+            made = prepared(path, kind, self.speech.directory)
             if kind == "chime":
                 made = clips.chime_at(made, self.chime_gain_db)
             self._sounds[kind, path] = made
@@ -154,7 +160,7 @@ def prepare(
     """
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
-    directory = cache_dir or clipcache.cache_dir()
+    directory = cache_dir or store.cache_dir()
     if reading.routine is None:
         problems = list(reading.problems)
         _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
