@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from voiceguide.live import bed
-from voiceguide.plan.bed import bed_plan
+from voiceguide.plan import BedLevels, bed_envelope
 from voiceguide.plan.model import Event
 from voiceguide.routine import Sound
 
@@ -107,7 +107,7 @@ def test_b_fades_the_bed_out_and_back_in():
 def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
     end = Event(40.0, "chime", 4.2, 0, sound=Sound("end", None))
     said = [Event(10.0, "speech", 2.0, 0, text="Now."), end]
-    live = bed.LiveBed(Ramp(), bed_plan("ramp", 18.0, 12.0, said, 40.0))
+    live = bed.LiveBed(Ramp(), bed_envelope(BedLevels("ramp", 18.0, 12.0), said, 40.0))
     live.start(0, 0.0)
 
     def level_db(out: np.ndarray, first: int, second: float) -> float:
@@ -119,7 +119,7 @@ def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
     assert level_db(early, 0, 11.0) == pytest.approx(-30.0, abs=0.01)
     # a step made longer: the next words come at 25 s, and the bed ducks there now
     moved = [Event(25.0, "speech", 2.0, 0, text="Next."), end]
-    live.retime(bed_plan("ramp", 18.0, 12.0, moved, 40.0))
+    live.retime(bed_envelope(BedLevels("ramp", 18.0, 12.0), moved, 40.0))
     late = streamed(live, 12 * RATE, 16 * RATE)
     assert level_db(late, 12 * RATE, 20.0) == pytest.approx(-18.0, abs=0.01)
     assert level_db(late, 12 * RATE, 26.0) == pytest.approx(-30.0, abs=0.01)

@@ -12,7 +12,7 @@ import pytest
 from voiceguide.audio import RATE
 from voiceguide.live import bed as live_bed
 from voiceguide.live import player, status, timeline
-from voiceguide.plan.bed import bed_plan
+from voiceguide.plan import BedLevels, bed_envelope
 from voiceguide.testing.fakes import (
     FakeBackend,
     FakeClock,
@@ -37,7 +37,7 @@ class Frames:
 
 def bedded_session(parts=PARTS) -> FakeSession:
     plan = make_plan(parts)
-    envelope = bed_plan("frames", 18.0, 12.0, plan.events, plan.length)
+    envelope = bed_envelope(BedLevels("frames", 18.0, 12.0), plan.events, plan.length)
     session = FakeSession(dataclasses.replace(plan, bed=envelope))
     session.bed = Frames()
     return session

@@ -23,7 +23,7 @@ import numpy as np
 
 from voiceguide import store
 from voiceguide.audio import RATE
-from voiceguide.bed.source import Bed
+from voiceguide.bed.source import CalibratedSource
 from voiceguide.errors import VoiceguideError
 
 WHOLE = 600.0  # seconds: a span up to this long is measured whole
@@ -42,7 +42,7 @@ def stretches(span: int) -> list[tuple[int, int]]:
     return [(int(first), window) for first in starts]
 
 
-def measure(bed: Bed, span: int) -> float:
+def measure(bed: CalibratedSource, span: int) -> float:
     """Integrated loudness (LUFS) of ``bed`` before calibration over ``span`` frames
     (``stretches``); -inf when it is silent there. The K-weighting restarts at each stretch
     (its start-up is a few ms of a 30 s stretch)."""
@@ -63,7 +63,7 @@ def measure(bed: Bed, span: int) -> float:
 PLAUSIBLE = (-90.0, 10.0)  # LUFS a cached measurement may hold (full-scale square: +3)
 
 
-def loudness(bed: Bed, span: int) -> float:
+def loudness(bed: CalibratedSource, span: int) -> float:
     """``measure(bed, span)``, from the store when it was measured before."""
     key = store.key(*bed.identity(), f"span {span}", RECIPE)
     entry = f"bed-loudness-{key[:20]}.json"

@@ -44,7 +44,6 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
-PACE_SCALE = pace.SCALE_RANGE  # what --pace may ask: a quarter to four times the routine's paces
 
 
 class PaceScale(click.ParamType):

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voiceguide.audio import add_under
+from voiceguide.audio import RATE, add_under
 
-RATE = 48_000
 FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
 CUT = 0.1  # seconds: the voice before a jump fading out
 TOGGLE = 1.0  # seconds: the b key
@@ -77,7 +76,7 @@ class _Voice:
 
 
 class LiveBed:
-    """``source`` (``voiceguide.bed.Source``) at the plan's ``envelope`` (a ``BedPlan``)."""
+    """``source`` (a ``bed.BedSource``) at the plan's ``envelope`` (a ``plan.BedEnvelope``)."""
 
     def __init__(self, source, envelope):
         self.source, self.envelope = source, envelope

@@ -45,9 +45,8 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
-from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
+from voiceguide.plan import Event, Plan, bed_envelope
 
-END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
@@ -147,9 +146,8 @@ class Player(Controls):
         if self.bed is None or events is self._ducked:
             return
         self._ducked = events
-        old = self.bed.envelope
-        ending = end_chime_at(events, self.timeline.length, END_CHIME)
-        self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
+        levels = self.bed.envelope.levels
+        self.bed.retime(bed_envelope(levels, events, self.timeline.length))
 
     def _turn(self) -> None:
         failed = getattr(self.backend, "bed_error", None)

@@ -3,7 +3,6 @@
 session reads (``inputs``); its chimes, checked before any speech is rendered (``chimes``)."""
 
 from voiceguide.session.chimes import (
-    END_CHIME,
     MAX_CHIME,
     chime_durations,
     end_chime,
@@ -15,7 +14,8 @@ from voiceguide.session.options import Options
 from voiceguide.session.prepare import (
     MAX_SAY,
     Session,
-    bed_for,
+    bed_levels,
+    bed_source,
     check_spoken,
     fitted_to,
     length_range,
@@ -27,13 +27,13 @@ from voiceguide.session.prepare import (
 )
 
 __all__ = [
-    "END_CHIME",
     "MAX_CHIME",
     "MAX_SAY",
     "Inputs",
     "Options",
     "Session",
-    "bed_for",
+    "bed_levels",
+    "bed_source",
     "bed_spec",
     "check_spoken",
     "chime_durations",

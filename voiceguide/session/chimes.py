@@ -14,10 +14,10 @@ import soundfile
 from voiceguide import audio, durations, resources, store
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, combined
+from voiceguide.plan import END_CHIME
 from voiceguide.routine import Routine, Sound
 from voiceguide.speech import cache as clipcache
 
-END_CHIME = "end"
 MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
 SoundKind = Literal["chime", "pace"]  # how a sound file is made into a clip (``audio.clips``)
 _RECIPES: dict[SoundKind, Callable[[Path], audio.Clip]] = {
@@ -41,7 +41,7 @@ def prepared(path: Path, kind: SoundKind = "chime", directory: Path | None = Non
 
 
 def end_chime() -> Sound:
-    """The chime that closes every session (the built-in ``END_CHIME``)."""
+    """The chime that closes every session (the built-in ``plan.END_CHIME``)."""
     return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
 
 

@@ -10,17 +10,17 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import NoReturn, ParamSpec, TypeVar
 
 from voiceguide import audio, fit, plan, resources, routine, speech, store
+from voiceguide import bed as beds
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
+from voiceguide.bed import BedSource
 from voiceguide.errors import RoutineError, UsageError, combined
+from voiceguide.plan import Event, Plan, Timing
 from voiceguide.routine import Routine, Voice, fields
 from voiceguide.session.chimes import (
-    END_CHIME,
     SoundKind,
     chime_durations,
     end_chime,
@@ -30,36 +30,35 @@ from voiceguide.session.chimes import (
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
 
+P = ParamSpec("P")
+T = TypeVar("T")
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
 
 @dataclass
 class Session:
-    """A fitted routine, its plan, and where each event's audio comes from."""
+    """A fitted routine, its plan, and where each event's audio comes from. The chimes'
+    and pace sounds' lengths are ``timing.sounds``."""
 
     written: Routine  # as loaded
     routine: Routine  # fitted
-    plan: plan.Plan
-    timing: plan.Timing
+    plan: Plan  # with the bed's envelope (``plan.bed``) when a bed plays
+    timing: Timing
     speech: speech.SpeechCache
-    chimes: dict[Path, float]  # chime and pace sound files -> seconds
-    bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
+    bed: BedSource | None = None  # the sound bed's samples, if one plays
     reads: Inputs | None = None  # the files it reads: no export may write over them
     chime_gain_db: float = 0.0  # every chime's gain over how it is made (``chime_level``)
     _sounds: dict[tuple[SoundKind, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
-    def clip(self, event: plan.Event) -> audio.Clip:
+    def clip(self, event: Event) -> audio.Clip:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
-        pace guide's beat at its gain (a breath stretched to its period; made anew each
-        time: callers keep what they need)."""
+        pace guide's beat (``audio.clips.beat``: made anew each time, callers keep what
+        they need)."""
         if event.kind == "speech":
             return self.speech.clip(event.text)
         if event.kind != plan.PULSE:
             return self._sound("chime", event.sound.path)
-        base = self._sound("pace", event.sound.path).samples
-        samples = clips.stretched(base, max(1, round(event.duration * audio.RATE)))
-        samples *= np.float32(audio.gain(event.gain_db))
-        return audio.Clip(samples)
+        return clips.beat(self._sound("pace", event.sound.path), event.duration, event.gain_db)
 
     def _sound(self, kind: SoundKind, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
@@ -161,14 +160,11 @@ def prepare(
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
     directory = cache_dir or store.cache_dir()
+    problems = list(reading.problems)
     if reading.routine is None:
-        problems = list(reading.problems)
         _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
-        if options.bed is None:  # the routine's; an option's waits for a routine that loads
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
+        _refuse(problems, warnings, reading, options)
     loaded = dataclasses.replace(reading.routine, warnings=warnings)
-    problems: list[RoutineError] = []
     cache = _attempt(
         problems,
         speech_for,
@@ -182,32 +178,46 @@ def prepare(
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
+    if problems or cache is None or chimes is None:
+        _refuse(problems, warnings, reading, options)
+    timing = Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
+    fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
+    levels = bed_levels(loaded, options)
     built = None
-    if not problems:
-        timing = plan.Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
-        fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-        built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
-        if options.bed is None:
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
-    source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
+    if fitted is not None:
+        built = _attempt(problems, plan.build, fitted, timing, options.pace, levels)
+    if fitted is None or built is None:
+        _refuse(problems, warnings, reading, options)
+    source = _attempt(problems, bed_source, loaded, options, built.length)
     if problems:
         raise combined(problems, warnings)
     reads = inputs_of(loaded, options, cache.directory)
     gain = chime_gain_db(loaded, options)
-    return Session(
-        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
-    )
+    return Session(loaded, fitted, built, timing, cache, source, reads, gain)
 
 
-def _attempt(problems: list[RoutineError], call: Callable, *args):
+def _attempt(
+    problems: list[RoutineError], call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
     """``call(*args)``, or None with its ``RoutineError`` added to ``problems``."""
     try:
-        return call(*args)
+        return call(*args, **kwargs)
     except RoutineError as exc:
         problems.append(exc)
         return None
+
+
+def _refuse(
+    problems: list[RoutineError],
+    warnings: tuple[str, ...],
+    reading: routine.Reading,
+    options: Options,
+) -> NoReturn:
+    """Raise every problem found, with the routine's bed's own when the routine names it
+    (an option's waits for a routine that loads)."""
+    if options.bed is None:
+        _attempt(problems, _check_bed, reading)
+    raise combined(problems, warnings)
 
 
 def _shadowing(name: str) -> tuple[str, ...]:
@@ -227,8 +237,6 @@ def _check_bed(reading: routine.Reading) -> None:
     written = reading.bed
     if written is None or written.sound is None:
         return
-    from voiceguide import bed as beds
-
     if written.sound.strip().lower() in beds.BUILT_IN:
         return
     try:
@@ -246,42 +254,46 @@ def chime_gain_db(loaded: Routine, options: Options) -> float:
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
-    """The sound bed ``options`` or else the routine asks for, opened (a file that is
-    missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
-    written = loaded.bed
-    spec, base = bed_spec(loaded, options)
+def bed_levels(loaded: Routine, options: Options) -> plan.BedLevels | None:
+    """The bed ``options`` or else the routine asks for, by the name its source will have,
+    with its level and duck (the options', else the routine's, else the defaults); None for
+    no bed. Opens nothing (``bed_source`` does)."""
+    spec, _ = bed_spec(loaded, options)
     if spec is None:
-        return None, built
-    from voiceguide import bed as beds  # the bed's sources: numpy and soxr work, when asked
-
+        return None
+    written = loaded.bed
     level = options.bed_level
     duck = options.duck
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
+    return plan.BedLevels(beds.bed_name(spec), level, duck)
+
+
+def bed_source(loaded: Routine, options: Options, length: float) -> BedSource | None:
+    """The sound bed ``options`` or else the routine asks for, opened for a session of
+    ``length`` seconds (a file that is missing or does not play is a ``UsageError`` for
+    ``--bed``, a ``RoutineError`` at the ``bed:`` line); None for none."""
+    spec, base = bed_spec(loaded, options)
+    if spec is None:
+        return None
     try:
-        source = beds.open_bed(spec, base, built.length)
+        return beds.open_bed(spec, base, length)
     except UsageError as exc:
-        if options.bed is not None:
+        if options.bed is not None or loaded.bed is None:
             raise UsageError(f"--bed: {exc}") from exc
-        raise RoutineError(loaded.path, written.line, f"bed: {exc}") from exc
-    ending = plan.end_chime_at(built.events, built.length, END_CHIME)
-    envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
-    return source, dataclasses.replace(built, bed=envelope)
+        raise RoutineError(loaded.path, loaded.bed.line, f"bed: {exc}") from exc
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
     """``loaded`` fitted to ``length`` (from --length) or else to its own ``length:``; a
     length it cannot take is a ``UsageError`` for the option, a ``RoutineError`` at the
     ``length:`` line for the routine's own."""
-    if length is None and loaded.length is None:
-        return loaded
-    overhead, floors = timing.overhead(loaded), timing.floors(loaded)
     if length is not None:
-        return fit.fit(loaded, length, overhead, floors)
+        return fit.fit(loaded, length, timing.overhead(loaded), timing.floors(loaded))
+    if loaded.length is None:
+        return loaded
     try:
-        return fit.fit(loaded, loaded.length, overhead, floors)
+        return fit.fit(loaded, loaded.length, timing.overhead(loaded), timing.floors(loaded))
     except fit.Unfittable as exc:
         raise RoutineError(loaded.path, loaded.length_line, f"length: {exc.reason}") from exc
 
