@@ -21,6 +21,11 @@ SEAMS = (
     "voiceguide.speech.cache",
     "voiceguide.session.prepare",
     "voiceguide.session.chimes",
+    "voiceguide.live.mixer",
+    "voiceguide.live.bed",
+    "voiceguide.live.controls",
+    "voiceguide.live.player",
+    "voiceguide.live.backends.base",
 )
 
 

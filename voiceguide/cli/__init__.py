@@ -43,6 +43,7 @@ from voiceguide.cli.output import (
     warn,
 )
 from voiceguide.errors import VoiceguideError
+from voiceguide.live.backends import BACKENDS
 
 
 @click.group(context_settings=CONTEXT)
@@ -176,7 +177,7 @@ def plan(
 @click.option(
     "--backend",
     "backend_name",
-    type=click.Choice(["alsa", "simpleaudio"]),
+    type=click.Choice(list(BACKENDS)),
     help="Audio output (default: alsa where libasound is found, else simpleaudio; "
     "or $VOICEGUIDE_BACKEND).",
 )

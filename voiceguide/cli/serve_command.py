@@ -9,6 +9,7 @@ import click
 from voiceguide.atomic import shown
 from voiceguide.cli.options import CONTEXT, make_renderer
 from voiceguide.cli.output import out, reported
+from voiceguide.live.backends import BACKENDS
 
 
 @click.command(context_settings=CONTEXT)
@@ -35,7 +36,7 @@ from voiceguide.cli.output import out, reported
 @click.option(
     "--backend",
     "backend_name",
-    type=click.Choice(["alsa", "simpleaudio"]),
+    type=click.Choice(list(BACKENDS)),
     help="Audio output of 'Play on the computer' (as for 'voiceguide play').",
 )
 def serve(port: int, lan: bool, routines_dir: Path | None, backend_name: str | None) -> None:

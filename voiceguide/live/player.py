@@ -28,8 +28,10 @@ from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
 
 from voiceguide.audio import Clip
+from voiceguide.bed.source import BedSource
 from voiceguide.errors import PlaybackError
-from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.backends import open_backend
+from voiceguide.live.backends.base import Backend, Handle
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
 from voiceguide.live.keys import KeySource, terminal_keys
@@ -45,7 +47,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
-from voiceguide.plan import Event, Plan, bed_envelope
+from voiceguide.plan import Event, Plan, Timing, bed_envelope
 
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
@@ -54,9 +56,18 @@ EPSILON = 1e-9
 
 
 class SessionLike(Protocol):
-    """What the player needs of a ``session.Session``."""
+    """What the player needs of a ``session.Session``: its plan (with the bed's envelope
+    when a bed plays), its bed's samples, the clip of each event and, to make new beats
+    when the pace changes, the clips' lengths (``timing``; None: the plan's own)."""
 
-    plan: Plan
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def bed(self) -> BedSource | None: ...
+
+    @property
+    def timing(self) -> Timing | None: ...
 
     def clip(self, event: Event) -> Clip: ...
 
@@ -64,8 +75,9 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player(Controls):
-    """Plays one session; ``run`` returns when it ends or the listener quits."""
+class Player:
+    """Plays one session; ``run`` returns when it ends or the listener quits. The keys act
+    through ``controls`` (a ``controls.Controls``, to which the player is ``Steered``)."""
 
     def __init__(
         self,
@@ -78,7 +90,7 @@ class Player(Controls):
         spin: float = SPIN,
         preload: bool = True,
     ):
-        timing = getattr(session, "timing", None)  # a pulse's length, for new beats
+        timing = session.timing  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
         self.backend = backend
         self.clock = clock
@@ -93,10 +105,10 @@ class Player(Controls):
         self.paused_at: float | None = None  # the frozen position while paused
         self.finished = False
         self._sounding: list[tuple[Event, Handle]] = []
-        self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        self.controls = Controls(self, clock)
 
     # -- the loop
 
@@ -109,16 +121,16 @@ class Player(Controls):
             self.loader.want(upcoming[1:])
             if upcoming:
                 self.loader.get(upcoming[0], miss=False)  # before the clock starts
-            self._start_from(start)
-            self._report(START, start, self.no_bed)
+            self.start_from(start)
+            self.report(START, start, self.no_bed)
             while not self.finished:
                 self._turn()
         finally:
             self.backend.stop_all()
             self.loader.close()
         self.result.misses = self.loader.misses
-        self.result.late = getattr(self.backend, "late", 0)
-        self.result.shifts = getattr(self.backend, "shifts", 0)
+        self.result.late = self.backend.late
+        self.result.shifts = self.backend.shifts
         self.result.length = self.timeline.length
         return self.result
 
@@ -129,7 +141,7 @@ class Player(Controls):
             return self.paused_at
         return max(self.clock() - self.origin, self._floor)
 
-    def _start_from(self, position: float) -> None:
+    def start_from(self, position: float) -> None:
         """Run from ``position``: its first sound is heard ``latency`` seconds from now."""
         # read the latency first: a backend still warming up waits there, and the clock
         # must be read after that wait (read before it, a sound due at once came late)
@@ -137,7 +149,11 @@ class Player(Controls):
         self.origin = self.clock() + latency - position
         self._floor = position
         if self.bed is not None:
-            self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
+            self.bed.start(self.origin + position, position)
+
+    def _act(self, actions: list[str]) -> None:
+        self.controls.act(actions)
+        self._retime_bed()
 
     def _retime_bed(self) -> None:
         """After a key that moved events (a step made longer or shorter), the bed ducks
@@ -150,10 +166,10 @@ class Player(Controls):
         self.bed.retime(bed_envelope(levels, events, self.timeline.length))
 
     def _turn(self) -> None:
-        failed = getattr(self.backend, "bed_error", None)
-        if self.bed is not None and failed:
+        failed = self.bed.failure if self.bed is not None else None
+        if failed is not None:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
-            self._report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
+            self.report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
@@ -161,7 +177,7 @@ class Player(Controls):
         for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
             self._sound(event)
         if position >= self.timeline.length - EPSILON:
-            self._finish(END, self.timeline.length)
+            self.finish(END, self.timeline.length)
             return
         self._tick(max(position, self._floor))
         self._wait_until(self._deadline(max(position, self._floor)))
@@ -201,12 +217,31 @@ class Player(Controls):
         self.result.played.append(Played(event, target, called))
         self.loader.want(self.timeline.upcoming(AHEAD))
 
-    def _finish(self, reason: str, position: float) -> None:
-        self.backend.stop_all()
-        self._sounding = []
+    def finish(self, reason: str, position: float) -> None:
+        """End the session at ``position`` (``reason``: ``END``, ``QUIT``)."""
+        self.silence()
         self.finished = True
         self.result.position = position
-        self._report(reason, position)
+        self.report(reason, position)
+
+    # -- what the controls act on (``controls.Steered``)
+
+    def sounding_at(self, position: float) -> list[float]:
+        return [e.at for e, _ in self._sounding if e.at <= position < e.end]
+
+    def silence(self) -> None:
+        self.backend.stop_all()
+        self._sounding = []
+
+    def unschedule(self, position: float) -> None:
+        """Take back events handed to the backend early (its ``lead``) that have not started,
+        so that re-timing applies to them too."""
+        ahead = [(e, h) for e, h in self._sounding if e.at > position]
+        for _, handle in ahead:
+            handle.stop()
+        if ahead:
+            self._sounding = [(e, h) for e, h in self._sounding if e.at <= position]
+            self.timeline.seek(position)
 
     # -- status
 
@@ -228,7 +263,7 @@ class Player(Controls):
             None if self.bed is None else (self.bed.name if self.bed.on else "off"),
         )
 
-    def _report(self, reason: str, position: float, message: str | None = None) -> None:
+    def report(self, reason: str, position: float, message: str | None = None) -> None:
         self._shown = (self.timeline.step_index(position), int(position + EPSILON))
         if self.on_status is not None:
             self.on_status(self._status(reason, position, message))
@@ -238,21 +273,20 @@ class Player(Controls):
             return
         index = self.timeline.step_index(position)
         if self._shown is None or index != self._shown[0]:
-            self._report(STEP, position)
+            self.report(STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
-            self._report(TICK, position)
+            self.report(TICK, position)
 
 
-def _live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
+def _live_bed(session: SessionLike, backend: Backend) -> tuple[LiveBed | None, str | None]:
     """The session's sound bed in ``backend``'s stream, or None and why (no bed; a backend
     that cannot mix one, such as simpleaudio, which opens a stream per clip)."""
-    source, envelope = getattr(session, "bed", None), session.plan.bed
+    source, envelope = session.bed, session.plan.bed
     if source is None or envelope is None:
         return None, None
-    if not hasattr(backend, "set_bed"):
+    bed = backend.carry_bed(source, envelope)
+    if bed is None:
         return None, "the sound bed plays only through the alsa backend"
-    bed = LiveBed(source, envelope)
-    backend.set_bed(bed)
     return bed, None
 
 
@@ -289,7 +323,7 @@ def play_live(
     start_at: str | int | None = None,
     on_status: Callable[[Status], None] | None = None,
     backend_name: str | None = None,
-    stdin: IO | None = None,
+    stdin: IO[str] | None = None,
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
     listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
@@ -320,7 +354,7 @@ def play_live(
         start = start_position(session.plan, start_at)
         if device is None:
             if without_device is None:
-                raise missing
+                raise missing or PlaybackError("no sound device found")
             without_device(session, start)
             return None
         reading = contextlib.nullcontext(keys) if keys is not None else terminal_keys(stdin)
