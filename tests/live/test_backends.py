@@ -1,6 +1,7 @@
 """Playback backends chosen by name (``live.backends.BACKENDS``): a new output is one module and
 one line; the default is the first usable one; what the player may ask of every backend is
-declared (``base.Backend``), and a wrapper passes all of it through."""
+declared (``base.Backend``), and a wrapper passes all of it through. Without a sound device:
+tests/live/test_player_e2e.py plays through them, in the audio_device tier."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from click.testing import CliRunner
 
 from voiceguide import cli
 from voiceguide.audio import RATE, Clip
-from voiceguide.errors import UsageError
+from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.listen.source import TappedBackend
 from voiceguide.live import backends
 from voiceguide.live.backends.base import Backend
+from voiceguide.live.backends.simpleaudio import SimpleaudioBackend
 from voiceguide.plan import BedLevels
 from voiceguide.plan.bed import envelope
 from voiceguide.testing.fakes import FakeBackend, FakeClock, FakeStreamBackend
@@ -119,3 +121,10 @@ def test_a_tapped_backend_passes_the_bed_and_the_counters_of_the_device_it_wraps
     assert np.abs(device.out).max() > 0.25  # the clip, and the bed under it
     assert (tapped.late, tapped.shifts, tapped.lead) == (1, 0, 0.05)
     assert TappedBackend(FakeBackend(clock), Listening()).carry_bed(Source(), level) is None
+
+
+def test_simpleaudio_missing_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "simpleaudio", None)  # as if not installed
+    with pytest.raises(PlaybackError) as caught:
+        SimpleaudioBackend()
+    assert str(caught.value) == "live playback needs simpleaudio: pip install 'voiceguide[play]'"

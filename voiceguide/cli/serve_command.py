@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from voiceguide.atomic import shown
+from voiceguide.choices import BACKENDS
 from voiceguide.cli.options import CONTEXT, make_renderer
 from voiceguide.cli.output import out, reported
-from voiceguide.live.backends import BACKENDS
 
 
 @click.command(context_settings=CONTEXT)
@@ -47,6 +46,7 @@ def serve(port: int, lan: bool, routines_dir: Path | None, backend_name: str | N
     on the same network can: open the address printed, or scan its QR code. Ctrl-C stops it.
     """
     from voiceguide import serve as serving
+    from voiceguide.atomic import shown
 
     with reported():
         serving.require()

@@ -1,8 +1,9 @@
 """Audio backends for the live player: they make the noise the scheduler says is due.
 
-A backend is a module named in ``BACKENDS`` (as mido's are): it offers ``usable()`` (may it
-be tried here, for the default) and ``open_backend(routine, clock)``, which returns a
-``base.Backend``. A new output is one module and one line below. Two exist:
+A backend is a module named in ``BACKENDS`` (``voiceguide.choices``, as mido's are): it
+offers ``usable()`` (may it be tried here, for the default) and ``open_backend(routine,
+clock)``, which returns a ``base.Backend``. A new output is one module and one line in
+``choices.BACKENDS``. Two exist:
 
 ``alsa`` (the default on Linux)
     ONE playback stream on ALSA's ``default`` device, opened before the session and fed by a
@@ -24,8 +25,8 @@ No sound device is a ``PlaybackError`` raised when the backend is opened, before
 starts, with the suggestion to export instead. ALSA's own error noise is kept off the screen.
 Backends are context managers; leaving one stops every sound at once.
 
-This module imports nothing heavy (the command line reads ``BACKENDS`` for its choices): a
-backend's module is imported when it is opened.
+A backend's module is imported when it is opened (``voiceguide --help`` reads the names from
+``choices``, which imports nothing).
 """
 
 from __future__ import annotations
@@ -38,17 +39,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, cast
 
+from voiceguide.choices import BACKENDS  # name -> module: the registry, read by --help too
 from voiceguide.errors import PlaybackError, UsageError
 
 if TYPE_CHECKING:
     from voiceguide.audio import Clip
     from voiceguide.live.backends.base import Backend
-
-# name -> the module that plays through it; the first usable one is the default
-BACKENDS: dict[str, str] = {
-    "alsa": "voiceguide.live.backends.alsa",
-    "simpleaudio": "voiceguide.live.backends.simpleaudio",
-}
 
 
 class BackendModule(Protocol):
