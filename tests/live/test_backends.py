@@ -104,7 +104,8 @@ def test_a_tapped_backend_passes_the_bed_and_the_counters_of_the_device_it_wraps
         def tell(self, message: dict) -> None:
             pass
 
-    tapped: Backend = TappedBackend(device, Listening(), clock=clock)
+    tap = TappedBackend(device, Listening(), clock=clock)
+    tapped: Backend = tap  # all the player may ask, passed through
     level = envelope(BedLevels("level", 0.0, 0.0), [], 100.0)
 
     class Source:
@@ -120,7 +121,10 @@ def test_a_tapped_backend_passes_the_bed_and_the_counters_of_the_device_it_wraps
     clock.sleep(1.0)
     assert np.abs(device.out).max() > 0.25  # the clip, and the bed under it
     assert (tapped.late, tapped.shifts, tapped.lead) == (1, 0, 0.05)
-    assert TappedBackend(FakeBackend(clock), Listening()).carry_bed(Source(), level) is None
+    plain = TappedBackend(FakeBackend(clock), Listening())
+    assert plain.carry_bed(Source(), level) is None
+    tap.close_tap()
+    plain.close_tap()
 
 
 def test_simpleaudio_missing_says_how_to_install_it(monkeypatch):
