@@ -22,6 +22,7 @@ STAGES = (
     ("store",),  # the content-addressed store: speech's clips and the bed's loudness
     ("routine",),
     ("fit", "pace"),
+    ("rounds",),  # fit beyond a routine's range: rounds, optional steps left out
     ("plan",),
     ("speech",),
     ("bed",),  # its loudness measurements are kept in the store

@@ -2,9 +2,16 @@
 or shorten a part, the pace guide slower or faster, the bed off and on, quit.
 
 ``Controls`` acts on the player through ``Steered``, what a player offers it (its timeline,
-its position, the sounds it has handed over, its reports): a player holds a ``Controls``
-and hands it the actions it reads. See the ``live.player`` docstring for what each one means
-for the session's time.
+its position, the sounds it has handed over, its holds, its reports): a player holds a ``Controls``
+and hands it the actions it reads.
+
+Pause freezes the session's time and stops the sound at once; resume continues at the start
+of a sentence or chime the pause cut (nothing overlaps). ``next`` jumps to the next part,
+``previous`` restarts the current one (pressed again within ``DOUBLE_PREVIOUS`` seconds: the
+part before). ``longer``/``shorter`` move the current part's end by ``RESIZE`` seconds: its
+own cues keep their times from its start (a cue that no longer fits is dropped), everything
+after it moves with the new boundary, and it never ends sooner than ``MIN_LEFT`` seconds from
+now. Lengthening adds quiet time: no new cues are made.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Protocol
 
 from voiceguide import durations
 from voiceguide.live import keys as keynames
+from voiceguide.live.backends.base import Handle
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.status import (
     BEDDED,
@@ -28,6 +36,7 @@ from voiceguide.live.status import (
     PlayResult,
 )
 from voiceguide.live.timeline import RESIZE, Timeline
+from voiceguide.plan import Event
 
 DOUBLE_PREVIOUS = 1.5  # seconds: previous pressed again within this goes one part back
 PACE_STEP = 0.1  # a press of [ or ]: a tenth of the session's pace slower or faster
@@ -44,27 +53,29 @@ class Steered(Protocol):
     result: PlayResult
     paused_at: float | None  # the frozen position while paused
     finished: bool
+    held_at: float | None  # while a waiting part holds: the position it holds at
     bed: LiveBed | None
     no_bed: str | None  # why there is no bed, when one was asked for
+    sounding: list[tuple[Event, Handle]]  # the sounds handed over, and still to be heard
 
     def position(self) -> float:
         """Seconds from the session start, now."""
-        ...
-
-    def sounding_at(self, position: float) -> list[float]:
-        """The starts (session seconds) of the sounds playing at ``position``."""
         ...
 
     def silence(self) -> None:
         """Stop every sound at once (the bed is the caller's)."""
         ...
 
-    def unschedule(self, position: float) -> None:
-        """Take back the sounds handed over early that start after ``position``."""
-        ...
-
     def start_from(self, position: float) -> None:
         """Run from ``position``, heard ``latency`` seconds from now."""
+        ...
+
+    def held_action(self, action: str) -> bool:
+        """Handle ``action`` while held (True), or leave it to ``Controls`` (False)."""
+        ...
+
+    def leave_hold(self) -> None:
+        """Before a jump made while held: the hold ends there."""
         ...
 
     def report(self, reason: str, position: float, message: str | None = None) -> None: ...
@@ -98,6 +109,8 @@ class Controls:
         for action in actions:
             if self.player.finished:
                 return
+            if self.player.held_at is not None and self.player.held_action(action):
+                continue
             handler = self._handlers.get(action)
             if handler is not None:
                 handler()
@@ -115,7 +128,7 @@ class Controls:
         player = self.player
         if player.paused_at is None:
             position = player.position()
-            cut = player.sounding_at(position)
+            cut = [e.at for e, _ in player.sounding if e.at <= position < e.end]
             player.silence()
             if player.bed is not None:
                 player.bed.hold()
@@ -139,6 +152,7 @@ class Controls:
 
     def _jump(self, position: float) -> None:
         player = self.player
+        player.leave_hold()
         player.silence()
         player.timeline.jump(position)
         if player.paused_at is not None:
@@ -159,7 +173,8 @@ class Controls:
     def _previous(self) -> None:
         now = self.clock()
         timeline = self.player.timeline
-        index = timeline.step_index(self.player.position())
+        held = self.player.held_at is not None  # held at a part's end: previous restarts it
+        index = timeline.step_index(self.player.position() - (2e-9 if held else 0.0))
         last = self._last_previous
         if last is not None and now - last[0] <= DOUBLE_PREVIOUS and last[1] == index and index:
             index -= 1
@@ -176,7 +191,7 @@ class Controls:
         if step.kind == "outro":
             player.report(REFUSED, position, "the closing keeps its length")
             return
-        player.unschedule(position)
+        self._unschedule(position)
         change = timeline.resize(index, seconds, position)
         if not change:
             left = durations.format(step.end - position)
@@ -200,7 +215,7 @@ class Controls:
         if factor == timeline.pace_factor:
             player.report(REFUSED, position, f"the pace stays at {factor:.0%}")
             return
-        player.unschedule(position)
+        self._unschedule(position)
         timeline.set_pace(factor, position)
         way = "slower" if step < 0 else "faster"
         player.report(PACED, position, f"pace {factor:.0%}: {way} from the next beat")
@@ -208,3 +223,14 @@ class Controls:
     def _quit(self) -> None:
         self.player.result.quit = True
         self.player.finish(QUIT, self.player.position())
+
+    def _unschedule(self, position: float) -> None:
+        """Take back events handed to the backend early (its ``lead``) that have not started,
+        so that re-timing applies to them too."""
+        player = self.player
+        ahead = [(e, h) for e, h in player.sounding if e.at > position]
+        for _, handle in ahead:
+            handle.stop()
+        if ahead:
+            player.sounding = [(e, h) for e, h in player.sounding if e.at <= position]
+            player.timeline.seek(position)

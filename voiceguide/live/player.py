@@ -1,22 +1,11 @@
 """The live player: a session's plan played against a clock, hands-free or steered by keys.
 
-Timing is drift-free. The session's position (seconds from the session start) is
-``clock() - origin``, and an event sounds at clock time ``origin + event.at``: the player
-waits for ``target - clock()`` each time and never adds sleeps up. ``origin`` changes only when
-the listener acts (pause, resume, skip), so errors cannot accumulate over hours. The waits are
-short slices (the keys are read meanwhile) and the last ``spin`` seconds are spun, not slept.
-
-The clock, the sleep, the keys and the audio backend are injected: ``Timeline`` (what is due,
-and how keys re-time the rest) is pure, and ``Player`` only asks it what is due and tells the
-backend to play, so the whole player runs in tests against a fake clock and a fake backend.
-
-Keys (see ``keys``): pause freezes the session's time and stops the sound at once; resume
-continues at the start of a sentence or chime the pause cut (nothing overlaps). ``next``
-jumps to the next part, ``previous`` restarts the current one (pressed again within
-``DOUBLE_PREVIOUS`` seconds: the part before). ``longer``/``shorter`` move the current part's
-end by ``RESIZE`` seconds: its own cues keep their times from its start (a cue that no longer
-fits is dropped), everything after it moves with the new boundary, and it never ends sooner
-than ``MIN_LEFT`` seconds from now. Lengthening adds quiet time: no new cues are made.
+Timing is drift-free: the position (seconds from the session start) is ``clock() - origin``,
+an event sounds at clock time ``origin + event.at``, waited for each time (short slices, the
+keys read meanwhile, the last ``spin`` seconds spun), never by adding sleeps up; ``origin``
+changes only when the listener acts, so errors cannot accumulate over hours. The clock, the
+sleep, the keys and the backend are injected and ``Timeline`` (what is due) is pure, so the
+whole player runs in tests against a fake clock and backend. The keys: ``live.controls``.
 """
 
 from __future__ import annotations
@@ -33,6 +22,7 @@ from voiceguide.live.backends import open_backend
 from voiceguide.live.backends.base import Backend, Handle
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
+from voiceguide.live.follow import Follower
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
@@ -46,6 +36,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
+from voiceguide.live.waiting import Waiting
 from voiceguide.plan import Event, Plan, Timing, bed_envelope
 
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
@@ -55,8 +46,7 @@ EPSILON = 1e-9
 
 
 class SessionLike(Protocol):
-    """What the player needs of a ``session.Session``: its plan (with the bed's envelope),
-    the bed's samples, each event's clip, and ``timing`` for new beats (None: the plan's)."""
+    """What the player needs of a ``session.Session`` (``timing`` None: the plan's own)."""
 
     @property
     def plan(self) -> Plan: ...
@@ -73,9 +63,10 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player:
+class Player(Waiting):
     """Plays one session; ``run`` returns when it ends or the listener quits. The keys act
-    through ``controls`` (a ``controls.Controls``, to which the player is ``Steered``)."""
+    through ``controls`` (a ``controls.Controls``, to which the player is ``Steered``); the
+    holds of waiting parts are ``Waiting``'s."""
 
     def __init__(
         self,
@@ -90,6 +81,7 @@ class Player:
     ):
         timing = session.timing  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
+        self._clip_of = session.clip  # the reminder's clip, while a waiting part holds
         self.backend = backend
         self.clock = clock
         self.sleep = sleep
@@ -102,11 +94,13 @@ class Player:
         self._floor = 0.0
         self.paused_at: float | None = None  # the frozen position while paused
         self.finished = False
-        self._sounding: list[tuple[Event, Handle]] = []
+        self.sounding: list[tuple[Event, Handle]] = []  # handed over, still to be heard
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
         self.controls = Controls(self, clock)
+        staged = getattr(session, "horizon", None) is not None  # still rendering: live.follow
+        self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
 
@@ -137,6 +131,8 @@ class Player:
         the session last started from, during the backend's latency)."""
         if self.paused_at is not None:
             return self.paused_at
+        if self.held_at is not None:
+            return self.held_at
         return max(self.clock() - self.origin, self._floor)
 
     def start_from(self, position: float) -> None:
@@ -146,10 +142,13 @@ class Player:
         latency = self.backend.latency
         self.origin = self.clock() + latency - position
         self._floor = position
+        self._next_hold(position)
         if self.bed is not None:
             self.bed.start(self.origin + position, position)
 
     def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:  # a staged session defers keys that move time
+            actions = self.follow.keys(self, actions)
         self.controls.act(actions)
         self._retime_bed()
 
@@ -164,6 +163,8 @@ class Player:
         self.bed.retime(bed_envelope(levels, events, self.timeline.length))
 
     def _turn(self) -> None:
+        if self.follow is not None:
+            self.follow.turn(self)
         failed = self.bed.failure if self.bed is not None else None
         if failed is not None:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
@@ -171,9 +172,14 @@ class Player:
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
+        if self.held_at is not None:
+            self._while_held()
+            return
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
+        for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
+        if self._holds_now(position):
+            return
         if position >= self.timeline.length - EPSILON:
             self.finish(END, self.timeline.length)
             return
@@ -182,10 +188,12 @@ class Player:
 
     def _deadline(self, position: float) -> float:
         """Clock time of the next thing to do: call play, report a second, end."""
-        times = [self.timeline.length]
+        times = [self.timeline.length if self._hold is None else self._hold]
         event = self.timeline.next_event()
-        if event is not None:
+        if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
+        if self.follow is not None:  # where the staged plan ends
+            times.append(self.follow.horizon - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -210,8 +218,8 @@ class Player:
         called = self.clock()
         handle = self.backend.play(clip, at=target)
         position = called - self.origin
-        self._sounding = [(e, h) for e, h in self._sounding if e.end > position]
-        self._sounding.append((event, handle))
+        self.sounding = [(e, h) for e, h in self.sounding if e.end > position]
+        self.sounding.append((event, handle))
         self.result.played.append(Played(event, target, called))
         self.loader.want(self.timeline.upcoming(AHEAD))
 
@@ -224,28 +232,16 @@ class Player:
 
     # -- what the controls act on (``controls.Steered``)
 
-    def sounding_at(self, position: float) -> list[float]:
-        return [e.at for e, _ in self._sounding if e.at <= position < e.end]
-
     def silence(self) -> None:
         self.backend.stop_all()
-        self._sounding = []
-
-    def unschedule(self, position: float) -> None:
-        """Take back events handed to the backend early (its ``lead``) that have not started,
-        so that re-timing applies to them too."""
-        ahead = [(e, h) for e, h in self._sounding if e.at > position]
-        for _, handle in ahead:
-            handle.stop()
-        if ahead:
-            self._sounding = [(e, h) for e, h in self._sounding if e.at <= position]
-            self.timeline.seek(position)
+        self.sounding = []
 
     # -- status
 
     def _status(self, reason: str, position: float, message: str | None = None) -> Status:
         timeline = self.timeline
-        index = timeline.step_index(position)
+        held = self.held_at is not None  # at a waiting part's end: that part is shown
+        index = timeline.step_index(position - (2 * EPSILON if held else 0.0))
         following = timeline.steps[index + 1] if index + 1 < len(timeline.steps) else None
         return Status(
             reason,
@@ -259,6 +255,7 @@ class Player:
             timeline.pace_rate(position),
             timeline.pace_factor,
             None if self.bed is None else (self.bed.name if self.bed.on else "off"),
+            waiting=held,
         )
 
     def report(self, reason: str, position: float, message: str | None = None) -> None:
@@ -380,6 +377,7 @@ def play_live(
         device, missing = open_backend(backend_name, routine), None
     except PlaybackError as exc:
         device, missing = None, exc
+    session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
@@ -396,5 +394,7 @@ def play_live(
             player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
+        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+            session.close()
         if device is not None:
             device.close()

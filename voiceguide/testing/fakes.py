@@ -163,7 +163,8 @@ class FakeStreamBackend(StreamBackend):
     """A stream like ALSA's, pulling the real mixer: stream frame ``f`` is heard at clock time
     ``started + f / RATE``; as the clock moves, blocks are pulled a ``period`` at a time up
     to ``latency`` seconds ahead of what is heard, and kept (``out``: stream frames from 0).
-    The session's clips (``FakeSession``'s are silent) and its bed are in them."""
+    The session's clips (``FakeSession``'s are silent) and its bed are in them. ``stops``:
+    the clock times of every ``stop_all``, as ``FakeBackend``'s."""
 
     def __init__(self, clock: FakeClock, latency: float = 0.05, period: int = 480):
         super().__init__(clock)
@@ -171,6 +172,7 @@ class FakeStreamBackend(StreamBackend):
         self.started, self.period = clock(), period
         self.written = 0
         self.blocks: list[np.ndarray] = []
+        self.stops: list[float] = []
         clock.listeners.append(self.pump)
 
     @property
@@ -195,6 +197,12 @@ class FakeStreamBackend(StreamBackend):
     @property
     def out(self) -> np.ndarray:
         return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.float32)
+
+    bed_out = out  # what tests of the bed read: the bed, under clips that may be silent
+
+    def stop_all(self) -> None:
+        self.stops.append(self.clock())
+        super().stop_all()
 
     def close(self) -> None:
         self.stop_all()
