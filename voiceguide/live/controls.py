@@ -113,9 +113,6 @@ class Controls:
         position = self.position()
         index = self.timeline.step_index(position)
         step = self.timeline.steps[index]
-        if step.kind == "outro":
-            self._report(REFUSED, position, "the closing keeps its length")
-            return
         self._unschedule(position)
         change = self.timeline.resize(index, seconds, position)
         if not change:

@@ -22,8 +22,8 @@ from voiceguide.session.prepare import (
     quoted,
     say,
     speech_for,
-    voice_for,
 )
+from voiceguide.session.speaker import Speaker, language_of, speaker, voice_for
 
 __all__ = [
     "END_CHIME",
@@ -32,6 +32,7 @@ __all__ = [
     "Inputs",
     "Options",
     "Session",
+    "Speaker",
     "bed_for",
     "bed_spec",
     "check_spoken",
@@ -41,11 +42,13 @@ __all__ = [
     "fitted_to",
     "inputs",
     "inputs_of",
+    "language_of",
     "length_range",
     "prepare",
     "quoted",
     "say",
     "sound_durations",
+    "speaker",
     "speech_for",
     "voice_for",
 ]

@@ -22,6 +22,7 @@ from voiceguide.routine import Routine, Voice, fields
 from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
+from voiceguide.session.speaker import Speaker, language_of, speaker
 from voiceguide.speech import cache as clipcache
 
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
@@ -71,37 +72,22 @@ def speech_for(
     options: Options,
     engines: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
+    language: str | None = None,
 ) -> speech.SpeechCache:
     """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
-    with the command-line overrides: the engine ``--engine`` or the routine names, the
-    user's lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks
-    every routine (the tone engine of the tests)."""
-    if isinstance(engines, speech.Renderer):
-        engine = engines
-    else:
-        engine = engines.renderer(options.engine or written.engine)
+    with the command-line overrides: the engine ``--engine`` or the routine names (another
+    when that one has no voice in the routine's ``language``: ``speaker``), the user's
+    lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks every
+    routine (the tone engine of the tests)."""
+    return clips_of(speaker(written, language, path, options, engines), lexicon, cache_dir)
+
+
+def clips_of(
+    who: Speaker, lexicon: tuple[tuple[str, str, Path, int], ...], cache_dir: Path | None
+) -> speech.SpeechCache:
+    """The clips ``who`` speaks, the user's lexicon with the routine's applied."""
     words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
-    return speech.SpeechCache(engine, voice_for(written, path, options, engine), cache_dir, words)
-
-
-def voice_for(
-    written: Voice, path: Path | None, options: Options, renderer: speech.Renderer
-) -> Voice:
-    """The routine's voice with the command-line overrides, resolved against the engine.
-    Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine."""
-    voice = written
-    other_engine = options.engine not in (None, written.engine or speech.DEFAULT_ENGINE)
-    if options.voice is not None or other_engine:
-        voice = dataclasses.replace(voice, name=options.voice, line=None)
-    if options.rate is not None:
-        voice = dataclasses.replace(voice, rate=options.rate)
-    try:
-        return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except RoutineError as exc:
-        if options.voice is None:
-            raise
-        raise UsageError(f"--voice: {exc.message}") from exc
+    return speech.SpeechCache(who.renderer, who.voice, cache_dir, words)
 
 
 def check_spoken(loaded: Routine, lexicon: speech.Lexicon) -> None:
@@ -126,7 +112,8 @@ def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
     for number, step in enumerate(loaded.parts(), start=1):
         what = f"step {number} {step.name!r}" if step is not loaded.interlude else "between"
         for side in step.sides or (None,):
-            yield routine.instruction(step, side), f"{what}: say", step.line
+            said = routine.instruction(step, side, loaded.announcement)
+            yield said, f"{what}: say", step.line
             for index, cue in enumerate(step.cues, start=1):
                 if cue.say:
                     said = routine.side_text(cue.say, side, False)
@@ -163,16 +150,13 @@ def prepare(
         raise combined(problems, warnings)
     loaded = dataclasses.replace(reading.routine, warnings=warnings)
     problems: list[RoutineError] = []
-    cache = _attempt(
-        problems,
-        speech_for,
-        loaded.voice,
-        loaded.path,
-        loaded.lexicon,
-        options,
-        renderer,
-        cache_dir,
-    )
+    language = language_of(loaded.voice, loaded.language, renderer)
+    who = _attempt(problems, speaker, loaded.voice, language, loaded.path, options, renderer)
+    cache = None
+    if who is not None:
+        warnings += (who.note,) if who.note else ()
+        loaded = dataclasses.replace(loaded, language=who.language, warnings=warnings)
+        cache = clips_of(who, loaded.lexicon, cache_dir)
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
@@ -311,7 +295,8 @@ def say(
     loaded = routine.load(find(routine_name)) if routine_name is not None else None
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    cache = speech_for(written, path, lexicon, options, engines, cache_dir)
+    language = language_of(written, loaded.language, engines) if loaded else None
+    cache = speech_for(written, path, lexicon, options, engines, cache_dir, language)
     why = cache.lexicon.too_long(text)
     if why is not None:
         raise UsageError(f"TEXT: {why}")

@@ -16,6 +16,7 @@ from voiceguide.routine.loader import ENGINES
 from voiceguide.speech.render import Renderer
 
 DEFAULT = "espeak"
+FALLBACK = "espeak"  # speaks a routine's language when the chosen engine has no voice for it
 LICENCES = {
     "espeak": "espeak-ng: GPL-3.0-or-later, a system library loaded by pyttsx3 (MPL-2.0)",
     "piper": "piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide",
