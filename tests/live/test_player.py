@@ -404,7 +404,8 @@ def test_keyboard_interrupt_stops_all_sound():
         ("chin", "Chin tucks"),
         ("SHOULDER B", "Shoulder blade squeeze"),
         ("side neck stretch (right)", "Side neck stretch (right)"),
-        ("closing", "Closing"),
+        ("rest", "Rest"),
+        ("get", "Get ready"),
     ],
 )
 def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
@@ -424,9 +425,9 @@ def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
         ),
         (
             "yoga",
-            "--start-at: no step 'yoga'; choose one of 'Introduction', 1 'Shoulder rolls', "
+            "--start-at: no step 'yoga'; choose one of 'Get ready', 1 'Shoulder rolls', "
             "2 'Side neck stretch', 3 'Chin tucks', 4 'Shoulder blade squeeze', "
-            "5 'Slow neck turns', 'Closing'",
+            "5 'Slow neck turns', 'Rest'",
         ),
     ],
 )
