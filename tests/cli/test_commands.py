@@ -303,9 +303,7 @@ def test_play_reports_a_bad_start_step_before_a_missing_device(run, monkeypatch)
     monkeypatch.setattr(player, "open_backend", no_device)
     result = CliRunner().invoke(main, ["play", "neck-stretch", "--start-at", "nosuch"])
     assert result.exit_code == 2
-    assert result.output.startswith(
-        "--start-at: no step 'nosuch'; choose one of 'Get ready', 1 "
-    )
+    assert result.output.startswith("--start-at: no step 'nosuch'; choose one of 'Get ready', 1 ")
 
 
 def test_play_else_export_starts_the_file_at_the_start_step(run, monkeypatch, tmp_path):
