@@ -132,3 +132,24 @@ def test_the_clips_of_a_german_routine_are_spoken_by_the_german_voice(write_rout
     with speech.Renderer(lambda: synth, ToneSynth.engine_id, processes=0) as renderer:
         cache = session.speech_for(Voice(), None, (), session.Options(), renderer, cache_dir, "de")
     assert cache.voice.name == "fake/de"
+
+
+def test_say_with_a_german_routine_on_piper_speaks_german_and_says_who(write_routine):
+    notes: list[str] = []
+    piper, espeak = EnglishOnly(), ToneSynth()
+    engines = speech.Engines(
+        lambda name: speech.Renderer(
+            (lambda: piper) if name == "piper" else (lambda: espeak),
+            f"fake-{name}",
+            processes=0,
+        )
+    )
+    with engines:
+        path = str(routine(write_routine))
+        options = session.Options(engine="piper")
+        session.say("Jetzt links.", options, engines, path, on_note=notes.append)
+    assert (piper.rendered, espeak.rendered) == ([], ["Jetzt links."])
+    assert notes == [
+        "piper has no voice in this routine's language (de); speaking it with espeak's "
+        "Fake German voice (fake/de) instead"
+    ]

@@ -284,10 +284,12 @@ def say(
     engines: speech.Engines | speech.Renderer,
     routine_name: str | None = None,
     cache_dir: Path | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> audio.Clip:
     """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice and
     lexicon; without one, the defaults), with the overrides of ``options``; through the
-    cache. A text with nothing to say is a ``UsageError``."""
+    cache. ``on_note`` is told the one line saying that another engine speaks the routine's
+    language (``Speaker.note``). A text with nothing to say is a ``UsageError``."""
     text = " ".join(text.split())
     _check_utf8(text)
     if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
@@ -296,7 +298,10 @@ def say(
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
     language = language_of(written, loaded.language, engines) if loaded else None
-    cache = speech_for(written, path, lexicon, options, engines, cache_dir, language)
+    who = speaker(written, language, path, options, engines)
+    if who.note is not None and on_note is not None:
+        on_note(who.note)
+    cache = clips_of(who, lexicon, cache_dir)
     why = cache.lexicon.too_long(text)
     if why is not None:
         raise UsageError(f"TEXT: {why}")
