@@ -11,7 +11,7 @@ from voiceguide import session, speech
 from voiceguide.errors import RoutineError, SpeechError, UsageError
 from voiceguide.routine import Voice
 from voiceguide.speech import VoiceInfo
-from voiceguide.testing.fakes import ToneSynth, tone_renderer, tone_synth
+from voiceguide.testing.fakes import ToneSynth, tone_renderer
 
 FUSS = """
     title: Fußmassage
@@ -128,10 +128,11 @@ def test_an_english_routine_stays_with_the_chosen_engine(write_routine):
 
 
 def test_the_clips_of_a_german_routine_are_spoken_by_the_german_voice(write_routine, cache_dir):
-    synth = tone_synth()
-    with speech.Renderer(lambda: synth, ToneSynth.engine_id, processes=0) as renderer:
+    with tone_renderer() as renderer:
         cache = session.speech_for(Voice(), None, (), session.Options(), renderer, cache_dir, "de")
+        cache.clip("Jetzt links.")
     assert cache.voice.name == "fake/de"
+    assert renderer.rendered == ["Jetzt links."]
 
 
 def test_say_with_a_german_routine_on_piper_speaks_german_and_says_who(write_routine):

@@ -2,6 +2,10 @@
 
 No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on stderr and its
 ``exit_status`` (2: fix your input; 1: something is missing on this machine).
+
+The library is imported inside each command, when it runs: ``voiceguide --help``,
+``--version`` and ``CMD --help`` load click and these modules only, none of numpy, YAML, the
+encoders or the engines (tests/cli/test_startup.py checks it; bench/bench_startup.py times it).
 """
 
 from __future__ import annotations
@@ -10,17 +14,11 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import (
-    __version__,
-    durations,
-    interrupts,
-    report,
-    session,
-)
-from voiceguide.atomic import shown
+from voiceguide import __version__, durations, interrupts
 from voiceguide.cli import export_command, serve_command, speak
 from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
@@ -43,6 +41,9 @@ from voiceguide.cli.output import (
     warn,
 )
 from voiceguide.errors import VoiceguideError
+
+if TYPE_CHECKING:
+    from voiceguide import session
 
 
 @click.group(context_settings=CONTEXT)
@@ -90,6 +91,8 @@ def list_routines(as_json: bool) -> None:
 def check(files: tuple[str, ...]) -> None:
     """Validate routine files: each is prepared as plan and export prepare it (speech
     rendered into the cache, fitted to its own length, planned), so what passes plays."""
+    from voiceguide import session
+
     status = 0
     with reported(), make_renderer() as renderer:
         for name in files:
@@ -137,6 +140,9 @@ def plan(
     **chosen,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
+    from voiceguide import report, session
+    from voiceguide.atomic import shown
+
     with reported(), make_renderer() as renderer:
         if picture is not None:
             from voiceguide import picture as pictures
@@ -218,7 +224,7 @@ def play(
     + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
     b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
     """
-    from voiceguide import exporting, live
+    from voiceguide import exporting, live, session
     from voiceguide.live import status
 
     tty = live_terminal(sys.stdout)
