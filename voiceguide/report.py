@@ -2,14 +2,15 @@
 
 The JSON keys are a published interface (docs/plan-json.md): ``length``, ``steps`` and
 ``events`` keep their names and meanings; new keys may be added. Version 2 added the pace
-guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``bed``).
+guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``bed``), a
+step's ``round`` and ``wait`` (new keys: no version change).
 """
 
 from __future__ import annotations
 
 from voiceguide import durations, fit, resources
-from voiceguide.plan import PULSE, Event, Plan
-from voiceguide.routine import Pace, Sound
+from voiceguide.plan import PULSE, Event, Plan, PlanStep
+from voiceguide.routine import Pace, Routine, Sound
 
 JSON_VERSION = 2
 
@@ -35,6 +36,8 @@ def to_json(plan: Plan) -> dict:
                 "end": round(s.end, 6),
                 **({"side": s.side} if s.side else {}),
                 **({"number": s.number} if s.number is not None else {}),
+                **({"round": s.round} if s.round is not None else {}),
+                **({"wait": True} if s.wait else {}),
                 "pace": _pace_json(s.pace),
             }
             for s in plan.steps
@@ -123,17 +126,40 @@ def table(plan: Plan) -> str:
     quiet = set(range(len(plan.steps))) - {event.step for event in heard}
     rows += [(plan.steps[index].start, index, "(quiet)") for index in quiet]
     shown_step = None
+    waits = [step for step in plan.steps if step.wait]
     for at, index, what in sorted(rows, key=lambda row: row[:2]):
+        while waits and waits[0].end <= at + 1e-9:
+            lines.append(_wait_row(waits.pop(0), paced))
         step = plan.steps[index]
         pace = pace_label(step.pace) if index != shown_step else ""
         shown_step = index
         pace_cell = f" {pace:<16}" if paced else ""
         lines.append(
-            f"{durations.format(at, True):>9}  {_cut(step.name, 24):<24} "
+            f"{durations.format(at, True):>9}  {_named(step):<24} "
             f"{step.side or '':<6}{pace_cell} {what}"
         )
+    lines += [_wait_row(step, paced) for step in waits]
     lines.append(f"{durations.format(plan.length, True):>9}  end of session")
     return "\n".join(lines)
+
+
+WAIT_ROW = "waits here until next (n, or say \u201cnext\u201d); in an export, goes on"
+
+
+def _named(step: PlanStep, width: int = 24) -> str:
+    """A step's name in ``width`` characters, with its round when it is played in rounds
+    (the name shortened first: the round must show)."""
+    suffix = f", round {step.round}" if step.round else ""
+    return _cut(step.name, width - len(suffix)) + suffix
+
+
+def _wait_row(step: PlanStep, paced: bool) -> str:
+    """The table's row where a live session holds (at the end of a waiting part)."""
+    pace_cell = f" {'':<16}" if paced else ""
+    return (
+        f"{durations.format(step.end, True):>9}  {_named(step):<24} "
+        f"{step.side or '':<6}{pace_cell} [{WAIT_ROW}]"
+    )
 
 
 def _heard(event: Event) -> str:
@@ -150,8 +176,16 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def fits(low: float, high: float) -> str:
+def fits(low: float, high: float, written: Routine | None = None) -> str:
     """``"fits lengths from 6m53s to 47m22s"``, or ``"fits only 4m06s"`` for a routine of
-    fixed steps: the lengths (seconds) ``--length`` may ask for."""
+    fixed steps: the lengths (seconds) ``--length`` may ask for; with the routine as
+    ``written``, what its marks add (``"; longer in rounds, shorter without optional
+    steps"``)."""
     said = fit.span(low, high)
-    return f"fits {said}" if said.startswith("only") else f"fits lengths {said}"
+    said = f"fits {said}" if said.startswith("only") else f"fits lengths {said}"
+    steps = written.steps if written is not None else ()
+    more = [
+        *(["longer in rounds"] if any(step.repeat for step in steps) else []),
+        *(["shorter without optional steps"] if any(step.optional for step in steps) else []),
+    ]
+    return f"{said}; {', '.join(more)}" if more else said

@@ -29,6 +29,7 @@ from voiceguide.cli.options import (  # make_renderer: part of this module's API
     session_options,
 )
 from voiceguide.cli.output import (
+    CLEAR,
     OUTPUT_ERRNOS,
     Bar,
     error_lines,
@@ -38,7 +39,9 @@ from voiceguide.cli.output import (
     render_progress,
     reported,
     routine_warnings,
+    voice_line,
     warn,
+    warn_late,
 )
 from voiceguide.errors import VoiceguideError
 
@@ -164,7 +167,7 @@ def plan(
             out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
         elif picture is None:
             out(report.table(prepared.plan))
-            out(f"\n{report.fits(*fits)} (--length)")
+            out(f"\n{report.fits(*fits, prepared.written)} (--length)")
         if not quiet:
             for line in routine_warnings(prepared):
                 click.echo(line, err=True)
@@ -239,18 +242,16 @@ def play(
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
 
-        def prepare() -> session.Session:
+        def prepare() -> session.Session | session.Staged:
             options = session.Options(length, **chosen)
-            prepared = session.prepare(
-                routine_name, options, renderer, progress=render_progress(quiet)
-            )
-            warn(prepared, quiet)
+            early = start_at is None and ears is None  # cold: begins while the speech renders
+            prepared = _prepared(routine_name, options, renderer, early, quiet, tty)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
             return prepared
 
-        def export_instead(prepared: session.Session, start: float) -> None:
-            _export_instead(prepared, else_export, quiet, start)
+        def export_instead(prepared: session.Session | session.Staged, start: float) -> None:
+            _export_instead(session.whole(prepared), else_export, quiet, start)
 
         try:
             live.play_live(
@@ -266,6 +267,28 @@ def play(
             if tty and not quiet:
                 out()  # end the status line before the interrupted message
             raise
+
+
+def _prepared(
+    name: str, options: session.Options, renderer, early: bool, quiet: bool, tty: bool
+) -> session.Session | session.Staged:
+    """The session to play (one that begins while its speech renders if ``early``), its
+    warnings and the voice it speaks with said."""
+    from voiceguide import session
+
+    if early:
+        late = lambda whole: warn_late(whole, quiet, tty)  # noqa: E731
+        shown = render_progress(quiet)  # until the session begins: then it shows
+        prepared = session.begin(name, options, renderer, on_ready=late, progress=shown)
+        if shown is not None:
+            click.echo(CLEAR, err=True, nl=False)  # the session's lines over the render's
+    else:
+        prepared = session.prepare(name, options, renderer, progress=render_progress(quiet))
+    warn(prepared, quiet)
+    said = None if quiet else voice_line(prepared)
+    if said is not None:
+        click.echo(said, err=True)
+    return prepared
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:

@@ -32,6 +32,7 @@ from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
+from voiceguide.live.follow import Follower
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.status import (
@@ -45,6 +46,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
+from voiceguide.live.waiting import Waiting
 from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
 
 END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
@@ -65,7 +67,7 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player(Controls):
+class Player(Controls, Waiting):
     """Plays one session; ``run`` returns when it ends or the listener quits."""
 
     def __init__(
@@ -81,6 +83,7 @@ class Player(Controls):
     ):
         timing = getattr(session, "timing", None)  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
+        self._clip_of = session.clip  # the reminder's clip, while a waiting part holds
         self.backend = backend
         self.clock = clock
         self.sleep = sleep
@@ -98,6 +101,9 @@ class Player(Controls):
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        # a session still rendering its speech (session.staged): its plan grows (live.follow)
+        staged = getattr(session, "horizon", None) is not None
+        self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
 
@@ -128,6 +134,8 @@ class Player(Controls):
         the session last started from, during the backend's latency)."""
         if self.paused_at is not None:
             return self.paused_at
+        if self.held_at is not None:
+            return self.held_at
         return max(self.clock() - self.origin, self._floor)
 
     def _start_from(self, position: float) -> None:
@@ -137,6 +145,7 @@ class Player(Controls):
         latency = self.backend.latency
         self.origin = self.clock() + latency - position
         self._floor = position
+        self._next_hold(position)
         if self.bed is not None:
             self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
 
@@ -152,6 +161,8 @@ class Player(Controls):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _turn(self) -> None:
+        if self.follow is not None:
+            self.follow.turn(self)
         failed = getattr(self.backend, "bed_error", None)
         if self.bed is not None and failed:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
@@ -159,9 +170,14 @@ class Player(Controls):
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
+        if self.held_at is not None:
+            self._while_held()
+            return
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
+        for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
+        if self._holds_now(position):
+            return
         if position >= self.timeline.length - EPSILON:
             self._finish(END, self.timeline.length)
             return
@@ -170,10 +186,12 @@ class Player(Controls):
 
     def _deadline(self, position: float) -> float:
         """Clock time of the next thing to do: call play, report a second, end."""
-        times = [self.timeline.length]
+        times = [self.timeline.length if self._hold is None else self._hold]
         event = self.timeline.next_event()
-        if event is not None:
+        if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
+        if self.follow is not None:  # where the staged plan ends
+            times.append(self.follow.horizon - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -191,6 +209,11 @@ class Player(Controls):
             return self.keys.read(seconds)
         self.sleep(seconds)
         return []
+
+    def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:
+            actions = self.follow.keys(self, actions)
+        super()._act(actions)
 
     def _sound(self, event: Event) -> None:
         clip = self.loader.get(event)
@@ -214,7 +237,8 @@ class Player(Controls):
 
     def _status(self, reason: str, position: float, message: str | None = None) -> Status:
         timeline = self.timeline
-        index = timeline.step_index(position)
+        held = self.held_at is not None  # at a waiting part's end: that part is shown
+        index = timeline.step_index(position - (2 * EPSILON if held else 0.0))
         following = timeline.steps[index + 1] if index + 1 < len(timeline.steps) else None
         return Status(
             reason,
@@ -228,6 +252,7 @@ class Player(Controls):
             timeline.pace_rate(position),
             timeline.pace_factor,
             None if self.bed is None else (self.bed.name if self.bed.on else "off"),
+            waiting=held,
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
@@ -351,6 +376,7 @@ def play_live(
         device, missing = open_backend(backend_name, routine), None
     except PlaybackError as exc:
         device, missing = None, exc
+    session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
@@ -367,5 +393,7 @@ def play_live(
             player = Player(session, output, keys=source, on_status=on_status)
             return player.run(start)
     finally:
+        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+            session.close()
         if device is not None:
             device.close()

@@ -54,11 +54,14 @@ class Timing:
     def overhead(self, routine: Routine) -> float:
         """Fixed time outside the parts the fitter scales: an intro and a closing written as
         text (an intro or outro written as a part is one of those parts)."""
-        intro = self.intro(routine) if routine.get_ready is None else 0.0
+        intro = self.opening(routine) if routine.get_ready is None else 0.0
         return intro + (self.closing(routine) if routine.rest is None else 0.0)
 
-    def intro(self, routine: Routine) -> float:
-        """Seconds the intro's words take with the silence around them (0 without words)."""
+    def opening(self, routine: Routine) -> float:
+        """Seconds the intro's words take with the silence around them (0 without words): the
+        intro's part when written as text. It depends on the intro's speech alone (not even
+        by a rounding: a session begins before its other texts are rendered,
+        ``session.staged``); a get-ready's length depends on the fit."""
         return LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
 
     def closing(self, routine: Routine) -> float:
@@ -75,7 +78,7 @@ class Timing:
             steps[fit.INTERLUDE] = routine.interlude
         floors = {i: self.step_floor(step, routine.announcement) for i, step in steps.items()}
         if routine.get_ready is not None:
-            floors[fit.GET_READY] = self.intro(routine)
+            floors[fit.GET_READY] = self.opening(routine)
         if routine.rest is not None:
             floors[fit.REST] = self.closing(routine)
         return floors
@@ -105,9 +108,9 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
     check_room(routine, timing)
     builder = _Builder(timing, pace, routine.announcement)
     at = builder.add_intro(routine)
-    for number, step in enumerate(routine.steps, start=1):
-        at = builder.add_routine_step(step, at, number, "step")
-        if routine.interlude and step.interlude_after and number < len(routine.steps):
+    for place, step in enumerate(routine.steps, start=1):
+        at = builder.add_routine_step(step, at, step.number or place, "step")
+        if routine.interlude and step.interlude_after and place < len(routine.steps):
             at = builder.add_routine_step(routine.interlude, at, None, "between")
     builder.add_closing(routine, at)
     return builder.plan(routine.title)
@@ -117,13 +120,14 @@ def check_room(routine: Routine, timing: Timing) -> None:
     """Refuse every step (and the interlude, if it is played) shorter than its chime and
     spoken instruction take (``Timing.step_floor``), and a get-ready or rest shorter than
     its words (and the end chime) take, naming its line and what to change."""
-    steps = [(f"step {n}", step) for n, step in enumerate(routine.steps, start=1)]
+    steps = [(f"step {step.number or n}", step) for n, step in enumerate(routine.steps, start=1)]
+    steps = list({(step.line, what): (what, step) for what, step in steps}.values())  # rounds
     if routine.interlude is not None and fit.interlude_count(routine):
         steps.append(("between", routine.interlude))
     wording = routine.announcement
     needs = [(what, step, timing.step_floor(step, wording)) for what, step in steps]
     if routine.get_ready is not None:
-        needs.append(("intro", routine.get_ready, timing.intro(routine)))
+        needs.append(("intro", routine.get_ready, timing.opening(routine)))
     if routine.rest is not None:
         needs.append(("outro", routine.rest, timing.closing(routine)))
     short = [
@@ -194,9 +198,10 @@ class _Builder:
                 if position < len(sides) - 1
                 else start + step.duration
             )
-            index = self.add_step(
-                PlanStep(step.name, kind, begin, end, side, number, self.paced(step.pace))
-            )
+            waits = step.wait and position == len(sides) - 1  # at the step's end
+            paced = self.paced(step.pace)
+            made = PlanStep(step.name, kind, begin, end, side, number, paced, waits, step.round)
+            index = self.add_step(made)
             self.add_segment(step, side, position, index)
         return start + step.duration
 
@@ -276,7 +281,7 @@ class _Builder:
         part = routine.get_ready
         if part is None and not routine.intro:
             return 0.0
-        length = part.duration if part else self.timing.intro(routine)
+        length = part.duration if part else self.timing.opening(routine)
         name = part.name if part else "Introduction"
         pace = self.paced(part.pace) if part else None
         index = self.add_step(PlanStep(name, "intro", 0.0, length, pace=pace))

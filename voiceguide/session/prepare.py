@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceguide import audio, fit, plan, resources, routine, speech
+from voiceguide import audio, fit, plan, resources, rounds, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
@@ -24,8 +24,6 @@ from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
 from voiceguide.session.speaker import Speaker, language_of, speaker
 from voiceguide.speech import cache as clipcache
-
-MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
 
 @dataclass
@@ -168,6 +166,30 @@ def prepare(
             routine of that name.
         SpeechError: A missing engine or voice, or an unwritable cache.
     """
+    ready = readied(name_or_path, options, renderer, cache_dir)
+    return planned(ready, ready.cache.durations(ready.loaded.texts(), progress))
+
+
+@dataclass
+class Ready:
+    """A routine loaded, its voice and chimes checked: all but its speech (``readied``)."""
+
+    reading: routine.Reading
+    loaded: Routine
+    options: Options
+    cache: speech.SpeechCache
+    chimes: dict[Path, float]
+    warnings: tuple[str, ...]
+
+
+def readied(
+    name_or_path: str,
+    options: Options,
+    renderer: speech.Engines | speech.Renderer,
+    cache_dir: Path | None = None,
+) -> Ready:
+    """``prepare`` up to the speech: the routine loaded, its voice resolved, its lexicon and
+    chimes checked; the same errors as ``prepare`` for what is found so far."""
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
     directory = cache_dir or clipcache.cache_dir()
@@ -189,22 +211,39 @@ def prepare(
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
-    built = None
-    if not problems:
-        timing = plan.Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
-        fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-        built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
+    if problems:
         if options.bed is None:
             _attempt(problems, _check_bed, reading)
         raise combined(problems, warnings)
-    source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
+    return Ready(reading, loaded, options, cache, chimes, warnings)
+
+
+def planned(ready: Ready, spoken: dict[str, float], source: Any = None) -> Session:
+    """The session of ``ready`` with its speech ``spoken`` for so many seconds (each text's):
+    fitted, planned, its bed opened (or ``source``, a bed opened before for it)."""
+    loaded, options, problems = ready.loaded, ready.options, []
+    timing = plan.Timing(spoken, ready.chimes, end_chime())
+    fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
+    built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
+    if built is None:
+        if options.bed is None:
+            _attempt(problems, _check_bed, ready.reading)
+        raise combined(problems, ready.warnings)
+    bedded = _attempt(problems, bed_for, loaded, options, built, source) or (None, None)
     if problems:
-        raise combined(problems, warnings)
-    reads = inputs_of(loaded, options, cache.directory)
+        raise combined(problems, ready.warnings)
+    reads = inputs_of(loaded, options, ready.cache.directory)
     gain = chime_gain_db(loaded, options)
     return Session(
-        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
+        loaded,
+        fitted,
+        bedded[1],
+        timing,
+        ready.cache,
+        ready.chimes,
+        bed=bedded[0],
+        reads=reads,
+        chime_gain_db=gain,
     )
 
 
@@ -253,10 +292,13 @@ def chime_gain_db(loaded: Routine, options: Options) -> float:
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
+def bed_for(
+    loaded: Routine, options: Options, built: plan.Plan, source: Any = None
+) -> tuple[Any, plan.Plan]:
     """The sound bed ``options`` or else the routine asks for, opened (a file that is
     missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
+    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none. ``source``:
+    that bed already opened for a session of this length (it is used instead)."""
     written = loaded.bed
     spec, base = bed_spec(loaded, options)
     if spec is None:
@@ -268,7 +310,7 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
     try:
-        source = beds.open_bed(spec, base, built.length)
+        source = source or beds.open_bed(spec, base, built.length)
     except UsageError as exc:
         if options.bed is not None:
             raise UsageError(f"--bed: {exc}") from exc
@@ -284,11 +326,11 @@ def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Rou
     ``length:`` line for the routine's own."""
     if length is None and loaded.length is None:
         return loaded
-    overhead, floors = timing.overhead(loaded), timing.floors(loaded)
-    if length is not None:
-        return fit.fit(loaded, length, overhead, floors)
+    overhead = timing.overhead(loaded)
+    if length is not None:  # in rounds, or without optional steps, when it takes them
+        return rounds.fit_length(loaded, length, overhead, timing.floors)
     try:
-        return fit.fit(loaded, loaded.length, overhead, floors)
+        return rounds.fit_length(loaded, loaded.length, overhead, timing.floors)
     except fit.Unfittable as exc:
         raise RoutineError(loaded.path, loaded.length_line, f"length: {exc.reason}") from exc
 
@@ -297,54 +339,3 @@ def length_range(session: Session) -> tuple[float, float]:
     """Shortest and longest length (seconds) the session's routine can be fitted to."""
     written, timing = session.written, session.timing
     return fit.length_range(written, timing.overhead(written), timing.floors(written))
-
-
-def quoted(text: str, most: int = 60) -> str:
-    """``text`` quoted for a one-line message: whole when short, else its start and its
-    length (a 10,000-character text is not a line)."""
-    if len(text) <= most:
-        return repr(text)
-    return f"{text[:most]!r}... ({len(text):,} characters)"
-
-
-def say(
-    text: str,
-    options: Options,
-    engines: speech.Engines | speech.Renderer,
-    routine_name: str | None = None,
-    cache_dir: Path | None = None,
-    on_note: Callable[[str], None] | None = None,
-) -> audio.Clip:
-    """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice and
-    lexicon; without one, the defaults), with the overrides of ``options``; through the
-    cache. ``on_note`` is told the one line saying that another engine speaks the routine's
-    language (``Speaker.note``). A text with nothing to say is a ``UsageError``."""
-    text = " ".join(text.split())
-    _check_utf8(text)
-    if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
-        raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {quoted(text)}")
-    loaded = routine.load(find(routine_name)) if routine_name is not None else None
-    written = loaded.voice if loaded else Voice()
-    path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    language = language_of(written, loaded.language, engines) if loaded else None
-    who = speaker(written, language, path, options, engines)
-    if who.note is not None and on_note is not None:
-        on_note(who.note)
-    cache = clips_of(who, lexicon, cache_dir)
-    why = cache.lexicon.too_long(text)
-    if why is not None:
-        raise UsageError(f"TEXT: {why}")
-    return cache.clip(text)
-
-
-def _check_utf8(text: str) -> None:
-    """Refuse a ``text`` holding bytes that were not UTF-8: Python keeps those of the
-    command line as lone surrogates (U+DC80-U+DCFF), which no engine or file can take."""
-    for index, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            byte = f"byte 0x{ord(ch) - 0xDC00:02x}" if ch >= "\udc80" else "a lone surrogate"
-            before = text[max(0, index - 20) : index].encode("utf-8", "replace").decode()
-            raise UsageError(
-                f"TEXT is not UTF-8 text ({byte} after {before!r}): the terminal sends another "
-                "encoding; set a UTF-8 locale (LANG=C.UTF-8) or write the text in a routine"
-            )

@@ -42,8 +42,9 @@ class Speaker:
 
 
 def chosen_engine(written: Voice, options: Options) -> str:
-    """The engine ``--engine`` or else the routine names (the default without either)."""
-    return options.engine or written.engine or speech.DEFAULT_ENGINE
+    """The engine ``--engine`` or else the routine names (the default without either:
+    ``speech.default_engine()``, Piper where installed)."""
+    return options.engine or written.engine or speech.default_engine()
 
 
 def renderer_of(engines: speech.Engines | speech.Renderer, engine: str) -> speech.Renderer:
@@ -56,16 +57,22 @@ def language_of(
     written: Voice, stated: str | None, engines: speech.Engines | speech.Renderer
 ) -> str | None:
     """The routine's language: ``stated`` (its ``language:``), else its voice's as the
-    voice's own engine lists it; None when it names no voice, or its voice cannot be found
-    there (an engine not installed: then the routine should state its language)."""
+    voice's own engine lists it (a voice named for no engine: as the default engine lists
+    it, else espeak-ng); None when it names no voice, or its voice cannot be found there
+    (an engine not installed: then the routine should state its language)."""
     if stated is not None or written.name is None:
         return stated
-    try:
-        own = renderer_of(engines, written.engine or speech.DEFAULT_ENGINE)
-        found = speech.find_voice(written.name, own.voices())
-    except SpeechError:
-        return None
-    return speech.language_of(found) if found is not None else None
+    owners = [written.engine] if written.engine else [speech.default_engine()]
+    if written.engine is None and owners[0] != speech.FALLBACK_ENGINE:
+        owners.append(speech.FALLBACK_ENGINE)
+    for owner in owners:
+        try:
+            found = speech.find_voice(written.name, renderer_of(engines, owner).voices())
+        except SpeechError:
+            continue
+        if found is not None:
+            return speech.language_of(found)
+    return None
 
 
 def speaker(
@@ -77,9 +84,7 @@ def speaker(
 ) -> Speaker:
     """Who speaks the routine whose voice is ``written`` (at ``path``) in ``language``
     (``language_of``), with the command line's ``options``; see the module's docstring."""
-    engine = chosen_engine(written, options)
-    renderer = renderer_of(engines, engine)
-    voice = voice_for(written, path, options, renderer)
+    engine, renderer, voice = _engine_and_voice(written, path, options, engines)
     if language is None:
         return Speaker(renderer, voice, None)
     if voice.name is not None:
@@ -103,22 +108,49 @@ def speaker(
     return Speaker(other, voice, language, note)
 
 
+def _engine_and_voice(
+    written: Voice,
+    path: Path | None,
+    options: Options,
+    engines: speech.Engines | speech.Renderer,
+) -> tuple[str, speech.Renderer, Voice]:
+    """The engine chosen (``chosen_engine``), its renderer and the voice resolved there. A
+    voice the default engine does not have (``voice: de`` and Piper's English voice) is
+    spoken by espeak-ng instead: the routine named no engine, so its voice is for any."""
+    engine = chosen_engine(written, options)
+    renderer = renderer_of(engines, engine)
+    try:
+        return engine, renderer, voice_for(written, path, options, renderer)
+    except (RoutineError, SpeechError):
+        named = options.engine or written.engine
+        fallback = speech.FALLBACK_ENGINE
+        if isinstance(engines, speech.Renderer) or named is not None or engine == fallback:
+            raise
+        renderer = engines.renderer(fallback)
+        return fallback, renderer, voice_for(written, path, options, renderer)
+
+
 def voice_for(
     written: Voice, path: Path | None, options: Options, renderer: speech.Renderer
 ) -> Voice:
     """The routine's voice with the command-line overrides, resolved against the engine.
     Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine."""
+    unless ``--voice`` names one: the routine's voice belongs to its engine. A routine that
+    names no engine wrote its voice for any: under ``--engine`` it is kept where that engine
+    has it, else the engine's default voice speaks."""
     voice = written
-    other_engine = options.engine not in (None, written.engine or speech.DEFAULT_ENGINE)
-    if options.voice is not None or other_engine:
+    other_engine = options.engine not in (None, written.engine)
+    if options.voice is not None or (other_engine and written.engine is not None):
         voice = dataclasses.replace(voice, name=options.voice, line=None)
     if options.rate is not None:
         voice = dataclasses.replace(voice, rate=options.rate)
     try:
         return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except RoutineError as exc:
-        if options.voice is None:
+    except (RoutineError, SpeechError) as exc:
+        if options.voice is None and other_engine and voice.name is not None:
+            unnamed = dataclasses.replace(voice, name=None, line=None)
+            return speech.resolve_voice(unnamed, renderer, path, renderer.missing_voice)
+        if options.voice is None or not isinstance(exc, RoutineError):
             raise
         raise UsageError(f"--voice: {exc.message}") from exc
 

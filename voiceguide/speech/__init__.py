@@ -13,9 +13,9 @@ one of its language. ``engines`` picks the engine a routine names: espeak, or Pi
 respells words before rendering.
 """
 
-from voiceguide.speech.engines import DEFAULT as DEFAULT_ENGINE
 from voiceguide.speech.engines import FALLBACK as FALLBACK_ENGINE
 from voiceguide.speech.engines import Engines
+from voiceguide.speech.engines import default as default_engine
 from voiceguide.speech.lexicon import Lexicon
 from voiceguide.speech.lexicon import load_user as load_user_lexicon
 from voiceguide.speech.render import Renderer, SpeechCache, render_clip, volume_db
@@ -30,7 +30,6 @@ from voiceguide.speech.voices import (
 )
 
 __all__ = [
-    "DEFAULT_ENGINE",
     "DEFAULT_RATE",
     "Engines",
     "FALLBACK_ENGINE",
@@ -40,6 +39,7 @@ __all__ = [
     "SynthFactory",
     "Synthesizer",
     "VoiceInfo",
+    "default_engine",
     "find_voice",
     "language_of",
     "load_user_lexicon",
