@@ -655,7 +655,7 @@ def test_the_schemas_engines_pace_sounds_and_pace_off_words_are_the_codes():
 def speech_default_engine() -> str:
     from voiceguide import speech
 
-    return speech.DEFAULT_ENGINE
+    return speech.FALLBACK_ENGINE  # the default where Piper is not installed
 
 
 def test_the_schemas_chimes_are_the_built_in_sounds_and_files_it_reads():
