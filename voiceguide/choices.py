@@ -21,11 +21,13 @@ class Engine(StrEnum):
     ``speech.engines.EngineModule``), loaded when the engine is first wanted: a new engine
     is that module and one line here (DEVELOPERS.md, "A new speech engine")."""
 
-    ESPEAK = "espeak"  # espeak-ng through pyttsx3: everywhere, instant (the default)
+    ESPEAK = "espeak"  # espeak-ng through pyttsx3: everywhere, instant (the fallback)
     PIPER = "piper"  # Piper's neural voices, optional: pip install 'voiceguide[piper]'
 
 
-DEFAULT_ENGINE = Engine.ESPEAK
+# The engine where Piper is not installed, and for a language the chosen engine has no voice
+# for (``speech.engines.default`` picks the default: Piper where installed).
+FALLBACK_ENGINE = Engine.ESPEAK
 # The engines a routine or --engine may name, as strings: click shows an Enum's choices by
 # their names (ESPEAK), a StrEnum's values only when given as strings.
 ENGINES: tuple[str, ...] = tuple(engine.value for engine in Engine)
@@ -51,3 +53,11 @@ BED_DUCK_RANGE = (0.0, 40.0)  # dB
 # chime is made (audio.clips.CHIME_LUFS, 2 LU under the speech's -16 LUFS).
 CHIME_LEVEL = 2.0
 CHIME_LEVEL_RANGE = (-6.0, 40.0)
+
+# The playback backends by name, each the module that plays through it (it offers ``usable()``
+# and ``open_backend()``: ``live.backends.BackendModule``). A new output is one module and one
+# line here; where none is named, the first usable one plays (``live.backends.open_backend``).
+BACKENDS = {
+    "alsa": "voiceguide.live.backends.alsa",
+    "simpleaudio": "voiceguide.live.backends.simpleaudio",
+}

@@ -14,7 +14,7 @@ from voiceguide.errors import VoiceguideError
 if TYPE_CHECKING:  # loaded when a command runs
     from voiceguide.audio import Clip
     from voiceguide.listen import Listening
-    from voiceguide.live.backends import Backend
+    from voiceguide.live.backends.base import Backend
     from voiceguide.live.keys import KeySource
 
 

@@ -38,10 +38,10 @@ from voiceguide.audio.loudness import (
 )
 from voiceguide.audio.peaks import true_peak_db
 from voiceguide.choices import ExportFormat
-from voiceguide.plan import BedPlan, Event, EventKind, Plan
+from voiceguide.plan import BedEnvelope, Event, EventKind, Plan
 
 if TYPE_CHECKING:
-    from voiceguide.bed import Source
+    from voiceguide.bed import BedSource
 
 ClipFor = Callable[[Event], Clip]
 Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argument into the 1st
@@ -318,7 +318,7 @@ class BedLayer:
     session's ``gain_db``. Read by session frame, so a split's tracks and a whole export
     hold the same bed at the same time; nothing is read where the envelope is silent."""
 
-    def __init__(self, source: Source, envelope: BedPlan, gain_db: float):
+    def __init__(self, source: BedSource, envelope: BedEnvelope, gain_db: float):
         self.source, self.envelope, self.gain = source, envelope, gain(gain_db)
         self.cut = 0  # bed samples held under the ceiling (``audio.add_under``)
 
@@ -338,7 +338,7 @@ class BedLayer:
         self.cut += add_under(block, samples)
 
 
-def bed_layer(prepared_bed: Source | None, plan: Plan, gain_db: float) -> BedLayer | None:
+def bed_layer(prepared_bed: BedSource | None, plan: Plan, gain_db: float) -> BedLayer | None:
     """The bed of a session (``Session.bed``, the plan's envelope) at the session's gain,
     or None when no bed plays."""
     if prepared_bed is None or plan.bed is None:

@@ -25,7 +25,7 @@ from voiceguide.listen.reference import TAIL
 from voiceguide.listen.source import Listening, TappedBackend, VoiceKeys
 
 if TYPE_CHECKING:
-    from voiceguide.live.backends import Backend
+    from voiceguide.live.backends.base import Backend
     from voiceguide.live.keys import KeySource
 
 ANNOUNCEMENT = f"Listening for: {SPOKEN_LIST}."

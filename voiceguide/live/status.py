@@ -37,8 +37,8 @@ class Reason(StrEnum):
     RELEASED = "released"  # the giver went on from a waiting part
 
 
-# The members by the names live.player and live.controls import (h20-seams rewrites those
-# modules; the integrator may have them say Reason.X and drop these).
+# The members by their short names, as live.controls, live.waiting, live.follow and the
+# tests import them (live.player says Reason.X).
 START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED = (
     Reason.START,
     Reason.TICK,

@@ -18,7 +18,7 @@ Layers of later issues are read from the plan, so they need no change here:
   the step's start to its end; without any, the rate between successive events of kind
   ``"pulse"``. Pulses are drawn as ticks where they are at least ``PULSE_SPACING`` pixels
   apart.
-* bed: the ``bed`` argument, else ``plan.bed`` (a ``BedPlan``: its ``points()``):
+* bed: the ``bed`` argument, else ``plan.bed`` (a ``BedEnvelope``: its ``points()``):
   ``(seconds, dB)`` points, or a function from an array of seconds to an array of dB
   (sampled ``BED_SAMPLES`` times per pixel: a duck shorter than that can fall between
   samples; points have no such trap).
@@ -43,7 +43,7 @@ import numpy as np
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting.targets import PICTURE, check_file
-from voiceguide.plan import BedPlan, EventKind, Plan, PlanStep, StepKind
+from voiceguide.plan import BedEnvelope, EventKind, Plan, PlanStep, StepKind
 from voiceguide.session import Inputs
 
 try:  # the optional extra 'picture'
@@ -56,7 +56,7 @@ except ImportError:  # require() says how to install it
 
 
 from voiceguide.picture.labels import Measure, Placer, header, place_labels, step_groups
-from voiceguide.picture.lanes import BedLevels, draw_bed, draw_pace, has_pace
+from voiceguide.picture.lanes import BedCurve, draw_bed, draw_pace, has_pace
 from voiceguide.picture.style import (
     AXIS,
     BED,
@@ -99,7 +99,7 @@ def render(
     plan: Plan,
     fmt: str,
     fits: tuple[float, float] | None = None,
-    bed: BedPlan | BedLevels | None = None,
+    bed: BedEnvelope | BedCurve | None = None,
 ) -> bytes:
     """The picture of ``plan`` as ``fmt`` (``"svg"`` or ``"png"``) bytes. ``fits`` is the
     shortest and longest length (seconds) the routine fits, shown under the title."""
@@ -120,13 +120,13 @@ def to_bytes(picture: Picture, fmt: str) -> bytes:
 
 
 def draw(
-    plan: Plan, fits: tuple[float, float] | None = None, bed: BedPlan | BedLevels | None = None
+    plan: Plan, fits: tuple[float, float] | None = None, bed: BedEnvelope | BedCurve | None = None
 ) -> Picture:
     """Lay out and draw ``plan``; ``bed`` defaults to ``plan.bed`` (see the module's notes)."""
     require()
     if bed is None:
         bed = plan.bed
-    if isinstance(bed, BedPlan):  # the plan's: its corners, straight lines between
+    if isinstance(bed, BedEnvelope):  # the plan's: its corners, straight lines between
         bed = bed.points()
     with matplotlib.rc_context(STYLE):
         picture = _figure(plan, has_pace=has_pace(plan), has_bed=bed is not None)

@@ -31,8 +31,8 @@ from voiceguide.picture.style import (
 )
 
 # A bed's level to draw (dB): (seconds, dB) points, straight lines between, or a function of
-# the seconds (sampled); ``draw`` turns the plan's ``BedPlan`` into its points.
-BedLevels: TypeAlias = (
+# the seconds (sampled); ``draw`` turns the plan's ``BedEnvelope`` into its points.
+BedCurve: TypeAlias = (
     np.ndarray | Sequence[tuple[float, float]] | Callable[[np.ndarray], np.ndarray]
 )
 
@@ -81,7 +81,7 @@ def draw_pace(axes: Axes, plan: Plan) -> None:
     lane_frame(axes, "pace\n(bpm)", plan.length)
 
 
-def bed_points(bed: BedLevels, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+def bed_points(bed: BedCurve, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
     """``bed`` as arrays of seconds and dB: points as given (sorted by time), a function
     sampled ``BED_SAMPLES`` times per pixel column over the session."""
     if callable(bed):
@@ -106,7 +106,7 @@ def _columns(
     return centres[used], low[used], high[used]
 
 
-def draw_bed(axes: Axes, bed: BedLevels, length: float) -> None:
+def draw_bed(axes: Axes, bed: BedCurve, length: float) -> None:
     """The bed lane: its level as a filled envelope (gid ``bed``). Where there are more points
     than pixels, each pixel column shows its loudest level, and its quietest (ducked) level
     as a darker fill (gid ``bed-ducked``), so short ducks stay visible at 8 hours."""

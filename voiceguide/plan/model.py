@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, assert_never
+from typing import assert_never
 
+from voiceguide.plan.bed import BedEnvelope
 from voiceguide.routine import Pace, Sound
 
-if TYPE_CHECKING:
-    from voiceguide.plan.bed import BedPlan
+END_CHIME = "end"  # the built-in chime that closes every session (``plan.build``)
 
 
 class EventKind(StrEnum):
@@ -112,4 +112,4 @@ class Plan:
     steps: tuple[PlanStep, ...]
     events: tuple[Event, ...]
     warnings: tuple[str, ...] = field(default=())
-    bed: BedPlan | None = None  # the sound bed's level over the session, if one plays
+    bed: BedEnvelope | None = None  # the sound bed's level over the session, if one plays

@@ -19,7 +19,7 @@ from voiceguide.routine.loader import (
     read,
 )
 from voiceguide.routine.model import (
-    Bed,
+    BedSpec,
     Cue,
     CueKind,
     Pace,
@@ -41,7 +41,7 @@ __all__ = [
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",
-    "Bed",
+    "BedSpec",
     "Cue",
     "CueKind",
     "Pace",

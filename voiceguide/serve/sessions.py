@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide import catalog, durations, exporting, report, session, speech
-from voiceguide.choices import DEFAULT_ENGINE, Engine
+from voiceguide.choices import FALLBACK_ENGINE, Engine
 from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.serve.query import Query
 from voiceguide.serve.routines import Routines
@@ -125,7 +125,7 @@ class Sessions:
         engines: list[tuple[str, Callable[[], speech.Renderer]]]
         renderer = self.renderer
         if isinstance(renderer, speech.Renderer):  # the tone engine of the tests
-            engines = [(DEFAULT_ENGINE.value, lambda: renderer)]
+            engines = [(FALLBACK_ENGINE.value, lambda: renderer)]
         else:
             engines = [(name.value, _renderer_of(renderer, name)) for name in Engine]
         listed = []

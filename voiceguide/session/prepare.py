@@ -10,19 +10,31 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NoReturn, ParamSpec, TypeVar
 
-import numpy as np
-
-from voiceguide import audio, fit, plan, resources, rounds, routine, speech
+from voiceguide import audio, fit, plan, resources, rounds, routine, speech, store
+from voiceguide import bed as beds
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
-from voiceguide.errors import RoutineError, SpeechError, UsageError, combined
-from voiceguide.routine import Routine, Voice, fields
-from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
+from voiceguide.bed import BedSource
+from voiceguide.choices import CHIME_LEVEL
+from voiceguide.errors import RoutineError, UsageError, combined
+from voiceguide.plan import Event, Plan, Timing
+from voiceguide.routine import Routine, Voice
+from voiceguide.session.chimes import (
+    SoundKind,
+    chime_durations,
+    end_chime,
+    prepared,
+    sound_durations,
+)
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
-from voiceguide.speech import cache as clipcache
+from voiceguide.session.speaker import Speaker, language_of, speaker
+from voiceguide.speech.lexicon import Entry
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,42 +45,39 @@ class Session:
     Attributes:
         written: The routine as loaded (its warnings included).
         routine: The routine fitted to the length asked.
-        plan: Every event at absolute seconds from the session's start.
-        timing: The sounds' durations the plan was built with.
+        plan: Every event at absolute seconds from the session's start, with the bed's
+            envelope (``plan.bed``) when a bed plays.
+        timing: The sounds' durations the plan was built with (the chimes' and pace
+            sounds' in ``timing.sounds``).
         speech: The clips of the routine's voice (``clip`` reads them).
-        chimes: Chime and pace sound files, each with its duration in seconds.
-        bed: The sound bed's source (``voiceguide.bed.Source``), or ``None``.
+        bed: The sound bed's samples (a ``bed.BedSource``), or ``None``.
         reads: The files the session reads, which no export may write over.
         chime_gain_db: Every chime's gain over how it is made (``chime_level``), in dB.
     """
 
     written: Routine
     routine: Routine
-    plan: plan.Plan
-    timing: plan.Timing
+    plan: Plan
+    timing: Timing
     speech: speech.SpeechCache
-    chimes: dict[Path, float]
-    bed: Any = None
+    bed: BedSource | None = None
     reads: Inputs | None = None
     chime_gain_db: float = 0.0
-    _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
+    _sounds: dict[tuple[SoundKind, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
-    def clip(self, event: plan.Event) -> audio.Clip:
+    def clip(self, event: Event) -> audio.Clip:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
-        pace guide's beat at its gain (a breath stretched to its period; made anew each
-        time: callers keep what they need)."""
+        pace guide's beat (``audio.clips.beat``: made anew each time, callers keep what
+        they need)."""
         if event.kind == plan.EventKind.SPEECH:
-            return self.speech.clip(event.text)
+            return self.speech.clip(event.spoken)
         if event.kind != plan.EventKind.PULSE:
-            return self._sound("chime", event.sound.path)
-        base = self._sound("pace", event.sound.path).samples
-        samples = clips.stretched(base, max(1, round(event.duration * audio.RATE)))
-        samples *= np.float32(audio.gain(event.gain_db))
-        return audio.Clip(samples)
+            return self._sound("chime", event.sounded.path)
+        return clips.beat(self._sound("pace", event.sounded.path), event.duration, event.gain_db)
 
-    def _sound(self, kind: str, path: Path) -> audio.Clip:
+    def _sound(self, kind: SoundKind, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            made = clipcache.sound(path, kind, self.speech.directory)
+            made = prepared(path, kind, self.speech.directory)
             if kind == "chime":
                 made = clips.chime_at(made, self.chime_gain_db)
             self._sounds[kind, path] = made
@@ -82,53 +91,22 @@ def speech_for(
     options: Options,
     engines: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
+    language: str | None = None,
 ) -> speech.SpeechCache:
     """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
-    with the command-line overrides: the engine ``--engine`` or the routine names, else the
-    default (``speech.default_engine()``: Piper where installed), the user's lexicon with the
-    routine's. A voice the default engine does not have (``voice: {name: de}`` and Piper's
-    English voice) is spoken by espeak-ng instead. One ``Renderer`` given instead of
-    ``Engines`` speaks every routine (the tone engine of the tests)."""
-    words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
-    if isinstance(engines, speech.Renderer):
-        voice = voice_for(written, path, options, engines)
-        return speech.SpeechCache(engines, voice, cache_dir, words)
-    named = options.engine or written.engine
-    chosen = named or speech.default_engine()
-    engine = engines.renderer(chosen)
-    try:
-        voice = voice_for(written, path, options, engine)
-    except (RoutineError, SpeechError):
-        if named is not None or chosen == speech.engines.FALLBACK:
-            raise
-        engine = engines.renderer(speech.engines.FALLBACK)  # the default has no such voice
-        voice = voice_for(written, path, options, engine)
-    return speech.SpeechCache(engine, voice, cache_dir, words)
+    with the command-line overrides: the engine ``--engine`` or the routine names (another
+    when that one has no voice in the routine's ``language``: ``speaker``), the user's
+    lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks every
+    routine (the tone engine of the tests)."""
+    return clips_of(speaker(written, language, path, options, engines), lexicon, cache_dir)
 
 
-def voice_for(
-    written: Voice, path: Path | None, options: Options, renderer: speech.Renderer
-) -> Voice:
-    """The routine's voice with the command-line overrides, resolved against the engine.
-    Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine. A routine that
-    names no engine wrote its voice for any: under ``--engine`` it is kept where that engine
-    has it, else the engine's default voice speaks."""
-    voice = written
-    other_engine = options.engine not in (None, written.engine)
-    if options.voice is not None or (other_engine and written.engine is not None):
-        voice = dataclasses.replace(voice, name=options.voice, line=None)
-    if options.rate is not None:
-        voice = dataclasses.replace(voice, rate=options.rate)
-    try:
-        return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except (RoutineError, SpeechError) as exc:
-        if options.voice is None and other_engine and voice.name is not None:
-            unnamed = dataclasses.replace(voice, name=None, line=None)
-            return speech.resolve_voice(unnamed, renderer, path, renderer.missing_voice)
-        if options.voice is None or not isinstance(exc, RoutineError):
-            raise
-        raise UsageError(f"--voice: {exc.message}") from exc
+def clips_of(
+    who: Speaker, lexicon: tuple[tuple[str, str, Path, int], ...], cache_dir: Path | None
+) -> speech.SpeechCache:
+    """The clips ``who`` speaks, the user's lexicon with the routine's applied."""
+    words = speech.load_user_lexicon() + speech.Lexicon(tuple(Entry(*e) for e in lexicon))
+    return speech.SpeechCache(who.renderer, who.voice, cache_dir, words)
 
 
 def check_spoken(loaded: Routine, lexicon: speech.Lexicon) -> None:
@@ -153,7 +131,8 @@ def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
     for number, step in enumerate(loaded.parts(), start=1):
         what = f"step {number} {step.name!r}" if step is not loaded.interlude else "between"
         for side in step.sides or (None,):
-            yield routine.instruction(step, side), f"{what}: say", step.line
+            said = routine.instruction(step, side, loaded.announcement)
+            yield said, f"{what}: say", step.line
             for index, cue in enumerate(step.cues, start=1):
                 if cue.say:
                     said = routine.side_text(cue.say, side, False)
@@ -221,71 +200,72 @@ def readied(
     chimes checked; the same errors as ``prepare`` for what is found so far."""
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
-    directory = cache_dir or clipcache.cache_dir()
+    directory = cache_dir or store.cache_dir()
+    problems = list(reading.problems)
     if reading.routine is None:
-        problems = list(reading.problems)
         _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
-        if options.bed is None:  # the routine's; an option's waits for a routine that loads
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
+        _refuse(problems, warnings, reading, options)
     loaded = dataclasses.replace(reading.routine, warnings=warnings)
-    problems: list[RoutineError] = []
-    cache = _attempt(
-        problems,
-        speech_for,
-        loaded.voice,
-        loaded.path,
-        loaded.lexicon,
-        options,
-        renderer,
-        cache_dir,
-    )
+    language = language_of(loaded.voice, loaded.language, renderer)
+    who = _attempt(problems, speaker, loaded.voice, language, loaded.path, options, renderer)
+    cache = None
+    if who is not None:
+        warnings += (who.note,) if who.note else ()
+        loaded = dataclasses.replace(loaded, language=who.language, warnings=warnings)
+        cache = clips_of(who, loaded.lexicon, cache_dir)
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
-    if problems:
-        if options.bed is None:
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
+    if problems or cache is None or chimes is None:
+        _refuse(problems, warnings, reading, options)
     return Ready(reading, loaded, options, cache, chimes, warnings)
 
 
-def planned(ready: Ready, spoken: dict[str, float], source: Any = None) -> Session:
+def planned(ready: Ready, spoken: dict[str, float], source: BedSource | None = None) -> Session:
     """The session of ``ready`` with its speech ``spoken`` for so many seconds (each text's):
-    fitted, planned, its bed opened (or ``source``, a bed opened before for it)."""
-    loaded, options, problems = ready.loaded, ready.options, []
-    timing = plan.Timing(spoken, ready.chimes, end_chime())
+    fitted, planned with its bed's envelope, its bed opened (or ``source``, a bed opened
+    before for it)."""
+    loaded, options = ready.loaded, ready.options
+    problems: list[RoutineError] = []
+    timing = Timing(spoken, ready.chimes, end_chime())
     fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-    built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
-        if options.bed is None:
-            _attempt(problems, _check_bed, ready.reading)
-        raise combined(problems, ready.warnings)
-    bedded = _attempt(problems, bed_for, loaded, options, built, source) or (None, None)
+    levels = bed_levels(loaded, options)
+    built = None
+    if fitted is not None:
+        built = _attempt(problems, plan.build, fitted, timing, options.pace, levels)
+    if fitted is None or built is None:
+        _refuse(problems, ready.warnings, ready.reading, options)
+    if source is None:
+        source = _attempt(problems, bed_source, loaded, options, built.length)
     if problems:
         raise combined(problems, ready.warnings)
     reads = inputs_of(loaded, options, ready.cache.directory)
     gain = chime_gain_db(loaded, options)
-    return Session(
-        loaded,
-        fitted,
-        bedded[1],
-        timing,
-        ready.cache,
-        ready.chimes,
-        bed=bedded[0],
-        reads=reads,
-        chime_gain_db=gain,
-    )
+    return Session(loaded, fitted, built, timing, ready.cache, source, reads, gain)
 
 
-def _attempt(problems: list[RoutineError], call: Callable, *args):
+def _attempt(
+    problems: list[RoutineError], call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
     """``call(*args)``, or None with its ``RoutineError`` added to ``problems``."""
     try:
-        return call(*args)
+        return call(*args, **kwargs)
     except RoutineError as exc:
         problems.append(exc)
         return None
+
+
+def _refuse(
+    problems: list[RoutineError],
+    warnings: tuple[str, ...],
+    reading: routine.Reading,
+    options: Options,
+) -> NoReturn:
+    """Raise every problem found, with the routine's bed's own when the routine names it
+    (an option's waits for a routine that loads)."""
+    if options.bed is None:
+        _attempt(problems, _check_bed, reading)
+    raise combined(problems, warnings)
 
 
 def _shadowing(name: str) -> tuple[str, ...]:
@@ -305,8 +285,6 @@ def _check_bed(reading: routine.Reading) -> None:
     written = reading.bed
     if written is None or written.sound is None:
         return
-    from voiceguide import bed as beds
-
     if written.sound.strip().lower() in beds.BUILT_IN:
         return
     try:
@@ -317,39 +295,41 @@ def _check_bed(reading: routine.Reading) -> None:
 
 def chime_gain_db(loaded: Routine, options: Options) -> float:
     """The gain (dB) that puts a chime, made at ``clips.CHIME_LUFS``, at the level
-    ``options`` or else the routine asks for (LU under the speech; ``fields.CHIME_LEVEL``,
+    ``options`` or else the routine asks for (LU under the speech; ``choices.CHIME_LEVEL``,
     0 dB, when neither does)."""
     level = options.chime_level if options.chime_level is not None else loaded.chime_level
-    level = fields.CHIME_LEVEL if level is None else level
+    level = CHIME_LEVEL if level is None else level
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(
-    loaded: Routine, options: Options, built: plan.Plan, source: Any = None
-) -> tuple[Any, plan.Plan]:
-    """The sound bed ``options`` or else the routine asks for, opened (a file that is
-    missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none. ``source``:
-    that bed already opened for a session of this length (it is used instead)."""
-    written = loaded.bed
-    spec, base = bed_spec(loaded, options)
+def bed_levels(loaded: Routine, options: Options) -> plan.BedLevels | None:
+    """The bed ``options`` or else the routine asks for, by the name its source will have,
+    with its level and duck (the options', else the routine's, else the defaults); None for
+    no bed. Opens nothing (``bed_source`` does)."""
+    spec, _ = bed_spec(loaded, options)
     if spec is None:
-        return None, built
-    from voiceguide import bed as beds  # the bed's sources: numpy and soxr work, when asked
-
+        return None
+    written = loaded.bed
     level = options.bed_level
     duck = options.duck
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
+    return plan.BedLevels(beds.bed_name(spec), level, duck)
+
+
+def bed_source(loaded: Routine, options: Options, length: float) -> BedSource | None:
+    """The sound bed ``options`` or else the routine asks for, opened for a session of
+    ``length`` seconds (a file that is missing or does not play is a ``UsageError`` for
+    ``--bed``, a ``RoutineError`` at the ``bed:`` line); None for none."""
+    spec, base = bed_spec(loaded, options)
+    if spec is None:
+        return None
     try:
-        source = source or beds.open_bed(spec, base, built.length)
+        return beds.open_bed(spec, base, length)
     except UsageError as exc:
-        if options.bed is not None:
+        if options.bed is not None or loaded.bed is None:
             raise UsageError(f"--bed: {exc}") from exc
-        raise RoutineError(loaded.path, written.line, f"bed: {exc}") from exc
-    ending = plan.end_chime_at(built.events, built.length, END_CHIME)
-    envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
-    return source, dataclasses.replace(built, bed=envelope)
+        raise RoutineError(loaded.path, loaded.bed.line, f"bed: {exc}") from exc
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:
@@ -361,6 +341,7 @@ def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Rou
     overhead = timing.overhead(loaded)
     if length is not None:  # in rounds, or without optional steps, when it takes them
         return rounds.fit_length(loaded, length, overhead, timing.floors)
+    assert loaded.length is not None  # without --length, returned above unless it has one
     try:
         return rounds.fit_length(loaded, loaded.length, overhead, timing.floors)
     except fit.Unfittable as exc:

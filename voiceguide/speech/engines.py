@@ -22,10 +22,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from voiceguide.choices import DEFAULT_ENGINE, ENGINES, Engine
+from voiceguide.choices import ENGINES, FALLBACK_ENGINE, Engine
 from voiceguide.speech.render import Renderer
 
-FALLBACK = DEFAULT_ENGINE  # the default where Piper is not installed (espeak)
+FALLBACK = FALLBACK_ENGINE  # the default where Piper is not installed; it also speaks a
+# routine's language when the chosen engine has no voice for it (espeak-ng speaks most)
 # VOICEGUIDE_DEFAULT_ENGINE=espeak keeps espeak-ng the default where Piper is installed (the
 # test suite sets it, so that its default does not depend on what the machine has)
 DEFAULT_VARIABLE = "VOICEGUIDE_DEFAULT_ENGINE"
