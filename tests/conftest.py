@@ -20,6 +20,8 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
     lexicon = tmp_path_factory.mktemp("config") / "lexicon.yaml"
     lexicon.touch()
     monkeypatch.setenv("VOICEGUIDE_LEXICON", str(lexicon))
+    # nor where the user's stopped sessions are kept (play --resume)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     return directory
 
 

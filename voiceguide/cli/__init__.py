@@ -21,7 +21,7 @@ from voiceguide import (
     session,
 )
 from voiceguide.atomic import shown
-from voiceguide.cli import export_command, serve_command, speak
+from voiceguide.cli import export_command, outputs, serve_command, speak
 from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
@@ -199,6 +199,7 @@ def plan(
     help="Listen with this ALSA capture device (implies --listen; default: ALSA's default; "
     "with PulseAudio, PULSE_SOURCE=NAME picks the source).",
 )
+@outputs.output_options
 @click.option("-q", "--quiet", is_flag=True, help="No status line or warnings.")
 def play(
     routine_name: str,
@@ -208,6 +209,10 @@ def play(
     else_export: Path | None,
     listen_on: bool,
     mic: str | None,
+    device: str | None,
+    bed_device: str | None,
+    lead_in: str,
+    resume: bool,
     quiet: bool,
     **chosen,
 ) -> None:
@@ -217,21 +222,34 @@ def play(
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
     b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
+    A session stopped before its end (q, Ctrl-C, a signal, a crash) goes on with --resume.
     """
     from voiceguide import exporting, live
     from voiceguide.live import status
 
     tty = live_terminal(sys.stdout)
 
+    prepared_now: list[session.Session] = []  # what prepare() made: the start line names it
+
     def show(snapshot) -> None:
-        if not quiet:
-            out(status.render_status(snapshot, tty), nl=False)
+        if quiet:
+            return
+        if snapshot.reason == status.START and prepared_now:  # a live session starts
+            resumed = kept is not None and kept.stopped is not None
+            line = outputs.start_line(prepared_now[0], routine_name, snapshot, resumed)
+            out(line)
+        out(status.render_status(snapshot, tty), nl=False)
 
     listening = voice_commands(bool(listen_on or mic), mic, quiet)
+    chosen_outputs = outputs.chosen_outputs(device, bed_device, lead_in)
+    hint = export_hint(routine_name, length, chosen)
+    kept = None
     with reported(), make_renderer() as renderer, listening as ears:
         if else_export is not None:  # before any work
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
+        options = session.Options(length, **chosen)
+        kept = outputs.keeper(routine_name, options, hint, chosen_outputs, resume, start_at)
 
         def prepare() -> session.Session:
             options = session.Options(length, **chosen)
@@ -241,6 +259,7 @@ def play(
             warn(prepared, quiet)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
+            prepared_now.append(prepared)
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
@@ -249,17 +268,23 @@ def play(
         try:
             live.play_live(
                 prepare,
-                export_hint(routine_name, length, chosen),
+                hint,
                 start_at=start_at,
                 on_status=show,
                 backend_name=backend_name,
                 without_device=export_instead if else_export is not None else None,
                 listen=ears.attached if ears else None,
+                outputs=chosen_outputs,
+                keeper=kept,
             )
         except KeyboardInterrupt:
             if tty and not quiet:
                 out()  # end the status line before the interrupted message
+            if (line := outputs.stop_line(kept)) is not None:
+                click.echo(line, err=True)
             raise
+        if (line := outputs.stop_line(kept)) is not None and not quiet:
+            out(line)
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:
@@ -278,6 +303,7 @@ main.add_command(export_command.export)
 main.add_command(speak.say)
 main.add_command(speak.voices)
 main.add_command(serve_command.serve)
+main.add_command(outputs.devices)
 
 
 def run() -> None:

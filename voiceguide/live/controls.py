@@ -65,14 +65,23 @@ class Controls:
         self.backend.stop_all()
         self._sounding = []
 
+    def resume_point(self) -> float:
+        """Where the session would go on from if stopped now: the position, or the start of
+        a sentence or chime it would cut (heard whole again); after ``q``, where it was
+        then."""
+        if self.quit_at is not None:
+            return self.quit_at
+        position = self.position()
+        cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
+        return min(cut, default=position)
+
     def _toggle_pause(self) -> None:
         if self.paused_at is None:
-            position = self.position()
-            cut = [e.at for e, _ in self._sounding if e.at <= position < e.end]
+            point = self.resume_point()
             self._silence()
             if self.bed is not None:
                 self.bed.hold()
-            self.paused_at = min(cut, default=position)
+            self.paused_at = point
             self.timeline.seek(self.paused_at)
             self._report(PAUSED, self.paused_at, "paused")
         else:
@@ -156,4 +165,5 @@ class Controls:
 
     def _quit(self) -> None:
         self.result.quit = True
+        self.quit_at = self.resume_point()
         self._finish(QUIT, self.position())

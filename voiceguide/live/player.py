@@ -30,10 +30,12 @@ from typing import IO, Protocol, TypeVar
 from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.backends.routed import Outputs
 from voiceguide.live.bed import LiveBed
 from voiceguide.live.controls import Controls
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
+from voiceguide.live.resume import Keeper
 from voiceguide.live.status import (
     BEDDED,
     END,
@@ -92,6 +94,7 @@ class Player(Controls):
         self.origin = 0.0
         self._floor = 0.0
         self.paused_at: float | None = None  # the frozen position while paused
+        self.quit_at: float | None = None  # where ``q`` stopped it (``resume_point``)
         self.finished = False
         self._sounding: list[tuple[Event, Handle]] = []
         self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
@@ -295,6 +298,8 @@ def play_live(
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
     listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
+    outputs: Outputs | None = None,
+    keeper: Keeper | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -312,14 +317,20 @@ def play_live(
 
     ``listen`` (voice commands: ``voiceguide.listen.attach``) is given the keys and the
     device once the session is ready, and returns the key source and backend to play with.
+
+    ``outputs``: the devices by name and the lead-in (``backends.routed``). ``keeper``
+    (``live.resume``) keeps where the session is while it plays and where it stopped; with
+    a stopped session in it, the session continues there (instead of ``start_at``).
     """
     try:
-        device, missing = open_backend(backend_name, routine), None
+        device, missing = open_backend(backend_name, routine, outputs=outputs), None
     except PlaybackError as exc:
         device, missing = None, exc
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
+        if keeper is not None and keeper.stopped is not None:
+            start = keeper.start(session.plan)
         if device is None:
             if without_device is None:
                 raise missing
@@ -330,8 +341,14 @@ def play_live(
             output: Backend = device
             if listen is not None:
                 source, output = listen(source, device)
-            player = Player(session, output, keys=source, on_status=on_status)
-            return player.run(start)
+            if keeper is None:
+                return Player(session, output, keys=source, on_status=on_status).run(start)
+            player = Player(session, output, keys=source, on_status=keeper.watching(on_status))
+            keeper.follow(player)
+            try:
+                return player.run(start)
+            finally:
+                keeper.stopped_at()
     finally:
         if device is not None:
             device.close()

@@ -70,10 +70,12 @@ class Backend(Protocol):
 
 def no_device(detail: str, routine: str | None) -> PlaybackError:
     name = routine or "ROUTINE"
-    return PlaybackError(
+    error = PlaybackError(
         f"no sound device found: {detail}; to listen on another device, "
         f"try 'voiceguide export {name} -o session.mp3'"
     )
+    error.detail = detail  # what a named device's message says (``routed``)
+    return error
 
 
 @contextlib.contextmanager
@@ -102,13 +104,16 @@ def open_backend(
     name: str | None = None,
     routine: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    outputs=None,
 ) -> Backend:
     """Open the backend ``name`` (``"alsa"``, ``"simpleaudio"``; default: env
     ``VOICEGUIDE_BACKEND``, else ``alsa`` where libasound loads, else ``simpleaudio``).
 
-    ``routine`` only goes into the no-device message. Raises ``PlaybackError`` when there is
-    no sound device, ``UsageError`` for an unknown name in ``VOICEGUIDE_BACKEND`` and
-    ``ValueError`` for one passed in.
+    ``routine`` only goes into the no-device message. ``outputs`` (``routed.Outputs``): the
+    devices by name, the lead-in (None: ALSA's default device, no lead-in). Raises
+    ``PlaybackError`` when there is no sound device, ``UsageError`` for an unknown name in
+    ``VOICEGUIDE_BACKEND`` or a named device that cannot play, and ``ValueError`` for an
+    unknown backend passed in.
     """
     if name is None:
         name = os.environ.get("VOICEGUIDE_BACKEND") or "auto"
@@ -120,6 +125,10 @@ def open_backend(
         from voiceguide.live.backends.alsa import load_libasound
 
         name = "alsa" if sys.platform.startswith("linux") and load_libasound() else "simpleaudio"
+    if outputs is not None and name in BACKENDS:
+        from voiceguide.live.backends.routed import open_outputs
+
+        return open_outputs(name, routine, outputs, clock)
     if name == "alsa":
         from voiceguide.live.backends.alsa import AlsaBackend
 

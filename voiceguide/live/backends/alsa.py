@@ -16,6 +16,7 @@ import numpy as np
 from voiceguide.audio import RATE, Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Handle, no_device, quiet_stderr, to_pcm16
+from voiceguide.live.wake import LEAD_IN, Wake
 
 BUFFER = 0.05  # seconds of audio queued in the ALSA stream: the stop delay, the underrun margin
 NICE = -10  # the feeding thread's priority, where this user may raise it (root, CAP_SYS_NICE)
@@ -123,6 +124,10 @@ class AlsaBackend:
     at once); the warm-up goes on in the background, overlapping whatever the caller does
     next, and the first use of ``latency`` or ``play`` waits for its end (a stream that does
     not play is a ``PlaybackError`` there).
+
+    ``wake`` (a Bluetooth output: ``live.wake``): a signal too low to hear under everything
+    from the first frame, and ``latency`` at least what is left of ``LEAD_IN`` seconds from
+    the open, so that the session's first sound waits until the speaker is awake.
     """
 
     def __init__(
@@ -131,8 +136,11 @@ class AlsaBackend:
         clock: Callable[[], float] = time.monotonic,
         device: str = "default",
         buffer: float = BUFFER,
+        wake: bool = False,
     ):
         self.clock = clock
+        self._wake = Wake() if wake else None
+        self._awake_at = clock() + LEAD_IN if wake else -float("inf")
         self.late = 0
         self.underruns = 0
         self.shifts = 0
@@ -189,7 +197,11 @@ class AlsaBackend:
     def latency(self) -> float:
         """Seconds from ``play()`` to the first frame heard (waits for the warm-up)."""
         self._wait_ready()
-        return self._latency
+        return self._waiting(self.clock())
+
+    def _waiting(self, now: float) -> float:
+        """The stream's latency, or longer while the lead-in still plays."""
+        return max(self._latency, self._awake_at - now)
 
     @property
     def lead(self) -> float:
@@ -226,6 +238,8 @@ class AlsaBackend:
                     bed.fill(block, self._written)
                 except Exception as exc:  # the session goes on without its bed
                     self.bed_error, self._bed = f"{type(exc).__name__}: {exc}", None
+            if self._wake is not None:
+                self._wake.fill(block, self._written)
             pcm = to_pcm16(block)
             count = lib.snd_pcm_writei(self._pcm, pcm.ctypes.data, period)
             if count < 0:
@@ -302,7 +316,7 @@ class AlsaBackend:
             if self._error is not None:
                 raise PlaybackError(f"the sound device failed: {self._error}")
             now = self.clock()
-            first = round(self._frame_at(now + self._latency if at is None else at))
+            first = round(self._frame_at(now + self._waiting(now) if at is None else at))
             if first < self._written:
                 self.late += at is not None
                 first = self._written
