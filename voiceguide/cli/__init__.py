@@ -225,20 +225,10 @@ def play(
     A session stopped before its end (q, Ctrl-C, a signal, a crash) goes on with --resume.
     """
     from voiceguide import exporting, live
-    from voiceguide.live import status
 
     tty = live_terminal(sys.stdout)
 
-    prepared_now: list[session.Session] = []  # what prepare() made: the start line names it
-
-    def show(snapshot) -> None:
-        if quiet:
-            return
-        if snapshot.reason == status.START and prepared_now:  # a live session starts
-            resumed = kept is not None and kept.stopped is not None
-            line = outputs.start_line(prepared_now[0], routine_name, snapshot, resumed)
-            out(line)
-        out(status.render_status(snapshot, tty), nl=False)
+    showing = outputs.Shown(routine_name, quiet, tty)  # the status, after the start line
 
     listening = voice_commands(bool(listen_on or mic), mic, quiet)
     chosen_outputs = outputs.chosen_outputs(device, bed_device, lead_in)
@@ -250,6 +240,7 @@ def play(
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
         options = session.Options(length, **chosen)
         kept = outputs.keeper(routine_name, options, hint, chosen_outputs, resume, start_at)
+        showing.resumed = resume
 
         def prepare() -> session.Session:
             options = session.Options(length, **chosen)
@@ -259,7 +250,7 @@ def play(
             warn(prepared, quiet)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
-            prepared_now.append(prepared)
+            showing.prepared = prepared
             return prepared
 
         def export_instead(prepared: session.Session, start: float) -> None:
@@ -270,7 +261,7 @@ def play(
                 prepare,
                 hint,
                 start_at=start_at,
-                on_status=show,
+                on_status=showing,
                 backend_name=backend_name,
                 without_device=export_instead if else_export is not None else None,
                 listen=ears.attached if ears else None,

@@ -92,6 +92,25 @@ def keeper(routine: str, options: session.Options, hint: str, outputs, resume: b
     return kept
 
 
+class Shown:
+    """``play``'s ``on_status``: each status as ``render_status`` writes it, the first one
+    of a live session after the start line (``prepared`` and ``resumed`` set by ``play``)."""
+
+    def __init__(self, routine: str, quiet: bool, tty: bool):
+        self.routine, self.quiet, self.tty = routine, quiet, tty
+        self.prepared: session.Session | None = None
+        self.resumed = False
+
+    def __call__(self, snapshot) -> None:
+        from voiceguide.live import status
+
+        if self.quiet:
+            return
+        if snapshot.reason == status.START and self.prepared is not None:
+            out(start_line(self.prepared, self.routine, snapshot, self.resumed))
+        out(status.render_status(snapshot, self.tty), nl=False)
+
+
 def start_line(prepared: session.Session, routine: str, started, resumed: bool) -> str:
     """The line a live session starts with: the routine, its length, the voice, the keys
     (``started``: the player's first ``Status``)."""

@@ -287,6 +287,19 @@ def play(
     return player.run(start)
 
 
+def _run(player: Player, start: float, keeper: Keeper | None) -> PlayResult:
+    """``player.run(start)``, its place kept by ``keeper`` while it plays and where it
+    stops (also on an interrupt or a crash)."""
+    if keeper is None:
+        return player.run(start)
+    player.on_status = keeper.watching(player.on_status)
+    keeper.follow(player)
+    try:
+        return player.run(start)
+    finally:
+        keeper.stopped_at()
+
+
 def play_live(
     prepare: Callable[[], S],
     routine: str | None = None,
@@ -341,14 +354,7 @@ def play_live(
             output: Backend = device
             if listen is not None:
                 source, output = listen(source, device)
-            if keeper is None:
-                return Player(session, output, keys=source, on_status=on_status).run(start)
-            player = Player(session, output, keys=source, on_status=keeper.watching(on_status))
-            keeper.follow(player)
-            try:
-                return player.run(start)
-            finally:
-                keeper.stopped_at()
+            return _run(Player(session, output, keys=source, on_status=on_status), start, keeper)
     finally:
         if device is not None:
             device.close()
