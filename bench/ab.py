@@ -3,7 +3,9 @@
     .venv/bin/python bench/ab.py BEFORE_DIR AFTER_DIR [--runs 5] [--minutes 60]
 
 Each tree runs with this venv's Python and ``PYTHONPATH=TREE`` (so its own ``voiceguide``
-package is imported), with a speech cache of its own, warmed first. The commands alternate
+package is imported; ``-P``, or ``python -m`` would put the working directory first, and run
+from a checkout both sides would be that checkout), with a speech cache of its own, warmed
+first. The commands alternate
 (A, B, A, B...) so that the machine's drift hits both alike; medians of wall time and peak
 RSS (``wait4``) are printed with the ratio B/A. Then both trees export the same session to
 WAV with the tone engine (deterministic, unlike espeak-ng, whose output depends on what it
@@ -37,7 +39,7 @@ def commands(routine: Path, out: Path) -> dict[str, list[str]]:
 
 def run(tree: Path, cache: Path, args: list[str]) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(tree), "VOICEGUIDE_CACHE_DIR": str(cache)}
-    found = measure([sys.executable, "-m", "voiceguide", *args], env=env)
+    found = measure([sys.executable, "-P", "-m", "voiceguide", *args], env=env)
     if found["exit"] != 0:
         raise SystemExit(f"{tree}: voiceguide {' '.join(args)} failed: {found['stderr']}")
     return found["wall_s"], found["peak_rss_mb"]
@@ -57,7 +59,7 @@ def main() -> None:
         caches = {name: tmp / f"cache-{name}" for name in trees}
         for name, tree in trees.items():  # warm each cache
             env = {**os.environ, "PYTHONPATH": str(tree), "VOICEGUIDE_CACHE_DIR": str(caches[name])}
-            subprocess.run([sys.executable, "-m", "voiceguide", "plan", str(routine), "-q"],
+            subprocess.run([sys.executable, "-P", "-m", "voiceguide", "plan", str(routine), "-q"],
                            env=env, check=True, capture_output=True)  # fmt: skip
         results: dict[str, dict[str, list[tuple[float, float]]]] = {}
         for label, command in commands(routine, tmp).items():
@@ -86,7 +88,7 @@ def identical(trees: dict[str, Path], routine: Path, tmp: Path) -> str:
         target = tmp / f"tone-{name}.wav"
         env = {**os.environ, "PYTHONPATH": str(tree), "VOICEGUIDE_ENGINE": "tone",
                "VOICEGUIDE_CACHE_DIR": str(tmp / f"tone-cache-{name}")}  # fmt: skip
-        subprocess.run([sys.executable, "-m", "voiceguide", "export", str(routine), "-o",
+        subprocess.run([sys.executable, "-P", "-m", "voiceguide", "export", str(routine), "-o",
                         str(target), "-q"], env=env, check=True, capture_output=True)  # fmt: skip
         made[name] = soundfile.read(target, dtype="int16")[0]
     if len(made["A"]) != len(made["B"]):

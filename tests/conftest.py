@@ -1,14 +1,85 @@
-"""Shared fixtures: an isolated clip cache, the fake tone engine, routine files on disk."""
+"""Shared fixtures: an isolated clip cache, the fake tone engine, routine files on disk, and
+sessions prepared once per module."""
 
 from __future__ import annotations
 
+import os
 import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from voiceguide import session
+from voiceguide import session, speech
 from voiceguide.testing.fakes import tone_renderer
+
+# What ``--quick`` (``./test.sh --quick``, the inner loop) leaves out: what takes time (slow:
+# measured with --durations), plays in real time (audio_device), runs a real speech engine
+# (engine) or a browser (browser). The full suite (``./test.sh``, CI) runs them all.
+NOT_QUICK = ("slow", "engine", "audio_device", "browser")
+LAST = "test_every_module_is_loaded_by_a_whole_run"  # tests/test_quick.py: after the rest
+
+# Hypothesis' 200 ms deadline is a timed assertion: on a shared 2-core machine at load 14 an
+# example of tests/test_fit.py took 327 ms and failed a correct fit. Speed is bench/'s to
+# measure; here only what the examples compute is checked.
+settings.register_profile("voiceguide", deadline=None)
+settings.load_profile("voiceguide")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help=f"the two-minute loop: leave out the tests marked {', '.join(NOT_QUICK)}",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("quick"):
+        left = [item for item in items if any(item.get_closest_marker(m) for m in NOT_QUICK)]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            gone = set(left)
+            items[:] = [item for item in items if item not in gone]
+    items.sort(key=lambda item: item.name == LAST)  # stable: the rest keep their order
+
+
+# Put on the PYTHONPATH of every process the tests start: at its exit, it appends the names
+# of the voiceguide modules it loaded to $VOICEGUIDE_TEST_MODULES (one write, O_APPEND).
+RECORDER = """
+import atexit, os, sys
+
+def _record():
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)  # python -m voiceguide.X
+    names = [*sys.modules, main.name if main is not None else ""]
+    loaded = [m for m in names if m.split(".")[0] == "voiceguide"]
+    log = os.environ.get("VOICEGUIDE_TEST_MODULES")
+    if loaded and log:
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (" ".join(loaded) + "\\n").encode())
+        finally:
+            os.close(fd)
+
+atexit.register(_record)
+"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loaded_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the processes this run starts (``python -m voiceguide``, a server, an example)
+    record the voiceguide modules they loaded, for tests/test_quick.py. A process given a
+    PYTHONPATH of its own by its test (a sitecustomize that hides espeak-ng) records none."""
+    site = tmp_path_factory.mktemp("recorder")
+    (site / "sitecustomize.py").write_text(RECORDER)
+    log = site / "modules.txt"
+    with pytest.MonkeyPatch.context() as patch:
+        paths = [str(site), os.environ.get("PYTHONPATH", "")]
+        patch.setenv("PYTHONPATH", os.pathsep.join(path for path in paths if path))
+        patch.setenv("VOICEGUIDE_TEST_MODULES", str(log))
+        yield log
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +123,32 @@ def prepare(renderer):
         return session.prepare(str(ref), session.Options(length, **options), renderer)
 
     return make
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One clip cache and tone renderer for a test module, so that what its tests prepare is
+    rendered once."""
+
+    cache: Path
+    renderer: speech.Renderer
+
+    def prepare(self, name: str, length: float | None) -> session.Session:
+        """The routine ``name`` (a built-in or a path) fitted to ``length`` seconds."""
+        return session.prepare(name, session.Options(length), self.renderer, self.cache)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """A ``Shared`` for the module (its cache is ``VOICEGUIDE_CACHE_DIR`` outside tests)."""
+    cache = tmp_path_factory.mktemp("shared-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
+        with tone_renderer() as renderer:
+            yield Shared(cache, renderer)
+
+
+@pytest.fixture(scope="module")
+def neck(shared: Shared) -> session.Session:
+    """neck-stretch at 2 minutes: short, 8 steps."""
+    return shared.prepare("neck-stretch", 120.0)

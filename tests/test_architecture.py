@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "voiceguide"
 # Stages in the order data flows; a module may import only from stages before its own (and
 # from its own package). Shared infrastructure comes first.
 STAGES = (
-    ("errors", "durations", "resources", "interrupts"),
+    ("errors", "durations", "resources", "interrupts", "choices"),
     ("manifest",),
     ("atomic",),
     ("audio",),

@@ -64,6 +64,7 @@ def exported_as_promised(path: Path, folder: Path) -> str:
 
 
 @pytest.mark.parametrize("name", resources.routine_names())
+@pytest.mark.slow
 def test_every_shipped_routine_checks_and_exports(name, tmp_path):
     assert exported_as_promised(resources.find_routine(name), tmp_path) == "ok"
 
@@ -133,6 +134,7 @@ EDGES = {
 
 
 @pytest.mark.parametrize(("text", "verdict"), EDGES.values(), ids=EDGES.keys())
+@pytest.mark.slow
 def test_an_edge_routine_that_check_accepts_exports(tmp_path, text, verdict):
     write_sound(tmp_path, "hush.wav", np.zeros(RATE, np.float32))
     write_sound(tmp_path, "long.wav", sine(40.0))
@@ -199,6 +201,7 @@ def routines(draw) -> dict:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(data=routines())
+@pytest.mark.slow
 def test_a_generated_routine_that_check_accepts_exports(data):
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.testing import procs
+from voiceguide.testing import launch, procs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,14 +42,7 @@ NO_ESPEAK = textwrap.dedent("""
 def run_cli(
     *args: str, env: dict | None = None, timeout: float = 120, **kwargs
 ) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "voiceguide", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        **kwargs,
-    )
+    return launch.run(*args, env=env, engine=None, timeout=timeout, **kwargs)
 
 
 @pytest.fixture
@@ -72,6 +65,7 @@ def test_without_espeak_ng_plan_says_how_to_install_it_in_one_line(without_espea
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_without_espeak_ng_a_warm_cache_still_plans(without_espeak, tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
     assert run_cli("plan", "first-back-massage", "-q", env=env).returncode == 0
@@ -96,6 +90,7 @@ def test_check_times_the_speech_so_without_espeak_ng_it_says_how_to_install_it(
     )
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_mid_export_fails_cleanly_and_keeps_the_previous_file(tmp_path):
     """`ulimit -f` stands in for a full disk: the write fails part-way (EFBIG)."""
     import resource
@@ -276,10 +271,13 @@ def test_render_workers_die_with_a_killed_cli_and_its_output_pipe_ends(tmp_path)
     routine = tmp_path / "many.yaml"
     routine.write_text(LONG_ROUTINE)
     cache = tmp_path / "cache"
-    cli = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "plan", str(routine), "-q"],
+    cli = launch.start(
+        "plan",
+        routine,
+        "-q",
+        env={"VOICEGUIDE_CACHE_DIR": str(cache)},
+        engine=None,
         stdout=subprocess.PIPE,
-        env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
     )
     try:
         workers = procs.wait_children(cli.pid, min(2, os.cpu_count() or 1), 60)

@@ -71,6 +71,7 @@ def assert_one_line_each_in_line_order(error: RoutineError, path) -> None:
 
 @FUZZ
 @given(text=st.text(max_size=400))
+@pytest.mark.slow
 def test_random_text_is_a_plan_or_a_routine_error_with_a_line(text, renderer, tmp_path):
     path = tmp_path / "fuzz.yaml"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))  # a lone surrogate: bytes no UTF-8 has
@@ -162,6 +163,7 @@ def mutate(text: str, mutations, draw) -> str:
 
 @FUZZ
 @given(data=st.data())
+@pytest.mark.slow
 def test_mutated_shipped_routines_are_a_plan_or_a_routine_error(data, renderer, tmp_path):
     source = data.draw(st.sampled_from(SHIPPED))
     mutations = data.draw(st.lists(MUTATION, min_size=1, max_size=4))
@@ -227,6 +229,7 @@ ROUTINE = st.fixed_dictionaries(
 
 @FUZZ
 @given(document=ROUTINE)
+@pytest.mark.slow
 def test_structured_hostile_routines_are_a_plan_or_a_routine_error(document, renderer, tmp_path):
     try:
         text = yaml.safe_dump(document, allow_unicode=True)

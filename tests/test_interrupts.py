@@ -8,7 +8,6 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import termios
 import time
 from pathlib import Path
@@ -16,17 +15,9 @@ from pathlib import Path
 import pytest
 
 from voiceguide import interrupts
-from voiceguide.testing import pulse
+from voiceguide.testing import launch, pulse
 
-TONE = {"VOICEGUIDE_ENGINE": "tone"}
-
-
-def spawn(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", *args],
-        env={**os.environ, **TONE, **(env or {})},
-        **kwargs,
-    )
+spawn = launch.start  # the tone engine
 
 
 def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
@@ -103,6 +94,7 @@ def long_routine(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.slow
 def test_a_signal_during_export_leaves_no_partial_file(tmp_path, long_routine, signum):
     out = tmp_path / "out"
     out.mkdir()
@@ -121,14 +113,7 @@ def test_a_signal_during_export_leaves_no_partial_file(tmp_path, long_routine, s
 
 def test_a_full_standard_output_is_one_line_and_exit_1():
     with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "voiceguide", "plan", "back-massage"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **TONE},
-            timeout=120,
-        )
+        result = launch.run("plan", "back-massage", stdout=full, stderr=subprocess.PIPE)
     assert (result.returncode, result.stderr) == (
         1,
         "cannot write to standard output: No space left on device\n",
@@ -138,13 +123,7 @@ def test_a_full_standard_output_is_one_line_and_exit_1():
 def test_version_and_help_to_a_full_standard_output_are_one_line_too():
     for args in (["--version"], ["plan", "--help"]):
         with open("/dev/full", "w") as full:
-            result = subprocess.run(
-                [sys.executable, "-m", "voiceguide", *args],
-                stdout=full,
-                stderr=subprocess.PIPE,
-                text=True,
-                timeout=60,
-            )
+            result = launch.run(*args, stdout=full, stderr=subprocess.PIPE, timeout=60)
         assert (result.returncode, result.stderr) == (
             1,
             "cannot write to standard output: No space left on device\n",

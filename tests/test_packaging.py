@@ -25,6 +25,7 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in list((ROOT / "scripts").glob("*.yaml")) + list((ROOT / "sounds").glob("*")):
@@ -35,6 +36,7 @@ def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
     )
 
 
+@pytest.mark.slow
 def test_an_installed_copy_plans_a_built_in_routine_outside_the_checkout(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -28,6 +28,7 @@ def fitting_lengths(name: str) -> list[float]:
 
 @pytest.mark.parametrize("name", SHIPPED)
 @pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.slow
 def test_each_shipped_routine_plans_exactly_at_several_lengths(prepare, name, which):
     lengths = fitting_lengths(name)
     seconds = lengths[min(which, len(lengths) - 1)]

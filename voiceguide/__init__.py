@@ -16,6 +16,10 @@ bring in the exporter's encoders, nor the command line the whole library.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voiceguide.speech import Engines
 
 __version__ = "0.1.0"
 
@@ -45,10 +49,15 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'voiceguide' has no attribute {name!r}")
 
 
-def renderer():
-    """The speech engines (``speech.Engines``): each routine is spoken by the engine it names
-    (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes; a
-    context manager (``with voiceguide.renderer() as engine``)."""
+def renderer() -> Engines:
+    """The speech engines, for ``prepare``: each routine is spoken by the engine it names
+    (espeak-ng by default, Piper with ``voice: {engine: piper}``), in worker processes
+    started when first needed.
+
+    Returns:
+        A ``speech.Engines``: a context manager (``with voiceguide.renderer() as engine``)
+        whose exit stops every worker.
+    """
     from voiceguide.speech import Engines
 
     return Engines()

@@ -15,18 +15,31 @@ from pathlib import Path
 
 
 class VoiceguideError(Exception):
-    """Base of every error a user can cause."""
+    """Base of every error a user can cause; ``str(error)`` is what to tell them, one line
+    (a ``RoutineErrors``: one line per problem).
+
+    Attributes:
+        exit_status: The command line's exit status for it: 2 when the user must change
+            what they asked, 1 when something is missing or failing on the machine.
+    """
 
     exit_status = 1
 
 
 class RoutineError(VoiceguideError):
-    """An invalid routine script: carries the file and the 1-based line.
+    """An invalid routine script: ``str(error)`` is ``FILE:LINE: what is wrong, what is
+    allowed``. Exit status 2.
 
-    ``errors`` is every problem it stands for, each one line (itself; a ``RoutineErrors``
-    holds several). ``warnings`` are ``FILE:LINE: message`` texts about valid values that
-    look like slips, found in the same routine: printed with the errors, since they often
-    explain one (``length 30 is read as 30 seconds`` beside ``cannot fit 30s``)."""
+    Attributes:
+        path: The routine's file, or ``None`` when it has none.
+        line: The 1-based line of the problem, or ``None`` for the file as a whole.
+        message: What is wrong and what is allowed, without the file and line.
+        errors: Every problem it stands for, each one line (itself; a ``RoutineErrors``
+            holds several), in line order.
+        warnings: ``FILE:LINE: message`` texts about valid values that look like slips,
+            found in the same routine: printed with the errors, since they often explain
+            one (``length 30 is read as 30 seconds`` beside ``cannot fit 30s``).
+    """
 
     exit_status = 2
 
@@ -74,21 +87,24 @@ def combined(found: list[RoutineError], warnings: tuple[str, ...] = ()) -> Routi
 
 
 class UsageError(VoiceguideError):
-    """A bad option value (a length that cannot be met, an unknown format...)."""
+    """A bad option value (a length that cannot be met, an unknown format, a target that
+    may not be written...), found before any work. Exit status 2."""
 
     exit_status = 2
 
 
 class SpeechError(VoiceguideError):
-    """The text-to-speech engine is missing, failed, or a voice is unknown."""
+    """The text-to-speech engine is missing or failed, a voice is not installed, or the
+    speech cache cannot be written. Exit status 1."""
 
 
 class PlaybackError(VoiceguideError):
-    """No sound device, or the audio backend failed."""
+    """No sound device, or the audio backend failed. Exit status 1."""
 
 
 class ExportError(VoiceguideError):
-    """The output could not be written."""
+    """The output could not be written (a full disk, a file-size limit, a closed pipe);
+    any previous file is left as it was. Exit status 1."""
 
 
 class BedError(UsageError):

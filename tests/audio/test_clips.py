@@ -61,6 +61,7 @@ def test_the_recipe_names_every_setting_that_changes_a_clip(monkeypatch):
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.slow
 def test_speech_prepared_at_22k_meets_loudness_and_ceiling_at_48k(seed):
     clip = clips.speech_clip(engine_output(seed), 22050, volume_db=-2.0)
     assert 3.5 * RATE < len(clip) <= 4.0 * RATE  # silence at the ends trimmed

@@ -12,6 +12,7 @@ from voiceguide.audio.loudness import loudness
 from voiceguide.testing.signals import band_limited, reference_true_peak_db, speechlike
 
 
+@pytest.mark.slow
 def test_a_leveled_copy_meets_the_loudness_target_under_the_true_peak_ceiling():
     for seed in range(5):
         signal = band_limited(speechlike(4.0, seed))
@@ -31,6 +32,7 @@ def test_leveling_a_clip_keeping_its_weighted_copy_or_not_gives_the_same_gain(ra
 
 @pytest.mark.parametrize("keep", [True, False])
 @pytest.mark.parametrize("ceiling_db", [-3.0, -2.0, -1.0])
+@pytest.mark.slow
 def test_a_peaky_clip_limited_hard_still_ends_at_its_loudness(ceiling_db, keep):
     """The make-up is computed from the energies the dips leave (never measured again):
     the limited signal's measured loudness is the target, with either way of computing."""

@@ -38,6 +38,7 @@ def test_the_limiter_leaves_quiet_passages_untouched():
 
 @pytest.mark.parametrize("piece", [7, 1000, 1 << 15])
 @pytest.mark.parametrize("ceiling_db", [-20.0, -12.0, -3.0])
+@pytest.mark.slow
 def test_the_limiters_dips_computed_in_pieces_equal_the_whole_signals_gain(piece, ceiling_db):
     signal = speechlike(4.0, 7)
     peaks = oversampled_peaks(signal, 0.0)

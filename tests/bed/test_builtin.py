@@ -59,6 +59,7 @@ def test_a_read_that_seeks_gives_exactly_what_a_contiguous_read_does(bed):
         assert np.array_equal(bed.read(first, RATE // 3), whole[first : first + RATE // 3])
 
 
+@pytest.mark.slow
 def test_a_bed_made_again_from_the_same_seed_is_the_same_and_another_seed_is_not(bed):
     again, other = type(bed)(seed=0), type(bed)(seed=1)
     first = 3 * RATE
@@ -67,6 +68,7 @@ def test_a_bed_made_again_from_the_same_seed_is_the_same_and_another_seed_is_not
 
 
 @pytest.mark.parametrize("lag", [10, 11, 13, 17, 20, 22, 26, 33, 34, 39, 51, 60, 143, 221])
+@pytest.mark.slow
 def test_what_moves_in_a_built_in_does_not_come_round_with_its_loops(bed, lag):
     """The noise and the drone's notes are loops of 10-17 s; the swells, drops and
     breathing over them are drawn per slot, so no minute's movement repeats an earlier
@@ -76,6 +78,7 @@ def test_what_moves_in_a_built_in_does_not_come_round_with_its_loops(bed, lag):
     assert np.corrcoef(minute, later)[0, 1] < 0.85
 
 
+@pytest.mark.slow
 def test_no_built_in_moves_at_a_rhythm_a_pace_could_have(bed):
     """The pace guide is a session's one rhythm. The ocean's swells came every 9.5 s +-1.4 s
     and the drone's two voices a note beat every 5 s, the spacing of the slow paces (5-12 a

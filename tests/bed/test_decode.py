@@ -50,6 +50,7 @@ def reference(path) -> np.ndarray:
     return data.mean(axis=1, dtype=np.float32)
 
 
+@pytest.mark.slow
 def test_windows_read_in_order_are_the_file_as_one_read_decodes_it(sound):
     """A regression test of a trap: SoundFile.read seeks after every read, and an MP3 seek
     loses the bit reservoir, so at 32 kbit/s the samples after each read came out wrong
@@ -63,6 +64,7 @@ def test_windows_read_in_order_are_the_file_as_one_read_decodes_it(sound):
     assert np.max(np.abs(made - whole)) < 1e-6
 
 
+@pytest.mark.slow
 def test_a_window_reached_by_a_seek_is_the_same_as_one_decoded_on(sound):
     whole = reference(sound)
     decoder = Decoder(sound)
@@ -71,6 +73,7 @@ def test_a_window_reached_by_a_seek_is_the_same_as_one_decoded_on(sound):
         assert np.max(np.abs(decoder.window(start, start + 10_000) - whole[start:][:10_000])) < 1e-6
 
 
+@pytest.mark.slow
 def test_frames_outside_the_file_are_silence(sound):
     decoder = Decoder(sound)
     before = decoder.window(-500, 100)
@@ -80,6 +83,7 @@ def test_frames_outside_the_file_are_silence(sound):
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the header-less MP3")
+@pytest.mark.slow
 def test_an_mp3_without_a_length_header_is_measured_to_its_true_end(tmp_path):
     """libsndfile only estimates the length of an MP3 without a Xing/LAME header (here
     thousands of frames too many): the decoder finds the real end."""

@@ -74,6 +74,7 @@ def opened(path, cache_dir) -> tuple[dict, str, int]:
 
 
 @pytest.mark.parametrize("name", hostile_beds.CORPUS)
+@pytest.mark.slow
 def test_a_hostile_bed_file_ends_in_a_bed_or_one_line_in_bounded_memory(name, tmp_path, cache_dir):
     path = hostile_beds.make(name, tmp_path)
     expected = hostile_beds.CORPUS[name][1]

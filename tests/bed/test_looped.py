@@ -47,6 +47,7 @@ def test_reads_in_blocks_of_any_size_are_the_same_samples_as_one_read(stereo_44k
     [5 * RATE + 17, 192_000 - 100, 14 * RATE, 11 * RATE + 3, 12 * RATE, 30 * RATE + 999],
     ids=["inside", "across-segments", "in-the-join", "into-the-join", "after-the-join", "later"],
 )
+@pytest.mark.slow
 def test_a_read_that_seeks_gives_exactly_what_a_contiguous_read_does(stereo_44k, first):
     whole = FileBed(stereo_44k, "music.flac", None).raw(0, 40 * RATE)
     bed = FileBed(stereo_44k, "music.flac", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from voiceguide.audio import RATE
 from voiceguide.bed.looped import FileBed
@@ -28,6 +29,7 @@ def peak_reading(bed: FileBed, seconds: float) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_a_20_minute_file_takes_no_more_memory_than_a_1_minute_one(tmp_path):
     """Each read from its start through its loop's join. 20 minutes at 48 kHz would be
     230 MB of float32: the bed holds two 4 s segments, the join and a piece of the

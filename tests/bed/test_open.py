@@ -32,6 +32,7 @@ def refused(spec, **options) -> str:
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
+@pytest.mark.slow
 def test_a_built_in_reads_at_the_reference_loudness(name):
     bed = open_bed(name, length=60.0)
     assert bed.description == f"{name} (built in)"
@@ -65,6 +66,7 @@ def test_a_relative_path_is_found_in_the_routines_folder_and_a_tilde_at_home(tmp
 
 
 @pytest.mark.parametrize("db", [-40.0, -20.0, -3.0])
+@pytest.mark.slow
 def test_a_file_of_any_level_reads_at_the_reference_loudness(tmp_path, db):
     """Quiet, dynamic music too: the level breathes 8 dB and each chord starts softly."""
     path = soundfiles.write(tmp_path / "music.flac", 45.0, level=10 ** (db / 20))
@@ -111,6 +113,7 @@ def test_a_file_too_short_to_loop_is_refused(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_silent_file_is_refused_and_so_is_one_silent_for_as_long_as_the_session(tmp_path):
     path = tmp_path / "silence.wav"
     sf.write(path, np.zeros(10 * 44_100, np.float32), 44_100)
@@ -168,6 +171,7 @@ def test_a_changed_file_is_measured_again(tmp_path):
     assert open_bed(str(path), length=60.0).scale == pytest.approx(quiet / 4, rel=0.02)
 
 
+@pytest.mark.slow
 def test_a_damaged_measurement_is_measured_again_and_replaced(tmp_path, cache_dir):
     path = soundfiles.write(tmp_path / "music.wav", 20.0)
     scale = open_bed(str(path), length=60.0).scale
@@ -178,6 +182,7 @@ def test_a_damaged_measurement_is_measured_again_and_replaced(tmp_path, cache_di
         assert json.loads(entry.read_text())["lufs"] == pytest.approx(-16 - 20 * np.log10(scale))
 
 
+@pytest.mark.slow
 def test_an_absurd_measurement_is_measured_again(tmp_path, cache_dir):
     path = soundfiles.write(tmp_path / "music.wav", 20.0)
     scale = open_bed(str(path), length=60.0).scale

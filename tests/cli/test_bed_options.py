@@ -20,6 +20,7 @@ def routine(tmp_path, bed: str) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_the_plan_names_the_bed_its_level_and_duck(run):
     result = run("plan", "neck-stretch", "--bed", "rain", "--bed-level", "20", "--duck", "15")
     assert result.exit_code == 0
@@ -32,6 +33,7 @@ def test_the_plan_names_the_bed_its_level_and_duck(run):
     assert data["bed"]["ducked"][0][0] == speech[0]["at"]  # fully down at the first word
 
 
+@pytest.mark.slow
 def test_no_bed_unless_asked_and_none_turns_off_a_routines_bed(run, tmp_path):
     assert "bed" not in run("plan", "neck-stretch").output.splitlines()[1]
     assert json.loads(run("plan", "neck-stretch", "--json").output)["bed"] is None
@@ -56,6 +58,7 @@ def test_no_bed_unless_asked_and_none_turns_off_a_routines_bed(run, tmp_path):
         (["--bed", "~nobody-such-user/x.wav"], "does not exist (no such user's home)"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_bed_option_is_one_clear_error_with_status_2(run, args, message):
     """(nan passed click's range check and made a file of full-scale noise; ~user raised.)"""
     result = run("plan", "neck-stretch", *args)
@@ -93,6 +96,7 @@ def test_a_bed_file_is_relative_to_the_routine_and_looped(run, tmp_path):
     assert 10 * np.log10(np.mean(gap**2)) > -50
 
 
+@pytest.mark.slow
 def test_without_a_sound_device_the_export_hint_keeps_the_bed(run, monkeypatch):
     def no_device(name=None, routine=None, clock=None, outputs=None):
         raise backends.no_device("no card", routine)

@@ -88,6 +88,7 @@ def test_a_character_that_is_no_text_is_refused_by_every_command_at_its_line(
 @pytest.mark.parametrize(
     "text", ["title: Mine\nsteps:\n  - {name: Rub, duration: 1m}\n", "title: [broken\n"]
 )
+@pytest.mark.slow
 def test_list_shows_the_built_ins_whatever_files_the_working_directory_holds(
     run, tmp_path, monkeypatch, text
 ):
@@ -103,6 +104,7 @@ def test_list_shows_the_built_ins_whatever_files_the_working_directory_holds(
     assert table.exit_code == 0 and "Mine" not in table.output
 
 
+@pytest.mark.slow
 def test_a_built_in_that_cannot_be_prepared_is_one_line_and_the_rest_are_listed(
     run, tmp_path, monkeypatch
 ):

@@ -42,6 +42,7 @@ def fits_in_plan_footer(run, name: str) -> str:
     return re.fullmatch(r"fits lengths from (.+) \(--length\)", footer)[1]
 
 
+@pytest.mark.slow
 def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_description(
     run, monkeypatch
 ):
@@ -65,6 +66,7 @@ def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_d
 
 
 @pytest.mark.parametrize("columns", [130, 90])
+@pytest.mark.slow
 def test_list_keeps_to_the_terminal_width_shortening_descriptions(run, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", str(columns))
     lines = run("list").output.splitlines()
@@ -73,6 +75,7 @@ def test_list_keeps_to_the_terminal_width_shortening_descriptions(run, monkeypat
     assert sum(line.endswith("\u2026") for line in lines) == 3
 
 
+@pytest.mark.slow
 def test_list_json_gives_each_routines_lengths_in_seconds(run):
     result = run("list", "--json")
     assert result.exit_code == 0
@@ -89,6 +92,7 @@ def test_list_json_gives_each_routines_lengths_in_seconds(run):
     assert run("plan", "back-massage", "--length", str(math.ceil(entry["shortest"]))).exit_code == 0
 
 
+@pytest.mark.slow
 def test_check_accepts_the_shipped_routines(run):
     result = run("check", "back-massage", "first-back-massage")
     assert result.exit_code == 0
@@ -113,6 +117,7 @@ def test_an_unknown_routine_name_is_a_usage_error(run):
     )
 
 
+@pytest.mark.slow
 def test_plan_json_has_the_documented_keys_and_exact_length(run):
     result = run("plan", "back-massage", "--length", "10m", "--json", "-q")
     assert result.exit_code == 0
@@ -137,6 +142,7 @@ def test_plan_json_has_the_documented_keys_and_exact_length(run):
     assert data["events"][-1]["sound"] == "end.wav"
 
 
+@pytest.mark.slow
 def test_plan_table_reads_like_a_schedule(run):
     result = run("plan", "first-back-massage", "--length", "10m")
     assert result.exit_code == 0
@@ -150,6 +156,7 @@ def test_plan_table_reads_like_a_schedule(run):
     assert "fits lengths from" in lines[-1]
 
 
+@pytest.mark.slow
 def test_plan_picture_writes_the_svg_instead_of_the_table_and_says_so(run, tmp_path):
     target = tmp_path / "plan.svg"
     result = run("plan", "back-massage", "--length", "10m", "--picture", str(target))
@@ -212,6 +219,7 @@ def test_commands_are_plain_click_commands():
     assert all(isinstance(c, click.Command) for c in main.commands.values())
 
 
+@pytest.mark.slow
 def test_export_writes_the_file_and_says_what_it_wrote(run, tmp_path):
     import re
 
@@ -228,6 +236,7 @@ def test_export_writes_the_file_and_says_what_it_wrote(run, tmp_path):
     assert soundfile.info(str(target)).frames == 600 * 48000
 
 
+@pytest.mark.slow
 def test_export_of_several_lengths_names_each_file_after_its_length(run, tmp_path):
     result = run(
         "export",
@@ -274,6 +283,7 @@ def no_device(name=None, routine=None, clock=None, outputs=None):
     raise backends.no_device("no card", routine)
 
 
+@pytest.mark.slow
 def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatch):
     monkeypatch.setattr(player, "open_backend", no_device)
     result = CliRunner().invoke(main, ["play", "back-massage", "-l", "10m", "--pace", "80%"])
@@ -284,6 +294,7 @@ def test_play_without_a_sound_device_says_so_and_suggests_export(run, monkeypatc
     )
 
 
+@pytest.mark.slow
 def test_play_can_export_instead_when_there_is_no_device(run, monkeypatch, tmp_path):
     monkeypatch.setattr(player, "open_backend", no_device)
     target = tmp_path / "fallback.mp3"
@@ -306,6 +317,7 @@ def test_play_reports_a_bad_start_step_before_a_missing_device(run, monkeypatch)
     )
 
 
+@pytest.mark.slow
 def test_play_else_export_starts_the_file_at_the_start_step(run, monkeypatch, tmp_path):
     monkeypatch.setattr(player, "open_backend", no_device)
     whole = tmp_path / "whole.flac"
@@ -387,6 +399,7 @@ def test_plan_of_an_all_fixed_routine_fits_only_its_own_length(run, write_routin
     assert result.stdout.endswith("\nfits only 4m06s (--length)\n")
 
 
+@pytest.mark.slow
 def test_length_accepts_units_written_out(run):
     result = run("plan", "back-massage", "--length", "10 minutes", "--json", "-q")
     assert result.exit_code == 0 and json.loads(result.output)["length"] == 600

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,19 +17,14 @@ import pytest
 import soundfile as sf
 
 from voiceguide.routine import BED_LEVEL
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str | bytes, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "PYTHONIOENCODING": "utf-8:strict"}
-    return subprocess.run(
-        [sys.executable, "-m", "voiceguide", *args],
-        capture_output=True,
-        cwd=ROOT,
-        env={**environment, **(env or {})},
-        timeout=120,
-    )
+    environment = {"PYTHONIOENCODING": "utf-8:strict", **(env or {})}
+    return launch.run(*args, env=environment, cwd=ROOT, text=False)
 
 
 def test_say_refuses_text_that_is_not_utf8_in_one_line(tmp_path):
@@ -59,6 +53,7 @@ def test_a_cache_folder_whose_name_is_not_utf8_is_used(tmp_path):
     assert sf.info(cache + b"/" + clip).samplerate == 48000
 
 
+@pytest.mark.slow
 def test_a_bed_whose_name_is_not_utf8_plays_as_the_same_file_would(tmp_path):
     rate = 48000
     noise = np.random.default_rng(5).normal(0, 0.1, 20 * rate).astype(np.float32)

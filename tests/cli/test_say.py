@@ -4,8 +4,6 @@ but for the real engines' voice list)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ from voiceguide.cli import main
 from voiceguide.exporting import EXTENSIONS, FORMATS
 from voiceguide.live import backends
 from voiceguide.speech import piper
+from voiceguide.testing import launch
 from voiceguide.testing.fakes import SECONDS_PER_CHAR
 
 _FORMATS = {suffix: FORMATS[name] for suffix, name in EXTENSIONS.items() if suffix != ".oga"}
@@ -75,14 +74,8 @@ def test_say_refuses_what_it_cannot_write_with_advice_it_can_follow(run, tmp_pat
 
 
 def test_say_to_dev_stdout_in_a_pipe_says_it_writes_files_only(tmp_path):
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "say", "Hi.", "-o", "/dev/stdout"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path)}
+    result = launch.run("say", "Hi.", "-o", "/dev/stdout", env=env)
     assert (result.returncode, result.stdout, result.stderr) == (
         2,
         "",

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import os
 import pty
-import subprocess
-import sys
 
 import pytest
+
+from voiceguide.testing import launch
 
 
 def run_on_terminal(args: list[str], env: dict) -> bytes:
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "voiceguide", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env={**os.environ, "VOICEGUIDE_ENGINE": "tone", **env},
-        )
+        proc = launch.start(*args, env=env, stdin=slave, stdout=slave, stderr=slave)
         os.close(slave)
         seen = b""
         while True:
@@ -37,6 +31,7 @@ def run_on_terminal(args: list[str], env: dict) -> bytes:
 
 
 @pytest.mark.parametrize("term, escapes", [("dumb", False), ("xterm", True)])
+@pytest.mark.slow
 def test_a_dumb_terminal_gets_no_escape_codes(tmp_path, term, escapes):
     shown = run_on_terminal(
         ["export", "back-massage", "-l", "20m", "-o", str(tmp_path / "n.flac")], {"TERM": term}

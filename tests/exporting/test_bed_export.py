@@ -63,6 +63,7 @@ def expected_bed(prepared, result) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["ocean", "rain", "drone"])
+@pytest.mark.slow
 def test_the_export_minus_the_bedless_one_is_exactly_the_bed_at_its_envelope(exported, name):
     prepared, result, bedded = exported[name, "wav"]
     _, plain_result, plain = exported["none", "wav"]
@@ -72,6 +73,7 @@ def test_the_export_minus_the_bedless_one_is_exactly_the_bed_at_its_envelope(exp
 
 
 @pytest.mark.parametrize("name", ["ocean", "rain", "drone"])
+@pytest.mark.slow
 def test_between_words_the_bed_is_its_level_under_the_speech(exported, name):
     """The bed's source is calibrated to the speech's loudness over the session, and sits
     ``level`` dB under it between words. (Over one short session a swell more or less in the
@@ -91,6 +93,7 @@ def test_between_words_the_bed_is_its_level_under_the_speech(exported, name):
     assert heard - written == pytest.approx(-envelope.level + result.level.gain_db, abs=0.1)
 
 
+@pytest.mark.slow
 def test_under_every_word_the_bed_is_duck_db_lower_than_between_words(exported):
     prepared, result, bedded = exported["ocean", "wav"]
     _, _, plain = exported["none", "wav"]
@@ -110,6 +113,7 @@ def test_under_every_word_the_bed_is_duck_db_lower_than_between_words(exported):
     assert measured == pytest.approx([ducked] * len(measured), abs=0.05)
 
 
+@pytest.mark.slow
 def test_the_bed_changes_no_other_sound_and_leaves_the_end_chime_alone(exported):
     prepared, result, bedded = exported["ocean", "wav"]
     _, _, plain = exported["none", "wav"]
@@ -123,12 +127,14 @@ def test_the_bed_changes_no_other_sound_and_leaves_the_end_chime_alone(exported)
 
 
 @pytest.mark.parametrize("fmt", ["wav", "mp3"])
+@pytest.mark.slow
 def test_the_true_peak_of_the_whole_file_stays_under_minus_1(exported, fmt):
     _, result, bedded = exported["ocean", fmt]
     assert reference_true_peak_db(bedded) <= -1.0
     assert result.peak_db <= -1.0
 
 
+@pytest.mark.slow
 def test_the_tracks_of_a_split_hold_the_bed_without_a_seam(exported, tmp_path):
     prepared, result, whole = exported["ocean", "wav"]
     tracks = export.export_split(prepared, tmp_path / "split", "flac")
@@ -137,6 +143,7 @@ def test_the_tracks_of_a_split_hold_the_bed_without_a_seam(exported, tmp_path):
     assert np.abs(joined - whole).max() <= 1.5 * LSB  # FLAC is 24-bit, the WAV 16
 
 
+@pytest.mark.slow
 def test_a_short_file_is_looped_under_a_longer_session(tmp_path, renderer, write_routine):
     tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(12 * 44_100) / 44_100)
     noise = np.random.default_rng(3).standard_normal(len(tone)) * 0.05
@@ -158,6 +165,7 @@ def test_a_short_file_is_looped_under_a_longer_session(tmp_path, renderer, write
 
 
 @pytest.mark.parametrize("kind", ["dc", "clicks"])
+@pytest.mark.slow
 def test_a_file_whose_loudness_hides_its_peaks_never_clips_the_mix(tmp_path, exported, kind):
     """A DC offset (K-weighting removes it, so calibration raises the file a lot) or sparse
     clicks: the bed is held under -1 dBFS where it would push the mix past it (that the

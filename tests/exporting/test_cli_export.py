@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from voiceguide.cli import main
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters
 from voiceguide.exporting import write as writing
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +83,7 @@ def cues(path: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_several_lengths_each_get_their_subtitles_named_in_the_wrote_lines(run, tmp_path):
     result = run("neck-stretch", "-l", "2m", "-l", "3m", "--vtt", "-o", str(tmp_path / "a.flac"))
     assert result.exit_code == 0
@@ -94,6 +95,7 @@ def test_several_lengths_each_get_their_subtitles_named_in_the_wrote_lines(run, 
         assert last[2] == "[end chime]" and last[0].startswith(f"00:0{minutes - 1}:5")
 
 
+@pytest.mark.slow
 def test_a_split_gets_subtitles_per_track_timed_from_the_track_and_in_its_manifest(
     run, tmp_path, renderer
 ):
@@ -200,17 +202,12 @@ def test_a_name_too_long_is_one_line_and_exit_2(run, tmp_path, cache_dir, args, 
 
 
 def run_cli(*args: str | bytes, tmp: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp / "cache")}
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp / "cache")}
     env["LC_ALL"] = "C.UTF-8"  # a UTF-8 terminal, on which printing a raw \xff would fail
-    return subprocess.run(
-        [sys.executable, "-m", "voiceguide", *args],
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return launch.run(*args, env=env, cwd=ROOT, text=False)
 
 
+@pytest.mark.slow
 def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp_path):
     folder = os.fsencode(tmp_path)
     result = run_cli(
@@ -238,6 +235,7 @@ def test_a_name_that_is_not_utf8_is_written_and_shown_with_its_bytes_escaped(tmp
     )
 
 
+@pytest.mark.slow
 def test_dev_stdout_into_a_pipe_is_written_as_dash_is(tmp_path):
     dashed = run_cli("export", "neck-stretch", "-l", "1m", "-o", "-", tmp=tmp_path)
     named = run_cli("export", "neck-stretch", "-l", "1m", "-o", "/dev/stdout", tmp=tmp_path)
@@ -247,21 +245,18 @@ def test_dev_stdout_into_a_pipe_is_written_as_dash_is(tmp_path):
     assert named.stderr.splitlines()[-1].startswith(b"wrote standard output (1:00.000, wav, ")
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_is_named_and_the_earlier_file_is_kept(tmp_path):
     import resource
 
     target = tmp_path / "s.wav"
     target.write_bytes(b"previous")
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
-    warm = [sys.executable, "-m", "voiceguide", "plan", "neck-stretch", "-q"]
-    assert subprocess.run(warm, env=env, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
-    result = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-l", "2m", "-o", target],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")}
+    assert launch.run("plan", "neck-stretch", "-q", env=env, cwd=ROOT).returncode == 0
+    result = launch.run(
+        *("export", "neck-stretch", "-l", "2m", "-o", target),
         env=env,
-        timeout=120,
+        cwd=ROOT,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20)),
     )
     assert (result.returncode, result.stderr) == (

@@ -57,6 +57,7 @@ def bedded(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("fmt", "within"), [("wav", 1e-4), ("mp3", 0.2)])
+@pytest.mark.slow
 def test_the_file_loudness_reported_is_what_a_meter_reads_in_the_decoded_file(bedded, fmt, within):
     result = bedded[fmt]
     samples = decoded(result.path)  # at 48 kHz, an MP3 resampled

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from voiceguide import exporting, manifest, resources, session
 from voiceguide.cli import main
 from voiceguide.errors import UsageError
 from voiceguide.live import player
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = """\
@@ -274,20 +274,14 @@ def test_play_else_export_refuses_the_bed(folder, cache_dir, monkeypatch):
     assert contents(folder) == before
 
 
+@pytest.mark.slow
 def test_standard_output_opened_on_the_bed_is_refused(folder, cache_dir):
     """``export ... -o - >> music.wav``: the shell opened the bed as standard output."""
     before = contents(folder)
-    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache_dir)}
+    env = {"VOICEGUIDE_CACHE_DIR": str(cache_dir)}
     with open(folder / "music.wav", "ab") as bed:
-        result = subprocess.run(
-            [sys.executable, "-m", "voiceguide", "export", "r.yaml", "--bed", "music.wav"]
-            + ["-o", "-"],
-            stdout=bed,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+        args = ["export", "r.yaml", "--bed", "music.wav", "-o", "-"]
+        result = launch.run(*args, env=env, stdout=bed, stderr=subprocess.PIPE)
     assert (result.returncode, result.stderr) == (
         2,
         "-o -: standard output is the session's bed (music.wav); send it elsewhere\n",

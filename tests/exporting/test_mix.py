@@ -98,6 +98,7 @@ def test_a_window_outside_the_plan_is_refused():
     st.lists(st.tuples(st.integers(0, 40), st.integers(1, 9)), max_size=6),
     st.integers(1, 5000),
 )
+@pytest.mark.slow
 def test_blocks_equal_a_naive_whole_mix(spans, block_frames):
     """Property: for any events and block size, the blocks are the naive sum of the clips."""
     length = 50 * 1000 / RATE
@@ -279,6 +280,7 @@ def _level_traced_peak(hours: float, texts: int) -> float:
     return peak / 2**20
 
 
+@pytest.mark.slow
 def test_leveling_a_long_session_needs_no_more_memory_than_a_short_one():
     """Structural: measuring, limiting and leveling hold fixed buffers and a few clips,
     whatever the session's length and its number of distinct cues."""
@@ -293,6 +295,7 @@ def _limiting_traced_peak(clip: np.ndarray, ceiling_db: float) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_limiting_a_long_clip_needs_work_memory_of_a_few_copies_of_it():
     """Structural: the limiter's gain is sparse and applied in place, its peaks are read a
     piece at a time and the K-weighted signal is made again only around dips, all beside

@@ -61,6 +61,7 @@ def beats(prepared):
 
 
 @pytest.mark.parametrize("fmt, limit", [("wav", 0.001), ("mp3", 0.010)])
+@pytest.mark.slow
 def test_every_beat_is_at_its_planned_time(exported, fmt, limit):
     prepared, result, paced = exported["paced", fmt]
     _, _, plain = exported["plain", fmt]
@@ -73,6 +74,7 @@ def test_every_beat_is_at_its_planned_time(exported, fmt, limit):
     assert max(abs(e) for e in errors) <= limit, errors
 
 
+@pytest.mark.slow
 def test_every_beat_sounds_at_its_planned_level(exported):
     """Least squares of the beats alone (paced minus plain, lossless) against each beat's clip
     at the session's gain: the beat's level against the plan's gain_db."""
@@ -91,6 +93,7 @@ def test_every_beat_sounds_at_its_planned_level(exported):
     assert ducked == {True, False}  # beats under speech and beats in the clear
 
 
+@pytest.mark.slow
 def test_beats_start_and_end_without_a_click(exported):
     prepared, _, paced = exported["paced", "wav"]
     _, _, plain = exported["plain", "wav"]
@@ -104,6 +107,7 @@ def test_beats_start_and_end_without_a_click(exported):
             assert step <= max(0.05 * body, 2 * lsb), (event.at, step, body)
 
 
+@pytest.mark.slow
 def test_the_pace_guide_changes_nothing_else(exported):
     """Speech and chimes keep their gain: the session's level and the sound between beats
     are those of the export without a pace guide."""

@@ -42,6 +42,7 @@ def run(*args: str):
     [("按" * 100, "mp3"), ("😀" * 100, "opus"), ("é" * 100, "flac"), ("a" * 100, "wav")],
     ids=["cjk", "emoji", "accented", "ascii"],
 )
+@pytest.mark.slow
 def test_a_long_step_name_in_any_script_makes_a_track_and_its_subtitles(name, fmt, folder):
     routine(folder, name)
     result = run("export", "r.yaml", "--split", "tracks", "--format", fmt, "--vtt")
@@ -125,6 +126,7 @@ def test_names_are_cut_by_characters_then_bytes():
     assert export.safe_name("ab 按按", most=5) == "ab"  # no half character, no trailing space
 
 
+@pytest.mark.slow
 def test_a_routine_of_cjk_steps_plays_in_order_from_its_playlist(folder):
     routine(folder, *(f"{n}" + "步骤" * 55 for n in range(3)))
     assert run("export", "r.yaml", "--split", "tracks", "-q").exit_code == 0

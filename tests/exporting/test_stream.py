@@ -10,7 +10,6 @@ import pty
 import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,20 +22,11 @@ import soundfile as sf
 from mutagen.id3 import ID3
 
 from voiceguide import exporting as export
-from voiceguide import session
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import chapters, stream
-from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing import launch
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def neck(tmp_path_factory):
-    """neck-stretch at 2 minutes (tone engine)."""
-    cache = tmp_path_factory.mktemp("stream-cache")
-    with tone_renderer() as renderer:
-        yield session.prepare("neck-stretch", session.Options(120.0), renderer, cache)
 
 
 class Pipe(io.RawIOBase):
@@ -72,6 +62,7 @@ def own_temp_dir(tmp_path, monkeypatch) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_a_wav_streams_as_it_is_mixed_with_exact_sizes_and_the_files_samples(neck, tmp_path):
     pipe = Pipe()
     said = []
@@ -98,6 +89,7 @@ def test_a_wav_streams_as_it_is_mixed_with_exact_sizes_and_the_files_samples(nec
 
 
 @pytest.mark.parametrize("fmt", ["flac", "mp3"])
+@pytest.mark.slow
 def test_other_formats_go_through_a_temporary_file_with_their_chapters(
     fmt, neck, tmp_path, own_temp_dir
 ):
@@ -118,6 +110,7 @@ def test_other_formats_go_through_a_temporary_file_with_their_chapters(
     assert os.listdir(own_temp_dir) == []
 
 
+@pytest.mark.slow
 def test_the_temporary_file_is_removed_when_the_export_fails(neck, own_temp_dir):
     def fail(done, total):
         if done > total / 2:
@@ -141,18 +134,18 @@ def test_standard_output_takes_one_length_and_no_split_of_names(tmp_path):
 
 
 def run_export(*args: str, tmp: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "TMPDIR": str(tmp)}
-    env["VOICEGUIDE_CACHE_DIR"] = str(tmp.parent / "cache")
+    env = {"TMPDIR": str(tmp), "VOICEGUIDE_CACHE_DIR": str(tmp.parent / "cache")}
     options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
-    return subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-l", "2m", *args],
-        cwd=ROOT,
+    return launch.start(
+        *("export", "neck-stretch", "-l", "2m", *args),
         env=env,
+        cwd=ROOT,
         **options,
     )
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac"])
+@pytest.mark.slow
 def test_a_reader_that_stops_early_gives_one_line_and_no_traceback(fmt, tmp_path):
     """As ``voiceguide export ... -o - | head -c 100``."""
     tmp = tmp_path / "tmp"
@@ -170,6 +163,7 @@ def test_a_reader_that_stops_early_gives_one_line_and_no_traceback(fmt, tmp_path
     assert os.listdir(tmp) == []
 
 
+@pytest.mark.slow
 def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stderr(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -181,6 +175,7 @@ def test_standard_output_is_a_whole_wav_by_default_and_the_summary_goes_to_stder
     assert err.decode().count("\n") == 1
 
 
+@pytest.mark.slow
 def test_a_file_named_dash_is_still_a_file_with_a_directory_in_front(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -202,19 +197,19 @@ def test_a_failure_to_write_standard_output_is_an_export_error(neck):
     )
 
 
+@pytest.mark.slow
 def test_standard_output_on_a_terminal_is_refused_before_any_work(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     leader, terminal = pty.openpty()
     try:
-        env = {**os.environ, "VOICEGUIDE_ENGINE": "tone", "VOICEGUIDE_CACHE_DIR": str(tmp)}
-        child = subprocess.run(
-            [sys.executable, "-m", "voiceguide", "export", "neck-stretch", "-o", "-"],
+        child = launch.run(
+            *("export", "neck-stretch", "-o", "-"),
+            env={"VOICEGUIDE_CACHE_DIR": str(tmp)},
             stdout=terminal,
             stderr=subprocess.PIPE,
             cwd=ROOT,
-            env=env,
-            timeout=120,
+            text=False,
         )
     finally:
         os.close(terminal)
@@ -258,6 +253,7 @@ def test_an_export_to_a_file_with_standard_output_closed_ends_cleanly(tmp_path):
     assert sf.info(str(tmp_path / "s.wav")).frames == 120 * 48000
 
 
+@pytest.mark.slow
 def test_a_non_blocking_pipe_whose_reader_pauses_gets_the_whole_session(tmp_path):
     """Event loops (Node.js) hand a child pipes with O_NONBLOCK set: a full pipe made the
     write fail ("write could not complete without blocking") after 64 kB."""

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import soundfile as sf
@@ -25,29 +24,8 @@ from voiceguide import atomic, manifest, session
 from voiceguide import exporting as export
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting import mix
-from voiceguide.testing.fakes import tone_renderer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One clip cache and tone renderer for the module."""
-    cache = tmp_path_factory.mktemp("targets-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VOICEGUIDE_CACHE_DIR", str(cache))
-        with tone_renderer() as renderer:
-
-            def prepare(name: str, length: float | None) -> session.Session:
-                return session.prepare(name, session.Options(length), renderer, cache)
-
-            yield SimpleNamespace(cache=cache, renderer=renderer, prepare=prepare)
-
-
-@pytest.fixture(scope="module")
-def neck(shared):
-    """neck-stretch at 2 minutes: short, 8 steps."""
-    return shared.prepare("neck-stretch", 120.0)
 
 
 def tree(directory: Path) -> dict[str, bytes | None]:
@@ -98,6 +76,7 @@ def test_a_split_writes_a_manifest_of_every_file_with_its_size_and_sha256(neck, 
     assert first["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_a_split_replaces_its_own_earlier_split(neck, shared, tmp_path):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")
@@ -112,6 +91,7 @@ def test_a_split_replaces_its_own_earlier_split(neck, shared, tmp_path):
 
 
 @pytest.mark.parametrize("change", ["a user's file", "a changed track", "a folder", "a link"])
+@pytest.mark.slow
 def test_an_earlier_split_holding_anything_else_is_refused_naming_it(change, neck, tmp_path):
     target = tmp_path / "out"
     tracks = export.export_split(neck, target, "wav")
@@ -150,6 +130,7 @@ def test_an_older_split_with_a_playlist_but_no_manifest_is_not_replaced(neck, tm
     assert tree(target) == before
 
 
+@pytest.mark.slow
 def test_a_file_put_into_the_split_during_the_export_stops_the_swap(neck, tmp_path):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")
@@ -178,6 +159,7 @@ def test_removing_an_old_split_removes_only_its_verified_files(neck, tmp_path):
     assert (target / "sub" / "deep.txt").read_text() == "deep"
 
 
+@pytest.mark.slow
 def test_a_split_swapped_out_by_two_renames_is_removed_by_its_manifest(neck, tmp_path, monkeypatch):
     target = tmp_path / "out"
     export.export_split(neck, target, "wav")

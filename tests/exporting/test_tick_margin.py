@@ -61,6 +61,7 @@ def margins(tmp_path_factory):
 
 @pytest.mark.parametrize("bed", BEDS)
 @pytest.mark.parametrize("speaker", ["small", "full"])
+@pytest.mark.slow
 def test_the_tick_stands_12_db_over_every_built_in_bed(margins, bed, speaker):
     found = margins[bed][speaker]
     assert found.beats >= 30  # the beats clear of speech: enough for a median

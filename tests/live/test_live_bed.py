@@ -44,6 +44,7 @@ def streamed(live: bed.LiveBed, first: int, frames: int, period: int = 480) -> n
     return out
 
 
+@pytest.mark.slow
 def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
     live = bed.LiveBed(Ramp(), Flat())
     live.start(stream_frame=10_000, session_seconds=30.0)
@@ -57,6 +58,7 @@ def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
 
 
 @pytest.mark.parametrize("period", [64, 480, 1000, 4096])
+@pytest.mark.slow
 def test_what_is_added_does_not_depend_on_the_period(period):
     reference = bed.LiveBed(Ramp(), Flat())
     reference.start(5_000, 2.0)

@@ -366,6 +366,7 @@ def test_keyboard_interrupt_stops_all_sound():
         ("closing", "Closing"),
     ],
 )
+@pytest.mark.slow
 def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
     plan = prepare("neck-stretch").plan
     assert plan.steps[timeline.find_step(plan, spec)].title == title

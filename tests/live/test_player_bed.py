@@ -68,6 +68,7 @@ def expected(session, position: float, width: float = 0.01) -> np.ndarray:
     return session.bed.read(first, frames) * gains
 
 
+@pytest.mark.slow
 def test_the_bed_plays_the_plans_envelope_from_where_the_session_is_heard():
     session = bedded_session()
     result, backend, _ = run(session)
@@ -76,6 +77,7 @@ def test_the_bed_plays_the_plans_envelope_from_where_the_session_is_heard():
     assert result.position == pytest.approx(session.plan.length)
 
 
+@pytest.mark.slow
 def test_a_pause_fades_the_bed_out_within_half_a_second_and_resume_fades_it_back_in():
     session = bedded_session()
     _, backend, _ = run(session, [(20.0, "pause"), (30.0, "pause")])
@@ -103,6 +105,7 @@ def test_b_turns_the_bed_off_and_on_and_the_status_line_says_so():
     assert any(" - bed off - next: " in line for line in lines)
 
 
+@pytest.mark.slow
 def test_a_jump_reads_the_bed_from_the_new_place():
     session = bedded_session()
     result, backend, _ = run(session, [(20.0, "next")])
@@ -113,6 +116,7 @@ def test_a_jump_reads_the_bed_from_the_new_place():
     assert result.position == pytest.approx(session.plan.length)
 
 
+@pytest.mark.slow
 def test_a_step_made_longer_moves_the_duck_with_its_words():
     session = bedded_session()
     _, backend, statuses = run(session, [(10.0, "longer")])

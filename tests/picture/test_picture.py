@@ -119,10 +119,13 @@ def per_second(drawn: picture.Picture) -> float:
     return to_svg(drawn, "main", 1.0, 0)[0] - to_svg(drawn, "main", 0.0, 0)[0]
 
 
-ALL = ["1m", "10m", "20m", "45m", "8h"]
+# the 8-hour session: a long one, left out by --quick (its picture alone took 4.7 s to check)
+EIGHT_HOURS = pytest.param("8h", marks=pytest.mark.slow)
+ALL = ["1m", "10m", "20m", "45m", EIGHT_HOURS]
 
 
 @pytest.mark.parametrize("name", ALL)
+@pytest.mark.slow
 def test_the_svg_parses_and_every_step_name_is_in_it(sessions, name):
     plan, fits = sessions(name)
     root = svg_of(picture.draw(plan, fits))
@@ -146,6 +149,7 @@ def test_every_step_name_is_written_out_whole_on_its_band(sessions, name):
 
 
 @pytest.mark.parametrize("name", ALL)
+@pytest.mark.slow
 def test_bands_chimes_speech_and_the_end_sit_at_the_plans_times_within_a_pixel(sessions, name):
     plan, fits = sessions(name)
     drawn = picture.draw(plan, fits)
@@ -168,7 +172,7 @@ def test_bands_chimes_speech_and_the_end_sit_at_the_plans_times_within_a_pixel(s
     assert np.all(np.abs(points(end)[:, 0] - x(plan.length)) <= 1)
 
 
-@pytest.mark.parametrize("name", ["10m", "8h"])
+@pytest.mark.parametrize("name", ["10m", EIGHT_HOURS])
 def test_each_cue_carries_its_time_and_words_on_hover_and_its_leader_stands_at_its_time(
     sessions, name
 ):
@@ -203,7 +207,8 @@ def boxes(drawn: picture.Picture) -> list:
     ]
 
 
-@pytest.mark.parametrize("name", ["1m", "5m", "10m", "20m", "45m", "8h"])
+@pytest.mark.parametrize("name", ["1m", "5m", "10m", "20m", "45m", EIGHT_HOURS])
+@pytest.mark.slow
 def test_no_two_labels_overlap_and_no_leader_crosses_a_label(sessions, name):
     plan, fits = sessions(name)
     drawn = picture.draw(plan, fits)
@@ -225,6 +230,7 @@ def test_no_two_labels_overlap_and_no_leader_crosses_a_label(sessions, name):
     assert all(figure.x0 <= b.x0 and b.x1 <= figure.x1 and b.y0 >= figure.y0 for b in found)
 
 
+@pytest.mark.slow
 def test_at_8_hours_dense_cues_become_ticks_and_long_titles_still_fit(sessions):
     plan, fits = sessions("8h")
     drawn = picture.draw(plan, fits)
@@ -349,6 +355,7 @@ def test_the_bed_envelope_passes_through_its_points_and_dips_where_it_ducks():
         assert np.min(np.hypot(*(vertices - to_svg(drawn, "bed", t, db)).T)) <= 1
 
 
+@pytest.mark.slow
 def test_a_sessions_bed_is_drawn_from_its_plan_ducking_under_every_word(sessions):
     plan, fits = sessions("10m, --bed ocean")
     drawn = picture.draw(plan, fits)

@@ -79,6 +79,7 @@ def test_straight_lines_between_the_points_are_the_envelope(envelope):
 
 
 @pytest.mark.parametrize("first", [0, 1000, 35 * RATE, round(59.5 * RATE), 97 * RATE])
+@pytest.mark.slow
 def test_the_gains_of_a_window_are_the_envelope_per_frame(envelope, first):
     frames = RATE
     gains = envelope.gains(first, frames, RATE)

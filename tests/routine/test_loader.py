@@ -267,6 +267,7 @@ def test_absurd_step_counts_and_text_lengths_are_refused(write_routine):
     assert "say is 999 characters; at most 600 allowed" in error.message
 
 
+@pytest.mark.slow
 def test_huge_event_counts_are_refused(write_routine):
     body = "title: T\nsteps:\n" + "  - [" + ", ".join(["1"] * 210_000) + "]\n"
     with pytest.raises(RoutineError, match="over 200000 values"):

@@ -317,6 +317,7 @@ def test_the_schema_reads_a_duration_exactly_when_the_loader_reads_more_than_zer
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7).map("".join))
+@pytest.mark.slow
 def test_the_schema_reads_a_cue_time_exactly_when_the_loader_can(text):
     """A cue's ``at`` as a duration: any, but minus zero (which lies outside every step)."""
     try:
@@ -535,3 +536,59 @@ def test_schema_and_loader_agree_on_a_chime_level(tmp_path, value, valid):
         return
     assert (schema_errors(data) == []) is valid, schema_errors(data)
     assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+# -- closed lists: the schema's are the code's -------------------------------------------------
+# Each closed list the schema states (an enum, examples, the names a description lists) is
+# compared with the code's own: a member the code gains and the schema lacks fails here.
+
+
+def listed(text: str, before: str) -> list[str]:
+    """The names listed in parentheses after ``before`` in ``text``: ``(bell, soft, end)``,
+    or ``(ocean: slow swells; rain: ...)`` (the name before each colon)."""
+    found = re.search(rf"{re.escape(before)} \(([^)]*)\)", text)
+    assert found, f"no list after {before!r} in {text!r}"
+    if ":" in found[1]:
+        return [part.split(":")[0].strip() for part in found[1].split(";")]
+    return [part.strip() for part in found[1].split(",")]
+
+
+def test_the_schemas_engines_pace_sounds_and_pace_off_words_are_the_codes():
+    from voiceguide import choices
+
+    assert tuple(VOICE["properties"]["engine"]["enum"]) == choices.ENGINES
+    assert VOICE["properties"]["engine"]["default"] == speech_default_engine()
+    assert tuple(DEFS["pace_sound"]["enum"]) == fields.PACE_SOUNDS == resources.PACE_SOUNDS
+    off = [one for one in DEFS["pace"]["oneOf"] if "enum" in one]
+    assert [tuple(one["enum"]) for one in off] == [fields.PACE_OFF]
+
+
+def speech_default_engine() -> str:
+    from voiceguide import speech
+
+    return speech.DEFAULT_ENGINE
+
+
+def test_the_schemas_chimes_are_the_built_in_sounds_and_files_it_reads():
+    chime = DEFS["chime"]
+    names = sorted(resources.sound_names())
+    assert sorted(listed(chime["description"], "A built-in chime")) == names
+    assert sorted(listed(chime["patternErrorMessage"], "A built-in name")) == names
+    assert sorted(e for e in chime["examples"] if "." not in e) == sorted([*names, "none"])
+    for suffix in (".wav", ".flac", ".ogg", ".mp3", ".opus", ".aiff", ".m4a", ".WAV"):
+        accepted = jsonschema.Draft202012Validator(chime).is_valid(f"sounds/gong{suffix}")
+        assert accepted is (suffix.lower() in resources.SOUND_SUFFIXES), suffix
+
+
+def test_the_schemas_beds_are_the_built_in_beds_and_the_formats_the_decoder_reads():
+    from voiceguide import bed
+    from voiceguide.bed import builtin, decode
+
+    assert bed.BUILT_IN == tuple(builtin.BUILT_IN)
+    text = DEFS["bed"]["oneOf"][0]
+    sound = DEFS["bed"]["oneOf"][2]["properties"]["sound"]["oneOf"][0]
+    assert text == sound  # the bed's name as a string and as the mapping's sound
+    assert listed(text["description"], "A built-in bed") == list(bed.BUILT_IN)
+    assert listed(text["description"], "a sound file") == decode.FORMATS.split(", ")
+    assert [e for e in text["examples"] if "." not in e] == [*bed.BUILT_IN, "none"]
+    assert all(name in DEFS["bed"]["description"] for name in ("built-in", "none"))

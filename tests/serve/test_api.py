@@ -19,6 +19,7 @@ from voiceguide.testing import browser
 pytestmark = pytest.mark.skipif(not browser.available(), reason="needs selenium and chromium")
 
 
+@pytest.mark.slow
 def test_routines_are_what_list_json_prints(server, run):
     status, _, body = fetch(f"{server.base}/api/routines")
     assert status == 200
@@ -34,6 +35,7 @@ def test_routines_are_what_list_json_prints(server, run):
         {},
     ],
 )
+@pytest.mark.slow
 def test_a_plan_is_what_plan_json_prints(server, run, options):
     query = "&".join(f"{k}={v.replace('%', '%25')}" for k, v in options.items())
     status, _, body = fetch(f"{server.base}/api/plan?routine=back-massage&{query}")
@@ -99,6 +101,7 @@ def test_the_session_is_seekable_by_range(server):
     assert status == 416
 
 
+@pytest.mark.slow
 def test_a_wav_being_mixed_is_served_by_range_before_it_is_finished(server):
     """A long session: the first bytes and a range come while the rest is being mixed, and
     equal the finished file's."""
@@ -135,6 +138,7 @@ def test_the_tracks_zip_holds_the_split_and_its_playlist(server):
     assert len([n for n in names if n.endswith(".mp3")]) == len(plan["steps"])
 
 
+@pytest.mark.slow
 def test_two_phones_asking_at_once_cause_one_render(server):
     url = f"{server.base}/api/session.wav?routine=first-back-massage&length=30m"
     with concurrent.futures.ThreadPoolExecutor(2) as pool:

@@ -67,7 +67,7 @@ def test_a_routines_lexicon_wins_over_the_users_and_only_changes_the_clips_it_ap
     )
     routine = write_routine(text.format(lexicon="lexicon: {Shiatsu: shee-AHT-soo}"))
     worded = session.prepare(str(routine), session.Options(), renderer)
-    assert renderer._synth().rendered == [
+    assert renderer.rendered == [
         "SHEE-at-soo is next.",  # the user's lexicon alone
         "Rest your feeet.",
         "Rub the back.",
@@ -201,7 +201,7 @@ def test_a_cue_the_routines_lexicon_makes_too_long_is_refused_at_its_line_before
         f"written): the entry 'a' at {path}:4 respells 150 words as 88 characters; at most 600 "
         "are spoken, so shorten the text or the respelling"
     )
-    assert renderer._synth().rendered == []  # nothing was rendered
+    assert renderer.rendered == []  # nothing was rendered
 
 
 def test_a_text_the_lexicon_leaves_within_the_limit_is_spoken(write_routine, renderer):
@@ -211,7 +211,7 @@ def test_a_text_the_lexicon_leaves_within_the_limit_is_spoken(write_routine, ren
         steps: [{{name: Rub, say: {" ".join(["a"] * 6)}, duration: 1m}}]
     """)
     session.prepare(str(path), session.Options(), renderer)
-    assert renderer._synth().rendered == [" ".join([LONG] * 6)]  # 533 characters
+    assert renderer.rendered == [" ".join([LONG] * 6)]  # 533 characters
 
 
 def test_the_speech_cache_refuses_to_render_what_the_lexicon_makes_too_long(renderer, tmp_path):
@@ -220,7 +220,7 @@ def test_the_speech_cache_refuses_to_render_what_the_lexicon_makes_too_long(rend
         SpeechError, match=r"^cannot speak 'a a a .*\.\.\.': with the lexicon it is"
     ):
         cache.durations([TEXT])
-    assert renderer._synth().rendered == []
+    assert renderer.rendered == []
 
 
 # -- a respelling with nothing to say, and a lexicon file that is not there ---------------------

@@ -139,7 +139,7 @@ def test_voices_names_each_skipped_file_in_one_line(folder, monkeypatch):
     (folder / "en_US-fifo-low.onnx.json").write_text(json.dumps(SETTINGS))
     write_voice(folder, "en_US-null-low", broken(espeak=None))
     monkeypatch.setattr(piper, "version", lambda: "1.8.0")
-    monkeypatch.setattr("voiceguide.routine.ENGINES", ("piper",))  # espeak-ng is not needed
+    monkeypatch.setattr("voiceguide.choices.ENGINES", ("piper",))  # espeak-ng is not needed
     result = CliRunner().invoke(main, ["voices"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output.splitlines()[-3:] == [
@@ -166,7 +166,7 @@ def test_voices_shows_a_voice_whose_file_name_is_not_utf8_escaped(folder, monkey
     with open(latin1 + b".onnx.json", "w") as handle:
         handle.write(json.dumps({**SETTINGS, "dataset": "j\udce9"}))  # JSON may say \udce9
     monkeypatch.setattr(piper, "version", lambda: "1.8.0")
-    monkeypatch.setattr("voiceguide.routine.ENGINES", ("piper",))
+    monkeypatch.setattr("voiceguide.choices.ENGINES", ("piper",))
     result = CliRunner().invoke(main, ["voices"], catch_exceptions=False)
     assert result.exit_code == 0
     (line,) = [line for line in result.output.splitlines() if "en_US-j" in line]

@@ -49,10 +49,9 @@ def test_the_cache_key_changes_with_every_input_that_changes_the_audio():
 def test_a_second_request_is_served_from_the_cache_without_rendering(renderer, tmp_path):
     cache = cache_for(renderer, tmp_path)
     first = cache.durations(["One.", "Two words."])
-    synth = renderer._synth()
-    assert synth.rendered == ["One.", "Two words."]
+    assert renderer.rendered == ["One.", "Two words."]
     assert cache.durations(["One.", "Two words."]) == first
-    assert synth.rendered == ["One.", "Two words."]
+    assert renderer.rendered == ["One.", "Two words."]
 
 
 def test_rendered_clips_are_48k_speech_level_with_a_safe_true_peak(renderer, tmp_path):
@@ -87,7 +86,7 @@ def test_a_corrupt_cache_entry_is_detected_and_rendered_again(renderer, tmp_path
         assert cache.durations(["Heal me."])["Heal me."] == expected
     clip = cache.clip("Heal me.")
     assert np.all(np.isfinite(clip.samples)) and clip.duration == pytest.approx(expected)
-    assert renderer._synth().rendered.count("Heal me.") == 2
+    assert renderer.rendered.count("Heal me.") == 2
 
 
 def test_no_temporary_files_are_left_in_the_cache(renderer, tmp_path):
@@ -228,6 +227,7 @@ INTERRUPTED = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("how", ["SIGINT to the process", "SIGINT to its group", "SIGTERM"])
+@pytest.mark.slow
 def test_an_interrupted_or_terminated_render_stops_its_workers_at_once(tmp_path, how):
     script = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED, str(tmp_path / "cache")],
@@ -291,9 +291,9 @@ def test_a_clip_whose_samples_were_zeroed_is_rendered_again_when_it_is_read(rend
     seconds = cache.durations([text])[text]
     zero_the_samples(cache.path(text))
     assert cache.durations([text])[text] == seconds  # a plan checks the header only
-    assert renderer._synth().rendered == [text]
+    assert renderer.rendered == [text]
     clip = cache.clip(text)
-    assert renderer._synth().rendered == [text, text]
+    assert renderer.rendered == [text, text]
     assert meter.loudness(clip.samples) == pytest.approx(clips.SPEECH_LUFS, abs=0.5)
     assert clip.duration == pytest.approx(seconds)
 
@@ -304,7 +304,7 @@ def test_a_valid_clip_copied_over_another_entry_is_not_taken_for_it(renderer, tm
     seconds = cache.durations([short, long])
     cache.path(long).write_bytes(cache.path(short).read_bytes())
     assert cache.durations([long]) == {long: seconds[long]}
-    assert renderer._synth().rendered == [short, long, long]
+    assert renderer.rendered == [short, long, long]
     reference = cache_for(renderer, tmp_path / "fresh").clip(long)
     np.testing.assert_array_equal(cache.clip(long).samples, reference.samples)
 
@@ -316,7 +316,7 @@ def test_an_entry_of_an_older_format_is_rendered_again(renderer, tmp_path):
     sf.write(str(cache.path("Old.")), samples, audio.RATE, subtype="FLOAT")  # no key, no sum
     assert cache.missing(["Old."]) == ["Old."]
     cache.clip("Old.")
-    assert renderer._synth().rendered == ["Old.", "Old."]
+    assert renderer.rendered == ["Old.", "Old."]
 
 
 def release_readers_of(fifo: Path, after: float) -> None:
@@ -358,7 +358,7 @@ def test_what_voiceguide_did_not_write_at_an_entry_name_is_reported_and_left_alo
         assert str(caught.value) == message
     with pytest.raises(SpeechError, match="not a clip voiceguide wrote"):
         clipcache.write(np.zeros(4800, dtype=np.float32), path, cache.key("Stay."))
-    assert path.lstat() == before and renderer._synth().rendered == ["Elsewhere."]
+    assert path.lstat() == before and renderer.rendered == ["Elsewhere."]
     assert clipcache.verified_frames(cache.path("Elsewhere."), cache.key("Elsewhere."))
 
 

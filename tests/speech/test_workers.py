@@ -149,6 +149,7 @@ KILLED_PARENT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("forked_from", ["main", "thread"])
+@pytest.mark.slow
 def test_workers_busy_or_idle_die_when_their_parent_is_killed(forked_from):
     script = subprocess.Popen(
         [sys.executable, "-c", KILLED_PARENT, forked_from], stdout=subprocess.PIPE, text=True

@@ -2,6 +2,10 @@
 
 No timing or audio logic lives here. A ``VoiceguideError`` becomes one line on stderr and its
 ``exit_status`` (2: fix your input; 1: something is missing on this machine).
+
+The library is imported inside each command, when it runs: ``voiceguide --help``,
+``--version`` and ``CMD --help`` load click and these modules only, none of numpy, YAML, the
+encoders or the engines (tests/cli/test_startup.py checks it; bench/bench_startup.py times it).
 """
 
 from __future__ import annotations
@@ -10,17 +14,11 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import (
-    __version__,
-    durations,
-    interrupts,
-    report,
-    session,
-)
-from voiceguide.atomic import shown
+from voiceguide import __version__, durations, interrupts
 from voiceguide.cli import export_command, outputs, serve_command, speak
 from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
@@ -43,6 +41,9 @@ from voiceguide.cli.output import (
     warn,
 )
 from voiceguide.errors import VoiceguideError
+
+if TYPE_CHECKING:
+    from voiceguide import session
 
 
 @click.group(context_settings=CONTEXT)
@@ -90,6 +91,8 @@ def list_routines(as_json: bool) -> None:
 def check(files: tuple[str, ...]) -> None:
     """Validate routine files: each is prepared as plan and export prepare it (speech
     rendered into the cache, fitted to its own length, planned), so what passes plays."""
+    from voiceguide import session
+
     status = 0
     with reported(), make_renderer() as renderer:
         for name in files:
@@ -137,6 +140,9 @@ def plan(
     **chosen,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
+    from voiceguide import report, session
+    from voiceguide.atomic import shown
+
     with reported(), make_renderer() as renderer:
         if picture is not None:
             from voiceguide import picture as pictures
@@ -164,6 +170,7 @@ def plan(
                 click.echo(line, err=True)
 
 
+# long: a click command's parameters, one a line (16 of its lines)
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
 @length_option
@@ -224,26 +231,21 @@ def play(
     b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
     A session stopped before its end (q, Ctrl-C, a signal, a crash) goes on with --resume.
     """
-    from voiceguide import exporting, live
+    from voiceguide import exporting, live, session
 
     tty = live_terminal(sys.stdout)
-
-    showing = outputs.Shown(routine_name, quiet, tty)  # the status, after the start line
-
+    showing = outputs.Shown(routine_name, quiet, tty, resume)  # the start line, the status
     listening = voice_commands(bool(listen_on or mic), mic, quiet)
     chosen_outputs = outputs.chosen_outputs(device, bed_device, lead_in)
     hint = export_hint(routine_name, length, chosen)
-    kept = None
     with reported(), make_renderer() as renderer, listening as ears:
         if else_export is not None:  # before any work
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
         options = session.Options(length, **chosen)
         kept = outputs.keeper(routine_name, options, hint, chosen_outputs, resume, start_at)
-        showing.resumed = resume
 
         def prepare() -> session.Session:
-            options = session.Options(length, **chosen)
             prepared = session.prepare(
                 routine_name, options, renderer, progress=render_progress(quiet)
             )
@@ -256,7 +258,7 @@ def play(
         def export_instead(prepared: session.Session, start: float) -> None:
             _export_instead(prepared, else_export, quiet, start)
 
-        try:
+        with outputs.stopping(kept, tty, quiet):  # says how to go on where it stopped
             live.play_live(
                 prepare,
                 hint,
@@ -268,14 +270,6 @@ def play(
                 outputs=chosen_outputs,
                 keeper=kept,
             )
-        except KeyboardInterrupt:
-            if tty and not quiet:
-                out()  # end the status line before the interrupted message
-            if (line := outputs.stop_line(kept)) is not None:
-                click.echo(line, err=True)
-            raise
-        if (line := outputs.stop_line(kept)) is not None and not quiet:
-            out(line)
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from voiceguide import durations, interrupts, session
-from voiceguide.atomic import shown
+from voiceguide import durations, interrupts
 from voiceguide.cli.options import (
     CONTEXT,
     DURATION,
@@ -69,7 +68,8 @@ def export(
     The file is complete or absent: it is written beside the target and moved into place
     at the end, so Ctrl-C, a full disk or an error leave any previous file untouched.
     """
-    from voiceguide import exporting
+    from voiceguide import exporting, session
+    from voiceguide.atomic import shown
 
     if (output is None) == (split is None):
         raise click.UsageError("give exactly one of -o FILE or --split DIR")

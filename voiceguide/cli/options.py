@@ -1,19 +1,21 @@
-"""The options several commands share, and the speech engine the command line uses."""
+"""The options several commands share, and the speech engine the command line uses.
+
+Light on purpose: every command's module imports this one, and ``voiceguide --help`` imports
+every command's module, so nothing here loads the library (numpy, YAML, the engines) before
+a command runs; the option types read their values with ``durations`` (plain Python) or
+import what they need when they convert one.
+"""
 
 from __future__ import annotations
 
 import os
 import shlex
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import (
-    durations,
-    pace,
-    routine,
-    speech,
-)
-from voiceguide.routine import (
+from voiceguide import choices, durations
+from voiceguide.choices import (
     BED_DUCK,
     BED_DUCK_RANGE,
     BED_LEVEL,
@@ -21,6 +23,9 @@ from voiceguide.routine import (
     CHIME_LEVEL,
     CHIME_LEVEL_RANGE,
 )
+
+if TYPE_CHECKING:
+    from voiceguide import speech
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 ENGINES = ("espeak", "tone")
@@ -44,7 +49,6 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
-PACE_SCALE = pace.SCALE_RANGE  # what --pace may ask: a quarter to four times the routine's paces
 
 
 class PaceScale(click.ParamType):
@@ -56,6 +60,8 @@ class PaceScale(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, float):
             return value
+        from voiceguide import pace  # numpy: loaded when a command runs, not for --help
+
         try:
             return pace.parse_scale(value)
         except ValueError as exc:
@@ -77,6 +83,8 @@ def make_renderer() -> speech.Engines | speech.Renderer:
         return tone_renderer()
     if name not in ("", "espeak"):
         raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
+    from voiceguide import speech
+
     return speech.Engines()
 
 
@@ -84,7 +92,7 @@ def engine_option(func):
     """--engine: espeak or piper, overriding the routine's."""
     return click.option(
         "--engine",
-        type=click.Choice(routine.ENGINES),
+        type=click.Choice(choices.ENGINES),
         help="Speech engine (overrides the routine's): espeak, or piper for natural voices "
         "(pip install 'voiceguide[piper]').",
     )(func)
@@ -112,7 +120,7 @@ def session_options(func):
         ),
         click.option(
             "--rate",
-            type=click.IntRange(*routine.RATE_RANGE),
+            type=click.IntRange(*choices.RATE_RANGE),
             help="Speaking rate in words per minute (overrides the routine).",
         ),
         click.option("--pace", type=PACE, default=1.0, show_default="100%", help=PACE_HELP),

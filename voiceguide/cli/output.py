@@ -10,15 +10,15 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import (
-    durations,
-    interrupts,
-    session,
-)
+from voiceguide import durations, interrupts
 from voiceguide.errors import VoiceguideError
+
+if TYPE_CHECKING:  # the library loads when a command runs, not for --help
+    from voiceguide import session
 
 
 class OutputError(VoiceguideError):

@@ -4,17 +4,23 @@ and when it stops."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import durations, session
+from voiceguide import durations
 from voiceguide.cli.options import CONTEXT
 from voiceguide.cli.output import out, reported
 from voiceguide.errors import UsageError
+
+if TYPE_CHECKING:  # imported when a command runs (tests/cli/test_startup.py)
+    from voiceguide import session
 
 KEYS = "space pause, n next, p back, +/- longer/shorter, [/] pace, b bed, q quit"
 
@@ -75,6 +81,7 @@ def chosen_outputs(device, bed_device, lead_in):
 def keeper(routine: str, options: session.Options, hint: str, outputs, resume: bool, start_at):
     """The ``live.resume.Keeper`` of this routine and options (a ``UsageError`` for
     ``--resume`` with ``--start-at``, or with nothing to resume), before any work."""
+    from voiceguide import session
     from voiceguide.live.resume import Keeper
 
     if resume and start_at is not None:
@@ -96,10 +103,10 @@ class Shown:
     """``play``'s ``on_status``: each status as ``render_status`` writes it, the first one
     of a live session after the start line (``prepared`` and ``resumed`` set by ``play``)."""
 
-    def __init__(self, routine: str, quiet: bool, tty: bool):
+    def __init__(self, routine: str, quiet: bool, tty: bool, resumed: bool):
         self.routine, self.quiet, self.tty = routine, quiet, tty
         self.prepared: session.Session | None = None
-        self.resumed = False
+        self.resumed = resumed
 
     def __call__(self, snapshot) -> None:
         from voiceguide.live import status
@@ -121,6 +128,22 @@ def start_line(prepared: session.Session, routine: str, started, resumed: bool) 
     where = f", resumed at {durations.format(started.position)}" if resumed else ""
     controls = f"keys: {KEYS}" if keys_read() else "no keys (standard input is not a terminal)"
     return f"{prepared.routine.title} ({routine}): {length}{where}, {said} - {controls}"
+
+
+@contextlib.contextmanager
+def stopping(kept, tty: bool, quiet: bool) -> Iterator[None]:
+    """Around a live session: when it stopped before its end, the line saying how to go
+    on (on stderr before "interrupted" for Ctrl-C or a signal)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if tty and not quiet:
+            out()  # end the status line before the interrupted message
+        if (line := stop_line(kept)) is not None:
+            click.echo(line, err=True)
+        raise
+    if (line := stop_line(kept)) is not None and not quiet:
+        out(line)
 
 
 def stop_line(kept) -> str | None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from voiceguide.atomic import shown
 from voiceguide.cli.options import CONTEXT, make_renderer
 from voiceguide.cli.output import out, reported
 
@@ -46,6 +45,7 @@ def serve(port: int, lan: bool, routines_dir: Path | None, backend_name: str | N
     on the same network can: open the address printed, or scan its QR code. Ctrl-C stops it.
     """
     from voiceguide import serve as serving
+    from voiceguide.atomic import shown
 
     with reported():
         serving.require()

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide import routine, session, speech
-from voiceguide.atomic import shown
+from voiceguide import choices
 from voiceguide.cli.options import CONTEXT, engine_option, make_renderer
 from voiceguide.cli.output import out, reported
 from voiceguide.errors import PlaybackError, SpeechError
+
+if TYPE_CHECKING:  # the library loads when a command runs, not for --help
+    from voiceguide import speech
 
 
 @click.command(context_settings=CONTEXT)
@@ -27,7 +30,7 @@ from voiceguide.errors import PlaybackError, SpeechError
 @engine_option
 @click.option("--voice", help="Voice id, name or language code (see 'voiceguide voices').")
 @click.option(
-    "--rate", type=click.IntRange(*routine.RATE_RANGE), help="Speaking rate in words per minute."
+    "--rate", type=click.IntRange(*choices.RATE_RANGE), help="Speaking rate in words per minute."
 )
 @click.option(
     "-o",
@@ -46,6 +49,9 @@ def say(
 ) -> None:
     """Speak TEXT, or write it to a file (-o): to try a voice, a rate or a lexicon entry
     (your ~/.config/voiceguide/lexicon.yaml, and the routine's with --routine)."""
+    from voiceguide import session
+    from voiceguide.atomic import shown
+
     with reported(), make_renderer() as engines:
         options = session.Options(None, voice, rate, engine=engine)
         if output is not None:  # before any work
@@ -72,11 +78,13 @@ def say(
 def voices() -> None:
     """List the voices of every installed speech engine, with the licences that apply:
     the engine's, and each Piper voice's as its files state it."""
+    from voiceguide import speech
+
     with reported(), make_renderer() as engines:
         if isinstance(engines, speech.Renderer):  # the tone engine of the tests
             _list(engines.voices(), {})
             return
-        for name in routine.ENGINES:
+        for name in choices.ENGINES:
             out(f"{name} ({speech.engines.LICENCES[name]})")
             try:
                 found = engines.renderer(name).voices()

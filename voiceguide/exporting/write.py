@@ -96,18 +96,31 @@ def export(
 ) -> Exported:
     """Mix ``prepared`` at -16 LUFS and write it to ``target``, atomically, with chapters.
 
-    The format follows ``target``'s extension, or ``fmt`` (wav, flac, ogg, opus, mp3).
-    ``target`` may be ``STDOUT`` (``"-"``): see ``export_stream`` (wav unless ``fmt``
-    says otherwise). ``progress(done_seconds, total_seconds)`` is called after each block.
-    With ``vtt`` a WebVTT file of what is said and when is written beside it
-    (``NAME.vtt``). ``start``: seconds into the session where the file begins (a step's
-    start: ``play --start-at`` with ``--else-export``); the gain is the whole session's.
-    Raises ``UsageError`` for a bad target (before any work: ``prepared`` may be a function
-    that prepares the session, called once the target is known to be good), among them one
-    of the files the session reads (``reads``; a ``Session``'s own by default),
-    ``ExportError`` when writing fails (the previous ``target``, if any, is left
-    untouched); ``KeyboardInterrupt`` propagates after cleaning up. A path to standard
-    output that is no file (``/dev/stdout`` into a pipe) is written as ``STDOUT`` is.
+    The file is complete or absent: it is written beside ``target`` and moved into place at
+    the end, so a failure or ``KeyboardInterrupt`` leaves any previous ``target`` as it was.
+
+    Args:
+        prepared: The session, or a function that prepares it, called once the target is
+            known to be good (so that a bad target is refused before any work).
+        target: The file to write; ``STDOUT`` (``"-"``) writes to standard output (see
+            ``export_stream``), and so does a path to standard output that is no file
+            (``/dev/stdout`` into a pipe).
+        fmt: wav, flac, ogg, opus or mp3; default: ``target``'s extension (wav for
+            standard output).
+        progress: Called as ``progress(done_seconds, total_seconds)`` after each block.
+        vtt: Also write a WebVTT file of what is said and when beside it (``NAME.vtt``).
+        start: Seconds into the session where the file begins (a step's start: ``play
+            --start-at`` with ``--else-export``); the gain is the whole session's.
+        reads: The files the session reads, which ``target`` may not be; default: a
+            ``Session``'s own.
+
+    Returns:
+        What was written: its path, format, decoded seconds, level and true peak.
+
+    Raises:
+        UsageError: A bad target, before any work: an unknown format, a folder, a device,
+            a link to one of the files the session reads, a name too long.
+        ExportError: Writing failed (a full disk, a file-size limit, a closed pipe).
     """
     target = as_target(target)
     form = check_target(target, fmt, vtt, reads=_reads(prepared, reads))
@@ -202,7 +215,7 @@ def export_split(
     vtt: bool = False,
     reads: Inputs | None = None,
 ) -> list[Track]:
-    """One file per plan step in ``directory``, plus ``playlist.m3u8``; returns the tracks.
+    """One file per plan step in ``directory``, plus ``playlist.m3u8``.
 
     Tracks are cut at the step boundaries (to the frame) from the same mix as ``export``, so
     the tracks played in order are the whole session (exactly so for wav and flac). They are
@@ -211,9 +224,23 @@ def export_split(
     directory beside ``directory``, with a manifest of every file, which then takes its place
     (an earlier split there is replaced, and its verified files removed one by one; see
     ``check_split_target``). What killed exports left beside ``directory`` is removed
-    first (``cleanup_stale``). With ``vtt``, each track gets its WebVTT file (``01 - Basic
-    rub.vtt``), timed from the track's start. ``prepared`` may be a function, as for
-    ``export``; ``reads`` too.
+    first (``cleanup_stale``).
+
+    Args:
+        prepared: The session, or a function that prepares it, as for ``export``.
+        directory: The folder to write; one voiceguide did not write is refused.
+        fmt: The tracks' format: wav, flac, ogg, opus or mp3.
+        progress: Called as ``progress(done_seconds, total_seconds)`` after each block.
+        vtt: Also write each track's WebVTT file (``01 - Basic rub.vtt``), timed from the
+            track's start.
+        reads: The files the session reads, as for ``export``.
+
+    Returns:
+        The tracks, in order: each one's path, title and decoded seconds.
+
+    Raises:
+        UsageError: A bad folder or format, before any work.
+        ExportError: Writing failed; the folder is left as it was.
     """
     directory = Path(directory)
     form = check_split_target(directory, fmt, _reads(prepared, reads))
@@ -251,13 +278,29 @@ def export_many(
     vtt: bool = False,
     reads: Inputs | None = None,
 ) -> list[Exported]:
-    """The routine at each of ``lengths`` (seconds; ``prepare(length)`` makes its session)
-    exported to the target beside it.
+    """The routine at each of ``lengths`` exported to the target beside it.
 
     Every target is checked first (``check_targets``), then every session prepared (a length
     the routine cannot fit is an error there), then every size: nothing is written unless
-    all can be. ``progress`` counts seconds over all of them. ``vtt``: as for ``export``;
-    ``reads``: the files the sessions read, which no target may be.
+    all can be.
+
+    Args:
+        prepare: Makes the session of one length: ``prepare(seconds)``.
+        lengths: The lengths, in seconds.
+        targets: One file per length (``length_targets`` names them ``NAME-10m.mp3``).
+        fmt: As for ``export``.
+        progress: Called as ``progress(done_seconds, total_seconds)``, the seconds counted
+            over all the files.
+        vtt: As for ``export``, for each file.
+        reads: The files the sessions read, which no target may be.
+
+    Returns:
+        What was written, one per length, in order.
+
+    Raises:
+        UsageError: A bad target, or a length the routine cannot fit.
+        RoutineError: As ``prepare`` raises it.
+        ExportError: Writing failed; the files written before stay (each is whole).
     """
     check_targets(targets, lengths, fmt, vtt, reads)
     sessions = [prepare(length) for length in lengths]

@@ -275,12 +275,29 @@ def play(
 ) -> PlayResult:
     """Play ``session`` through ``backend`` to its end, or until the listener quits.
 
-    ``start_at``: a step number or name prefix (see ``find_step``); the session then starts
-    at that part's boundary. ``keys``: where actions come from (None: hands-free).
-    ``on_status``: called with a ``Status`` at the start, every second, on each part change
-    and key action, and at the end. ``clock``/``sleep`` must be the backend's clock.
-    Raises ``UsageError`` for a bad ``start_at`` (before any sound), ``PlaybackError`` if the
-    device fails. Every sound is stopped on the way out, also on ``KeyboardInterrupt``.
+    Each event is started at ``start + event.at`` on ``clock``, never by adding up sleeps,
+    so nothing drifts. Every sound is stopped on the way out, also on
+    ``KeyboardInterrupt``.
+
+    Args:
+        session: What to play: a ``Session`` (or anything with its ``plan`` and ``clip``).
+        backend: The sound device (``live.backends.open_backend``), or a fake.
+        clock: Seconds, monotonic: the backend's clock (a fake clock with a fake backend).
+        sleep: Waits that many seconds on ``clock``.
+        keys: Where actions come from (``None``: hands-free).
+        on_status: Called with a ``Status`` at the start, every second, on each part change
+            and key action, and at the end.
+        start_at: A step number or name prefix (see ``find_step``); the session then starts
+            at that part's boundary.
+        spin: The last seconds before an instant that are spun, not slept.
+        preload: Load clips in a thread before they are due.
+
+    Returns:
+        What was played, and when (``clock`` times).
+
+    Raises:
+        UsageError: A bad ``start_at``, before any sound.
+        PlaybackError: The device failed.
     """
     start = start_position(session.plan, start_at)
     player = Player(session, backend, clock, sleep, keys, on_status, spin, preload)
@@ -300,6 +317,7 @@ def _run(player: Player, start: float, keeper: Keeper | None) -> PlayResult:
         keeper.stopped_at()
 
 
+# long: its docstring is the library API's reference (Args, Returns, Raises: 30 lines)
 def play_live(
     prepare: Callable[[], S],
     routine: str | None = None,
@@ -319,21 +337,37 @@ def play_live(
     of ``stdin`` if it is a terminal. The terminal and the sound are restored and stopped on
     the way out, also on ``KeyboardInterrupt``.
 
-    Without a sound device, ``without_device(session, start_seconds)`` is called instead
-    (the CLI's ``--else-export``) and None returned; if it is None, the ``PlaybackError``
-    is raised - but only once the session is prepared and ``start_at`` checked, so a bad
-    routine or step is reported first. ``routine`` (the name the user typed, with the options
-    ``voiceguide export`` would need for the same session) only goes into the no-device
-    message. Raises ``UsageError`` for a bad ``start_at`` before any sound. ``keys``: where
-    actions come from instead of the terminal (``voiceguide serve``'s remote); then the
-    terminal is left alone.
+    Args:
+        prepare: Makes the session (``voiceguide.prepare`` with its arguments bound).
+        routine: The ``voiceguide export`` arguments for the same session (the name the
+            user typed and the options): only for the no-device message.
+        start_at: A step number or name prefix, as for ``play``.
+        on_status: As for ``play``.
+        backend_name: ``alsa`` or ``simpleaudio``; default ``$VOICEGUIDE_BACKEND``, else
+            alsa where libasound is found.
+        stdin: The terminal whose keys steer the session; default ``sys.stdin`` (keys are
+            read only if it is a terminal).
+        without_device: Called as ``without_device(session, start_seconds)`` when there is
+            no sound device (the CLI's ``--else-export``).
+        keys: Where actions come from instead of the terminal (``voiceguide serve``'s
+            remote); then the terminal is left alone.
+        listen: Voice commands (``voiceguide.listen.attach``): given the keys and the
+            device once the session is ready, it returns the key source and the backend to
+            play with.
+        outputs: The devices by name and the lead-in (``backends.routed.Outputs``).
+        keeper: Keeps where the session is while it plays and where it stopped
+            (``live.resume.Keeper``); with a stopped session in it, the session goes on
+            there instead of at ``start_at``.
 
-    ``listen`` (voice commands: ``voiceguide.listen.attach``) is given the keys and the
-    device once the session is ready, and returns the key source and backend to play with.
+    Returns:
+        What was played, or ``None`` when ``without_device`` was called instead.
 
-    ``outputs``: the devices by name and the lead-in (``backends.routed``). ``keeper``
-    (``live.resume``) keeps where the session is while it plays and where it stopped; with
-    a stopped session in it, the session continues there (instead of ``start_at``).
+    Raises:
+        PlaybackError: No sound device and no ``without_device``, raised only once the
+            session is prepared and ``start_at`` checked (a bad routine or step is
+            reported first); or the device failed.
+        UsageError: A bad ``start_at``, before any sound.
+        RoutineError: As ``prepare`` raises it.
     """
     try:
         device, missing = open_backend(backend_name, routine, outputs=outputs), None

@@ -2,7 +2,7 @@
 that keeps every value's line (``yamlnodes``). The format is documented in docs/routines.md
 and published as a JSON Schema (voiceguide/routine/routine.schema.json)."""
 
-from voiceguide.routine.fields import (
+from voiceguide.choices import (
     BED_DUCK,
     BED_DUCK_RANGE,
     BED_LEVEL,

@@ -15,6 +15,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from voiceguide import durations, resources
+from voiceguide.choices import (
+    BED_DUCK,
+    BED_DUCK_RANGE,
+    BED_LEVEL,
+    BED_LEVEL_RANGE,
+    CHIME_LEVEL,  # noqa: F401 (read as fields.CHIME_LEVEL)
+    CHIME_LEVEL_RANGE,
+)
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.model import Bed, Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
@@ -35,15 +43,7 @@ PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
 PACE_SOUNDS = ("pulse", "breath")
 PACE_OFF = ("none", "off")
-BED_LEVEL = 22.0  # LU under the speech, between words: there, and 12 dB under the pace guide
-BED_DUCK = 12.0  # dB further down under speech: never masks a word
-BED_LEVEL_RANGE = (6.0, 40.0)
-BED_DUCK_RANGE = (0.0, 40.0)
 BED_KEYS = ("sound", "level", "duck")
-# Chimes: LU under the speech (a negative level puts them over it). The default is where a
-# chime is made (audio.clips.CHIME_LUFS, 2 LU under the speech's -16 LUFS).
-CHIME_LEVEL = 2.0
-CHIME_LEVEL_RANGE = (-6.0, 40.0)
 PACE_KEYS = ("from", "to", "sound", "level")
 PACE_SYNTAX = (
     "a number of strokes or breaths per minute (2 to 60), 'A to B' for a glide (12 to 7), "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import durations, resources
+from voiceguide.choices import ENGINES, RATE_RANGE
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import Bed, Routine, Sound, Step, Voice
@@ -70,8 +71,6 @@ ROUTINE_KEYS = (
     "steps",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume")
-ENGINES = ("espeak", "piper")
-RATE_RANGE = (80, 450)
 # Speech is leveled to -16 LUFS plus 20*log10(volume) dB; 0.01 (-40 dB, -56 LUFS) stays above
 # the -70 LUFS gate under which loudness cannot be measured. 0 would only make silence.
 VOLUME_RANGE = (0.01, 1.0)
@@ -100,8 +99,22 @@ class Reading:
 
 
 def load(path: str | Path) -> Routine:
-    """Load and check the routine at ``path`` (a file path). Every problem found is in the
-    ``RoutineError`` raised (a ``RoutineErrors`` when there are several)."""
+    """Load and check the routine file at ``path``.
+
+    Only the file itself is read: the sounds it names are checked by ``prepare``.
+
+    Args:
+        path: The routine's YAML file (a path, not a built-in's name: ``session.find``
+            turns a name into its file).
+
+    Returns:
+        The routine as written: durations in seconds, not yet fitted to a length.
+
+    Raises:
+        RoutineError: The file cannot be read or parsed, or it breaks a rule of the format
+            (docs/routines.md). Every problem found is in it, each ``FILE:LINE: what is
+            wrong, what is allowed``: a ``RoutineErrors`` when there are several.
+    """
     reading = read(path)
     if reading.routine is None:
         raise reading.error()

@@ -29,17 +29,30 @@ MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
 @dataclass
 class Session:
-    """A fitted routine, its plan, and where each event's audio comes from."""
+    """A fitted routine, its plan, and where each event's audio comes from: what
+    ``prepare`` makes and ``export`` and ``play`` take.
 
-    written: Routine  # as loaded
-    routine: Routine  # fitted
+    Attributes:
+        written: The routine as loaded (its warnings included).
+        routine: The routine fitted to the length asked.
+        plan: Every event at absolute seconds from the session's start.
+        timing: The sounds' durations the plan was built with.
+        speech: The clips of the routine's voice (``clip`` reads them).
+        chimes: Chime and pace sound files, each with its duration in seconds.
+        bed: The sound bed's source (``voiceguide.bed.Source``), or ``None``.
+        reads: The files the session reads, which no export may write over.
+        chime_gain_db: Every chime's gain over how it is made (``chime_level``), in dB.
+    """
+
+    written: Routine
+    routine: Routine
     plan: plan.Plan
     timing: plan.Timing
     speech: speech.SpeechCache
-    chimes: dict[Path, float]  # chime and pace sound files -> seconds
-    bed: Any = None  # the sound bed's source (``voiceguide.bed.Source``), if one plays
-    reads: Inputs | None = None  # the files it reads: no export may write over them
-    chime_gain_db: float = 0.0  # every chime's gain over how it is made (``chime_level``)
+    chimes: dict[Path, float]
+    bed: Any = None
+    reads: Inputs | None = None
+    chime_gain_db: float = 0.0
     _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
     def clip(self, event: plan.Event) -> audio.Clip:
@@ -135,6 +148,7 @@ def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
         yield loaded.outro, "outro", None
 
 
+# long: its docstring is the library API's reference (Args, Returns, Raises: 26 lines)
 def prepare(
     name_or_path: str,
     options: Options,
@@ -145,12 +159,27 @@ def prepare(
     """Load, read the chimes, render what the cache lacks, fit to the length and build the
     plan: what check, plan, play and export all do, so that they agree.
 
-    Anything in the routine that would keep the session from playing is a ``RoutineError``
-    at its line (a bad chime, a length its own ``length:`` cannot meet, a step without room
-    for its chime and instruction): every one found, with the loader's, in one error (the
-    files a routine names are checked even when the loader found problems elsewhere; what
-    needs the whole routine, the length and the room, only when it loads). A bad option is
-    a ``UsageError``; a missing engine or an unwritable cache a ``SpeechError``.
+    Args:
+        name_or_path: A built-in routine's name (``back-massage``) or a routine file's path.
+        options: What the user overrides (the length in seconds among them).
+        renderer: The speech engines (``voiceguide.renderer()``), or one engine's renderer.
+        cache_dir: Where clips are cached; default ``$VOICEGUIDE_CACHE_DIR`` or
+            ``~/.cache/voiceguide/clips``.
+        progress: Called as ``progress(done, total)`` while speech renders (texts).
+
+    Returns:
+        The session, ready to play or export.
+
+    Raises:
+        RoutineError: Anything in the routine that would keep the session from playing, at
+            its line (a bad chime, a length its own ``length:`` cannot meet, a step without
+            room for its chime and instruction): every one found, with the loader's, in one
+            error (the files a routine names are checked even when the loader found
+            problems elsewhere; what needs the whole routine, the length and the room,
+            only when it loads).
+        UsageError: A bad option (a length the routine cannot fit among them), or no
+            routine of that name.
+        SpeechError: A missing engine or voice, or an unwritable cache.
     """
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)

@@ -21,18 +21,18 @@ Traps handled here:
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from voiceguide.testing import launch
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
@@ -82,15 +82,12 @@ def serving(
     """Start ``voiceguide serve --port 0 ARGS`` (the tone engine unless ``env`` says
     otherwise, a cache in ``tmp``); stop it (SIGINT, then SIGKILL) on the way out."""
     environment = {
-        **os.environ,
-        "VOICEGUIDE_ENGINE": "tone",
         "VOICEGUIDE_CACHE_DIR": str(tmp / "cache"),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    command = [sys.executable, "-m", "voiceguide", "serve", "--port", "0", *args]
-    process = subprocess.Popen(
-        command,
+    process = launch.start(
+        *("serve", "--port", "0", *args),
         env=environment,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

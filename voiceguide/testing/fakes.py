@@ -2,7 +2,8 @@
 
 ``ToneSynth`` writes a WAV whose length follows the text (like speech does), at espeak-ng's
 22050 Hz, with a pitch made from the text so different texts sound different;
-``tone_renderer()`` runs it in this process. For the live player: ``FakeClock`` (moves only
+``tone_renderer()`` runs it in this process (a ``ToneRenderer``: what it spoke is in
+``rendered``). For the live player: ``FakeClock`` (moves only
 when slept on), ``FakeBackend`` (records every play and stop), ``FakeKeys`` (presses keys at
 clock times), ``FakeStreamBackend`` (a stream that mixes the sound bed)
 and ``FakeSession`` (silent clips as long as the plan's events).
@@ -21,7 +22,7 @@ import soundfile as sf
 from voiceguide.audio import RATE, Clip
 from voiceguide.plan import Event, Plan
 from voiceguide.routine import Voice
-from voiceguide.speech import DEFAULT_RATE, VoiceInfo
+from voiceguide.speech import DEFAULT_RATE, Renderer, VoiceInfo
 
 SECONDS_PER_CHAR = 0.06
 ENGINE_RATE = 22050
@@ -52,15 +53,25 @@ class ToneSynth:
         sf.write(os.fsencode(path), samples, ENGINE_RATE, subtype="PCM_16")
 
 
-def tone_synth() -> ToneSynth:
-    return ToneSynth()
+class ToneRenderer(Renderer):
+    """A ``speech.Renderer`` running one ``ToneSynth`` in this process (a context manager)."""
+
+    def __init__(self) -> None:
+        self.synth = ToneSynth()
+        super().__init__(self._the_synth, ToneSynth.engine_id, processes=0)
+
+    def _the_synth(self) -> ToneSynth:
+        return self.synth
+
+    @property
+    def rendered(self) -> list[str]:
+        """Every text rendered, in order (what the cache lacked: a hit renders nothing)."""
+        return self.synth.rendered
 
 
-def tone_renderer():
-    """A ``speech.Renderer`` running the tone engine in this process (a context manager)."""
-    from voiceguide import speech
-
-    return speech.Renderer(tone_synth, ToneSynth.engine_id, processes=0)
+def tone_renderer() -> ToneRenderer:
+    """The tone engine in this process: a ``ToneRenderer``."""
+    return ToneRenderer()
 
 
 class FakeClock:
