@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
 
-from voiceguide.audio import Clip
+from voiceguide.audio import RATE, Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.backends.routed import Outputs
@@ -54,6 +54,7 @@ SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
 EPSILON = 1e-9
+BED_DRIFT = 0.01  # seconds the bed's stream may move off the clock before it is anchored again
 
 
 class SessionLike(Protocol):
@@ -101,6 +102,7 @@ class Player(Controls):
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        self._anchor: tuple[float, int] | None = None  # (clock time, its bed stream frame)
 
     # -- the loop
 
@@ -141,7 +143,9 @@ class Player(Controls):
         self.origin = self.clock() + latency - position
         self._floor = position
         if self.bed is not None:
-            self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
+            frame = round(self.backend.heard_frame(self.origin + position))
+            self._anchor = (self.origin + position, frame)
+            self.bed.start(frame, position)
 
     def _retime_bed(self) -> None:
         """After a key that moved events (a step made longer or shorter), the bed ducks
@@ -154,6 +158,22 @@ class Player(Controls):
         ending = end_chime_at(events, self.timeline.length, END_CHIME)
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
+    def _follow_shift(self) -> None:
+        """The stream moved (the server ran dry: ``AlsaBackend.shifts``): the clips are placed
+        by the clock one by one, but the bed is anchored on stream frames and would stay late
+        by the shift. When the frame heard at a clock time has moved ``BED_DRIFT`` seconds
+        from the anchor, anchor it again where the clock says (``LiveBed.start``'s short
+        fade). Measured on a loaded machine, a bed on its own device fell 14 ms, then
+        143 ms behind its cues within 7 s without this."""
+        if self.bed is None or self._anchor is None:
+            return
+        then, frame = self._anchor
+        at = self.clock() + self.backend.latency
+        heard = self.backend.heard_frame(at)
+        if abs(heard - frame - (at - then) * RATE) > BED_DRIFT * RATE:
+            self._anchor = (at, round(heard))
+            self.bed.start(round(heard), at - self.origin)
+
     def _turn(self) -> None:
         failed = getattr(self.backend, "bed_error", None)
         if self.bed is not None and failed:
@@ -162,6 +182,7 @@ class Player(Controls):
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
+        self._follow_shift()
         position = self.clock() - self.origin
         for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
             self._sound(event)
