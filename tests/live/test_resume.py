@@ -37,14 +37,9 @@ def play(plan, kept: Keeper, script=(), start=0.0):
     clock = FakeClock()
     keys = Keys(clock, [(clock.now + t, a) for t, a in script]) if script else None
     made = player.Player(
-        FakeSession(plan), FakeBackend(clock), clock, clock.sleep, keys,
-        kept.watching(None), 0.0, False,
-    )  # fmt: skip
-    kept.follow(made)
-    try:
-        made.run(start)
-    finally:
-        kept.stopped_at()
+        FakeSession(plan), FakeBackend(clock), clock, clock.sleep, keys, None, 0.0, False
+    )
+    kept.run(made, start)
     return made
 
 

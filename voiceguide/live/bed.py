@@ -102,6 +102,15 @@ class LiveBed:
                 voice.ramp_to(stream_frame, 1.0, FADE)
             self._voices.append(voice)
 
+    def off_by(self, stream_frame: int, session_seconds: float) -> int:
+        """Frames by which the last anchoring puts session time ``session_seconds`` after
+        ``stream_frame`` (0: none yet); the player anchors again when the stream moved."""
+        with self._lock:
+            if not self._voices:
+                return 0
+            voice = self._voices[-1]
+        return voice.stream + round(session_seconds * RATE) - voice.session - stream_frame
+
     def hold(self) -> None:
         """A pause: fade out from the next frame the stream takes."""
         with self._lock:

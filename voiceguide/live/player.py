@@ -102,7 +102,6 @@ class Player(Controls):
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = _live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
-        self._anchor: tuple[float, int] | None = None  # (clock time, its bed stream frame)
 
     # -- the loop
 
@@ -143,9 +142,7 @@ class Player(Controls):
         self.origin = self.clock() + latency - position
         self._floor = position
         if self.bed is not None:
-            frame = round(self.backend.heard_frame(self.origin + position))
-            self._anchor = (self.origin + position, frame)
-            self.bed.start(frame, position)
+            self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
 
     def _retime_bed(self) -> None:
         """After a key that moved events (a step made longer or shorter), the bed ducks
@@ -159,20 +156,16 @@ class Player(Controls):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _follow_shift(self) -> None:
-        """The stream moved (the server ran dry: ``AlsaBackend.shifts``): the clips are placed
-        by the clock one by one, but the bed is anchored on stream frames and would stay late
-        by the shift. When the frame heard at a clock time has moved ``BED_DRIFT`` seconds
-        from the anchor, anchor it again where the clock says (``LiveBed.start``'s short
-        fade). Measured on a loaded machine, a bed on its own device fell 14 ms, then
-        143 ms behind its cues within 7 s without this."""
-        if self.bed is None or self._anchor is None:
+        """The stream moved (the server ran dry: ``AlsaBackend.shifts``): clips are placed
+        by the clock, but the bed, anchored on stream frames, would stay late by the shift
+        (measured under load: 14, then 143 ms behind its cues within 7 s). Past
+        ``BED_DRIFT`` seconds it is anchored again where the clock says."""
+        if self.bed is None:
             return
-        then, frame = self._anchor
         at = self.clock() + self.backend.latency
-        heard = self.backend.heard_frame(at)
-        if abs(heard - frame - (at - then) * RATE) > BED_DRIFT * RATE:
-            self._anchor = (at, round(heard))
-            self.bed.start(round(heard), at - self.origin)
+        frame, position = round(self.backend.heard_frame(at)), at - self.origin
+        if abs(self.bed.off_by(frame, position)) > BED_DRIFT * RATE:
+            self.bed.start(frame, position)
 
     def _turn(self) -> None:
         failed = getattr(self.backend, "bed_error", None)
@@ -325,19 +318,6 @@ def play(
     return player.run(start)
 
 
-def _run(player: Player, start: float, keeper: Keeper | None) -> PlayResult:
-    """``player.run(start)``, its place kept by ``keeper`` while it plays and where it
-    stops (also on an interrupt or a crash)."""
-    if keeper is None:
-        return player.run(start)
-    player.on_status = keeper.watching(player.on_status)
-    keeper.follow(player)
-    try:
-        return player.run(start)
-    finally:
-        keeper.stopped_at()
-
-
 # long: its docstring is the library API's reference (Args, Returns, Raises: 30 lines)
 def play_live(
     prepare: Callable[[], S],
@@ -409,7 +389,8 @@ def play_live(
             output: Backend = device
             if listen is not None:
                 source, output = listen(source, device)
-            return _run(Player(session, output, keys=source, on_status=on_status), start, keeper)
+            played = Player(session, output, keys=source, on_status=on_status)
+            return played.run(start) if keeper is None else keeper.run(played, start)
     finally:
         if device is not None:
             device.close()

@@ -148,6 +148,16 @@ class Keeper:
 
     # -- while it plays
 
+    def run(self, player, start: float):
+        """``player.run(start)``, its place kept while it plays and where it stops (also on
+        an interrupt or a crash)."""
+        player.on_status = self.watching(player.on_status)
+        self.follow(player)
+        try:
+            return player.run(start)
+        finally:
+            self.stopped_at()
+
     def follow(self, player) -> None:
         """Keep ``player``'s place from now on; bring back the stopped session's pace
         factor and bed (when resuming)."""
