@@ -21,6 +21,7 @@ STAGES = (
     ("audio",),
     ("routine",),
     ("fit", "pace"),
+    ("rounds",),  # fit beyond a routine's range: rounds, optional steps left out
     ("plan",),
     ("speech",),
     ("bed",),  # after speech: it keeps its loudness measurements in the clip cache

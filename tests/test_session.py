@@ -165,18 +165,25 @@ def test_fitting_leaves_every_side_room_for_its_own_chime_and_instruction(write_
 
 
 # -- fitting -----------------------------------------------------------------------------------
+MARK_REPEAT = "mark steps repeat: true to play them again in rounds"
 FIXED = "title: T\nlength: 2m\nsteps:\n  - {name: Rub, duration: 20s, fixed: true}\n"
 
 
 def test_a_length_the_routine_cannot_take_is_an_error_at_its_length_line(write_routine, prepare):
     error = refusal(prepare, write_routine(FIXED))
-    assert (error.line, error.message) == (2, "length: cannot fit 2m; this routine takes only 26s")
+    assert (error.line, error.message) == (
+        2,
+        f"length: cannot fit 2m; this routine takes only 26s; {MARK_REPEAT}",
+    )
 
 
 def test_a_length_option_it_cannot_take_is_a_usage_error_without_a_line(write_routine, prepare):
     with pytest.raises(UsageError) as caught:
         prepare(write_routine(FIXED), length=30 * 60)
-    assert str(caught.value) == "routine.yaml: cannot fit 30m; this routine takes only 26s"
+    assert (
+        str(caught.value)
+        == f"routine.yaml: cannot fit 30m; this routine takes only 26s; {MARK_REPEAT}"
+    )
 
 
 # -- finding the routine -----------------------------------------------------------------------

@@ -2,14 +2,15 @@
 
 The JSON keys are a published interface (docs/plan-json.md): ``length``, ``steps`` and
 ``events`` keep their names and meanings; new keys may be added. Version 2 added the pace
-guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``bed``).
+guide: each step's ``pace`` and events of kind ``pulse``; then the sound bed (``bed``), a
+step's ``round`` and ``wait`` (new keys: no version change).
 """
 
 from __future__ import annotations
 
 from voiceguide import durations, fit, resources
-from voiceguide.plan import PULSE, Event, Plan
-from voiceguide.routine import Pace, Sound
+from voiceguide.plan import PULSE, Event, Plan, PlanStep
+from voiceguide.routine import Pace, Routine, Sound
 
 JSON_VERSION = 2
 
@@ -35,6 +36,8 @@ def to_json(plan: Plan) -> dict:
                 "end": round(s.end, 6),
                 **({"side": s.side} if s.side else {}),
                 **({"number": s.number} if s.number is not None else {}),
+                **({"round": s.round} if s.round is not None else {}),
+                **({"wait": True} if s.wait else {}),
                 "pace": _pace_json(s.pace),
             }
             for s in plan.steps
@@ -119,7 +122,10 @@ def table(plan: Plan) -> str:
     pace_head = f" {'pace':<16}" if paced else ""
     lines.append(f"{'time':>9}  {'step':<24} {'side':<6}{pace_head} heard")
     shown_step = None
+    waits = [step for step in plan.steps if step.wait]
     for event in heard:
+        while waits and waits[0].end <= event.at + 1e-9:
+            lines.append(_wait_row(waits.pop(0), paced))
         step = plan.steps[event.step]
         pace = pace_label(step.pace) if event.step != shown_step else ""
         shown_step = event.step
@@ -128,11 +134,31 @@ def table(plan: Plan) -> str:
         )
         pace_cell = f" {pace:<16}" if paced else ""
         lines.append(
-            f"{durations.format(event.at, True):>9}  {_cut(step.name, 24):<24} "
+            f"{durations.format(event.at, True):>9}  {_named(step):<24} "
             f"{step.side or '':<6}{pace_cell} {what}"
         )
+    lines += [_wait_row(step, paced) for step in waits]
     lines.append(f"{durations.format(plan.length, True):>9}  end of session")
     return "\n".join(lines)
+
+
+WAIT_ROW = "waits here until next (n, or say \u201cnext\u201d); in an export, goes on"
+
+
+def _named(step: PlanStep, width: int = 24) -> str:
+    """A step's name in ``width`` characters, with its round when it is played in rounds
+    (the name shortened first: the round must show)."""
+    suffix = f", round {step.round}" if step.round else ""
+    return _cut(step.name, width - len(suffix)) + suffix
+
+
+def _wait_row(step: PlanStep, paced: bool) -> str:
+    """The table's row where a live session holds (at the end of a waiting part)."""
+    pace_cell = f" {'':<16}" if paced else ""
+    return (
+        f"{durations.format(step.end, True):>9}  {_named(step):<24} "
+        f"{step.side or '':<6}{pace_cell} [{WAIT_ROW}]"
+    )
 
 
 def warnings(plan: Plan) -> list[str]:
@@ -143,8 +169,16 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def fits(low: float, high: float) -> str:
+def fits(low: float, high: float, written: Routine | None = None) -> str:
     """``"fits lengths from 6m53s to 47m22s"``, or ``"fits only 4m06s"`` for a routine of
-    fixed steps: the lengths (seconds) ``--length`` may ask for."""
+    fixed steps: the lengths (seconds) ``--length`` may ask for; with the routine as
+    ``written``, what its marks add (``"; longer in rounds, shorter without optional
+    steps"``)."""
     said = fit.span(low, high)
-    return f"fits {said}" if said.startswith("only") else f"fits lengths {said}"
+    said = f"fits {said}" if said.startswith("only") else f"fits lengths {said}"
+    steps = written.steps if written is not None else ()
+    more = [
+        *(["longer in rounds"] if any(step.repeat for step in steps) else []),
+        *(["shorter without optional steps"] if any(step.optional for step in steps) else []),
+    ]
+    return f"{said}; {', '.join(more)}" if more else said

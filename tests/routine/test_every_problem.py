@@ -10,7 +10,10 @@ from voiceguide import routine
 from voiceguide.errors import RoutineError, RoutineErrors
 from voiceguide.routine import yamlnodes
 
-STEP_KEYS = "name, say, duration, min, max, fixed, sides, between, cues, chime, pace"
+STEP_KEYS = (
+    "name, say, duration, min, max, fixed, sides, between, cues, chime, pace, wait, repeat, "
+    "optional"
+)
 
 
 def problems(write_routine, text: str) -> list[tuple[int, str]]:

@@ -164,7 +164,7 @@ def plan(
             out(json.dumps(report.to_json(prepared.plan), indent=2, ensure_ascii=False))
         elif picture is None:
             out(report.table(prepared.plan))
-            out(f"\n{report.fits(*fits)} (--length)")
+            out(f"\n{report.fits(*fits, prepared.written)} (--length)")
         if not quiet:
             for line in routine_warnings(prepared):
                 click.echo(line, err=True)

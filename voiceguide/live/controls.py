@@ -36,6 +36,8 @@ class Controls:
         for action in actions:
             if self.finished:
                 return
+            if self.held_at is not None and self._held_action(action):
+                continue
             handler = {
                 keynames.PAUSE: self._toggle_pause,
                 keynames.NEXT: self._next,
@@ -90,6 +92,7 @@ class Controls:
             self._report(RESUMED, position, "resumed")
 
     def _jump(self, position: float) -> None:
+        self._leave_hold()
         self._silence()
         self.timeline.jump(position)
         if self.paused_at is not None:
@@ -109,7 +112,8 @@ class Controls:
 
     def _previous(self) -> None:
         now = self.clock()
-        index = self.timeline.step_index(self.position())
+        held = self.held_at is not None  # held at a part's end: previous restarts that part
+        index = self.timeline.step_index(self.position() - (2e-9 if held else 0.0))
         last = self._last_previous
         if last is not None and now - last[0] <= DOUBLE_PREVIOUS and last[1] == index and index:
             index -= 1

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
 
-from voiceguide.audio import RATE, Clip
+from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.backends.routed import Outputs
@@ -47,6 +47,7 @@ from voiceguide.live.status import (
     Status,
 )
 from voiceguide.live.timeline import Timeline, start_position
+from voiceguide.live.waiting import Waiting
 from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
 
 END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
@@ -54,7 +55,6 @@ SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
 EPSILON = 1e-9
-BED_DRIFT = 0.01  # seconds the bed's stream may move off the clock before it is anchored again
 
 
 class SessionLike(Protocol):
@@ -68,7 +68,7 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player(Controls):
+class Player(Controls, Waiting):
     """Plays one session; ``run`` returns when it ends or the listener quits."""
 
     def __init__(
@@ -84,6 +84,7 @@ class Player(Controls):
     ):
         timing = getattr(session, "timing", None)  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
+        self._clip_of = session.clip  # the reminder's clip, while a waiting part holds
         self.backend = backend
         self.clock = clock
         self.sleep = sleep
@@ -132,6 +133,8 @@ class Player(Controls):
         the session last started from, during the backend's latency)."""
         if self.paused_at is not None:
             return self.paused_at
+        if self.held_at is not None:
+            return self.held_at
         return max(self.clock() - self.origin, self._floor)
 
     def _start_from(self, position: float) -> None:
@@ -141,6 +144,7 @@ class Player(Controls):
         latency = self.backend.latency
         self.origin = self.clock() + latency - position
         self._floor = position
+        self._next_hold(position)
         if self.bed is not None:
             self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
 
@@ -156,16 +160,10 @@ class Player(Controls):
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
     def _follow_shift(self) -> None:
-        """The stream moved (the server ran dry: ``AlsaBackend.shifts``): clips are placed
-        by the clock, but the bed, anchored on stream frames, would stay late by the shift
-        (measured under load: 14, then 143 ms behind its cues within 7 s). Past
-        ``BED_DRIFT`` seconds it is anchored again where the clock says."""
-        if self.bed is None:
-            return
-        at = self.clock() + self.backend.latency
-        frame, position = round(self.backend.heard_frame(at)), at - self.origin
-        if abs(self.bed.off_by(frame, position)) > BED_DRIFT * RATE:
-            self.bed.start(frame, position)
+        """The bed back on the clock if its stream moved (``LiveBed.follow``)."""
+        if self.bed is not None:
+            at = self.clock() + self.backend.latency
+            self.bed.follow(round(self.backend.heard_frame(at)), at - self.origin)
 
     def _turn(self) -> None:
         failed = getattr(self.backend, "bed_error", None)
@@ -175,10 +173,15 @@ class Player(Controls):
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
+        if self.held_at is not None:
+            self._while_held()
+            return
         self._follow_shift()
         position = self.clock() - self.origin
-        for event in self.timeline.pop_due(position + self.backend.lead + EPSILON):
+        for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
+        if self._holds_now(position):
+            return
         if position >= self.timeline.length - EPSILON:
             self._finish(END, self.timeline.length)
             return
@@ -187,9 +190,9 @@ class Player(Controls):
 
     def _deadline(self, position: float) -> float:
         """Clock time of the next thing to do: call play, report a second, end."""
-        times = [self.timeline.length]
+        times = [self.timeline.length if self._hold is None else self._hold]
         event = self.timeline.next_event()
-        if event is not None:
+        if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
@@ -231,7 +234,8 @@ class Player(Controls):
 
     def _status(self, reason: str, position: float, message: str | None = None) -> Status:
         timeline = self.timeline
-        index = timeline.step_index(position)
+        held = self.held_at is not None  # at a waiting part's end: that part is shown
+        index = timeline.step_index(position - (2 * EPSILON if held else 0.0))
         following = timeline.steps[index + 1] if index + 1 < len(timeline.steps) else None
         return Status(
             reason,
@@ -245,6 +249,7 @@ class Player(Controls):
             timeline.pace_rate(position),
             timeline.pace_factor,
             None if self.bed is None else (self.bed.name if self.bed.on else "off"),
+            waiting=held,
         )
 
     def _report(self, reason: str, position: float, message: str | None = None) -> None:
@@ -377,8 +382,7 @@ def play_live(
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
-        if keeper is not None and keeper.stopped is not None:
-            start = keeper.start(session.plan)
+        start = keeper.start(session.plan) if keeper and keeper.stopped else start  # --resume
         if device is None:
             if without_device is None:
                 raise missing

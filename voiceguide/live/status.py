@@ -44,6 +44,7 @@ from voiceguide.plan import Event, PlanStep
     "quit",
     "end",
 )
+HELD, RELEASED = "held", "released"  # a waiting part's end reached; the giver went on
 _FINAL = (QUIT, END)
 
 
@@ -67,6 +68,7 @@ class Status:
     pace: float | None = None  # the pace guide's beats per minute now, if it plays
     pace_factor: float = 1.0  # the listener's [ and ] (1: the routine's paces)
     bed: str | None = None  # the sound bed playing ("ocean"), "off" after b, None: none
+    waiting: bool = False  # held at the end of a waiting part (``step``) until next
 
     @property
     def step_left(self) -> float:
@@ -96,10 +98,10 @@ def _step_label(status: Status) -> str:
 def line(status: Status) -> str:
     """One line: the step, time left in it and in the session, what comes next."""
     state = "[paused] " if status.paused else ""
-    text = (
-        f"{state}{_step_label(status)} - {_left(status.step_left)} left, "
-        f"session {_left(status.session_left)} left"
-    )
+    left = f"{_left(status.step_left)} left"
+    if status.waiting:  # the session's time stands still: say what moves it on
+        state, left = "[waiting] ", "n or say next to go on"
+    text = f"{state}{_step_label(status)} - {left}, session {_left(status.session_left)} left"
     if status.pace is not None:
         factor = f" ({status.pace_factor:.0%})" if abs(status.pace_factor - 1) > 1e-9 else ""
         text += f" - pace {status.pace:.0f}/min{factor}"
@@ -159,6 +161,8 @@ class PlayResult:
     misses: int = 0  # clips not loaded ahead that were loaded at their instant
     late: int = 0  # clips the backend got too late to start on their frame
     shifts: int = 0  # times the sound server ran dry and the stream moved (CPU starved)
+    waited: float = 0.0  # seconds held at the ends of waiting parts, in all
+    reminders: list[float] = field(default_factory=list)  # clock times a reminder played
 
     @property
     def first_sound(self) -> float | None:

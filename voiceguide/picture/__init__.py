@@ -126,6 +126,7 @@ def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Pictu
         main = picture.main
         _time_axis(picture, plan.length)
         _draw_steps(picture, plan)
+        _draw_waits(picture, plan)
         _draw_voice(picture, plan)
         main.vlines([plan.length], 0, STEPS + GAP + VOICE, color=END, lw=1.6, gid="end")
         if "pace" in picture.lanes:
@@ -219,6 +220,18 @@ def _draw_steps(picture: Picture, plan: Plan) -> None:
     ]
     main.add_collection(LineCollection(seams, colors="white", linewidths=1.0))
     lane_name(main, STEPS / 2, "steps")
+
+
+def _draw_waits(picture: Picture, plan: Plan) -> None:
+    """Where a live session holds until next (a waiting part's end): a dashed line across
+    the step lane (gid ``waits``); an export goes on there."""
+    ends = [s.end for s in plan.steps if s.wait]
+    if not ends:
+        return
+    picture.main.vlines(ends, 0, STEPS, colors=END, linestyles=(0, (2, 1.5)), lw=1.4, gid="waits")
+    picture.titles["waits"] = [
+        f"{durations.format(end)} waits here until next (live); an export goes on" for end in ends
+    ]
 
 
 def _draw_voice(picture: Picture, plan: Plan) -> None:

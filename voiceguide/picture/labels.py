@@ -235,7 +235,8 @@ def step_groups(plan: Plan) -> list[list[int]]:
     groups: list[list[int]] = []
     for index, step in enumerate(plan.steps):
         before = plan.steps[index - 1] if index else None
-        if before and step.side and before.side and before.number == step.number:
+        same = before is not None and (before.number, before.round) == (step.number, step.round)
+        if same and step.side and before.side:
             groups[-1].append(index)
         else:
             groups.append([index])

@@ -91,9 +91,9 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
         index = builder.add_step(PlanStep("Introduction", "intro", at, at + length))
         builder.speak(routine.intro, at + LEAD_IN, index)
         at += length
-    for number, step in enumerate(routine.steps, start=1):
-        at = builder.add_routine_step(step, at, number, "step")
-        if routine.interlude and step.interlude_after and number < len(routine.steps):
+    for place, step in enumerate(routine.steps, start=1):
+        at = builder.add_routine_step(step, at, step.number or place, "step")
+        if routine.interlude and step.interlude_after and place < len(routine.steps):
             at = builder.add_routine_step(routine.interlude, at, None, "between")
     builder.add_closing(routine, at)
     return builder.plan(routine.title)
@@ -102,7 +102,8 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
 def check_room(routine: Routine, timing: Timing) -> None:
     """Refuse every step (and the interlude, if it is played) shorter than its chime and
     spoken instruction take (``Timing.step_floor``), naming its line and what to change."""
-    steps = [(f"step {n}", step) for n, step in enumerate(routine.steps, start=1)]
+    steps = [(f"step {step.number or n}", step) for n, step in enumerate(routine.steps, start=1)]
+    steps = list({(step.line, what): (what, step) for what, step in steps}.values())  # rounds
     if routine.interlude is not None and fit.interlude_count(routine):
         steps.append(("between", routine.interlude))
     short = [
@@ -167,7 +168,9 @@ class _Builder:
                 else start + step.duration
             )
             paced = step.pace.scaled(self.pace) if step.pace and self.pace > 0 else None
-            index = self.add_step(PlanStep(step.name, kind, begin, end, side, number, paced))
+            waits = step.wait and position == len(sides) - 1  # at the step's end
+            made = PlanStep(step.name, kind, begin, end, side, number, paced, waits, step.round)
+            index = self.add_step(made)
             self.add_segment(step, side, position, index)
         return start + step.duration
 

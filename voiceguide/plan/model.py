@@ -60,10 +60,13 @@ class PlanStep:
     side: str | None = None
     number: int | None = None
     pace: Pace | None = None  # the pace guide's rhythm in this stretch (rates already scaled)
+    wait: bool = False  # played live, the session holds at ``end`` until the giver moves on
+    round: int | None = None  # which round of a repeated step (from 1), in rounds
 
     @property
     def title(self) -> str:
-        return f"{self.name} ({self.side})" if self.side else self.name
+        name = f"{self.name}, round {self.round}" if self.round else self.name
+        return f"{name} ({self.side})" if self.side else name
 
 
 @dataclass(frozen=True)

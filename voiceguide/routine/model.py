@@ -98,6 +98,12 @@ class Step:
     side_chime: Sound | None  # rung at the start of each side after the first
     line: int
     pace: Pace | None = None  # the rhythm under the step (each of its sides), if any
+    # -- steps that wait, rounds (docs/routines.md "Waiting, rounds and optional steps")
+    wait: bool = False  # live, holds at its end until the giver moves on; else as written
+    repeat: bool = False  # repeated in rounds when asked for more than the routine's longest
+    optional: bool = False  # left out when asked for less than the routine's shortest
+    number: int | None = None  # its number as written, once rounds or omissions renumber
+    round: int | None = None  # which round of a repeated step (from 1), when played in rounds
 
 
 @dataclass(frozen=True)

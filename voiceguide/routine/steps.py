@@ -33,6 +33,9 @@ STEP_KEYS = (
     "cues",
     "chime",
     "pace",
+    "wait",
+    "repeat",
+    "optional",
 )
 BETWEEN_KEYS = ("name", "say", "duration", "min", "max", "fixed", "cues", "chime", "pace")
 CUE_KEYS = ("at", "every", "say", "chime")
@@ -68,7 +71,8 @@ class StepReader(FieldReader):
         if duration_node is not None:
             duration = self.duration(duration_node, f"{what}: duration")
         fixed = self.flag(fields, "fixed", what, False)
-        bounds = self.attempt(self.bounds, fields, what, duration, fixed)
+        wait = self.flag(fields, "wait", what, False) if number is not None else False
+        bounds = self.attempt(self.bounds, fields, what, duration, fixed, wait)
         sides = self.attempt(self.sides, fields["sides"], what) if "sides" in fields else ()
         say = self.attempt(self.optional_text, fields, "say", f"{what}: say")
         if sides is not None:
@@ -87,6 +91,8 @@ class StepReader(FieldReader):
             cues = self.attempt(self.cues, fields["cues"], what, segment, sides)
         interlude_after = self.flag(fields, "between", what, True)
         pace = self.attempt(self.step_pace, fields, what)
+        repeat = self.flag(fields, "repeat", what, False) if number is not None else False
+        optional = self.flag(fields, "optional", what, False) if number is not None else False
         if self.failed_since(before):
             return None
         return Step(
@@ -95,7 +101,7 @@ class StepReader(FieldReader):
             duration=duration,
             min=bounds[0],
             max=bounds[1],
-            fixed=fixed,
+            fixed=fixed or wait,  # a waiting step is fitted as written
             sides=sides,
             interlude_after=interlude_after,
             cues=cues,
@@ -103,6 +109,9 @@ class StepReader(FieldReader):
             side_chime=self.side_chime(chime) if sides else None,
             line=node.line,
             pace=pace,
+            wait=wait,
+            repeat=repeat,
+            optional=optional,
         )
 
     def named(self, fields: dict[str, Node], node: Node, what: str) -> str:
@@ -130,18 +139,25 @@ class StepReader(FieldReader):
         return Sound(SIDE_CHIME, path) if path else chime
 
     def bounds(
-        self, fields: dict[str, Node], what: str, duration: float | None, fixed: bool | None
+        self,
+        fields: dict[str, Node],
+        what: str,
+        duration: float | None,
+        fixed: bool | None,
+        wait: bool | None = False,
     ) -> tuple[float, float] | None:
         """``(min, max)`` in seconds; each refused key is a problem of its own. None (a
-        problem kept) when they cannot be known or compared."""
-        if fixed:
+        problem kept) when they cannot be known or compared. A waiting step is fitted as
+        written, as a fixed one."""
+        if fixed or wait:
             for key in ("min", "max"):
                 if key in fields:
+                    fix = "or set fixed: false" if fixed else "(it lasts its written duration)"
+                    kind = "fixed" if fixed else "waiting"
                     self.problems.append(
                         self.fail(
                             fields[key],
-                            f"{what}: a fixed step takes no {key}; "
-                            f"remove {key!r} or set fixed: false",
+                            f"{what}: a {kind} step takes no {key}; remove {key!r} {fix}",
                         )
                     )
             return (duration, duration) if duration is not None else None

@@ -76,6 +76,7 @@ def status_json(status: statuses.Status, routine: str) -> dict:
         "step_left": round(status.step_left, 3),
         "session_left": round(status.session_left, 3),
         "paused": status.paused,
+        "waiting": status.waiting,  # held at a waiting step's end until next
         "message": status.message,
         "pace": None if status.pace is None else round(status.pace, 2),
         "pace_factor": round(status.pace_factor, 3),

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceguide import audio, fit, plan, resources, routine, speech
+from voiceguide import audio, fit, plan, resources, rounds, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, UsageError, combined
@@ -300,11 +300,11 @@ def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Rou
     ``length:`` line for the routine's own."""
     if length is None and loaded.length is None:
         return loaded
-    overhead, floors = timing.overhead(loaded), timing.floors(loaded)
-    if length is not None:
-        return fit.fit(loaded, length, overhead, floors)
+    overhead = timing.overhead(loaded)
+    if length is not None:  # in rounds, or without optional steps, when it takes them
+        return rounds.fit_length(loaded, length, overhead, timing.floors)
     try:
-        return fit.fit(loaded, loaded.length, overhead, floors)
+        return rounds.fit_length(loaded, loaded.length, overhead, timing.floors)
     except fit.Unfittable as exc:
         raise RoutineError(loaded.path, loaded.length_line, f"length: {exc.reason}") from exc
 
