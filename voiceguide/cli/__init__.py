@@ -29,6 +29,7 @@ from voiceguide.cli.options import (  # make_renderer: part of this module's API
     session_options,
 )
 from voiceguide.cli.output import (
+    CLEAR,
     OUTPUT_ERRNOS,
     Bar,
     error_lines,
@@ -38,7 +39,9 @@ from voiceguide.cli.output import (
     render_progress,
     reported,
     routine_warnings,
+    voice_line,
     warn,
+    warn_late,
 )
 from voiceguide.errors import VoiceguideError
 
@@ -245,18 +248,16 @@ def play(
         options = session.Options(length, **chosen)
         kept = outputs.keeper(routine_name, options, hint, chosen_outputs, resume, start_at)
 
-        def prepare() -> session.Session:
-            prepared = session.prepare(
-                routine_name, options, renderer, progress=render_progress(quiet)
-            )
-            warn(prepared, quiet)
+        def prepare() -> session.Session | session.Staged:
+            early = start_at is None and ears is None and not resume  # begins while it renders
+            prepared = _prepared(routine_name, options, renderer, early, quiet, tty)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
             showing.prepared = prepared
             return prepared
 
-        def export_instead(prepared: session.Session, start: float) -> None:
-            _export_instead(prepared, else_export, quiet, start)
+        def export_instead(prepared: session.Session | session.Staged, start: float) -> None:
+            _export_instead(session.whole(prepared), else_export, quiet, start)
 
         with outputs.stopping(kept, tty, quiet):  # says how to go on where it stopped
             live.play_live(
@@ -270,6 +271,28 @@ def play(
                 outputs=chosen_outputs,
                 keeper=kept,
             )
+
+
+def _prepared(
+    name: str, options: session.Options, renderer, early: bool, quiet: bool, tty: bool
+) -> session.Session | session.Staged:
+    """The session to play (one that begins while its speech renders if ``early``), its
+    warnings and the voice it speaks with said."""
+    from voiceguide import session
+
+    if early:
+        late = lambda whole: warn_late(whole, quiet, tty)  # noqa: E731
+        shown = render_progress(quiet)  # until the session begins: then it shows
+        prepared = session.begin(name, options, renderer, on_ready=late, progress=shown)
+        if shown is not None:
+            click.echo(CLEAR, err=True, nl=False)  # the session's lines over the render's
+    else:
+        prepared = session.prepare(name, options, renderer, progress=render_progress(quiet))
+    warn(prepared, quiet)
+    said = None if quiet else voice_line(prepared)
+    if said is not None:
+        click.echo(said, err=True)
+    return prepared
 
 
 def _export_instead(prepared: session.Session, target: Path, quiet: bool, start: float) -> None:

@@ -93,8 +93,8 @@ def engine_option(func):
     return click.option(
         "--engine",
         type=click.Choice(choices.ENGINES),
-        help="Speech engine (overrides the routine's): espeak, or piper for natural voices "
-        "(pip install 'voiceguide[piper]').",
+        help="Speech engine (overrides the routine's): piper (natural voices, the default where "
+        "installed: pip install 'voiceguide[piper]') or espeak.",
     )(func)
 
 

@@ -79,6 +79,9 @@ def live_terminal(stream) -> bool:
     return stream.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
+CLEAR = "\r\x1b[K"  # back to the line's start, and clear it
+
+
 def render_progress(quiet: bool):
     """What a cold render shows on a live stderr (``RenderProgress``), or ``None``."""
     if quiet or not live_terminal(sys.stderr):
@@ -89,25 +92,45 @@ def render_progress(quiet: bool):
 class RenderProgress:
     """``rendering speech 12/40, done in about 20s``, rewritten in place. When the estimate
     passes ``SLOW`` seconds (a natural voice's first run), it says that this happens only
-    the first time. The estimate is the time per text so far times the texts left: the
+    the first time.
+
+    The estimate is measured from the first text done, not from the start: that one also
+    waited for the engine to start (Piper loads its voice: seconds on a busy machine, which
+    made "about 2m39s" of an 18 s render when counted per text). It is the time per text
+    since then times the texts left, said only once ``COUNTED`` more texts are done over at
+    least ``MEASURED`` seconds (the workers' first texts end together); before, nothing. The
     longest texts render first, so it errs long."""
 
     SLOW = 10.0  # seconds
+    MEASURED = 1.0  # seconds of rendering an estimate is made from, at least
+    COUNTED = 2  # texts done after the first before an estimate is made
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
-        self.started = clock()
+        self.first: tuple[float, int] | None = None  # (clock, done) at the first text done
 
     def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
         if done == 0:
-            self.started = self.clock()
+            self.first = None
+        elif self.first is None:
+            self.first = (now, done)
         line = f"rendering speech {done}/{total}"
-        if 0 < done < total:
-            left = (self.clock() - self.started) / done * (total - done)
+        left = self._left(now, done, total)
+        if left is not None:
             line += f", done in about {durations.humanize(max(1.0, round(left)))}"
             if left > self.SLOW:
                 line += " (only the first time: clips are cached)"
         click.echo(f"\r{line}\x1b[K", err=True, nl=done == total)
+
+    def _left(self, now: float, done: int, total: int) -> float | None:
+        """Seconds still needed, or None while it cannot be estimated yet."""
+        if self.first is None or done >= total:
+            return None
+        since, count = now - self.first[0], done - self.first[1]
+        if count < self.COUNTED or since < self.MEASURED:
+            return None
+        return since / count * (total - done)
 
 
 def routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:
@@ -117,10 +140,34 @@ def routine_warnings(prepared: session.Session, named: bool = False) -> list[str
     return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
 
 
+def voice_line(prepared: session.Session) -> str | None:
+    """One line: which voice the session speaks with and how to get the other engine's
+    (None for an engine that is neither Piper nor espeak-ng: the tests' tones)."""
+    from voiceguide.speech import engines, piper
+
+    cache = prepared.speech
+    engine, name = cache.renderer.engine_id, cache.voice.name or "its default voice"
+    if engine.startswith("piper"):
+        return f"voice: {name} (Piper, natural); --engine espeak for espeak-ng's"
+    if "espeak" not in engine:
+        return None
+    if engines.piper_installed():
+        return f"voice: {name} (espeak-ng); --engine piper for a natural voice"
+    return f"voice: {name} (espeak-ng); for a natural voice: {piper.INSTALL}"
+
+
 def warn(prepared: session.Session, quiet: bool) -> None:
     if not quiet:
         for line in routine_warnings(prepared):
             click.echo(line, err=True)
+
+
+def warn_late(whole: session.Session, quiet: bool, tty: bool) -> None:
+    """The plan's warnings of a session that began before its plan was whole
+    (``session.begin``), printed over the status line on a terminal."""
+    if not quiet:
+        for text in whole.plan.warnings:
+            click.echo(f"{CLEAR if tty else ''}warning: {text}", err=True)
 
 
 class Bar:

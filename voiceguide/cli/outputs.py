@@ -118,16 +118,14 @@ class Shown:
         out(status.render_status(snapshot, self.tty), nl=False)
 
 
-def start_line(prepared: session.Session, routine: str, started, resumed: bool) -> str:
-    """The line a live session starts with: the routine, its length, the voice, the keys
-    (``started``: the player's first ``Status``)."""
-    voice = prepared.speech.voice
-    engine = voice.engine or "espeak"
-    said = f"voice {voice.name} ({engine})" if voice.name else f"{engine}'s default voice"
+def start_line(prepared, routine: str, started, resumed: bool) -> str:
+    """The line a live session starts with: the routine, its length, the keys (the voice is
+    said just before, by ``output.voice_line``). ``started``: the player's first
+    ``Status``."""
     length = durations.format(started.length)
     where = f", resumed at {durations.format(started.position)}" if resumed else ""
     controls = f"keys: {KEYS}" if keys_read() else "no keys (standard input is not a terminal)"
-    return f"{prepared.routine.title} ({routine}): {length}{where}, {said} - {controls}"
+    return f"{prepared.written.title} ({routine}): {length}{where} - {controls}"
 
 
 @contextlib.contextmanager

@@ -77,15 +77,18 @@ def say(
 @click.command(context_settings=CONTEXT)
 def voices() -> None:
     """List the voices of every installed speech engine, with the licences that apply:
-    the engine's, and each Piper voice's as its files state it."""
+    the engine's, and each Piper voice's as its files state it. The default engine (Piper
+    where it is installed, else espeak-ng) is marked [default]."""
     from voiceguide import speech
 
     with reported(), make_renderer() as engines:
         if isinstance(engines, speech.Renderer):  # the tone engine of the tests
             _list(engines.voices(), {})
             return
+        default = speech.default_engine()
         for name in choices.ENGINES:
-            out(f"{name} ({speech.engines.LICENCES[name]})")
+            marked = " [default]" if name == default else ""
+            out(f"{name}{marked} ({speech.engines.LICENCES[name]})")
             try:
                 found = engines.renderer(name).voices()
             except SpeechError as exc:

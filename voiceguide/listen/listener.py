@@ -3,12 +3,14 @@
 heard by Whisper (``whisper``), and the rules that decide what counts as a command.
 
 A stretch heard while the session is quiet is the command Whisper finds likeliest when its
-chance reaches ``QUIET_CHANCE`` and is ``MARGIN`` times the next command's. Measured on the
-test set (docs/performance.md): the right command is the likeliest for nearly every stretch
-that holds one, at chances from 0.005 to 0.99, while stretches of beds, ticks and rooms stay
-under 0.01. A stretch that overlaps the session's sound (``flags``) must be "pause" or
-"stop" (``Command.sounding``), at the stricter ``SOUNDING_CHANCE``: what the canceller
-leaves of the session's own words is no command, whatever they say.
+chance reaches ``QUIET_CHANCE`` and is ``MARGIN`` times the next command's. A stretch that
+overlaps the session's sound (``flags``) must be "pause" or "stop" (``Command.sounding``),
+at ``SOUNDING_CHANCE``: what the canceller leaves of the session's own words is no command,
+whatever they say. Set on the test set (docs/performance.md), with the model's input of 3 s:
+between cues, the right command is the likeliest for nearly every stretch that holds one, at
+chances from 0.005 to 0.99, and no stretch without one passed 0.007; over the session's
+speech, "pause" reaches 0.03 in 49 of 84 words and what its echo leaves reached 0.028 once,
+0.09 once (a false action in 3.8 hours of sessions).
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ from voiceguide.listen.echo import BLOCK, EchoCanceller
 from voiceguide.listen.segmenter import RATE, Segmenter, Stretch
 from voiceguide.listen.whisper import Hearing
 
-QUIET_CHANCE = 0.015  # 0.012 let 4 stretches of a Piper session through in 2 h (at 0.0120-0.0124)
-SOUNDING_CHANCE = 0.1
+# 0.015 before Whisper heard 3 s (the first round: 4 false actions in 2 h at 0.012); 0.005
+# gave 4 more of 252 commands and no false action, on too few stretches without one (6) to
+# trust
+QUIET_CHANCE = 0.01
+SOUNDING_CHANCE = 0.03  # 0.1: 41 of 84 "pause" over speech; 0.03: 49, and 0.02 a false action
 MARGIN = 4.0
 PAD = 0.15  # seconds of silence around a stretch handed to the model
+# dB: while the session sounds, a chunk may be voice only where what the canceller leaves
+# stands this far over what the session's echo would leave (``EchoCanceller.excess``)
+TALK_DB = 6.0
 
 
 @dataclass(frozen=True)
@@ -62,12 +70,18 @@ class Listener:
         self._offset = 0  # stream sample of self._sounding[0]
         self.stretches = 0  # handed to the model
         self.thinking = 0.0  # CPU seconds in the model
-        self.log: list[tuple[Stretch, bool, Hearing]] | None = None  # every judgment, if a list
+        # every judgment, if a list: the stretch, whether the session sounded, what the model
+        # heard, its CPU seconds
+        self.log: list[tuple[Stretch, bool, Hearing, float]] | None = None
 
     def feed(self, mic: np.ndarray, reference: np.ndarray, sounding: np.ndarray) -> list[Heard]:
         self._sounding = np.concatenate([self._sounding, sounding.astype(bool)])
         heard = []
-        for stretch in self.segmenter.feed(self._cancelled(mic, reference)):
+        cancelled, talk = self._cancelled(mic, reference)
+        start = self.segmenter.received - self._offset
+        quiet = ~self._sounding[start : start + len(cancelled)]
+        gate = talk | np.pad(quiet, (0, len(cancelled) - len(quiet)), constant_values=True)
+        for stretch in self.segmenter.feed(cancelled, gate):
             found = self._judge(stretch)
             if found is not None:
                 heard.append(found)
@@ -75,18 +89,24 @@ class Listener:
         self._sounding, self._offset = self._sounding[keep:], self._offset + keep
         return heard
 
-    def _cancelled(self, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    def _cancelled(self, mic: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The microphone less the session's echo, and per sample whether the giver (or
+        anything the session did not play) is heard over what the echo would leave."""
         if self.canceller is None:
-            return mic
+            return mic, np.ones(len(mic), bool)
         self._mic = np.concatenate([self._mic, mic])
         self._reference = np.concatenate([self._reference, reference])
         whole = len(self._mic) // BLOCK * BLOCK
-        out = [
-            self.canceller.process(self._mic[i : i + BLOCK], self._reference[i : i + BLOCK])
-            for i in range(0, whole, BLOCK)
-        ]
+        out, talk = [], []
+        for i in range(0, whole, BLOCK):
+            out.append(
+                self.canceller.process(self._mic[i : i + BLOCK], self._reference[i : i + BLOCK])
+            )
+            talk.append(self.canceller.excess >= TALK_DB)
         self._mic, self._reference = self._mic[whole:], self._reference[whole:]
-        return np.concatenate(out) if out else np.zeros(0, np.float32)
+        if not out:
+            return np.zeros(0, np.float32), np.zeros(0, bool)
+        return np.concatenate(out), np.repeat(np.array(talk, bool), BLOCK)
 
     def _judge(self, stretch: Stretch) -> Heard | None:
         first = stretch.end - len(stretch.samples) - self._offset
@@ -98,7 +118,7 @@ class Listener:
         self.stretches += 1
         self.thinking += thought
         if self.log is not None:
-            self.log.append((stretch, sounding, hearing))
+            self.log.append((stretch, sounding, hearing, thought))
         command = accept(hearing, sounding)
         if command is None:
             return None

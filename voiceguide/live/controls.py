@@ -30,6 +30,8 @@ class Controls:
     """The key handlers of ``Player`` (which provides the clock, the timeline, the backend,
     ``position``, ``_report``, ``_start_from`` and ``_finish``)."""
 
+    quit_at: float | None = None  # where ``q`` stopped the session (``resume_point``)
+
     # -- keys
 
     def _act(self, actions: list[str]) -> None:

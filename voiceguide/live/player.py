@@ -31,8 +31,9 @@ from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import Backend, Handle, open_backend
 from voiceguide.live.backends.routed import Outputs
-from voiceguide.live.bed import LiveBed
+from voiceguide.live.bed import live_bed
 from voiceguide.live.controls import Controls
+from voiceguide.live.follow import Follower
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.resume import Keeper
@@ -96,13 +97,15 @@ class Player(Controls, Waiting):
         self.origin = 0.0
         self._floor = 0.0
         self.paused_at: float | None = None  # the frozen position while paused
-        self.quit_at: float | None = None  # where ``q`` stopped it (``resume_point``)
         self.finished = False
         self._sounding: list[tuple[Event, Handle]] = []
         self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
-        self.bed, self.no_bed = _live_bed(session, backend)
+        self.bed, self.no_bed = live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
+        # a session still rendering its speech (session.staged): its plan grows (live.follow)
+        staged = getattr(session, "horizon", None) is not None
+        self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
 
@@ -159,13 +162,9 @@ class Player(Controls, Waiting):
         ending = end_chime_at(events, self.timeline.length, END_CHIME)
         self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
 
-    def _follow_shift(self) -> None:
-        """The bed back on the clock if its stream moved (``LiveBed.follow``)."""
-        if self.bed is not None:
-            at = self.clock() + self.backend.latency
-            self.bed.follow(round(self.backend.heard_frame(at)), at - self.origin)
-
     def _turn(self) -> None:
+        if self.follow is not None:
+            self.follow.turn(self)
         failed = getattr(self.backend, "bed_error", None)
         if self.bed is not None and failed:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
@@ -176,7 +175,10 @@ class Player(Controls, Waiting):
         if self.held_at is not None:
             self._while_held()
             return
-        self._follow_shift()
+        if self.bed is not None:  # back on the clock if its stream moved
+            self.bed.follow(
+                self.backend.heard_frame, self.clock() + self.backend.latency, self.origin
+            )
         position = self.clock() - self.origin
         for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
@@ -194,6 +196,8 @@ class Player(Controls, Waiting):
         event = self.timeline.next_event()
         if event is not None and (self._hold is None or event.at < self._hold - EPSILON):
             times.append(event.at - self.backend.lead)
+        if self.follow is not None:  # where the staged plan ends
+            times.append(self.follow.horizon - self.backend.lead)
         if self.on_status is not None:
             times.append(int(position + EPSILON) + 1.0)
         return self.origin + min(times)
@@ -211,6 +215,11 @@ class Player(Controls, Waiting):
             return self.keys.read(seconds)
         self.sleep(seconds)
         return []
+
+    def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:
+            actions = self.follow.keys(self, actions)
+        super()._act(actions)
 
     def _sound(self, event: Event) -> None:
         clip = self.loader.get(event)
@@ -265,19 +274,6 @@ class Player(Controls, Waiting):
             self._report(STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
             self._report(TICK, position)
-
-
-def _live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
-    """The session's sound bed in ``backend``'s stream, or None and why (no bed; a backend
-    that cannot mix one, such as simpleaudio, which opens a stream per clip)."""
-    source, envelope = getattr(session, "bed", None), session.plan.bed
-    if source is None or envelope is None:
-        return None, None
-    if not hasattr(backend, "set_bed"):
-        return None, "the sound bed plays only through the alsa backend"
-    bed = LiveBed(source, envelope)
-    backend.set_bed(bed)
-    return bed, None
 
 
 def play(
@@ -379,6 +375,7 @@ def play_live(
         device, missing = open_backend(backend_name, routine, outputs=outputs), None
     except PlaybackError as exc:
         device, missing = None, exc
+    session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
@@ -396,5 +393,7 @@ def play_live(
             played = Player(session, output, keys=source, on_status=on_status)
             return played.run(start) if keeper is None else keeper.run(played, start)
     finally:
+        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+            session.close()
         if device is not None:
             device.close()

@@ -49,8 +49,12 @@ class Timing:
 
     def overhead(self, routine: Routine) -> float:
         """Fixed time outside the steps: the intro and the closing."""
-        intro = LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
-        return intro + self.closing(routine)
+        return self.opening(routine) + self.closing(routine)
+
+    def opening(self, routine: Routine) -> float:
+        """The intro's part: it depends on the intro's speech alone (not even by a rounding:
+        a session begins before its other texts are rendered, ``session.staged``)."""
+        return LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
 
     def closing(self, routine: Routine) -> float:
         outro = self.speech[routine.outro] if routine.outro else 0.0
@@ -87,7 +91,7 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
     builder = _Builder(timing, pace)
     at = 0.0
     if routine.intro:
-        length = timing.overhead(routine) - timing.closing(routine)
+        length = timing.opening(routine)
         index = builder.add_step(PlanStep("Introduction", "intro", at, at + length))
         builder.speak(routine.intro, at + LEAD_IN, index)
         at += length

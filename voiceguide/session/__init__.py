@@ -1,5 +1,6 @@
 """From a routine name to a plan with its clips: load -> render speech -> fit -> build
-(``prepare``), what every command does first; which file a routine's name means and what a
+(``prepare``), what every command does first (``begin``: a session that begins while its
+speech renders, ``staged``); which file a routine's name means and what a
 session reads (``inputs``); its chimes, checked before any speech is rendered (``chimes``)."""
 
 from voiceguide.session.chimes import (
@@ -12,18 +13,20 @@ from voiceguide.session.chimes import (
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs, inputs_of
 from voiceguide.session.options import Options
 from voiceguide.session.prepare import (
-    MAX_SAY,
+    Ready,
     Session,
     bed_for,
     check_spoken,
     fitted_to,
     length_range,
+    planned,
     prepare,
-    quoted,
-    say,
+    readied,
     speech_for,
     voice_for,
 )
+from voiceguide.session.sentence import MAX_SAY, quoted, say
+from voiceguide.session.staged import Staged, begin, whole
 
 __all__ = [
     "END_CHIME",
@@ -31,8 +34,11 @@ __all__ = [
     "MAX_SAY",
     "Inputs",
     "Options",
+    "Ready",
     "Session",
+    "Staged",
     "bed_for",
+    "begin",
     "bed_spec",
     "check_spoken",
     "chime_durations",
@@ -42,10 +48,13 @@ __all__ = [
     "inputs",
     "inputs_of",
     "length_range",
+    "planned",
     "prepare",
     "quoted",
+    "readied",
     "say",
     "sound_durations",
     "speech_for",
     "voice_for",
+    "whole",
 ]

@@ -17,14 +17,12 @@ import numpy as np
 from voiceguide import audio, fit, plan, resources, rounds, routine, speech
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
-from voiceguide.errors import RoutineError, UsageError, combined
+from voiceguide.errors import RoutineError, SpeechError, UsageError, combined
 from voiceguide.routine import Routine, Voice, fields
 from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
 from voiceguide.speech import cache as clipcache
-
-MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
 
 @dataclass
@@ -86,15 +84,26 @@ def speech_for(
     cache_dir: Path | None = None,
 ) -> speech.SpeechCache:
     """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
-    with the command-line overrides: the engine ``--engine`` or the routine names, the
-    user's lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks
-    every routine (the tone engine of the tests)."""
-    if isinstance(engines, speech.Renderer):
-        engine = engines
-    else:
-        engine = engines.renderer(options.engine or written.engine)
+    with the command-line overrides: the engine ``--engine`` or the routine names, else the
+    default (``speech.default_engine()``: Piper where installed), the user's lexicon with the
+    routine's. A voice the default engine does not have (``voice: {name: de}`` and Piper's
+    English voice) is spoken by espeak-ng instead. One ``Renderer`` given instead of
+    ``Engines`` speaks every routine (the tone engine of the tests)."""
     words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
-    return speech.SpeechCache(engine, voice_for(written, path, options, engine), cache_dir, words)
+    if isinstance(engines, speech.Renderer):
+        voice = voice_for(written, path, options, engines)
+        return speech.SpeechCache(engines, voice, cache_dir, words)
+    named = options.engine or written.engine
+    chosen = named or speech.default_engine()
+    engine = engines.renderer(chosen)
+    try:
+        voice = voice_for(written, path, options, engine)
+    except (RoutineError, SpeechError):
+        if named is not None or chosen == speech.engines.FALLBACK:
+            raise
+        engine = engines.renderer(speech.engines.FALLBACK)  # the default has no such voice
+        voice = voice_for(written, path, options, engine)
+    return speech.SpeechCache(engine, voice, cache_dir, words)
 
 
 def voice_for(
@@ -102,17 +111,22 @@ def voice_for(
 ) -> Voice:
     """The routine's voice with the command-line overrides, resolved against the engine.
     Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine."""
+    unless ``--voice`` names one: the routine's voice belongs to its engine. A routine that
+    names no engine wrote its voice for any: under ``--engine`` it is kept where that engine
+    has it, else the engine's default voice speaks."""
     voice = written
-    other_engine = options.engine not in (None, written.engine or speech.DEFAULT_ENGINE)
-    if options.voice is not None or other_engine:
+    other_engine = options.engine not in (None, written.engine)
+    if options.voice is not None or (other_engine and written.engine is not None):
         voice = dataclasses.replace(voice, name=options.voice, line=None)
     if options.rate is not None:
         voice = dataclasses.replace(voice, rate=options.rate)
     try:
         return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except RoutineError as exc:
-        if options.voice is None:
+    except (RoutineError, SpeechError) as exc:
+        if options.voice is None and other_engine and voice.name is not None:
+            unnamed = dataclasses.replace(voice, name=None, line=None)
+            return speech.resolve_voice(unnamed, renderer, path, renderer.missing_voice)
+        if options.voice is None or not isinstance(exc, RoutineError):
             raise
         raise UsageError(f"--voice: {exc.message}") from exc
 
@@ -181,6 +195,30 @@ def prepare(
             routine of that name.
         SpeechError: A missing engine or voice, or an unwritable cache.
     """
+    ready = readied(name_or_path, options, renderer, cache_dir)
+    return planned(ready, ready.cache.durations(ready.loaded.texts(), progress))
+
+
+@dataclass
+class Ready:
+    """A routine loaded, its voice and chimes checked: all but its speech (``readied``)."""
+
+    reading: routine.Reading
+    loaded: Routine
+    options: Options
+    cache: speech.SpeechCache
+    chimes: dict[Path, float]
+    warnings: tuple[str, ...]
+
+
+def readied(
+    name_or_path: str,
+    options: Options,
+    renderer: speech.Engines | speech.Renderer,
+    cache_dir: Path | None = None,
+) -> Ready:
+    """``prepare`` up to the speech: the routine loaded, its voice resolved, its lexicon and
+    chimes checked; the same errors as ``prepare`` for what is found so far."""
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
     directory = cache_dir or clipcache.cache_dir()
@@ -205,22 +243,39 @@ def prepare(
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
-    built = None
-    if not problems:
-        timing = plan.Timing(cache.durations(loaded.texts(), progress), chimes, end_chime())
-        fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-        built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
+    if problems:
         if options.bed is None:
             _attempt(problems, _check_bed, reading)
         raise combined(problems, warnings)
-    source, bedded = _attempt(problems, bed_for, loaded, options, built) or (None, None)
+    return Ready(reading, loaded, options, cache, chimes, warnings)
+
+
+def planned(ready: Ready, spoken: dict[str, float], source: Any = None) -> Session:
+    """The session of ``ready`` with its speech ``spoken`` for so many seconds (each text's):
+    fitted, planned, its bed opened (or ``source``, a bed opened before for it)."""
+    loaded, options, problems = ready.loaded, ready.options, []
+    timing = plan.Timing(spoken, ready.chimes, end_chime())
+    fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
+    built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
+    if built is None:
+        if options.bed is None:
+            _attempt(problems, _check_bed, ready.reading)
+        raise combined(problems, ready.warnings)
+    bedded = _attempt(problems, bed_for, loaded, options, built, source) or (None, None)
     if problems:
-        raise combined(problems, warnings)
-    reads = inputs_of(loaded, options, cache.directory)
+        raise combined(problems, ready.warnings)
+    reads = inputs_of(loaded, options, ready.cache.directory)
     gain = chime_gain_db(loaded, options)
     return Session(
-        loaded, fitted, bedded, timing, cache, chimes, bed=source, reads=reads, chime_gain_db=gain
+        loaded,
+        fitted,
+        bedded[1],
+        timing,
+        ready.cache,
+        ready.chimes,
+        bed=bedded[0],
+        reads=reads,
+        chime_gain_db=gain,
     )
 
 
@@ -269,10 +324,13 @@ def chime_gain_db(loaded: Routine, options: Options) -> float:
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, plan.Plan]:
+def bed_for(
+    loaded: Routine, options: Options, built: plan.Plan, source: Any = None
+) -> tuple[Any, plan.Plan]:
     """The sound bed ``options`` or else the routine asks for, opened (a file that is
     missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none."""
+    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none. ``source``:
+    that bed already opened for a session of this length (it is used instead)."""
     written = loaded.bed
     spec, base = bed_spec(loaded, options)
     if spec is None:
@@ -284,7 +342,7 @@ def bed_for(loaded: Routine, options: Options, built: plan.Plan) -> tuple[Any, p
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
     try:
-        source = beds.open_bed(spec, base, built.length)
+        source = source or beds.open_bed(spec, base, built.length)
     except UsageError as exc:
         if options.bed is not None:
             raise UsageError(f"--bed: {exc}") from exc
@@ -313,48 +371,3 @@ def length_range(session: Session) -> tuple[float, float]:
     """Shortest and longest length (seconds) the session's routine can be fitted to."""
     written, timing = session.written, session.timing
     return fit.length_range(written, timing.overhead(written), timing.floors(written))
-
-
-def quoted(text: str, most: int = 60) -> str:
-    """``text`` quoted for a one-line message: whole when short, else its start and its
-    length (a 10,000-character text is not a line)."""
-    if len(text) <= most:
-        return repr(text)
-    return f"{text[:most]!r}... ({len(text):,} characters)"
-
-
-def say(
-    text: str,
-    options: Options,
-    engines: speech.Engines | speech.Renderer,
-    routine_name: str | None = None,
-    cache_dir: Path | None = None,
-) -> audio.Clip:
-    """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice and
-    lexicon; without one, the defaults), with the overrides of ``options``; through the
-    cache. A text with nothing to say is a ``UsageError``."""
-    text = " ".join(text.split())
-    _check_utf8(text)
-    if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
-        raise UsageError(f"TEXT must hold words, at most {MAX_SAY} characters, got {quoted(text)}")
-    loaded = routine.load(find(routine_name)) if routine_name is not None else None
-    written = loaded.voice if loaded else Voice()
-    path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    cache = speech_for(written, path, lexicon, options, engines, cache_dir)
-    why = cache.lexicon.too_long(text)
-    if why is not None:
-        raise UsageError(f"TEXT: {why}")
-    return cache.clip(text)
-
-
-def _check_utf8(text: str) -> None:
-    """Refuse a ``text`` holding bytes that were not UTF-8: Python keeps those of the
-    command line as lone surrogates (U+DC80-U+DCFF), which no engine or file can take."""
-    for index, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            byte = f"byte 0x{ord(ch) - 0xDC00:02x}" if ch >= "\udc80" else "a lone surrogate"
-            before = text[max(0, index - 20) : index].encode("utf-8", "replace").decode()
-            raise UsageError(
-                f"TEXT is not UTF-8 text ({byte} after {before!r}): the terminal sends another "
-                "encoding; set a UTF-8 locale (LANG=C.UTF-8) or write the text in a routine"
-            )

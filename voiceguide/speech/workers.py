@@ -78,6 +78,13 @@ class Pool:
         """Stop every worker, busy ones too (a ``run`` still suspended is over)."""
         self._kill(self._started)
 
+    def interrupt(self) -> None:
+        """SIGKILL every worker, from another thread than the one running calls: its
+        ``run`` sees them lost and reaps them itself (no pipe is closed here, so none is
+        closed twice)."""
+        for worker in list(self._started):
+            worker.kill()
+
     def call(self, function: Callable[..., Any], *args: Any, seconds: float) -> Any:
         """``function(*args)`` in a worker; its result, or its exception raised here."""
         ((_index, result),) = self.run([(function, args)], seconds)

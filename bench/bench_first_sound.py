@@ -1,0 +1,111 @@
+"""Benchmark: seconds from starting `voiceguide play ROUTINE` to its first sound, cold cache.
+
+    .venv/bin/python bench/bench_first_sound.py [--engines espeak,piper] [--runs 5]
+        [--tree DIR] [--wait SECONDS] [--routine back-massage]
+
+Each run starts the command in a fresh cache folder (nothing rendered, no chime prepared)
+with a private PulseAudio null sink as the sound device, records the sink, and finds the
+command's first frame above -40 dBFS. A marker played from this process at a known clock
+time puts that frame on this process's clock: first sound = its onset - the marker's onset
+- (start of the command - the marker's instant). ``--tree DIR`` runs the voiceguide of
+another source tree (``git archive main | tar -x -C DIR``) in this virtualenv: before and
+after. The machine's load (1-minute average) is read before each run; the table gives medians.
+Targets (issue 21): within 1 s with espeak-ng, within 2 s with Piper, cold, on 2 cores.
+Writes bench/results/first_sound.json (appending) and prints a line per engine. Never fails
+for being slow: a benchmark reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from voiceguide.audio import Clip
+from voiceguide.live.backends import alsa
+from voiceguide.testing import pulse
+from voiceguide.testing.onsets import find_onsets
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "first_sound.json"
+RATE = 48000
+THRESHOLD_DB = -40.0
+TARGETS = {"espeak": 1.0, "piper": 2.0}
+COMMAND = "import sys; sys.argv[0] = 'voiceguide'; from voiceguide.cli import run; run()"
+
+
+def one_run(device, sink, work: Path, run: int, args, engine: str) -> tuple[float, float]:
+    """(seconds to the first sound, load average) of one cold run."""
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(work / f"cache-{engine}-{run}")}
+    if args.tree:
+        env["PYTHONPATH"] = str(Path(args.tree).resolve())
+    command = [sys.executable, "-c", COMMAND, "play", args.routine, "--engine", engine]
+    marker = Clip(np.sin(2 * np.pi * 1000 * np.arange(2400) / RATE).astype(np.float32) * 0.5)
+    recording = sink.record(work / f"first-{engine}-{run}.wav")
+    time.sleep(0.3)
+    marked = time.monotonic() + device.latency + 0.05
+    device.play(marker, at=marked)
+    time.sleep(0.5)
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    child = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, cwd=work,
+    )  # fmt: skip
+    time.sleep(args.wait)
+    child.send_signal(signal.SIGINT)
+    errors = child.communicate(timeout=30)[1].decode(errors="replace")
+    time.sleep(0.3)
+    data, _ = sf.read(recording.stop(), dtype="float32")
+    found = find_onsets(data, RATE, THRESHOLD_DB, 0.1)
+    if len(found) < 2:
+        raise RuntimeError(f"no sound within {args.wait} s from {command}: {errors[-2000:]}")
+    return found[1] - found[0] - (started - marked), load
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="espeak,piper")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tree", help="the source tree to run (default: this one)")
+    parser.add_argument("--wait", type=float, default=8.0, help="seconds each run plays")
+    parser.add_argument("--routine", default="back-massage")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vgf") as tmp:
+        work = Path(tmp)
+        with pulse.null_sink(work / "s") as sink, alsa.AlsaBackend() as device:
+            for engine in args.engines.split(","):
+                runs = [one_run(device, sink, work, n, args, engine) for n in range(args.runs)]
+                seconds, loads = [r[0] for r in runs], [r[1] for r in runs]
+                rows.append({
+                    "engine": engine, "tree": args.tree or "this", "routine": args.routine,
+                    "first_sound_median_s": round(statistics.median(seconds), 3),
+                    "runs_s": [round(s, 3) for s in seconds],
+                    "load_median": round(statistics.median(loads), 2),
+                    "target_s": TARGETS.get(engine), "cpus": os.cpu_count(),
+                })  # fmt: skip
+                row = rows[-1]
+                print(
+                    f"{engine:<7} {row['tree']:<16} first sound {row['first_sound_median_s']:.2f} s"
+                    f" median of {args.runs} (runs {row['runs_s']}; target {row['target_s']} s;"
+                    f" load {row['load_median']} on {row['cpus']} cores)",
+                    flush=True,
+                )
+    RESULTS.parent.mkdir(exist_ok=True)
+    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    RESULTS.write_text(json.dumps(earlier + rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

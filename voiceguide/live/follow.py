@@ -1,0 +1,106 @@
+"""Playing a session that begins before its speech is all rendered (``session.staged``).
+
+The player plays the staged plan, exact up to its ``horizon`` (seconds from the session
+start), and takes the whole plan as soon as it is ready: the events already played are the
+whole plan's first ones, so the next one is the whole plan's next, on the same clock. If the
+session reaches the horizon first (rendering fell behind: Piper on a busy machine), the
+player holds as a pause does, says so, and goes on when the plan is ready: the session
+waits, it never drifts. Keys that move the session's time (next, previous, longer, shorter,
+slower, faster) act once the whole plan is there, since the parts after the horizon are not
+placed yet; pause, resume, the bed and quit act at once.
+"""
+
+from __future__ import annotations
+
+from voiceguide.live import keys as keynames
+from voiceguide.live.status import PAUSED, REFUSED, RESUMED
+from voiceguide.live.timeline import Timeline
+
+EPSILON = 1e-9
+MOVING = {
+    keynames.NEXT,
+    keynames.PREVIOUS,
+    keynames.LONGER,
+    keynames.SHORTER,
+    keynames.SLOWER,
+    keynames.FASTER,
+}
+HELD = "waiting for the speech to render ({done}/{total}): the session goes on when it is ready"
+GOES_ON = "the speech is ready: the session goes on"
+
+
+class Follower:
+    """The player's side of a staged session (``Player.follow`` while it lasts)."""
+
+    def __init__(self, staged):
+        self.staged = staged
+        self.horizon: float = staged.horizon
+        self.deferred: list[str] = []
+        self.holding = False  # paused by the horizon (not by the listener)
+
+    def turn(self, player) -> None:
+        """Take the whole plan if it is ready; else hold when the session reaches the
+        horizon (the first event the whole plan may hold would be handed over then).
+        Raises what rendering or planning raised."""
+        whole = self.staged.ready()
+        if whole is not None:
+            self._take(player, whole)
+            return
+        if self.holding or player.paused_at is not None:
+            return
+        if player.position() + player.backend.lead + EPSILON >= self.horizon:
+            self._hold(player)
+
+    def keys(self, player, actions: list[str]) -> list[str]:
+        """The actions to do now; those that move time wait for the whole plan. A pause
+        while held keeps the session paused once the plan is ready; resume waits."""
+        now = []
+        for action in actions:
+            if action in MOVING:
+                self.deferred.append(action)
+                done, total = self.staged.rendered
+                said = f"{action}: once the speech is rendered ({done}/{total})"
+                player._report(REFUSED, player.position(), said)
+            elif self.holding and action in (keynames.PAUSE, keynames.HOLD):
+                self.holding = False  # the listener's pause from now on
+                player._report(PAUSED, player.position(), "paused")
+            elif self.holding and action == keynames.RESUME:
+                self._say_held(player)
+            else:
+                now.append(action)
+        return now
+
+    def _hold(self, player) -> None:
+        """Freeze the session's time as a pause does, but let what sounds ring out (a chime
+        just before the horizon): it is the whole plan's, and nothing after it is handed
+        over yet."""
+        position = player.position()
+        if player.bed is not None:
+            player.bed.hold()
+        player.paused_at = position
+        player.timeline.seek(position)
+        self.holding = True
+        self._say_held(player)
+
+    def _say_held(self, player) -> None:
+        done, total = self.staged.rendered
+        player._report(PAUSED, player.position(), HELD.format(done=done, total=total))
+
+    def _take(self, player, whole) -> None:
+        """Play on with ``whole``'s plan: the staged events are its first ones."""
+        old = player.timeline
+        new = Timeline(whole.plan, whole.timing.of)
+        if new.events[: len(old.events)] != old.events:
+            raise ValueError("the staged plan is not the start of the whole plan")
+        new.cursor = old.cursor
+        player.timeline = new
+        player._ducked = new.events
+        if player.bed is not None and whole.plan.bed is not None:
+            player.bed.retime(whole.plan.bed)
+        player.follow = None
+        player.loader.want(new.upcoming(4))
+        if self.holding:
+            position, player.paused_at = player.paused_at, None
+            player._start_from(position)
+            player._report(RESUMED, position, GOES_ON)
+        player._act(self.deferred)
