@@ -158,10 +158,19 @@ def scheduler_lateness(spin: float) -> dict:
     """``play()`` call lateness with the real clock and a backend that does nothing."""
 
     class Quiet:
-        latency = 0.0
+        """A ``Backend`` that does nothing (and mixes no bed)."""
+
+        latency = lead = 0.0
+        late = shifts = 0
 
         def __init__(self):
             self.calls = []
+
+        def preload(self, clip):
+            pass
+
+        def carry_bed(self, source, envelope):
+            return None
 
         def play(self, clip, at=None):
             self.calls.append(time.monotonic())
@@ -182,6 +191,8 @@ def scheduler_lateness(spin: float) -> dict:
     plan = Plan("t", 8.3, (PlanStep("s", "step", 0.0, 8.3),), events)
 
     class Silent:
+        bed = timing = None
+
         def __init__(self):
             self.plan = plan
 

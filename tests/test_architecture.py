@@ -19,12 +19,13 @@ STAGES = (
     ("manifest",),
     ("atomic",),
     ("audio",),
+    ("store",),  # the content-addressed store: speech's clips and the bed's loudness
     ("routine",),
     ("fit", "pace"),
     ("rounds",),  # fit beyond a routine's range: rounds, optional steps left out
     ("plan",),
     ("speech",),
-    ("bed",),  # after speech: it keeps its loudness measurements in the clip cache
+    ("bed",),  # its loudness measurements are kept in the store
     ("session",),
     ("exporting", "live"),
     ("listen",),  # voice commands: actions for live's player, from the microphone
@@ -111,7 +112,7 @@ def test_the_live_path_imports_no_dsp_and_no_encoder():
     """Playing live needs clips, a clock and a device: not the resampler, the loudness
     meter, the limiter or the encoders (they cost start-up time and memory)."""
     code = (
-        "import sys, voiceguide.live, voiceguide.live.backends.alsa\n"
+        "import sys, voiceguide.live.player, voiceguide.live.backends.alsa\n"
         "heavy = [m for m in sys.modules if m == 'soxr' or m.startswith('voiceguide.audio.')\n"
         "         or m.startswith('voiceguide.exporting') or m == 'mutagen']\n"
         "print(' '.join(heavy))\n"

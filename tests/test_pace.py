@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceguide import pace
+from voiceguide.routine.fields import PACE_RANGE
 
-rates = st.floats(pace.MIN_RATE, pace.MAX_RATE)
+rates = st.floats(*PACE_RANGE)
 
 
 def test_a_steady_pace_beats_evenly_from_the_start():

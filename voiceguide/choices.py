@@ -18,3 +18,11 @@ BED_DUCK_RANGE = (0.0, 40.0)  # dB
 # chime is made (audio.clips.CHIME_LUFS, 2 LU under the speech's -16 LUFS).
 CHIME_LEVEL = 2.0
 CHIME_LEVEL_RANGE = (-6.0, 40.0)
+
+# The playback backends by name, each the module that plays through it (it offers ``usable()``
+# and ``open_backend()``: ``live.backends.BackendModule``). A new output is one module and one
+# line here; where none is named, the first usable one plays (``live.backends.open_backend``).
+BACKENDS = {
+    "alsa": "voiceguide.live.backends.alsa",
+    "simpleaudio": "voiceguide.live.backends.simpleaudio",
+}

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-MIN_RATE, MAX_RATE = 2.0, 60.0  # beats per minute a routine may ask for
+# the beats per minute a routine may ask for: ``routine.fields.PACE_RANGE``
 SCALE_RANGE = (0.25, 4.0)  # what ``--pace`` may ask: a quarter to four times the routine's paces
 
 

@@ -177,3 +177,18 @@ def test_a_chime_made_quieter_is_scaled_and_one_made_louder_is_limited_under_the
     assert loudness(louder) == pytest.approx(clips.CHIME_LUFS + 8.0, abs=0.3)
     assert reference_true_peak_db(louder) <= CLIP_CEILING_DB + 0.1
     assert reference_true_peak_db(made.samples) + 8.0 > CLIP_CEILING_DB + 3  # it had to be
+
+
+def test_a_pace_beat_is_its_sound_stretched_to_its_length_at_its_gain():
+    breath = clips.pace_clip(resources.sounds_dir() / "breath.wav")
+    beat = clips.beat(breath, 2.5, -12.0)
+    assert beat.frames == round(2.5 * RATE)
+    np.testing.assert_allclose(
+        beat.samples,
+        clips.stretched(breath.samples, round(2.5 * RATE)) * np.float32(10 ** (-12 / 20)),
+        rtol=1e-6,
+    )
+    tick = clips.pace_clip(resources.sounds_dir() / "pulse.wav")
+    same = clips.beat(tick, tick.duration, 0.0)
+    np.testing.assert_array_equal(same.samples, tick.samples)
+    assert same.samples is not tick.samples  # a new clip: the caller may keep it

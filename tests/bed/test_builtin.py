@@ -7,7 +7,7 @@ import pytest
 
 from voiceguide.audio import RATE
 from voiceguide.bed import BUILT_IN, builtin
-from voiceguide.pace import MAX_RATE, MIN_RATE
+from voiceguide.routine.fields import PACE_RANGE
 from voiceguide.testing import margin
 
 # What each built-in makes from frame 7 s for a second: the RMS of 16 equal parts. If the
@@ -86,7 +86,7 @@ def test_no_built_in_moves_at_a_rhythm_a_pace_could_have(bed):
     10 minutes). At every pace a routine may ask for (2-60 a minute), the bed's level through
     a small speaker now has no period (``testing.margin.rhythm``; what users hear: seed 0)."""
     envelope = margin.envelope(bed.raw, 10 * 60 * RATE)
-    periods = margin.pace_periods(MIN_RATE, MAX_RATE)
+    periods = margin.pace_periods(*PACE_RANGE)
     found = margin.rhythm(envelope, periods)
     worst = int(np.argmax(found))
     assert found[worst] < margin.RHYTHM_LIMIT, (

@@ -10,7 +10,7 @@ import soxr
 
 from voiceguide.audio import RATE
 from voiceguide.bed import looped
-from voiceguide.bed.looped import FileBed
+from voiceguide.bed.looped import FileSource
 from voiceguide.testing import soundfiles
 
 JOIN = round(looped.CROSSFADE * RATE)
@@ -32,8 +32,8 @@ def stereo_44k(tmp_path_factory):
 
 def test_reads_in_blocks_of_any_size_are_the_same_samples_as_one_read(stereo_44k):
     """Across segments, the end of the first pass, the join and later passes, bit for bit."""
-    whole = FileBed(stereo_44k, "music.flac", None).raw(0, 40 * RATE)
-    bed = FileBed(stereo_44k, "music.flac", None)
+    whole = FileSource(stereo_44k, "music.flac", None).raw(0, 40 * RATE)
+    bed = FileSource(stereo_44k, "music.flac", None)
     parts, at = [], 0
     for size in np.random.default_rng(7).integers(1, 3 * RATE, 100):
         size = min(int(size), len(whole) - at)
@@ -49,8 +49,8 @@ def test_reads_in_blocks_of_any_size_are_the_same_samples_as_one_read(stereo_44k
 )
 @pytest.mark.slow
 def test_a_read_that_seeks_gives_exactly_what_a_contiguous_read_does(stereo_44k, first):
-    whole = FileBed(stereo_44k, "music.flac", None).raw(0, 40 * RATE)
-    bed = FileBed(stereo_44k, "music.flac", None)
+    whole = FileSource(stereo_44k, "music.flac", None).raw(0, 40 * RATE)
+    bed = FileSource(stereo_44k, "music.flac", None)
     bed.raw(33 * RATE, 1000)  # the decoder and the kept segments are somewhere else
     assert np.array_equal(bed.raw(first, RATE), whole[first : first + RATE])
 
@@ -61,7 +61,7 @@ def test_a_44khz_stereo_file_is_mixed_down_and_resampled_to_48khz(tmp_path):
     tone = (0.4 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
     path = tmp_path / "tone.wav"
     sf.write(path, np.stack([tone, 0.5 * tone], axis=1), rate, subtype="FLOAT")
-    bed = FileBed(path, "tone.wav", None)
+    bed = FileSource(path, "tone.wav", None)
     assert bed.frames == round(seconds * RATE)
     made = bed.raw(0, bed.period)
     expected = soxr.resample(0.75 * tone, rate, RATE, quality="HQ")[: bed.period]
@@ -75,7 +75,7 @@ def test_a_48khz_file_plays_its_own_samples_until_the_loop(tmp_path):
     path = tmp_path / "noise.wav"
     samples = steady_noise(0, 10 * RATE, RATE)
     sf.write(path, samples, RATE, subtype="FLOAT")
-    bed = FileBed(path, "noise.wav", None)
+    bed = FileSource(path, "noise.wav", None)
     assert bed.period == 10 * RATE - JOIN
     assert np.array_equal(bed.raw(0, bed.period), samples[: bed.period])
 
@@ -85,7 +85,7 @@ def test_the_loop_join_keeps_the_level_within_1_db(tmp_path):
     linear crossfade would dip 3 dB in its middle)."""
     path = tmp_path / "noise.wav"
     sf.write(path, steady_noise(0, 12 * RATE, RATE), RATE, subtype="FLOAT")
-    bed = FileBed(path, "noise.wav", None)
+    bed = FileSource(path, "noise.wav", None)
     around = bed.raw(bed.period - 2 * RATE, JOIN + 4 * RATE).astype(np.float64)
     windows = around[: len(around) // 9600 * 9600].reshape(-1, 9600)  # 200 ms
     levels = 10 * np.log10(np.mean(windows**2, axis=1))
@@ -107,7 +107,7 @@ def test_the_loop_join_does_not_click(tmp_path):
     coherent tones to sqrt(2) at most; measured here: 1.06). A hard cut there (the end,
     mid-cycle, then the start) jumps ten times higher."""
     path = soundfiles.write(tmp_path / "chord.wav", 14.3, rate=44_100, make=chord)
-    bed = FileBed(path, "chord.wav", None)
+    bed = FileSource(path, "chord.wav", None)
     body = bed.raw(0, bed.period)
     join = bed.raw(bed.period - RATE, JOIN + 2 * RATE)
     assert np.max(np.abs(np.diff(join))) <= np.sqrt(2) * np.max(np.abs(np.diff(body)))
@@ -116,7 +116,7 @@ def test_the_loop_join_does_not_click(tmp_path):
 
 
 def test_every_later_pass_is_the_join_then_the_files_body(stereo_44k):
-    bed = FileBed(stereo_44k, "music.flac", None)
+    bed = FileSource(stereo_44k, "music.flac", None)
     p = bed.period
     first_pass = bed.raw(0, p)
     for k in (1, 2, 5):
@@ -126,6 +126,6 @@ def test_every_later_pass_is_the_join_then_the_files_body(stereo_44k):
 
 
 def test_the_description_says_whether_the_file_loops(stereo_44k):
-    assert FileBed(stereo_44k, "music.flac", 60.0).description == "music.flac, looped every 11s"
-    assert FileBed(stereo_44k, "music.flac", 10.0).description == "music.flac (14s)"
-    assert FileBed(stereo_44k, "music.flac", None).description == "music.flac, looped every 11s"
+    assert FileSource(stereo_44k, "music.flac", 60.0).description == "music.flac, looped every 11s"
+    assert FileSource(stereo_44k, "music.flac", 10.0).description == "music.flac (14s)"
+    assert FileSource(stereo_44k, "music.flac", None).description == "music.flac, looped every 11s"

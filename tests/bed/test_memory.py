@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from voiceguide.audio import RATE
-from voiceguide.bed.looped import FileBed
+from voiceguide.bed.looped import FileSource
 from voiceguide.testing import soundfiles
 
 
@@ -17,7 +17,7 @@ def chord(first: int, frames: int, rate: int) -> np.ndarray:
     return (0.2 * np.sin(2 * np.pi * 220 * t) * (1 + 0.3 * np.sin(t))).astype(np.float32)
 
 
-def peak_reading(bed: FileBed, seconds: float) -> int:
+def peak_reading(bed: FileSource, seconds: float) -> int:
     """Peak bytes allocated (numpy's arrays included) reading ``seconds`` of ``bed`` in
     half-second blocks."""
     tracemalloc.start()
@@ -36,7 +36,7 @@ def test_a_20_minute_file_takes_no_more_memory_than_a_1_minute_one(tmp_path):
     decoder's output (~4 MB at the peak, whatever the file's length)."""
     short = soundfiles.write(tmp_path / "short.flac", 60.0, rate=22_050, make=chord)
     long = soundfiles.write(tmp_path / "long.flac", 20 * 60.0, rate=22_050, make=chord)
-    by_short = peak_reading(FileBed(short, "short.flac", None), 70.0)
-    by_long = peak_reading(FileBed(long, "long.flac", None), 20 * 60.0 + 10)
+    by_short = peak_reading(FileSource(short, "short.flac", None), 70.0)
+    by_long = peak_reading(FileSource(long, "long.flac", None), 20 * 60.0 + 10)
     assert by_long < 8 << 20
     assert by_long < by_short + (1 << 20)

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from voiceguide.audio import RATE
 from voiceguide.audio.loudness import loudness
-from voiceguide.bed import BUILT_IN, REFERENCE_LUFS, calibrate, open_bed
+from voiceguide.bed import BUILT_IN, REFERENCE_LUFS, bed_name, calibrate, open_bed
 from voiceguide.errors import BedError
 from voiceguide.testing import soundfiles
 
@@ -44,6 +44,18 @@ def test_a_built_in_name_is_read_in_any_case_and_wins_over_a_file_of_that_name(t
     (tmp_path / "rain").write_bytes((tmp_path / "rain.wav").read_bytes())
     assert open_bed(" Rain ", base=tmp_path, length=10).name == "rain"
     assert open_bed("./rain", base=tmp_path, length=10).name == "./rain"
+
+
+def test_a_bed_is_known_by_its_name_before_it_is_opened(tmp_path):
+    """``bed_name`` (what a plan is built with, before the bed is opened) is the opened
+    source's ``name``: a built-in's in lower case, a file's as written, not UTF-8 escaped."""
+    name = os.fsdecode(b"caf\xe9.wav")  # a file name that is no UTF-8
+    made = soundfiles.write(tmp_path / "made.wav", 8.0)
+    (tmp_path / "rain").write_bytes(made.read_bytes())
+    made.rename(tmp_path / name)
+    for spec in (" Ocean ", "./rain", name, f" {name} "):
+        assert open_bed(spec, base=tmp_path, length=10).name == bed_name(spec), spec
+    assert bed_name(name) == "caf\\xe9.wav" and bed_name(" Ocean ") == "ocean"
 
 
 def test_an_unknown_name_suggests_the_nearest_built_in():

@@ -58,9 +58,7 @@ def chimes(prepared):
 
 def as_made(prepared, event) -> np.ndarray:
     """The chime as ``chime_clip`` made it: -18 LUFS, before its level."""
-    from voiceguide.speech import cache
-
-    return cache.sound(event.sound.path, "chime", prepared.speech.directory).samples
+    return session.prepared(event.sound.path, "chime", prepared.speech.directory).samples
 
 
 def heard_gain_db(prepared, result, samples) -> list[float]:

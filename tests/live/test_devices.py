@@ -11,7 +11,7 @@ from voiceguide.errors import UsageError
 from voiceguide.live import devices, player, wake
 from voiceguide.live.backends import routed
 from voiceguide.live.backends.routed import Outputs, Pair
-from voiceguide.testing.fakes import FakeClock, FakeSession, FakeStreamBackend
+from voiceguide.testing.fakes import FakeBackend, FakeClock, FakeSession, FakeStreamBackend
 
 from .test_player import PARTS, make_plan
 
@@ -98,22 +98,25 @@ def test_the_wake_signal_is_a_quiet_deep_sine_continuous_across_blocks():
 
 
 def test_two_devices_clips_to_one_bed_to_the_other_latency_the_larger():
+    from .test_player_bed import Frames, bedded_session
+
     clock = FakeClock()
     cues, bed = FakeStreamBackend(clock, 0.05), FakeStreamBackend(clock, 0.2)
     pair = Pair(cues, bed)
     assert pair.latency == 0.2 and pair.lead == 0.2
-    pair.play(Clip(np.zeros(10, np.float32)), at=1.0)
-    assert len(cues.handles) == 1 and not bed.handles
-    pair.set_bed("the bed")
-    assert bed.bed == "the bed" and cues.bed is None
-    assert pair.heard_frame(clock() + 1.0) == bed.heard_frame(clock() + 1.0)
+    pair.play(Clip(np.ones(10, np.float32)), at=1.0)
+    session = bedded_session()
+    carried = pair.carry_bed(Frames(), session.plan.bed)
+    assert carried.frame_at == bed.frame_at  # anchored by the bed device's clock
+    clock.advance_to(clock.now + 2.0)
+    assert np.any(cues.out == 1.0) and not np.any(bed.out == 1.0)  # the clip on the cues'
     pair.stop_all()
     assert cues.stops and bed.stops
 
 
 def test_a_session_on_two_devices_plays_every_sound_on_the_cues_device_on_the_clock():
     clock = FakeClock()
-    cues, bed = FakeStreamBackend(clock, 0.05), FakeStreamBackend(clock, 0.3)
+    cues, bed = FakeBackend(clock, 0.05), FakeBackend(clock, 0.3)
     plan = make_plan(PARTS)
     result = player.play(
         FakeSession(plan), Pair(cues, bed), clock=clock, sleep=clock.sleep, spin=0.0,
@@ -136,9 +139,8 @@ class ShiftingStream(FakeStreamBackend):
 
     SHIFTED = 40.0
 
-    def heard_frame(self, at=None):
-        at = self.clock() if at is None else at
-        frame = super().heard_frame(at)
+    def frame_at(self, at: float) -> float:
+        frame = super().frame_at(at)
         return frame - 0.1 * RATE if at - self.started >= self.SHIFTED else frame
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from voiceguide.live import bed
-from voiceguide.plan.bed import bed_plan
+from voiceguide.plan import BedLevels, bed_envelope
 from voiceguide.plan.model import Event
 from voiceguide.routine import Sound
 
@@ -34,6 +34,12 @@ class Flat:
         return 1.0
 
 
+def frame(at: float) -> float:
+    """The stream of these tests: its clock counts its frames (clock time ``t`` is heard at
+    stream frame ``t``)."""
+    return at
+
+
 def streamed(live: bed.LiveBed, first: int, frames: int, period: int = 480) -> np.ndarray:
     """What the stream gets from ``first`` for ``frames``, filled a period at a time."""
     out = np.zeros(frames, np.float32)
@@ -46,8 +52,8 @@ def streamed(live: bed.LiveBed, first: int, frames: int, period: int = 480) -> n
 
 @pytest.mark.slow
 def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
-    live = bed.LiveBed(Ramp(), Flat())
-    live.start(stream_frame=10_000, session_seconds=30.0)
+    live = bed.LiveBed(Ramp(), Flat(), frame)
+    live.start(at=10_000, session_seconds=30.0)
     out = streamed(live, 0, 3 * RATE)
     assert not out[:10_000].any()  # before the anchor: nothing
     fade = round(bed.FADE * RATE)
@@ -60,15 +66,15 @@ def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
 @pytest.mark.parametrize("period", [64, 480, 1000, 4096])
 @pytest.mark.slow
 def test_what_is_added_does_not_depend_on_the_period(period):
-    reference = bed.LiveBed(Ramp(), Flat())
+    reference = bed.LiveBed(Ramp(), Flat(), frame)
     reference.start(5_000, 2.0)
-    live = bed.LiveBed(Ramp(), Flat())
+    live = bed.LiveBed(Ramp(), Flat(), frame)
     live.start(5_000, 2.0)
     assert streamed(live, 0, RATE, period) == pytest.approx(streamed(reference, 0, RATE, 480))
 
 
 def test_a_pause_fades_out_from_the_next_frame_and_stays_silent():
-    live = bed.LiveBed(Ramp(), Flat())
+    live = bed.LiveBed(Ramp(), Flat(), frame)
     live.start(0, 0.0)
     streamed(live, 0, RATE)
     live.hold()
@@ -80,7 +86,7 @@ def test_a_pause_fades_out_from_the_next_frame_and_stays_silent():
 
 def test_a_jump_fades_the_old_place_out_quickly_and_the_new_one_in():
     source = Ramp()
-    live = bed.LiveBed(source, Flat())
+    live = bed.LiveBed(source, Flat(), frame)
     live.start(0, 0.0)
     streamed(live, 0, RATE)
     live.start(RATE + 2400, 100.0)  # heard 50 ms later, 100 s into the session
@@ -94,7 +100,7 @@ def test_a_jump_fades_the_old_place_out_quickly_and_the_new_one_in():
 
 
 def test_b_fades_the_bed_out_and_back_in():
-    live = bed.LiveBed(Ramp(), Flat())
+    live = bed.LiveBed(Ramp(), Flat(), frame)
     live.start(0, 0.0)
     streamed(live, 0, RATE)
     assert live.toggle() is False
@@ -109,7 +115,7 @@ def test_b_fades_the_bed_out_and_back_in():
 def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
     end = Event(40.0, "chime", 4.2, 0, sound=Sound("end", None))
     said = [Event(10.0, "speech", 2.0, 0, text="Now."), end]
-    live = bed.LiveBed(Ramp(), bed_plan("ramp", 18.0, 12.0, said, 40.0))
+    live = bed.LiveBed(Ramp(), bed_envelope(BedLevels("ramp", 18.0, 12.0), said, 40.0), frame)
     live.start(0, 0.0)
 
     def level_db(out: np.ndarray, first: int, second: float) -> float:
@@ -121,14 +127,14 @@ def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
     assert level_db(early, 0, 11.0) == pytest.approx(-30.0, abs=0.01)
     # a step made longer: the next words come at 25 s, and the bed ducks there now
     moved = [Event(25.0, "speech", 2.0, 0, text="Next."), end]
-    live.retime(bed_plan("ramp", 18.0, 12.0, moved, 40.0))
+    live.retime(bed_envelope(BedLevels("ramp", 18.0, 12.0), moved, 40.0))
     late = streamed(live, 12 * RATE, 16 * RATE)
     assert level_db(late, 12 * RATE, 20.0) == pytest.approx(-18.0, abs=0.01)
     assert level_db(late, 12 * RATE, 26.0) == pytest.approx(-30.0, abs=0.01)
 
 
 def test_b_while_paused_waits_for_the_resume():
-    live = bed.LiveBed(Ramp(), Flat())
+    live = bed.LiveBed(Ramp(), Flat(), frame)
     live.start(0, 0.0)
     streamed(live, 0, RATE)
     live.hold()

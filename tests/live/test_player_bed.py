@@ -12,7 +12,7 @@ import pytest
 from voiceguide.audio import RATE
 from voiceguide.live import bed as live_bed
 from voiceguide.live import player, status, timeline
-from voiceguide.plan.bed import bed_plan
+from voiceguide.plan import BedLevels, bed_envelope
 from voiceguide.testing.fakes import (
     FakeBackend,
     FakeClock,
@@ -37,10 +37,8 @@ class Frames:
 
 def bedded_session(parts=PARTS) -> FakeSession:
     plan = make_plan(parts)
-    envelope = bed_plan("frames", 18.0, 12.0, plan.events, plan.length)
-    session = FakeSession(dataclasses.replace(plan, bed=envelope))
-    session.bed = Frames()
-    return session
+    envelope = bed_envelope(BedLevels("frames", 18.0, 12.0), plan.events, plan.length)
+    return FakeSession(dataclasses.replace(plan, bed=envelope), Frames())
 
 
 def run(session, script=(), backend_type=FakeStreamBackend):
@@ -58,7 +56,7 @@ def run(session, script=(), backend_type=FakeStreamBackend):
 def at(backend, seconds: float, width: float = 0.01) -> np.ndarray:
     """What the bed added around clock ``seconds`` after the start (the stream's frames)."""
     first = round(backend.heard_frame(backend.started + seconds) + LATENCY * RATE)
-    return backend.bed_out[first : first + round(width * RATE)]
+    return backend.out[first : first + round(width * RATE)]
 
 
 def expected(session, position: float, width: float = 0.01) -> np.ndarray:

@@ -196,15 +196,14 @@ def test_a_plan_without_waiting_parts_plays_as_before():
 @pytest.mark.slow  # over 2 s (--durations)
 def test_the_bed_fades_out_while_held_and_plays_on_from_the_parts_end_after_next():
     from voiceguide.live import bed as live_bed
-    from voiceguide.plan.bed import bed_plan
+    from voiceguide.plan import BedLevels, bed_envelope
     from voiceguide.testing.fakes import FakeStreamBackend
 
     from .test_player_bed import LATENCY, Frames, at, expected
 
     plan = make_plan(PARTS)
-    envelope = bed_plan("frames", 18.0, 12.0, plan.events, plan.length)
-    session = FakeSession(dataclasses.replace(plan, bed=envelope))
-    session.bed = Frames()
+    envelope = bed_envelope(BedLevels("frames", 18.0, 12.0), plan.events, plan.length)
+    session = FakeSession(dataclasses.replace(plan, bed=envelope), Frames())
     clock = FakeClock()
     backend = FakeStreamBackend(clock, LATENCY)
     keys = FakeKeys(clock, [(clock.now + 175.0, "next"), (clock.now + WATCHDOG, "quit")])

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from voiceguide.plan import bed
+from voiceguide.plan.bed import BedLevels
+from voiceguide.plan.build import bed_envelope
 from voiceguide.plan.model import Event
 from voiceguide.routine import Sound
 
@@ -34,12 +36,14 @@ EVENTS = [
 
 
 @pytest.fixture
-def envelope() -> bed.BedPlan:
-    return bed.bed_plan("ocean", 18.0, 12.0, EVENTS, 100.0)
+def envelope() -> bed.BedEnvelope:
+    return bed_envelope(BedLevels("ocean", 18.0, 12.0), EVENTS, 200.0)  # ends at the end chime
 
 
-def test_words_closer_than_two_seconds_keep_the_bed_down_and_chimes_and_beats_do_not_duck():
-    assert bed.downs(EVENTS) == ((0.5, 6.5), (22.05, 28.0), (60.0, 64.0), (90.0, 92.0))
+def test_words_closer_than_two_seconds_keep_the_bed_down_and_chimes_and_beats_do_not_duck(
+    envelope,
+):
+    assert envelope.downs == ((0.5, 6.5), (22.05, 28.0), (60.0, 64.0), (90.0, 92.0))
 
 
 def test_the_bed_sits_at_its_level_between_words_and_duck_lower_under_them(envelope):
@@ -94,6 +98,6 @@ def test_a_window_at_one_level_is_one_number_not_an_array(envelope):
 
 
 def test_a_session_too_short_for_both_fades_shares_its_time_between_them():
-    short = bed.bed_plan("rain", 18.0, 12.0, [chime(5.0, 1.0, "end")], 5.0)
+    short = bed_envelope(BedLevels("rain", 18.0, 12.0), [chime(5.0, 1.0, "end")], 5.0)
     assert short.fade_in == short.fade_out == pytest.approx(2.25)
     assert short.db_at(np.array([2.25]))[0] == pytest.approx(-18.0)

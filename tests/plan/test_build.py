@@ -171,3 +171,17 @@ def test_a_cue_outside_its_fitted_step_is_skipped_with_a_warning(write_routine, 
     assert any(
         "'Three minutes in.') skipped: the fitted step is too short" in w for w in built.warnings
     )
+
+
+def test_the_plan_is_finished_with_the_beds_envelope_under_its_own_events(write_routine, prepare):
+    prepared = prepare(write_routine(SIDES), length=300, bed="Rain", bed_level=20, duck=6)
+    built = prepared.plan
+    levels = plan.BedLevels("rain", 20, 6)  # the source's name, the options' levels
+    assert prepared.bed is not None and prepared.bed.name == "rain"
+    assert built.bed == plan.bed_envelope(levels, built.events, built.length)
+    end = built.events[-1]
+    assert built.bed.stop == pytest.approx(end.at - 0.5)  # clear of the end chime
+    again = plan.build(prepared.routine, prepared.timing, 1.0, levels)
+    assert again == built
+    assert plan.build(prepared.routine, prepared.timing).bed is None
+    assert prepare(write_routine(SIDES), length=300).plan.bed is None

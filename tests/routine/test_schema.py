@@ -566,16 +566,11 @@ def test_the_schemas_engines_pace_sounds_and_pace_off_words_are_the_codes():
     from voiceguide import choices
 
     assert tuple(VOICE["properties"]["engine"]["enum"]) == choices.ENGINES
-    assert VOICE["properties"]["engine"]["default"] == speech_default_engine()
+    # the default depends on what is installed (speech.engines.default): none is written
+    assert "default" not in VOICE["properties"]["engine"]
     assert tuple(DEFS["pace_sound"]["enum"]) == fields.PACE_SOUNDS == resources.PACE_SOUNDS
     off = [one for one in DEFS["pace"]["oneOf"] if "enum" in one]
     assert [tuple(one["enum"]) for one in off] == [fields.PACE_OFF]
-
-
-def speech_default_engine() -> str:
-    from voiceguide import speech
-
-    return speech.DEFAULT_ENGINE
 
 
 def test_the_schemas_chimes_are_the_built_in_sounds_and_files_it_reads():

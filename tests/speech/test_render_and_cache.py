@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voiceguide import audio, resources, speech
+from voiceguide import audio, resources, speech, store
 from voiceguide.audio import clips, leveling, peaks
 from voiceguide.audio import loudness as meter
 from voiceguide.errors import RoutineError, SpeechError, UsageError
 from voiceguide.routine import Voice
+from voiceguide.session import prepared
 from voiceguide.speech import cache as clipcache
 from voiceguide.testing import procs
 from voiceguide.testing.fakes import ToneSynth
@@ -82,7 +83,7 @@ def test_a_corrupt_cache_entry_is_detected_and_rendered_again(renderer, tmp_path
         samples[10] = np.nan
         sf.write(str(path), samples, audio.RATE, subtype="FLOAT")
     if damage != "nan":
-        assert clipcache.verified_frames(path, cache.key("Heal me.")) is None
+        assert store.verified_frames(path, cache.key("Heal me.")) is None
         assert cache.durations(["Heal me."])["Heal me."] == expected
     clip = cache.clip("Heal me.")
     assert np.all(np.isfinite(clip.samples)) and clip.duration == pytest.approx(expected)
@@ -272,7 +273,7 @@ def test_every_entry_carries_its_key_and_a_checksum_of_its_samples(renderer, tmp
     samples, _ = sf.read(str(cache.path("Breathe in.")), dtype="float32")
     digest = hashlib.sha256(samples.astype("<f4").tobytes()).hexdigest()
     assert comment_of(cache.path("Breathe in.")) == (
-        f"voiceguide v{clipcache.FORMAT_VERSION} key={cache.key('Breathe in.')} sha256={digest}"
+        f"voiceguide v{store.FORMAT_VERSION} key={cache.key('Breathe in.')} sha256={digest}"
     )
     assert cache.path("Breathe in.").name.endswith(f"-{cache.key('Breathe in.')[:16]}.wav")
 
@@ -357,27 +358,27 @@ def test_what_voiceguide_did_not_write_at_an_entry_name_is_reported_and_left_alo
             use(["Stay."])
         assert str(caught.value) == message
     with pytest.raises(SpeechError, match="not a clip voiceguide wrote"):
-        clipcache.write(np.zeros(4800, dtype=np.float32), path, cache.key("Stay."))
+        store.write(np.zeros(4800, dtype=np.float32), path, cache.key("Stay."))
     assert path.lstat() == before and renderer.rendered == ["Elsewhere."]
-    assert clipcache.verified_frames(cache.path("Elsewhere."), cache.key("Elsewhere."))
+    assert store.verified_frames(cache.path("Elsewhere."), cache.key("Elsewhere."))
 
 
 def test_a_damaged_or_swapped_chime_entry_is_prepared_again(tmp_path):
     bell = resources.find_sound("end", resources.sounds_dir())
     expected = clips.chime_clip(bell).samples
-    first = clipcache.sound(bell, "chime", tmp_path).samples
+    first = prepared(bell, "chime", tmp_path).samples
     (entry,) = tmp_path.glob("chime-*.wav")
     np.testing.assert_array_equal(first, expected)
     zero_the_samples(entry)
-    np.testing.assert_array_equal(clipcache.sound(bell, "chime", tmp_path).samples, expected)
+    np.testing.assert_array_equal(prepared(bell, "chime", tmp_path).samples, expected)
     sf.write(str(entry), np.zeros(len(expected), dtype=np.float32), audio.RATE, "FLOAT")
-    np.testing.assert_array_equal(clipcache.sound(bell, "chime", tmp_path).samples, expected)
+    np.testing.assert_array_equal(prepared(bell, "chime", tmp_path).samples, expected)
 
 
 def test_a_fifo_at_the_remembered_voice_list_is_reported_not_read_nor_replaced(tmp_path):
     with speech.Renderer(ToneSynth, "listed-1") as renderer:
         name = clipcache.entry_name("voices", "listed-1").replace(".wav", ".json")
-        fifo = clipcache.cache_dir() / name
+        fifo = store.cache_dir() / name
         os.mkfifo(fifo)
         release_readers_of(fifo, after=10)
         with pytest.raises(SpeechError, match=f"^the speech cache entry {fifo} is a FIFO"):
@@ -391,13 +392,13 @@ def test_a_fifo_at_the_remembered_voice_list_is_reported_not_read_nor_replaced(t
 def test_the_cache_folder_expands_a_tilde_and_makes_a_relative_one_absolute(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "~/clips")  # as a systemd unit passes it
-    assert clipcache.cache_dir() == tmp_path / "home" / "clips"
+    assert store.cache_dir() == tmp_path / "home" / "clips"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "cache")
-    assert clipcache.cache_dir() == tmp_path / "cache"
+    assert store.cache_dir() == tmp_path / "cache"
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "~nosuchuser/clips")
     with pytest.raises(UsageError) as caught:
-        clipcache.cache_dir()
+        store.cache_dir()
     assert str(caught.value) == (
         "VOICEGUIDE_CACHE_DIR: there is no user 'nosuchuser' for ~nosuchuser/clips; "
         "give a folder's path"

@@ -157,3 +157,13 @@ def stretched(samples: np.ndarray, frames: int) -> np.ndarray:
         return samples.astype(np.float32, copy=True)
     at = np.linspace(0.0, len(samples) - 1, frames)
     return np.interp(at, np.arange(len(samples)), samples).astype(np.float32)
+
+
+def beat(sound: Clip, duration: float, gain_db: float) -> Clip:
+    """One beat of the pace guide: ``sound`` (as ``pace_clip`` makes it) stretched to
+    ``duration`` seconds (a breath lasts its period; a tick is stretched to its own length,
+    which changes nothing) at ``gain_db`` (the event's level under the speech). A new clip
+    each call: callers keep what they need."""
+    samples = stretched(sound.samples, max(1, round(duration * RATE)))
+    samples *= np.float32(gain(gain_db))
+    return Clip(samples)

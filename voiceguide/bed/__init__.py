@@ -1,9 +1,10 @@
 """Sound beds: what plays under a session - a built-in ambience or the user's own file.
 
-A bed is a ``Source``: an endless mono signal at ``RATE``, read by absolute frame (frame 0 of
-the bed is frame 0 of the session), calibrated so that its integrated loudness over what will
-be heard is ``REFERENCE_LUFS``. The caller applies its own gains (the level under the speech,
-the ducking, the fades). ``open_bed`` makes one from what the user wrote:
+A bed plays from a ``BedSource`` (``source``): an endless mono signal at ``RATE``, read by
+absolute frame (frame 0 of the bed is frame 0 of the session), calibrated so that its
+integrated loudness over what will be heard is ``REFERENCE_LUFS``. The caller applies its own
+gains (the level under the speech, the ducking, the fades). ``open_bed`` makes one from what
+the user wrote:
 
 - a built-in name (``BUILT_IN``, any case): synthesized on the fly, seeded, deterministic,
   never repeating (``builtin``, ``shapes``);
@@ -20,37 +21,22 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from voiceguide import audio
 from voiceguide.atomic import shown
+from voiceguide.audio import RATE
+from voiceguide.bed.source import BedSource, CalibratedSource
 from voiceguide.errors import BedError
 
-RATE = audio.RATE  # 48 kHz mono float32, like everything else
+__all__ = ["BUILT_IN", "RATE", "REFERENCE_LUFS", "BedSource", "bed_file", "bed_name", "open_bed"]
 REFERENCE_LUFS = -16.0  # every source is calibrated so its loudness is this at gain 0 dB
 BUILT_IN = ("ocean", "rain", "drone")
 LONG = 3600.0  # seconds measured (spread, see ``calibrate``) when the session's length is unknown
 
 
-class Source(Protocol):
-    """A bed: see the package's docstring."""
-
-    name: str  # "ocean", or the file's name as the user wrote it
-    description: str  # one line: "ocean (built in)", "my.mp3, looped every 3m12s"
-
-    def read(self, first: int, frames: int) -> np.ndarray:
-        """Frames ``first`` .. ``first + frames`` (float32 mono, a new array) of the endless
-        calibrated bed; the same samples whatever the order and size of the reads."""
-        ...
-
-    def close(self) -> None:
-        """Release what the bed holds open (a file)."""
-        ...
-
-
-def open_bed(spec: str, base: Path | None = None, length: float | None = None) -> Source:
+def open_bed(spec: str, base: Path | None = None, length: float | None = None) -> BedSource:
     """The bed ``spec`` names: a built-in name (any case) or a file's path, relative to
     ``base`` (the routine's folder; the working directory when None), ``~`` expanded.
     ``length``: seconds of it the session will use (what is measured for the calibration);
@@ -74,6 +60,14 @@ def open_bed(spec: str, base: Path | None = None, length: float | None = None) -
     return _file(path, text, length)
 
 
+def bed_name(spec: str) -> str:
+    """The name the bed ``spec`` is known by (its source's ``name``, the plan's
+    ``bed.sound``): a built-in's in lower case, a file's as the user wrote it (bytes that
+    are not UTF-8 escaped). Opens nothing."""
+    text = spec.strip()
+    return text.lower() if text.lower() in BUILT_IN else shown(text)
+
+
 def bed_file(spec: str, base: Path | None = None) -> Path | None:
     """The file the bed ``spec`` names, as ``open_bed`` finds it (relative to ``base``, else
     the working directory; ``~`` expanded), whether it exists or not; ``None`` for a
@@ -91,7 +85,7 @@ def bed_file(spec: str, base: Path | None = None) -> Path | None:
     return path
 
 
-def _built_in(name: str, length: float | None) -> Source:
+def _built_in(name: str, length: float | None) -> BedSource:
     from voiceguide.bed import builtin
 
     bed = builtin.BUILT_IN[name]()
@@ -99,11 +93,11 @@ def _built_in(name: str, length: float | None) -> Source:
     return bed
 
 
-def _file(path: Path, spec: str, length: float | None) -> Source:
+def _file(path: Path, spec: str, length: float | None) -> BedSource:
     from voiceguide.bed.decode import refuse
-    from voiceguide.bed.looped import FileBed
+    from voiceguide.bed.looped import FileSource
 
-    bed = FileBed(path, shown(spec), length)  # its name is shown: need not be UTF-8
+    bed = FileSource(path, shown(spec), length)  # its name is shown: need not be UTF-8
     try:
         span = bed.frames if length is None else min(bed.frames, round(length * RATE))
         lufs = _calibrate(bed, span)
@@ -116,7 +110,7 @@ def _file(path: Path, spec: str, length: float | None) -> Source:
     return bed
 
 
-def _calibrate(bed, span: int) -> float:
+def _calibrate(bed: CalibratedSource, span: int) -> float:
     """Measure ``bed`` over ``span`` frames and set its scale; returns the loudness."""
     from voiceguide.bed import calibrate
 

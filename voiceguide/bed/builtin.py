@@ -27,7 +27,7 @@ import numpy as np
 from voiceguide.audio import RATE
 from voiceguide.bed import shapes
 from voiceguide.bed.shapes import SlowSteps, control_times, corners, loop_read, noise_loop, seed_of
-from voiceguide.bed.source import Bed
+from voiceguide.bed.source import CalibratedSource
 
 # What the built-ins sound like, as a number: part of their loudness measurement's cache key.
 # tests/bed/test_builtin.py ties it to a fingerprint of the samples: change a sound without
@@ -35,7 +35,7 @@ from voiceguide.bed.source import Bed
 VERSION = 2
 
 
-class Generator(Bed):
+class Generator(CalibratedSource):
     """A bed made on the fly from ``seed``; subclasses make their loops in ``_setup`` and
     their frames in ``raw``."""
 
@@ -120,7 +120,8 @@ class Rain(Generator):
     DROPS_PER_SECOND = 14.0
 
     def _setup(self) -> None:
-        def hiss(f):  # pink above ~800 Hz (calmer than white), a soft low body under it
+        def hiss(f: np.ndarray) -> np.ndarray:
+            """Pink above ~800 Hz (calmer than white), a soft low body under it."""
             return corners(f, 120, 8000, 1.0) * (1 + f / 800) ** -0.5
 
         self._hiss = noise_loop(11.0, hiss, seed_of("rain", self.seed, 1))
@@ -138,7 +139,8 @@ class Rain(Generator):
         t = np.arange(frames) / RATE
         pitch = 1800 + 2200 * draw.random()
         tone = np.sin(2 * np.pi * pitch * t * (1 + 0.3 * t / t[-1]))
-        return (tone * np.exp(-t / 0.0025) * np.sin(np.pi * t / t[-1]) ** 0.5).astype(np.float32)
+        drop: np.ndarray = tone * np.exp(-t / 0.0025) * np.sin(np.pi * t / t[-1]) ** 0.5
+        return drop.astype(np.float32)
 
     def raw(self, first: int, frames: int) -> np.ndarray:
         times = control_times(first, frames)

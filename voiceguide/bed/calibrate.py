@@ -7,7 +7,7 @@ audio: the first minute of a piece of music is not the whole of it, and reading 
 two-hour MP3 would take a minute). Loudness is BS.1770 integrated loudness
 (``audio.loudness``), streamed half a second at a time.
 
-The result is cached as a small JSON file in the clip cache (``speech.cache``, beside the
+The result is kept as a small JSON entry in the store (``voiceguide.store``, beside the
 voices' list), named by a hash of what was measured: the bed's identity (a file's resolved
 path, size and modification time in ns; a built-in's name, seed and sound version), the
 span and this recipe. A damaged or foreign entry is measured again; a cache that cannot be
@@ -17,13 +17,13 @@ written is no error (the bed is measured again next time).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 
 import numpy as np
 
+from voiceguide import store
 from voiceguide.audio import RATE
-from voiceguide.bed.source import Bed
+from voiceguide.bed.source import CalibratedSource
 from voiceguide.errors import VoiceguideError
 
 WHOLE = 600.0  # seconds: a span up to this long is measured whole
@@ -42,7 +42,7 @@ def stretches(span: int) -> list[tuple[int, int]]:
     return [(int(first), window) for first in starts]
 
 
-def measure(bed: Bed, span: int) -> float:
+def measure(bed: CalibratedSource, span: int) -> float:
     """Integrated loudness (LUFS) of ``bed`` before calibration over ``span`` frames
     (``stretches``); -inf when it is silent there. The K-weighting restarts at each stretch
     (its start-up is a few ms of a 30 s stretch)."""
@@ -63,33 +63,28 @@ def measure(bed: Bed, span: int) -> float:
 PLAUSIBLE = (-90.0, 10.0)  # LUFS a cached measurement may hold (full-scale square: +3)
 
 
-def loudness(bed: Bed, span: int) -> float:
-    """``measure(bed, span)``, from the cache when it was measured before."""
-    identity = "\x1f".join((*bed.identity(), f"span {span}", RECIPE))
-    key = hashlib.sha256(identity.encode("utf-8", "surrogateescape"))  # a name need not be UTF-8
-    name = f"bed-loudness-{key.hexdigest()[:20]}.json"
-    known = _load(name)
-    if isinstance(known, dict) and known.get("key") == key.hexdigest():
+def loudness(bed: CalibratedSource, span: int) -> float:
+    """``measure(bed, span)``, from the store when it was measured before."""
+    key = store.key(*bed.identity(), f"span {span}", RECIPE)
+    entry = f"bed-loudness-{key[:20]}.json"
+    known = _load(entry)
+    if isinstance(known, dict) and known.get("key") == key:
         value = known.get("lufs")
         if isinstance(value, float) and PLAUSIBLE[0] <= value <= PLAUSIBLE[1]:
             return value  # anything else is a damaged entry: measured again
     value = measure(bed, span)
     if math.isfinite(value):
-        _store(name, {"key": key.hexdigest(), "lufs": value})
+        _store(entry, {"key": key, "lufs": value})
     return value
 
 
-def _load(name: str) -> object | None:
-    from voiceguide.speech import cache
-
+def _load(entry: str) -> object | None:
     try:
-        return cache.load_json(name)
+        return store.load_json(entry)
     except VoiceguideError:  # something else than a regular file there: measure again
         return None
 
 
-def _store(name: str, value: object) -> None:
-    from voiceguide.speech import cache
-
+def _store(entry: str, value: object) -> None:
     with contextlib.suppress(VoiceguideError, OSError):  # not remembered: measured next time
-        cache.store_json(name, value)
+        store.store_json(entry, value)

@@ -123,9 +123,9 @@ class Decoder:
 
     def __init__(self, path: Path):
         self.path = path
-        self._sound, self._fd, self.info = open_sound(path)
-        self.rate = self._sound.samplerate
-        self.channels = self._sound.channels
+        self._sound, self._fd, self.info = open_sound(path)  # _fd: -1 once closed
+        self.rate: int = self._sound.samplerate
+        self.channels: int = self._sound.channels
         try:
             _check_header(path, self.rate, self.channels)
         except BaseException:
@@ -141,7 +141,7 @@ class Decoder:
         try:
             if not self._sound.seekable():
                 raise refuse(path, "cannot be read by position (it is not seekable)")
-            self.frames = self._true_length()
+            self.frames: int = self._true_length()
         except BaseException:
             self.close()
             raise
@@ -228,7 +228,7 @@ class Decoder:
         handle = self._sound._file  # private: see the docstring
         while at < len(out):
             want = min(len(self._piece), len(out) - at)
-            got = _snd.sf_readf_float(handle, _ffi.from_buffer(self._piece), want)
+            got: int = _snd.sf_readf_float(handle, _ffi.from_buffer(self._piece), want)
             if _snd.sf_error(handle):
                 message = _ffi.string(_snd.sf_strerror(handle)).decode(errors="replace")
                 raise DecodeError(at, message)
@@ -239,16 +239,16 @@ class Decoder:
         return at
 
     def close(self) -> None:
-        if self._fd is not None:
+        if self._fd >= 0:
             self._sound.close()
             os.close(self._fd)
-            self._fd = None
+            self._fd = -1
 
     def _true_length(self) -> int:
         """Frames the file decodes to: decoded from ``PROBE`` s before the claimed end (and
         further back while nothing comes out there). A ``BedError`` when the decoder fails
         there, or when an MP3's decoding ends with much of the file unread (``_check_end``)."""
-        claimed = self._sound.frames
+        claimed: int = self._sound.frames
         back = round(PROBE * self.rate)
         while True:
             start = max(0, claimed - back)

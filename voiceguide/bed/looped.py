@@ -28,7 +28,7 @@ import numpy as np
 
 from voiceguide.audio import RATE
 from voiceguide.bed.decode import PIECE, Decoder, refuse
-from voiceguide.bed.source import Bed
+from voiceguide.bed.source import CalibratedSource
 from voiceguide.durations import humanize
 
 CROSSFADE = 3.0  # seconds of equal-power crossfade at the loop point
@@ -52,7 +52,7 @@ class Resampled:
         # what consecutive segments' windows share, when a piece holds it (else a seek: exact
         # in every format that has such rates; MP3's end at 48 kHz)
         self.decoder.keep(min(2 * self._pre_in, PIECE))
-        self.frames = self.decoder.frames * self._step_out // self._step_in
+        self.frames: int = self.decoder.frames * self._step_out // self._step_in
         self._kept: dict[int, np.ndarray] = {}
 
     def read(self, first: int, frames: int, out: np.ndarray) -> None:
@@ -99,9 +99,11 @@ class Resampled:
         self.decoder.close()
 
 
-class FileBed(Bed):
+class FileSource(CalibratedSource):
     """The sound file ``path`` (``spec`` as the user wrote it) as an endless bed, looped
     with a ``CROSSFADE`` when the session (``length`` seconds, None: unknown) outlasts it."""
+
+    path: Path
 
     def __init__(self, path: Path, spec: str, length: float | None):
         self.path, self.name = path, spec

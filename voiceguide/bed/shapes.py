@@ -39,7 +39,9 @@ def rng(*parts: object) -> np.random.Generator:
 def corners(freqs: np.ndarray, low: float, high: float, order: float = 1.0) -> np.ndarray:
     """A gentle band-pass gain: ``order``-th order corners at ``low`` and ``high`` Hz."""
     f = np.maximum(freqs, 1.0)
-    return (1 + (low / f) ** (2 * order)) ** -0.5 * (1 + (f / high) ** (2 * order)) ** -0.5
+    below = (1 + (low / f) ** (2 * order)) ** -0.5
+    gain: np.ndarray = below * (1 + (f / high) ** (2 * order)) ** -0.5
+    return gain
 
 
 def noise_loop(seconds: float, shape: Callable[[np.ndarray], np.ndarray], seed: int) -> np.ndarray:
@@ -61,7 +63,9 @@ def noise_loop(seconds: float, shape: Callable[[np.ndarray], np.ndarray], seed: 
     return out.astype(np.float32)
 
 
-def loop_read(loop: np.ndarray, first: int, frames: int, out: np.ndarray | None = None):
+def loop_read(
+    loop: np.ndarray, first: int, frames: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """Frames ``first`` .. ``first + frames`` of ``loop`` repeated forever, copied into
     ``out`` (a new float32 array if None); returns ``out``."""
     if out is None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from voiceguide import __version__, durations, interrupts
+from voiceguide.choices import BACKENDS
 from voiceguide.cli import export_command, outputs, serve_command, speak
 from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
@@ -186,7 +187,7 @@ def plan(
 @click.option(
     "--backend",
     "backend_name",
-    type=click.Choice(["alsa", "simpleaudio"]),
+    type=click.Choice(list(BACKENDS)),
     help="Audio output (default: alsa where libasound is found, else simpleaudio; "
     "or $VOICEGUIDE_BACKEND).",
 )

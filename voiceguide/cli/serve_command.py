@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide.choices import BACKENDS
 from voiceguide.cli.options import CONTEXT, make_renderer
 from voiceguide.cli.output import out, reported
 
@@ -34,7 +35,7 @@ from voiceguide.cli.output import out, reported
 @click.option(
     "--backend",
     "backend_name",
-    type=click.Choice(["alsa", "simpleaudio"]),
+    type=click.Choice(list(BACKENDS)),
     help="Audio output of 'Play on the computer' (as for 'voiceguide play').",
 )
 def serve(port: int, lan: bool, routines_dir: Path | None, backend_name: str | None) -> None:

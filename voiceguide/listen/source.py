@@ -23,8 +23,12 @@ from collections.abc import Callable
 import numpy as np
 
 from voiceguide.audio import RATE, Clip
+from voiceguide.bed.source import BedSource
 from voiceguide.listen.capture import MicError
 from voiceguide.listen.reference import to_16k
+from voiceguide.live.backends.base import Backend, Handle
+from voiceguide.live.bed import LiveBed
+from voiceguide.plan.bed import BedEnvelope
 
 READY_SECONDS = 10.0  # the microphone opens within this, or listening is given up
 POLL = 0.02  # seconds: keys and voice are read in turns this long
@@ -133,13 +137,16 @@ class Listening:
 
 
 class TappedBackend:
-    """The player's backend, telling the listener what each clip is and when it will sound
-    (``play``) and when everything stops (``stop_all``); everything else passes through.
+    """The player's backend (a ``live.backends.base.Backend`` wrapping one), telling the
+    listener what each clip is and when it will sound (``play``) and when everything stops
+    (``stop_all``); everything else is the device's.
 
     Clips are resampled and sent in a thread of this object's own, not in the player's
-    loop: ``play`` only queues the clip."""
+    loop: ``play`` only queues the clip. The bed is not told (see DEVELOPERS.md)."""
 
-    def __init__(self, backend, listening: Listening, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, backend: Backend, listening: Listening, clock: Callable[[], float] = time.monotonic
+    ):
         self._backend = backend
         self._listening = listening
         self._clock = clock
@@ -147,17 +154,45 @@ class TappedBackend:
         self._thread = threading.Thread(target=self._measure, name="voiceguide-tap", daemon=True)
         self._thread.start()
 
-    def __getattr__(self, name: str):
-        return getattr(self._backend, name)
+    @property
+    def latency(self) -> float:
+        return self._backend.latency
 
-    def play(self, clip: Clip, at: float | None = None):
+    @property
+    def lead(self) -> float:
+        return self._backend.lead
+
+    @property
+    def late(self) -> int:
+        return self._backend.late
+
+    @property
+    def shifts(self) -> int:
+        return self._backend.shifts
+
+    def preload(self, clip: Clip) -> None:
+        self._backend.preload(clip)
+
+    def play(self, clip: Clip, at: float | None = None) -> Handle:
         handle = self._backend.play(clip, at)
         self._clips.put((clip, self._clock() if at is None else at))
         return handle
 
+    def carry_bed(self, source: BedSource, envelope: BedEnvelope) -> LiveBed | None:
+        return self._backend.carry_bed(source, envelope)
+
     def stop_all(self) -> None:
         self._backend.stop_all()
         self._listening.tell({"cut": self._clock()})
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def __enter__(self) -> TappedBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _measure(self) -> None:
         while (item := self._clips.get()) is not None:

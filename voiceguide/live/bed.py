@@ -1,7 +1,9 @@
-"""The sound bed in the live stream: the same bed and ducking as an export, read by session
-frame, mixed by the backend's feeding thread under the clips.
+"""The sound bed in the live stream (``LiveBed``, the bed's live voice): the same source and
+envelope as an export, read by session frame, mixed under the clips by the stream's mixer
+(``live.mixer``) as its sink pulls blocks.
 
-The player anchors the bed whenever the session's clock is set (start, resume, a jump):
+The player anchors the bed whenever the session's clock is set (start, resume, a jump), in
+clock time: the stream that carries the bed turns it into its own frame (``frame_at``), and
 session frame ``s`` is heard at stream frame ``f0 + (s - s0)``. Each anchoring is a *voice*
 with its own gain ramp over stream frames; a new anchoring fades in over ``FADE`` seconds
 from its first frame while the voice before it fades out over ``CUT`` seconds, so a jump
@@ -10,19 +12,24 @@ takes (heard at most the stream's latency later: silent within half a second); `
 it out or in over ``TOGGLE`` seconds.
 
 Thread-safety: the player calls ``start``, ``hold``, ``toggle`` and ``retime``; the feeding
-thread calls ``fill``. A lock guards the voices; the source is read only by ``fill``.
+thread calls ``fill`` (and ``fail``). A lock guards the voices; the source is read only by
+``fill``.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
-from voiceguide.audio import add_under
+from voiceguide.audio import RATE, add_under
+from voiceguide.bed.source import BedSource
+from voiceguide.plan.bed import BedEnvelope
 
-RATE = 48_000
+Samples = npt.NDArray[np.float32]
 FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
 CUT = 0.1  # seconds: the voice before a jump fading out
 TOGGLE = 1.0  # seconds: the b key
@@ -43,7 +50,7 @@ class _Voice:
     before: float
     after: float
     cache_first: int = 0
-    cache: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    cache: Samples = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def gain_at(self, frame: int) -> float:
         if frame <= self.ramp_start:
@@ -59,7 +66,7 @@ class _Voice:
         self.ramp_start, self.ramp_end = frame, frame + max(1, round(seconds * RATE))
         self.after = gain
 
-    def gains(self, frame: int, count: int) -> np.ndarray | float:
+    def gains(self, frame: int, count: int) -> Samples | float:
         """The ramp's gains for stream frames ``frame`` .. ``frame + count``."""
         end = frame + count
         if end <= self.ramp_start or self.ramp_start == self.ramp_end:
@@ -78,21 +85,28 @@ class _Voice:
 
 
 class LiveBed:
-    """``source`` (``voiceguide.bed.Source``) at the plan's ``envelope`` (a ``BedPlan``)."""
+    """``source`` at the plan's ``envelope``, in a stream whose frame heard at clock time
+    ``t`` is ``frame_at(t)`` (the sink's clock). ``failure``: why it stopped, once reading
+    its source failed (the mixer then drops it; the player says so)."""
 
-    def __init__(self, source, envelope):
+    def __init__(
+        self, source: BedSource, envelope: BedEnvelope, frame_at: Callable[[float], float]
+    ):
         self.source, self.envelope = source, envelope
         self.name = source.name
+        self.frame_at = frame_at
         self.on = True
         self.held = False  # paused: silent until the next start, whatever b says
+        self.failure: str | None = None
         self._voices: list[_Voice] = []
         self._next = 0  # the next stream frame fill will be asked for
         self._lock = threading.Lock()
 
     # -- the player's side
-    def start(self, stream_frame: int, session_seconds: float) -> None:
-        """Session time ``session_seconds`` is heard at ``stream_frame``: the bed fades in
+    def start(self, at: float, session_seconds: float) -> None:
+        """Session time ``session_seconds`` is heard at clock time ``at``: the bed fades in
         from there; what played before fades out."""
+        stream_frame = round(self.frame_at(at))
         with self._lock:
             self.held = False
             for voice in self._voices:
@@ -112,17 +126,15 @@ class LiveBed:
             voice = self._voices[-1]
         return voice.stream + round(session_seconds * RATE) - voice.session - stream_frame
 
-    def follow(self, heard_frame, at: float, origin: float) -> None:
-        """The stream frame ``heard_frame(at)`` is heard at clock time ``at``, session time
-        ``at - origin`` (the player asks each turn): past ``DRIFT`` seconds off the last
-        anchoring, anchor again there (``start``'s fade).
-        The stream moves when the sound server runs dry (``AlsaBackend.shifts``): the clips
-        are placed by the clock one by one, but the bed, anchored on stream frames, would
-        stay late by every shift (measured under load: 14, then 143 ms behind its cues
-        within 7 s)."""
-        stream_frame, session_seconds = round(heard_frame(at)), at - origin
-        if abs(self.off_by(stream_frame, session_seconds)) > DRIFT * RATE:
-            self.start(stream_frame, session_seconds)
+    def follow(self, at: float, origin: float) -> None:
+        """Clock time ``at`` is session time ``at - origin`` (the player asks each turn):
+        past ``DRIFT`` seconds off the last anchoring in the stream's frames, anchor again
+        (``start``'s fade). The stream moves when the sound server runs dry
+        (``AlsaBackend.shifts``): the clips are placed by the clock one by one, but the bed,
+        anchored on stream frames, would stay late by every shift (measured under load: 14,
+        then 143 ms behind its cues within 7 s)."""
+        if abs(self.off_by(round(self.frame_at(at)), at - origin)) > DRIFT * RATE:
+            self.start(at, at - origin)
 
     def hold(self) -> None:
         """A pause: fade out from the next frame the stream takes."""
@@ -140,13 +152,19 @@ class LiveBed:
                 voice.ramp_to(self._next, 1.0 if self.on else 0.0, TOGGLE)
             return self.on
 
-    def retime(self, envelope) -> None:
+    def retime(self, envelope: BedEnvelope) -> None:
         """The ducking of re-timed events (a step made longer or shorter)."""
         with self._lock:
             self.envelope = envelope
 
     # -- the feeding thread's side
-    def fill(self, block: np.ndarray, frame: int) -> None:
+    def fail(self, why: str) -> None:
+        """Reading the source failed (``why``: one line): the bed is silent from now on."""
+        with self._lock:
+            self.failure = why
+            self._voices = []
+
+    def fill(self, block: Samples, frame: int) -> None:
         """Add the bed's frames for stream frames ``frame`` .. ``frame + len(block)``."""
         count = len(block)
         with self._lock:
@@ -161,18 +179,18 @@ class LiveBed:
             if lead == count:
                 continue
             part, first, size = block[lead:], session + lead, count - lead
-            ramp = voice.gains(frame + lead, size)
-            if np.isscalar(ramp) and ramp == 0.0:
+            ramp = voice.gains(frame + lead, size)  # a number where it is flat, else per frame
+            if isinstance(ramp, float) and ramp == 0.0:
                 continue
             level = envelope.gains(first, size, RATE)
-            if np.isscalar(level) and level == 0.0:
+            if isinstance(level, float) and level == 0.0:
                 continue
             samples = self._read(voice, first, size)
-            samples *= ramp if not np.isscalar(ramp) else np.float32(ramp)
-            samples *= level if not np.isscalar(level) else np.float32(level)
+            samples *= np.float32(ramp) if isinstance(ramp, float) else ramp
+            samples *= np.float32(level) if isinstance(level, float) else level
             add_under(part, samples)  # never past -1 dBFS: the clips are left alone
 
-    def _read(self, voice: _Voice, session: int, count: int) -> np.ndarray:
+    def _read(self, voice: _Voice, session: int, count: int) -> Samples:
         """Session frames ``session`` .. ``session + count`` (a new array), read from the
         source ``CHUNK`` seconds at a time."""
         first = session
@@ -185,13 +203,11 @@ class LiveBed:
 
 
 def live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
-    """The session's sound bed in ``backend``'s stream, or None and why (no bed; a backend
-    that cannot mix one, such as simpleaudio, which opens a stream per clip)."""
-    source, envelope = getattr(session, "bed", None), session.plan.bed
+    """The session's bed in ``backend``'s stream, or None and why (none; no mixer to carry it)."""
+    source, envelope = session.bed, session.plan.bed
     if source is None or envelope is None:
         return None, None
-    if not hasattr(backend, "set_bed"):
+    bed = backend.carry_bed(source, envelope)
+    if bed is None:
         return None, "the sound bed plays only through the alsa backend"
-    bed = LiveBed(source, envelope)
-    backend.set_bed(bed)
     return bed, None

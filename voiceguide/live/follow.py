@@ -60,10 +60,10 @@ class Follower:
                 self.deferred.append(action)
                 done, total = self.staged.rendered
                 said = f"{action}: once the speech is rendered ({done}/{total})"
-                player._report(REFUSED, player.position(), said)
+                player.report(REFUSED, player.position(), said)
             elif self.holding and action in (keynames.PAUSE, keynames.HOLD):
                 self.holding = False  # the listener's pause from now on
-                player._report(PAUSED, player.position(), "paused")
+                player.report(PAUSED, player.position(), "paused")
             elif self.holding and action == keynames.RESUME:
                 self._say_held(player)
             else:
@@ -84,7 +84,7 @@ class Follower:
 
     def _say_held(self, player) -> None:
         done, total = self.staged.rendered
-        player._report(PAUSED, player.position(), HELD.format(done=done, total=total))
+        player.report(PAUSED, player.position(), HELD.format(done=done, total=total))
 
     def _take(self, player, whole) -> None:
         """Play on with ``whole``'s plan: the staged events are its first ones."""
@@ -101,6 +101,6 @@ class Follower:
         player.loader.want(new.upcoming(4))
         if self.holding:
             position, player.paused_at = player.paused_at, None
-            player._start_from(position)
-            player._report(RESUMED, position, GOES_ON)
+            player.start_from(position)
+            player.report(RESUMED, position, GOES_ON)
         player._act(self.deferred)

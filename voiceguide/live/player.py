@@ -1,23 +1,11 @@
 """The live player: a session's plan played against a clock, hands-free or steered by keys.
 
-Timing is drift-free. The session's position (seconds from the session start) is
-``clock() - origin``, and an event sounds at clock time ``origin + event.at``: the player
-waits for ``target - clock()`` each time and never adds sleeps up. ``origin`` changes only when
-the listener acts (pause, resume, skip), so errors cannot accumulate over hours. The waits are
-short slices (the keys are read meanwhile) and the last ``spin`` seconds are spun, not slept.
-
-The clock, the sleep, the keys and the audio backend are injected: ``Timeline`` (what is due,
-and how keys re-time the rest) is pure, and ``Player`` only asks it what is due and tells the
-backend to play, so the whole player runs in tests against a fake clock and a fake backend.
-
-Keys (see ``keys``): pause freezes the session's time and stops the sound at once; resume
-continues where it stopped, except that a sentence or chime cut by the pause is heard again
-from its beginning (the session resumes at that sound's start, so nothing overlaps). ``next``
-jumps to the next part, ``previous`` restarts the current one (pressed again within
-``DOUBLE_PREVIOUS`` seconds: the part before). ``longer``/``shorter`` move the current part's
-end by ``RESIZE`` seconds: its own cues keep their times from its start (a cue that no longer
-fits is dropped), everything after it moves with the new boundary, and it never ends sooner
-than ``MIN_LEFT`` seconds from now. Lengthening adds quiet time: no new cues are made.
+Timing is drift-free: the position (seconds from the session start) is ``clock() - origin``,
+an event sounds at clock time ``origin + event.at``, waited for each time (short slices, the
+keys read meanwhile, the last ``spin`` seconds spun), never by adding sleeps up; ``origin``
+changes only when the listener acts, so errors cannot accumulate over hours. The clock, the
+sleep, the keys and the backend are injected and ``Timeline`` (what is due) is pure, so the
+whole player runs in tests against a fake clock and backend. The keys: ``live.controls``.
 """
 
 from __future__ import annotations
@@ -28,8 +16,10 @@ from collections.abc import Callable
 from typing import IO, Protocol, TypeVar
 
 from voiceguide.audio import Clip
+from voiceguide.bed.source import BedSource
 from voiceguide.errors import PlaybackError
-from voiceguide.live.backends import Backend, Handle, open_backend
+from voiceguide.live.backends import open_backend
+from voiceguide.live.backends.base import Backend, Handle
 from voiceguide.live.backends.routed import Outputs
 from voiceguide.live.bed import live_bed
 from voiceguide.live.controls import Controls
@@ -49,9 +39,8 @@ from voiceguide.live.status import (
 )
 from voiceguide.live.timeline import Timeline, start_position
 from voiceguide.live.waiting import Waiting
-from voiceguide.plan import Event, Plan, bed_plan, end_chime_at
+from voiceguide.plan import Event, Plan, Timing, bed_envelope
 
-END_CHIME = "end"  # the name of the chime that closes a session (session.END_CHIME)
 SPIN = 0.002  # seconds before an instant that are spun rather than slept
 SLICE = 0.25  # longest single wait (keys are read during waits, so they act at once anyway)
 AHEAD = 4  # events whose clips are loaded ahead of time
@@ -59,9 +48,16 @@ EPSILON = 1e-9
 
 
 class SessionLike(Protocol):
-    """What the player needs of a ``session.Session``."""
+    """What the player needs of a ``session.Session`` (``timing`` None: the plan's own)."""
 
-    plan: Plan
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def bed(self) -> BedSource | None: ...
+
+    @property
+    def timing(self) -> Timing | None: ...
 
     def clip(self, event: Event) -> Clip: ...
 
@@ -69,8 +65,10 @@ class SessionLike(Protocol):
 S = TypeVar("S", bound=SessionLike)
 
 
-class Player(Controls, Waiting):
-    """Plays one session; ``run`` returns when it ends or the listener quits."""
+class Player(Waiting):
+    """Plays one session; ``run`` returns when it ends or the listener quits. The keys act
+    through ``controls`` (a ``controls.Controls``, to which the player is ``Steered``); the
+    holds of waiting parts are ``Waiting``'s."""
 
     def __init__(
         self,
@@ -83,7 +81,7 @@ class Player(Controls, Waiting):
         spin: float = SPIN,
         preload: bool = True,
     ):
-        timing = getattr(session, "timing", None)  # a pulse's length, for new beats
+        timing = session.timing  # a pulse's length, for new beats
         self.timeline = Timeline(session.plan, timing.of if timing else None)
         self._clip_of = session.clip  # the reminder's clip, while a waiting part holds
         self.backend = backend
@@ -98,13 +96,12 @@ class Player(Controls, Waiting):
         self._floor = 0.0
         self.paused_at: float | None = None  # the frozen position while paused
         self.finished = False
-        self._sounding: list[tuple[Event, Handle]] = []
-        self._last_previous: tuple[float, int] | None = None  # (clock time, part restarted)
+        self.sounding: list[tuple[Event, Handle]] = []  # handed over, still to be heard
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
         self.bed, self.no_bed = live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
-        # a session still rendering its speech (session.staged): its plan grows (live.follow)
-        staged = getattr(session, "horizon", None) is not None
+        self.controls = Controls(self, clock)
+        staged = getattr(session, "horizon", None) is not None  # still rendering: live.follow
         self.follow: Follower | None = Follower(session) if staged else None
 
     # -- the loop
@@ -118,16 +115,16 @@ class Player(Controls, Waiting):
             self.loader.want(upcoming[1:])
             if upcoming:
                 self.loader.get(upcoming[0], miss=False)  # before the clock starts
-            self._start_from(start)
-            self._report(START, start, self.no_bed)
+            self.start_from(start)
+            self.report(START, start, self.no_bed)
             while not self.finished:
                 self._turn()
         finally:
             self.backend.stop_all()
             self.loader.close()
         self.result.misses = self.loader.misses
-        self.result.late = getattr(self.backend, "late", 0)
-        self.result.shifts = getattr(self.backend, "shifts", 0)
+        self.result.late = self.backend.late
+        self.result.shifts = self.backend.shifts
         self.result.length = self.timeline.length
         return self.result
 
@@ -140,7 +137,7 @@ class Player(Controls, Waiting):
             return self.held_at
         return max(self.clock() - self.origin, self._floor)
 
-    def _start_from(self, position: float) -> None:
+    def start_from(self, position: float) -> None:
         """Run from ``position``: its first sound is heard ``latency`` seconds from now."""
         # read the latency first: a backend still warming up waits there, and the clock
         # must be read after that wait (read before it, a sound due at once came late)
@@ -149,7 +146,13 @@ class Player(Controls, Waiting):
         self._floor = position
         self._next_hold(position)
         if self.bed is not None:
-            self.bed.start(round(self.backend.heard_frame(self.origin + position)), position)
+            self.bed.start(self.origin + position, position)
+
+    def _act(self, actions: list[str]) -> None:
+        if self.follow is not None:  # a staged session defers keys that move time
+            actions = self.follow.keys(self, actions)
+        self.controls.act(actions)
+        self._retime_bed()
 
     def _retime_bed(self) -> None:
         """After a key that moved events (a step made longer or shorter), the bed ducks
@@ -158,17 +161,16 @@ class Player(Controls, Waiting):
         if self.bed is None or events is self._ducked:
             return
         self._ducked = events
-        old = self.bed.envelope
-        ending = end_chime_at(events, self.timeline.length, END_CHIME)
-        self.bed.retime(bed_plan(old.sound, old.level, old.duck, events, ending))
+        levels = self.bed.envelope.levels
+        self.bed.retime(bed_envelope(levels, events, self.timeline.length))
 
     def _turn(self) -> None:
         if self.follow is not None:
             self.follow.turn(self)
-        failed = getattr(self.backend, "bed_error", None)
-        if self.bed is not None and failed:
+        failed = self.bed.failure if self.bed is not None else None
+        if failed is not None:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
-            self._report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
+            self.report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
@@ -176,16 +178,14 @@ class Player(Controls, Waiting):
             self._while_held()
             return
         if self.bed is not None:  # back on the clock if its stream moved
-            self.bed.follow(
-                self.backend.heard_frame, self.clock() + self.backend.latency, self.origin
-            )
+            self.bed.follow(self.clock() + self.backend.latency, self.origin)
         position = self.clock() - self.origin
         for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
         if self._holds_now(position):
             return
         if position >= self.timeline.length - EPSILON:
-            self._finish(END, self.timeline.length)
+            self.finish(END, self.timeline.length)
             return
         self._tick(max(position, self._floor))
         self._wait_until(self._deadline(max(position, self._floor)))
@@ -216,28 +216,29 @@ class Player(Controls, Waiting):
         self.sleep(seconds)
         return []
 
-    def _act(self, actions: list[str]) -> None:
-        if self.follow is not None:
-            actions = self.follow.keys(self, actions)
-        super()._act(actions)
-
     def _sound(self, event: Event) -> None:
         clip = self.loader.get(event)
         target = self.origin + event.at
         called = self.clock()
         handle = self.backend.play(clip, at=target)
         position = called - self.origin
-        self._sounding = [(e, h) for e, h in self._sounding if e.end > position]
-        self._sounding.append((event, handle))
+        self.sounding = [(e, h) for e, h in self.sounding if e.end > position]
+        self.sounding.append((event, handle))
         self.result.played.append(Played(event, target, called))
         self.loader.want(self.timeline.upcoming(AHEAD))
 
-    def _finish(self, reason: str, position: float) -> None:
-        self.backend.stop_all()
-        self._sounding = []
+    def finish(self, reason: str, position: float) -> None:
+        """End the session at ``position`` (``reason``: ``END``, ``QUIT``)."""
+        self.silence()
         self.finished = True
         self.result.position = position
-        self._report(reason, position)
+        self.report(reason, position)
+
+    # -- what the controls act on (``controls.Steered``)
+
+    def silence(self) -> None:
+        self.backend.stop_all()
+        self.sounding = []
 
     # -- status
 
@@ -261,7 +262,7 @@ class Player(Controls, Waiting):
             waiting=held,
         )
 
-    def _report(self, reason: str, position: float, message: str | None = None) -> None:
+    def report(self, reason: str, position: float, message: str | None = None) -> None:
         self._shown = (self.timeline.step_index(position), int(position + EPSILON))
         if self.on_status is not None:
             self.on_status(self._status(reason, position, message))
@@ -271,9 +272,9 @@ class Player(Controls, Waiting):
             return
         index = self.timeline.step_index(position)
         if self._shown is None or index != self._shown[0]:
-            self._report(STEP, position)
+            self.report(STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
-            self._report(TICK, position)
+            self.report(TICK, position)
 
 
 def play(
@@ -295,7 +296,7 @@ def play(
     ``KeyboardInterrupt``.
 
     Args:
-        session: What to play: a ``Session`` (or anything with its ``plan`` and ``clip``).
+        session: What to play: a ``Session`` (or any ``SessionLike``).
         backend: The sound device (``live.backends.open_backend``), or a fake.
         clock: Seconds, monotonic: the backend's clock (a fake clock with a fake backend).
         sleep: Waits that many seconds on ``clock``.
@@ -327,7 +328,7 @@ def play_live(
     start_at: str | int | None = None,
     on_status: Callable[[Status], None] | None = None,
     backend_name: str | None = None,
-    stdin: IO | None = None,
+    stdin: IO[str] | None = None,
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
     listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
@@ -345,8 +346,8 @@ def play_live(
             user typed and the options): only for the no-device message.
         start_at: A step number or name prefix, as for ``play``.
         on_status: As for ``play``.
-        backend_name: ``alsa`` or ``simpleaudio``; default ``$VOICEGUIDE_BACKEND``, else
-            alsa where libasound is found.
+        backend_name: A name in ``choices.BACKENDS``; default ``$VOICEGUIDE_BACKEND``, else
+            the first usable (alsa where libasound loads, else simpleaudio).
         stdin: The terminal whose keys steer the session; default ``sys.stdin`` (keys are
             read only if it is a terminal).
         without_device: Called as ``without_device(session, start_seconds)`` when there is
@@ -382,7 +383,7 @@ def play_live(
         start = keeper.start(session.plan) if keeper and keeper.stopped else start  # --resume
         if device is None:
             if without_device is None:
-                raise missing
+                raise missing or PlaybackError("no sound device found")
             without_device(session, start)
             return None
         reading = contextlib.nullcontext(keys) if keys is not None else terminal_keys(stdin)

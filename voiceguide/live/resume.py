@@ -199,7 +199,7 @@ class Keeper:
         """Write the player's place (``Player.resume_point``); a failure is kept in
         ``error``, never raised (the session goes on)."""
         player = self._player
-        position = player.resume_point()
+        position = player.controls.resume_point()
         timeline = player.timeline
         index = timeline.step_index(position)
         step = timeline.steps[index]

@@ -3,7 +3,7 @@ part until the giver moves on (``next``: the n key, the remote's next, "next" sa
 ``resume``), with a quiet reminder now and then. ``Player`` inherits these.
 
 The plan stays as it is: a hold freezes the session's position at the part's end, as a pause
-does, and the release starts the clock again from there (``_start_from``), so everything after
+does, and the release starts the clock again from there (``start_from``), so everything after
 it is heard later by the time waited and nothing is re-timed. While held, nothing of the
 session sounds (the sound bed fades out as for a pause and fades in again at the release);
 every ``REMIND`` seconds the ``soft`` chime plays ``REMIND_DB`` under the session's chimes,
@@ -31,7 +31,7 @@ EPSILON = 1e-9
 
 class Waiting:
     """The holds of ``Player`` (which provides the clock, the timeline, the backend, the
-    bed, ``position``, ``_report`` and ``_start_from``)."""
+    bed, ``position``, ``report`` and ``start_from``)."""
 
     held_at: float | None = None  # while held: the position it holds at (a part's end)
     _hold_part: int | None = None  # the waiting part held at next, while playing
@@ -64,7 +64,7 @@ class Waiting:
         if self.bed is not None:
             self.bed.hold()
         self._prepare_reminder()
-        self._report(HELD, self.held_at, HOLD_MESSAGE)
+        self.report(HELD, self.held_at, HOLD_MESSAGE)
         return True
 
     def _while_held(self) -> None:
@@ -83,21 +83,21 @@ class Waiting:
         position, self.held_at = self.held_at, None
         waited = self.clock() - self._held_since
         self.result.waited += waited
-        self._start_from(position)
-        self._report(RELEASED, position, f"on, after waiting {durations.format(waited)}")
+        self.start_from(position)
+        self.report(RELEASED, position, f"on, after waiting {durations.format(waited)}")
 
-    def _held_action(self, action: str) -> bool:
+    def held_action(self, action: str) -> bool:
         """Handle ``action`` while held (True), or leave it to the usual handler (False):
         next and resume go on; pause and hold are refused (it is waiting already)."""
         if action in (keynames.NEXT, keynames.RESUME):
             self._release()
             return True
         if action in (keynames.PAUSE, keynames.HOLD):
-            self._report(REFUSED, self.held_at, HOLD_MESSAGE)
+            self.report(REFUSED, self.held_at, HOLD_MESSAGE)
             return True
         return False
 
-    def _leave_hold(self) -> None:
+    def leave_hold(self) -> None:
         """Before a jump made while held (previous): the hold ends there."""
         if self.held_at is not None:
             self.result.waited += self.clock() - self._held_since

@@ -18,7 +18,7 @@ Layers of later issues are read from the plan, so they need no change here:
   the step's start to its end; without any, the rate between successive events of kind
   ``"pulse"``. Pulses are drawn as ticks where they are at least ``PULSE_SPACING`` pixels
   apart.
-* bed: the ``bed`` argument, else ``plan.bed`` (a ``BedPlan``: its ``points()``):
+* bed: the ``bed`` argument, else ``plan.bed`` (a ``BedEnvelope``: its ``points()``):
   ``(seconds, dB)`` points, or a function from an array of seconds to an array of dB
   (sampled ``BED_SAMPLES`` times per pixel: a duck shorter than that can fall between
   samples; points have no such trap).
@@ -118,7 +118,7 @@ def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Pictu
     require()
     if bed is None:
         bed = getattr(plan, "bed", None)
-    if hasattr(bed, "points"):  # the plan's BedPlan: its corners, straight lines between
+    if hasattr(bed, "points"):  # the plan's BedEnvelope: its corners, straight lines between
         bed = bed.points()
     with matplotlib.rc_context(STYLE):
         picture = _figure(plan, has_pace=has_pace(plan), has_bed=bed is not None)

@@ -5,7 +5,7 @@ The plan is the one thing live playback and export consume: ``model`` says what 
 the closing), ``pulses`` adds the pace guide's beats. Pure: no disk, no clock.
 """
 
-from voiceguide.plan.bed import BedPlan, bed_plan, end_chime_at
+from voiceguide.plan.bed import BedEnvelope, BedLevels
 from voiceguide.plan.build import (
     AFTER_CHIME,
     AFTER_INTRO,
@@ -14,17 +14,21 @@ from voiceguide.plan.build import (
     LEAD_IN,
     TAIL,
     Timing,
+    bed_envelope,
     build,
     check_room,
+    end_chime_at,
 )
-from voiceguide.plan.model import Event, Plan, PlanStep
+from voiceguide.plan.model import END_CHIME, Event, Plan, PlanStep
 from voiceguide.plan.pulses import PULSE, pulse_events
 
 __all__ = [
     "AFTER_CHIME",
     "AFTER_INTRO",
-    "BedPlan",
+    "BedEnvelope",
+    "BedLevels",
     "BEFORE_END_CHIME",
+    "END_CHIME",
     "GAP",
     "LEAD_IN",
     "PULSE",
@@ -33,7 +37,7 @@ __all__ = [
     "Plan",
     "PlanStep",
     "Timing",
-    "bed_plan",
+    "bed_envelope",
     "end_chime_at",
     "build",
     "check_room",

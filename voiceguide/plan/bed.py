@@ -1,6 +1,8 @@
-"""The sound bed's level over the session: where it sits, where it ducks under speech, where
-it fades in and out. Pure: the same envelope for an export, each track of a split and the
-live player (which makes it again from the re-timed events after a key).
+"""The sound bed's envelope (``BedEnvelope``): its level over the session, where it sits,
+where it ducks under speech, where it fades in and out. Pure: the same envelope for an
+export, each track of a split and the live player (which makes it again from the re-timed
+events after a key). ``plan.build`` makes it from a plan's events (``build.bed_envelope``);
+this module knows nothing of events, only the spans of speech and the end chime's time.
 
 Levels are in dB against the speech (0 dB: the leveled speech, -16 LUFS in an export; the
 bed's source is calibrated to that same loudness, so ``-level`` dB puts it ``level`` LU
@@ -20,15 +22,12 @@ the bed is exactly silent outside ``[0, stop]``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:  # the model holds a BedPlan: this module only reads its events
-    from voiceguide.plan.model import Event
+import numpy.typing as npt
 
 FALL = 0.3  # seconds before speech that the bed starts going down
 RISE = 1.0  # seconds after speech that it takes to come back up
@@ -38,9 +37,22 @@ FADE_OUT = 4.0  # seconds
 CLEAR = 0.5  # seconds of no bed before the end chime
 SILENT = -60.0  # dB under the bed's level where a fade starts and ends
 
+Corners = npt.NDArray[np.float64]  # (n, 2): seconds and dB
+
 
 @dataclass(frozen=True)
-class BedPlan:
+class BedLevels:
+    """The bed a plan is built with: ``sound`` (a built-in's name or the file as the user
+    named it: the source's ``name``), ``level`` LU under the speech between words and
+    ``duck`` dB further down under speech."""
+
+    sound: str
+    level: float
+    duck: float
+
+
+@dataclass(frozen=True)
+class BedEnvelope:
     """The bed of one session: which (``sound``: a built-in name or the file as opened), its
     ``level`` and ``duck`` (dB), the spans it is fully down (``downs``: merged speech, in
     seconds) and ``stop``, when its fade-out ends (seconds from the session start)."""
@@ -52,6 +64,11 @@ class BedPlan:
     stop: float
 
     @property
+    def levels(self) -> BedLevels:
+        """What it was made with, to make it again for re-timed events."""
+        return BedLevels(self.sound, self.level, self.duck)
+
+    @property
     def fade_in(self) -> float:
         """Seconds the fade-in lasts (shorter in a session too short for both fades)."""
         return min(FADE_IN, self.stop / 2)
@@ -61,18 +78,18 @@ class BedPlan:
         return min(FADE_OUT, self.stop - self.fade_in)
 
     @cached_property
-    def _ducking(self) -> np.ndarray:
+    def _ducking(self) -> Corners:
         """The ducks' corners, ``(n, 2)``: seconds and dB; level ``-level`` before the
         first and after the last."""
         low, high = -self.level - self.duck, -self.level
-        corners = [(0.0, high)]
+        listed = [(0.0, high)]
         for start, end in self.downs:
-            corners += [(start - FALL, high), (start, low), (end, low), (end + RISE, high)]
-        corners = np.asarray(corners, dtype=np.float64)
+            listed += [(start - FALL, high), (start, low), (end, low), (end + RISE, high)]
+        corners = np.asarray(listed, dtype=np.float64)
         return corners[np.argsort(corners[:, 0], kind="stable")]
 
     @cached_property
-    def _fading(self) -> np.ndarray:
+    def _fading(self) -> Corners:
         high = -self.level
         fade_out_starts = self.stop - self.fade_out
         corners = [(0.0, high + SILENT), (self.fade_in, high)]
@@ -80,22 +97,25 @@ class BedPlan:
         return np.asarray(corners, dtype=np.float64)
 
     @cached_property
-    def _corners(self) -> np.ndarray:
+    def _corners(self) -> npt.NDArray[np.float64]:
         return np.concatenate([self._ducking[:, 0], self._fading[:, 0]])
 
-    def db_at(self, seconds: np.ndarray) -> np.ndarray:
+    def db_at(self, seconds: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The level (dB against the speech) at each of ``seconds``: the lower of the
         ducking and the fades (a word in the first seconds is spoken over a bed both fading
         in and ducked); ``-inf`` outside ``[0, stop]``."""
-        seconds = np.asarray(seconds, dtype=np.float64)
+        times = np.asarray(seconds, dtype=np.float64)
         ducking, fading = self._ducking, self._fading
         level = np.minimum(
-            np.interp(seconds, ducking[:, 0], ducking[:, 1]),
-            np.interp(seconds, fading[:, 0], fading[:, 1]),
+            np.interp(times, ducking[:, 0], ducking[:, 1]),
+            np.interp(times, fading[:, 0], fading[:, 1]),
         )
-        return np.where((seconds >= 0) & (seconds <= self.stop), level, -np.inf)
+        found: npt.NDArray[np.float64] = np.where(
+            (times >= 0) & (times <= self.stop), level, -np.inf
+        )
+        return found
 
-    def points(self) -> np.ndarray:
+    def points(self) -> Corners:
         """``(n, 2)`` seconds and dB: the envelope at every corner of the ducking and of the
         fades, and where one crosses the other, so that straight lines between the points are
         the envelope exactly (what the picture draws)."""
@@ -109,7 +129,7 @@ class BedPlan:
         times = np.unique(np.concatenate([times, crossing]))
         return np.column_stack([times, self.db_at(times)])
 
-    def _apart(self, times: np.ndarray) -> np.ndarray:
+    def _apart(self, times: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The ducking's level minus the fades' at ``times`` (both straight between
         corners, so the difference is too)."""
         ducking, fading = self._ducking, self._fading
@@ -117,7 +137,7 @@ class BedPlan:
             times, fading[:, 0], fading[:, 1]
         )
 
-    def gains(self, first: int, frames: int, rate: int) -> np.ndarray | float:
+    def gains(self, first: int, frames: int, rate: int) -> npt.NDArray[np.float32] | float:
         """Linear gains of frames ``first`` .. ``first + frames`` (frame ``f`` is at
         ``f / rate`` seconds): a number where the whole window is at one level (most
         windows: the work stays off the samples), else an array of ``frames`` float32."""
@@ -132,27 +152,22 @@ class BedPlan:
         return (10 ** (self.db_at(times) / 20)).astype(np.float32)
 
 
-def downs(events: Sequence[Event]) -> tuple[tuple[float, float], ...]:
-    """The spans of speech (seconds), words less than ``HOLD`` apart merged into one."""
+def downs(speech: Iterable[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """The spans of speech (``(start, end)`` seconds), words less than ``HOLD`` apart merged
+    into one."""
     spans: list[list[float]] = []
-    for event in sorted((e for e in events if e.kind == "speech"), key=lambda e: e.at):
-        if spans and event.at - spans[-1][1] < HOLD:
-            spans[-1][1] = max(spans[-1][1], event.end)
+    for start, end in sorted(speech, key=lambda span: span[0]):
+        if spans and start - spans[-1][1] < HOLD:
+            spans[-1][1] = max(spans[-1][1], end)
         else:
-            spans.append([event.at, event.end])
+            spans.append([start, end])
     return tuple((start, end) for start, end in spans)
 
 
-def end_chime_at(events: Sequence[Event], length: float, name: str = "end") -> float:
-    """When the session's end chime (the last chime called ``name``) starts; a plan without
-    one ends its bed with the session (``length``)."""
-    ending = [e.at for e in events if e.kind == "chime" and e.sound.name == name]
-    return ending[-1] if ending else length
-
-
-def bed_plan(
-    sound: str, level: float, duck: float, events: Sequence[Event], end_chime: float
-) -> BedPlan:
-    """The bed under ``events`` (a plan's, or the live player's re-timed ones), its fade-out
-    ending ``CLEAR`` seconds before ``end_chime`` (the end chime's start, seconds)."""
-    return BedPlan(sound, level, duck, downs(events), max(0.0, end_chime - CLEAR))
+def envelope(
+    levels: BedLevels, speech: Iterable[tuple[float, float]], end_chime: float
+) -> BedEnvelope:
+    """The bed at ``levels`` under ``speech`` (spans in seconds), its fade-out ending
+    ``CLEAR`` seconds before ``end_chime`` (the end chime's start, seconds)."""
+    stop = max(0.0, end_chime - CLEAR)
+    return BedEnvelope(levels.sound, levels.level, levels.duck, downs(speech), stop)

@@ -13,18 +13,22 @@ The plan is the one thing live playback and export consume. Rules:
   it, and the plan says so in ``warnings``; a cue that cannot finish before its step ends is
   dropped (with a warning);
 * the session closes with the outro (if any) and the ``end`` chime, which finishes
-  ``TAIL`` seconds before the end.
+  ``TAIL`` seconds before the end;
+* a session with a bed gets its envelope (``bed_envelope``): the plan is finished here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from voiceguide import durations, fit
 from voiceguide.errors import RoutineError, combined
-from voiceguide.plan.model import Event, Plan, PlanStep
+from voiceguide.plan import bed
+from voiceguide.plan.bed import BedEnvelope, BedLevels
+from voiceguide.plan.model import END_CHIME, Event, Plan, PlanStep
 from voiceguide.plan.pulses import pulse_events
 from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
 
@@ -79,9 +83,12 @@ class Timing:
         return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
 
 
-def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
+def build(
+    routine: Routine, timing: Timing, pace: float = 1.0, bed_levels: BedLevels | None = None
+) -> Plan:
     """Lay out ``routine`` (already fitted) as a ``Plan``; ``pace`` scales every pace of the
-    pace guide (0: none), whose beats are added last (``pulses``).
+    pace guide (0: none), whose beats are added last (``pulses``); with ``bed_levels`` the
+    plan holds the bed's envelope under its events (``Plan.bed``).
 
     Raises ``RoutineError`` at a step's line when the step cannot hold its chime and spoken
     instruction: they would run into the next step's chime (two sounds at once) or, after
@@ -100,7 +107,25 @@ def build(routine: Routine, timing: Timing, pace: float = 1.0) -> Plan:
         if routine.interlude and step.interlude_after and place < len(routine.steps):
             at = builder.add_routine_step(routine.interlude, at, None, "between")
     builder.add_closing(routine, at)
-    return builder.plan(routine.title)
+    built = builder.plan(routine.title)
+    if bed_levels is None:
+        return built
+    return dataclasses.replace(built, bed=bed_envelope(bed_levels, built.events, built.length))
+
+
+def bed_envelope(levels: BedLevels, events: Sequence[Event], length: float) -> BedEnvelope:
+    """The bed at ``levels`` under ``events`` (a plan's, or the live player's re-timed
+    ones), ducked under their speech, its fade-out ending before the end chime (or, without
+    one, ``length`` seconds: the session's end)."""
+    speech = [(e.at, e.end) for e in events if e.kind == "speech"]
+    return bed.envelope(levels, speech, end_chime_at(events, length))
+
+
+def end_chime_at(events: Sequence[Event], length: float) -> float:
+    """When the session's end chime (the last chime called ``END_CHIME``) starts; a plan
+    without one ends with the session (``length``)."""
+    ending = [e.at for e in events if e.kind == "chime" and e.sound.name == END_CHIME]
+    return ending[-1] if ending else length
 
 
 def check_room(routine: Routine, timing: Timing) -> None:

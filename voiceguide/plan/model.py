@@ -4,12 +4,11 @@ from the session start. Frozen: the live player re-times copies."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from voiceguide.plan.bed import BedEnvelope
 from voiceguide.routine import Pace, Sound
 
-if TYPE_CHECKING:
-    from voiceguide.plan.bed import BedPlan
+END_CHIME = "end"  # the built-in chime that closes every session (``plan.build``)
 
 
 @dataclass(frozen=True)
@@ -76,4 +75,4 @@ class Plan:
     steps: tuple[PlanStep, ...]
     events: tuple[Event, ...]
     warnings: tuple[str, ...] = field(default=())
-    bed: BedPlan | None = None  # the sound bed's level over the session, if one plays
+    bed: BedEnvelope | None = None  # the sound bed's level over the session, if one plays

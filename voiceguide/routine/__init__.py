@@ -20,7 +20,7 @@ from voiceguide.routine.loader import (
     read,
 )
 from voiceguide.routine.model import (
-    Bed,
+    BedSpec,
     Cue,
     Pace,
     Routine,
@@ -42,7 +42,7 @@ __all__ = [
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",
-    "Bed",
+    "BedSpec",
     "Cue",
     "Pace",
     "Reading",

@@ -24,7 +24,7 @@ from voiceguide.choices import (
     CHIME_LEVEL_RANGE,
 )
 from voiceguide.errors import RoutineError, combined
-from voiceguide.routine.model import Bed, Pace, Sound
+from voiceguide.routine.model import BedSpec, Pace, Sound
 from voiceguide.routine.yamlnodes import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STR, Node
 
 MAX_TEXT = 600  # characters of a spoken text (the engine's time grows with its square)
@@ -38,7 +38,7 @@ BOOLEANS = ("true", "false")
 # control character, a noncharacter (U+FFFE, U+FDD0...) or a lone surrogate is no text: XML
 # forbids most of them (the picture), and none means anything spoken, tagged or shown.
 TEXT_CONTROLS = "\t\n\r\x85"
-PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute
+PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute a routine may ask for
 PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
 PACE_SOUNDS = ("pulse", "breath")
@@ -269,7 +269,7 @@ class FieldReader:
         return self.number(node, "chime_level (LU under the speech)", *CHIME_LEVEL_RANGE)
 
     # -- the sound bed --------------------------------------------------------------------
-    def bed(self, node: Node, what: str) -> Bed:
+    def bed(self, node: Node, what: str) -> BedSpec:
         """``bed: ocean``, ``bed: music/calm.mp3``, ``bed: none`` or ``bed: {sound, level,
         duck}``. Whether the sound exists and plays is checked when the session is prepared
         (a file is opened then, not when the routine is read)."""
@@ -285,7 +285,7 @@ class FieldReader:
                                    *BED_DUCK_RANGE)  # fmt: skip
         off = sound_node.tag == TAG_BOOL and sound_node.value.strip().lower() in ("off", "no")
         if sound_node.is_null or off:  # `bed: off` unquoted is YAML's false: no bed
-            return Bed(None, level, duck, sound_node.line)
+            return BedSpec(None, level, duck, sound_node.line)
         named = f"{what}: sound" if node.is_mapping else what
         if sound_node.is_scalar and sound_node.tag != TAG_STR:
             raise self.fail(
@@ -295,7 +295,7 @@ class FieldReader:
             )
         name = self.text(sound_node, named, limit=300)
         sound = None if name.strip().lower() in ("none", "off") else name.strip()
-        return Bed(sound, level, duck, sound_node.line)
+        return BedSpec(sound, level, duck, sound_node.line)
 
     # -- the pace guide -------------------------------------------------------------------
     def pace(self, node: Node, what: str, sound: Sound, level: float) -> Pace | None:

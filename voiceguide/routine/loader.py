@@ -17,7 +17,7 @@ from voiceguide import durations, resources
 from voiceguide.choices import ENGINES, RATE_RANGE
 from voiceguide.errors import RoutineError, combined
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
-from voiceguide.routine.model import Bed, Routine, Sound, Step, Voice
+from voiceguide.routine.model import BedSpec, Routine, Sound, Step, Voice
 from voiceguide.routine.steps import (
     BETWEEN_KEYS,
     CUE_KEYS,
@@ -90,7 +90,7 @@ class Reading:
     problems: tuple[RoutineError, ...]
     warnings: tuple[str, ...]
     sounds: tuple[Sound, ...]
-    bed: Bed | None
+    bed: BedSpec | None
 
     def error(self) -> RoutineError:
         """The problems (there must be some) as one error, in line order, with the
@@ -144,7 +144,7 @@ class _Reader(StepReader):
     def __init__(self, path: Path):
         super().__init__(path)
         self.sounds: list[Sound] = []  # every chime read, for the session to check
-        self.bed_read: Bed | None = None
+        self.bed_read: BedSpec | None = None
 
     def sound(self, node: Node, what: str) -> Sound | None:
         found = super().sound(node, what)

@@ -70,7 +70,7 @@ class Pace:
 
 
 @dataclass(frozen=True)
-class Bed:
+class BedSpec:
     """The routine's sound bed: ``sound`` a built-in bed's name or a file's path as written
     (relative to the routine's folder), or None for ``none``; ``level`` LU under the speech
     between words, ``duck`` dB further down under speech; ``line`` where it is written."""
@@ -127,7 +127,7 @@ class Routine:
     length_line: int | None = None
     warnings: tuple[str, ...] = ()
     lexicon: tuple[tuple[str, str, Path, int], ...] = ()  # (word, respelling, file, line)
-    bed: Bed | None = None  # the sound bed under the session, if the routine names one
+    bed: BedSpec | None = None  # the sound bed under the session, if the routine names one
     chime_level: float | None = None  # LU under the speech of every chime; None: the default
 
     def parts(self) -> list[Step]:

@@ -111,10 +111,10 @@ def run(
 
     from voiceguide.serve import app, guard, routines, sessions, store
     from voiceguide.serve.remote import Remote
-    from voiceguide.speech import cache as clipcache
+    from voiceguide.store import cache_dir as _cache_dir
 
     found = routines.Routines(routines_dir)
-    kept = store.Store(store_dir or clipcache.cache_dir() / "sessions")
+    kept = store.Store(store_dir or _cache_dir() / "sessions")
     answers = sessions.Sessions(renderer, found, kept)
     remote = Remote(backend)
     server: uvicorn.Server | None = None

@@ -50,7 +50,7 @@ def key_of(prepared: session.Session, fmt: str) -> str:
     """32 hex digits naming ``prepared``'s file in ``fmt``: equal keys, equal files."""
     plan = prepared.plan
     texts = sorted({e.text for e in plan.events if e.kind == "speech"})
-    sounds = sorted(_stamp(path) for path in prepared.chimes)
+    sounds = sorted(_stamp(path) for path in prepared.timing.sounds)
     bed = prepared.bed
     tags = exporting.session_tags(prepared)
     data = {
@@ -59,7 +59,7 @@ def key_of(prepared: session.Session, fmt: str) -> str:
         "plan": report.to_json(plan),
         "speech": [prepared.speech.key(text) for text in texts],
         "sounds": sounds,
-        "bed": None if bed is None else [bed.description, _stamp(getattr(bed, "path", None))],
+        "bed": None if bed is None else [bed.description, _stamp(bed.path)],
         "tags": [tags.title, tags.album, tags.comment],
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)

@@ -4,10 +4,10 @@ speech renders, ``staged``); which file a routine's name means and what a
 session reads (``inputs``); its chimes, checked before any speech is rendered (``chimes``)."""
 
 from voiceguide.session.chimes import (
-    END_CHIME,
     MAX_CHIME,
     chime_durations,
     end_chime,
+    prepared,
     sound_durations,
 )
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs, inputs_of
@@ -15,7 +15,8 @@ from voiceguide.session.options import Options
 from voiceguide.session.prepare import (
     Ready,
     Session,
-    bed_for,
+    bed_levels,
+    bed_source,
     check_spoken,
     fitted_to,
     length_range,
@@ -29,7 +30,6 @@ from voiceguide.session.sentence import MAX_SAY, quoted, say
 from voiceguide.session.staged import Staged, begin, whole
 
 __all__ = [
-    "END_CHIME",
     "MAX_CHIME",
     "MAX_SAY",
     "Inputs",
@@ -37,7 +37,8 @@ __all__ = [
     "Ready",
     "Session",
     "Staged",
-    "bed_for",
+    "bed_levels",
+    "bed_source",
     "begin",
     "bed_spec",
     "check_spoken",
@@ -49,6 +50,7 @@ __all__ = [
     "inputs_of",
     "length_range",
     "planned",
+    "prepared",
     "prepare",
     "quoted",
     "readied",

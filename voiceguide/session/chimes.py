@@ -3,22 +3,45 @@ into the clip cache before any speech is rendered: a bad one is a ``RoutineError
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
 import soundfile
 
-from voiceguide import durations, resources
+from voiceguide import audio, durations, resources, store
+from voiceguide.audio import clips
 from voiceguide.errors import RoutineError, combined
+from voiceguide.plan import END_CHIME
 from voiceguide.routine import Routine, Sound
 from voiceguide.speech import cache as clipcache
 
-END_CHIME = "end"
 MAX_CHIME = 30.0  # seconds: a chime marks a moment (the built-in ones last 0.75 to 4.2 s)
+SoundKind = Literal["chime", "pace"]  # how a sound file is made into a clip (``audio.clips``)
+_RECIPES: dict[SoundKind, Callable[[Path], audio.Clip]] = {
+    "chime": clips.chime_clip,
+    "pace": clips.pace_clip,
+}
+
+
+def prepared(path: Path, kind: SoundKind = "chime", directory: Path | None = None) -> audio.Clip:
+    """The sound file ``path`` prepared as a ``kind`` of clip (see ``audio.clips``), kept in
+    the store at ``directory`` (default: ``store.cache_dir()``) by the file's content."""
+    content = hashlib.sha256(path.read_bytes()).hexdigest()
+    inputs = (kind, content)
+    entry = (directory or store.cache_dir()) / clipcache.entry_name(f"{kind}-{path.stem}", *inputs)
+    key = clipcache.key_for(*inputs)
+    samples = store.read(entry, key)
+    if samples is None:
+        samples = _RECIPES[kind](path).samples
+        store.write(samples, entry, key)
+    return audio.Clip(samples)
 
 
 def end_chime() -> Sound:
+    """The chime that closes every session (the built-in ``plan.END_CHIME``)."""
     return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
 
 
@@ -34,7 +57,7 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
         if part.pace is not None and part.pace.sound.path not in found:
             path = part.pace.sound.path
-            found[path] = clipcache.sound(path, "pace", directory).duration
+            found[path] = prepared(path, "pace", directory).duration
     return found
 
 
@@ -77,7 +100,7 @@ def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> 
             f"a chime may last at most {durations.humanize(MAX_CHIME)}"
         )
     try:
-        return clipcache.sound(sound.path, "chime", directory).duration
+        return prepared(sound.path, "chime", directory).duration
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise refused("is not a readable .wav, .flac or .ogg file") from exc
     except ValueError as exc:  # audio.clips.chime_clip's refusals: not finite, or silent

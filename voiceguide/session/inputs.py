@@ -7,13 +7,12 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide import resources, routine
+from voiceguide import resources, routine, store
 from voiceguide.atomic import shown
 from voiceguide.errors import UsageError
 from voiceguide.routine import Routine
 from voiceguide.session.chimes import end_chime
 from voiceguide.session.options import Options
-from voiceguide.speech import cache as clipcache
 from voiceguide.speech import lexicon as lexicons
 
 
@@ -63,7 +62,7 @@ def inputs_of(
         files += [("one of the session's chimes", path) for path in _chime_files(loaded)]
         paces = {part.pace.sound.path for part in loaded.parts() if part.pace is not None}
         files += [("one of the session's pace sounds", path) for path in sorted(paces)]
-    return Inputs(tuple(files), cache_dir if cache_dir is not None else clipcache.cache_dir())
+    return Inputs(tuple(files), cache_dir if cache_dir is not None else store.cache_dir())
 
 
 def _chime_files(loaded: Routine) -> list[Path]:
@@ -105,6 +104,7 @@ def bed_spec(loaded: Routine, options: Options) -> tuple[str | None, Path | None
     """The bed ``--bed`` or else the routine names, and the folder a file's path is relative
     to (``None``: the working directory, for ``--bed``); ``(None, None)`` for no bed."""
     written = loaded.bed
+    spec: str | None
     if options.bed is not None:
         spec, base = options.bed, None
     else:

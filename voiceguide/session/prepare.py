@@ -10,19 +10,28 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NoReturn, ParamSpec, TypeVar
 
-import numpy as np
-
-from voiceguide import audio, fit, plan, resources, rounds, routine, speech
+from voiceguide import audio, fit, plan, resources, rounds, routine, speech, store
+from voiceguide import bed as beds
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
+from voiceguide.bed import BedSource
 from voiceguide.errors import RoutineError, SpeechError, UsageError, combined
+from voiceguide.plan import Event, Plan, Timing
 from voiceguide.routine import Routine, Voice, fields
-from voiceguide.session.chimes import END_CHIME, chime_durations, end_chime, sound_durations
+from voiceguide.session.chimes import (
+    SoundKind,
+    chime_durations,
+    end_chime,
+    prepared,
+    sound_durations,
+)
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
-from voiceguide.speech import cache as clipcache
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,42 +42,39 @@ class Session:
     Attributes:
         written: The routine as loaded (its warnings included).
         routine: The routine fitted to the length asked.
-        plan: Every event at absolute seconds from the session's start.
-        timing: The sounds' durations the plan was built with.
+        plan: Every event at absolute seconds from the session's start, with the bed's
+            envelope (``plan.bed``) when a bed plays.
+        timing: The sounds' durations the plan was built with (the chimes' and pace
+            sounds' in ``timing.sounds``).
         speech: The clips of the routine's voice (``clip`` reads them).
-        chimes: Chime and pace sound files, each with its duration in seconds.
-        bed: The sound bed's source (``voiceguide.bed.Source``), or ``None``.
+        bed: The sound bed's samples (a ``bed.BedSource``), or ``None``.
         reads: The files the session reads, which no export may write over.
         chime_gain_db: Every chime's gain over how it is made (``chime_level``), in dB.
     """
 
     written: Routine
     routine: Routine
-    plan: plan.Plan
-    timing: plan.Timing
+    plan: Plan
+    timing: Timing
     speech: speech.SpeechCache
-    chimes: dict[Path, float]
-    bed: Any = None
+    bed: BedSource | None = None
     reads: Inputs | None = None
     chime_gain_db: float = 0.0
-    _sounds: dict[tuple[str, Path], audio.Clip] = dataclasses.field(default_factory=dict)
+    _sounds: dict[tuple[SoundKind, Path], audio.Clip] = dataclasses.field(default_factory=dict)
 
-    def clip(self, event: plan.Event) -> audio.Clip:
+    def clip(self, event: Event) -> audio.Clip:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
-        pace guide's beat at its gain (a breath stretched to its period; made anew each
-        time: callers keep what they need)."""
+        pace guide's beat (``audio.clips.beat``: made anew each time, callers keep what
+        they need)."""
         if event.kind == "speech":
             return self.speech.clip(event.text)
         if event.kind != plan.PULSE:
             return self._sound("chime", event.sound.path)
-        base = self._sound("pace", event.sound.path).samples
-        samples = clips.stretched(base, max(1, round(event.duration * audio.RATE)))
-        samples *= np.float32(audio.gain(event.gain_db))
-        return audio.Clip(samples)
+        return clips.beat(self._sound("pace", event.sound.path), event.duration, event.gain_db)
 
-    def _sound(self, kind: str, path: Path) -> audio.Clip:
+    def _sound(self, kind: SoundKind, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
-            made = clipcache.sound(path, kind, self.speech.directory)
+            made = prepared(path, kind, self.speech.directory)
             if kind == "chime":
                 made = clips.chime_at(made, self.chime_gain_db)
             self._sounds[kind, path] = made
@@ -221,15 +227,12 @@ def readied(
     chimes checked; the same errors as ``prepare`` for what is found so far."""
     reading = routine.read(find(name_or_path))
     warnings = reading.warnings + _shadowing(name_or_path)
-    directory = cache_dir or clipcache.cache_dir()
+    directory = cache_dir or store.cache_dir()
+    problems = list(reading.problems)
     if reading.routine is None:
-        problems = list(reading.problems)
         _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
-        if options.bed is None:  # the routine's; an option's waits for a routine that loads
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
+        _refuse(problems, warnings, reading, options)
     loaded = dataclasses.replace(reading.routine, warnings=warnings)
-    problems: list[RoutineError] = []
     cache = _attempt(
         problems,
         speech_for,
@@ -243,49 +246,56 @@ def readied(
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering
-    if problems:
-        if options.bed is None:
-            _attempt(problems, _check_bed, reading)
-        raise combined(problems, warnings)
+    if problems or cache is None or chimes is None:
+        _refuse(problems, warnings, reading, options)
     return Ready(reading, loaded, options, cache, chimes, warnings)
 
 
-def planned(ready: Ready, spoken: dict[str, float], source: Any = None) -> Session:
+def planned(ready: Ready, spoken: dict[str, float], source: BedSource | None = None) -> Session:
     """The session of ``ready`` with its speech ``spoken`` for so many seconds (each text's):
-    fitted, planned, its bed opened (or ``source``, a bed opened before for it)."""
-    loaded, options, problems = ready.loaded, ready.options, []
-    timing = plan.Timing(spoken, ready.chimes, end_chime())
+    fitted, planned with its bed's envelope, its bed opened (or ``source``, a bed opened
+    before for it)."""
+    loaded, options = ready.loaded, ready.options
+    problems: list[RoutineError] = []
+    timing = Timing(spoken, ready.chimes, end_chime())
     fitted = _attempt(problems, fitted_to, loaded, options.length, timing)
-    built = fitted and _attempt(problems, plan.build, fitted, timing, options.pace)
-    if built is None:
-        if options.bed is None:
-            _attempt(problems, _check_bed, ready.reading)
-        raise combined(problems, ready.warnings)
-    bedded = _attempt(problems, bed_for, loaded, options, built, source) or (None, None)
+    levels = bed_levels(loaded, options)
+    built = None
+    if fitted is not None:
+        built = _attempt(problems, plan.build, fitted, timing, options.pace, levels)
+    if fitted is None or built is None:
+        _refuse(problems, ready.warnings, ready.reading, options)
+    if source is None:
+        source = _attempt(problems, bed_source, loaded, options, built.length)
     if problems:
         raise combined(problems, ready.warnings)
     reads = inputs_of(loaded, options, ready.cache.directory)
     gain = chime_gain_db(loaded, options)
-    return Session(
-        loaded,
-        fitted,
-        bedded[1],
-        timing,
-        ready.cache,
-        ready.chimes,
-        bed=bedded[0],
-        reads=reads,
-        chime_gain_db=gain,
-    )
+    return Session(loaded, fitted, built, timing, ready.cache, source, reads, gain)
 
 
-def _attempt(problems: list[RoutineError], call: Callable, *args):
+def _attempt(
+    problems: list[RoutineError], call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
     """``call(*args)``, or None with its ``RoutineError`` added to ``problems``."""
     try:
-        return call(*args)
+        return call(*args, **kwargs)
     except RoutineError as exc:
         problems.append(exc)
         return None
+
+
+def _refuse(
+    problems: list[RoutineError],
+    warnings: tuple[str, ...],
+    reading: routine.Reading,
+    options: Options,
+) -> NoReturn:
+    """Raise every problem found, with the routine's bed's own when the routine names it
+    (an option's waits for a routine that loads)."""
+    if options.bed is None:
+        _attempt(problems, _check_bed, reading)
+    raise combined(problems, warnings)
 
 
 def _shadowing(name: str) -> tuple[str, ...]:
@@ -305,8 +315,6 @@ def _check_bed(reading: routine.Reading) -> None:
     written = reading.bed
     if written is None or written.sound is None:
         return
-    from voiceguide import bed as beds
-
     if written.sound.strip().lower() in beds.BUILT_IN:
         return
     try:
@@ -324,32 +332,34 @@ def chime_gain_db(loaded: Routine, options: Options) -> float:
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
-def bed_for(
-    loaded: Routine, options: Options, built: plan.Plan, source: Any = None
-) -> tuple[Any, plan.Plan]:
-    """The sound bed ``options`` or else the routine asks for, opened (a file that is
-    missing or does not play is a ``UsageError`` for ``--bed``, a ``RoutineError`` at the
-    ``bed:`` line), and ``built`` with its envelope; ``(None, built)`` for none. ``source``:
-    that bed already opened for a session of this length (it is used instead)."""
-    written = loaded.bed
-    spec, base = bed_spec(loaded, options)
+def bed_levels(loaded: Routine, options: Options) -> plan.BedLevels | None:
+    """The bed ``options`` or else the routine asks for, by the name its source will have,
+    with its level and duck (the options', else the routine's, else the defaults); None for
+    no bed. Opens nothing (``bed_source`` does)."""
+    spec, _ = bed_spec(loaded, options)
     if spec is None:
-        return None, built
-    from voiceguide import bed as beds  # the bed's sources: numpy and soxr work, when asked
-
+        return None
+    written = loaded.bed
     level = options.bed_level
     duck = options.duck
     level = level if level is not None else (written.level if written else routine.BED_LEVEL)
     duck = duck if duck is not None else (written.duck if written else routine.BED_DUCK)
+    return plan.BedLevels(beds.bed_name(spec), level, duck)
+
+
+def bed_source(loaded: Routine, options: Options, length: float) -> BedSource | None:
+    """The sound bed ``options`` or else the routine asks for, opened for a session of
+    ``length`` seconds (a file that is missing or does not play is a ``UsageError`` for
+    ``--bed``, a ``RoutineError`` at the ``bed:`` line); None for none."""
+    spec, base = bed_spec(loaded, options)
+    if spec is None:
+        return None
     try:
-        source = source or beds.open_bed(spec, base, built.length)
+        return beds.open_bed(spec, base, length)
     except UsageError as exc:
-        if options.bed is not None:
+        if options.bed is not None or loaded.bed is None:
             raise UsageError(f"--bed: {exc}") from exc
-        raise RoutineError(loaded.path, written.line, f"bed: {exc}") from exc
-    ending = plan.end_chime_at(built.events, built.length, END_CHIME)
-    envelope = plan.bed_plan(source.name, level, duck, built.events, ending)
-    return source, dataclasses.replace(built, bed=envelope)
+        raise RoutineError(loaded.path, loaded.bed.line, f"bed: {exc}") from exc
 
 
 def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Routine:

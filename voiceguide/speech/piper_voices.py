@@ -30,6 +30,7 @@ from pathlib import Path
 
 import platformdirs
 
+from voiceguide import store
 from voiceguide.atomic import shown
 from voiceguide.errors import SpeechError
 from voiceguide.speech import cache as clipcache
@@ -281,7 +282,7 @@ def fingerprint(voice: VoiceFile) -> str:
     stats = [voice.model.stat(), voice.config.stat()]
     seen = "|".join(f"{s.st_size}:{s.st_mtime_ns}:{s.st_ino}" for s in stats)
     name = clipcache.entry_name("voice-" + voice.id, str(voice.model), seen)
-    known = clipcache.load_json(name.replace(".wav", ".json"))
+    known = store.load_json(name.replace(".wav", ".json"))
     if isinstance(known, str):
         return known
     digest = hashlib.sha256()
@@ -294,5 +295,5 @@ def fingerprint(voice: VoiceFile) -> str:
             while block := handle.read(1 << 20):
                 digest.update(block)
     with contextlib.suppress(SpeechError):  # an unwritable cache: only slower next time
-        clipcache.store_json(name.replace(".wav", ".json"), digest.hexdigest())
+        store.store_json(name.replace(".wav", ".json"), digest.hexdigest())
     return digest.hexdigest()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voiceguide import atomic, audio
+from voiceguide import atomic, audio, store
 from voiceguide.audio import clips
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
@@ -42,7 +42,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
     carrying ``key``). Returns the clip's frames.
 
     Raises ``SpeechError`` when the engine writes nothing usable, and the cache's own
-    ``SpeechError`` (``clipcache.storage_error``) when the disk is full or the cache is not
+    ``SpeechError`` (``store.storage_error``) when the disk is full or the cache is not
     writable: ``Synthesizer.render`` raises ``OSError`` when it cannot write its file.
     """
     try:
@@ -51,10 +51,10 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
             synth.render(text, voice, raw)
             data, rate = sf.read(os.fsencode(raw), dtype="float32", always_2d=True)
     except OSError as exc:
-        raise clipcache.storage_error(target.parent, exc) from exc
+        raise store.storage_error(target.parent, exc) from exc
     except (RuntimeError, sf.LibsndfileError) as exc:
-        if clipcache.no_room(target.parent):
-            raise clipcache.storage_error(target.parent, exc) from exc
+        if store.no_room(target.parent):
+            raise store.storage_error(target.parent, exc) from exc
         raise SpeechError(f"the speech engine wrote no readable audio for {text!r}") from exc
     samples = clips.speech_clip(data.mean(axis=1), rate, volume_db(voice))
     if len(samples) < audio.RATE // 50:
@@ -62,7 +62,7 @@ def render_clip(synth: Synthesizer, text: str, voice: Voice, target: Path, key: 
             f"the speech engine produced silence for {text!r}; check the "
             "voice and that the engine works: voiceguide say hello"
         )
-    clipcache.write(samples, target, key)
+    store.write(samples, target, key)
     return len(samples)
 
 
@@ -154,7 +154,7 @@ class Renderer:
 
     def _asked_voices(self) -> list[VoiceInfo]:
         name = clipcache.entry_name("voices", self.engine_id).replace(".wav", ".json")
-        known = clipcache.load_json(name)
+        known = store.load_json(name)
         if isinstance(known, list):
             return [VoiceInfo(v[0], v[1], tuple(v[2]), v[3]) for v in known]
         if not self.processes:
@@ -162,7 +162,7 @@ class Renderer:
         else:
             with _engine_errors(self.engine_id):
                 found = self._workers().call(_voices_in_worker, self.factory, seconds=JOB_SECONDS)
-        clipcache.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
+        store.store_json(name, [[v.id, v.name, list(v.languages), v.gender] for v in found])
         return found
 
     def _synth(self) -> Synthesizer:
@@ -183,7 +183,7 @@ class Renderer:
             return
         directories = list(dict.fromkeys(job[2].parent for job in jobs))
         for directory in directories:
-            clipcache.ensure_space(directory)
+            store.ensure_space(directory)
             atomic.cleanup_stale(directory)  # what killed runs left behind
         if not self.processes:
             for index, job in enumerate(jobs):
@@ -252,7 +252,7 @@ class SpeechCache:
     ):
         self.renderer = renderer
         self.voice = voice
-        self.directory = directory or clipcache.cache_dir()
+        self.directory = directory or store.cache_dir()
         self.lexicon = lexicon or Lexicon()
         self.engine_id = renderer.voice_engine_id(voice)
 
@@ -312,10 +312,10 @@ class SpeechCache:
         """The cached clip of ``text``, its checksum verified (rendered again if missing,
         corrupt or made from something else)."""
         path, key = self.path(text), self.key(text)
-        samples = clipcache.read(path, key)
+        samples = store.read(path, key)
         if samples is None:
             list(self.renderer.render([self._job(text)]))
-            samples = clipcache.read(path, key)
+            samples = store.read(path, key)
         if samples is None:
             raise SpeechError(
                 f"speech for {text!r} could not be stored in {path.parent}; "
@@ -327,7 +327,7 @@ class SpeechCache:
         return self.spoken(text), self.voice, self.path(text), self.key(text)
 
     def _frames(self, text: str) -> int | None:
-        return clipcache.verified_frames(self.path(text), self.key(text))
+        return store.verified_frames(self.path(text), self.key(text))
 
 
 _WORKER_SYNTH: Synthesizer | None = None

@@ -5,7 +5,7 @@
 ``tone_renderer()`` runs it in this process (a ``ToneRenderer``: what it spoke is in
 ``rendered``). For the live player: ``FakeClock`` (moves only
 when slept on), ``FakeBackend`` (records every play and stop), ``FakeKeys`` (presses keys at
-clock times), ``FakeStreamBackend`` (a stream that mixes the sound bed)
+clock times), ``FakeStreamBackend`` (a stream pulling the mixer: clips and the sound bed)
 and ``FakeSession`` (silent clips as long as the plan's events).
 """
 
@@ -20,7 +20,11 @@ import numpy as np
 import soundfile as sf
 
 from voiceguide.audio import RATE, Clip
+from voiceguide.bed.source import BedSource
+from voiceguide.live.backends.base import StreamBackend
+from voiceguide.live.bed import LiveBed
 from voiceguide.plan import Event, Plan
+from voiceguide.plan.bed import BedEnvelope
 from voiceguide.routine import Voice
 from voiceguide.speech import DEFAULT_RATE, Renderer, VoiceInfo
 
@@ -101,7 +105,7 @@ class FakeClock:
 
 
 class FakeHandle:
-    def __init__(self, backend, clip, at):
+    def __init__(self, backend: FakeBackend, clip: Clip, at: float | None):
         self.backend, self.clip, self.at = backend, clip, at
         self.stopped_at: float | None = None
 
@@ -114,7 +118,10 @@ class FakeHandle:
 
 
 class FakeBackend:
-    """Records every play (clock time, clip, at) and every stop_all."""
+    """Records every play (clock time, clip, at) and every stop_all; mixes no bed."""
+
+    late = 0
+    shifts = 0
 
     def __init__(self, clock: FakeClock, latency: float = 0.0, lead: float | None = None):
         self.clock = clock
@@ -123,16 +130,19 @@ class FakeBackend:
         self.handles: list[FakeHandle] = []
         self.calls: list[float] = []
         self.stops: list[float] = []
-        self.preloaded: list = []
+        self.preloaded: list[Clip] = []
 
-    def preload(self, clip) -> None:
+    def preload(self, clip: Clip) -> None:
         self.preloaded.append(clip)
 
-    def play(self, clip, at=None):
+    def play(self, clip: Clip, at: float | None = None) -> FakeHandle:
         self.calls.append(self.clock())
         handle = FakeHandle(self, clip, at)
         self.handles.append(handle)
         return handle
+
+    def carry_bed(self, source: BedSource, envelope: BedEnvelope) -> LiveBed | None:
+        return None
 
     def stop_all(self) -> None:
         self.stops.append(self.clock())
@@ -142,43 +152,60 @@ class FakeBackend:
     def close(self) -> None:
         self.stop_all()
 
+    def __enter__(self) -> FakeBackend:
+        return self
 
-class FakeStreamBackend(FakeBackend):
-    """A ``FakeBackend`` with a stream like ALSA's, for the sound bed: stream frame ``f`` is
-    heard at clock time ``started + f / RATE``; as the clock moves, the bed is filled a
-    ``period`` at a time up to ``latency`` seconds ahead of what is heard, and what it added
-    is kept in ``bed_out`` (stream frames from 0)."""
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FakeStreamBackend(StreamBackend):
+    """A stream like ALSA's, pulling the real mixer: stream frame ``f`` is heard at clock time
+    ``started + f / RATE``; as the clock moves, blocks are pulled a ``period`` at a time up
+    to ``latency`` seconds ahead of what is heard, and kept (``out``: stream frames from 0).
+    The session's clips (``FakeSession``'s are silent) and its bed are in them. ``stops``:
+    the clock times of every ``stop_all``, as ``FakeBackend``'s."""
 
     def __init__(self, clock: FakeClock, latency: float = 0.05, period: int = 480):
-        super().__init__(clock, latency)
+        super().__init__(clock)
+        self._latency = latency
         self.started, self.period = clock(), period
-        self.bed = None
-        self.bed_error: str | None = None  # as AlsaBackend: why the bed stopped
         self.written = 0
         self.blocks: list[np.ndarray] = []
+        self.stops: list[float] = []
         clock.listeners.append(self.pump)
 
-    def heard_frame(self, at: float | None = None) -> float:
-        return ((self.clock() if at is None else at) - self.started) * RATE
+    @property
+    def latency(self) -> float:
+        return self._latency
 
-    def set_bed(self, bed) -> None:
-        self.bed = bed
+    @property
+    def lead(self) -> float:
+        return self._latency
+
+    def frame_at(self, at: float) -> float:
+        return (at - self.started) * RATE
 
     def pump(self) -> None:
-        ahead = self.heard_frame() + self.latency * RATE
+        ahead = self.heard_frame() + self._latency * RATE
         while self.written < ahead:
             block = np.zeros(self.period, np.float32)
-            if self.bed is not None:
-                try:
-                    self.bed.fill(block, self.written)
-                except Exception as exc:  # as AlsaBackend: the session goes on without it
-                    self.bed_error, self.bed = f"{type(exc).__name__}: {exc}", None
+            self.mixer.pull(block, self.written)
             self.blocks.append(block)
             self.written += self.period
 
     @property
-    def bed_out(self) -> np.ndarray:
+    def out(self) -> np.ndarray:
         return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.float32)
+
+    bed_out = out  # what tests of the bed read: the bed, under clips that may be silent
+
+    def stop_all(self) -> None:
+        self.stops.append(self.clock())
+        super().stop_all()
+
+    def close(self) -> None:
+        self.stop_all()
 
 
 class FakeKeys:
@@ -200,10 +227,13 @@ class FakeKeys:
 
 
 class FakeSession:
-    """A plan with silent clips as long as its events."""
+    """A plan with silent clips as long as its events (and a bed's source, if given)."""
 
-    def __init__(self, plan: Plan):
+    timing = None  # new beats last as long as the plan's own
+
+    def __init__(self, plan: Plan, bed: BedSource | None = None):
         self.plan = plan
+        self.bed = bed
         self.loaded: list[Event] = []
 
     def clip(self, event: Event) -> Clip:

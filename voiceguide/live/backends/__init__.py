@@ -1,71 +1,67 @@
 """Audio backends for the live player: they make the noise the scheduler says is due.
 
-A backend plays a ``Clip`` and returns a handle (``stop()``, ``is_playing()``). Two exist:
+A backend is a module named in ``BACKENDS`` (``voiceguide.choices``, as mido's are): it
+offers ``usable()`` (may it be tried here, for the default) and ``open_backend(routine,
+clock)``, which returns a ``base.Backend``. A new output is one module and one line in
+``choices.BACKENDS``. Two exist:
 
-``AlsaBackend`` (the default on Linux)
+``alsa`` (the default on Linux)
     ONE playback stream on ALSA's ``default`` device, opened before the session and fed by a
-    thread for the whole session (libasound through ctypes, no compiled extension). A clip is
-    mixed into the stream at the frame that will be heard at the requested clock time, so
-    onsets are as exact as the stream's own clock (measured on a PulseAudio null sink: within
-    0.3 ms, no drift), and ``stop()`` takes only what is already queued (~50 ms buffer plus
-    the server's latency: ~65 ms to silence; ``close()`` drops the queue: ~20 ms).
+    thread for the whole session (libasound through ctypes, no compiled extension), pulling
+    the session's blocks from the mixer (``live.mixer``). A clip is mixed into the stream at
+    the frame that will be heard at the requested clock time, so onsets are as exact as the
+    stream's own clock (measured on a PulseAudio null sink: within 0.3 ms, no drift), and
+    ``stop()`` takes only what is already queued (~50 ms buffer plus the server's latency:
+    ~65 ms to silence; ``close()`` drops the queue: ~20 ms).
 
-``SimpleaudioBackend``
+``simpleaudio``
     ``simpleaudio.play_buffer`` per clip (the ``play`` extra). Each clip opens a new stream, so
     onsets wander with the server's start of each stream (measured on a null sink: +-10 ms,
     worst 18-25 ms) and ``stop()`` needs 170-300 ms to fall silent (its thread
-    finishes a 100 ms ALSA write, then drains). For systems where libasound cannot be loaded.
+    finishes a 100 ms ALSA write, then drains); no bed. For systems where libasound cannot be
+    loaded.
 
 No sound device is a ``PlaybackError`` raised when the backend is opened, before the session
 starts, with the suggestion to export instead. ALSA's own error noise is kept off the screen.
 Backends are context managers; leaving one stops every sound at once.
+
+A backend's module is imported when it is opened (``voiceguide --help`` reads the names from
+``choices``, which imports nothing).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-import numpy as np
-
-from voiceguide.audio import Clip
+from voiceguide.choices import BACKENDS  # name -> module: the registry, read by --help too
 from voiceguide.errors import PlaybackError, UsageError
 
-BACKENDS = ("alsa", "simpleaudio")
+if TYPE_CHECKING:
+    from voiceguide.audio import Clip
+    from voiceguide.live.backends.base import Backend
 
 
-class Handle(Protocol):
-    def stop(self) -> None:
-        """Silence this sound now (a backend may need a moment; see its docstring)."""
+class BackendModule(Protocol):
+    """What a module in ``BACKENDS`` offers."""
+
+    def usable(self) -> bool:
+        """Whether it can be tried on this system (its library loads): for the default."""
         ...
 
-    def is_playing(self) -> bool: ...
-
-
-class Backend(Protocol):
-    """Plays clips. ``latency``: seconds from ``play()`` to the first frame heard when the call
-    comes at the last moment. ``lead`` (at least ``latency``): how early a player calls
-    ``play(clip, at=t)``. A backend that can schedule (``AlsaBackend``) starts the clip exactly
-    at clock time ``t`` and takes it well ahead, so that a player thread held up by a loaded
-    machine is still in time; a sound taken ahead and not yet started stops with its handle
-    or ``stop_all``. A backend with ``latency == lead == 0`` plays at once and ignores ``at``."""
-
-    latency: float
-    lead: float
-
-    def preload(self, clip: Clip) -> None:
-        """Get ``clip`` ready ahead of its instant (convert it), so ``play`` does no work."""
+    def open_backend(self, routine: str | None, clock: Callable[[], float]) -> Backend:
+        """Open the device (``PlaybackError`` with ``no_device`` if there is none)."""
         ...
 
-    def play(self, clip: Clip, at: float | None = None) -> Handle: ...
 
-    def stop_all(self) -> None: ...
-
-    def close(self) -> None: ...
+def module(name: str) -> BackendModule:
+    """The module of the backend ``name`` (a key of ``BACKENDS``), imported."""
+    return cast(BackendModule, importlib.import_module(BACKENDS[name]))
 
 
 def no_device(detail: str, routine: str | None) -> PlaybackError:
@@ -95,49 +91,39 @@ def quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def to_pcm16(samples: np.ndarray) -> np.ndarray:
-    """Float samples in [-1, 1] -> little-endian int16 (clipped, rounded)."""
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-
-
 def open_backend(
     name: str | None = None,
     routine: str | None = None,
     clock: Callable[[], float] = time.monotonic,
     outputs=None,
 ) -> Backend:
-    """Open the backend ``name`` (``"alsa"``, ``"simpleaudio"``; default: env
-    ``VOICEGUIDE_BACKEND``, else ``alsa`` where libasound loads, else ``simpleaudio``).
+    """Open the backend ``name`` (a key of ``BACKENDS``; default: env ``VOICEGUIDE_BACKEND``,
+    else the first that is ``usable`` here: ``alsa`` where libasound loads, else
+    ``simpleaudio``).
 
     ``routine`` only goes into the no-device message. ``outputs`` (``routed.Outputs``): the
-    devices by name, the lead-in (None: ALSA's default device, no lead-in). Raises
+    devices by name, the lead-in (None: the default device, no lead-in). Raises
     ``PlaybackError`` when there is no sound device, ``UsageError`` for an unknown name in
     ``VOICEGUIDE_BACKEND`` or a named device that cannot play, and ``ValueError`` for an
     unknown backend passed in.
     """
+    choices = ", ".join(BACKENDS)
     if name is None:
         name = os.environ.get("VOICEGUIDE_BACKEND") or "auto"
         if name not in (*BACKENDS, "auto"):
             raise UsageError(
-                f"VOICEGUIDE_BACKEND must be one of {', '.join(BACKENDS)} (or unset), got {name!r}"
+                f"VOICEGUIDE_BACKEND must be one of {choices} (or unset), got {name!r}"
             )
     if name == "auto":
-        from voiceguide.live.backends.alsa import load_libasound
-
-        name = "alsa" if sys.platform.startswith("linux") and load_libasound() else "simpleaudio"
-    if outputs is not None and name in BACKENDS:
+        last = list(BACKENDS)[-1]
+        name = next((n for n in BACKENDS if n == last or module(n).usable()), last)
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {choices}, got {name!r}")
+    if outputs is not None:
         from voiceguide.live.backends.routed import open_outputs
 
         return open_outputs(name, routine, outputs, clock)
-    if name == "alsa":
-        from voiceguide.live.backends.alsa import AlsaBackend
-
-        return AlsaBackend(routine, clock)
-    if name == "simpleaudio":
-        from voiceguide.live.backends.simpleaudio import SimpleaudioBackend
-
-        return SimpleaudioBackend(routine)
-    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+    return module(name).open_backend(routine, clock)
 
 
 def play_to_end(clip: Clip, name: str | None = None, poll: float = 0.02) -> None:

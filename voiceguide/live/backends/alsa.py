@@ -1,11 +1,14 @@
-"""Audio output through one ALSA stream (libasound by ctypes): the default on Linux. See
-``AlsaBackend`` for how a clip starts at the frame heard at the requested clock time."""
+"""Audio output through one ALSA stream (libasound by ctypes): the default on Linux. A thin
+sink: its thread pulls the session's blocks from the mixer (``live.mixer``) and writes them;
+what it adds is the stream's clock. See ``AlsaBackend`` for how a clip starts at the frame
+heard at the requested clock time."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -13,9 +16,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voiceguide.audio import RATE, Clip
+from voiceguide.audio import RATE
 from voiceguide.errors import PlaybackError
-from voiceguide.live.backends import Handle, no_device, quiet_stderr, to_pcm16
+from voiceguide.live.backends import no_device, quiet_stderr
+from voiceguide.live.backends.base import StreamBackend, to_pcm16
 from voiceguide.live.wake import LEAD_IN, Wake
 
 BUFFER = 0.05  # seconds of audio queued in the ALSA stream: the stop delay, the underrun margin
@@ -56,8 +60,15 @@ def load_libasound() -> ctypes.CDLL | None:
         ctypes.c_int,
         ctypes.c_int,
     ]
-    lib.snd_pcm_set_params.argtypes = [pointer, ctypes.c_int, ctypes.c_int] + [ctypes.c_uint] * 2
-    lib.snd_pcm_set_params.argtypes += [ctypes.c_int, ctypes.c_uint]
+    lib.snd_pcm_set_params.argtypes = [
+        pointer,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+    ]
     lib.snd_pcm_get_params.argtypes = [pointer, ctypes.POINTER(frames), ctypes.POINTER(frames)]
     lib.snd_pcm_writei.argtypes = [pointer, ctypes.c_void_p, frames]
     lib.snd_pcm_writei.restype = ctypes.c_long
@@ -71,21 +82,13 @@ def load_libasound() -> ctypes.CDLL | None:
     return lib
 
 
-class _Sounding:
-    """A clip placed in the stream from frame ``first`` (stream frames count from the open)."""
+def usable() -> bool:
+    """ALSA is tried where libasound loads (Linux)."""
+    return sys.platform.startswith("linux") and load_libasound() is not None
 
-    def __init__(self, backend: AlsaBackend, samples: np.ndarray, first: int):
-        self.backend = backend
-        self.samples = samples
-        self.first = first
-        self.end = first + len(samples)
-        self.stopped = False
 
-    def stop(self) -> None:
-        self.backend._remove(self)
-
-    def is_playing(self) -> bool:
-        return not self.stopped and self.backend.heard_frame() < self.end
+def open_backend(routine: str | None, clock: Callable[[], float]) -> AlsaBackend:
+    return AlsaBackend(routine, clock)
 
 
 def _raise_priority() -> None:
@@ -98,14 +101,15 @@ def _raise_priority() -> None:
         pass
 
 
-class AlsaBackend:
-    """One ALSA stream for the session, fed by a thread that mixes the clips due.
+class AlsaBackend(StreamBackend):
+    """One ALSA stream for the session, fed by a thread that pulls the mixer's blocks.
 
     The thread writes ``period``-frame blocks; a blocking write (it releases the GIL) returns
     when the device has taken a period, so ``written - clock() * RATE`` at each return is the
     stream's clock offset, give or take how late the thread woke. It can only be late, so
-    the offset is the largest of the last ``WINDOW`` seconds, and ``play(clip, at)`` puts the
-    clip at frame ``offset + at * RATE - queue``: the frame heard at clock time ``at``.
+    the offset is the largest of the last ``WINDOW`` seconds, and ``frame_at(at)`` is frame
+    ``offset + at * RATE - queue``: the frame heard at clock time ``at``, where ``play``
+    places a clip.
 
     Why not ``snd_pcm_delay``: through PulseAudio it comes from an interpolating smoother
     that wanders by up to 5-15 ms for ~15 s after the stream starts or shifts (measured on a
@@ -138,19 +142,17 @@ class AlsaBackend:
         buffer: float = BUFFER,
         wake: bool = False,
     ):
-        self.clock = clock
+        super().__init__(clock)
         self._wake = Wake() if wake else None
         self._awake_at = clock() + LEAD_IN if wake else -float("inf")
-        self.late = 0
         self.underruns = 0
-        self.shifts = 0
-        self._lib = load_libasound()
-        if self._lib is None:
+        lib = load_libasound()
+        if lib is None:
             raise no_device("the ALSA library (libasound.so.2) cannot be loaded", routine)
+        self._lib = lib
         self._pcm = ctypes.c_void_p()
         self._open(device, buffer, routine)
-        self._lock = threading.Lock()
-        self._playing: list[_Sounding] = []
+        self._lock = threading.Lock()  # the stream's clock: written frames and the offset
         self._written = 0
         per_second = RATE / self.period
         self._recent: deque[float] = deque(maxlen=max(4, round(WINDOW * per_second)))
@@ -160,10 +162,8 @@ class AlsaBackend:
         self._error: str | None = None
         self._closing = False
         self._routine = routine
-        self._bed = None  # a LiveBed, mixed under the clips by the feeding thread
-        self.bed_error: str | None = None  # why the bed stopped, if reading it failed
         self._latency = self.buffer + MARGIN
-        self._ready = threading.Event()  # set when warmed up, or when the stream failed
+        self._ready_event = threading.Event()  # set when warmed up, or when the stream failed
         self._warmed = False
         self._thread = threading.Thread(target=self._feed, name="voiceguide-audio", daemon=True)
         self._thread.start()
@@ -197,11 +197,7 @@ class AlsaBackend:
     def latency(self) -> float:
         """Seconds from ``play()`` to the first frame heard (waits for the warm-up)."""
         self._wait_ready()
-        return self._waiting(self.clock())
-
-    def _waiting(self, now: float) -> float:
-        """The stream's latency, or longer while the lead-in still plays."""
-        return max(self._latency, self._awake_at - now)
+        return max(self._latency, self._awake_at - self.clock())  # the lead-in still plays
 
     @property
     def lead(self) -> float:
@@ -211,16 +207,15 @@ class AlsaBackend:
         return self.latency + HANDOVER
 
     def _wait_ready(self) -> None:
-        if not self._ready.wait(timeout=2.0) or not self._warmed:
+        if not self._ready_event.wait(timeout=2.0) or not self._warmed:
             error = self._error or "the sound device does not play"
             self.close()
             raise no_device(error, self._routine)
 
-    def __enter__(self) -> AlsaBackend:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _ready(self) -> None:
+        self._wait_ready()
+        if self._error is not None:
+            raise PlaybackError(f"the sound device failed: {self._error}")
 
     # -- the feeding thread
 
@@ -230,14 +225,7 @@ class AlsaBackend:
         block = np.zeros(period, np.float32)
         queued = ctypes.c_long()
         while not self._closing:
-            with self._lock:
-                self._mix(block, self._written)
-            bed = self._bed
-            if bed is not None:  # outside the lock: reading its source may take a while
-                try:
-                    bed.fill(block, self._written)
-                except Exception as exc:  # the session goes on without its bed
-                    self.bed_error, self._bed = f"{type(exc).__name__}: {exc}", None
+            self.mixer.pull(block, self._written)
             if self._wake is not None:
                 self._wake.fill(block, self._written)
             pcm = to_pcm16(block)
@@ -246,23 +234,23 @@ class AlsaBackend:
                 self.underruns += 1
                 if self._closing or lib.snd_pcm_recover(self._pcm, int(count), 1) < 0:
                     self._error = lib.snd_strerror(int(count)).decode(errors="replace")
-                    self._ready.set()
+                    self._ready_event.set()
                     return
                 with self._lock:
                     self._recent.clear()  # the stream starts again: a new clock offset
-                continue  # nothing written: mix the same frames again
+                continue  # nothing written: pull the same frames again
             now = self.clock()
             with self._lock:
                 self._written += count
                 self._track(self._written - now * RATE)
-            if not self._ready.is_set():
+            if not self._ready_event.is_set():
                 if lib.snd_pcm_delay(self._pcm, ctypes.byref(queued)) == 0:
                     self._queue = max(self._queue, queued.value)
                 if self._written >= WARM_UP * RATE and (self._queue or self._written > RATE):
                     self._queue = self._queue or round(self.buffer * RATE)  # no delay known
                     self._latency = self._queue / RATE + MARGIN
                     self._warmed = True
-                    self._ready.set()
+                    self._ready_event.set()
 
     def _track(self, offset: float) -> None:
         """Take one write's clock offset (frames): the estimate is the largest recent one,
@@ -272,79 +260,28 @@ class AlsaBackend:
         tail = list(recent)[-self._shift :]
         if len(tail) == self._shift and self._offset is not None:
             if max(tail) < self._offset - TOLERANCE * RATE:
-                self.shifts += 1
+                self._shifts += 1
                 recent.clear()
                 recent.extend(tail)
         self._offset = max(recent)
 
-    def _mix(self, block: np.ndarray, start: int) -> None:
-        """Fill ``block`` with the voices' frames from stream frame ``start``; drop the done."""
-        block[:] = 0.0
-        stop = start + len(block)
-        for sounding in self._playing:
-            low, high = max(sounding.first, start), min(sounding.end, stop)
-            if low < high:
-                block[low - start : high - start] += sounding.samples[
-                    low - sounding.first : high - sounding.first
-                ]
-        self._playing = [v for v in self._playing if v.end > stop]
-
     # -- the player's side
 
-    def heard_frame(self, at: float | None = None) -> float:
-        """The stream frame heard at clock time ``at`` (default: now)."""
+    def frame_at(self, at: float) -> float:
+        """The stream frame heard at clock time ``at``."""
         with self._lock:
-            return self._frame_at(self.clock() if at is None else at)
-
-    def _frame_at(self, at: float) -> float:
-        if self._offset is None:
-            return float(self._written)
-        return self._offset - self._queue + at * RATE
-
-    def set_bed(self, bed) -> None:
-        """Mix ``bed`` (``live.bed.LiveBed``: ``fill(block, stream_frame)``) under the clips;
-        None: no bed."""
-        self._bed = bed
-
-    def preload(self, clip: Clip) -> None:
-        """Nothing to do ahead: the stream mixes float samples as they come."""
-
-    def play(self, clip: Clip, at: float | None = None) -> Handle:
-        """Start ``clip`` at clock time ``at`` (default: as soon as possible)."""
-        self._wait_ready()
-        with self._lock:
-            if self._error is not None:
-                raise PlaybackError(f"the sound device failed: {self._error}")
-            now = self.clock()
-            first = round(self._frame_at(now + self._waiting(now) if at is None else at))
-            if first < self._written:
-                self.late += at is not None
-                first = self._written
-            sounding = _Sounding(self, clip.samples, first)
-            self._playing.append(sounding)
-            return sounding
-
-    def _remove(self, sounding: _Sounding) -> None:
-        with self._lock:
-            sounding.stopped = True
-            if sounding in self._playing:
-                self._playing.remove(sounding)
-
-    def stop_all(self) -> None:
-        with self._lock:
-            for sounding in self._playing:
-                sounding.stopped = True
-            self._playing = []
+            if self._offset is None:
+                return float(self._written)
+            return self._offset - self._queue + at * RATE
 
     def close(self) -> None:
         """Stop the thread, drop what is queued (silence at once) and close the stream."""
-        if self._pcm is None or not self._pcm.value:
+        if not self._pcm.value:
             return
         self._closing = True
         self.stop_all()
-        thread = getattr(self, "_thread", None)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
         self._lib.snd_pcm_drop(self._pcm)
         self._lib.snd_pcm_close(self._pcm)
         self._lib.snd_lib_error_set_handler(None)

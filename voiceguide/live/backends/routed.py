@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.live import devices, wake
-from voiceguide.live.backends import Backend, Handle
+from voiceguide.live.backends.base import Backend, Handle
 
 
 @dataclass(frozen=True)
@@ -57,22 +57,15 @@ class Pair:
     def shifts(self) -> int:
         return self.cues.shifts + self.bed.shifts
 
-    @property
-    def bed_error(self) -> str | None:
-        return self.bed.bed_error
-
     def preload(self, clip: Clip) -> None:
         self.cues.preload(clip)
 
     def play(self, clip: Clip, at: float | None = None) -> Handle:
         return self.cues.play(clip, at)
 
-    def heard_frame(self, at: float | None = None) -> float:
-        """The bed's stream frame heard at clock time ``at`` (the bed is anchored there)."""
-        return self.bed.heard_frame(at)
-
-    def set_bed(self, bed) -> None:
-        self.bed.set_bed(bed)
+    def carry_bed(self, source, envelope):
+        """The bed in the bed device's stream (anchored there by its own clock)."""
+        return self.bed.carry_bed(source, envelope)
 
     def stop_all(self) -> None:
         self.cues.stop_all()
@@ -119,9 +112,9 @@ def open_outputs(
             raise UsageError(
                 "--device, --bed-device and --lead-in need the alsa backend (libasound)"
             )
-        from voiceguide.live.backends.simpleaudio import SimpleaudioBackend
+        from voiceguide.live.backends import module
 
-        return SimpleaudioBackend(routine)
+        return module(backend).open_backend(routine, clock)
     sinks = devices.pulse_sinks()
     cues = _open("--device", outputs.device, outputs.lead_in, sinks, routine, clock)
     if outputs.bed_device is None:
