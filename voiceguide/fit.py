@@ -79,20 +79,29 @@ def _spread_remainder(parts: list[Part], result: list[float], target: float) -> 
         result[i] += remainder * result[i] / weight
 
 
-def routine_parts(routine: Routine, floors: dict[int, float]) -> tuple[list[Part], Part | None]:
-    """One ``Part`` per step, plus the interlude's ``Part`` (counted once per occurrence).
+INTERLUDE = -1  # the interlude's key among the parts (steps are keyed by their index)
+GET_READY = -2  # the intro written as a part (``Routine.get_ready``)
+REST = -3  # the outro written as a part (``Routine.rest``)
 
-    ``floors`` maps a step index (-1 for the interlude) to the least time its spoken
-    instruction needs; a flexible step never shrinks below it (unless its max is lower).
+
+def routine_parts(routine: Routine, floors: dict[int, float]) -> dict[int, Part]:
+    """Every part the fitter scales, by key: each step by its index, the interlude
+    (``INTERLUDE``, counted once per occurrence), the get-ready (``GET_READY``) and the rest
+    (``REST``) when the routine has them.
+
+    ``floors`` maps a key to the least time its spoken words need (with the chime for a
+    step); a flexible part never shrinks below it (unless its max is lower).
     """
-    parts = [_part(step, floors.get(i, 0.0)) for i, step in enumerate(routine.steps)]
-    interlude_part = None
+    parts = {i: _part(step, floors.get(i, 0.0)) for i, step in enumerate(routine.steps)}
     count = interlude_count(routine)
     if routine.interlude is not None and count:
-        interlude_part = dataclasses.replace(
-            _part(routine.interlude, floors.get(-1, 0.0)), count=count
+        parts[INTERLUDE] = dataclasses.replace(
+            _part(routine.interlude, floors.get(INTERLUDE, 0.0)), count=count
         )
-    return parts, interlude_part
+    for key, part in ((GET_READY, routine.get_ready), (REST, routine.rest)):
+        if part is not None:
+            parts[key] = _part(part, floors.get(key, 0.0))
+    return parts
 
 
 def interlude_count(routine: Routine) -> int:
@@ -110,37 +119,42 @@ def _part(step: Step, floor: float) -> Part:
 
 
 def fit(routine: Routine, length: float, overhead: float, floors: dict[int, float]) -> Routine:
-    """Return ``routine`` with step durations scaled so the session lasts ``length`` seconds.
+    """Return ``routine`` with its parts' durations scaled so the session lasts ``length``
+    seconds: the steps, the interlude, the get-ready and the rest (``routine_parts``).
 
-    ``overhead`` is the fixed time outside the steps (intro, closing). Raises ``Unfittable``
-    naming the shortest and longest possible length when ``length`` cannot be met.
+    ``overhead`` is the fixed time outside them (an intro or outro written as text, the
+    closing). Raises ``Unfittable`` naming the shortest and longest possible length when
+    ``length`` cannot be met.
     """
-    parts, interlude_part = routine_parts(routine, floors)
-    every = parts + ([interlude_part] if interlude_part else [])
-    low, high = bounds(every)
+    parts = routine_parts(routine, floors)
+    low, high = bounds(list(parts.values()))
     if not math.isfinite(length) or not low + overhead - 1e-6 <= length <= high + overhead + 1e-6:
         raise Unfittable(
             routine.path,
             f"cannot fit {durations.humanize(length)}; this routine takes "
             f"{span(low + overhead, high + overhead)}",
         )
-    solved = solve(every, min(max(length - overhead, low), high))
-    steps = tuple(
-        dataclasses.replace(step, duration=d)
-        for step, d in zip(routine.steps, solved, strict=False)
+    solved = dict(
+        zip(parts, solve(list(parts.values()), min(max(length - overhead, low), high)), strict=True)
     )
-    inter = routine.interlude
-    if interlude_part is not None and inter is not None:
-        inter = dataclasses.replace(inter, duration=solved[-1])
-    return dataclasses.replace(routine, steps=steps, interlude=inter)
+
+    def scaled(step: Step, key: int) -> Step:
+        return dataclasses.replace(step, duration=solved[key]) if key in solved else step
+
+    return dataclasses.replace(
+        routine,
+        steps=tuple(scaled(step, i) for i, step in enumerate(routine.steps)),
+        interlude=routine.interlude and scaled(routine.interlude, INTERLUDE),
+        get_ready=routine.get_ready and scaled(routine.get_ready, GET_READY),
+        rest=routine.rest and scaled(routine.rest, REST),
+    )
 
 
 def length_range(
     routine: Routine, overhead: float, floors: dict[int, float]
 ) -> tuple[float, float]:
     """Shortest and longest session (seconds) this routine can be fitted to."""
-    parts, interlude_part = routine_parts(routine, floors)
-    low, high = bounds(parts + ([interlude_part] if interlude_part else []))
+    low, high = bounds(list(routine_parts(routine, floors).values()))
     return low + overhead, high + overhead
 
 

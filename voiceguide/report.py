@@ -108,7 +108,8 @@ def pace_label(pace: Pace | None) -> str:
 
 def table(plan: Plan) -> str:
     """A readable table: start time, step, side, its pace and what is heard (the pace
-    guide's beats are counted in the header, not listed)."""
+    guide's beats are counted in the header, not listed); a part where nothing is heard (a
+    get-ready without words) has a row of its own, ``(quiet)``."""
     heard = [e for e in plan.events if e.kind != PULSE]
     beats = len(plan.events) - len(heard)
     counted = f", {beats} beats of the pace guide" if beats else ""
@@ -121,20 +122,20 @@ def table(plan: Plan) -> str:
     paced = any(step.pace for step in plan.steps)
     pace_head = f" {'pace':<16}" if paced else ""
     lines.append(f"{'time':>9}  {'step':<24} {'side':<6}{pace_head} heard")
+    rows = [(event.at, event.step, _heard(event)) for event in heard]
+    quiet = set(range(len(plan.steps))) - {event.step for event in heard}
+    rows += [(plan.steps[index].start, index, "(quiet)") for index in quiet]
     shown_step = None
     waits = [step for step in plan.steps if step.wait]
-    for event in heard:
-        while waits and waits[0].end <= event.at + 1e-9:
+    for at, index, what in sorted(rows, key=lambda row: row[:2]):
+        while waits and waits[0].end <= at + 1e-9:
             lines.append(_wait_row(waits.pop(0), paced))
-        step = plan.steps[event.step]
-        pace = pace_label(step.pace) if event.step != shown_step else ""
-        shown_step = event.step
-        what = (
-            f"\u201c{event.text}\u201d" if event.kind == "speech" else f"[{event.sound.name} chime]"
-        )
+        step = plan.steps[index]
+        pace = pace_label(step.pace) if index != shown_step else ""
+        shown_step = index
         pace_cell = f" {pace:<16}" if paced else ""
         lines.append(
-            f"{durations.format(event.at, True):>9}  {_named(step):<24} "
+            f"{durations.format(at, True):>9}  {_named(step):<24} "
             f"{step.side or '':<6}{pace_cell} {what}"
         )
     lines += [_wait_row(step, paced) for step in waits]
@@ -159,6 +160,12 @@ def _wait_row(step: PlanStep, paced: bool) -> str:
         f"{durations.format(step.end, True):>9}  {_named(step):<24} "
         f"{step.side or '':<6}{pace_cell} [{WAIT_ROW}]"
     )
+
+
+def _heard(event: Event) -> str:
+    if event.kind == "speech":
+        return f"\u201c{event.text}\u201d"
+    return f"[{event.sound.name} chime]"
 
 
 def warnings(plan: Plan) -> list[str]:

@@ -133,12 +133,14 @@ def test_plan_json_has_the_documented_keys_and_exact_length(run):
         assert ("text" in event) == (event["kind"] == "speech")
         assert ("sound" in event) == (event["kind"] in ("chime", "pulse"))
         assert ("gain_db" in event) == (event["kind"] == "pulse")
-    assert {e["sound"] for e in data["events"] if e["kind"] == "pulse"} == {"pulse.wav"}
+    beats = {data["steps"][e["step"]]["kind"]: e["sound"] for e in data["events"] if "gain_db" in e}
+    assert beats == {"step": "pulse.wav", "between": "pulse.wav", "outro": "breath.wav"}
     for step in data["steps"]:
         pace = step["pace"]
         assert pace is None or set(pace) == {"from", "to", "sound", "level"}
-    assert data["steps"][0]["pace"] is None  # the introduction
+    assert data["steps"][0]["pace"] is None  # the get-ready: quiet after the words
     assert data["steps"][1]["pace"] == {"from": 9, "to": 6.5, "sound": "pulse", "level": 14}
+    assert data["steps"][-1]["pace"] == {"from": 6, "to": 5, "sound": "breath", "level": 14}
     assert data["events"][-1]["sound"] == "end.wav"
 
 
@@ -148,10 +150,10 @@ def test_plan_table_reads_like_a_schedule(run):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == (
-        "First back massage - 10:00 (20 sounds in 8 parts, 62 beats of the pace guide)"
+        "First back massage - 10:00 (20 sounds in 8 parts, 61 beats of the pace guide)"
     )
     assert lines[2].split() == ["time", "step", "side", "pace", "heard"]
-    assert "6→5/min breath" in result.output  # Settle in breathes, the others tick
+    assert "6→5/min breath" in result.output  # Settle in and the rest breathe, the others tick
     assert "10:00.000  end of session" in result.output
     assert "fits lengths from" in lines[-1]
 
@@ -312,9 +314,7 @@ def test_play_reports_a_bad_start_step_before_a_missing_device(run, monkeypatch)
     monkeypatch.setattr(player, "open_backend", no_device)
     result = CliRunner().invoke(main, ["play", "neck-stretch", "--start-at", "nosuch"])
     assert result.exit_code == 2
-    assert result.output.startswith(
-        "--start-at: no step 'nosuch'; choose one of 'Introduction', 1 "
-    )
+    assert result.output.startswith("--start-at: no step 'nosuch'; choose one of 'Get ready', 1 ")
 
 
 @pytest.mark.slow

@@ -239,7 +239,7 @@ def test_the_webvtt_says_what_is_said_and_when(ten, tmp_path):
 def test_split_tracks_are_the_steps_and_add_up_to_the_whole(fmt, ten, exported, tmp_path):
     tracks = export.export_split(ten, tmp_path / "split", fmt)
     assert len(tracks) == len(ten.plan.steps)
-    assert tracks[0].path.name == "01 - Introduction." + fmt
+    assert tracks[0].path.name == "01 - Get ready." + fmt
     assert f"06 - Fingertip pushes (left).{fmt}" in [t.path.name for t in tracks]
     lines = (tmp_path / "split" / export.PLAYLIST).read_text().splitlines()
     assert lines[0] == "#EXTM3U" and len(lines) == 1 + 2 * len(tracks)
@@ -348,19 +348,19 @@ def test_shipped_routines_export_to_every_format(name, minutes, fmt, shipped):
 
 @pytest.mark.slow
 def test_several_lengths_share_the_rendered_speech(renderer, tmp_path):
-    targets = export.length_targets(tmp_path / "s.flac", [480, 600])
+    targets = export.length_targets(tmp_path / "s.flac", [540, 600])
     seen = []
     results = export.export_many(
         prepare_at("back-massage", renderer),
-        [480, 600],
+        [540, 600],
         targets,
         progress=lambda d, t: seen.append((d, t)),
     )
-    assert [r.path.name for r in results] == ["s-8m.flac", "s-10m.flac"]
-    assert [sf.info(str(r.path)).frames for r in results] == [480 * RATE, 600 * RATE]
+    assert [r.path.name for r in results] == ["s-9m.flac", "s-10m.flac"]
+    assert [sf.info(str(r.path)).frames for r in results] == [540 * RATE, 600 * RATE]
     rendered = renderer.rendered
     assert rendered and len(rendered) == len(set(rendered))  # each text once, for both
-    assert seen[-1] == pytest.approx((1080.0, 1080.0))  # fitted lengths: exact to float precision
+    assert seen[-1] == pytest.approx((1140.0, 1140.0))  # fitted lengths: exact to float precision
     assert all(b[0] >= a[0] for a, b in zip(seen, seen[1:], strict=False))
 
 

@@ -12,7 +12,7 @@ from voiceguide.audio import RATE
 from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.live import player, preload, status, timeline
 from voiceguide.live.status import Status, render_status
-from voiceguide.plan import Event, Plan, PlanStep
+from voiceguide.plan import BEFORE_END_CHIME, Event, Plan, PlanStep
 from voiceguide.plan.pulses import pulse_events
 from voiceguide.routine import Sound
 from voiceguide.testing.fakes import FakeBackend, FakeClock, FakeKeys, FakeSession
@@ -304,10 +304,51 @@ def test_resizing_takes_back_sounds_handed_early_to_a_latent_backend():
     assert chimes[1][1].target - result.started == pytest.approx(100.0 + 0.08)
 
 
-def test_the_closing_keeps_its_length():
-    plan = make_plan(PARTS)
-    result, _, _ = run(plan, script=[(192.0, "longer")])
-    assert result.length == plan.length
+END = Sound("end", Path("end.wav"))
+
+
+def closing_plan(rest: float) -> Plan:
+    """A 30 s step, then a closing part of ``rest`` seconds as the plan lays it out: its
+    words (3 s) at its start, the end chime (4.2 s) ending 0.5 s before the end."""
+    steps = (PlanStep("A", "step", 0.0, 30.0, None, 1), PlanStep("Rest", "outro", 30.0, 30 + rest))
+    events = (
+        Event(0.0, "chime", 1.0, 0, sound=CHIME),
+        Event(1.25, "speech", 3.0, 0, text="A."),
+        Event(30.0, "speech", 3.0, 1, text="Rest."),
+        Event(30 + rest - 4.7, "chime", 4.2, 1, sound=END),
+    )
+    return Plan("Test", 30 + rest, steps, events)
+
+
+def end_chime(result) -> float:
+    (rung,) = [p for p in result.played if p.event.sound is END]
+    return rung.event.at
+
+
+def test_longer_in_the_closing_adds_quiet_before_the_end_chime():
+    """The rest grows as any part does, and its end chime stays at its end (it was refused,
+    "the closing keeps its length", before a rest could be written)."""
+    plan = closing_plan(30.0)
+    result, _, _ = run(plan, script=[(35.0, "longer")])
+    assert result.length == pytest.approx(plan.length + timeline.RESIZE)
+    assert end_chime(result) == pytest.approx(60.0 - 4.7 + timeline.RESIZE)
+
+
+def test_shorter_in_the_closing_keeps_the_end_chime_after_the_words_and_now():
+    plan = closing_plan(30.0)
+    result, _, _ = run(plan, script=[(31.0, "shorter")])  # during the words (30 to 33 s)
+    # not MIN_LEFT from now (36 s) but the end chime 1 s after the words: 34 s, ends 38.7 s
+    assert end_chime(result) == pytest.approx(33.0 + BEFORE_END_CHIME)
+    assert result.length == pytest.approx(33.0 + BEFORE_END_CHIME + 4.7)
+
+
+def test_a_closing_with_no_quiet_cannot_be_shorter():
+    plan = closing_plan(3.0 + 1.0 + 4.7)  # an outro written as text: words, 1 s, the chime
+    snapshots = []
+    result, _, _ = run(plan, script=[(31.0, "shorter")], on_status=snapshots.append)
+    assert result.length == pytest.approx(plan.length)
+    refused = [s for s in snapshots if s.reason == status.REFUSED]
+    assert refused and refused[0].message.startswith("Rest cannot be shorter")
 
 
 def test_quit_stops_everything_at_once():
@@ -363,7 +404,8 @@ def test_keyboard_interrupt_stops_all_sound():
         ("chin", "Chin tucks"),
         ("SHOULDER B", "Shoulder blade squeeze"),
         ("side neck stretch (right)", "Side neck stretch (right)"),
-        ("closing", "Closing"),
+        ("rest", "Rest"),
+        ("get", "Get ready"),
     ],
 )
 @pytest.mark.slow
@@ -384,9 +426,9 @@ def test_start_at_finds_a_step_by_number_or_name_prefix(prepare, spec, title):
         ),
         (
             "yoga",
-            "--start-at: no step 'yoga'; choose one of 'Introduction', 1 'Shoulder rolls', "
+            "--start-at: no step 'yoga'; choose one of 'Get ready', 1 'Shoulder rolls', "
             "2 'Side neck stretch', 3 'Chin tucks', 4 'Shoulder blade squeeze', "
-            "5 'Slow neck turns', 'Closing'",
+            "5 'Slow neck turns', 'Rest'",
         ),
     ],
 )

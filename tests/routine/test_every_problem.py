@@ -44,8 +44,8 @@ def test_three_misspelt_keys_are_reported_in_one_run_in_line_order(write_routine
     )
     assert found == [
         (2, "the routine: unknown key 'lenght'; did you mean 'length'? allowed keys: title, "
-         "description, length, voice, chime, intro, outro, between, pace, pace_sound, lexicon, "
-         "bed, chime_level, steps"),
+         "description, length, voice, language, chime, intro, outro, between, pace, pace_sound, "
+         "lexicon, bed, chime_level, side_announcement, steps"),
         (6, f"step 1: unknown key 'sey'; did you mean 'say'? allowed keys: {STEP_KEYS}"),
         (9, f"step 2: unknown key 'chmie'; did you mean 'chime'? allowed keys: {STEP_KEYS}"),
     ]  # fmt: skip

@@ -99,8 +99,8 @@ def test_unknown_key_is_rejected_with_its_line_and_a_suggestion(write_routine):
     assert error.line == 2
     assert error.message == (
         "the routine: unknown key 'stpes'; did you mean 'steps'? allowed "
-        "keys: title, description, length, voice, chime, intro, outro, "
-        "between, pace, pace_sound, lexicon, bed, chime_level, steps"
+        "keys: title, description, length, voice, language, chime, intro, outro, "
+        "between, pace, pace_sound, lexicon, bed, chime_level, side_announcement, steps"
     )
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
 from voiceguide.errors import RoutineError
-from voiceguide.routine import fields, loader
+from voiceguide.routine import ends, fields, language, loader
 
 SCHEMA_PATH = Path(routine.__file__).with_name("routine.schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -37,6 +37,8 @@ OBJECTS = {
     "between": (DEFS["between"], loader.BETWEEN_KEYS),
     "cue": (DEFS["cue"], loader.CUE_KEYS),
     "voice": (VOICE, loader.VOICE_KEYS),
+    "intro": (DEFS["intro"], loader.ENDING_KEYS),
+    "outro": (DEFS["outro"], loader.ENDING_KEYS),
 }
 
 
@@ -62,9 +64,26 @@ FULL = {
     "description": "For a partner lying face down.",
     "length": "20m",
     "voice": {"engine": "espeak", "name": "en-us", "rate": 150, "volume": 0.9},
+    "language": "en-us",
     "chime": "bell",
-    "intro": "Spoken once before the first step.",
-    "outro": "Spoken after the last step.",
+    "intro": {
+        "name": "Settle",
+        "say": "Spoken once before the first step.",
+        "duration": "30s",
+        "min": "15s",
+        "max": "1m",
+        "fixed": False,
+        "pace": "6 to 5",
+    },
+    "outro": {
+        "name": "Rest",
+        "say": "Spoken after the last step.",
+        "duration": "30s",
+        "min": "10s",
+        "max": "1m",
+        "fixed": False,
+        "pace": {"from": 6, "to": 4, "sound": "breath"},
+    },
     "between": {
         "name": "Re-relax",
         "say": "Go back to the basic rub.",
@@ -100,12 +119,15 @@ FULL = {
     "lexicon": {"Shiatsu": "shee-AHT-soo"},
     "bed": {"sound": "ocean", "level": 20, "duck": 14},
     "chime_level": 6,
+    "side_announcement": "{Side} side.",
 }
 REMOVABLE = (
     [("routine", key) for key in loader.ROUTINE_KEYS]
     + [("step", key) for key in loader.STEP_KEYS]
     + [("between", key) for key in loader.BETWEEN_KEYS]
     + [("voice", key) for key in loader.VOICE_KEYS]
+    + [("intro", key) for key in loader.ENDING_KEYS]
+    + [("outro", key) for key in loader.ENDING_KEYS]
 )
 
 
@@ -116,6 +138,8 @@ def without(where: str, key: str) -> dict:
         "step": data["steps"][0],
         "between": data["between"],
         "voice": data["voice"],
+        "intro": data["intro"],
+        "outro": data["outro"],
     }[where]
     del target[key]
     return data
@@ -170,6 +194,7 @@ def test_the_required_keys_are_the_ones_the_loader_requires():
     assert SCHEMA["required"] == ["title", "steps"]
     assert DEFS["step"]["required"] == ["name", "duration"]
     assert DEFS["between"]["required"] == ["duration"]
+    assert DEFS["intro"]["required"] == DEFS["outro"]["required"] == ["duration"]
     assert "required" not in VOICE
 
 
@@ -191,15 +216,19 @@ def test_the_limits_are_the_loaders_constants():
     assert props["steps"]["maxItems"] == loader.MAX_STEPS
     assert step_props["cues"]["maxItems"] == between_props["cues"]["maxItems"] == loader.MAX_CUES
     names = [props["title"], step_props["name"], between_props["name"]]
-    assert [n["maxLength"] for n in names] == [loader.MAX_NAME] * 3
-    texts = [props[k] for k in ("description", "intro", "outro")]
+    names += [DEFS[k]["properties"]["name"] for k in ("intro", "outro")]
+    assert [n["maxLength"] for n in names] == [loader.MAX_NAME] * 5
+    assert [props[k]["anyOf"][0] for k in ("intro", "outro")] == [{"$ref": "#/$defs/spoken"}] * 2
+    texts = [props["description"], DEFS["spoken"]]
     texts += [
         step_props["say"],
         between_props["say"],
         CUE["say"],
         VOICE["properties"]["name"],
     ]
-    assert [t["maxLength"] for t in texts] == [fields.MAX_TEXT] * 7
+    assert [t["maxLength"] for t in texts] == [fields.MAX_TEXT] * 6
+    assert props["side_announcement"]["maxLength"] == ends.MAX_ANNOUNCEMENT
+    assert props["language"]["pattern"].replace("\\s*", "") == language.CODE.pattern
     rate = VOICE["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == routine.RATE_RANGE
     volume = VOICE["properties"]["volume"]
@@ -543,6 +572,57 @@ def test_schema_and_loader_agree_on_a_chime_level(tmp_path, value, valid):
         with pytest.raises(RoutineError, match="chime_level"):
             routine.load(path)
         return
+    assert (schema_errors(data) == []) is valid, schema_errors(data)
+    assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+ENDINGS = [
+    ("Spoken once.", True),
+    ({"duration": "30s"}, True),
+    ({"say": "Warm some oil.", "duration": "30s", "min": "15s", "max": "1m"}, True),
+    ({"say": "Warm some oil.", "duration": "30s", "fixed": True}, True),
+    ({"name": "Vorbereitung", "say": "Öl wärmen.", "duration": 20, "pace": 6}, True),
+    ({"say": "Warm some oil."}, False),  # a part needs its duration
+    ({"say": "Warm some oil.", "duration": "0s"}, False),
+    ({"say": "Warm some oil.", "duration": "30s", "fixed": True, "min": "10s"}, False),
+    ({"say": "Your {side} hand.", "duration": "30s"}, False),
+    ({"say": "", "duration": "30s"}, False),
+    ({"duration": "30s", "cues": []}, False),
+    ({"duration": "30s", "pace": "fast"}, False),
+    ("Your {side} hand.", False),
+    (["Warm some oil."], False),
+]
+
+
+@pytest.mark.parametrize("key", ["intro", "outro"])
+@pytest.mark.parametrize("value, valid", ENDINGS, ids=[repr(v) for v, _ in ENDINGS])
+def test_schema_and_loader_agree_on_every_form_of_an_intro_and_outro(tmp_path, key, value, valid):
+    data = doc(**{key: value})
+    assert (schema_errors(data) == []) is valid, schema_errors(data)
+    assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+LANGUAGES = [("de", True), ("en-us", True), ("pt_BR", True), ("en-gb-x-rp", True),
+             ("German", False), ("d", False), ("de-", False), ("", False), (49, False),
+             (None, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("value, valid", LANGUAGES, ids=[repr(v) for v, _ in LANGUAGES])
+def test_schema_and_loader_agree_on_a_language(tmp_path, value, valid):
+    data = doc(language=value)
+    assert (schema_errors(data) == []) is valid, schema_errors(data)
+    assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
+
+
+ANNOUNCEMENTS = [("{Side} side.", True), ("Jetzt {side}.", True), ("{side}", True),
+                 ("Côté {side}, {Side}.", True), ("Side.", False), ("{hand} side.", False),
+                 ("{Side side.", False), ("{Side} {}", False), ("", False),
+                 ("s" * 95 + "{side}", False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("value, valid", ANNOUNCEMENTS, ids=[repr(v) for v, _ in ANNOUNCEMENTS])
+def test_schema_and_loader_agree_on_a_side_announcement(tmp_path, value, valid):
+    data = doc(side_announcement=value)
     assert (schema_errors(data) == []) is valid, schema_errors(data)
     assert (loader_error(tmp_path, data) is None) is valid, loader_error(tmp_path, data)
 

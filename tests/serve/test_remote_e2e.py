@@ -71,7 +71,7 @@ def test_pause_on_the_page_pauses_the_computers_player(tmp_path):
 
         browser.wait_for(lambda: status().get("state") == "playing", what="the player to start")
         browser.wait_for(lambda: status()["position"] >= 1.6, what="the intro to be spoken")
-        assert page.find_element("id", "live-step").text == "Introduction"
+        assert page.find_element("id", "live-step").text == "Get ready"
         page.find_element("id", "live-pause").click()
         paused_at = time.monotonic()
         browser.wait_for(lambda: status()["paused"], timeout=2, what="the player to pause")

@@ -60,7 +60,7 @@ def say(
             reads = session.inputs(routine_name, options, sounds=False)
             exporting.check_file(output, writer=exporting.SAY, reads=reads)
             exporting.format_for(output, None, exporting.SAY.format_option)
-        clip = session.say(text, options, engines, routine_name)
+        clip = session.say(text, options, engines, routine_name, on_note=_warn)
         if output is not None:
             exporting.write_clip(clip, output, reads)
             out(f"wrote {shown(output)} ({clip.duration:.1f} s)")
@@ -72,6 +72,10 @@ def say(
         except PlaybackError as exc:  # its advice is for routines: say this command's
             found = str(exc).split("; to listen on another device", 1)[0]
             raise PlaybackError(f"{found}; write the speech to a file instead: -o say.wav") from exc
+
+
+def _warn(note: str) -> None:
+    click.echo(f"warning: {note}", err=True)
 
 
 @click.command(context_settings=CONTEXT)

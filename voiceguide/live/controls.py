@@ -199,9 +199,6 @@ class Controls:
         position = player.position()
         index = timeline.step_index(position)
         step = timeline.steps[index]
-        if step.kind == "outro":
-            player.report(REFUSED, position, "the closing keeps its length")
-            return
         self._unschedule(position)
         change = timeline.resize(index, seconds, position)
         if not change:

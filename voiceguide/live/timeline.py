@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 
 from voiceguide.errors import UsageError
-from voiceguide.plan import GAP, PULSE, Event, Plan, PlanStep, pulse_events
+from voiceguide.plan import BEFORE_END_CHIME, GAP, PULSE, Event, Plan, PlanStep, pulse_events
 from voiceguide.routine import Sound
 
 RESIZE = 30.0  # seconds added or taken by one press of + or -
@@ -121,12 +121,14 @@ class Timeline:
 
         The part's own events keep their times; those not yet played that would no longer end
         ``GAP / 2`` before its end are dropped. Later parts and events move by the change.
-        The part never ends sooner than ``MIN_LEFT`` seconds after ``position``.
+        The part never ends sooner than ``MIN_LEFT`` seconds after ``position``. In the
+        closing part the end chime moves with its end (the quiet before it changes), never
+        sooner than ``BEFORE_END_CHIME`` after the words nor before ``position``.
         """
         step = self.steps[index]
         end = step.end + seconds
         if seconds < 0:
-            end = max(end, position + MIN_LEFT)
+            end = max(end, position + MIN_LEFT, self._least_end(index, position))
             if end >= step.end:
                 return 0.0
         delta = end - step.end
@@ -136,7 +138,7 @@ class Timeline:
             self.steps[later] = dataclasses.replace(s, start=s.start + delta, end=s.end + delta)
         kept = self.events[: self.cursor]
         for event in self.events[self.cursor :]:
-            if event.step > index:
+            if event.step > index or (event.step == index and _ending(step, event)):
                 kept.append(dataclasses.replace(event, at=event.at + delta))
             elif event.step < index or event.end <= end - GAP / 2:
                 kept.append(event)
@@ -144,6 +146,17 @@ class Timeline:
         self.length += delta
         self._retime_beats(position)  # the part's glide now spans its new length
         return delta
+
+    def _least_end(self, index: int, position: float) -> float:
+        """The earliest end of part ``index`` that keeps its end chime (if it has one not
+        yet played) ``BEFORE_END_CHIME`` after its words and not before ``position``."""
+        step = self.steps[index]
+        chimes = [e.at for e in self.events[self.cursor :] if e.step == index and _ending(step, e)]
+        if not chimes:
+            return position
+        words = [e.end for e in self.events if e.step == index and e.kind == "speech"]
+        earliest = max([position, *(end + BEFORE_END_CHIME for end in words)])
+        return step.end + earliest - min(chimes)
 
     @property
     def paced(self) -> bool:
@@ -182,6 +195,12 @@ class Timeline:
             last_beat=heard[-1] if heard else None,
         )
         self.events = played + sorted(others + beats, key=lambda e: e.at)
+
+
+def _ending(step: PlanStep, event: Event) -> bool:
+    """Whether ``event`` of ``step`` keeps its place before the step's end: the end chime of
+    the closing part."""
+    return step.kind == "outro" and event.kind == "chime"
 
 
 def start_position(plan: Plan, start_at: str | int | None) -> float:

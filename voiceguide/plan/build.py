@@ -12,8 +12,12 @@ The plan is the one thing live playback and export consume. Rules:
 * speech never overlaps speech or a chime: a cue that would collide waits for the sound before
   it, and the plan says so in ``warnings``; a cue that cannot finish before its step ends is
   dropped (with a warning);
+* the session opens with the intro (if any), spoken ``LEAD_IN`` seconds in; written as text
+  the first step follows ``AFTER_INTRO`` seconds after it, written as a part (the get-ready,
+  ``Routine.get_ready``) when its fitted duration is over: quiet after the words;
 * the session closes with the outro (if any) and the ``end`` chime, which finishes
-  ``TAIL`` seconds before the end;
+  ``TAIL`` seconds before the end: ``BEFORE_END_CHIME`` seconds after the outro when it is
+  text, at the end of the rest (``Routine.rest``: the words, then quiet) when it is a part;
 * a session with a bed gets its envelope (``bed_envelope``): the plan is finished here.
 """
 
@@ -30,7 +34,7 @@ from voiceguide.plan import bed
 from voiceguide.plan.bed import BedEnvelope, BedLevels
 from voiceguide.plan.model import END_CHIME, Event, Plan, PlanStep
 from voiceguide.plan.pulses import pulse_events
-from voiceguide.routine import Cue, Routine, Sound, Step, instruction, side_text
+from voiceguide.routine import Cue, Pace, Routine, Sound, Step, instruction, side_text
 
 LEAD_IN = 0.5  # silence before the intro is spoken
 AFTER_CHIME = 0.25  # silence between a chime's end and the speech that follows it
@@ -52,35 +56,49 @@ class Timing:
         return self.sounds[sound.path] if sound is not None else 0.0
 
     def overhead(self, routine: Routine) -> float:
-        """Fixed time outside the steps: the intro and the closing."""
-        return self.opening(routine) + self.closing(routine)
+        """Fixed time outside the parts the fitter scales: an intro and a closing written as
+        text (an intro or outro written as a part is one of those parts)."""
+        intro = self.opening(routine) if routine.get_ready is None else 0.0
+        return intro + (self.closing(routine) if routine.rest is None else 0.0)
 
     def opening(self, routine: Routine) -> float:
-        """The intro's part: it depends on the intro's speech alone (not even by a rounding:
-        a session begins before its other texts are rendered, ``session.staged``)."""
+        """Seconds the intro's words take with the silence around them (0 without words): the
+        intro's part when written as text. It depends on the intro's speech alone (not even
+        by a rounding: a session begins before its other texts are rendered,
+        ``session.staged``); a get-ready's length depends on the fit."""
         return LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
 
     def closing(self, routine: Routine) -> float:
+        """Seconds the outro's words, the end chime and the silence around them take."""
         outro = self.speech[routine.outro] if routine.outro else 0.0
         return outro + BEFORE_END_CHIME + self.of(self.end_chime) + TAIL
 
     def floors(self, routine: Routine) -> dict[int, float]:
-        """Least time (seconds) each step needs to ring its chime and say its instruction."""
+        """Least time (seconds) each part needs: a step (the interlude) to ring its chime
+        and say its instruction, the get-ready and the rest to say their words (and ring the
+        end chime); keyed as ``fit.routine_parts``."""
         steps = dict(enumerate(routine.steps))
         if routine.interlude is not None:
-            steps[-1] = routine.interlude
-        return {i: self.step_floor(step) for i, step in steps.items()}
+            steps[fit.INTERLUDE] = routine.interlude
+        floors = {i: self.step_floor(step, routine.announcement) for i, step in steps.items()}
+        if routine.get_ready is not None:
+            floors[fit.GET_READY] = self.opening(routine)
+        if routine.rest is not None:
+            floors[fit.REST] = self.closing(routine)
+        return floors
 
-    def step_floor(self, step: Step) -> float:
+    def step_floor(self, step: Step, wording: str) -> float:
         """Seconds ``step`` needs: every side (equal shares of the step) must hold its chime,
-        the pause after it, its instruction and a gap, so it is the sides' count times the
-        most that one side needs (the first side's chime is usually the longer)."""
+        the pause after it, its instruction (a side announced in ``wording``) and a gap, so
+        it is the sides' count times the most that one side needs (the first side's chime
+        is usually the longer)."""
         sides = step.sides or (None,)
-        return len(sides) * max(self.side_need(step, n, side) for n, side in enumerate(sides))
+        needs = (self.side_need(step, n, side, wording) for n, side in enumerate(sides))
+        return len(sides) * max(needs)
 
-    def side_need(self, step: Step, position: int, side: str | None) -> float:
+    def side_need(self, step: Step, position: int, side: str | None, wording: str) -> float:
         chime = step.chime if position == 0 else step.side_chime
-        return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side)] + GAP
+        return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side, wording)] + GAP
 
 
 def build(
@@ -95,13 +113,8 @@ def build(
     the last step, past the end of the session.
     """
     check_room(routine, timing)
-    builder = _Builder(timing, pace)
-    at = 0.0
-    if routine.intro:
-        length = timing.opening(routine)
-        index = builder.add_step(PlanStep("Introduction", "intro", at, at + length))
-        builder.speak(routine.intro, at + LEAD_IN, index)
-        at += length
+    builder = _Builder(timing, pace, routine.announcement)
+    at = builder.add_intro(routine)
     for place, step in enumerate(routine.steps, start=1):
         at = builder.add_routine_step(step, at, step.number or place, "step")
         if routine.interlude and step.interlude_after and place < len(routine.steps):
@@ -130,15 +143,22 @@ def end_chime_at(events: Sequence[Event], length: float) -> float:
 
 def check_room(routine: Routine, timing: Timing) -> None:
     """Refuse every step (and the interlude, if it is played) shorter than its chime and
-    spoken instruction take (``Timing.step_floor``), naming its line and what to change."""
+    spoken instruction take (``Timing.step_floor``), and a get-ready or rest shorter than
+    its words (and the end chime) take, naming its line and what to change."""
     steps = [(f"step {step.number or n}", step) for n, step in enumerate(routine.steps, start=1)]
     steps = list({(step.line, what): (what, step) for what, step in steps}.values())  # rounds
     if routine.interlude is not None and fit.interlude_count(routine):
         steps.append(("between", routine.interlude))
+    wording = routine.announcement
+    needs = [(what, step, timing.step_floor(step, wording)) for what, step in steps]
+    if routine.get_ready is not None:
+        needs.append(("intro", routine.get_ready, timing.opening(routine)))
+    if routine.rest is not None:
+        needs.append(("outro", routine.rest, timing.closing(routine)))
     short = [
-        RoutineError(routine.path, step.line, _no_room(what, step, timing.step_floor(step)))
-        for what, step in steps
-        if step.duration < timing.step_floor(step) - 1e-6
+        RoutineError(routine.path, step.line, _no_room(what, step, need))
+        for what, step, need in needs
+        if step.duration < need - 1e-6
     ]
     if short:  # every one at once
         raise combined(short)
@@ -149,20 +169,27 @@ def _no_room(what: str, step: Step, need: float) -> str:
     sounds = "chime and spoken instruction need"
     if len(step.sides) > 1:
         sounds = f"chimes and spoken instructions ({len(step.sides)} sides) need"
+    if what == "intro":
+        sounds = "words need"
+    if what == "outro":
+        sounds = "words and the end chime need" if step.say else "end chime needs"
     if not step.fixed and step.max < need:
         change = f"raise its max to at least {least}"
     else:
         change = f"make its duration at least {least}"
+    if what != "outro" or step.say:
+        change += ", or shorten the text"
     return (
         f"{what} {step.name!r} lasts {durations.format(step.duration, True)} but its {sounds} "
-        f"{durations.format(need, True)}; {change}, or shorten the text"
+        f"{durations.format(need, True)}; {change}"
     )
 
 
 class _Builder:
-    def __init__(self, timing: Timing, pace: float):
+    def __init__(self, timing: Timing, pace: float, wording: str):
         self.timing = timing
         self.pace = pace
+        self.wording = wording  # how a side is announced (``Routine.announcement``)
         self.steps: list[PlanStep] = []
         self.events: list[Event] = []
         self.warnings: list[str] = []
@@ -196,8 +223,8 @@ class _Builder:
                 if position < len(sides) - 1
                 else start + step.duration
             )
-            paced = step.pace.scaled(self.pace) if step.pace and self.pace > 0 else None
             waits = step.wait and position == len(sides) - 1  # at the step's end
+            paced = self.paced(step.pace)
             made = PlanStep(step.name, kind, begin, end, side, number, paced, waits, step.round)
             index = self.add_step(made)
             self.add_segment(step, side, position, index)
@@ -209,7 +236,7 @@ class _Builder:
         chime = step.chime if position == 0 else step.side_chime
         if chime is not None:
             busy = self.chime(chime, busy, index).end + AFTER_CHIME
-        spoken = self.speak(instruction(step, side), busy, index)  # check_room made room
+        spoken = self.speak(instruction(step, side, self.wording), busy, index)  # has room
         busy = spoken.end + GAP
         cues = sorted(
             ((t, c) for c in step.cues for t in _cue_times(c, segment)), key=lambda tc: tc[0]
@@ -269,14 +296,39 @@ class _Builder:
                     f"{'s' if times > 1 else ''}: no room before the step ends"
                 )
 
+    def paced(self, pace: Pace | None) -> Pace | None:
+        """``pace`` at the session's ``--pace`` (None: no pace guide there)."""
+        return pace.scaled(self.pace) if pace is not None and self.pace > 0 else None
+
+    def add_intro(self, routine: Routine) -> float:
+        """The intro's part (``Introduction``, or the get-ready's name), if any; returns
+        where the first step starts (seconds)."""
+        part = routine.get_ready
+        if part is None and not routine.intro:
+            return 0.0
+        length = part.duration if part else self.timing.opening(routine)
+        name = part.name if part else "Introduction"
+        pace = self.paced(part.pace) if part else None
+        index = self.add_step(PlanStep(name, "intro", 0.0, length, pace=pace))
+        if routine.intro:
+            self.speak(routine.intro, LEAD_IN, index)
+        return length
+
     def add_closing(self, routine: Routine, start: float) -> None:
-        length = self.timing.closing(routine)
-        name = "Closing" if routine.outro else "End"
-        index = self.add_step(PlanStep(name, "outro", start, start + length))
+        """The last part: the outro and the end chime, ``BEFORE_END_CHIME`` after the words
+        when the outro is text; when it is the rest (a part), the end chime at its end."""
+        part = routine.rest
+        length = part.duration if part else self.timing.closing(routine)
+        name = part.name if part else ("Closing" if routine.outro else "End")
+        pace = self.paced(part.pace) if part else None
+        index = self.add_step(PlanStep(name, "outro", start, start + length, pace=pace))
         at = start
         if routine.outro:
             at = self.speak(routine.outro, at, index).end
-        self.chime(self.timing.end_chime, at + BEFORE_END_CHIME, index)
+        chime = at + BEFORE_END_CHIME
+        if part is not None:
+            chime = start + length - TAIL - self.timing.of(self.timing.end_chime)
+        self.chime(self.timing.end_chime, chime, index)
 
 
 def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:

@@ -8,6 +8,8 @@ falls where the integral of the gliding rate reaches ``k`` (``voiceguide.pace``)
 * a ``pulse`` sounds its clip; a ``breath`` lasts until the next beat (its period), so that
   one breath follows the next with no gap; a last breath that would not end before its
   stretch does is shortened to fit, or left out when less than ``LAST_BREATH`` of it fits;
+* in the closing part (a rest with a pace), the beats stop ``END_CLEAR`` seconds before the
+  end chime, which is heard alone (as the bed leaves it);
 * a beat sits ``pace.level`` LU under the speech (``gain_db = -level``), and ``DUCK_DB``
   further down when any speech is heard during it (``SPEECH_GUARD`` seconds around included):
   the rhythm goes on, quieter, and never masks a word.
@@ -31,6 +33,7 @@ CHIME_CLEARANCE = 0.3  # seconds: no beat this close to a chime's onset
 DUCK_DB = 12.0  # how much quieter a beat is under speech
 SPEECH_GUARD = 0.1  # seconds before and after speech that count as under it
 LAST_BREATH = 0.6  # the least share of its period a last breath keeps
+END_CLEAR = 1.0  # seconds of no beat before the end chime
 
 
 def pulse_events(
@@ -58,9 +61,10 @@ def pulse_events(
         if step.pace is None or (since is not None and step.end <= since):
             continue
         times, periods = _beats(step, factor, since, last_beat)
-        keep = _clear_of(times, chimes)
+        stop = _stop(step, index, events)
+        keep = _clear_of(times, chimes) & (times < stop)
         for at, period in zip(times[keep], periods[keep], strict=True):
-            seconds = _length(step, at, period, clip_seconds)
+            seconds = _length(step, stop, at, period, clip_seconds)
             if seconds is None:
                 continue
             ducked = _under_speech(at, at + seconds, starts, ends)
@@ -100,14 +104,27 @@ def _clear_of(times: np.ndarray, chimes: np.ndarray) -> np.ndarray:
     return nearest >= CHIME_CLEARANCE
 
 
+def _stop(step: PlanStep, index: int, events: Sequence[Event]) -> float:
+    """Where the beats of ``step`` (``steps[index]``) must have ended (seconds): its end, or
+    in the closing part ``END_CLEAR`` before its last chime (the end chime)."""
+    if step.kind != "outro":
+        return step.end
+    rung = [e.at for e in events if e.kind == "chime" and e.step == index]
+    return min(step.end, max(rung) - END_CLEAR) if rung else step.end
+
+
 def _length(
-    step: PlanStep, at: float, period: float, clip_seconds: Callable[[Sound], float]
+    step: PlanStep,
+    stop: float,
+    at: float,
+    period: float,
+    clip_seconds: Callable[[Sound], float],
 ) -> float | None:
-    """How long the beat at ``at`` sounds; None when it cannot sound in its stretch."""
+    """How long the beat at ``at`` sounds; None when it cannot sound before ``stop``."""
     if step.pace.sound.name != "breath":
         seconds = clip_seconds(step.pace.sound)
-        return seconds if at + seconds <= step.end else None
-    room = step.end - at
+        return seconds if at + seconds <= stop else None
+    room = stop - at
     if room >= period:
         return float(period)
     return float(room) if room >= LAST_BREATH * period else None

@@ -16,6 +16,7 @@ from pathlib import Path
 from voiceguide import durations, resources
 from voiceguide.choices import ENGINES, RATE_RANGE
 from voiceguide.errors import RoutineError, combined
+from voiceguide.routine.ends import ENDING_KEYS, EndsReader
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import BedSpec, Routine, Sound, Step, Voice
 from voiceguide.routine.steps import (
@@ -28,7 +29,6 @@ from voiceguide.routine.steps import (
     MIN_EVERY,
     SIDE_CHIME,
     STEP_KEYS,
-    StepReader,
 )
 from voiceguide.routine.yamlnodes import Node, read_file
 
@@ -37,6 +37,7 @@ __all__ = [
     "CUE_KEYS",
     "DEFAULT_MAX_SCALE",
     "DEFAULT_MIN_SCALE",
+    "ENDING_KEYS",
     "ENGINES",
     "MAX_CUES",
     "MAX_NAME",
@@ -59,6 +60,7 @@ ROUTINE_KEYS = (
     "description",
     "length",
     "voice",
+    "language",
     "chime",
     "intro",
     "outro",
@@ -68,6 +70,7 @@ ROUTINE_KEYS = (
     "lexicon",
     "bed",
     "chime_level",
+    "side_announcement",
     "steps",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume")
@@ -138,7 +141,7 @@ def read(path: str | Path) -> Reading:
     )
 
 
-class _Reader(StepReader):
+class _Reader(EndsReader):
     """The routine's structure: each method reads one part of it."""
 
     def __init__(self, path: Path):
@@ -171,7 +174,12 @@ class _Reader(StepReader):
         if "between" in fields and not fields["between"].is_null:
             interlude = self.attempt(self.step, fields["between"], None, chime)
         description = self.attempt(self.optional_text, fields, "description", "description")
-        intro, outro = self.spoken(fields, "intro"), self.spoken(fields, "outro")
+        intro, get_ready = self.ending(fields, "intro")
+        outro, rest = self.ending(fields, "outro")
+        language = self.attempt(self.language, fields["language"]) if "language" in fields else None
+        announcement = None
+        if "side_announcement" in fields:
+            announcement = self.attempt(self.side_announcement, fields["side_announcement"])
         lexicon = ()
         if "lexicon" in fields:
             lexicon = self.attempt(self.lexicon, fields["lexicon"], "lexicon")
@@ -196,6 +204,10 @@ class _Reader(StepReader):
             lexicon=lexicon,
             bed=self.bed_read,
             chime_level=chime_level,
+            get_ready=get_ready,
+            rest=rest,
+            language=language,
+            side_announcement=announcement,
         )
 
     def title(self, fields: dict[str, Node], root: Node) -> str:
@@ -243,13 +255,6 @@ class _Reader(StepReader):
 
     def pace_sound_named(self, name: str) -> Sound:
         return Sound(name, resources.find_sound(name, self.path.parent))
-
-    def spoken(self, fields: dict[str, Node], key: str) -> str | None:
-        """An intro or outro: text without placeholders (there is no side to fill in)."""
-        text = self.attempt(self.optional_text, fields, key, key)
-        self.attempt(self.check_placeholders, fields.get(key), text, (), key)
-        self.attempt(self.check_speakable, fields.get(key), text, (), key)
-        return text
 
     def _bell(self) -> Sound:
         return Sound("bell", resources.find_sound("bell", self.path.parent), None)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voiceguide.routine import language as languages
+
 
 @dataclass(frozen=True)
 class Sound:
@@ -110,6 +112,18 @@ class Step:
 class Routine:
     """A checked routine. ``length`` is the default session length in seconds, if any.
 
+    ``intro`` and ``outro`` are the words spoken first and last. Written as a mapping, each
+    is also a part of its own that the fitter scales like a step: ``get_ready`` (seconds
+    from the session start to the first step, the intro spoken in it) and ``rest`` (from
+    the last step to the end, the outro, a quiet and the end chime); their ``say`` is the
+    intro's or outro's text, their ``pace`` the routine's only if they name one. Written as
+    text, they take the fixed time they always took (``None`` here).
+
+    ``language`` is the code the routine states (``language:``), or the one the session
+    found from its voice; ``None``: not known (English wording, the engine's default
+    voice). ``side_announcement`` is how a side is announced, as written (``None``: the
+    built-in wording of the language, ``announcement``).
+
     ``warnings`` are ``FILE:LINE: message`` texts about values that are valid but look like
     slips (a bare number of seconds where minutes were probably meant).
     """
@@ -129,6 +143,15 @@ class Routine:
     lexicon: tuple[tuple[str, str, Path, int], ...] = ()  # (word, respelling, file, line)
     bed: BedSpec | None = None  # the sound bed under the session, if the routine names one
     chime_level: float | None = None  # LU under the speech of every chime; None: the default
+    get_ready: Step | None = None  # ``intro:`` as a mapping: the part before the first step
+    rest: Step | None = None  # ``outro:`` as a mapping: the part after the last step
+    language: str | None = None
+    side_announcement: str | None = None
+
+    @property
+    def announcement(self) -> str:
+        """How a side is announced: the routine's wording, else its language's."""
+        return self.side_announcement or languages.announcement(self.language)
 
     def parts(self) -> list[Step]:
         """The steps, then the interlude if there is one: everything with a duration."""
@@ -140,24 +163,28 @@ class Routine:
         texts: list[str] = [self.intro] if self.intro else []
         for step in self.parts():
             for side in step.sides or (None,):
-                texts.append(instruction(step, side))
+                texts.append(instruction(step, side, self.announcement))
                 texts += [side_text(c.say, side, False) for c in step.cues if c.say]
         texts += [self.outro] if self.outro else []
         return list(dict.fromkeys(texts))
 
 
-def side_text(text: str | None, side: str | None, announce: bool) -> str | None:
-    """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or the side announced."""
+def side_text(
+    text: str | None, side: str | None, announce: bool, wording: str = languages.ENGLISH
+) -> str | None:
+    """What is spoken for ``text`` on ``side``: ``{side}`` filled in, or (``announce``) the
+    side announced first, in ``wording`` (``Routine.announcement``: ``"{Side} side."``)."""
     if side is None:
         return text
     if text is not None and "{side}" in text:
         return text.replace("{side}", side)
     if not announce:
         return text
-    announcement = f"{side[:1].upper()}{side[1:]} side."
-    return f"{announcement} {text}" if text else announcement
+    said = languages.announced(wording, side)
+    return f"{said} {text}" if text else said
 
 
-def instruction(step: Step, side: str | None) -> str:
-    """The text spoken at the start of ``step`` (or of one of its sides)."""
-    return side_text(step.say or step.name, side, announce=True) or step.name
+def instruction(step: Step, side: str | None, wording: str = languages.ENGLISH) -> str:
+    """The text spoken at the start of ``step`` (or of one of its sides), a side announced
+    in ``wording`` (``Routine.announcement``)."""
+    return side_text(step.say or step.name, side, True, wording) or step.name

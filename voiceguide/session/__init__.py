@@ -24,9 +24,9 @@ from voiceguide.session.prepare import (
     prepare,
     readied,
     speech_for,
-    voice_for,
 )
 from voiceguide.session.sentence import MAX_SAY, quoted, say
+from voiceguide.session.speaker import Speaker, language_of, speaker, voice_for
 from voiceguide.session.staged import Staged, begin, whole
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Options",
     "Ready",
     "Session",
+    "Speaker",
     "Staged",
     "bed_levels",
     "bed_source",
@@ -48,6 +49,7 @@ __all__ = [
     "fitted_to",
     "inputs",
     "inputs_of",
+    "language_of",
     "length_range",
     "planned",
     "prepared",
@@ -56,6 +58,7 @@ __all__ = [
     "readied",
     "say",
     "sound_durations",
+    "speaker",
     "speech_for",
     "voice_for",
     "whole",

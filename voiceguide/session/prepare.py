@@ -17,7 +17,7 @@ from voiceguide import bed as beds
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.bed import BedSource
-from voiceguide.errors import RoutineError, SpeechError, UsageError, combined
+from voiceguide.errors import RoutineError, UsageError, combined
 from voiceguide.plan import Event, Plan, Timing
 from voiceguide.routine import Routine, Voice, fields
 from voiceguide.session.chimes import (
@@ -29,6 +29,7 @@ from voiceguide.session.chimes import (
 )
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
+from voiceguide.session.speaker import Speaker, language_of, speaker
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -88,53 +89,22 @@ def speech_for(
     options: Options,
     engines: speech.Engines | speech.Renderer,
     cache_dir: Path | None = None,
+    language: str | None = None,
 ) -> speech.SpeechCache:
     """The clips of a routine's voice (``written``, in the routine at ``path``) and lexicon
-    with the command-line overrides: the engine ``--engine`` or the routine names, else the
-    default (``speech.default_engine()``: Piper where installed), the user's lexicon with the
-    routine's. A voice the default engine does not have (``voice: {name: de}`` and Piper's
-    English voice) is spoken by espeak-ng instead. One ``Renderer`` given instead of
-    ``Engines`` speaks every routine (the tone engine of the tests)."""
+    with the command-line overrides: the engine ``--engine`` or the routine names (another
+    when that one has no voice in the routine's ``language``: ``speaker``), the user's
+    lexicon with the routine's. One ``Renderer`` given instead of ``Engines`` speaks every
+    routine (the tone engine of the tests)."""
+    return clips_of(speaker(written, language, path, options, engines), lexicon, cache_dir)
+
+
+def clips_of(
+    who: Speaker, lexicon: tuple[tuple[str, str, Path, int], ...], cache_dir: Path | None
+) -> speech.SpeechCache:
+    """The clips ``who`` speaks, the user's lexicon with the routine's applied."""
     words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
-    if isinstance(engines, speech.Renderer):
-        voice = voice_for(written, path, options, engines)
-        return speech.SpeechCache(engines, voice, cache_dir, words)
-    named = options.engine or written.engine
-    chosen = named or speech.default_engine()
-    engine = engines.renderer(chosen)
-    try:
-        voice = voice_for(written, path, options, engine)
-    except (RoutineError, SpeechError):
-        if named is not None or chosen == speech.engines.FALLBACK:
-            raise
-        engine = engines.renderer(speech.engines.FALLBACK)  # the default has no such voice
-        voice = voice_for(written, path, options, engine)
-    return speech.SpeechCache(engine, voice, cache_dir, words)
-
-
-def voice_for(
-    written: Voice, path: Path | None, options: Options, renderer: speech.Renderer
-) -> Voice:
-    """The routine's voice with the command-line overrides, resolved against the engine.
-    Another engine than the routine's (``--engine``) speaks with its own default voice
-    unless ``--voice`` names one: the routine's voice belongs to its engine. A routine that
-    names no engine wrote its voice for any: under ``--engine`` it is kept where that engine
-    has it, else the engine's default voice speaks."""
-    voice = written
-    other_engine = options.engine not in (None, written.engine)
-    if options.voice is not None or (other_engine and written.engine is not None):
-        voice = dataclasses.replace(voice, name=options.voice, line=None)
-    if options.rate is not None:
-        voice = dataclasses.replace(voice, rate=options.rate)
-    try:
-        return speech.resolve_voice(voice, renderer, path, renderer.missing_voice)
-    except (RoutineError, SpeechError) as exc:
-        if options.voice is None and other_engine and voice.name is not None:
-            unnamed = dataclasses.replace(voice, name=None, line=None)
-            return speech.resolve_voice(unnamed, renderer, path, renderer.missing_voice)
-        if options.voice is None or not isinstance(exc, RoutineError):
-            raise
-        raise UsageError(f"--voice: {exc.message}") from exc
+    return speech.SpeechCache(who.renderer, who.voice, cache_dir, words)
 
 
 def check_spoken(loaded: Routine, lexicon: speech.Lexicon) -> None:
@@ -159,7 +129,8 @@ def _texts_and_places(loaded: Routine) -> Iterator[tuple[str, str, int | None]]:
     for number, step in enumerate(loaded.parts(), start=1):
         what = f"step {number} {step.name!r}" if step is not loaded.interlude else "between"
         for side in step.sides or (None,):
-            yield routine.instruction(step, side), f"{what}: say", step.line
+            said = routine.instruction(step, side, loaded.announcement)
+            yield said, f"{what}: say", step.line
             for index, cue in enumerate(step.cues, start=1):
                 if cue.say:
                     said = routine.side_text(cue.say, side, False)
@@ -233,16 +204,13 @@ def readied(
         _attempt(problems, sound_durations, reading.path, reading.sounds, directory)
         _refuse(problems, warnings, reading, options)
     loaded = dataclasses.replace(reading.routine, warnings=warnings)
-    cache = _attempt(
-        problems,
-        speech_for,
-        loaded.voice,
-        loaded.path,
-        loaded.lexicon,
-        options,
-        renderer,
-        cache_dir,
-    )
+    language = language_of(loaded.voice, loaded.language, renderer)
+    who = _attempt(problems, speaker, loaded.voice, language, loaded.path, options, renderer)
+    cache = None
+    if who is not None:
+        warnings += (who.note,) if who.note else ()
+        loaded = dataclasses.replace(loaded, language=who.language, warnings=warnings)
+        cache = clips_of(who, loaded.lexicon, cache_dir)
     if cache is not None:
         _attempt(problems, check_spoken, loaded, cache.lexicon)
     chimes = _attempt(problems, chime_durations, loaded, directory)  # before any rendering

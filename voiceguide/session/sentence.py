@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide import audio, routine, speech
@@ -9,7 +10,8 @@ from voiceguide.errors import UsageError
 from voiceguide.routine import Voice, fields
 from voiceguide.session.inputs import find
 from voiceguide.session.options import Options
-from voiceguide.session.prepare import speech_for
+from voiceguide.session.prepare import clips_of
+from voiceguide.session.speaker import language_of, speaker
 
 MAX_SAY = fields.MAX_TEXT  # characters: as a routine's texts
 
@@ -28,10 +30,13 @@ def say(
     engines: speech.Engines | speech.Renderer,
     routine_name: str | None = None,
     cache_dir: Path | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> audio.Clip:
-    """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice and
-    lexicon; without one, the defaults), with the overrides of ``options``; through the
-    cache. A text with nothing to say is a ``UsageError``."""
+    """``text`` spoken as a cue of the routine ``routine_name`` would be (its voice,
+    language and lexicon; without one, the defaults), with the overrides of ``options``;
+    through the cache. ``on_note`` is told the one line saying that another engine speaks
+    the routine's language (``Speaker.note``). A text with nothing to say is a
+    ``UsageError``."""
     text = " ".join(text.split())
     _check_utf8(text)
     if not any(ch.isalnum() for ch in text) or len(text) > MAX_SAY:
@@ -39,7 +44,11 @@ def say(
     loaded = routine.load(find(routine_name)) if routine_name is not None else None
     written = loaded.voice if loaded else Voice()
     path, lexicon = (loaded.path, loaded.lexicon) if loaded else (None, ())
-    cache = speech_for(written, path, lexicon, options, engines, cache_dir)
+    language = language_of(written, loaded.language, engines) if loaded else None
+    who = speaker(written, language, path, options, engines)
+    if who.note is not None and on_note is not None:
+        on_note(who.note)
+    cache = clips_of(who, lexicon, cache_dir)
     why = cache.lexicon.too_long(text)
     if why is not None:
         raise UsageError(f"TEXT: {why}")

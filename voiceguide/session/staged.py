@@ -18,6 +18,8 @@ pace guide's first beat is at least ``CHIME_CLEARANCE`` after the chime (at the 
 without one). The bed's envelope up to the horizon depends on the speech before it and on
 the start of the instruction after it, which are known; the bed's level depends on the
 session's length, so a session with a bed begins early only when its length is fixed.
+A get-ready (an intro written as a part) is fitted like a step, so its end is not certain:
+such a session is staged up to the end of the get-ready's words (``_get_ready_horizon``).
 """
 
 from __future__ import annotations
@@ -270,6 +272,8 @@ def _horizon(guessed: Session, known: dict[str, float]) -> float:
     docstring): the first step's start, its chime's clearance on when it has a pace guide,
     else up to its instruction (through it and the gap after it once it is ``known``)."""
     steps = guessed.plan.steps
+    if guessed.routine.get_ready is not None:
+        return _get_ready_horizon(guessed)
     first = next(i for i, part in enumerate(steps) if part.kind == "step")
     part, step = steps[first], guessed.routine.steps[0]
     if part.pace is not None:
@@ -279,3 +283,16 @@ def _horizon(guessed: Session, known: dict[str, float]) -> float:
         e for e in guessed.plan.events if e.step == first and e.kind == "speech" and e.text == said
     )
     return spoken.end + plan.GAP if said in known else spoken.at
+
+
+def _get_ready_horizon(guessed: Session) -> float:
+    """The horizon of a session that opens with a get-ready (an intro written as a part):
+    its length comes from the fit, which other texts can change (an outro written as text,
+    a part held at its floor), so only its words are certain: the horizon is where they
+    end (the bed's rise after them may depend on the first step's start). A get-ready with
+    a pace guide has beats laid out over its uncertain length: 0, nothing is staged."""
+    ready = guessed.plan.steps[0]
+    words = [e for e in guessed.plan.events if e.step == 0 and e.kind == "speech"]
+    if ready.pace is not None or not words:
+        return 0.0
+    return words[0].end

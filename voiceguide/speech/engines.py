@@ -17,7 +17,8 @@ from collections.abc import Callable
 from voiceguide.routine.loader import ENGINES
 from voiceguide.speech.render import Renderer
 
-FALLBACK = "espeak"  # the default where Piper is not installed
+FALLBACK = "espeak"  # the default where Piper is not installed; it also speaks a routine's
+# language when the chosen engine has no voice for it (espeak-ng speaks most languages)
 # VOICEGUIDE_DEFAULT_ENGINE=espeak keeps espeak-ng the default where Piper is installed (the
 # test suite sets it, so that its default does not depend on what the machine has)
 DEFAULT_VARIABLE = "VOICEGUIDE_DEFAULT_ENGINE"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from voiceguide.errors import RoutineError
 from voiceguide.routine import Voice
+from voiceguide.routine import language as languages
 from voiceguide.speech.synth import Synthesizer, VoiceInfo
 
 
@@ -27,17 +28,11 @@ def resolve_voice(
     """
     if voice.name is None:
         return voice
-    wanted = voice.name.lower()
     voices = synth.voices()
-    for match in (
-        lambda v: v.id.lower() == wanted,
-        lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
-        lambda v: wanted in (lang.lower() for lang in v.languages),
-        lambda v: v.name.lower() == wanted,
-    ):
-        found = [v for v in voices if match(v)]
-        if found:
-            return dataclasses.replace(voice, name=found[0].id)
+    found = find_voice(voice.name, voices)
+    if found is not None:
+        return dataclasses.replace(voice, name=found.id)
+    wanted = voice.name.lower()
     if missing is not None:
         raise missing(voice.name, sorted(v.name for v in voices))
     examples = ", ".join(nearest_voices(wanted, voices))
@@ -47,6 +42,53 @@ def resolve_voice(
         f"unknown voice {voice.name!r}; use a voice id "
         f"or language code such as {examples} (list them: voiceguide voices)",
     )
+
+
+def find_voice(name: str, voices: list[VoiceInfo]) -> VoiceInfo | None:
+    """The voice ``name`` means (any case): a voice id, its last part, a language code or a
+    display name, in that order; None when none matches."""
+    wanted = name.lower()
+    for match in (
+        lambda v: v.id.lower() == wanted,
+        lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
+        lambda v: wanted in (lang.lower() for lang in v.languages),
+        lambda v: v.name.lower() == wanted,
+    ):
+        found = [v for v in voices if match(v)]
+        if found:
+            return found[0]
+    return None
+
+
+def language_of(voice: VoiceInfo) -> str | None:
+    """The language ``voice`` speaks (its first code), or None when the engine lists none."""
+    return voice.languages[0].lower() if voice.languages else None
+
+
+def speaks(voice: VoiceInfo, language: str) -> bool:
+    """Whether ``voice`` speaks ``language`` (in any accent: ``en-gb`` speaks ``en-us``)."""
+    return any(languages.same(code, language) for code in voice.languages)
+
+
+def voice_for_language(language: str, voices: list[VoiceInfo]) -> VoiceInfo | None:
+    """The voice that speaks ``language`` best, or None: one listing that very code, then
+    one whose id ends in it (espeak-ng's ``roa/fr`` lists ``fr-fr``), then one of the plain
+    language (``en`` for ``en-au``), then any accent of it; the engine's order among
+    equals."""
+    wanted = language.lower()
+
+    def rank(item: tuple[int, VoiceInfo]) -> tuple[bool, bool, bool, int]:
+        order, voice = item
+        codes = [code.lower() for code in voice.languages]
+        return (
+            wanted not in codes,
+            voice.id.lower().rsplit("/", 1)[-1] != wanted,
+            languages.base(wanted) not in codes,
+            order,
+        )
+
+    candidates = [(i, v) for i, v in enumerate(voices) if speaks(v, wanted)]
+    return min(candidates, key=rank)[1] if candidates else None
 
 
 def nearest_voices(wanted: str, voices: list[VoiceInfo], count: int = 8) -> list[str]:
