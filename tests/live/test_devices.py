@@ -131,27 +131,3 @@ def test_a_session_on_two_devices_plays_every_sound_on_the_cues_device_on_the_cl
 def test_simpleaudio_can_do_none_of_it_in_one_line():
     with pytest.raises(UsageError, match="^--device, --bed-device and --lead-in need the alsa"):
         routed.open_outputs("simpleaudio", "r", Outputs(device="x"))
-
-
-class ShiftingStream(FakeStreamBackend):
-    """A stream that runs dry once, ``SHIFTED`` seconds after it starts: from then on every
-    frame is heard 0.1 s later than before (what ``AlsaBackend``'s estimate follows)."""
-
-    SHIFTED = 40.0
-
-    def frame_at(self, at: float) -> float:
-        frame = super().frame_at(at)
-        return frame - 0.1 * RATE if at - self.started >= self.SHIFTED else frame
-
-
-def test_after_the_stream_shifts_the_bed_is_anchored_again_on_the_clock():
-    """The clips are placed by the clock one by one; the bed, anchored once on stream frames,
-    would stay 0.1 s late after the shift (the ramp of ``Frames`` shows where it reads)."""
-    from .test_player_bed import at, bedded_session, expected
-
-    session = bedded_session()
-    clock = FakeClock()
-    backend = ShiftingStream(clock, 0.05)
-    player.play(session, backend, clock=clock, sleep=clock.sleep, spin=0.0, preload=False)
-    for position in (10.0, 31.0, 60.0, 100.0, 150.0):  # before and after the shift at 40 s
-        assert at(backend, position) == pytest.approx(expected(session, position), abs=1e-6)

@@ -34,7 +34,6 @@ FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
 CUT = 0.1  # seconds: the voice before a jump fading out
 TOGGLE = 1.0  # seconds: the b key
 CHUNK = 0.5  # seconds read from the source at a time (fill is called per stream period)
-DRIFT = 0.01  # seconds the stream may move off the clock before the bed is anchored again
 
 
 @dataclass
@@ -116,25 +115,6 @@ class LiveBed:
             if self.on:
                 voice.ramp_to(stream_frame, 1.0, FADE)
             self._voices.append(voice)
-
-    def off_by(self, stream_frame: int, session_seconds: float) -> int:
-        """Frames by which the last anchoring puts session time ``session_seconds`` after
-        ``stream_frame`` (0: none yet)."""
-        with self._lock:
-            if not self._voices:
-                return 0
-            voice = self._voices[-1]
-        return voice.stream + round(session_seconds * RATE) - voice.session - stream_frame
-
-    def follow(self, at: float, origin: float) -> None:
-        """Clock time ``at`` is session time ``at - origin`` (the player asks each turn):
-        past ``DRIFT`` seconds off the last anchoring in the stream's frames, anchor again
-        (``start``'s fade). The stream moves when the sound server runs dry
-        (``AlsaBackend.shifts``): the clips are placed by the clock one by one, but the bed,
-        anchored on stream frames, would stay late by every shift (measured under load: 14,
-        then 143 ms behind its cues within 7 s)."""
-        if abs(self.off_by(round(self.frame_at(at)), at - origin)) > DRIFT * RATE:
-            self.start(at, at - origin)
 
     def hold(self) -> None:
         """A pause: fade out from the next frame the stream takes."""

@@ -177,8 +177,6 @@ class Player(Waiting):
         if self.held_at is not None:
             self._while_held()
             return
-        if self.bed is not None:  # back on the clock if its stream moved
-            self.bed.follow(self.clock() + self.backend.latency, self.origin)
         position = self.clock() - self.origin
         for event in self.timeline.pop_due(self._due_limit(position + self.backend.lead + EPSILON)):
             self._sound(event)
