@@ -95,6 +95,8 @@ def cache_dir(tmp_path_factory, monkeypatch) -> Path:
     lexicon = tmp_path_factory.mktemp("config") / "lexicon.yaml"
     lexicon.touch()
     monkeypatch.setenv("VOICEGUIDE_LEXICON", str(lexicon))
+    # nor where the user's stopped sessions are kept (play --resume)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     # the default engine is Piper where it is installed: a test's is espeak-ng wherever it
     # runs (a test of the default itself removes this)
     monkeypatch.setenv("VOICEGUIDE_DEFAULT_ENGINE", "espeak")

@@ -180,3 +180,14 @@ class LiveBed:
             voice.cache_first, voice.cache = first, self.source.read(first, size)
             offset = 0
         return voice.cache[offset : offset + count].copy()
+
+
+def live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
+    """The session's bed in ``backend``'s stream, or None and why (none; no mixer to carry it)."""
+    source, envelope = session.bed, session.plan.bed
+    if source is None or envelope is None:
+        return None, None
+    bed = backend.carry_bed(source, envelope)
+    if bed is None:
+        return None, "the sound bed plays only through the alsa backend"
+    return bed, None
