@@ -98,7 +98,7 @@ def test_a_bed_file_is_relative_to_the_routine_and_looped(run, tmp_path):
 
 @pytest.mark.slow
 def test_without_a_sound_device_the_export_hint_keeps_the_bed(run, monkeypatch):
-    def no_device(name=None, routine=None, clock=None):
+    def no_device(name=None, routine=None, clock=None, outputs=None):
         raise backends.no_device("no card", routine)
 
     monkeypatch.setattr(player, "open_backend", no_device)

@@ -35,7 +35,7 @@ def test_a_chime_level_in_a_routine_out_of_range_names_the_file_and_line(run, tm
 
 
 def test_without_a_sound_device_the_export_hint_keeps_the_chime_level(run, monkeypatch):
-    def no_device(name=None, routine=None, clock=None):
+    def no_device(name=None, routine=None, clock=None, outputs=None):
         raise backends.no_device("no card", routine)
 
     monkeypatch.setattr(player, "open_backend", no_device)

@@ -281,7 +281,7 @@ def test_the_cli_format_list_matches_the_encoders():
     assert sorted(EXPORT_FORMATS) == sorted(FORMATS)
 
 
-def no_device(name=None, routine=None, clock=None):
+def no_device(name=None, routine=None, clock=None, outputs=None):
     raise backends.no_device("no card", routine)
 
 

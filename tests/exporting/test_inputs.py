@@ -260,7 +260,7 @@ def test_plan_picture_refuses_to_draw_over_the_routine(folder, cache_dir):
 
 
 def test_play_else_export_refuses_the_bed(folder, cache_dir, monkeypatch):
-    def no_device(name=None, routine=None, clock=None):
+    def no_device(name=None, routine=None, clock=None, outputs=None):
         raise AssertionError("the target is checked before any work")
 
     monkeypatch.setattr(player, "open_backend", no_device)

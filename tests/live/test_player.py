@@ -529,7 +529,7 @@ def test_time_left_is_rounded_up():
 
 
 def test_play_live_reports_a_bad_step_before_a_missing_device(prepare, monkeypatch):
-    def no_device(*args):
+    def no_device(*args, **kwargs):
         raise PlaybackError("no sound device found")
 
     monkeypatch.setattr(player, "open_backend", no_device)
@@ -542,7 +542,7 @@ def test_play_live_reports_a_bad_step_before_a_missing_device(prepare, monkeypat
 def test_play_live_without_a_device_hands_the_session_and_start_to_the_fallback(
     prepare, monkeypatch
 ):
-    def no_device(*args):
+    def no_device(*args, **kwargs):
         raise PlaybackError("no sound device found")
 
     monkeypatch.setattr(player, "open_backend", no_device)
@@ -566,7 +566,7 @@ def test_play_live_closes_the_device_when_preparing_fails(monkeypatch):
         def close(self):
             closed.append(True)
 
-    monkeypatch.setattr(player, "open_backend", lambda *args: Device())
+    monkeypatch.setattr(player, "open_backend", lambda *args, **kwargs: Device())
 
     def prepare():
         raise UsageError("bad routine")

@@ -21,7 +21,7 @@ import click
 
 from voiceguide import __version__, durations, interrupts
 from voiceguide.choices import BACKENDS
-from voiceguide.cli import export_command, serve_command, speak
+from voiceguide.cli import export_command, outputs, serve_command, speak
 from voiceguide.cli.listening import voice_commands
 from voiceguide.cli.options import (  # make_renderer: part of this module's API (bench/)
     CONTEXT,
@@ -175,6 +175,7 @@ def plan(
                 click.echo(line, err=True)
 
 
+# long: a click command's parameters, one a line (16 of its lines)
 @main.command(context_settings=CONTEXT)
 @click.argument("routine_name", metavar="ROUTINE")
 @length_option
@@ -210,6 +211,7 @@ def plan(
     help="Listen with this ALSA capture device (implies --listen; default: ALSA's default; "
     "with PulseAudio, PULSE_SOURCE=NAME picks the source).",
 )
+@outputs.output_options
 @click.option("-q", "--quiet", is_flag=True, help="No status line or warnings.")
 def play(
     routine_name: str,
@@ -219,6 +221,10 @@ def play(
     else_export: Path | None,
     listen_on: bool,
     mic: str | None,
+    device: str | None,
+    bed_device: str | None,
+    lead_in: str,
+    resume: bool,
     quiet: bool,
     **chosen: Any,
 ) -> None:
@@ -228,44 +234,42 @@ def play(
     n or right arrow next step, p or left arrow restart the step (twice: previous step),
     + / - lengthen or shorten the step by 30 s, [ / ] the pace guide 10 % slower or faster,
     b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
+    A session stopped before its end (q, Ctrl-C, a signal, a crash) goes on with --resume.
     """
     from voiceguide import exporting, live, session
-    from voiceguide.live import status
 
     tty = live_terminal(sys.stdout)
-
-    def show(snapshot: status.Status) -> None:
-        if not quiet:
-            out(status.render_status(snapshot, tty), nl=False)
-
+    showing = outputs.Shown(routine_name, quiet, tty, resume)  # the start line, the status
     listening = voice_commands(bool(listen_on or mic), mic, quiet)
+    chosen_outputs = outputs.chosen_outputs(device, bed_device, lead_in)
+    hint = export_hint(routine_name, length, chosen)
     with reported(), make_renderer() as renderer, listening as ears:
         if else_export is not None:  # before any work
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
+        options = session.Options(length, **chosen)
+        kept = outputs.keeper(routine_name, options, hint, chosen_outputs, resume, start_at)
 
         def prepare() -> session.Session | session.Staged:
-            options = session.Options(length, **chosen)
-            early = start_at is None and ears is None  # cold: begins while the speech renders
+            early = start_at is None and ears is None and not resume  # begins while it renders
             prepared = _prepared(routine_name, options, renderer, early, quiet, tty)
             if ears is not None:  # the session names the words it listens for
                 ears.spoken = session.say(ears.announcement, options, renderer, routine_name)
+            showing.prepared = prepared
             return prepared
 
-        try:
+        with outputs.stopping(kept, tty, quiet):  # says how to go on where it stopped
             live.play_live(
                 prepare,
-                export_hint(routine_name, length, chosen),
+                hint,
                 start_at=start_at,
-                on_status=show,
+                on_status=showing,
                 backend_name=backend_name,
                 without_device=_exporter(else_export, quiet),
                 listen=ears.attached if ears else None,
+                outputs=chosen_outputs,
+                keeper=kept,
             )
-        except KeyboardInterrupt:
-            if tty and not quiet:
-                out()  # end the status line before the interrupted message
-            raise
 
 
 def _exporter(
@@ -326,6 +330,7 @@ main.add_command(export_command.export)
 main.add_command(speak.say)
 main.add_command(speak.voices)
 main.add_command(serve_command.serve)
+main.add_command(outputs.devices)
 
 
 def run() -> None:

@@ -125,15 +125,26 @@ class Controls:
         on = player.bed.toggle()
         player.report(BEDDED, position, f"bed {player.bed.name} {'on' if on else 'off'}")
 
+    quit_at: float | None = None  # where ``q`` stopped the session (``resume_point``)
+
+    def resume_point(self) -> float:
+        """Where the session would go on from if stopped now: the position, or the start of
+        a sentence or chime it would cut (heard whole again); after ``q``, where it was
+        then."""
+        if self.quit_at is not None:
+            return self.quit_at
+        position = self.player.position()
+        cut = [e.at for e, _ in self.player.sounding if e.at <= position < e.end]
+        return min(cut, default=position)
+
     def _toggle_pause(self) -> None:
         player = self.player
         if player.paused_at is None:
-            position = player.position()
-            cut = [e.at for e, _ in player.sounding if e.at <= position < e.end]
+            point = self.resume_point()
             player.silence()
             if player.bed is not None:
                 player.bed.hold()
-            player.paused_at = min(cut, default=position)
+            player.paused_at = point
             player.timeline.seek(player.paused_at)
             player.report(PAUSED, player.paused_at, "paused")
         else:
@@ -220,6 +231,7 @@ class Controls:
 
     def _quit(self) -> None:
         self.player.result.quit = True
+        self.quit_at = self.resume_point()
         self.player.finish(QUIT, self.player.position())
 
     def _unschedule(self, position: float) -> None:

@@ -20,11 +20,13 @@ from voiceguide.bed.source import BedSource
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import open_backend
 from voiceguide.live.backends.base import Backend, Handle
-from voiceguide.live.bed import LiveBed
+from voiceguide.live.backends.routed import Outputs
+from voiceguide.live.bed import live_bed
 from voiceguide.live.controls import Controls
 from voiceguide.live.follow import Follower, Staging
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
+from voiceguide.live.resume import Keeper
 from voiceguide.live.status import Played, PlayResult, Reason, Status
 from voiceguide.live.timeline import Timeline, start_position
 from voiceguide.live.waiting import Waiting
@@ -87,7 +89,7 @@ class Player(Waiting):
         self.finished = False
         self.sounding: list[tuple[Event, Handle]] = []  # handed over, still to be heard
         self._shown: tuple[int, int] | None = None  # (part, whole second) last reported
-        self.bed, self.no_bed = _live_bed(session, backend)
+        self.bed, self.no_bed = live_bed(session, backend)
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
         self.controls = Controls(self, clock)
         staged = getattr(session, "horizon", None) is not None  # still rendering: live.follow
@@ -264,17 +266,6 @@ class Player(Waiting):
             self.report(Reason.TICK, position)
 
 
-def _live_bed(session: SessionLike, backend: Backend) -> tuple[LiveBed | None, str | None]:
-    """The session's bed in ``backend``'s stream, or None and why (none; no mixer to carry it)."""
-    source, envelope = session.bed, session.plan.bed
-    if source is None or envelope is None:
-        return None, None
-    bed = backend.carry_bed(source, envelope)
-    if bed is None:
-        return None, "the sound bed plays only through the alsa backend"
-    return bed, None
-
-
 def play(
     session: SessionLike,
     backend: Backend,
@@ -330,6 +321,8 @@ def play_live(
     without_device: Callable[[S, float], object] | None = None,
     keys: KeySource | None = None,
     listen: Callable[[KeySource | None, Backend], tuple[KeySource, Backend]] | None = None,
+    outputs: Outputs | None = None,
+    keeper: Keeper | None = None,
 ) -> PlayResult | None:
     """What ``voiceguide play`` does: open the sound device, ``prepare()`` the session meanwhile
     (the device warms up while speech renders), check ``start_at``, then play with the keys
@@ -353,6 +346,10 @@ def play_live(
         listen: Voice commands (``voiceguide.listen.attach``): given the keys and the
             device once the session is ready, it returns the key source and the backend to
             play with.
+        outputs: The devices by name and the lead-in (``backends.routed.Outputs``).
+        keeper: Keeps where the session is while it plays and where it stopped
+            (``live.resume.Keeper``); with a stopped session in it, the session goes on
+            there instead of at ``start_at``.
 
     Returns:
         What was played, or ``None`` when ``without_device`` was called instead.
@@ -365,13 +362,14 @@ def play_live(
         RoutineError: As ``prepare`` raises it.
     """
     try:
-        device, missing = open_backend(backend_name, routine), None
+        device, missing = open_backend(backend_name, routine, outputs=outputs), None
     except PlaybackError as exc:
         device, missing = None, exc
     session = None
     try:
         session = prepare()
         start = start_position(session.plan, start_at)
+        start = keeper.start(session.plan) if keeper and keeper.stopped else start  # --resume
         if device is None:
             if without_device is None:
                 raise missing or PlaybackError("no sound device found")
@@ -382,8 +380,8 @@ def play_live(
             output: Backend = device
             if listen is not None:
                 source, output = listen(source, device)
-            player = Player(session, output, keys=source, on_status=on_status)
-            return player.run(start)
+            played = Player(session, output, keys=source, on_status=on_status)
+            return played.run(start) if keeper is None else keeper.run(played, start)
     finally:
         if session is not None and hasattr(session, "close"):  # session.Staged: stop it
             session.close()

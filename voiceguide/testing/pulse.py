@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import io
 import math
 import os
 import re
@@ -52,7 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, TypeVar, cast
 
 import numpy as np
 
@@ -142,24 +143,60 @@ class NullSink:
             time.sleep(0.01)
         return proc
 
-    def sink_latency(self) -> float:
-        """Current latency of ``vsink`` in seconds (audio rendered ahead of real time)."""
-        m = re.search(r"^\s*Latency: (\d+) usec", self.pactl("list", "sinks").stdout, re.M)
-        return int(m.group(1)) / 1e6 if m else math.inf
+    def sink_latency(self, sink: str = SINK) -> float:
+        """Current latency of ``sink`` in seconds (audio rendered ahead of real time)."""
+        for block in self.pactl("list", "sinks").stdout.split("Sink #")[1:]:
+            if re.search(rf"^\s*Name: {re.escape(sink)}$", block, re.M):
+                m = re.search(r"^\s*Latency: (\d+) usec", block, re.M)
+                return int(m.group(1)) / 1e6 if m else math.inf
+        return math.inf
 
-    def _flush_startup_block(self, timeout: float = 5.0) -> None:
+    def _flush_startup_block(self, sink: str = SINK, timeout: float = 5.0) -> None:
         """Drop the ~2 s block the idle sink rendered before the reader connected.
 
         Without this the first stream starts up to 2 s late. Suspending and resuming the sink
         restarts its clock with the reader's 20 ms latency.
         """
-        self.pactl("suspend-sink", SINK, "1")
-        self.pactl("suspend-sink", SINK, "0")
+        self.pactl("suspend-sink", sink, "1")
+        self.pactl("suspend-sink", sink, "0")
         deadline = time.monotonic() + timeout
-        while (latency := self.sink_latency()) > 0.1:
+        while (latency := self.sink_latency(sink)) > 0.1:
             if time.monotonic() > deadline:
-                raise PulseStartError(f"{SINK} latency stays at {latency:.3f} s")
+                raise PulseStartError(f"{sink} latency stays at {latency:.3f} s")
             time.sleep(0.05)
+
+    def add_sink(self, name: str) -> None:
+        """A second null sink ``name`` (48 kHz, 2 ch), kept rendering in small blocks as
+        ``vsink`` is; record it with ``record(..., monitor=f"{name}.monitor")``."""
+        loaded = self.pactl(
+            "load-module",
+            "module-null-sink",
+            f"sink_name={name}",
+            f"rate={RATE}",
+            f"channels={CHANNELS}",
+        )
+        if loaded.returncode != 0:
+            raise PulseStartError(f"module-null-sink did not load: {loaded.stderr.strip()}")
+        self._spawn_reader(
+            ["parec", f"--latency-msec={_LATENCY_MSEC}", "-d", f"{name}.monitor"],
+            subprocess.DEVNULL,
+        )
+        self._flush_startup_block(name)
+
+    def record_timed(self, monitor: str = MONITOR) -> TimedRecording:
+        """Record ``monitor`` with the clock time each piece arrived (``TimedRecording``):
+        recordings of two sinks can then be compared on one clock."""
+        cmd = [
+            "parec",
+            f"--latency-msec={_LATENCY_MSEC}",
+            "--raw",
+            f"--rate={RATE}",
+            f"--channels={CHANNELS}",
+            "--format=s16le",
+            "-d",
+            monitor,
+        ]
+        return TimedRecording(self._spawn_reader(cmd, subprocess.PIPE))
 
     def capture(
         self, play: Callable[[], T], path: str | os.PathLike[str], margin: float = 0.3
@@ -228,6 +265,42 @@ class NullSink:
             str(path),
         ]
         return Recording(path, self._spawn_reader(cmd, subprocess.DEVNULL))
+
+
+class TimedRecording:
+    """A running ``parec --raw`` read by a thread that notes ``time.monotonic()`` as each
+    piece arrives. A frame is captured before it arrives, so the earliest of ``arrival -
+    frames / RATE`` over the pieces is when frame 0 was captured, plus the recorder's
+    constant latency (the same for two recorders of one server: it cancels between them)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]):
+        self.proc = proc
+        self._pieces: list[bytes] = []
+        self._zero = math.inf
+        self._frames = 0
+        self._thread = threading.Thread(target=self._read, name="timed-recording", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        size = CHANNELS * 2
+        while True:
+            piece = cast(io.BufferedReader, self.proc.stdout).read1(65536)  # stdout=PIPE
+            now = time.monotonic()
+            if not piece:
+                return
+            self._pieces.append(piece)
+            self._frames += len(piece) // size
+            self._zero = min(self._zero, now - self._frames / RATE)
+
+    def stop(self, timeout: float = 5.0) -> tuple[np.ndarray, float]:
+        """Stop; return the first channel as float32 and the clock time of frame 0."""
+        _stop(self.proc, signal.SIGINT)
+        self._thread.join(timeout)
+        cast(io.BufferedReader, self.proc.stdout).close()  # stdout=PIPE: never None
+        data = b"".join(self._pieces)
+        data = data[: len(data) // (CHANNELS * 2) * CHANNELS * 2]
+        samples = np.frombuffer(data, "<i2").reshape(-1, CHANNELS)[:, 0]
+        return samples.astype(np.float32) / 32768, self._zero
 
 
 MIC_RATE = 16000  # Hz, the virtual microphone's rate

@@ -45,6 +45,7 @@ from voiceguide.errors import PlaybackError, UsageError
 if TYPE_CHECKING:
     from voiceguide.audio import Clip
     from voiceguide.live.backends.base import Backend
+    from voiceguide.live.backends.routed import Outputs
 
 
 class BackendModule(Protocol):
@@ -66,10 +67,12 @@ def module(name: str) -> BackendModule:
 
 def no_device(detail: str, routine: str | None) -> PlaybackError:
     name = routine or "ROUTINE"
-    return PlaybackError(
+    error = PlaybackError(
         f"no sound device found: {detail}; to listen on another device, "
         f"try 'voiceguide export {name} -o session.mp3'"
     )
+    error.detail = detail  # what a named device's message says (``routed``)
+    return error
 
 
 @contextlib.contextmanager
@@ -93,14 +96,17 @@ def open_backend(
     name: str | None = None,
     routine: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    outputs: Outputs | None = None,
 ) -> Backend:
     """Open the backend ``name`` (a key of ``BACKENDS``; default: env ``VOICEGUIDE_BACKEND``,
     else the first that is ``usable`` here: ``alsa`` where libasound loads, else
     ``simpleaudio``).
 
-    ``routine`` only goes into the no-device message. Raises ``PlaybackError`` when there is
-    no sound device, ``UsageError`` for an unknown name in ``VOICEGUIDE_BACKEND`` and
-    ``ValueError`` for one passed in.
+    ``routine`` only goes into the no-device message. ``outputs`` (``routed.Outputs``): the
+    devices by name, the lead-in (None: the default device, no lead-in). Raises
+    ``PlaybackError`` when there is no sound device, ``UsageError`` for an unknown name in
+    ``VOICEGUIDE_BACKEND`` or a named device that cannot play, and ``ValueError`` for an
+    unknown backend passed in.
     """
     choices = ", ".join(BACKENDS)
     if name is None:
@@ -114,6 +120,10 @@ def open_backend(
         name = next((n for n in BACKENDS if n == last or module(n).usable()), last)
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {choices}, got {name!r}")
+    if outputs is not None:
+        from voiceguide.live.backends.routed import open_outputs
+
+        return open_outputs(name, routine, outputs, clock)
     return module(name).open_backend(routine, clock)
 
 

@@ -20,6 +20,7 @@ from voiceguide.audio import RATE
 from voiceguide.errors import PlaybackError
 from voiceguide.live.backends import no_device, quiet_stderr
 from voiceguide.live.backends.base import StreamBackend, to_pcm16
+from voiceguide.live.wake import LEAD_IN, Wake
 
 BUFFER = 0.05  # seconds of audio queued in the ALSA stream: the stop delay, the underrun margin
 NICE = -10  # the feeding thread's priority, where this user may raise it (root, CAP_SYS_NICE)
@@ -127,6 +128,10 @@ class AlsaBackend(StreamBackend):
     at once); the warm-up goes on in the background, overlapping whatever the caller does
     next, and the first use of ``latency`` or ``play`` waits for its end (a stream that does
     not play is a ``PlaybackError`` there).
+
+    ``wake`` (a Bluetooth output: ``live.wake``): a signal too low to hear under everything
+    from the first frame, and ``latency`` at least what is left of ``LEAD_IN`` seconds from
+    the open, so that the session's first sound waits until the speaker is awake.
     """
 
     def __init__(
@@ -135,8 +140,11 @@ class AlsaBackend(StreamBackend):
         clock: Callable[[], float] = time.monotonic,
         device: str = "default",
         buffer: float = BUFFER,
+        wake: bool = False,
     ):
         super().__init__(clock)
+        self._wake = Wake() if wake else None
+        self._awake_at = clock() + LEAD_IN if wake else -float("inf")
         self.underruns = 0
         lib = load_libasound()
         if lib is None:
@@ -189,7 +197,7 @@ class AlsaBackend(StreamBackend):
     def latency(self) -> float:
         """Seconds from ``play()`` to the first frame heard (waits for the warm-up)."""
         self._wait_ready()
-        return self._latency
+        return max(self._latency, self._awake_at - self.clock())  # the lead-in still plays
 
     @property
     def lead(self) -> float:
@@ -218,6 +226,8 @@ class AlsaBackend(StreamBackend):
         queued = ctypes.c_long()
         while not self._closing:
             self.mixer.pull(block, self._written)
+            if self._wake is not None:
+                self._wake.fill(block, self._written)
             pcm = to_pcm16(block)
             count = lib.snd_pcm_writei(self._pcm, pcm.ctypes.data, period)
             if count < 0:
