@@ -95,7 +95,9 @@ def english_voices(driver) -> list[str]:
 
 def run(runs: int) -> dict:
     results: dict = {"runs": runs, "load": os.getloadavg()}
-    env = {"VOICEGUIDE_ENGINE": "espeak"}
+    # espeak-ng, as the targets say: where Piper is installed it is the default (issue 21), and
+    # the server's warm-up then renders every built-in with it (26-28 s cold here)
+    env = {"VOICEGUIDE_ENGINE": "espeak", "VOICEGUIDE_DEFAULT_ENGINE": "espeak"}
     with tempfile.TemporaryDirectory() as tmp, browser.serving(Path(tmp), env=env) as server:
         results["page_bytes"] = page_weight(server)
         with browser.chromium(browser.PHONE, mobile=True) as driver:
