@@ -26,7 +26,7 @@ def wheel(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
+def test_the_wheel_carries_the_routines_the_chimes_and_py_typed(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in list((ROOT / "scripts").glob("*.yaml")) + list((ROOT / "sounds").glob("*")):
         assert f"voiceguide/{shipped.parent.name}/{shipped.name}" in names
@@ -34,6 +34,7 @@ def test_the_wheel_carries_the_routines_and_the_chimes(wheel):
         "voiceguide/routine/routine.schema.json" in names
         or not (ROOT / "voiceguide" / "routine" / "routine.schema.json").exists()
     )
+    assert "voiceguide/py.typed" in names  # PEP 561: a program using voiceguide is type-checked
 
 
 @pytest.mark.slow

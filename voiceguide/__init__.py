@@ -43,7 +43,7 @@ _API = {
 __all__ = [*_API, "renderer"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'voiceguide' has no attribute {name!r}")

@@ -53,7 +53,7 @@ def shown(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def resolve(target: Path) -> Path:
+def resolve(target: Path | str) -> Path:
     """The path written for ``target``: itself, or where its symbolic link(s) lead, existing
     or not (a dangling link's target is created, as the shell does)."""
     target = Path(target)
@@ -274,7 +274,7 @@ def cleanup_stale(directory: Path) -> list[Path]:
     user's, in a shared folder; a forged manifest in it) is left as it is, and the export
     that asked goes on.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(directory).iterdir()) if Path(directory).is_dir() else []
     except OSError:  # unreadable: the export's own checks say whether it may write there

@@ -39,7 +39,8 @@ class Entry:
 
 
 def entries(
-    renderer: speech.Renderer, progress: Callable[[int, int], None] | None = None
+    renderer: speech.Engines | speech.Renderer,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[Entry | Unlisted]:
     """Each built-in routine (the files of ``resources.scripts_dir``, never one of the
     working directory), by name, prepared with ``renderer``. One that cannot be prepared
@@ -58,7 +59,7 @@ def entries(
 def entry(
     name: str,
     routine: str,
-    renderer: speech.Renderer,
+    renderer: speech.Engines | speech.Renderer,
     progress: Callable[[int, int], None] | None = None,
 ) -> Entry:
     """The ``Entry`` of ``routine`` (a built-in name or a file's path), listed as ``name``."""
@@ -84,7 +85,7 @@ class Unlisted:
         return f"not listed: the built-in routine {self.name!r}: {problems[0]}{also}"
 
 
-def to_json(found: list[Entry]) -> dict:
+def to_json(found: list[Entry]) -> dict[str, object]:
     """The list as one JSON-ready dict; lengths in seconds."""
     return {
         "version": JSON_VERSION,

@@ -42,12 +42,12 @@ def parse(text: str | int | float) -> float:
         parts = clock.groupdict()
         seconds = float(parts["h"] or 0) * 3600 + float(parts["m"]) * 60 + float(parts["s"])
         return sign * _finite(seconds, text)
-    seconds = _in_units(body)
-    if seconds is None:
+    units = _in_units(body)
+    if units is None:
         if body != body.lower() and _in_units(body.lower()) is not None:
             raise ValueError(f"write the units in lower case: {raw.lower()!r}, not {text!r}")
         raise ValueError(f"expected {SYNTAX}, got {text!r}")
-    return sign * _finite(seconds, text)
+    return sign * _finite(units, text)
 
 
 def is_bare_number(text: str) -> bool:

@@ -101,6 +101,10 @@ class SpeechError(VoiceguideError):
 class PlaybackError(VoiceguideError):
     """No sound device, or the audio backend failed. Exit status 1."""
 
+    # set (only) by ``live.backends.no_device``: what a named device's message says; an
+    # annotation, not a default, so ``getattr(error, "detail", ...)`` tells the two apart
+    detail: str
+
 
 class ExportError(VoiceguideError):
     """The output could not be written (a full disk, a file-size limit, a closed pipe);

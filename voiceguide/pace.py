@@ -45,7 +45,8 @@ def beats_until(t: np.ndarray | float, start: float, end: float, length: float) 
     """``N(t)``: beats counted from the stretch's start to ``t`` seconds into it."""
     t = np.asarray(t, dtype=np.float64)
     slope = (end - start) / length if length > 0 else 0.0
-    return (start * t + slope * t * t / 2) / 60.0
+    beats: np.ndarray = (start * t + slope * t * t / 2) / 60.0
+    return beats
 
 
 def time_of_beat(k: np.ndarray | float, start: float, end: float, length: float) -> np.ndarray:
@@ -83,8 +84,8 @@ def beat_times(
     a, b = start * scale, end * scale
     if since is None:
         count = beats_until(length, a, b, length)
-        ks = np.arange(0, math.ceil(count - 1e-9))
-        return begin + time_of_beat(ks, a, b, length)
+        whole = np.arange(0, math.ceil(count - 1e-9))
+        return begin + time_of_beat(whole, a, b, length)
     offset = since - begin
     if phase is None:
         phase = float(beats_until(offset, start, end, length))
@@ -92,6 +93,6 @@ def beat_times(
     total = float(beats_until(length, a, b, length))
     first = math.floor(phase) + 1  # the next whole beat
     last = first + math.ceil(total - counted_from - (first - phase) - 1e-9)
-    ks = np.arange(first, max(first, last)) - phase + counted_from
+    ks: np.ndarray = np.arange(first, max(first, last)) - phase + counted_from
     times = begin + time_of_beat(ks, a, b, length)
     return times[(times > since) & (times < stop - 1e-9)]

@@ -8,8 +8,11 @@ step's ``round`` and ``wait`` (new keys: no version change).
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from voiceguide import durations, fit, resources
-from voiceguide.plan import PULSE, Event, Plan, PlanStep
+from voiceguide.plan import Event, EventKind, Plan, PlanStep
+from voiceguide.resources import PaceSound
 from voiceguide.routine import Pace, Routine, Sound
 
 JSON_VERSION = 2
@@ -22,7 +25,7 @@ def sound_label(sound: Sound) -> str:
     return str(sound.path)
 
 
-def to_json(plan: Plan) -> dict:
+def to_json(plan: Plan) -> dict[str, object]:
     """The plan as one JSON-ready dict; all times in seconds from the session start."""
     return {
         "version": JSON_VERSION,
@@ -48,7 +51,7 @@ def to_json(plan: Plan) -> dict:
     }
 
 
-def _bed_json(plan: Plan) -> dict | None:
+def _bed_json(plan: Plan) -> dict[str, object] | None:
     bed = plan.bed
     if bed is None:
         return None
@@ -70,23 +73,27 @@ def bed_label(plan: Plan) -> str:
     return f"bed: {bed.sound}, {bed.level:g} LU under the speech, {bed.duck:g} dB more under words"
 
 
-def _event_json(event: Event) -> dict:
-    data = {
+def _event_json(event: Event) -> dict[str, object]:
+    data: dict[str, object] = {
         "at": round(event.at, 6),
         "kind": event.kind,
         "duration": round(event.duration, 6),
         "step": event.step,
     }
-    if event.kind == "speech":
-        data["text"] = event.text
-    else:
-        data["sound"] = sound_label(event.sound)
-    if event.kind == PULSE:
-        data["gain_db"] = round(event.gain_db, 3)
+    match event.kind:
+        case EventKind.SPEECH:
+            data["text"] = event.text
+        case EventKind.CHIME:
+            data["sound"] = sound_label(event.sounded)
+        case EventKind.PULSE:
+            data["sound"] = sound_label(event.sounded)
+            data["gain_db"] = round(event.gain_db, 3)
+        case _:
+            assert_never(event.kind)
     return data
 
 
-def _pace_json(pace: Pace | None) -> dict | None:
+def _pace_json(pace: Pace | None) -> dict[str, object] | None:
     if pace is None:
         return None
     return {
@@ -102,7 +109,7 @@ def pace_label(pace: Pace | None) -> str:
     if pace is None:
         return ""
     rates = f"{pace.start:g}" if pace.start == pace.end else f"{pace.start:g}→{pace.end:g}"
-    sound = "" if pace.sound.name == PULSE else f" {pace.sound.name}"
+    sound = "" if pace.sound.name == PaceSound.PULSE else f" {pace.sound.name}"
     return f"{rates}/min{sound}"
 
 
@@ -110,7 +117,7 @@ def table(plan: Plan) -> str:
     """A readable table: start time, step, side, its pace and what is heard (the pace
     guide's beats are counted in the header, not listed); a part where nothing is heard (a
     get-ready without words) has a row of its own, ``(quiet)``."""
-    heard = [e for e in plan.events if e.kind != PULSE]
+    heard = [e for e in plan.events if e.kind != EventKind.PULSE]
     beats = len(plan.events) - len(heard)
     counted = f", {beats} beats of the pace guide" if beats else ""
     lines = [
@@ -163,9 +170,9 @@ def _wait_row(step: PlanStep, paced: bool) -> str:
 
 
 def _heard(event: Event) -> str:
-    if event.kind == "speech":
-        return f"\u201c{event.text}\u201d"
-    return f"[{event.sound.name} chime]"
+    if event.kind == EventKind.SPEECH:
+        return f"\u201c{event.spoken}\u201d"
+    return f"[{event.sounded.name} chime]"
 
 
 def warnings(plan: Plan) -> list[str]:

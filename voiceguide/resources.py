@@ -7,6 +7,7 @@ repository. Both places are looked up, the package first.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -33,7 +34,15 @@ def routine_names() -> list[str]:
     return sorted(p.stem for p in scripts_dir().glob("*.yaml"))
 
 
-PACE_SOUNDS = ("pulse", "breath")  # sounds/ holds the pace guide's sounds beside the chimes
+class PaceSound(StrEnum):
+    """The pace guide's sounds, by the name a routine gives (``pace: {sound: breath}``):
+    each is the file of that name in sounds/, beside the chimes."""
+
+    PULSE = "pulse"  # a soft tick per stroke
+    BREATH = "breath"  # an in-breath and an out-breath per beat, stretched to its period
+
+
+PACE_SOUNDS = tuple(PaceSound)  # in the order a message lists them
 
 
 def sound_names() -> list[str]:
@@ -77,6 +86,12 @@ def is_sound_name(name: str) -> bool:
     """Whether ``name`` names a built-in sound (``bell``) rather than a file: no ``/`` and
     no ``.``."""
     return "/" not in name and "." not in name
+
+
+def builtin_sound(name: str) -> Path:
+    """The built-in sound ``name``'s file; where it should be (a ``.wav``) when a broken
+    installation lacks it, so that reading it says so in one line."""
+    return find_sound(name, sounds_dir()) or sounds_dir() / f"{name}.wav"
 
 
 def find_sound(name: str, base: Path) -> Path | None:

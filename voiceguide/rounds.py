@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from voiceguide import durations, fit
 from voiceguide.routine import Routine, Step
@@ -37,7 +37,11 @@ def fit_length(routine: Routine, length: float, overhead: float, floors: Floors)
         tried = _round_ranges(routine, length, overhead, floors)
     else:
         tried = list(_omissions(routine, length, overhead, floors))
-    fitting = [(made, written) for made, _, lo, hi, written in tried if lo <= length <= hi]
+    fitting = [
+        (made, written)
+        for made, _, lo, hi, written in tried
+        if made is not None and lo <= length <= hi  # made: None only outside its range
+    ]
     if fitting:
         made, _ = min(fitting, key=lambda mw: abs(mw[1] - length))  # first of a tie: fewer
         return fit.fit(made, length, overhead, floors(made))
@@ -48,7 +52,9 @@ def fit_length(routine: Routine, length: float, overhead: float, floors: Floors)
 Variant = tuple[Routine | None, str, float, float, float]  # made, how, shortest, longest, written
 
 
-def _round_ranges(routine: Routine, length: float, overhead: float, floors: Floors) -> list:
+def _round_ranges(
+    routine: Routine, length: float, overhead: float, floors: Floors
+) -> list[Variant]:
     """The ``Variant`` of each round count near ``length``: the one or more whose range
     holds it, else the nearest below and above. Every range is linear in the count (a
     round adds the same steps, interludes and floors), so two routines made tell them all."""
@@ -60,19 +66,20 @@ def _round_ranges(routine: Routine, length: float, overhead: float, floors: Floo
     step = [b - a for a, b in zip(one, two, strict=True)]
 
     def at(count: int) -> tuple[float, float, float]:
-        return tuple(a + (count - 1) * d for a, d in zip(one, step, strict=True))
+        low, high, written = (a + (count - 1) * d for a, d in zip(one, step, strict=True))
+        return low, high, written
 
     most = max(2, (MAX_STEPS - len(routine.steps)) // max(1, _repeated(routine)) + 1)
     lowest = max(2, math.ceil((length - one[1]) / step[1]) + 1 if step[1] > 0 else 2)
     highest = math.floor((length - one[0]) / step[0]) + 1 if step[0] > 0 else most
-    counts = range(lowest, min(highest, most) + 1)
+    counts: Sequence[int] = range(lowest, min(highest, most) + 1)
     if not counts:  # the nearest on either side
         counts = [c for c in (lowest - 1, lowest) if 2 <= c <= most] or [most]
     elif len(counts) > 1:  # the written length nearest: the count for it, and its neighbours
         best = round((length - one[2]) / step[2]) + 1 if step[2] > 0 else lowest
         best = min(max(best, counts[0]), counts[-1])
         counts = [c for c in (best - 1, best, best + 1) if c in counts]
-    made = []
+    made: list[Variant] = []
     for count in counts:
         low, high, written = at(count)
         inside = low - 1e-6 <= length <= high + 1e-6

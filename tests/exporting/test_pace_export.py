@@ -11,7 +11,7 @@ from voiceguide import exporting as export
 from voiceguide import session
 from voiceguide.audio import gain
 from voiceguide.exporting import mix
-from voiceguide.plan import PULSE
+from voiceguide.plan import EventKind
 from voiceguide.testing.onsets import onset_error
 from voiceguide.testing.signals import decoded, reference_true_peak_db
 
@@ -57,7 +57,7 @@ def expected_clip(prepared, result, event) -> np.ndarray:
 
 
 def beats(prepared):
-    return [e for e in prepared.plan.events if e.kind == PULSE]
+    return [e for e in prepared.plan.events if e.kind == EventKind.PULSE]
 
 
 @pytest.mark.parametrize("fmt, limit", [("wav", 0.001), ("mp3", 0.010)])

@@ -71,7 +71,7 @@ def test_the_end_chime_rings_at_the_end_of_the_rest_after_a_quiet(write_routine,
 
 def test_a_paced_rest_breathes_and_leaves_the_end_chime_alone(write_routine, prepare):
     built = prepare(write_routine(ENDS), length=340).plan
-    breaths = [e for e in built.events if e.kind == plan.PULSE and e.step == 2]
+    breaths = [e for e in built.events if e.kind == plan.EventKind.PULSE and e.step == 2]
     assert len(breaths) >= 2
     assert {e.sound.name for e in breaths} == {"breath"}
     assert max(e.end for e in breaths) <= end_chime(built).at - pulses.END_CLEAR + 1e-9

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from voiceguide import pace, report
-from voiceguide.plan import PULSE, pulses
+from voiceguide.plan import EventKind, pulses
 
 PACED = """
     title: Paced
@@ -36,7 +36,7 @@ def paced(prepare, write_routine):
 
 
 def beats(plan, index):
-    return [e for e in plan.events if e.kind == PULSE and e.step == index]
+    return [e for e in plan.events if e.kind == EventKind.PULSE and e.step == index]
 
 
 def chimes(plan):
@@ -56,7 +56,7 @@ def test_no_beat_is_within_the_clearance_of_any_chime(paced):
     plan = paced.plan
     onsets = chimes(plan)
     for event in plan.events:
-        if event.kind == PULSE:
+        if event.kind == EventKind.PULSE:
             assert np.abs(onsets - event.at).min() >= pulses.CHIME_CLEARANCE
 
 
@@ -65,7 +65,7 @@ def test_beats_under_speech_are_ducked_and_the_others_sit_at_the_level(paced):
     speech = [(e.at, e.end) for e in plan.events if e.kind == "speech"]
     levels = {0: 14.0, 1: 16.0, 3: 14.0, 4: 14.0}
     seen = set()
-    for event in (e for e in plan.events if e.kind == PULSE):
+    for event in (e for e in plan.events if e.kind == EventKind.PULSE):
         heard = any(a - pulses.SPEECH_GUARD < event.end and b + pulses.SPEECH_GUARD > event.at
                     for a, b in speech)  # fmt: skip
         level = levels[event.step]
@@ -104,10 +104,10 @@ def test_a_step_without_a_pace_has_no_beats_and_the_length_is_unchanged(
     plan = paced.plan
     assert beats(plan, 2) == [] and plan.steps[2].pace is None
     unpaced = prepare(write_routine(PACED), pace=0.0).plan
-    assert not any(e.kind == PULSE for e in unpaced.events)
+    assert not any(e.kind == EventKind.PULSE for e in unpaced.events)
     assert all(step.pace is None for step in unpaced.steps)
     assert unpaced.length == plan.length
-    heard = [(e.at, e.kind) for e in plan.events if e.kind != PULSE]
+    heard = [(e.at, e.kind) for e in plan.events if e.kind != EventKind.PULSE]
     assert heard == [(e.at, e.kind) for e in unpaced.events]
 
 
@@ -134,7 +134,7 @@ def test_the_table_shows_each_steps_pace_once_and_counts_the_beats(paced):
     text = report.table(paced.plan)
     assert "12\u21927/min" in text and "6\u21924/min breath" in text
     assert "[pulse" not in text
-    count = sum(e.kind == PULSE for e in paced.plan.events)
+    count = sum(e.kind == EventKind.PULSE for e in paced.plan.events)
     assert f"{count} beats of the pace guide" in text.splitlines()[0]
 
 
@@ -144,7 +144,7 @@ def test_an_8_hour_paced_plan_has_every_beat_sorted_and_within_its_step(prepare,
         for n in range(16)
     )
     plan = prepare(write_routine(f"title: Long\nsteps:\n{steps}\n")).plan
-    events = [e for e in plan.events if e.kind == PULSE]
+    events = [e for e in plan.events if e.kind == EventKind.PULSE]
     assert len(events) > 4000
     assert all(a.at <= b.at for a, b in zip(plan.events, plan.events[1:], strict=False))
     assert all(plan.steps[e.step].start < e.at and e.end <= plan.steps[e.step].end for e in events)

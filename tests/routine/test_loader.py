@@ -233,6 +233,36 @@ def test_malformed_documents_fail_with_a_line(write_routine, text, line, message
     assert message in error.message
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("fixed: !!bool [1]", "step 1 'A': fixed must be true or false, got a list"),
+        ("fixed: !!bool {a: 1}", "step 1 'A': fixed must be true or false, got a mapping"),
+        (
+            "pace: !!int [1]",
+            "step 1 'A': pace (per minute) must be a number from 2 to 60, got a list",
+        ),
+    ],
+)
+def test_a_collection_tagged_as_a_scalar_is_refused_in_one_line(write_routine, value, message):
+    """``!!bool [1]`` is a list whatever its tag says (it crashed the loader: found by mypy)."""
+    error = load_error(
+        write_routine, f"title: T\nsteps:\n  - name: A\n    duration: 1m\n    {value}\n"
+    )
+    assert message in error.message
+
+
+@pytest.mark.parametrize("value", ["rate: !!int {a: 1}", "volume: !!float [1]"])
+def test_a_voice_number_tagged_on_a_collection_is_refused(write_routine, value):
+    error = load_error(write_routine, f"title: T\nvoice: {{{value}}}\nsteps: []\n")
+    assert "must be a number from" in error.message and "got a" in error.message
+
+
+def test_a_bed_tagged_as_a_boolean_on_a_list_is_refused(write_routine):
+    error = load_error(write_routine, MINIMAL + "bed: !!bool [off]\n")
+    assert "bed must be text, got a list" in error.message
+
+
 def test_a_yaml_alias_bomb_is_refused_before_expansion(write_routine):
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
     lines += [

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voiceguide import durations, resources, routine
+from voiceguide.choices import Engine
 from voiceguide.errors import RoutineError
 from voiceguide.routine import ends, fields, language, loader
 
@@ -234,7 +235,7 @@ def test_the_limits_are_the_loaders_constants():
     volume = VOICE["properties"]["volume"]
     assert (volume["minimum"], volume["maximum"]) == routine.VOLUME_RANGE
     assert CUE["every"]["minimum"] == loader.MIN_EVERY
-    assert tuple(VOICE["properties"]["engine"]["enum"]) == loader.ENGINES
+    assert tuple(VOICE["properties"]["engine"]["enum"]) == tuple(Engine)
     lexicon = DEFS["lexicon"]
     assert lexicon["maxProperties"] == fields.MAX_LEXICON
     assert lexicon["additionalProperties"]["maxLength"] == fields.MAX_RESPELLING

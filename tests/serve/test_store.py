@@ -6,8 +6,10 @@ import os
 import threading
 import time
 
+import pytest
+
 from voiceguide.errors import UsageError
-from voiceguide.serve.store import Store, key_of
+from voiceguide.serve.store import OWN, Served, Store, key_of
 
 
 def test_a_render_that_fails_ends_with_its_one_line_for_every_waiter(tmp_path):
@@ -60,6 +62,23 @@ def test_keys_differ_with_what_changes_the_sound(prepare):
     assert key_of(base, "wav") != key_of(prepare("neck-stretch", 61.0), "wav")
     assert key_of(base, "wav") != key_of(prepare("neck-stretch", 60.0, pace=0.8), "wav")
     assert key_of(base, "wav") != key_of(prepare("neck-stretch", 60.0, rate=200), "wav")
+
+
+def test_what_is_served_is_a_closed_set_spelled_as_before(prepare, tmp_path):
+    """``Served`` members are the extensions the store always used: a key (and so every
+    file a server already rendered) is the same for a member as for its old string."""
+    assert [str(fmt) for fmt in Served] == ["wav", "mp3", "opus", "zip"]
+    base = prepare("neck-stretch", 60.0)
+    assert key_of(base, Served.WAV) == key_of(base, "wav")
+    assert key_of(base, Served.ZIP) == key_of(base, "zip")
+    assert [bool(OWN.match(f"{'a' * 32}.{ext}")) for ext in ("mp3", "zip", "flac", "ogg")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    with pytest.raises(ValueError, match="format must be one of wav, mp3, opus, zip, got 'flac'"):
+        Store(tmp_path / "s").get("a" * 32, "flac", lambda: base)
 
 
 def test_trim_removes_its_own_least_recently_used_files_and_nothing_else(tmp_path):

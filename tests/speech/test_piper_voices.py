@@ -139,7 +139,7 @@ def test_voices_names_each_skipped_file_in_one_line(folder, monkeypatch):
     (folder / "en_US-fifo-low.onnx.json").write_text(json.dumps(SETTINGS))
     write_voice(folder, "en_US-null-low", broken(espeak=None))
     monkeypatch.setattr(piper, "version", lambda: "1.8.0")
-    monkeypatch.setattr("voiceguide.choices.ENGINES", ("piper",))  # espeak-ng is not needed
+    monkeypatch.setattr("voiceguide.choices.ENGINES", ("piper",))  # not espeak-ng
     result = CliRunner().invoke(main, ["voices"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output.splitlines()[-3:] == [

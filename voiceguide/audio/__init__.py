@@ -51,7 +51,10 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
         return np.ascontiguousarray(samples, dtype=np.float32)
     import soxr  # here, not above: the live player imports this module and never resamples
 
-    return soxr.resample(samples.astype(np.float32), rate_in, rate_out, quality="HQ")
+    resampled: np.ndarray = soxr.resample(
+        samples.astype(np.float32), rate_in, rate_out, quality="HQ"
+    )
+    return resampled
 
 
 def db(value: float) -> float:

@@ -156,7 +156,8 @@ def stretched(samples: np.ndarray, frames: int) -> np.ndarray:
     if frames == len(samples):
         return samples.astype(np.float32, copy=True)
     at = np.linspace(0.0, len(samples) - 1, frames)
-    return np.interp(at, np.arange(len(samples)), samples).astype(np.float32)
+    made: np.ndarray = np.interp(at, np.arange(len(samples)), samples).astype(np.float32)
+    return made
 
 
 def beat(sound: Clip, duration: float, gain_db: float) -> Clip:

@@ -24,6 +24,7 @@ from voiceguide.audio.loudness import (
     weighted_energies,
 )
 from voiceguide.audio.peaks import PeakReader, oversampled_peaks
+from voiceguide.choices import ExportFormat
 
 # The promise of every export: the decoded file's true peak is at most -1 dBTP. The mix is
 # limited to a ceiling per format before encoding; lossy encoders raise true peaks (measured
@@ -32,10 +33,16 @@ from voiceguide.audio.peaks import PeakReader, oversampled_peaks
 # Vorbis +0.8 dB, Opus +1.3 dB), so their mixes are limited lower, and leveling makes up the
 # loudness the limiter takes.
 FILE_CEILING_DB = -1.0
-MIX_CEILING_DB = {"wav": -1.0, "flac": -1.0, "mp3": -3.0, "ogg": -2.5, "opus": -3.0}
+MIX_CEILING_DB = {
+    ExportFormat.WAV: -1.0,
+    ExportFormat.FLAC: -1.0,
+    ExportFormat.MP3: -3.0,
+    ExportFormat.OGG: -2.5,
+    ExportFormat.OPUS: -3.0,
+}
 # Every clip is made under MP3's ceiling, so an MP3 export limits nothing again unless the
 # session needs gain.
-CLIP_CEILING_DB = MIX_CEILING_DB["mp3"]
+CLIP_CEILING_DB = MIX_CEILING_DB[ExportFormat.MP3]
 HEADROOM = 1.5  # dB the limiter aims under the ceiling, for the make-up gain
 ROUNDS = 3  # limit-and-make-up rounds, each deeper, until the make-up restores the loudness
 KEEP_BYTES = 1 << 19  # a clip up to this size keeps its K-weighted copy while leveled
@@ -80,7 +87,8 @@ def leveling_gain(
         return Gain(1.0, [], len(samples))
     target = level if target_lufs is None else target_lufs
     scale = gain(target - level)
-    headroom, dips = HEADROOM, []
+    headroom = HEADROOM
+    dips: list[tuple[int, np.ndarray]] = []
     for round_ in range(ROUNDS):
         aim = ceiling_db - headroom - db(scale)  # the ceiling before the scale
         dips = []  # the last round's are let go before new ones are made: work memory

@@ -133,4 +133,5 @@ def limiter_gain(
 def limit(samples: np.ndarray, ceiling_db: float) -> np.ndarray:
     """``samples`` with true peaks held under ``ceiling_db`` (dBTP)."""
     peaks = oversampled_peaks(samples, gain(ceiling_db - 6.0))
-    return (samples * limiter_gain(peaks, ceiling_db)).astype(np.float32)
+    limited: np.ndarray = (samples * limiter_gain(peaks, ceiling_db)).astype(np.float32)
+    return limited

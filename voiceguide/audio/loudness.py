@@ -187,7 +187,7 @@ def k_weight(
     result is fixed."""
     weighting = KWeighting(rate, workspace=workspace)
     frames = len(samples)
-    out = np.empty(frames + (weighting.taps - 1 if tail else 0), dtype=dtype)
+    out: np.ndarray = np.empty(frames + (weighting.taps - 1 if tail else 0), dtype=dtype)
     for first in range(0, frames, rate):
         part = samples[first : first + rate]
         out[first : first + len(part)] = weighting(part)
@@ -227,14 +227,16 @@ def weighted_energies(weighted: np.ndarray, rate: int = RATE) -> np.ndarray:
     if not len(starts):
         return np.zeros(0)
     sums = np.concatenate(([0.0], np.cumsum(weighted.astype(np.float64) ** 2)))
-    return (sums[starts + block] - sums[starts]) / block
+    energies: np.ndarray = (sums[starts + block] - sums[starts]) / block
+    return energies
 
 
 def hop_sums(weighted: np.ndarray, hop: int) -> np.ndarray:
     """Sum of squares of each ``hop`` frames of ``weighted`` (a whole number of hops), in
     float64, without a squared (or float64) copy."""
     rows = weighted.reshape(-1, hop)
-    return np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
+    sums: np.ndarray = np.einsum("ij,ij->i", rows, rows, dtype=np.float64, casting="safe")
+    return sums
 
 
 def streamed_energies(parts: Iterable[np.ndarray], rate: int = RATE) -> np.ndarray:

@@ -21,7 +21,7 @@ def oversampled_peaks(samples: np.ndarray, floor: float = 0.0, rate: int = RATE)
     sample values stand in. Inter-sample peaks exceed sample peaks by a few dB at most, so a
     ``floor`` 6 dB under the level of interest loses nothing there.
     """
-    peaks = np.abs(samples)
+    peaks: np.ndarray = np.abs(samples)
     frames = len(samples)
     if frames == 0:
         return peaks

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -47,7 +48,7 @@ from voiceguide.cli.output import (
 from voiceguide.errors import VoiceguideError
 
 if TYPE_CHECKING:
-    from voiceguide import session
+    from voiceguide import session, speech
 
 
 @click.group(context_settings=CONTEXT)
@@ -141,7 +142,7 @@ def plan(
     as_json: bool,
     picture: Path | None,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Show the timed plan: when each chime rings and each cue is spoken."""
     from voiceguide import report, session
@@ -225,7 +226,7 @@ def play(
     lead_in: str,
     resume: bool,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Play the session live: chimes and spoken cues on time, hands-free to the end.
 
@@ -257,9 +258,6 @@ def play(
             showing.prepared = prepared
             return prepared
 
-        def export_instead(prepared: session.Session | session.Staged, start: float) -> None:
-            _export_instead(session.whole(prepared), else_export, quiet, start)
-
         with outputs.stopping(kept, tty, quiet):  # says how to go on where it stopped
             live.play_live(
                 prepare,
@@ -267,15 +265,35 @@ def play(
                 start_at=start_at,
                 on_status=showing,
                 backend_name=backend_name,
-                without_device=export_instead if else_export is not None else None,
+                without_device=_exporter(else_export, quiet),
                 listen=ears.attached if ears else None,
                 outputs=chosen_outputs,
                 keeper=kept,
             )
 
 
+def _exporter(
+    target: Path | None, quiet: bool
+) -> Callable[[session.Session | session.Staged, float], None] | None:
+    """What ``play --else-export FILE`` does without a sound device (``None``: no FILE)."""
+    if target is None:
+        return None
+
+    def export_instead(prepared: session.Session | session.Staged, start: float) -> None:
+        from voiceguide import session
+
+        _export_instead(session.whole(prepared), target, quiet, start)
+
+    return export_instead
+
+
 def _prepared(
-    name: str, options: session.Options, renderer, early: bool, quiet: bool, tty: bool
+    name: str,
+    options: session.Options,
+    renderer: speech.Engines | speech.Renderer,
+    early: bool,
+    quiet: bool,
+    tty: bool,
 ) -> session.Session | session.Staged:
     """The session to play (one that begins while its speech renders if ``early``), its
     warnings and the voice it speaks with said."""
@@ -304,7 +322,7 @@ def _export_instead(prepared: session.Session, target: Path, quiet: bool, start:
     bar.close()
     out(
         f"no sound device here, so the session was exported instead: "
-        f"{written.path.resolve()} ({durations.format(written.seconds)})"
+        f"{Path(written.path).resolve()} ({durations.format(written.seconds)})"
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from voiceguide import durations, interrupts
+from voiceguide.choices import ExportFormat
 from voiceguide.cli.options import (
     CONTEXT,
     DURATION,
@@ -61,7 +63,7 @@ def export(
     fmt: str | None,
     vtt: bool,
     quiet: bool,
-    **chosen,
+    **chosen: Any,
 ) -> None:
     """Write the session as an audio file with chapters, or one track per step (--split).
 
@@ -91,7 +93,7 @@ def export(
             if split is not None:
                 length = lengths[0] if lengths else None
                 tracks = exporting.export_split(
-                    lambda: prepare(length), split, fmt or "mp3", bar, vtt, reads
+                    lambda: prepare(length), split, fmt or ExportFormat.MP3, bar, vtt, reads
                 )
                 bar.close()
                 if not quiet:
@@ -99,6 +101,7 @@ def export(
                     playlist = shown(split / exporting.PLAYLIST)
                     out(f"wrote {len(tracks)} tracks{their} and {playlist}")
                 return
+            assert output is not None, "one of -o and --split, checked above"
             targets = exporting.length_targets(output, lengths or [None])
             if len(targets) == 1:
                 length = lengths[0] if lengths else None

@@ -5,24 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from voiceguide.errors import VoiceguideError
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from voiceguide.audio import Clip
+    from voiceguide.listen import Listening
+    from voiceguide.live.backends.base import Backend
+    from voiceguide.live.keys import KeySource
 
 
 class Ears:
     """A started listener, as the play command uses it: ``spoken`` is the announcement's
     clip (rendered with the session's voice), ``attached`` what ``play_live`` calls."""
 
-    def __init__(self, listening):
+    def __init__(self, listening: Listening):
         from voiceguide import listen
 
         self.listening = listening
         self.announcement = listen.ANNOUNCEMENT
-        self.spoken = None
+        self.spoken: Clip | None = None
 
-    def attached(self, keys, device):
+    def attached(self, keys: KeySource | None, device: Backend) -> tuple[KeySource, Backend]:
         from voiceguide import listen
 
         return listen.attach(self.listening, self.spoken)(keys, device)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -27,16 +28,21 @@ from voiceguide.choices import (
 if TYPE_CHECKING:
     from voiceguide import speech
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-ENGINES = ("espeak", "tone")
-# export.FORMATS, spelled out so that starting the CLI does not import the encoders
-EXPORT_FORMATS = ("flac", "mp3", "ogg", "opus", "wav")
+F = TypeVar("F", bound=Callable[..., Any])  # a command, decorated with options
+if TYPE_CHECKING:  # generic from click 8.2 (the range allows 8.1): what an option converts to
+    FloatType = click.ParamType[float, Any]
+else:
+    FloatType = click.ParamType
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXPORT_FORMATS = sorted(form.value for form in choices.ExportFormat)  # as --help lists them
 
 
-class Duration(click.ParamType):
+class Duration(FloatType):
     name = "duration"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         if isinstance(value, float):
             return value
         try:
@@ -51,13 +57,15 @@ class Duration(click.ParamType):
 DURATION = Duration()
 
 
-class PaceScale(click.ParamType):
+class PaceScale(FloatType):
     """``--pace 80%`` (every pace of the routine times 0.8) or ``--pace off``: a factor
     (``pace.parse_scale``)."""
 
     name = "pace"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         if isinstance(value, float):
             return value
         from voiceguide import pace  # numpy: loaded when a command runs, not for --help
@@ -72,24 +80,38 @@ PACE = PaceScale()
 PACE_HELP = "Scale every pace of the pace guide, e.g. 80% (slower) or 120%; off: no pace guide."
 
 
-def make_renderer() -> speech.Engines | speech.Renderer:
-    """The speech engines, each started when a routine or ``--engine`` asks for it; or, with
-    ``VOICEGUIDE_ENGINE=tone``, a fake that speaks tones for every engine (for tests and
-    benchmarks that must not depend on espeak-ng or Piper)."""
-    name = os.environ.get("VOICEGUIDE_ENGINE", "")
-    if name == "tone":
-        from voiceguide.testing.fakes import tone_renderer
-
-        return tone_renderer()
-    if name not in ("", "espeak"):
-        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(ENGINES)}")
-    from voiceguide import speech
+def _engines() -> speech.Engines:
+    from voiceguide import speech  # loaded when a command runs, not for --help
 
     return speech.Engines()
 
 
-def engine_option(func):
-    """--engine: espeak or piper, overriding the routine's."""
+def _tone() -> speech.Renderer:
+    from voiceguide.testing.fakes import tone_renderer
+
+    return tone_renderer()
+
+
+# What $VOICEGUIDE_ENGINE may choose: the engines each routine names (espeak's by default;
+# "espeak" says so), or the tone engine of the tests and benchmarks, for every routine (they
+# must not depend on espeak-ng or Piper). "" (unset) is the first.
+SPEECH: dict[str, Callable[[], speech.Engines | speech.Renderer]] = {
+    "espeak": _engines,
+    "tone": _tone,
+}
+
+
+def make_renderer() -> speech.Engines | speech.Renderer:
+    """The speech engines, each started when a routine or ``--engine`` asks for it; or what
+    ``$VOICEGUIDE_ENGINE`` names in ``SPEECH``."""
+    name = os.environ.get("VOICEGUIDE_ENGINE", "") or next(iter(SPEECH))
+    if name not in SPEECH:
+        raise click.UsageError(f"VOICEGUIDE_ENGINE must be one of {', '.join(SPEECH)}")
+    return SPEECH[name]()
+
+
+def engine_option(func: F) -> F:
+    """--engine: one of ``choices.Engine`` (espeak, piper), overriding the routine's."""
     return click.option(
         "--engine",
         type=click.Choice(choices.ENGINES),
@@ -102,14 +124,16 @@ class FiniteRange(click.FloatRange):
     """A ``FloatRange`` that refuses nan (which compares false with both bounds, so click's
     range check lets it through)."""
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         number = super().convert(value, param, ctx)
         if number != number:
             self.fail(f"{value!r} is not a number; give one from {self.min:g} to {self.max:g}")
         return number + 0.0  # -0.0 is 0
 
 
-def session_options(func):
+def session_options(func: F) -> F:
     """What shapes the session's sound, shared by plan, play and export: --engine, --voice,
     --rate, --pace, --bed, --bed-level, --duck and --chime-level. The command receives them
     as keyword arguments named as ``session.Options``' fields, to pass on whole."""
@@ -155,14 +179,14 @@ def session_options(func):
     return func
 
 
-def length_option(func):
+def length_option(func: F) -> F:
     """--length for plan and play (export spells its own: its --length repeats)."""
     return click.option(
         "--length", "-l", type=DURATION, help="Fit the session to this length, e.g. 10m, 45m, 1h."
     )(func)
 
 
-def export_hint(routine_name: str, length: float | None, chosen: dict) -> str:
+def export_hint(routine_name: str, length: float | None, chosen: dict[str, Any]) -> str:
     """The ``voiceguide export`` arguments for the same session (the no-device message)."""
     words = [routine_name]
     words += ["--length", durations.humanize(length)] if length is not None else []

@@ -9,8 +9,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,8 @@ from voiceguide import durations, interrupts
 from voiceguide.errors import VoiceguideError
 
 if TYPE_CHECKING:  # the library loads when a command runs, not for --help
+    from click._termui_impl import ProgressBar
+
     from voiceguide import session
 
 
@@ -73,7 +75,7 @@ def error_lines(error: VoiceguideError) -> list[str]:
     return lines + [f"warning: {text}" for text in getattr(error, "warnings", ())]
 
 
-def live_terminal(stream) -> bool:
+def live_terminal(stream: IO[Any]) -> bool:
     """Whether ``stream`` is a terminal that lines can be rewritten on (carriage return and
     escape codes): not a file or pipe, nor a ``TERM=dumb`` one (an editor's shell)."""
     return stream.isatty() and os.environ.get("TERM", "") != "dumb"
@@ -82,7 +84,7 @@ def live_terminal(stream) -> bool:
 CLEAR = "\r\x1b[K"  # back to the line's start, and clear it
 
 
-def render_progress(quiet: bool):
+def render_progress(quiet: bool) -> RenderProgress | None:
     """What a cold render shows on a live stderr (``RenderProgress``), or ``None``."""
     if quiet or not live_terminal(sys.stderr):
         return None
@@ -105,7 +107,7 @@ class RenderProgress:
     MEASURED = 1.0  # seconds of rendering an estimate is made from, at least
     COUNTED = 2  # texts done after the first before an estimate is made
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
         self.first: tuple[float, int] | None = None  # (clock, done) at the first text done
 
@@ -133,14 +135,14 @@ class RenderProgress:
         return since / count * (total - done)
 
 
-def routine_warnings(prepared: session.Session, named: bool = False) -> list[str]:
+def routine_warnings(prepared: session.Session | session.Staged, named: bool = False) -> list[str]:
     """The loader's warnings (FILE:LINE) and the plan's (prefixed by the file if ``named``)."""
     where = f"{prepared.written.path}: " if named else ""
     plan_warnings = [f"warning: {where}{text}" for text in prepared.plan.warnings]
     return [f"warning: {text}" for text in prepared.written.warnings] + plan_warnings
 
 
-def voice_line(prepared: session.Session) -> str | None:
+def voice_line(prepared: session.Session | session.Staged) -> str | None:
     """One line: which voice the session speaks with and how to get the other engine's
     (None for an engine that is neither Piper nor espeak-ng: the tests' tones)."""
     from voiceguide.speech import engines, piper
@@ -156,7 +158,7 @@ def voice_line(prepared: session.Session) -> str | None:
     return f"voice: {name} (espeak-ng); for a natural voice: {piper.INSTALL}"
 
 
-def warn(prepared: session.Session, quiet: bool) -> None:
+def warn(prepared: session.Session | session.Staged, quiet: bool) -> None:
     if not quiet:
         for line in routine_warnings(prepared):
             click.echo(line, err=True)
@@ -174,7 +176,7 @@ class Bar:
     """A progress bar on stderr (only on a terminal, and not with -q)."""
 
     def __init__(self, quiet: bool, label: str):
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.label = label
         self.enabled = not quiet and live_terminal(sys.stderr)
 
@@ -186,7 +188,8 @@ class Bar:
                 length=int(total * 1000), label=self.label, file=sys.stderr, show_eta=True
             )
             self.bar.__enter__()
-        self.bar.update(int(done * 1000) - self.bar.pos)
+        bar = self.bar
+        bar.update(int(done * 1000) - bar.pos)
 
     def close(self) -> None:
         if self.bar is not None:

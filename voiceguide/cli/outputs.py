@@ -9,8 +9,8 @@ import dataclasses
 import os
 import shlex
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,6 +21,11 @@ from voiceguide.errors import UsageError
 
 if TYPE_CHECKING:  # imported when a command runs (tests/cli/test_startup.py)
     from voiceguide import session
+    from voiceguide.live.backends.routed import Outputs
+    from voiceguide.live.resume import Keeper
+    from voiceguide.live.status import Status
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 KEYS = "space pause, n next, p back, +/- longer/shorter, [/] pace, b bed, q quit"
 
@@ -37,7 +42,7 @@ def devices() -> None:
             out(line)
 
 
-def output_options(func):
+def output_options(func: F) -> F:
     """--device, --bed-device, --lead-in and --resume for ``play``."""
     options = [
         click.option(
@@ -72,13 +77,20 @@ def output_options(func):
     return func
 
 
-def chosen_outputs(device, bed_device, lead_in):
+def chosen_outputs(device: str | None, bed_device: str | None, lead_in: str) -> Outputs:
     from voiceguide.live.backends.routed import Outputs
 
     return Outputs(device, bed_device, lead_in)
 
 
-def keeper(routine: str, options: session.Options, hint: str, outputs, resume: bool, start_at):
+def keeper(
+    routine: str,
+    options: session.Options,
+    hint: str,
+    outputs: Outputs,
+    resume: bool,
+    start_at: str | None,
+) -> Keeper:
     """The ``live.resume.Keeper`` of this routine and options (a ``UsageError`` for
     ``--resume`` with ``--start-at``, or with nothing to resume), before any work."""
     from voiceguide import session
@@ -105,10 +117,10 @@ class Shown:
 
     def __init__(self, routine: str, quiet: bool, tty: bool, resumed: bool):
         self.routine, self.quiet, self.tty = routine, quiet, tty
-        self.prepared: session.Session | None = None
+        self.prepared: session.Session | session.Staged | None = None
         self.resumed = resumed
 
-    def __call__(self, snapshot) -> None:
+    def __call__(self, snapshot: Status) -> None:
         from voiceguide.live import status
 
         if self.quiet:
@@ -118,7 +130,9 @@ class Shown:
         out(status.render_status(snapshot, self.tty), nl=False)
 
 
-def start_line(prepared, routine: str, started, resumed: bool) -> str:
+def start_line(
+    prepared: session.Session | session.Staged, routine: str, started: Status, resumed: bool
+) -> str:
     """The line a live session starts with: the routine, its length, the keys (the voice is
     said just before, by ``output.voice_line``). ``started``: the player's first
     ``Status``."""
@@ -129,7 +143,7 @@ def start_line(prepared, routine: str, started, resumed: bool) -> str:
 
 
 @contextlib.contextmanager
-def stopping(kept, tty: bool, quiet: bool) -> Iterator[None]:
+def stopping(kept: Keeper | None, tty: bool, quiet: bool) -> Iterator[None]:
     """Around a live session: when it stopped before its end, the line saying how to go
     on (on stderr before "interrupted" for Ctrl-C or a signal)."""
     try:
@@ -144,7 +158,7 @@ def stopping(kept, tty: bool, quiet: bool) -> Iterator[None]:
         out(line)
 
 
-def stop_line(kept) -> str | None:
+def stop_line(kept: Keeper | None) -> str | None:
     """The line a stopped session ends with: where, and how to go on from there."""
     if kept is None:
         return None
@@ -153,7 +167,7 @@ def stop_line(kept) -> str | None:
     return f"stopped at {kept.last.where}; to go on from there: {kept.last.command}"
 
 
-def keys_read(stdin=None) -> bool:
+def keys_read(stdin: IO[str] | None = None) -> bool:
     """Whether the session reads keys (standard input is a terminal)."""
     stream = stdin or sys.stdin
     try:

@@ -4,6 +4,7 @@ voices`` (every installed engine's voices, with the licences their files state).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from voiceguide.errors import PlaybackError, SpeechError
 
 if TYPE_CHECKING:  # the library loads when a command runs, not for --help
     from voiceguide import speech
+    from voiceguide.speech.engines import Described
 
 
 @click.command(context_settings=CONTEXT)
@@ -91,20 +93,21 @@ def voices() -> None:
             return
         default = speech.default_engine()
         for name in choices.ENGINES:
+            engine = speech.engines.module(name)
             marked = " [default]" if name == default else ""
-            out(f"{name}{marked} ({speech.engines.LICENCES[name]})")
+            out(f"{name}{marked} ({engine.LICENCE})")
             try:
                 found = engines.renderer(name).voices()
             except SpeechError as exc:
                 out(f"  not available: {exc}")
                 found = []
-            files, skipped = speech.piper_voices.scan() if name == "piper" else ([], [])
-            _list(found, {v.id: v for v in files})
+            files, skipped = engine.voice_files()
+            _list(found, files)
             for entry in skipped:  # one line each: what is wrong with it
                 out(f"  skipped {entry}")
 
 
-def _list(found: list[speech.VoiceInfo], files: dict) -> None:
+def _list(found: list[speech.VoiceInfo], files: Mapping[str, Described]) -> None:
     for voice in sorted(found, key=lambda v: v.id):
         said = f"  {voice.id:<28} {voice.name:<28} {', '.join(voice.languages)}"
         out(_printable(said))

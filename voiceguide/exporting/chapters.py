@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 
 from mutagen import id3
 from mutagen.flac import FLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from voiceguide.choices import ExportFormat
 from voiceguide.plan import Plan
 
 
@@ -82,15 +84,16 @@ class _FramesInOrder(id3.ID3):
     test (tests/exporting/test_write.py) has passed with.
     """
 
-    def _write(self, config):
+    def _write(self, config: object) -> bytearray:
         from mutagen.id3._tags import save_frame
 
-        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+        frames = id3.ID3.values(self)
+        return bytearray().join(save_frame(frame, config=config) for frame in frames)
 
 
 def id3_tags(tags: Tags, chapters: Sequence[Chapter]) -> id3.ID3:
     """ID3 tags with the text frames, then a CTOC and one CHAP per chapter, in time order."""
-    frames = _FramesInOrder()
+    frames: id3.ID3 = _FramesInOrder()  # type: ignore[no-untyped-call]  # mutagen's ID3()
     frames.add(id3.TIT2(encoding=3, text=tags.title))
     frames.add(id3.TALB(encoding=3, text=tags.album))
     frames.add(id3.TPE1(encoding=3, text=tags.artist))
@@ -121,20 +124,32 @@ def id3_tags(tags: Tags, chapters: Sequence[Chapter]) -> id3.ID3:
     return frames
 
 
-def write(path: Path, container: str, tags: Tags, chapters: Sequence[Chapter]) -> None:
+def write(path: Path, container: ExportFormat, tags: Tags, chapters: Sequence[Chapter]) -> None:
     """Write ``tags`` and ``chapters`` into the encoded file at ``path``.
 
-    ``container`` is ``"mp3"``, ``"flac"``, ``"ogg"`` (Vorbis) or ``"opus"``; the file is
+    ``container`` is MP3 (ID3 frames), FLAC, OGG (Vorbis) or OPUS (Vorbis comments); the file is
     edited in place (mutagen), its audio untouched. Raises ``mutagen.MutagenError`` (which
     wraps the ``OSError``) when the file cannot be rewritten.
     """
-    if container == "mp3":
-        id3_tags(tags, chapters).save(str(path), v2_version=3)
-        return
-    kind = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[container]
+    kind: type[FLAC | OggVorbis | OggOpus]
+    match container:
+        case ExportFormat.MP3:
+            id3_tags(tags, chapters).save(str(path), v2_version=3)
+            return
+        case ExportFormat.FLAC:
+            kind = FLAC
+        case ExportFormat.OGG:
+            kind = OggVorbis
+        case ExportFormat.OPUS:
+            kind = OggOpus
+        case ExportFormat.WAV:  # its tags are the LIST INFO chunk libsndfile writes
+            raise ValueError("a WAV file takes no chapters")
+        case _:
+            assert_never(container)
     edited = kind(str(path))
     if edited.tags is None:
-        edited.add_tags()
+        edited.add_tags()  # type: ignore[no-untyped-call]  # mutagen: untyped, not excluded
     for key, values in vorbis_comments(tags, chapters).items():
-        edited.tags[key] = values
+        # mutagen declares FileType.tags as None: here they are the file's, added above
+        edited.tags[key] = values  # type: ignore[index]
     edited.save()

@@ -22,6 +22,7 @@ from voiceguide.atomic import disk_full, file_size_limit, shown, size_limit_reac
 from voiceguide.audio import RATE, gain
 from voiceguide.audio.loudness import Meter
 from voiceguide.audio.peaks import true_peak_db
+from voiceguide.choices import ExportFormat
 from voiceguide.errors import ExportError
 from voiceguide.exporting import chapters, mix
 from voiceguide.exporting.chapters import Chapter, Tags
@@ -94,7 +95,8 @@ def encode(
     with sf.SoundFile(
         os.fsencode(path), "w", form.rate, 1, form.subtype, format=form.container, **options
     ) as f:
-        if form.name == "wav":  # a LIST INFO chunk, written by libsndfile with the header
+        # a LIST INFO chunk, written by libsndfile with the header
+        if form.name == ExportFormat.WAV:
             f.title, f.album, f.artist = tags.title, tags.album, tags.artist
             if tags.comment:
                 f.comment = tags.comment
@@ -107,7 +109,7 @@ def encode(
             out = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             f.write(out)
             written += len(out)
-    found = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
+    found: int = sf.info(os.fsencode(path)).frames  # bytes: soundfile cannot encode a non-UTF-8 str
     if found != written:
         raise ExportError(
             f"the {form.name} encoder wrote {found / form.rate:.3f}s of "
@@ -117,7 +119,7 @@ def encode(
 
 
 def tag(path: Path, form: Format, tags: Tags, marks: Sequence[Chapter]) -> None:
-    if form.name == "wav":
+    if form.name == ExportFormat.WAV:
         return  # no chapters in WAV (see chapters.py); its tags were written by encode
     chapters.write(path, form.name, tags, marks)
 

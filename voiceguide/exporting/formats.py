@@ -15,6 +15,7 @@ from voiceguide import durations
 from voiceguide.atomic import shown
 from voiceguide.audio import RATE
 from voiceguide.audio.leveling import MIX_CEILING_DB
+from voiceguide.choices import ExportFormat
 from voiceguide.errors import UsageError
 from voiceguide.exporting.mix import frames
 from voiceguide.plan import Plan
@@ -28,7 +29,7 @@ class Format:
     the encoder's ``options``, the file's ``rate`` (frames per second) and the true-peak
     ceiling (dBTP) its mix is limited to before encoding (``leveling.MIX_CEILING_DB``)."""
 
-    name: str
+    name: ExportFormat
     container: str
     subtype: str
     lossy: bool
@@ -43,30 +44,38 @@ class Format:
 # Quality settings suit mono speech: MP3 LAME VBR ~V2 at 24 kHz (at V4 one cue decoded too
 # close to -1 dBTP), Vorbis q4 (~65 kbit/s), Opus ~64 kbit/s.
 FORMATS = {
-    "wav": Format("wav", container="WAV", subtype="PCM_16", lossy=False),
-    "flac": Format("flac", container="FLAC", subtype="PCM_24", lossy=False),
-    "mp3": Format(
-        "mp3",
+    ExportFormat.WAV: Format(ExportFormat.WAV, container="WAV", subtype="PCM_16", lossy=False),
+    ExportFormat.FLAC: Format(ExportFormat.FLAC, container="FLAC", subtype="PCM_24", lossy=False),
+    ExportFormat.MP3: Format(
+        ExportFormat.MP3,
         container="MP3",
         subtype="MPEG_LAYER_III",
         lossy=True,
         options=(("bitrate_mode", "VARIABLE"), ("compression_level", 0.2)),
         rate=24_000,  # MPEG-2 Layer III: see the module docstring
     ),
-    "ogg": Format(
-        "ogg", container="OGG", subtype="VORBIS", lossy=True, options=(("compression_level", 0.6),)
+    ExportFormat.OGG: Format(
+        ExportFormat.OGG,
+        container="OGG",
+        subtype="VORBIS",
+        lossy=True,
+        options=(("compression_level", 0.6),),
     ),
-    "opus": Format(
-        "opus", container="OGG", subtype="OPUS", lossy=True, options=(("compression_level", 0.8),)
+    ExportFormat.OPUS: Format(
+        ExportFormat.OPUS,
+        container="OGG",
+        subtype="OPUS",
+        lossy=True,
+        options=(("compression_level", 0.8),),
     ),
 }
 EXTENSIONS = {
-    ".wav": "wav",
-    ".flac": "flac",
-    ".ogg": "ogg",
-    ".oga": "ogg",
-    ".opus": "opus",
-    ".mp3": "mp3",
+    ".wav": ExportFormat.WAV,
+    ".flac": ExportFormat.FLAC,
+    ".ogg": ExportFormat.OGG,
+    ".oga": ExportFormat.OGG,
+    ".opus": ExportFormat.OPUS,
+    ".mp3": ExportFormat.MP3,
 }
 STDOUT = "-"  # the target that means standard output (a str: Path("-") is a file named "-")
 
@@ -82,11 +91,11 @@ def format_for(target: Path | str, fmt: str | None = None, format_option: bool =
     command has it (``format_option``)."""
     names = ", ".join(FORMATS)
     if fmt is None and is_stdout(target):
-        return FORMATS["wav"]
+        return FORMATS[ExportFormat.WAV]
     if fmt is not None:
         if fmt.lower().lstrip(".") not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: use one of {names}")
-        return FORMATS[fmt.lower().lstrip(".")]
+        return FORMATS[ExportFormat(fmt.lower().lstrip("."))]
     suffix = Path(target).suffix.lower()
     if suffix not in EXTENSIONS:
         given = f", or give the format ({names})" if format_option else ""
@@ -104,7 +113,7 @@ def check_size(plan: Plan, form: Format, track: int | None = None, name: str = "
     step = None if track is None else plan.steps[track]
     span = (0.0, plan.length) if step is None else (step.start, step.end)
     count = frames(span[1]) - frames(span[0])
-    if form.name != "wav" or count * 2 <= WAV_MAX_BYTES:
+    if form.name != ExportFormat.WAV or count * 2 <= WAV_MAX_BYTES:
         return
     longest = durations.humanize(WAV_MAX_BYTES // 2 // RATE)
     lasts = durations.humanize(span[1] - span[0])

@@ -19,6 +19,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,14 +37,18 @@ from voiceguide.audio.loudness import (
     streamed_energies,
 )
 from voiceguide.audio.peaks import true_peak_db
-from voiceguide.plan import PULSE, Event, Plan
+from voiceguide.choices import ExportFormat
+from voiceguide.plan import BedEnvelope, Event, EventKind, Plan
+
+if TYPE_CHECKING:
+    from voiceguide.bed import BedSource
 
 ClipFor = Callable[[Event], Clip]
 Layer = Callable[[np.ndarray, int], None]  # adds its frames from the 2nd argument into the 1st
 
 BLOCK_SECONDS = 4.0  # big enough to keep Python out of the way, small enough for every encoder
 TARGET_LUFS = SPEECH_LUFS
-CEILING_DB = MIX_CEILING_DB["wav"]  # true-peak ceiling of a lossless session, dBTP
+CEILING_DB = MIX_CEILING_DB[ExportFormat.WAV]  # true-peak ceiling of a lossless session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
@@ -75,7 +80,7 @@ def mix_at(buffer: np.ndarray, samples: np.ndarray, at: int) -> None:
 def _checked(plan: Plan, event: Event, clip: Clip) -> tuple[int, np.ndarray]:
     at = frames(event.at)
     if at < 0 or at + clip.frames > total_frames(plan):
-        what = repr(event.text) if event.kind == "speech" else event.sound.name
+        what = repr(event.text) if event.kind == EventKind.SPEECH else event.sounded.name
         raise ValueError(
             f"{event.kind} {what} at {event.at:.3f}s lasts {clip.duration:.3f}s, past the "
             f"plan's end at {plan.length:.3f}s; a plan must end every event before its end"
@@ -204,7 +209,7 @@ class Cached:
     def __init__(self, clip_for: ClipFor, budget: int = CACHE_BYTES):
         self.source = clip_for
         self.budget = budget
-        self._clips: OrderedDict[tuple, Clip] = OrderedDict()
+        self._clips: OrderedDict[tuple[object, ...], Clip] = OrderedDict()
         self._bytes = 0
 
     def __call__(self, event: Event) -> Clip:
@@ -234,7 +239,7 @@ class Leveled(Cached):
         clip_for: ClipFor,
         gain_db: float,
         ceiling_db: float = CEILING_DB,
-        peaks: dict[tuple, float] | None = None,
+        peaks: dict[tuple[object, ...], float] | None = None,
         workspace: Workspace | None = None,
     ):
         super().__init__(clip_for)
@@ -242,12 +247,12 @@ class Leveled(Cached):
         self.gain_db = gain_db
         self.ceiling_db = ceiling_db
         self.peaks = {} if peaks is None else peaks
-        self.limited: set[tuple] = set()
+        self.limited: set[tuple[object, ...]] = set()
         self.peak = -np.inf
 
     def make(self, event: Event) -> Clip:
         source = self.source(event).samples
-        if event.kind == PULSE:  # under the speech, at its own gain: nothing to limit
+        if event.kind == EventKind.PULSE:  # under the speech, at its own gain: nothing to limit
             return Clip(source * np.float32(gain(self.gain_db)))
         key = event.clip_key
         if key not in self.peaks:
@@ -287,7 +292,7 @@ def level(
     source = Cached(clip_for)  # measuring reads each clip twice (islands, then the mix)
     measured = measure(voiced, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
-    peaks: dict[tuple, float] = {}
+    peaks: dict[tuple[object, ...], float] = {}
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {event.clip_key: event for event in reversed(voiced.events)}
@@ -313,13 +318,13 @@ class BedLayer:
     session's ``gain_db``. Read by session frame, so a split's tracks and a whole export
     hold the same bed at the same time; nothing is read where the envelope is silent."""
 
-    def __init__(self, source, envelope, gain_db: float):
+    def __init__(self, source: BedSource, envelope: BedEnvelope, gain_db: float):
         self.source, self.envelope, self.gain = source, envelope, gain(gain_db)
         self.cut = 0  # bed samples held under the ceiling (``audio.add_under``)
 
     def __call__(self, block: np.ndarray, first: int) -> None:
         gains = self.envelope.gains(first, len(block), RATE)
-        if np.isscalar(gains):
+        if not isinstance(gains, np.ndarray):  # one gain for the whole block
             if gains == 0.0:
                 return
             samples = self.source.read(first, len(block))
@@ -333,7 +338,7 @@ class BedLayer:
         self.cut += add_under(block, samples)
 
 
-def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:
+def bed_layer(prepared_bed: BedSource | None, plan: Plan, gain_db: float) -> BedLayer | None:
     """The bed of a session (``Session.bed``, the plan's envelope) at the session's gain,
     or None when no bed plays."""
     if prepared_bed is None or plan.bed is None:
@@ -343,6 +348,7 @@ def bed_layer(prepared_bed, plan: Plan, gain_db: float) -> BedLayer | None:
 
 def voice_only(plan: Plan) -> Plan:
     """``plan`` without the pace guide's beats: what the session's level is measured on."""
-    if not any(event.kind == PULSE for event in plan.events):
+    if not any(event.kind == EventKind.PULSE for event in plan.events):
         return plan
-    return dataclasses.replace(plan, events=tuple(e for e in plan.events if e.kind != PULSE))
+    voiced = tuple(e for e in plan.events if e.kind != EventKind.PULSE)
+    return dataclasses.replace(plan, events=voiced)

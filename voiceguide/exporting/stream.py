@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from voiceguide.exporting.chapters import Tags
 from voiceguide.exporting.encode import Counter, encode, failure, tag
 from voiceguide.exporting.formats import Format
 from voiceguide.plan import Plan
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 
 def wav_header(frames: int, tags: Tags) -> bytes:
@@ -57,7 +60,16 @@ def wav_header(frames: int, tags: Tags) -> bytes:
     )
 
 
-def send(stream: BinaryIO, data: bytes) -> None:
+class Sink(Protocol):
+    """Where a streamed export goes (standard output, ``Descriptor``, the server's file):
+    ``write`` takes all of ``data``, ``flush`` pushes what is buffered out."""
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def flush(self) -> None: ...
+
+
+def send(stream: Sink, data: bytes) -> None:
     """Write ``data`` to ``stream`` (``b""``: flush it); a failure is an ``ExportError``."""
     try:
         if data:
@@ -104,14 +116,15 @@ class Descriptor(io.RawIOBase):
     def fileno(self) -> int:
         return self.descriptor
 
-    def write(self, data) -> int:
+    def write(self, data: Buffer, /) -> int:
         view = memoryview(data).cast("B")
+        total = view.nbytes
         while view:
             try:
                 view = view[os.write(self.descriptor, view) :]
             except BlockingIOError:
                 _wait_writable(self.descriptor)
-        return len(data)
+        return total
 
     def close(self) -> None:
         if not self.closed:
@@ -127,7 +140,7 @@ def _wait_writable(descriptor: int) -> None:
 
 
 @contextlib.contextmanager
-def standard_output() -> Iterator[BinaryIO]:
+def standard_output() -> Iterator[Sink]:
     """Standard output as a binary stream of its own: a duplicate of descriptor 1 written
     through ``Descriptor``, closed after, so that a reader's early close leaves nothing in
     ``sys.stdout``'s buffer for the interpreter to fail on at exit. Without a descriptor (a
@@ -185,7 +198,7 @@ def is_terminal() -> bool:
 def stream_wav(
     plan: Plan,
     clip_for: mix.ClipFor,
-    stream: BinaryIO,
+    stream: Sink,
     tags: Tags,
     counter: Counter,
     bed: mix.Layer | None = None,
@@ -207,7 +220,7 @@ def stream_wav(
 def stream_encoded(
     plan: Plan,
     clip_for: mix.ClipFor,
-    stream: BinaryIO,
+    stream: Sink,
     form: Format,
     tags: Tags,
     counter: Counter,

@@ -15,12 +15,13 @@ from pathlib import Path
 from voiceguide import atomic
 from voiceguide.exporting.chapters import timestamp
 from voiceguide.exporting.encode import failure
-from voiceguide.plan import Event, Plan
+from voiceguide.plan import Event, EventKind, Plan
 
-SUBTITLED = ("speech", "chime")  # the kinds of events written: not the pace guide's beats
+# the kinds of events written: not the pace guide's beats
+SUBTITLED = (EventKind.SPEECH, EventKind.CHIME)
 
 
-def vtt_for(target: Path) -> Path:
+def vtt_for(target: Path | str) -> Path:
     """The WebVTT file that goes with the audio file ``target``: ``NAME.vtt`` beside it."""
     return Path(target).with_suffix(".vtt")
 
@@ -33,7 +34,9 @@ def escaped(text: str) -> str:
 
 def cue_text(event: Event) -> str:
     """What a cue says: the words spoken, or ``[bell chime]``."""
-    return escaped(event.text if event.kind == "speech" else f"[{event.sound.name} chime]")
+    if event.kind == EventKind.SPEECH:
+        return escaped(event.spoken)
+    return escaped(f"[{event.sounded.name} chime]")
 
 
 def write_vtt(plan: Plan, path: Path, span: tuple[float, float] | None = None) -> None:

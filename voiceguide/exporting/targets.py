@@ -63,7 +63,7 @@ VTT = Writer("--vtt", "a.vtt", stdout=False, format_option=False)
 
 
 def check_file(
-    target: Path,
+    target: Path | str,
     advice: str | None = None,
     *,
     writer: Writer = EXPORT,
@@ -353,7 +353,7 @@ def _spelled(seconds: float) -> str:
     return durations.format(seconds, millis=True)
 
 
-def length_targets(target: Path | str, lengths: Sequence[float]) -> list[Path | str]:
+def length_targets(target: Path | str, lengths: Sequence[float | None]) -> list[Path | str]:
     """One target per length: ``target`` itself for one length, else ``NAME-10m.EXT``...
 
     ``STDOUT`` takes one length only (a ``UsageError`` otherwise)."""
@@ -367,7 +367,8 @@ def length_targets(target: Path | str, lengths: Sequence[float]) -> list[Path | 
     target = Path(target)
     if len(lengths) == 1:
         return [target]
-    return [
+    return [  # several lengths are each given (None: the routine's, for one length only)
         target.with_name(f"{target.stem}-{durations.humanize(length)}{target.suffix}")
         for length in lengths
+        if length is not None
     ]

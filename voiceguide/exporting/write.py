@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -30,6 +29,7 @@ import soundfile as sf
 from voiceguide import atomic, durations
 from voiceguide.atomic import cleanup_stale
 from voiceguide.audio import RATE, Clip
+from voiceguide.choices import ExportFormat
 from voiceguide.exporting import chapters, mix, stream
 from voiceguide.exporting.chapters import Tags
 from voiceguide.exporting.encode import Counter, Progress, encode, failure, tag
@@ -177,8 +177,8 @@ def write_clip(clip: Clip, target: Path, reads: Inputs | None = None) -> Format:
 
 def export_stream(
     prepared: Session,
-    out: BinaryIO,
-    fmt: str = "wav",
+    out: stream.Sink,
+    fmt: str = ExportFormat.WAV,
     progress: Progress | None = None,
 ) -> Exported:
     """Mix ``prepared`` and write it to ``out`` (standard output, a pipe), never seeking.
@@ -198,7 +198,7 @@ def export_stream(
     bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length)
-    if form.name == "wav":
+    if form.name == ExportFormat.WAV:
         frames = stream.stream_wav(plan, clip_for, out, tags, counter, bed)
     else:
         frames = stream.stream_encoded(plan, clip_for, out, form, tags, counter, bed)
@@ -210,7 +210,7 @@ def export_stream(
 def export_split(
     prepared: Prepared,
     directory: Path,
-    fmt: str = "mp3",
+    fmt: str = ExportFormat.MP3,
     progress: Progress | None = None,
     vtt: bool = False,
     reads: Inputs | None = None,

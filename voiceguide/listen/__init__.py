@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from voiceguide.audio import Clip
 from voiceguide.listen.capture import MicError
 from voiceguide.listen.grammar import SPOKEN_LIST, WORDS
 from voiceguide.listen.reference import TAIL
 from voiceguide.listen.source import Listening, TappedBackend, VoiceKeys
+
+if TYPE_CHECKING:
+    from voiceguide.live.backends.base import Backend
+    from voiceguide.live.keys import KeySource
 
 ANNOUNCEMENT = f"Listening for: {SPOKEN_LIST}."
 
@@ -38,12 +43,14 @@ def start(mic: str | None = None) -> Listening:
     return Listening.start(mic)
 
 
-def attach(listening: Listening, announcement: Clip | None) -> Callable:
+def attach(
+    listening: Listening, announcement: Clip | None
+) -> Callable[[KeySource | None, Backend], tuple[KeySource, Backend]]:
     """What ``live.play_live`` calls with the keys and the opened device: it plays
     ``announcement`` (the session naming the words), waits for it, and returns the key
     source and backend the player uses (``VoiceKeys``, ``TappedBackend``)."""
 
-    def attached(keys, device):
+    def attached(keys: KeySource | None, device: Backend) -> tuple[KeySource, Backend]:
         tapped = TappedBackend(device, listening)
         if announcement is not None:
             at = time.monotonic() + device.latency

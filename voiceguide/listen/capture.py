@@ -36,11 +36,14 @@ def _libasound() -> ctypes.CDLL:
     except OSError as exc:
         raise MicError(f"no microphone: libasound cannot be loaded ({exc})") from exc
     pointer = ctypes.c_void_p
-    lib.snd_pcm_open.argtypes = [ctypes.POINTER(pointer), ctypes.c_char_p, ctypes.c_int] + [
-        ctypes.c_int
+    lib.snd_pcm_open.argtypes = [
+        ctypes.POINTER(pointer),
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_int,
     ]
-    lib.snd_pcm_set_params.argtypes = [pointer, ctypes.c_int, ctypes.c_int] + [ctypes.c_uint] * 2
-    lib.snd_pcm_set_params.argtypes += [ctypes.c_int, ctypes.c_uint]
+    uint, int_ = ctypes.c_uint, ctypes.c_int
+    lib.snd_pcm_set_params.argtypes = [pointer, int_, int_, uint, uint, int_, uint]
     lib.snd_pcm_readi.argtypes = [pointer, ctypes.c_void_p, ctypes.c_ulong]
     lib.snd_pcm_readi.restype = ctypes.c_long
     lib.snd_pcm_delay.argtypes = [pointer, ctypes.POINTER(ctypes.c_long)]
@@ -58,7 +61,7 @@ class Microphone:
     def __init__(self, device: str = "default"):
         self.device = device
         self._lib = _libasound()
-        self._pcm = ctypes.c_void_p()
+        self._pcm: ctypes.c_void_p | None = ctypes.c_void_p()
         lib = self._lib
         code = lib.snd_pcm_open(ctypes.byref(self._pcm), device.encode(), _STREAM_CAPTURE, 0)
         if code >= 0:

@@ -33,7 +33,8 @@ def filters() -> np.ndarray:
     upper = ramps[2:] / widths[1:, None]
     bank = np.maximum(0.0, np.minimum(lower, upper))
     bank *= (2.0 / (hz[2 : BANDS + 2] - hz[:BANDS]))[:, None]
-    return bank.astype(np.float32)
+    made: np.ndarray = bank.astype(np.float32)
+    return made
 
 
 @cache
@@ -50,4 +51,5 @@ def log_mel(samples: np.ndarray) -> np.ndarray:
     power = (spectrum.real**2 + spectrum.imag**2)[:-1].T.astype(np.float32)
     mel = np.log10(np.maximum(filters() @ power, 1e-10))
     mel = np.maximum(mel, mel.max() - 8.0)
-    return ((mel + 4.0) / 4.0).astype(np.float32)
+    scaled: np.ndarray = ((mel + 4.0) / 4.0).astype(np.float32)
+    return scaled

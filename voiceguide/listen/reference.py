@@ -97,4 +97,5 @@ def _window_levels(samples: np.ndarray) -> np.ndarray:
     size = round(WINDOW * RATE)
     count = len(samples) // size
     windows = samples[: count * size].reshape(count, size).astype(np.float64)
-    return 10 * np.log10(np.mean(windows**2, axis=1) + 1e-12)
+    levels: np.ndarray = 10 * np.log10(np.mean(windows**2, axis=1) + 1e-12)
+    return levels

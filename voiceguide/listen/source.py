@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from voiceguide.listen.reference import to_16k
 from voiceguide.live.backends.base import Backend, Handle
 from voiceguide.live.bed import LiveBed
 from voiceguide.plan.bed import BedEnvelope
+
+if TYPE_CHECKING:
+    from voiceguide.live.keys import KeySource
 
 READY_SECONDS = 10.0  # the microphone opens within this, or listening is given up
 POLL = 0.02  # seconds: keys and voice are read in turns this long
@@ -53,12 +57,12 @@ class Listening:
     saying why not. Commands heard arrive in ``actions``. ``close`` ends the process.
     """
 
-    def __init__(self, process: subprocess.Popen, errors):
+    def __init__(self, process: subprocess.Popen[str], errors: IO[bytes]):
         self.process = process
         self._errors = errors
-        self._replies: queue.Queue[dict] = queue.Queue()
+        self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
         self.actions: queue.Queue[str] = queue.Queue()
-        self.heard: list[dict] = []  # every command heard, as the worker said it
+        self.heard: list[dict[str, Any]] = []  # every command heard, as the worker said it
         self.listening = threading.Event()
         self.stopped: str | None = None  # why the listener stopped, if it did
         self._writing = threading.Lock()
@@ -87,6 +91,7 @@ class Listening:
         return listening
 
     def _read(self) -> None:
+        assert self.process.stdout is not None, "started with stdout=PIPE"
         for line in self.process.stdout:
             try:
                 message = json.loads(line)
@@ -109,16 +114,18 @@ class Listening:
         lines = self._errors.read().decode(errors="replace").strip().splitlines()
         return f"({lines[-1]})" if lines else "(without a word)"
 
-    def tell(self, message: dict) -> None:
+    def tell(self, message: dict[str, object]) -> None:
         """Send the worker one message (``clip``, ``cut``, ``deaf_until``)."""
         with self._writing:
             try:
+                assert self.process.stdin is not None, "started with stdin=PIPE"
                 self.process.stdin.write(json.dumps(message) + "\n")
             except (BrokenPipeError, OSError, ValueError):
                 pass  # it has ended: the session goes on without it
 
     def close(self) -> None:
         try:
+            assert self.process.stdin is not None, "started with stdin=PIPE"
             self.process.stdin.close()
         except OSError:
             pass
@@ -209,7 +216,13 @@ class VoiceKeys:
     order they come. After actions are returned, the next read plays ``ACK`` (the player
     has acted on them by then: a pause has silenced the session, and not this sound)."""
 
-    def __init__(self, keys, listening: Listening, backend, clock=time.monotonic):
+    def __init__(
+        self,
+        keys: KeySource | None,
+        listening: Listening,
+        backend: Backend,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.keys = keys
         self.listening = listening
         self.backend = backend

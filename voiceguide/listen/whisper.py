@@ -30,8 +30,8 @@ MAX_TOKENS = 6
 RATE = 16000
 END, START, PREVIOUS, NO_TIMESTAMPS = 50256, 50257, 50360, 50362
 # grammar.PROMPT as tokens (tests/listen/test_whisper.py checks them against the vocabulary)
-PROMPT_IDS = (14985, 11, 467, 319, 11, 1306, 11, 736, 11, 2392, 11, 12238, 11, 13611, 11, 5443)
-PROMPT_IDS += (11, 2245, 13)
+PROMPT_IDS: tuple[int, ...] = (14985, 11, 467, 319, 11, 1306, 11, 736, 11, 2392, 11, 12238, 11)
+PROMPT_IDS += (13611, 11, 5443, 11, 2245, 13)
 # seconds the encoder hears: the stretch, then digital silence (as Whisper pads its 30 s
 # windows, so the features' floor is the one the model learned). The stretch's own length
 # (1 s at least, features padded with a constant) cost the same but ruined short words:
@@ -161,4 +161,5 @@ _BYTE = _byte_table()
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits.astype(np.float64) - logits.max()
-    return shifted - np.log(np.exp(shifted).sum())
+    logs: np.ndarray = shifted - np.log(np.exp(shifted).sum())
+    return logs

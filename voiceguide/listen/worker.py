@@ -35,12 +35,20 @@ import signal
 import sys
 import threading
 import time
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from voiceguide.listen.capture import RATE, MicError, Microphone
 from voiceguide.listen.echo import LOOKAHEAD
 from voiceguide.listen.reference import Reference
+
+if TYPE_CHECKING:
+    from voiceguide.listen.listener import Listener
+    from voiceguide.listen.segmenter import Stretch
+    from voiceguide.listen.whisper import Hearing
+
+Block = tuple[np.ndarray, float]  # samples and the clock time the last one was captured
 
 BACKLOG = 300  # blocks (0.1 s) of sound the model may fall behind by before capture waits
 
@@ -74,7 +82,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _capture(mic: Microphone, blocks: queue.Queue) -> None:
+def _capture(mic: Microphone, blocks: queue.Queue[Block | MicError]) -> None:
     """Read the microphone without pause, whatever the model is doing: the device's buffer
     holds only ``capture.LATENCY_US``, and on a busy machine one stretch can take Whisper
     longer than that (measured: whole words lost to overruns under a load of 12)."""
@@ -86,10 +94,12 @@ def _capture(mic: Microphone, blocks: queue.Queue) -> None:
             return
 
 
-def _listen(mic: Microphone, listener, sounding: Reference, deaf: list[float], replies) -> None:
+def _listen(
+    mic: Microphone, listener: Listener, sounding: Reference, deaf: list[float], replies: IO[str]
+) -> None:
     log_path = os.environ.get("VOICEGUIDE_LISTEN_LOG")
     listener.log = [] if log_path else None
-    blocks: queue.Queue = queue.Queue(maxsize=BACKLOG)
+    blocks: queue.Queue[Block | MicError] = queue.Queue(maxsize=BACKLOG)
     threading.Thread(target=_capture, args=(mic, blocks), daemon=True).start()
     while True:
         block = blocks.get()
@@ -107,17 +117,23 @@ def _listen(mic: Microphone, listener, sounding: Reference, deaf: list[float], r
                 continue
             _reply(replies, {"heard": heard.command.words, "action": heard.command.action,
                              "at": at, "chance": heard.chance, "text": heard.text})  # fmt: skip
-        if listener.log:
+        if listener.log and log_path:  # a list only when there is a log
             _write_log(log_path, listener.log, end, fed)
             listener.log.clear()
 
 
-def _write_log(path: str, judged: list, end: float, fed: int) -> None:
+def _write_log(
+    path: str, judged: list[tuple[Stretch, bool, Hearing, float]], end: float, fed: int
+) -> None:
     with open(path, "a", encoding="utf-8") as log:
         for stretch, sounded, hearing, _ in judged:
             command, chance = hearing.best()
             at = end - (fed - stretch.end) / RATE
-            record = {"at": at, "seconds": len(stretch.samples) / RATE, "sounding": sounded}
+            record: dict[str, object] = {
+                "at": at,
+                "seconds": len(stretch.samples) / RATE,
+                "sounding": sounded,
+            }
             record.update(text=hearing.text, best=command.words, chance=round(chance, 4))
             log.write(json.dumps(record) + "\n")
 
@@ -140,7 +156,7 @@ def _told(sounding: Reference, deaf: list[float]) -> None:
     os._exit(0)
 
 
-def _reply(replies, answer: dict) -> None:
+def _reply(replies: IO[str], answer: dict[str, object]) -> None:
     try:
         replies.write(json.dumps(answer) + "\n")
     except (BrokenPipeError, OSError):  # the player went away

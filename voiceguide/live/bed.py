@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ import numpy.typing as npt
 from voiceguide.audio import RATE, add_under
 from voiceguide.bed.source import BedSource
 from voiceguide.plan.bed import BedEnvelope
+from voiceguide.plan.model import Plan
 
 Samples = npt.NDArray[np.float32]
 FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
@@ -182,7 +184,24 @@ class LiveBed:
         return voice.cache[offset : offset + count].copy()
 
 
-def live_bed(session, backend) -> tuple[LiveBed | None, str | None]:
+class Bedded(Protocol):
+    """What ``live_bed`` reads of a session (``player.SessionLike`` has it)."""
+
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def bed(self) -> BedSource | None: ...
+
+
+class Carrier(Protocol):
+    """What ``live_bed`` asks of a backend (``backends.base.Backend`` has it; this module is
+    below that one)."""
+
+    def carry_bed(self, source: BedSource, envelope: BedEnvelope) -> LiveBed | None: ...
+
+
+def live_bed(session: Bedded, backend: Carrier) -> tuple[LiveBed | None, str | None]:
     """The session's bed in ``backend``'s stream, or None and why (none; no mixer to carry it)."""
     source, envelope = session.bed, session.plan.bed
     if source is None or envelope is None:

@@ -34,6 +34,7 @@ from voiceguide.live.status import (
     RESUMED,
     SKIPPED,
     PlayResult,
+    Reason,
 )
 from voiceguide.live.timeline import RESIZE, Timeline
 from voiceguide.plan import Event
@@ -78,9 +79,9 @@ class Steered(Protocol):
         """Before a jump made while held: the hold ends there."""
         ...
 
-    def report(self, reason: str, position: float, message: str | None = None) -> None: ...
+    def report(self, reason: Reason, position: float, message: str | None = None) -> None: ...
 
-    def finish(self, reason: str, position: float) -> None: ...
+    def finish(self, reason: Reason, position: float) -> None: ...
 
 
 class Controls:

@@ -94,7 +94,7 @@ def pulse_sinks() -> list[Output] | None:
     go), else the server's."""
     info = _pactl("info")
     listing = _pactl("list", "sinks") if info is not None else None
-    if listing is None:
+    if info is None or listing is None:
         return None
     found = re.search(r"^Default Sink: (.*)$", info, re.M)
     default = found.group(1).strip() if found else None
@@ -105,7 +105,7 @@ def pulse_sinks() -> list[Output] | None:
     return sinks
 
 
-def _libasound():
+def _libasound() -> ctypes.CDLL | None:
     from voiceguide.live.backends.alsa import load_libasound
 
     lib = load_libasound()
@@ -131,7 +131,7 @@ def alsa_outputs() -> list[Output]:
     libc = ctypes.CDLL(None)
     libc.free.argtypes = [ctypes.c_void_p]
 
-    def hint(entry, key: bytes) -> str | None:
+    def hint(entry: int | None, key: bytes) -> str | None:
         pointer = lib.snd_device_name_get_hint(entry, key)
         if not pointer:
             return None

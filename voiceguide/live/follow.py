@@ -12,9 +12,15 @@ placed yet; pause, resume, the bed and quit act at once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from voiceguide.live import keys as keynames
 from voiceguide.live.status import PAUSED, REFUSED, RESUMED
 from voiceguide.live.timeline import Timeline
+from voiceguide.plan import Plan, Timing
+
+if TYPE_CHECKING:
+    from voiceguide.live.player import Player
 
 EPSILON = 1e-9
 MOVING = {
@@ -29,16 +35,38 @@ HELD = "waiting for the speech to render ({done}/{total}): the session goes on w
 GOES_ON = "the speech is ready: the session goes on"
 
 
+class Whole(Protocol):
+    """The whole session a staged one becomes (a ``session.Session``)."""
+
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def timing(self) -> Timing: ...
+
+
+class Staging(Protocol):
+    """What the follower needs of a staged session (a ``session.Staged``)."""
+
+    @property
+    def horizon(self) -> float: ...
+
+    @property
+    def rendered(self) -> tuple[int, int]: ...
+
+    def ready(self) -> Whole | None: ...
+
+
 class Follower:
     """The player's side of a staged session (``Player.follow`` while it lasts)."""
 
-    def __init__(self, staged):
+    def __init__(self, staged: Staging):
         self.staged = staged
         self.horizon: float = staged.horizon
         self.deferred: list[str] = []
         self.holding = False  # paused by the horizon (not by the listener)
 
-    def turn(self, player) -> None:
+    def turn(self, player: Player) -> None:
         """Take the whole plan if it is ready; else hold when the session reaches the
         horizon (the first event the whole plan may hold would be handed over then).
         Raises what rendering or planning raised."""
@@ -51,7 +79,7 @@ class Follower:
         if player.position() + player.backend.lead + EPSILON >= self.horizon:
             self._hold(player)
 
-    def keys(self, player, actions: list[str]) -> list[str]:
+    def keys(self, player: Player, actions: list[str]) -> list[str]:
         """The actions to do now; those that move time wait for the whole plan. A pause
         while held keeps the session paused once the plan is ready; resume waits."""
         now = []
@@ -70,7 +98,7 @@ class Follower:
                 now.append(action)
         return now
 
-    def _hold(self, player) -> None:
+    def _hold(self, player: Player) -> None:
         """Freeze the session's time as a pause does, but let what sounds ring out (a chime
         just before the horizon): it is the whole plan's, and nothing after it is handed
         over yet."""
@@ -82,11 +110,11 @@ class Follower:
         self.holding = True
         self._say_held(player)
 
-    def _say_held(self, player) -> None:
+    def _say_held(self, player: Player) -> None:
         done, total = self.staged.rendered
         player.report(PAUSED, player.position(), HELD.format(done=done, total=total))
 
-    def _take(self, player, whole) -> None:
+    def _take(self, player: Player, whole: Whole) -> None:
         """Play on with ``whole``'s plan: the staged events are its first ones."""
         old = player.timeline
         new = Timeline(whole.plan, whole.timing.of)
@@ -101,6 +129,7 @@ class Follower:
         player.loader.want(new.upcoming(4))
         if self.holding:
             position, player.paused_at = player.paused_at, None
+            assert position is not None  # holding: paused at the horizon (``_hold``)
             player.start_from(position)
             player.report(RESUMED, position, GOES_ON)
         player._act(self.deferred)

@@ -33,7 +33,7 @@ import time
 import tty
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 PAUSE, NEXT, PREVIOUS, LONGER, SHORTER, SLOWER, FASTER, BED, QUIT = (
     "pause",
@@ -156,7 +156,7 @@ class KeyReader:
 
     def __init__(self, fd: int):
         self.fd = fd
-        self._saved: list | None = None
+        self._saved: list[Any] | None = None
         self._decoder = Decoder()
         self._ended = False
 
@@ -203,7 +203,7 @@ class KeyReader:
 
 
 @contextmanager
-def terminal_keys(stream: IO | None = None) -> Iterator[KeyReader | None]:
+def terminal_keys(stream: IO[str] | None = None) -> Iterator[KeyReader | None]:
     """A ``KeyReader`` on ``stream`` (default ``sys.stdin``) if it is a terminal, else None.
 
     Without a terminal (piped input, a service) the player runs hands-free to the end.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import IO, Protocol, TypeVar
+from typing import IO, Protocol, TypeVar, cast
 
 from voiceguide.audio import Clip
 from voiceguide.bed.source import BedSource
@@ -23,20 +23,11 @@ from voiceguide.live.backends.base import Backend, Handle
 from voiceguide.live.backends.routed import Outputs
 from voiceguide.live.bed import live_bed
 from voiceguide.live.controls import Controls
-from voiceguide.live.follow import Follower
+from voiceguide.live.follow import Follower, Staging
 from voiceguide.live.keys import KeySource, terminal_keys
 from voiceguide.live.preload import Preloader
 from voiceguide.live.resume import Keeper
-from voiceguide.live.status import (
-    BEDDED,
-    END,
-    START,
-    STEP,
-    TICK,
-    Played,
-    PlayResult,
-    Status,
-)
+from voiceguide.live.status import Played, PlayResult, Reason, Status
 from voiceguide.live.timeline import Timeline, start_position
 from voiceguide.live.waiting import Waiting
 from voiceguide.plan import Event, Plan, Timing, bed_envelope
@@ -102,7 +93,7 @@ class Player(Waiting):
         self._ducked = self.timeline.events  # the events the bed's ducking was made from
         self.controls = Controls(self, clock)
         staged = getattr(session, "horizon", None) is not None  # still rendering: live.follow
-        self.follow: Follower | None = Follower(session) if staged else None
+        self.follow = Follower(cast(Staging, session)) if staged else None  # a session.Staged
 
     # -- the loop
 
@@ -116,7 +107,7 @@ class Player(Waiting):
             if upcoming:
                 self.loader.get(upcoming[0], miss=False)  # before the clock starts
             self.start_from(start)
-            self.report(START, start, self.no_bed)
+            self.report(Reason.START, start, self.no_bed)
             while not self.finished:
                 self._turn()
         finally:
@@ -170,7 +161,7 @@ class Player(Waiting):
         failed = self.bed.failure if self.bed is not None else None
         if failed is not None:
             self.bed, self.no_bed = None, f"the sound bed stopped ({failed})"
-            self.report(BEDDED, self.position(), f"{self.no_bed}; the session goes on")
+            self.report(Reason.BEDDED, self.position(), f"{self.no_bed}; the session goes on")
         if self.paused_at is not None:
             self._act(self._wait(SLICE))
             return
@@ -183,7 +174,7 @@ class Player(Waiting):
         if self._holds_now(position):
             return
         if position >= self.timeline.length - EPSILON:
-            self.finish(END, self.timeline.length)
+            self.finish(Reason.END, self.timeline.length)
             return
         self._tick(max(position, self._floor))
         self._wait_until(self._deadline(max(position, self._floor)))
@@ -225,8 +216,8 @@ class Player(Waiting):
         self.result.played.append(Played(event, target, called))
         self.loader.want(self.timeline.upcoming(AHEAD))
 
-    def finish(self, reason: str, position: float) -> None:
-        """End the session at ``position`` (``reason``: ``END``, ``QUIT``)."""
+    def finish(self, reason: Reason, position: float) -> None:
+        """End the session at ``position`` (``reason``: ``Reason.END``, ``QUIT``)."""
         self.silence()
         self.finished = True
         self.result.position = position
@@ -240,7 +231,7 @@ class Player(Waiting):
 
     # -- status
 
-    def _status(self, reason: str, position: float, message: str | None = None) -> Status:
+    def _status(self, reason: Reason, position: float, message: str | None = None) -> Status:
         timeline = self.timeline
         held = self.held_at is not None  # at a waiting part's end: that part is shown
         index = timeline.step_index(position - (2 * EPSILON if held else 0.0))
@@ -260,7 +251,7 @@ class Player(Waiting):
             waiting=held,
         )
 
-    def report(self, reason: str, position: float, message: str | None = None) -> None:
+    def report(self, reason: Reason, position: float, message: str | None = None) -> None:
         self._shown = (self.timeline.step_index(position), int(position + EPSILON))
         if self.on_status is not None:
             self.on_status(self._status(reason, position, message))
@@ -270,9 +261,9 @@ class Player(Waiting):
             return
         index = self.timeline.step_index(position)
         if self._shown is None or index != self._shown[0]:
-            self.report(STEP, position)
+            self.report(Reason.STEP, position)
         elif int(position + EPSILON) != self._shown[1]:
-            self.report(TICK, position)
+            self.report(Reason.TICK, position)
 
 
 def play(
@@ -392,7 +383,7 @@ def play_live(
             played = Player(session, output, keys=source, on_status=on_status)
             return played.run(start) if keeper is None else keeper.run(played, start)
     finally:
-        if hasattr(session, "close"):  # a session still rendering (session.Staged): stop it
+        if session is not None and hasattr(session, "close"):  # session.Staged: stop it
             session.close()
         if device is not None:
             device.close()

@@ -33,10 +33,10 @@ class Preloader:
         self._preload = preload
         self._budget = budget
         self._bytes = 0
-        self._clips: OrderedDict[tuple, Clip] = OrderedDict()
-        self._failed: set[tuple] = set()
+        self._clips: OrderedDict[tuple[object, ...], Clip] = OrderedDict()
+        self._failed: set[tuple[object, ...]] = set()
         self._queue: deque[Event] = deque()
-        self._busy: tuple | None = None
+        self._busy: tuple[object, ...] | None = None
         self._cond = threading.Condition()
         self._closed = False
         self.misses = 0
@@ -70,7 +70,7 @@ class Preloader:
             self._keep(key, clip)
         return clip
 
-    def _keep(self, key: tuple, clip: Clip) -> None:
+    def _keep(self, key: tuple[object, ...], clip: Clip) -> None:
         """Keep ``clip``; let the least recently used go while over the budget (never the
         newest)."""
         if key not in self._clips:

@@ -25,10 +25,17 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from voiceguide import atomic, durations
 from voiceguide.errors import UsageError
+
+if TYPE_CHECKING:
+    from voiceguide.live.player import Player
+    from voiceguide.live.status import PlayResult, Status
+    from voiceguide.plan import Plan
 
 SAVE_EVERY = 3.0  # seconds of session between two writes while it plays
 KEEP = 50  # stopped sessions kept (one per routine and options)
@@ -51,7 +58,7 @@ class Stopped:
     its start. ``command`` is the command line that resumes it; ``saved`` a Unix time."""
 
     identity: str
-    options: dict
+    options: dict[str, Any]
     command: str
     position: float
     length: float
@@ -69,7 +76,7 @@ class Stopped:
         return f"{durations.format(self.position)} of {durations.format(self.length)}"
 
 
-def key(identity: str, options: dict) -> str:
+def key(identity: str, options: dict[str, Any]) -> str:
     text = json.dumps([identity, options], sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -79,11 +86,15 @@ def _read(path: Path) -> Stopped | None:
     try:
         with open(path, "rb") as handle:
             text = handle.read(MAX_BYTES + 1)
-        found = Stopped(**json.loads(text)) if len(text) <= MAX_BYTES else None
+        if len(text) > MAX_BYTES:
+            return None
+        found = Stopped(**json.loads(text))
         numbers = (found.position, found.length, found.into, found.pace_factor)
         if found.version != VERSION or not all(math.isfinite(n) for n in numbers):
             return None
-        if not isinstance(found.step, int) or not isinstance(found.step_name, str):
+        step: object = found.step  # as the file says: its fields are typed only by the file
+        name: object = found.step_name
+        if not isinstance(step, int) or not isinstance(name, str):
             return None
     except (OSError, ValueError, TypeError, AttributeError):  # not one written here
         return None
@@ -102,7 +113,9 @@ class Keeper:
     ``options`` (JSON-able) is; ``command`` resumes it. ``stopped``: the state found (what
     ``--resume`` continues), None if there is none."""
 
-    def __init__(self, identity: str, options: dict, command: str, directory: Path | None = None):
+    def __init__(
+        self, identity: str, options: dict[str, Any], command: str, directory: Path | None = None
+    ):
         self.identity, self.options, self.command = identity, options, command
         self.directory = directory or state_dir()
         self.path = self.directory / f"{key(identity, options)}.json"
@@ -110,7 +123,7 @@ class Keeper:
         self.last: Stopped | None = None  # what was written last
         self.error: str | None = None  # why it could not be written, if it could not
         self._written_at: float | None = None  # session position of the last write
-        self._player = None
+        self._player: Player | None = None
 
     def others(self) -> list[Stopped]:
         """Stopped sessions of the same routine with other options, the latest first."""
@@ -132,11 +145,12 @@ class Keeper:
             f"{latest.where}: {latest.command}"
         )
 
-    def start(self, plan) -> float:
+    def start(self, plan: Plan) -> float:
         """Seconds into ``plan`` where the stopped session continues: its part, the same
         seconds into it (at most its end). ``UsageError`` if the routine changed so that
         the part is not there any more."""
         found = self.stopped
+        assert found is not None  # asked only with --resume, which found a stopped session
         steps = plan.steps
         if found.step >= len(steps) or steps[found.step].name != found.step_name:
             raise UsageError(
@@ -148,7 +162,7 @@ class Keeper:
 
     # -- while it plays
 
-    def run(self, player, start: float):
+    def run(self, player: Player, start: float) -> PlayResult:
         """``player.run(start)``, its place kept while it plays and where it stops (also on
         an interrupt or a crash)."""
         player.on_status = self.watching(player.on_status)
@@ -158,7 +172,7 @@ class Keeper:
         finally:
             self.stopped_at()
 
-    def follow(self, player) -> None:
+    def follow(self, player: Player) -> None:
         """Keep ``player``'s place from now on; bring back the stopped session's pace
         factor and bed (when resuming)."""
         self._player = player
@@ -170,10 +184,10 @@ class Keeper:
         if not found.bed_on and player.bed is not None:
             player.bed.toggle()
 
-    def watching(self, on_status):
+    def watching(self, on_status: Callable[[Status], None] | None) -> Callable[[Status], None]:
         """``on_status`` that also writes the place every ``SAVE_EVERY`` seconds."""
 
-        def watch(status) -> None:
+        def watch(status: Status) -> None:
             if on_status is not None:
                 on_status(status)
             last = self._written_at
@@ -199,6 +213,7 @@ class Keeper:
         """Write the player's place (``Player.resume_point``); a failure is kept in
         ``error``, never raised (the session goes on)."""
         player = self._player
+        assert player is not None  # set by ``follow`` before the first status
         position = player.controls.resume_point()
         timeline = player.timeline
         index = timeline.step_index(position)

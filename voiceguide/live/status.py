@@ -10,42 +10,54 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from voiceguide import durations
 from voiceguide.plan import Event, PlanStep
 
-# Why a snapshot was made. Only TICK (the clock moved on a second) is not worth a log line.
-(
-    START,
-    TICK,
-    STEP,
-    PAUSED,
-    RESUMED,
-    SKIPPED,
-    RESTARTED,
-    RESIZED,
-    PACED,
-    BEDDED,
-    REFUSED,
-    QUIT,
-    END,
-) = (  # fmt: skip
-    "start",
-    "tick",
-    "step",
-    "paused",
-    "resumed",
-    "skipped",
-    "restarted",
-    "resized",
-    "paced",
-    "bedded",
-    "refused",
-    "quit",
-    "end",
+
+class Reason(StrEnum):
+    """Why a ``Status`` snapshot was made (its value is the server's ``reason``). Only
+    ``TICK`` (the clock moved on a second) is not worth a log line."""
+
+    START = "start"
+    TICK = "tick"
+    STEP = "step"  # the next part began
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    SKIPPED = "skipped"  # to the next part or the one before
+    RESTARTED = "restarted"  # the part from its start
+    RESIZED = "resized"  # the part longer or shorter
+    PACED = "paced"  # the pace guide slower or faster
+    BEDDED = "bedded"  # the bed off or on
+    REFUSED = "refused"  # a key that cannot act now: its message says why
+    QUIT = "quit"
+    END = "end"
+    HELD = "held"  # a waiting part's end reached: the session holds there
+    RELEASED = "released"  # the giver went on from a waiting part
+
+
+# The members by their short names, as live.controls, live.waiting, live.follow and the
+# tests import them (live.player says Reason.X).
+START, TICK, STEP, PAUSED, RESUMED, SKIPPED, RESTARTED = (
+    Reason.START,
+    Reason.TICK,
+    Reason.STEP,
+    Reason.PAUSED,
+    Reason.RESUMED,
+    Reason.SKIPPED,
+    Reason.RESTARTED,
 )
-HELD, RELEASED = "held", "released"  # a waiting part's end reached; the giver went on
-_FINAL = (QUIT, END)
+RESIZED, PACED, BEDDED, REFUSED, QUIT, END = (
+    Reason.RESIZED,
+    Reason.PACED,
+    Reason.BEDDED,
+    Reason.REFUSED,
+    Reason.QUIT,
+    Reason.END,
+)
+HELD, RELEASED = Reason.HELD, Reason.RELEASED
+_FINAL = (Reason.QUIT, Reason.END)
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Status:
     ``count`` is the number of routine steps (for "step 2/5").
     """
 
-    reason: str
+    reason: Reason
     position: float
     length: float
     step: PlanStep
@@ -121,19 +133,19 @@ def render_status(status: Status, tty: bool) -> str:
     """
     at = durations.format(status.position)
     if not tty:
-        if status.reason == TICK:
+        if status.reason == Reason.TICK:
             return ""
-        if status.reason == END:
+        if status.reason == Reason.END:
             return f"{at} end of session\n"
-        if status.reason == QUIT:
+        if status.reason == Reason.QUIT:
             return f"{at} stopped\n"
         if status.message:
             return f"{at} {status.message} - {line(status)}\n"
         return f"{at} {line(status)}\n"
     clear = "\r\x1b[K"
-    if status.reason == END:
+    if status.reason == Reason.END:
         return f"{clear}{at} end of session\n"
-    if status.reason == QUIT:
+    if status.reason == Reason.QUIT:
         return f"{clear}{at} stopped\n"
     above = f"{clear}{at} {status.message}\n" if status.message else ""
     return f"{above}{clear}{at} {line(status)}"

@@ -12,7 +12,16 @@ import dataclasses
 from collections.abc import Callable
 
 from voiceguide.errors import UsageError
-from voiceguide.plan import BEFORE_END_CHIME, GAP, PULSE, Event, Plan, PlanStep, pulse_events
+from voiceguide.plan import (
+    BEFORE_END_CHIME,
+    GAP,
+    Event,
+    EventKind,
+    Plan,
+    PlanStep,
+    StepKind,
+    pulse_events,
+)
 from voiceguide.routine import Sound
 
 RESIZE = 30.0  # seconds added or taken by one press of + or -
@@ -74,7 +83,7 @@ class Timeline:
         self.cursor = 0
         self.pace_factor = 1.0  # every pace times this: the listener's [ and ] keys
         # a pulse clip's seconds (the plan's own pulses say it when no function is given)
-        known = {e.sound.path: e.duration for e in plan.events if e.kind == PULSE}
+        known = {e.sounded.path: e.duration for e in plan.events if e.kind == EventKind.PULSE}
         self._clip_seconds = clip_seconds or (lambda sound: known.get(sound.path, 0.25))
 
     @property
@@ -154,7 +163,7 @@ class Timeline:
         chimes = [e.at for e in self.events[self.cursor :] if e.step == index and _ending(step, e)]
         if not chimes:
             return position
-        words = [e.end for e in self.events if e.step == index and e.kind == "speech"]
+        words = [e.end for e in self.events if e.step == index and e.kind == EventKind.SPEECH]
         earliest = max([position, *(end + BEFORE_END_CHIME for end in words)])
         return step.end + earliest - min(chimes)
 
@@ -183,9 +192,9 @@ class Timeline:
         if not self.paced:
             return
         played = self.events[: self.cursor]
-        others = [e for e in self.events[self.cursor :] if e.kind != PULSE]
+        others = [e for e in self.events[self.cursor :] if e.kind != EventKind.PULSE]
         index = self.step_index(position)
-        heard = [e.at for e in played if e.kind == PULSE and e.step == index]
+        heard = [e.at for e in played if e.kind == EventKind.PULSE and e.step == index]
         beats = pulse_events(
             self.steps,
             played + others,
@@ -200,7 +209,7 @@ class Timeline:
 def _ending(step: PlanStep, event: Event) -> bool:
     """Whether ``event`` of ``step`` keeps its place before the step's end: the end chime of
     the closing part."""
-    return step.kind == "outro" and event.kind == "chime"
+    return step.kind == StepKind.OUTRO and event.kind == EventKind.CHIME
 
 
 def start_position(plan: Plan, start_at: str | int | None) -> float:

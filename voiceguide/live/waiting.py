@@ -14,13 +14,22 @@ start, ``clock()`` times otherwise).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide import durations, resources
 from voiceguide.audio import Clip, gain
 from voiceguide.live import keys as keynames
 from voiceguide.live.status import HELD, REFUSED, RELEASED
-from voiceguide.plan import Event
+from voiceguide.plan import Event, EventKind
 from voiceguide.routine import Sound
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from voiceguide.live.backends.base import Backend
+    from voiceguide.live.bed import LiveBed
+    from voiceguide.live.status import PlayResult, Reason
+    from voiceguide.live.timeline import Timeline
 
 REMIND = 30.0  # seconds between reminders while held (the first one REMIND after the hold)
 REMIND_DB = -12.0  # the reminder's level against the session's chimes
@@ -38,6 +47,22 @@ class Waiting:
     _held_since = 0.0  # clock time the hold began
     _reminded = 0.0  # clock time of the last reminder (or the hold's start)
     _reminder: Clip | None = None
+
+    if TYPE_CHECKING:  # what ``Player`` provides (declared for the type checker only)
+        timeline: Timeline
+        backend: Backend
+        bed: LiveBed | None
+        result: PlayResult
+        clock: Callable[[], float]
+        _clip_of: Callable[[Event], Clip]
+
+        def report(self, reason: Reason, position: float, message: str | None = None) -> None: ...
+
+        def start_from(self, position: float) -> None: ...
+
+        def _act(self, actions: list[str]) -> None: ...
+
+        def _wait(self, seconds: float) -> list[str]: ...
 
     @property
     def _hold(self) -> float | None:
@@ -57,14 +82,15 @@ class Waiting:
 
     def _holds_now(self, position: float) -> bool:
         """Start holding if ``position`` reached the next hold; whether it holds."""
-        if self._hold is None or position < self._hold - EPSILON:
+        hold = self._hold
+        if hold is None or position < hold - EPSILON:
             return False
-        self.held_at, self._hold_part = self._hold, None
+        self.held_at, self._hold_part = hold, None
         self._held_since = self._reminded = self.clock()
         if self.bed is not None:
             self.bed.hold()
-        self._prepare_reminder()
-        self.report(HELD, self.held_at, HOLD_MESSAGE)
+        self._prepare_reminder(hold)
+        self.report(HELD, hold, HOLD_MESSAGE)
         return True
 
     def _while_held(self) -> None:
@@ -78,9 +104,10 @@ class Waiting:
         wait = self._reminded + REMIND - self.clock()
         self._act(self._wait(max(0.0, min(wait, 0.25))))
 
-    def _release(self) -> None:
-        """Go on from the hold: the session's clock starts again at the part's end."""
-        position, self.held_at = self.held_at, None
+    def _release(self, position: float) -> None:
+        """Go on from the hold at ``position`` (the part's end): the session's clock starts
+        again there."""
+        self.held_at = None
         waited = self.clock() - self._held_since
         self.result.waited += waited
         self.start_from(position)
@@ -89,11 +116,14 @@ class Waiting:
     def held_action(self, action: str) -> bool:
         """Handle ``action`` while held (True), or leave it to the usual handler (False):
         next and resume go on; pause and hold are refused (it is waiting already)."""
+        held = self.held_at
+        if held is None:  # not held (``Controls`` asks only while held)
+            return False
         if action in (keynames.NEXT, keynames.RESUME):
-            self._release()
+            self._release(held)
             return True
         if action in (keynames.PAUSE, keynames.HOLD):
-            self.report(REFUSED, self.held_at, HOLD_MESSAGE)
+            self.report(REFUSED, held, HOLD_MESSAGE)
             return True
         return False
 
@@ -103,8 +133,9 @@ class Waiting:
             self.result.waited += self.clock() - self._held_since
             self.held_at = None
 
-    def _prepare_reminder(self) -> None:
-        """The reminder's clip, made once, handed to the backend ahead (``preload``)."""
+    def _prepare_reminder(self, at: float) -> None:
+        """The reminder's clip (for a hold at ``at``), made once, handed to the backend ahead
+        (``preload``)."""
         if self._reminder is not None:
             return
         path = resources.find_sound(REMIND_SOUND, Path("."))
@@ -113,6 +144,6 @@ class Waiting:
         sound = Sound(REMIND_SOUND, path)
         # a chime's clip is its file, whatever the event's duration says (the session's
         # timing knows only the sounds its routine names)
-        clip = self._clip_of(Event(self.held_at, "chime", 1.0, 0, sound=sound))
+        clip = self._clip_of(Event(at, EventKind.CHIME, 1.0, 0, sound=sound))
         self._reminder = Clip(clip.samples * gain(REMIND_DB))
         self.backend.preload(self._reminder)

@@ -36,13 +36,14 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import assert_never
 
 import numpy as np
 
 from voiceguide import atomic, durations
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.exporting.targets import PICTURE, check_file
-from voiceguide.plan import Plan, PlanStep
+from voiceguide.plan import BedEnvelope, EventKind, Plan, PlanStep, StepKind
 from voiceguide.session import Inputs
 
 try:  # the optional extra 'picture'
@@ -51,11 +52,11 @@ try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.figure import Figure
 except ImportError:  # require() says how to install it
-    matplotlib = None
+    matplotlib = None  # type: ignore[assignment]  # the extra's absence, checked by require()
 
 
 from voiceguide.picture.labels import Measure, Placer, header, place_labels, step_groups
-from voiceguide.picture.lanes import draw_bed, draw_pace, has_pace
+from voiceguide.picture.lanes import BedCurve, draw_bed, draw_pace, has_pace
 from voiceguide.picture.style import (
     AXIS,
     BED,
@@ -94,7 +95,12 @@ from voiceguide.picture.style import (
 )
 
 
-def render(plan: Plan, fmt: str, fits: tuple[float, float] | None = None, bed=None) -> bytes:
+def render(
+    plan: Plan,
+    fmt: str,
+    fits: tuple[float, float] | None = None,
+    bed: BedEnvelope | BedCurve | None = None,
+) -> bytes:
     """The picture of ``plan`` as ``fmt`` (``"svg"`` or ``"png"``) bytes. ``fits`` is the
     shortest and longest length (seconds) the routine fits, shown under the title."""
     return to_bytes(draw(plan, fits, bed), fmt)
@@ -113,12 +119,14 @@ def to_bytes(picture: Picture, fmt: str) -> bytes:
     return _with_titles(out.getvalue(), picture.title, picture.titles)
 
 
-def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Picture:
+def draw(
+    plan: Plan, fits: tuple[float, float] | None = None, bed: BedEnvelope | BedCurve | None = None
+) -> Picture:
     """Lay out and draw ``plan``; ``bed`` defaults to ``plan.bed`` (see the module's notes)."""
     require()
     if bed is None:
-        bed = getattr(plan, "bed", None)
-    if hasattr(bed, "points"):  # the plan's BedEnvelope: its corners, straight lines between
+        bed = plan.bed
+    if isinstance(bed, BedEnvelope):  # the plan's: its corners, straight lines between
         bed = bed.points()
     with matplotlib.rc_context(STYLE):
         picture = _figure(plan, has_pace=has_pace(plan), has_bed=bed is not None)
@@ -131,7 +139,7 @@ def draw(plan: Plan, fits: tuple[float, float] | None = None, bed=None) -> Pictu
         main.vlines([plan.length], 0, STEPS + GAP + VOICE, color=END, lw=1.6, gid="end")
         if "pace" in picture.lanes:
             draw_pace(picture.lanes["pace"], plan)
-        if "bed" in picture.lanes:
+        if "bed" in picture.lanes and bed is not None:  # one is there when the other is
             draw_bed(picture.lanes["bed"], bed, plan.length)
         measure = Measure(picture.figure)
         header(picture, plan, fits, measure)
@@ -188,9 +196,15 @@ def _tick_label(seconds: float) -> str:
 
 
 def _band_colour(step: PlanStep) -> str:
-    if step.kind == "step":
-        return STEP_COLOURS[((step.number or 1) - 1) % len(STEP_COLOURS)]
-    return INTERLUDE if step.kind == "between" else NEUTRAL
+    match step.kind:
+        case StepKind.STEP:
+            return STEP_COLOURS[((step.number or 1) - 1) % len(STEP_COLOURS)]
+        case StepKind.BETWEEN:
+            return INTERLUDE
+        case StepKind.INTRO | StepKind.OUTRO:
+            return NEUTRAL
+        case _:
+            assert_never(step.kind)
 
 
 def _draw_steps(picture: Picture, plan: Plan) -> None:
@@ -204,7 +218,8 @@ def _draw_steps(picture: Picture, plan: Plan) -> None:
         f"({durations.humanize(s.end - s.start)})"
         for s in plan.steps
     ]
-    between = [band for band, s in zip(bands, plan.steps, strict=True) if s.kind == "between"]
+    kinds = [s.kind for s in plan.steps]
+    between = [band for band, kind in zip(bands, kinds, strict=True) if kind == StepKind.BETWEEN]
     if between:
         hatched = PolyCollection(
             between, facecolors="none", edgecolors=HATCH, linewidths=0, hatch="////"
@@ -239,11 +254,11 @@ def _draw_voice(picture: Picture, plan: Plan) -> None:
     pointing down at their start (gid ``chimes``), in the voice lane above the steps."""
     main, px = picture.main, pixel_width(picture.main)
     bottom = STEPS + GAP
-    spoken = [e for e in plan.events if e.kind == "speech"]
+    spoken = [e for e in plan.events if e.kind == EventKind.SPEECH]
     bars = [box(e.at, max(e.end, e.at + TICK * px), bottom + 0.04, bottom + 0.15) for e in spoken]
     main.add_collection(PolyCollection(bars, facecolors=SPEECH, linewidths=0, gid="speech"))
     picture.titles["speech"] = [f"{durations.format(e.at)} \u201c{e.text}\u201d" for e in spoken]
-    chimes = [e for e in plan.events if e.kind == "chime"]
+    chimes = [e for e in plan.events if e.kind == EventKind.CHIME]
     tip, top = bottom + 0.17, bottom + VOICE - 0.02
     marks = [
         [(e.at - half, top), (e.at + half, top), (e.at, tip)]
@@ -252,7 +267,7 @@ def _draw_voice(picture: Picture, plan: Plan) -> None:
     main.add_collection(
         PolyCollection(marks, facecolors=CHIME, edgecolors="white", linewidths=0.4, gid="chimes")
     )
-    picture.titles["chimes"] = [f"{durations.format(e.at)} {e.sound.name} chime" for e in chimes]
+    picture.titles["chimes"] = [f"{durations.format(e.at)} {e.sounded.name} chime" for e in chimes]
     lane_name(main, bottom + VOICE / 2, "voice")
 
 
@@ -264,7 +279,8 @@ def _half_widths(times: list[float], px: float) -> list[float]:
     at = np.asarray(times)
     gaps = np.diff(at, prepend=-np.inf, append=np.inf)
     nearest = np.minimum(gaps[:-1], gaps[1:])
-    return np.clip(0.4 * nearest, 0.7 * px, 3.5 * px).tolist()
+    halves: list[float] = np.clip(0.4 * nearest, 0.7 * px, 3.5 * px).tolist()
+    return halves
 
 
 SVG_NS = "http://www.w3.org/2000/svg"

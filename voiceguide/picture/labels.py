@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voiceguide import durations, fit
-from voiceguide.plan import Plan
+from voiceguide.plan import EventKind, Plan, PlanStep, StepKind
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection
@@ -48,6 +52,8 @@ from voiceguide.picture.style import (
     y_of,
 )
 
+Box = tuple[float, float, float, float]  # pixels: left, bottom, right, top
+
 
 def _subtitle(plan: Plan, fits: tuple[float, float] | None) -> str:
     def count(n: int, what: str) -> str:
@@ -57,15 +63,17 @@ def _subtitle(plan: Plan, fits: tuple[float, float] | None) -> str:
     if fits is not None:
         parts.append(f"fits {fit.span(*fits, start='')}")
     kinds = [e.kind for e in plan.events]
-    steps = len({s.number for s in plan.steps if s.kind == "step"})
+    steps = len({s.number for s in plan.steps if s.kind == StepKind.STEP})
     parts.append(
-        f"{count(steps, 'step')}, {count(kinds.count('speech'), 'spoken cue')}, "
-        f"{count(kinds.count('chime'), 'chime')}"
+        f"{count(steps, 'step')}, {count(kinds.count(EventKind.SPEECH), 'spoken cue')}, "
+        f"{count(kinds.count(EventKind.CHIME), 'chime')}"
     )
     return "  \u00b7  ".join(parts)
 
 
-def header(picture: Picture, plan: Plan, fits, measure: Measure) -> None:
+def header(
+    picture: Picture, plan: Plan, fits: tuple[float, float] | None, measure: Measure
+) -> None:
     """Title and subtitle at the top left, the legend at the top right; the title is
     shortened so that it never runs into the legend."""
     figure, height = picture.figure, picture.figure.get_figheight()
@@ -102,14 +110,18 @@ class Measure:
     (fast; the renderer takes ~25 us per character of a string), and the renderer's exact
     box for a text about to be placed. Both cached."""
 
-    def __init__(self, figure):
-        self.renderer = figure.canvas.get_renderer()
-        self._chars: dict[tuple, float] = {}
-        self._widths: dict[tuple, float] = {}
-        self._exact: dict[tuple, tuple[float, float, float]] = {}
+    def __init__(self, figure: Figure):
+        # the Agg canvas picture._figure gave it (matplotlib types the base class)
+        self.renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        self._chars: dict[tuple[object, ...], float] = {}
+        self._widths: dict[tuple[object, ...], float] = {}
+        self._exact: dict[tuple[object, ...], tuple[float, float, float]] = {}
 
     def _metrics(self, text: str, font: FontProperties) -> tuple[float, float, float]:
-        return self.renderer.get_text_width_height_descent(text, font, ismath=False)
+        width, height, descent = self.renderer.get_text_width_height_descent(
+            text, font, ismath=False
+        )
+        return float(width), float(height), float(descent)
 
     def chars(self, text: str, font: FontProperties) -> list[float]:
         key = (font.get_size_in_points(), font.get_weight())
@@ -174,7 +186,9 @@ class Placer:
         self.measure = measure
         self.columns: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)
 
-    def place(self, spots: Iterable[_Spot], font, region) -> _Spot | None:
+    def place(
+        self, spots: Iterable[_Spot], font: FontProperties, region: tuple[float, float]
+    ) -> _Spot | None:
         _, line_ascent, line_descent = self.measure.exact("lp", font)
         for spot in spots:
             if not spot.text:
@@ -190,7 +204,7 @@ class Placer:
                 return spot
         return None
 
-    def _free(self, boxes, region: tuple[float, float]) -> bool:
+    def _free(self, boxes: list[Box], region: tuple[float, float]) -> bool:
         return all(
             region[0] <= x0
             and x1 <= region[1]
@@ -207,7 +221,7 @@ class Placer:
             yield from self.columns.get(column, ())
 
 
-def _boxes(spot: _Spot, width: float, ascent: float, descent: float) -> list[tuple]:
+def _boxes(spot: _Spot, width: float, ascent: float, descent: float) -> list[Box]:
     """The label's box (pixels) and, with a leader, the leader's (a pixel wide)."""
     x0 = {"left": spot.x, "center": spot.x - width / 2, "right": spot.x - width}[spot.ha]
     boxes = [(x0, spot.y - descent, x0 + width, spot.y + ascent)]
@@ -236,7 +250,7 @@ def step_groups(plan: Plan) -> list[list[int]]:
     for index, step in enumerate(plan.steps):
         before = plan.steps[index - 1] if index else None
         same = before is not None and (before.number, before.round) == (step.number, step.round)
-        if same and step.side and before.side:
+        if same and before is not None and step.side and before.side:
             groups[-1].append(index)
         else:
             groups.append([index])
@@ -246,12 +260,18 @@ def step_groups(plan: Plan) -> list[list[int]]:
 NAME_SIZES = (9, 8, 7.5)  # points: a step's name in its band, smaller before it is shortened
 
 
-def _place_step_name(picture: Picture, placer: Placer, steps, index: int, to_px) -> None:
+def _place_step_name(
+    picture: Picture,
+    placer: Placer,
+    steps: list[PlanStep],
+    index: int,
+    to_px: Callable[[list[tuple[float, float]]], np.ndarray],
+) -> None:
     """The name of a step (over all its sides) inside its band: whole (in a smaller type if
     that is what it takes), shortened, or its number."""
     first, last = steps[0], steps[-1]
     (x0, y), (x1, _) = to_px([(first.start, STEPS * (0.56 if first.side else 0.42)), (last.end, 0)])
-    weight = "bold" if first.kind == "step" else "normal"
+    weight = "bold" if first.kind == StepKind.STEP else "normal"
     room = x1 - x0 - 2 * PAD
     fonts = [font_of(size, weight) for size in NAME_SIZES]
     whole = [f for f in fonts if placer.measure.exact(first.name, f)[0] <= room]
@@ -289,7 +309,9 @@ def _place_cue_labels(picture: Picture, plan: Plan, placer: Placer) -> None:
     left, right = main.transAxes.transform([(0, 0), (1, 0)])[:, 0]
     instructions = _instruction_events(plan)
     spoken = [
-        p for p in enumerate(plan.events) if p[1].kind == "speech" and p[0] not in instructions
+        (i, e)
+        for i, e in enumerate(plan.events)
+        if e.kind == EventKind.SPEECH and i not in instructions
     ]
     first_of: dict[str | None, int] = {}
     for index, event in spoken:
@@ -318,13 +340,22 @@ def _instruction_events(plan: Plan) -> set[int]:
     seen, found = set(), set()
     for index, event in enumerate(plan.events):
         step = plan.steps[event.step]
-        if event.kind == "speech" and step.kind in ("step", "between") and event.step not in seen:
+        instruction = step.kind in (StepKind.STEP, StepKind.BETWEEN)
+        if event.kind == EventKind.SPEECH and instruction and event.step not in seen:
             seen.add(event.step)
             found.add(index)
     return found
 
 
-def _label(picture, placer: Placer, spots, font, region, gid: str, colour=INK) -> _Spot | None:
+def _label(
+    picture: Picture,
+    placer: Placer,
+    spots: Iterable[_Spot],
+    font: FontProperties,
+    region: tuple[float, float],
+    gid: str,
+    colour: str = INK,
+) -> _Spot | None:
     """Place a label at the first free spot (else nowhere); returns the spot taken."""
     spot = placer.place(spots, font, region)
     if spot is not None:

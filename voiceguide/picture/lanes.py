@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-from voiceguide.plan import Plan
+from voiceguide.plan import EventKind, Plan
 from voiceguide.routine import Pace
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 try:  # the optional extra 'picture'
     from matplotlib.collections import LineCollection, PolyCollection
@@ -25,6 +30,12 @@ from voiceguide.picture.style import (
     pixel_width,
 )
 
+# A bed's level to draw (dB): (seconds, dB) points, straight lines between, or a function of
+# the seconds (sampled); ``draw`` turns the plan's ``BedEnvelope`` into its points.
+BedCurve: TypeAlias = (
+    np.ndarray | Sequence[tuple[float, float]] | Callable[[np.ndarray], np.ndarray]
+)
+
 
 def _pace_span(pace: Pace | None) -> tuple[float, float] | None:
     """A step's pace as ``(from, to)`` beats per minute."""
@@ -33,7 +44,7 @@ def _pace_span(pace: Pace | None) -> tuple[float, float] | None:
 
 def has_pace(plan: Plan) -> bool:
     return any(s.pace is not None for s in plan.steps) or any(
-        e.kind == "pulse" for e in plan.events
+        e.kind == EventKind.PULSE for e in plan.events
     )
 
 
@@ -44,14 +55,14 @@ def pace_segments(plan: Plan) -> list[list[tuple[float, float]]]:
     segments = [[(s.start, span[0]), (s.end, span[1])] for s, span in steps if span is not None]
     if segments:
         return segments
-    beats = np.array([e.at for e in plan.events if e.kind == "pulse"])
+    beats = np.array([e.at for e in plan.events if e.kind == EventKind.PULSE])
     if len(beats) < 2:
         return []
     rate = 60.0 / np.maximum(np.diff(beats), 1e-6)
     return [list(zip(beats[:-1].tolist(), rate.tolist(), strict=True))]
 
 
-def draw_pace(axes, plan: Plan) -> None:
+def draw_pace(axes: Axes, plan: Plan) -> None:
     """The pace lane: the line of beats per minute (gid ``pace``) and, where they are far
     enough apart to tell, the pulses as ticks at its foot (gid ``pulses``)."""
     segments = pace_segments(plan)
@@ -61,7 +72,7 @@ def draw_pace(axes, plan: Plan) -> None:
     axes.set_ylim(max(0.0, low - margin), high + margin)
     # (matplotlib's path simplification drops points closer than a pixel: no thinning here)
     axes.add_collection(LineCollection(segments, colors=PACE_COLOUR, lw=1.6, gid="pace"))
-    beats = np.array([e.at for e in plan.events if e.kind == "pulse"])
+    beats = np.array([e.at for e in plan.events if e.kind == EventKind.PULSE])
     foot, ceiling = axes.get_ylim()
     if len(beats) > 1 and np.median(np.diff(beats)) >= PULSE_SPACING * pixel_width(axes):
         tick = foot + (ceiling - foot) * 0.1
@@ -70,7 +81,7 @@ def draw_pace(axes, plan: Plan) -> None:
     lane_frame(axes, "pace\n(bpm)", plan.length)
 
 
-def bed_points(bed, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+def bed_points(bed: BedCurve, length: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
     """``bed`` as arrays of seconds and dB: points as given (sorted by time), a function
     sampled ``BED_SAMPLES`` times per pixel column over the session."""
     if callable(bed):
@@ -81,7 +92,9 @@ def bed_points(bed, length: float, columns: int) -> tuple[np.ndarray, np.ndarray
     return points[:, 0], points[:, 1]
 
 
-def _columns(times: np.ndarray, levels: np.ndarray, edges: np.ndarray):
+def _columns(
+    times: np.ndarray, levels: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel column (between ``edges``): its centre, and the least and most level in it."""
     index = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
     used = np.unique(index)
@@ -93,7 +106,7 @@ def _columns(times: np.ndarray, levels: np.ndarray, edges: np.ndarray):
     return centres[used], low[used], high[used]
 
 
-def draw_bed(axes, bed, length: float) -> None:
+def draw_bed(axes: Axes, bed: BedCurve, length: float) -> None:
     """The bed lane: its level as a filled envelope (gid ``bed``). Where there are more points
     than pixels, each pixel column shows its loudest level, and its quietest (ducked) level
     as a darker fill (gid ``bed-ducked``), so short ducks stay visible at 8 hours."""

@@ -5,8 +5,15 @@ from __future__ import annotations
 import shlex
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import ExportError
+from voiceguide.plan import StepKind
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.text import Text
+    from matplotlib.typing import RcKeyType
 
 try:  # the optional extra 'picture'
     import matplotlib
@@ -14,7 +21,7 @@ try:  # the optional extra 'picture'
     from matplotlib.font_manager import FontProperties
     from matplotlib.transforms import blended_transform_factory
 except ImportError:  # require() says how to install it
-    matplotlib = None
+    matplotlib = None  # type: ignore[assignment]  # the extra's absence, checked by require()
 
 
 FORMATS = ("svg", "png")
@@ -33,7 +40,7 @@ PNG_DPI = 150
 FONT = "DejaVu Sans"  # ships with matplotlib: the same glyphs everywhere
 
 
-STYLE = {
+STYLE: dict[RcKeyType, object] = {
     "font.family": FONT,
     "svg.fonttype": "path",  # glyphs as paths: labels measured here keep their size anywhere
     "svg.hashsalt": "voiceguide",  # fixed ids: the same plan gives the same bytes
@@ -84,7 +91,7 @@ GRID, LEADER = "#e4e4e4", "#9a9a9a"
 PACE_COLOUR, BED_COLOUR, DUCK_COLOUR = "#b5473a", "#b9d7c4", "#6fa585"
 
 
-FRAME = ("intro", "outro")  # plan step kinds around the routine's steps
+FRAME = (StepKind.INTRO, StepKind.OUTRO)  # plan step kinds around the routine's steps
 
 
 NICE_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
@@ -115,32 +122,32 @@ class Picture:
     in drawing order)."""
 
     figure: Figure
-    lanes: dict
+    lanes: dict[str, Axes]
     title: str = ""
-    labels: list = field(default_factory=list)
+    labels: list[Text] = field(default_factory=list)
     titles: dict[str, list[str]] = field(default_factory=dict)
 
     @property
-    def main(self):
+    def main(self) -> Axes:
         return self.lanes["main"]
 
 
-def lane_name(axes, y: float, text: str) -> None:
+def lane_name(axes: Axes, y: float, text: str) -> None:
     where = blended_transform_factory(axes.transAxes, axes.transData)
     axes.text(-0.012, y, text, transform=where, ha="right", va="center", fontsize=8, color=MUTED)
 
 
-def pixel_width(axes) -> float:
+def pixel_width(axes: Axes) -> float:
     """Seconds per pixel (at ``PNG_DPI``) on ``axes``' x axis."""
     left, right = axes.transData.transform([(0.0, 0.0), (1.0, 0.0)])[:, 0]
-    return 1.0 / (right - left)
+    return float(1.0 / (right - left))
 
 
 def box(x0: float, x1: float, y0: float, y1: float) -> list[tuple[float, float]]:
     return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 
-def lane_frame(axes, name: str, length: float) -> None:
+def lane_frame(axes: Axes, name: str, length: float) -> None:
     """A lower lane's name, its y ticks, and the end line through it."""
     axes.vlines([length], *axes.get_ylim(), color=END, lw=1.6)
     axes.set_ylabel(name, fontsize=8, color=MUTED)
@@ -151,5 +158,5 @@ def font_of(size: float, weight: str = "normal") -> FontProperties:
     return FontProperties(family=FONT, size=size, weight=weight)
 
 
-def y_of(axes, pixels: float) -> float:
-    return axes.transData.inverted().transform([(0, pixels)])[0, 1]
+def y_of(axes: Axes, pixels: float) -> float:
+    return float(axes.transData.inverted().transform([(0, pixels)])[0, 1])

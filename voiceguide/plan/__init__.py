@@ -19,8 +19,8 @@ from voiceguide.plan.build import (
     check_room,
     end_chime_at,
 )
-from voiceguide.plan.model import END_CHIME, Event, Plan, PlanStep
-from voiceguide.plan.pulses import PULSE, pulse_events
+from voiceguide.plan.model import END_CHIME, Event, EventKind, Plan, PlanStep, StepKind
+from voiceguide.plan.pulses import pulse_events
 
 __all__ = [
     "AFTER_CHIME",
@@ -31,11 +31,12 @@ __all__ = [
     "END_CHIME",
     "GAP",
     "LEAD_IN",
-    "PULSE",
     "TAIL",
     "Event",
+    "EventKind",
     "Plan",
     "PlanStep",
+    "StepKind",
     "Timing",
     "bed_envelope",
     "end_chime_at",

@@ -27,14 +27,15 @@ import dataclasses
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import assert_never
 
 from voiceguide import durations, fit
 from voiceguide.errors import RoutineError, combined
 from voiceguide.plan import bed
 from voiceguide.plan.bed import BedEnvelope, BedLevels
-from voiceguide.plan.model import END_CHIME, Event, Plan, PlanStep
+from voiceguide.plan.model import END_CHIME, Event, EventKind, Plan, PlanStep, StepKind
 from voiceguide.plan.pulses import pulse_events
-from voiceguide.routine import Cue, Pace, Routine, Sound, Step, instruction, side_text
+from voiceguide.routine import Cue, CueKind, Pace, Routine, Sound, Step, instruction, side_text
 
 LEAD_IN = 0.5  # silence before the intro is spoken
 AFTER_CHIME = 0.25  # silence between a chime's end and the speech that follows it
@@ -116,9 +117,9 @@ def build(
     builder = _Builder(timing, pace, routine.announcement)
     at = builder.add_intro(routine)
     for place, step in enumerate(routine.steps, start=1):
-        at = builder.add_routine_step(step, at, step.number or place, "step")
+        at = builder.add_routine_step(step, at, step.number or place, StepKind.STEP)
         if routine.interlude and step.interlude_after and place < len(routine.steps):
-            at = builder.add_routine_step(routine.interlude, at, None, "between")
+            at = builder.add_routine_step(routine.interlude, at, None, StepKind.BETWEEN)
     builder.add_closing(routine, at)
     built = builder.plan(routine.title)
     if bed_levels is None:
@@ -130,14 +131,14 @@ def bed_envelope(levels: BedLevels, events: Sequence[Event], length: float) -> B
     """The bed at ``levels`` under ``events`` (a plan's, or the live player's re-timed
     ones), ducked under their speech, its fade-out ending before the end chime (or, without
     one, ``length`` seconds: the session's end)."""
-    speech = [(e.at, e.end) for e in events if e.kind == "speech"]
+    speech = [(e.at, e.end) for e in events if e.kind == EventKind.SPEECH]
     return bed.envelope(levels, speech, end_chime_at(events, length))
 
 
 def end_chime_at(events: Sequence[Event], length: float) -> float:
     """When the session's end chime (the last chime called ``END_CHIME``) starts; a plan
     without one ends with the session (``length``)."""
-    ending = [e.at for e in events if e.kind == "chime" and e.sound.name == END_CHIME]
+    ending = [e.at for e in events if e.kind == EventKind.CHIME and e.sounded.name == END_CHIME]
     return ending[-1] if ending else length
 
 
@@ -204,16 +205,18 @@ class _Builder:
         return len(self.steps) - 1
 
     def speak(self, text: str, at: float, index: int) -> Event:
-        event = Event(at, "speech", self.timing.speech[text], index, text=text)
+        event = Event(at, EventKind.SPEECH, self.timing.speech[text], index, text=text)
         self.events.append(event)
         return event
 
     def chime(self, sound: Sound, at: float, index: int) -> Event:
-        event = Event(at, "chime", self.timing.of(sound), index, sound=sound)
+        event = Event(at, EventKind.CHIME, self.timing.of(sound), index, sound=sound)
         self.events.append(event)
         return event
 
-    def add_routine_step(self, step: Step, start: float, number: int | None, kind: str) -> float:
+    def add_routine_step(
+        self, step: Step, start: float, number: int | None, kind: StepKind
+    ) -> float:
         sides = step.sides or (None,)
         segment = step.duration / len(sides)
         for position, side in enumerate(sides):
@@ -263,8 +266,8 @@ class _Builder:
         index: int,
         at: float,
         busy: float,
-        waited: dict,
-        dropped: dict,
+        waited: dict[int, float],
+        dropped: dict[int, int],
     ) -> float:
         text = side_text(cue.say, side, announce=False)
         start = max(at, busy)
@@ -281,7 +284,9 @@ class _Builder:
             start = self.speak(text, start, index).end
         return start + GAP
 
-    def _cue_warnings(self, step: Step, segment: PlanStep, waited: dict, dropped: dict) -> None:
+    def _cue_warnings(
+        self, step: Step, segment: PlanStep, waited: dict[int, float], dropped: dict[int, int]
+    ) -> None:
         for cue in step.cues:
             said = f"cue at line {cue.line} ({_cue_label(cue)!r})"
             if cue.line in waited:
@@ -309,7 +314,7 @@ class _Builder:
         length = part.duration if part else self.timing.opening(routine)
         name = part.name if part else "Introduction"
         pace = self.paced(part.pace) if part else None
-        index = self.add_step(PlanStep(name, "intro", 0.0, length, pace=pace))
+        index = self.add_step(PlanStep(name, StepKind.INTRO, 0.0, length, pace=pace))
         if routine.intro:
             self.speak(routine.intro, LEAD_IN, index)
         return length
@@ -321,7 +326,7 @@ class _Builder:
         length = part.duration if part else self.timing.closing(routine)
         name = part.name if part else ("Closing" if routine.outro else "End")
         pace = self.paced(part.pace) if part else None
-        index = self.add_step(PlanStep(name, "outro", start, start + length, pace=pace))
+        index = self.add_step(PlanStep(name, StepKind.OUTRO, start, start + length, pace=pace))
         at = start
         if routine.outro:
             at = self.speak(routine.outro, at, index).end
@@ -334,23 +339,30 @@ class _Builder:
 def _cue_times(cue: Cue, segment: PlanStep) -> Iterator[float]:
     """Absolute times (seconds from session start) a cue is due in ``segment``."""
     span = segment.end - segment.start
-    if cue.when == "every":
-        count = 1
-        while count * cue.value < span - 1e-9:
-            yield segment.start + count * cue.value
-            count += 1
-        return
-    offset = {
-        "fraction": cue.value * span,
-        "from_start": cue.value,
-        "before_end": span - cue.value,
-    }[cue.when]
+    match cue.when:
+        case CueKind.EVERY:
+            count = 1
+            while count * cue.value < span - 1e-9:
+                yield segment.start + count * cue.value
+                count += 1
+            return
+        case CueKind.FRACTION:
+            offset = cue.value * span
+        case CueKind.FROM_START:
+            offset = cue.value
+        case CueKind.BEFORE_END:
+            offset = span - cue.value
+        case _:
+            assert_never(cue.when)
     if 0 <= offset < span:
         yield segment.start + offset
 
 
 def _cue_label(cue: Cue) -> str:
-    return cue.say or cue.chime.name
+    if cue.say:
+        return cue.say
+    assert cue.chime is not None, "the loader refuses a cue with neither"
+    return cue.chime.name
 
 
 def _where(step: PlanStep) -> str:

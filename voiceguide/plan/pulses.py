@@ -25,10 +25,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from voiceguide import pace as glide
-from voiceguide.plan.model import Event, PlanStep
-from voiceguide.routine import Sound
+from voiceguide.plan.model import Event, EventKind, PlanStep, StepKind
+from voiceguide.resources import PaceSound
+from voiceguide.routine import Pace, Sound
 
-PULSE = "pulse"
 CHIME_CLEARANCE = 0.3  # seconds: no beat this close to a chime's onset
 DUCK_DB = 12.0  # how much quieter a beat is under speech
 SPEECH_GUARD = 0.1  # seconds before and after speech that count as under it
@@ -44,7 +44,7 @@ def pulse_events(
     since: float | None = None,
     last_beat: float | None = None,
 ) -> list[Event]:
-    """The beats of every paced stretch in ``steps``, as ``"pulse"`` events in time order.
+    """The beats of every paced stretch in ``steps``, as ``PULSE`` events in time order.
 
     ``events`` are the plan's other events (chimes keep beats away, speech ducks them);
     ``clip_seconds(sound)`` is a pulse clip's length. ``factor`` scales every rate (the live
@@ -52,33 +52,34 @@ def pulse_events(
     under way there goes on from its ``last_beat`` (the time of the last beat that sounded
     in it, if any), one new period later, then along its glide at the new rate.
     """
-    chimes = np.array(sorted(e.at for e in events if e.kind == "chime"))
-    speech = sorted((e.at, e.end) for e in events if e.kind == "speech")
+    chimes = np.array(sorted(e.at for e in events if e.kind == EventKind.CHIME))
+    speech = sorted((e.at, e.end) for e in events if e.kind == EventKind.SPEECH)
     starts = np.array([s for s, _ in speech])
     ends = np.array([e for _, e in speech])
     out: list[Event] = []
     for index, step in enumerate(steps):
         if step.pace is None or (since is not None and step.end <= since):
             continue
-        times, periods = _beats(step, factor, since, last_beat)
+        times, periods = _beats(step, step.pace, factor, since, last_beat)
         stop = _stop(step, index, events)
         keep = _clear_of(times, chimes) & (times < stop)
         for at, period in zip(times[keep], periods[keep], strict=True):
-            seconds = _length(step, stop, at, period, clip_seconds)
+            seconds = _length(step.pace, stop, at, period, clip_seconds)
             if seconds is None:
                 continue
             ducked = _under_speech(at, at + seconds, starts, ends)
             gain_db = -step.pace.level - (DUCK_DB if ducked else 0.0)
-            out.append(Event(float(at), PULSE, seconds, index, sound=step.pace.sound,
+            out.append(Event(float(at), EventKind.PULSE, seconds, index, sound=step.pace.sound,
                              gain_db=gain_db))  # fmt: skip
     return out
 
 
 def _beats(
-    step: PlanStep, factor: float, since: float | None, last_beat: float | None
+    step: PlanStep, pace: Pace, factor: float, since: float | None, last_beat: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Beat times in ``step`` (seconds from the session start) and each one's period."""
-    pace, begin, stop = step.pace, step.start, step.end
+    """Beat times in ``step`` (seconds from the session start; ``pace`` its pace) and each
+    one's period."""
+    begin, stop = step.start, step.end
     length = stop - begin
     rates = (pace.start * factor, pace.end * factor)
     if since is None or since <= begin:
@@ -101,28 +102,30 @@ def _clear_of(times: np.ndarray, chimes: np.ndarray) -> np.ndarray:
     right = np.clip(np.searchsorted(chimes, times), 0, len(chimes) - 1)
     left = np.clip(right - 1, 0, len(chimes) - 1)
     nearest = np.minimum(np.abs(chimes[right] - times), np.abs(chimes[left] - times))
-    return nearest >= CHIME_CLEARANCE
+    clear: np.ndarray = nearest >= CHIME_CLEARANCE
+    return clear
 
 
 def _stop(step: PlanStep, index: int, events: Sequence[Event]) -> float:
     """Where the beats of ``step`` (``steps[index]``) must have ended (seconds): its end, or
     in the closing part ``END_CLEAR`` before its last chime (the end chime)."""
-    if step.kind != "outro":
+    if step.kind != StepKind.OUTRO:
         return step.end
-    rung = [e.at for e in events if e.kind == "chime" and e.step == index]
+    rung = [e.at for e in events if e.kind == EventKind.CHIME and e.step == index]
     return min(step.end, max(rung) - END_CLEAR) if rung else step.end
 
 
 def _length(
-    step: PlanStep,
+    pace: Pace,
     stop: float,
     at: float,
     period: float,
     clip_seconds: Callable[[Sound], float],
 ) -> float | None:
-    """How long the beat at ``at`` sounds; None when it cannot sound before ``stop``."""
-    if step.pace.sound.name != "breath":
-        seconds = clip_seconds(step.pace.sound)
+    """How long the beat at ``at`` sounds (``pace`` its step's pace); None when it cannot
+    sound before ``stop``."""
+    if pace.sound.name != PaceSound.BREATH:
+        seconds = clip_seconds(pace.sound)
         return seconds if at + seconds <= stop else None
     room = stop - at
     if room >= period:

@@ -11,7 +11,6 @@ from voiceguide.choices import (
     CHIME_LEVEL_RANGE,
 )
 from voiceguide.routine.loader import (
-    ENGINES,
     RATE_RANGE,
     SIDE_CHIME,
     VOLUME_RANGE,
@@ -22,6 +21,7 @@ from voiceguide.routine.loader import (
 from voiceguide.routine.model import (
     BedSpec,
     Cue,
+    CueKind,
     Pace,
     Routine,
     Sound,
@@ -38,12 +38,12 @@ __all__ = [
     "BED_LEVEL_RANGE",
     "CHIME_LEVEL",
     "CHIME_LEVEL_RANGE",
-    "ENGINES",
     "RATE_RANGE",
     "SIDE_CHIME",
     "VOLUME_RANGE",
     "BedSpec",
     "Cue",
+    "CueKind",
     "Pace",
     "Reading",
     "Routine",

@@ -35,7 +35,7 @@ class EndsReader(StepReader):
             return self.spoken(fields, key), None
         before = len(self.problems)
         parts = self.mapping(node, key, ENDING_KEYS)
-        name = NAMES[key]
+        name: str | None = NAMES[key]
         if "name" in parts:
             name = self.attempt(self.text, parts["name"], f"{key}: name", MAX_NAME)
         say = self.spoken(parts, "say", f"{key}: say")
@@ -48,6 +48,9 @@ class EndsReader(StepReader):
         pace = self.attempt(self.step_pace, parts, key) if "pace" in parts else None
         if self.failed_since(before):
             return say, None
+        # nothing refused since ``before``: every field read (as ``StepReader.step``)
+        assert name is not None and duration is not None and bounds is not None
+        assert fixed is not None
         part = Step(
             name=name,
             say=say,

@@ -41,7 +41,7 @@ TEXT_CONTROLS = "\t\n\r\x85"
 PACE_RANGE = (2.0, 60.0)  # strokes or breaths per minute a routine may ask for
 PACE_LEVEL_RANGE = (6.0, 40.0)  # LU under the speech
 PACE_LEVEL = 14.0  # the default: audible, calm
-PACE_SOUNDS = ("pulse", "breath")
+PACE_SOUNDS = resources.PACE_SOUNDS
 PACE_OFF = ("none", "off")
 BED_KEYS = ("sound", "level", "duck")
 PACE_KEYS = ("from", "to", "sound", "level")
@@ -69,7 +69,7 @@ class FieldReader:
         line = node_or_line.line if isinstance(node_or_line, Node) else node_or_line
         return RoutineError(self.path, line, message)
 
-    def attempt(self, read: Callable[..., T], *args) -> T | None:
+    def attempt(self, read: Callable[..., T], *args: object) -> T | None:
         """``read(*args)``, or ``FAILED`` (None) with its refusal kept in ``problems``: for a
         value the rest of the routine can be checked without."""
         try:
@@ -93,7 +93,7 @@ class FieldReader:
                 node, f"{what} must be a mapping of keys ({', '.join(allowed)}), got {shown(node)}"
             )
         known = {}
-        for key, value in node.value.items():
+        for key, value in node.entries.items():
             if key in allowed:
                 known[key] = value
                 continue
@@ -104,7 +104,7 @@ class FieldReader:
                 self.fail(line, f"{what}: unknown key {key!r}; {hint}allowed keys: {keys}")
             )
             if nearest(key, allowed) is not None:
-                self.misspelt.add((id(node), nearest(key, allowed)))
+                self.misspelt.add((id(node), str(nearest(key, allowed))))
         return known
 
     def required(self, fields: dict[str, Node], key: str, where: Node, what: str) -> Node:
@@ -127,10 +127,10 @@ class FieldReader:
     def text(self, node: Node, what: str, limit: int = MAX_TEXT) -> str:
         if not node.is_scalar or node.tag == TAG_NULL:
             raise self.fail(node, f"{what} must be text, got {shown(node)}")
-        bad = not_text(node.value)
+        bad = not_text(node.text)
         if bad is not None:
             raise self.fail(node, f"{what} contains {bad}; only printable text is allowed")
-        value = " ".join(node.value.split())
+        value = " ".join(node.text.split())
         if not value:
             raise self.fail(node, f"{what} must not be empty")
         if len(value) > limit:
@@ -156,7 +156,7 @@ class FieldReader:
     def bare_seconds(self, node: Node, value: float | None, what: str) -> None:
         """Warn about ``length: 20``: a bare number under a minute is seconds, as written, but
         more often a slip for minutes (nothing for a ``value`` that was refused)."""
-        raw = node.value.strip() if node.is_scalar else ""
+        raw = node.text.strip() if node.is_scalar else ""
         if value is not None and durations.is_bare_number(raw) and value < BARE_SECONDS_WARNING:
             self.warnings.append(
                 f"{self.path}:{node.line}: {what} {raw} is read as {raw} seconds; write "
@@ -167,7 +167,7 @@ class FieldReader:
         if not node.is_scalar or node.tag not in (TAG_STR, TAG_INT, TAG_FLOAT):
             raise self.fail(node, f"{what} must be {durations.SYNTAX}, got {shown(node)}")
         try:
-            value = durations.parse(node.value)
+            value = durations.parse(node.text)
         except ValueError as exc:
             raise self.fail(node, f"{what}: {exc}") from exc
         if value < 0 and not signed:
@@ -183,18 +183,18 @@ class FieldReader:
         return value
 
     def boolean(self, node: Node, what: str) -> bool:
-        if node.tag != TAG_BOOL:
-            hint = did_you_mean(node.value, BOOLEANS) if node.is_scalar else ""
+        if node.tag != TAG_BOOL or not node.is_scalar:  # `!!bool [1]` is a list
+            hint = did_you_mean(node.text, BOOLEANS) if node.is_scalar else ""
             raise self.fail(node, hinted(f"{what} must be true or false, got {shown(node)}", hint))
-        return node.value.lower() in ("true", "yes", "on", "y")
+        return node.text.lower() in ("true", "yes", "on", "y")
 
     def number(self, node: Node, what: str, low: float, high: float) -> float:
-        if node.tag not in (TAG_INT, TAG_FLOAT):
+        if node.tag not in (TAG_INT, TAG_FLOAT) or not node.is_scalar:  # `!!int {}` is none
             raise self.fail(
                 node, f"{what} must be a number from {low:g} to {high:g}, got {shown(node)}"
             )
         try:
-            value = float(node.value.replace("_", ""))
+            value = float(node.text.replace("_", ""))
         except ValueError as exc:
             raise self.fail(
                 node, f"{what} must be a number from {low:g} to {high:g}, got {node.value!r}"
@@ -213,10 +213,10 @@ class FieldReader:
             raise self.fail(
                 node, f"{what} must be a mapping of word: respelling, got {shown(node)}"
             )
-        if len(node.value) > MAX_LEXICON:
-            raise self.fail(node, f"{what}: {len(node.value)} words; at most {MAX_LEXICON}")
+        if len(node.entries) > MAX_LEXICON:
+            raise self.fail(node, f"{what}: {len(node.entries)} words; at most {MAX_LEXICON}")
         entries, problems = [], []
-        for word, value in node.value.items():
+        for word, value in node.entries.items():
             line = (node.key_lines or {}).get(word, node.line)
             if not LEXICON_WORD.match(word):
                 problems.append(
@@ -283,7 +283,8 @@ class FieldReader:
             if "duck" in fields:
                 duck = self.number(fields["duck"], f"{what}: duck (dB under speech)",
                                    *BED_DUCK_RANGE)  # fmt: skip
-        off = sound_node.tag == TAG_BOOL and sound_node.value.strip().lower() in ("off", "no")
+        off = sound_node.is_scalar and sound_node.tag == TAG_BOOL  # `!!bool [1]`: a list
+        off = off and sound_node.text.strip().lower() in ("off", "no")
         if sound_node.is_null or off:  # `bed: off` unquoted is YAML's false: no bed
             return BedSpec(None, level, duck, sound_node.line)
         named = f"{what}: sound" if node.is_mapping else what
@@ -301,7 +302,7 @@ class FieldReader:
     def pace(self, node: Node, what: str, sound: Sound, level: float) -> Pace | None:
         """A pace (``12``, ``12 to 7``, ``{from, to, sound, level}``) or ``None`` for
         ``none``; ``sound`` and ``level`` are what the routine gives when the pace does not."""
-        if node.is_null or (node.is_scalar and node.value.strip().lower() in PACE_OFF):
+        if node.is_null or (node.is_scalar and node.text.strip().lower() in PACE_OFF):
             return None
         if node.is_mapping:
             fields = self.mapping(node, what, PACE_KEYS)
@@ -316,9 +317,9 @@ class FieldReader:
         if node.tag in (TAG_INT, TAG_FLOAT):
             rate = self.rate(node, what)
             return Pace(rate, rate, sound, level)
-        glide = _GLIDE.match(node.value) if node.is_scalar and node.tag == TAG_STR else None
+        glide = _GLIDE.match(node.text) if node.is_scalar and node.tag == TAG_STR else None
         if glide is None:
-            hint = did_you_mean(node.value.strip(), PACE_OFF) if node.is_scalar else ""
+            hint = did_you_mean(node.text.strip(), PACE_OFF) if node.is_scalar else ""
             raise self.fail(node, hinted(f"{what} must be {PACE_SYNTAX}, got {shown(node)}", hint))
         start, end = (self.rate_value(node, float(g), what) for g in glide.groups())
         return Pace(start, end, sound, level)
@@ -362,8 +363,8 @@ def nearest(value: str, choices: tuple[str, ...]) -> str | None:
 def did_you_mean(value: str, choices: tuple[str, ...]) -> str:
     """``"did you mean 'bell'? "`` when ``value`` comes close to one of ``choices``, else
     ``""``: the hint every closed choice gives."""
-    near = nearest(value, choices)
-    return f"did you mean {near!r}? " if near is not None else ""
+    near = nearest(value, choices)  # str(): a choice may be a StrEnum's member
+    return f"did you mean {str(near)!r}? " if near is not None else ""
 
 
 def hinted(message: str, hint: str) -> str:
@@ -395,4 +396,5 @@ def shown(node: Node) -> str:
         return "a list"
     if node.is_null:
         return "nothing"
-    return repr(node.value if len(node.value) <= 40 else node.value[:37] + "...")
+    text = node.text
+    return repr(text if len(text) <= 40 else text[:37] + "...")

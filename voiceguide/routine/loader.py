@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import durations, resources
-from voiceguide.choices import ENGINES, RATE_RANGE
+from voiceguide.choices import RATE_RANGE, Engine
 from voiceguide.errors import RoutineError, combined
+from voiceguide.resources import PaceSound
 from voiceguide.routine.ends import ENDING_KEYS, EndsReader
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import BedSpec, Routine, Sound, Step, Voice
@@ -38,7 +39,6 @@ __all__ = [
     "DEFAULT_MAX_SCALE",
     "DEFAULT_MIN_SCALE",
     "ENDING_KEYS",
-    "ENGINES",
     "MAX_CUES",
     "MAX_NAME",
     "MAX_STEPS",
@@ -165,7 +165,7 @@ class _Reader(EndsReader):
         if "length" in fields and not fields["length"].is_null:
             length = self.duration(fields["length"], "length")
         voice = self.attempt(self.voice, fields["voice"]) if "voice" in fields else Voice()
-        chime = self._bell()
+        chime: Sound | None = self._bell()
         if "chime" in fields:
             chime = self.attempt(self.sound, fields["chime"], "chime")
         self.routine_pace(fields)
@@ -180,7 +180,7 @@ class _Reader(EndsReader):
         announcement = None
         if "side_announcement" in fields:
             announcement = self.attempt(self.side_announcement, fields["side_announcement"])
-        lexicon = ()
+        lexicon: tuple[tuple[str, str, Path, int], ...] | None = ()
         if "lexicon" in fields:
             lexicon = self.attempt(self.lexicon, fields["lexicon"], "lexicon")
         if "bed" in fields:
@@ -188,6 +188,9 @@ class _Reader(EndsReader):
         chime_level = self.attempt(self.chime_level, fields)
         if self.problems:
             return None
+        # nothing refused: every value read is there
+        assert title is not None and voice is not None and steps is not None
+        assert lexicon is not None
         return Routine(
             path=self.path,
             title=title,
@@ -222,17 +225,18 @@ class _Reader(EndsReader):
         node = self.required(fields, "steps", root, "the routine")
         if not node.is_sequence:
             raise self.fail(node, f"steps must be a list of steps, got {shown(node)}")
-        if len(node.value) > MAX_STEPS:
+        if len(node.items) > MAX_STEPS:
             self.problems.append(
-                self.fail(node, f"{len(node.value)} steps; at most {MAX_STEPS} allowed")
+                self.fail(node, f"{len(node.items)} steps; at most {MAX_STEPS} allowed")
             )
         before = len(self.problems)
-        steps = tuple(
+        read = [
             self.attempt(self.step, item, number, chime)
-            for number, item in enumerate(node.value, start=1)
-        )
+            for number, item in enumerate(node.items, start=1)
+        ]
         if self.failed_since(before):
             return ()
+        steps = tuple(step for step in read if step is not None)
         total = sum(step.duration for step in steps)
         if total > MAX_SECONDS:
             raise self.fail(
@@ -243,7 +247,7 @@ class _Reader(EndsReader):
     def routine_pace(self, fields: dict[str, Node]) -> None:
         """The routine's ``pace`` and ``pace_sound``: what a step without a pace of its own
         gets (``self.pace_default``), and the sound a step's pace has unless it says."""
-        self.pace_sound_default = self.pace_sound_named("pulse")
+        self.pace_sound_default = self.pace_sound_named(PaceSound.PULSE.value)
         if "pace_sound" in fields and not fields["pace_sound"].is_null:
             sound = self.attempt(self.pace_sound, fields["pace_sound"], "pace_sound")
             self.pace_sound_default = sound or self.pace_sound_default
@@ -254,10 +258,10 @@ class _Reader(EndsReader):
             )
 
     def pace_sound_named(self, name: str) -> Sound:
-        return Sound(name, resources.find_sound(name, self.path.parent))
+        return Sound(name, resources.builtin_sound(name))
 
     def _bell(self) -> Sound:
-        return Sound("bell", resources.find_sound("bell", self.path.parent), None)
+        return Sound("bell", resources.builtin_sound("bell"), None)
 
     def voice(self, node: Node) -> Voice | None:
         if node.is_scalar and not node.is_null:
@@ -277,9 +281,10 @@ class _Reader(EndsReader):
     def words_per_minute(self, node: Node) -> int:
         return int(self.number(node, "voice rate (words per minute)", *RATE_RANGE))
 
-    def engine(self, node: Node) -> str:
+    def engine(self, node: Node) -> Engine:
         name = self.text(node, "voice engine", 20).lower()
-        if name not in ENGINES:
-            allowed = f"voice engine must be one of {', '.join(ENGINES)}, got {name!r}"
-            raise self.fail(node, hinted(allowed, did_you_mean(name, ENGINES)))
-        return name
+        engines = tuple(Engine)
+        if name not in engines:
+            allowed = f"voice engine must be one of {', '.join(engines)}, got {name!r}"
+            raise self.fail(node, hinted(allowed, did_you_mean(name, engines)))
+        return Engine(name)

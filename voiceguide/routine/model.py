@@ -9,8 +9,11 @@ is known from the routine alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import overload
 
+from voiceguide.choices import Engine
 from voiceguide.routine import language as languages
 
 
@@ -29,25 +32,30 @@ class Sound:
 class Voice:
     """Speech settings; ``None`` means the engine's default. ``rate`` in words per minute,
     ``volume`` in ``VOLUME_RANGE``. ``line`` is where the voice was written (for messages).
-    ``engine``: ``espeak`` or ``piper`` (``None``: the default, espeak)."""
+    ``engine``: ``None`` for the default (``speech.engines.default``)."""
 
     name: str | None = None
     rate: int | None = None
     volume: float | None = None
     line: int | None = None
-    engine: str | None = None
+    engine: Engine | None = None
+
+
+class CueKind(StrEnum):
+    """How a ``Cue``'s ``value`` places it in its segment (a step, or each of its sides)."""
+
+    FRACTION = "fraction"  # a share in [0, 1) of the segment (``at: 50%``)
+    FROM_START = "from_start"  # seconds from the segment's start (``at: 1m``)
+    BEFORE_END = "before_end"  # seconds before the segment's end (``at: -15s``)
+    EVERY = "every"  # a repeat period in seconds, first at ``value`` (``every: 40s``)
 
 
 @dataclass(frozen=True)
 class Cue:
-    """Something said and/or chimed inside a step (inside each side when it has sides).
+    """Something said and/or chimed inside a step (inside each side when it has sides),
+    placed by ``when`` (a ``CueKind``) and ``value``."""
 
-    ``when`` is one of ``"fraction"`` (``value`` in [0, 1) of the segment), ``"from_start"``
-    (seconds from the segment start), ``"before_end"`` (seconds before its end) or ``"every"``
-    (a repeat period in seconds, first at ``value``).
-    """
-
-    when: str
+    when: CueKind
     value: float
     say: str | None
     chime: Sound | None
@@ -169,6 +177,10 @@ class Routine:
         return list(dict.fromkeys(texts))
 
 
+@overload
+def side_text(text: str, side: str | None, announce: bool, wording: str = ...) -> str: ...
+@overload
+def side_text(text: None, side: str | None, announce: bool, wording: str = ...) -> str | None: ...
 def side_text(
     text: str | None, side: str | None, announce: bool, wording: str = languages.ENGLISH
 ) -> str | None:

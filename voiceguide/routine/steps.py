@@ -12,7 +12,7 @@ import re
 
 from voiceguide import durations, resources
 from voiceguide.routine.fields import PACE_LEVEL, FieldReader, shown
-from voiceguide.routine.model import Cue, Pace, Sound, Step
+from voiceguide.routine.model import Cue, CueKind, Pace, Sound, Step
 from voiceguide.routine.yamlnodes import Node
 
 MAX_CUES = 50
@@ -62,7 +62,7 @@ class StepReader(FieldReader):
         before = len(self.problems)
         what = "between" if number is None else f"step {number}"
         fields = self.mapping(node, what, BETWEEN_KEYS if number is None else STEP_KEYS)
-        name = "Interlude"
+        name: str | None = "Interlude"
         if number is not None or "name" in fields:
             name = self.attempt(self.named, fields, node, what)
         what = f"{what} {name!r}" if name is not None else what
@@ -86,7 +86,7 @@ class StepReader(FieldReader):
             segment = duration / max(1, len(sides))
         if "chime" in fields:
             chime = self.attempt(self.sound, fields["chime"], f"{what}: chime")
-        cues = ()
+        cues: tuple[Cue, ...] | None = ()
         if "cues" in fields and not fields["cues"].is_null:
             cues = self.attempt(self.cues, fields["cues"], what, segment, sides)
         interlude_after = self.flag(fields, "between", what, True)
@@ -95,6 +95,10 @@ class StepReader(FieldReader):
         optional = self.flag(fields, "optional", what, False) if number is not None else False
         if self.failed_since(before):
             return None
+        # nothing refused since ``before``: every value read is there
+        assert name is not None and duration is not None and bounds is not None and wait is not None
+        assert fixed is not None and interlude_after is not None and repeat is not None
+        assert sides is not None and cues is not None and optional is not None
         return Step(
             name=name,
             say=say,
@@ -189,13 +193,13 @@ class StepReader(FieldReader):
         return low, high
 
     def sides(self, node: Node, what: str) -> tuple[str, ...]:
-        if not node.is_sequence or not 1 <= len(node.value) <= 8:
+        if not node.is_sequence or not 1 <= len(node.items) <= 8:
             raise self.fail(
                 node,
                 f"{what}: sides must be a list of 1 to 8 names, like "
                 f"[left, right], got {shown(node)}",
             )
-        names = tuple(self.text(item, f"{what}: side", 40) for item in node.value)
+        names = tuple(self.text(item, f"{what}: side", 40) for item in node.items)
         if len(set(names)) != len(names):
             raise self.fail(node, f"{what}: sides must be different, got {list(names)}")
         return names
@@ -223,14 +227,16 @@ class StepReader(FieldReader):
         their times are not checked; ``sides`` None: unknown, so ``{side}`` is not)."""
         if not node.is_sequence:
             raise self.fail(node, f"{what}: cues must be a list, got {shown(node)}")
-        if len(node.value) > MAX_CUES:
-            raise self.fail(node, f"{what}: {len(node.value)} cues; at most {MAX_CUES} allowed")
+        if len(node.items) > MAX_CUES:
+            raise self.fail(node, f"{what}: {len(node.items)} cues; at most {MAX_CUES} allowed")
         before = len(self.problems)
-        cues = tuple(
+        read = [
             self.attempt(self.cue, item, f"{what} cue {i + 1}", segment, sides)
-            for i, item in enumerate(node.value)
-        )
-        return None if self.failed_since(before) else cues
+            for i, item in enumerate(node.items)
+        ]
+        if self.failed_since(before):
+            return None
+        return tuple(cue for cue in read if cue is not None)
 
     def cue(
         self, node: Node, what: str, segment: float | None, sides: tuple[str, ...] | None
@@ -256,14 +262,18 @@ class StepReader(FieldReader):
         if chime is None and say is None and not self.failed_since(before):
             raise self.fail(node, f"{what}: a cue needs 'say' text or a chime, not neither")
         timed = self.attempt(self.cue_when, fields, what, segment, sides)
-        if self.failed_since(before):
+        if self.failed_since(before) or timed is None:
             return None
         when, value = timed
         return Cue(when=when, value=value, say=say, chime=chime, line=node.line)
 
     def cue_when(
-        self, fields: dict[str, Node], what: str, segment: float | None, sides
-    ) -> tuple[str, float] | None:
+        self,
+        fields: dict[str, Node],
+        what: str,
+        segment: float | None,
+        sides: tuple[str, ...] | None,
+    ) -> tuple[CueKind, float] | None:
         """``(when, value)`` of a cue (see ``model.Cue``); inside the step when ``segment``
         (seconds of a step or side) is known."""
         if "every" not in fields:
@@ -277,10 +287,12 @@ class StepReader(FieldReader):
             raise self.fail(
                 node, f"{what}: every must be at least {MIN_EVERY:g}s and shorter than {span}"
             )
-        return "every", value
+        return CueKind.EVERY, value
 
-    def cue_time(self, node: Node, what: str, segment: float | None, sides) -> tuple[str, float]:
-        raw = node.value.strip() if node.is_scalar else ""
+    def cue_time(
+        self, node: Node, what: str, segment: float | None, sides: tuple[str, ...] | None
+    ) -> tuple[CueKind, float]:
+        raw = node.text.strip() if node.is_scalar else ""
         if raw.endswith("%"):
             try:
                 percent = float(raw[:-1])
@@ -290,12 +302,12 @@ class StepReader(FieldReader):
                 raise self.fail(
                     node, f"{what}: at must be a percentage from 0% to 99.9%, got {raw!r}"
                 )
-            return "fraction", percent / 100
+            return CueKind.FRACTION, percent / 100
         value = self.seconds(node, f"{what}: at", signed=True)
-        kind = "before_end" if raw.startswith("-") else "from_start"
+        kind = CueKind.BEFORE_END if raw.startswith("-") else CueKind.FROM_START
         if segment is not None:
             span = f"the step{' side' if sides else ''} ({durations.humanize(segment)})"
-            inside = 0 < -value <= segment if kind == "before_end" else value < segment
+            inside = 0 < -value <= segment if kind is CueKind.BEFORE_END else value < segment
             if not inside:
                 raise self.fail(node, f"{what}: at {raw!r} lies outside {span}")
-        return kind, -value if kind == "before_end" else value
+        return kind, -value if kind is CueKind.BEFORE_END else value

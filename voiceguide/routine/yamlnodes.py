@@ -63,6 +63,27 @@ class Node:
     def is_null(self) -> bool:
         return self.tag == TAG_NULL
 
+    @property
+    def text(self) -> str:
+        """A scalar's source text (``TypeError`` for a mapping or a sequence)."""
+        if not isinstance(self.value, str):
+            raise TypeError(f"a YAML {type(self.value).__name__} is not a scalar")
+        return self.value
+
+    @property
+    def items(self) -> list[Node]:
+        """A sequence's values (``TypeError`` for a mapping or a scalar)."""
+        if not isinstance(self.value, list):
+            raise TypeError(f"a YAML {type(self.value).__name__} is not a sequence")
+        return self.value
+
+    @property
+    def entries(self) -> dict[str, Node]:
+        """A mapping's values by key (``TypeError`` for a sequence or a scalar)."""
+        if not isinstance(self.value, dict):
+            raise TypeError(f"a YAML {type(self.value).__name__} is not a mapping")
+        return self.value
+
 
 def read_file(path: Path, problems: list[RoutineError] | None = None) -> Node:
     """Read and compose ``path``. Every failure is a ``RoutineError`` naming file and line;
@@ -129,7 +150,7 @@ class _Open:
     skip: bool = False  # the key waiting is refused: its value is left out
 
 
-def _compose(loader: yaml.BaseLoader, path: Path, wrong_keys: list[RoutineError]) -> Node | None:
+def _compose(loader: yaml.SafeLoader, path: Path, wrong_keys: list[RoutineError]) -> Node | None:
     """Build the ``Node`` tree straight from the parser's events, in one pass that also
     refuses aliases, deep nesting and huge documents as they come (PyYAML's own node tree,
     with two marks per value, is never made: it took three times the memory of ours, which
@@ -143,7 +164,7 @@ def _compose(loader: yaml.BaseLoader, path: Path, wrong_keys: list[RoutineError]
     root = None
     depth, count = 0, -1
     while loader.check_event():
-        event = loader.get_event()
+        event = loader.get_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
         count += 1
         line = event.start_mark.line + 1
         _screen(event, count, depth, line, path)
@@ -176,7 +197,7 @@ def _screen(event: yaml.Event, count: int, depth: int, line: int, path: Path) ->
 
 
 def _build(
-    loader: yaml.BaseLoader,
+    loader: yaml.SafeLoader,
     event: yaml.Event,
     line: int,
     stack: list[_Open],
@@ -187,7 +208,8 @@ def _build(
     if isinstance(event, yaml.ScalarEvent):
         tag = event.tag
         if tag is None or tag == "!":
-            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            # untyped in types-PyYAML
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         return _attach(stack, Node(event.value, line, tag), path, wrong_keys)
     if isinstance(event, yaml.CollectionStartEvent):
         if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
@@ -196,7 +218,7 @@ def _build(
         tag = event.tag
         if tag is None or tag == "!":
             kind = yaml.MappingNode if mapping else yaml.SequenceNode
-            tag = loader.resolve(kind, None, event.implicit)
+            tag = loader.resolve(kind, None, event.implicit)  # type: ignore[no-untyped-call]
         stack.append(_Open(line, tag, {} if mapping else []))
     elif isinstance(event, yaml.CollectionEndEvent):
         done = stack.pop()
@@ -224,7 +246,7 @@ def _attach(
         top.key, top.key_line = key, node.line
     elif top.skip:  # the value of a refused key
         top.key, top.skip = None, False
-    else:
+    elif top.key is not None:
         top.value[top.key] = node
         top.key_lines[top.key] = top.key_line
         top.key = None

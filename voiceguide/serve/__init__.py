@@ -24,8 +24,13 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import UsageError, VoiceguideError
+
+if TYPE_CHECKING:  # the server's modules load when it runs
+    from voiceguide import speech
+    from voiceguide.serve.sessions import Sessions
 
 INSTALL = "pip install 'voiceguide[serve]'"
 PORT = 8765
@@ -99,7 +104,7 @@ def qr_text(url: str) -> str:
 # long: one server's parts, made and joined in order
 def run(
     listening: Listening,
-    renderer,
+    renderer: speech.Engines | speech.Renderer,
     routines_dir: Path | None = None,
     backend: str | None = None,
     store_dir: Path | None = None,
@@ -144,7 +149,7 @@ def hidden_routines(routines_dir: Path) -> list[Path]:
     return Routines(routines_dir).hidden
 
 
-def _warm(answers) -> None:
+def _warm(answers: Sessions) -> None:
     """Prepare every routine once (speech into the cache), so the page's list is quick."""
     with contextlib.suppress(VoiceguideError):
         answers.routines_json()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -24,16 +25,18 @@ from starlette.routing import Route
 from voiceguide.errors import VoiceguideError
 from voiceguide.serve import files, query
 from voiceguide.serve.guard import COOKIE, Guard
-from voiceguide.serve.remote import ACTIONS, Remote
+from voiceguide.serve.remote import ACTIONS, Remote, State
 from voiceguide.serve.sessions import Sessions
+from voiceguide.serve.store import Served
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"app.js": "text/javascript", "style.css": "text/css", "icon.svg": "image/svg+xml"}
-AUDIO = ("wav", "mp3", "opus")
+AUDIO = (Served.WAV, Served.MP3, Served.OPUS)  # /api/session.EXT (the tracks: .zip)
+T = TypeVar("T")
 HEARTBEAT = 15.0  # seconds between comments on an idle event stream (proxies close silence)
 
 
-def pretty(data) -> Response:
+def pretty(data: object) -> Response:
     """JSON as the command line prints it (indented, UTF-8, a newline at the end)."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return Response(text, media_type="application/json", headers={"Cache-Control": "no-store"})
@@ -44,7 +47,7 @@ def refused(exc: VoiceguideError) -> Response:
     return JSONResponse({"error": str(exc)}, status_code=status)
 
 
-async def in_thread(function: Callable, *args):
+async def in_thread(function: Callable[..., T], *args: object) -> T:
     return await anyio.to_thread.run_sync(function, *args)
 
 
@@ -89,18 +92,18 @@ class Api:
         fmt = request.path_params["fmt"]
         if fmt not in AUDIO:
             return JSONResponse({"error": f"no format {fmt!r}: use {', '.join(AUDIO)}"}, 404)
-        return await self._render(request, fmt)
+        return await self._render(request, Served(fmt))
 
     async def tracks(self, request: Request) -> Response:
-        return await self._render(request, "zip")
+        return await self._render(request, Served.ZIP)
 
-    async def _render(self, request: Request, fmt: str) -> Response:
+    async def _render(self, request: Request, fmt: Served) -> Response:
         try:
             asked = self._query(request)
             render, how, name = await in_thread(self.sessions.render, asked, fmt)
         except VoiceguideError as exc:
             return refused(exc)
-        download = fmt == "zip" or request.query_params.get("download", "") not in ("", "0")
+        download = fmt == Served.ZIP or request.query_params.get("download", "") not in ("", "0")
         answer = await files.served(render, request.headers.get("range"), name, download)
         answer.headers[files.HOW] = how  # found, joined or made: what the store did
         return answer
@@ -119,7 +122,7 @@ class Api:
         except VoiceguideError as exc:
             return refused(exc)
         state = await in_thread(self.remote.start, prepared, asked.routine, asked.routine)
-        return JSONResponse(state, status_code=503 if state.get("state") == "error" else 200)
+        return JSONResponse(state, status_code=503 if state.get("state") == State.ERROR else 200)
 
     async def live_action(self, request: Request) -> Response:
         action = request.path_params["action"]
@@ -137,7 +140,7 @@ class Api:
     async def live_events(self, request: Request) -> Response:
         """Server-sent events: the live player's state each time it changes."""
 
-        async def stream():
+        async def stream() -> AsyncIterator[str]:
             seen, quiet = -1, 0.0
             while not self.closing():
                 if self.remote.version != seen:
@@ -163,7 +166,12 @@ class Api:
             return refused(exc)
 
 
-def make_app(api: Api, allowed: frozenset[str], token: str | None, on_stop=None) -> Starlette:
+def make_app(
+    api: Api,
+    allowed: frozenset[str],
+    token: str | None,
+    on_stop: Callable[[], None] | None = None,
+) -> Starlette:
     """The ASGI application: ``Guard`` first, then the routes."""
     routes = [
         Route("/", api.page),
@@ -182,7 +190,7 @@ def make_app(api: Api, allowed: frozenset[str], token: str | None, on_stop=None)
     middleware = [Middleware(Guard, allowed=allowed, token=token)]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         if on_stop is not None:
             await in_thread(on_stop)

@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator, Callable
 
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from voiceguide.serve.store import Render
+from voiceguide.serve.store import Render, Served
 
 MEDIA = {
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "opus": "audio/ogg; codecs=opus",
-    "zip": "application/zip",
+    Served.WAV: "audio/wav",
+    Served.MP3: "audio/mpeg",
+    Served.OPUS: "audio/ogg; codecs=opus",
+    Served.ZIP: "application/zip",
 }
 HOW = "X-Voiceguide-Render"  # header: how the store had the file (found, joined, made)
 CHUNK = 64 * 1024
@@ -46,9 +46,9 @@ def failed(render: Render) -> Response:
     return JSONResponse({"error": render.error or "the render did not finish"}, status_code=500)
 
 
-async def served(render: Render, range_header: str | None, name: str, download: bool):
+async def served(render: Render, range_header: str | None, name: str, download: bool) -> Response:
     """The answer for ``render``: the file, its range, or the error that ended it."""
-    growing = render.fmt == "wav"
+    growing = render.fmt == Served.WAV
     ready = await wait_until(lambda: render.done.is_set() or (growing and render.size is not None))
     if not ready or render.error:
         return failed(render)
@@ -85,10 +85,13 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None | str:
     return start, end
 
 
-def growing_response(render: Render, range_header: str | None, name: str, disposition: str):
+def growing_response(
+    render: Render, range_header: str | None, name: str, disposition: str
+) -> Response:
     size = render.size
+    assert size is not None, "served only once the WAV header says it"
     asked = byte_range(range_header, size)
-    if asked == "bad":
+    if isinstance(asked, str):  # "bad"
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     start, end = asked if asked is not None else (0, size)
     headers = {
@@ -111,7 +114,7 @@ def _ascii(name: str) -> str:
 
 async def _tail(render: Render, start: int, end: int) -> AsyncIterator[bytes]:
     """Bytes ``start`` to ``end`` of the file being written, each as soon as it is there."""
-    path = render.partial
+    path = render.partial or render.path  # the partial file is named before any byte
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, across awaits
     except FileNotFoundError:  # finished and renamed meanwhile
@@ -120,7 +123,9 @@ async def _tail(render: Render, start: int, end: int) -> AsyncIterator[bytes]:
         handle.seek(start)
         position = start
         while position < end:
-            there = render.size if render.done.is_set() else render.written
+            there = render.written
+            if render.done.is_set() and render.size is not None:
+                there = render.size
             if render.error:
                 raise RuntimeError(f"the render stopped: {render.error}")
             if position >= there:

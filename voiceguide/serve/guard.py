@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 COOKIE = "voiceguide"
 SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
 
@@ -75,12 +77,12 @@ def hosts(port: int, addresses: Iterable[str]) -> frozenset[str]:
 class Guard:
     """ASGI middleware: the checks of this module's docstring, before ``app``."""
 
-    def __init__(self, app, allowed: frozenset[str], token: str | None):
+    def __init__(self, app: ASGIApp, allowed: frozenset[str], token: str | None):
         self.app = app
         self.allowed = allowed
         self.token = token
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -91,12 +93,12 @@ class Guard:
             return
         await self.app(scope, receive, send)
 
-    def refusal(self, scope, headers: dict[str, str]) -> str | None:
+    def refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """Why this request is refused, or None."""
         host = headers.get("host", "").lower()
         if host not in self.allowed:
             return f"this server does not answer to the host {host!r}"
-        if self.token is not None and not self._has_token(scope, headers):
+        if self.token is not None and not self._has_token(self.token, scope, headers):
             return "open the address 'voiceguide serve --lan' printed: it carries the token"
         if scope["method"] not in ("GET", "HEAD"):
             origin = headers.get("origin")
@@ -106,7 +108,7 @@ class Guard:
                 return "send JSON (Content-Type: application/json)"
         return None
 
-    def _has_token(self, scope, headers: dict[str, str]) -> bool:
+    def _has_token(self, token: str, scope: Scope, headers: dict[str, str]) -> bool:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = query.get("token", [])
         cookie = SimpleCookie()
@@ -116,11 +118,11 @@ class Guard:
             cookie = SimpleCookie()
         if COOKIE in cookie:
             given.append(cookie[COOKIE].value)
-        expected = self.token.encode()
+        expected = token.encode()
         return any(hmac.compare_digest(text.encode(), expected) for text in given)
 
 
-async def _forbidden(send, reason: str) -> None:
+async def _forbidden(send: Send, reason: str) -> None:
     body = f"forbidden: {reason}\n".encode()
     await send(
         {

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
 from voiceguide import durations, pace, routine, session
+from voiceguide.choices import ENGINES
 from voiceguide.errors import UsageError
 
 BEDS = ("ocean", "rain", "drone", "none")  # bed.BUILT_IN and none: never a file's path
@@ -38,7 +40,7 @@ class Query:
     routine: str
     options: session.Options
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """Everything that makes the session differ, as a hashable value."""
         return (self.routine, *dataclasses.astuple(self.options))
 
@@ -65,7 +67,7 @@ def _invalid(name: str, reason: str) -> BadQuery:
     return BadQuery(f"Invalid value for {name!r}: {reason}")
 
 
-def _clicked(kind: click.ParamType, name: str, text: str):
+def _clicked(kind: click.ParamType[Any], name: str, text: str) -> Any:  # what the type converts to
     """``text`` converted by the click type the command line uses for this option."""
     try:
         return kind.convert(text, None, None)
@@ -99,19 +101,19 @@ def _bed(name: str, text: str) -> str:
     return word
 
 
-def _ranged(low: float, high: float):
+def _ranged(low: float, high: float) -> Callable[[str, str], float]:
     def read(name: str, text: str) -> float:
         number = _clicked(click.FloatRange(low, high), name, text)
         if math.isnan(number):
             raise _invalid(name, f"{text!r} is not a number; give one from {low:g} to {high:g}")
-        return number + 0.0  # -0.0 is 0
+        return float(number) + 0.0  # -0.0 is 0
 
     return read
 
 
 _READERS = {
     "length": _length,
-    "engine": lambda name, text: _clicked(click.Choice(routine.ENGINES), name, text),
+    "engine": lambda name, text: _clicked(click.Choice(ENGINES), name, text),
     "voice": lambda name, text: text.strip(),
     "rate": lambda name, text: _clicked(click.IntRange(*routine.RATE_RANGE), name, text),
     "pace": _pace,

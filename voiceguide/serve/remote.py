@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from enum import StrEnum
 
 from voiceguide import durations, live, session
 from voiceguide.errors import VoiceguideError
@@ -21,6 +22,17 @@ from voiceguide.plan import PlanStep
 ACTIONS = keynames.ACTIONS  # pause (and go on), next, previous, longer, shorter, ...
 STARTED = 5.0  # seconds ``start`` waits for the player's first status
 STOPPED = 5.0  # seconds ``stop`` waits for the player to close the device
+
+
+class State(StrEnum):
+    """What the live player is doing, as the page reads it (``state`` in ``Remote.state``)."""
+
+    IDLE = "idle"  # nothing started yet
+    PLAYING = "playing"
+    PAUSED = "paused"
+    ENDED = "ended"  # the session played to its end
+    STOPPED = "stopped"  # quit (the page's stop, or another session started)
+    ERROR = "error"  # it could not start: ``message`` says why (no sound device)
 
 
 class QueueKeys:
@@ -48,7 +60,7 @@ class QueueKeys:
                 return actions
 
 
-def _step(step: PlanStep | None) -> dict | None:
+def _step(step: PlanStep | None) -> dict[str, object] | None:
     if step is None:
         return None
     return {
@@ -61,11 +73,11 @@ def _step(step: PlanStep | None) -> dict | None:
     }
 
 
-def status_json(status: statuses.Status, routine: str) -> dict:
+def status_json(status: statuses.Status, routine: str) -> dict[str, object]:
     """What the page shows of a ``Status``: times in seconds, and the terminal's line."""
-    final = {statuses.END: "ended", statuses.QUIT: "stopped"}
+    final = {statuses.Reason.END: State.ENDED, statuses.Reason.QUIT: State.STOPPED}
     return {
-        "state": final.get(status.reason, "paused" if status.paused else "playing"),
+        "state": final.get(status.reason, State.PAUSED if status.paused else State.PLAYING),
         "routine": routine,
         "reason": status.reason,
         "position": round(status.position, 3),
@@ -86,7 +98,7 @@ def status_json(status: statuses.Status, routine: str) -> dict:
     }
 
 
-IDLE = {"state": "idle"}
+IDLE = {"state": State.IDLE}
 
 
 class Remote:
@@ -95,14 +107,14 @@ class Remote:
 
     def __init__(self, backend: str | None = None):
         self.backend = backend
-        self.state: dict = dict(IDLE)
+        self.state: dict[str, object] = dict(IDLE)
         self.version = 0
         self._keys: QueueKeys | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition()
 
-    def _set(self, state: dict) -> None:
+    def _set(self, state: dict[str, object]) -> None:
         with self._changed:
             self.state = state
             self.version += 1
@@ -114,7 +126,7 @@ class Remote:
             self._changed.wait_for(lambda: self.version != version, timeout)
             return self.version
 
-    def start(self, prepared: session.Session, routine: str, hint: str) -> dict:
+    def start(self, prepared: session.Session, routine: str, hint: str) -> dict[str, object]:
         """Play ``prepared`` on this computer (stopping what plays); the first state it
         reports (``playing``, or ``error`` with the one-line message: no sound device)."""
         with self._lock:
@@ -141,9 +153,9 @@ class Remote:
                 lambda: prepared, hint, on_status=report, backend_name=self.backend, keys=keys
             )
         except VoiceguideError as exc:
-            self._set({"state": "error", "routine": routine, "message": str(exc)})
+            self._set({"state": State.ERROR, "routine": routine, "message": str(exc)})
 
-    def press(self, action: str) -> dict:
+    def press(self, action: str) -> dict[str, object]:
         """Send ``action`` to the player; ``ValueError`` for an unknown one. Nothing playing:
         the state as it is (the page shows it)."""
         if action not in ACTIONS:

@@ -16,11 +16,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from voiceguide import catalog, durations, exporting, report, routine, session, speech
+from voiceguide import catalog, durations, exporting, report, session, speech
+from voiceguide.choices import FALLBACK_ENGINE, Engine
 from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.serve.query import Query
 from voiceguide.serve.routines import Routines
-from voiceguide.serve.store import Render, Store, key_of
+from voiceguide.serve.store import Render, Served, Store, key_of
 
 REMEMBERED = 32  # prepared sessions kept (a plan each: small)
 
@@ -39,13 +40,13 @@ class Sessions:
         self.store = store
         self._engine = threading.Lock()  # one prepare at a time: the renderer is not shared
         self._remembering = threading.Lock()
-        self._memo: OrderedDict[tuple, session.Session] = OrderedDict()
-        self._listed: tuple[tuple, dict] | None = None
-        self._pictures: OrderedDict[tuple, bytes] = OrderedDict()
+        self._memo: OrderedDict[tuple[object, ...], session.Session] = OrderedDict()
+        self._listed: tuple[tuple[object, ...], dict[str, object]] | None = None
+        self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     # -- sessions
 
-    def _stamp(self, name: str) -> tuple[Path, tuple]:
+    def _stamp(self, name: str) -> tuple[Path, tuple[int, ...]]:
         path = self.routines.path(name)
         try:
             info = os.stat(path)
@@ -76,11 +77,11 @@ class Sessions:
 
     # -- answers
 
-    def plan(self, query: Query) -> dict:
+    def plan(self, query: Query) -> dict[str, object]:
         """``plan --json``."""
         return report.to_json(self.prepared(query).plan)
 
-    def routines_json(self) -> dict:
+    def routines_json(self) -> dict[str, object]:
         """``list --json``, with the routines of ``--routines DIR`` after the built-ins; a
         file there that does not load is listed under ``errors`` with its one line."""
         self.routines.refresh()
@@ -119,12 +120,14 @@ class Sessions:
                 self._pictures.popitem(last=False)
         return drawn
 
-    def voices(self) -> list[dict]:
+    def voices(self) -> list[dict[str, object]]:
         """Every engine's voices (as ``voices`` lists them), or why an engine has none."""
-        if isinstance(self.renderer, speech.Renderer):  # the tone engine of the tests
-            engines = [(routine.ENGINES[0], lambda: self.renderer)]
+        engines: list[tuple[str, Callable[[], speech.Renderer]]]
+        renderer = self.renderer
+        if isinstance(renderer, speech.Renderer):  # the tone engine of the tests
+            engines = [(FALLBACK_ENGINE.value, lambda: renderer)]
         else:
-            engines = [(name, _renderer_of(self.renderer, name)) for name in routine.ENGINES]
+            engines = [(name.value, _renderer_of(renderer, name)) for name in Engine]
         listed = []
         for name, make in engines:
             try:
@@ -140,7 +143,7 @@ class Sessions:
             listed.append({"engine": name, "available": True, "voices": voices})
         return listed
 
-    def render(self, query: Query, fmt: str) -> tuple[Render, str, str]:
+    def render(self, query: Query, fmt: Served) -> tuple[Render, str, str]:
         """The render of ``query`` in ``fmt`` (made once, see ``store``), how it was had
         (``Store.get``) and the file name a download gets: ``Back massage (20m).mp3``."""
         prepared = self.prepared(query)
@@ -148,7 +151,7 @@ class Sessions:
         title = exporting.safe_name(
             f"{prepared.routine.title} ({durations.humanize(prepared.plan.length)})"
         )
-        name = f"{title} tracks.zip" if fmt == "zip" else f"{title}.{fmt}"
+        name = f"{title} tracks.zip" if fmt == Served.ZIP else f"{title}.{fmt}"
         render, how = self.store.get(key, fmt, lambda: self.fresh(query))
         return render, how, name
 

@@ -34,22 +34,37 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import IO, assert_never
 
 from voiceguide import __version__, atomic, exporting, report, session
+from voiceguide.choices import ExportFormat
 from voiceguide.errors import ExportError, VoiceguideError
 from voiceguide.exporting.encode import failure
+from voiceguide.plan import EventKind
 
-FORMATS = ("wav", "mp3", "opus", "zip")  # zip: the split tracks (MP3) and their playlist
+
+class Served(StrEnum):
+    """What a session is rendered as (``/api/session.EXT``, the file's extension): three of
+    the export formats, and ``zip``, the split tracks (MP3) and their playlist."""
+
+    WAV = ExportFormat.WAV.value  # streamed while it is made (``_stream_wav``)
+    MP3 = ExportFormat.MP3.value
+    OPUS = ExportFormat.OPUS.value
+    ZIP = "zip"
+
+
+FORMATS = tuple(Served)
 LIMIT = 2 * 2**30  # bytes of finished files kept (a 20-minute WAV is 115 MB, its MP3 3 MB)
-OWN = re.compile(r"^[0-9a-f]{32}\.(wav|mp3|opus|zip)$")
+OWN = re.compile(rf"^[0-9a-f]{{32}}\.({'|'.join(FORMATS)})$")
 Prepare = Callable[[], session.Session]
 
 
-def key_of(prepared: session.Session, fmt: str) -> str:
+def key_of(prepared: session.Session, fmt: Served) -> str:
     """32 hex digits naming ``prepared``'s file in ``fmt``: equal keys, equal files."""
     plan = prepared.plan
-    texts = sorted({e.text for e in plan.events if e.kind == "speech"})
+    texts = sorted({e.spoken for e in plan.events if e.kind == EventKind.SPEECH})
     sounds = sorted(_stamp(path) for path in prepared.timing.sounds)
     bed = prepared.bed
     tags = exporting.session_tags(prepared)
@@ -66,7 +81,7 @@ def key_of(prepared: session.Session, fmt: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _stamp(path: Path | None) -> list:
+def _stamp(path: Path | None) -> list[str | int]:
     if path is None:
         return []
     try:
@@ -83,7 +98,7 @@ class Render:
     message of a failed render."""
 
     path: Path  # where the finished file is
-    fmt: str
+    fmt: Served
     partial: Path | None = None  # where it is being written, while it is
     written: int = 0
     size: int | None = None
@@ -130,12 +145,13 @@ class Store:
         directory.mkdir(parents=True, exist_ok=True)
         atomic.cleanup_stale(directory)
 
-    def get(self, key: str, fmt: str, prepare: Prepare) -> tuple[Render, str]:
+    def get(self, key: str, fmt: Served | str, prepare: Prepare) -> tuple[Render, str]:
         """The render of ``key`` in ``fmt`` and how it was had: ``"found"`` (the file is
         there), ``"joined"`` (being made for another request) or ``"made"`` (a new render:
         ``prepare()`` makes its session, in the render's own thread)."""
         if fmt not in FORMATS:
-            raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        fmt = Served(fmt)
         path = self.directory / f"{key}.{fmt}"
         with self._lock:
             running = self.renders.get(key + fmt)
@@ -160,12 +176,15 @@ class Store:
     def _make(self, render: Render, prepare: Prepare) -> None:
         try:
             prepared = prepare()
-            if render.fmt == "wav":
-                _stream_wav(prepared, render)
-            elif render.fmt == "zip":
-                _tracks_zip(prepared, render.path)
-            else:
-                exporting.export(prepared, render.path, render.fmt)
+            match render.fmt:
+                case Served.WAV:
+                    _stream_wav(prepared, render)
+                case Served.ZIP:
+                    _tracks_zip(prepared, render.path)
+                case Served.MP3 | Served.OPUS:
+                    exporting.export(prepared, render.path, render.fmt)
+                case _:
+                    assert_never(render.fmt)
         except VoiceguideError as exc:
             render.finish(str(exc) or type(exc).__name__)
         except Exception as exc:  # a bug: said, never a hang of the requests waiting
@@ -202,7 +221,7 @@ class _Flushed:
     reported to ``render``, so that readers find the bytes in it. The WAV header comes
     first: its RIFF size (bytes 4-8) plus 8 is the whole file's size."""
 
-    def __init__(self, raw, render: Render):
+    def __init__(self, raw: IO[bytes], render: Render):
         self.raw = raw
         self.render = render
         self.count = 0
@@ -228,7 +247,7 @@ def _stream_wav(prepared: session.Session, render: Render) -> None:
     with atomic.file(render.path, failure) as temp:
         render.partial = temp
         with open(temp, "wb") as raw:
-            exporting.export_stream(prepared, _Flushed(raw, render), "wav")
+            exporting.export_stream(prepared, _Flushed(raw, render), ExportFormat.WAV)
 
 
 def _tracks_zip(prepared: session.Session, target: Path) -> None:
@@ -237,7 +256,7 @@ def _tracks_zip(prepared: session.Session, target: Path) -> None:
     beside it, voiceguide's own split) removed after."""
     folder = target.with_suffix(".tracks")
     try:
-        tracks = exporting.export_split(prepared, folder, "mp3")
+        tracks = exporting.export_split(prepared, folder, ExportFormat.MP3)
         names = [t.path.name for t in tracks] + [exporting.PLAYLIST]
         try:
             with atomic.file(target) as temp, zipfile.ZipFile(temp, "w") as archive:

@@ -42,7 +42,7 @@ def prepared(path: Path, kind: SoundKind = "chime", directory: Path | None = Non
 
 def end_chime() -> Sound:
     """The chime that closes every session (the built-in ``plan.END_CHIME``)."""
-    return Sound(END_CHIME, resources.find_sound(END_CHIME, resources.sounds_dir()))
+    return Sound(END_CHIME, resources.builtin_sound(END_CHIME))
 
 
 def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path, float]:

@@ -17,9 +17,10 @@ from voiceguide import bed as beds
 from voiceguide.atomic import shown
 from voiceguide.audio import clips
 from voiceguide.bed import BedSource
+from voiceguide.choices import CHIME_LEVEL
 from voiceguide.errors import RoutineError, UsageError, combined
 from voiceguide.plan import Event, Plan, Timing
-from voiceguide.routine import Routine, Voice, fields
+from voiceguide.routine import Routine, Voice
 from voiceguide.session.chimes import (
     SoundKind,
     chime_durations,
@@ -30,6 +31,7 @@ from voiceguide.session.chimes import (
 from voiceguide.session.inputs import Inputs, bed_spec, find, inputs_of
 from voiceguide.session.options import Options
 from voiceguide.session.speaker import Speaker, language_of, speaker
+from voiceguide.speech.lexicon import Entry
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -67,11 +69,11 @@ class Session:
         """The audio of ``event``: speech from the cache, chimes prepared (and cached), a
         pace guide's beat (``audio.clips.beat``: made anew each time, callers keep what
         they need)."""
-        if event.kind == "speech":
-            return self.speech.clip(event.text)
-        if event.kind != plan.PULSE:
-            return self._sound("chime", event.sound.path)
-        return clips.beat(self._sound("pace", event.sound.path), event.duration, event.gain_db)
+        if event.kind == plan.EventKind.SPEECH:
+            return self.speech.clip(event.spoken)
+        if event.kind != plan.EventKind.PULSE:
+            return self._sound("chime", event.sounded.path)
+        return clips.beat(self._sound("pace", event.sounded.path), event.duration, event.gain_db)
 
     def _sound(self, kind: SoundKind, path: Path) -> audio.Clip:
         if (kind, path) not in self._sounds:
@@ -103,7 +105,7 @@ def clips_of(
     who: Speaker, lexicon: tuple[tuple[str, str, Path, int], ...], cache_dir: Path | None
 ) -> speech.SpeechCache:
     """The clips ``who`` speaks, the user's lexicon with the routine's applied."""
-    words = speech.load_user_lexicon() + speech.Lexicon(lexicon)
+    words = speech.load_user_lexicon() + speech.Lexicon(tuple(Entry(*e) for e in lexicon))
     return speech.SpeechCache(who.renderer, who.voice, cache_dir, words)
 
 
@@ -293,10 +295,10 @@ def _check_bed(reading: routine.Reading) -> None:
 
 def chime_gain_db(loaded: Routine, options: Options) -> float:
     """The gain (dB) that puts a chime, made at ``clips.CHIME_LUFS``, at the level
-    ``options`` or else the routine asks for (LU under the speech; ``fields.CHIME_LEVEL``,
+    ``options`` or else the routine asks for (LU under the speech; ``choices.CHIME_LEVEL``,
     0 dB, when neither does)."""
     level = options.chime_level if options.chime_level is not None else loaded.chime_level
-    level = fields.CHIME_LEVEL if level is None else level
+    level = CHIME_LEVEL if level is None else level
     return clips.SPEECH_LUFS - level - clips.CHIME_LUFS
 
 
@@ -339,6 +341,7 @@ def fitted_to(loaded: Routine, length: float | None, timing: plan.Timing) -> Rou
     overhead = timing.overhead(loaded)
     if length is not None:  # in rounds, or without optional steps, when it takes them
         return rounds.fit_length(loaded, length, overhead, timing.floors)
+    assert loaded.length is not None  # without --length, returned above unless it has one
     try:
         return rounds.fit_length(loaded, loaded.length, overhead, timing.floors)
     except fit.Unfittable as exc:

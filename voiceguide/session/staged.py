@@ -30,7 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide import plan, speech
+from voiceguide.audio import Clip
+from voiceguide.bed import BedSource
 from voiceguide.errors import VoiceguideError
+from voiceguide.plan import EventKind, StepKind
 from voiceguide.plan.pulses import CHIME_CLEARANCE
 from voiceguide.routine import instruction
 from voiceguide.session.inputs import bed_spec
@@ -94,7 +97,7 @@ class Staged:
         self.horizon = horizon
         self._rendering = rendering
 
-    def clip(self, event: plan.Event):
+    def clip(self, event: plan.Event) -> Clip:
         """The event's audio (only rendered speech is asked for before ``ready``)."""
         return self.first.clip(event)
 
@@ -140,7 +143,7 @@ class _Rendering:
         self._todo = ready.cache.missing(order)
         self._known = {t: s for t in order if (s := ready.cache.seconds(t)) is not None}
         self._cond = threading.Condition()
-        self._bed: object = None
+        self._bed: BedSource | None = None
         self._planning = False
         self._session: Session | None = None
         self._error: BaseException | None = None
@@ -200,7 +203,7 @@ class _Rendering:
                 self._cond.wait()
             return dict(self._known)
 
-    def start_planning(self, bed: object, tell: bool = True) -> None:
+    def start_planning(self, bed: BedSource | None, tell: bool = True) -> None:
         """Plan the whole session once its speech is rendered, with ``bed`` (a source);
         ``on_ready`` is called unless ``tell`` is False."""
         with self._cond:
@@ -274,13 +277,15 @@ def _horizon(guessed: Session, known: dict[str, float]) -> float:
     steps = guessed.plan.steps
     if guessed.routine.get_ready is not None:
         return _get_ready_horizon(guessed)
-    first = next(i for i, part in enumerate(steps) if part.kind == "step")
+    first = next(i for i, part in enumerate(steps) if part.kind == StepKind.STEP)
     part, step = steps[first], guessed.routine.steps[0]
     if part.pace is not None:
         return part.start + (CHIME_CLEARANCE if step.chime is not None else 0.0)
     said = instruction(step, part.side)
     spoken = next(
-        e for e in guessed.plan.events if e.step == first and e.kind == "speech" and e.text == said
+        e
+        for e in guessed.plan.events
+        if e.step == first and e.kind == EventKind.SPEECH and e.text == said
     )
     return spoken.end + plan.GAP if said in known else spoken.at
 
@@ -292,7 +297,7 @@ def _get_ready_horizon(guessed: Session) -> float:
     end (the bed's rise after them may depend on the first step's start). A get-ready with
     a pace guide has beats laid out over its uncertain length: 0, nothing is staged."""
     ready = guessed.plan.steps[0]
-    words = [e for e in guessed.plan.events if e.step == 0 and e.kind == "speech"]
+    words = [e for e in guessed.plan.events if e.step == 0 and e.kind == EventKind.SPEECH]
     if ready.pace is not None or not words:
         return 0.0
     return words[0].end

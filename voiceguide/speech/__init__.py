@@ -13,6 +13,7 @@ one of its language. ``engines`` picks the engine a routine names: espeak, or Pi
 respells words before rendering.
 """
 
+from voiceguide.choices import Engine
 from voiceguide.speech.engines import FALLBACK as FALLBACK_ENGINE
 from voiceguide.speech.engines import Engines
 from voiceguide.speech.engines import default as default_engine
@@ -31,6 +32,7 @@ from voiceguide.speech.voices import (
 
 __all__ = [
     "DEFAULT_RATE",
+    "Engine",
     "Engines",
     "FALLBACK_ENGINE",
     "Lexicon",

@@ -53,17 +53,23 @@ import sys
 import threading
 import time
 import wave
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
+from voiceguide.speech.render import Renderer
 from voiceguide.speech.synth import DEFAULT_RATE, VoiceInfo
+
+if TYPE_CHECKING:
+    from voiceguide.speech.engines import Described
 
 WAIT_SECONDS = 5.0
 ATTEMPTS = 3
-_engine = None
-_espeak = None
+_engine: Any = None  # pyttsx3's Engine (pyttsx3 has no type information)
+_espeak: Any = None  # pyttsx3.drivers._espeak, the ctypes binding
 
 
 def _espeak_version() -> str:
@@ -79,7 +85,7 @@ def _espeak_version() -> str:
     return "unknown"
 
 
-def _get_engine():
+def _get_engine() -> Any:
     """The process's one pyttsx3 engine, made on first use."""
     global _engine, _espeak
     if _engine is None:
@@ -102,7 +108,7 @@ def _get_engine():
     return _engine
 
 
-def _catch_save_failures(report) -> None:
+def _catch_save_failures(report: Callable[[BaseException], None]) -> None:
     """Call ``report(exception)`` for an exception raised in the driver's synthesis callback
     (on espeak's thread, where Python can only print it) instead of printing it. Other
     unraisable exceptions go to the previous hook."""
@@ -110,9 +116,13 @@ def _catch_save_failures(report) -> None:
 
     previous = sys.unraisablehook
 
-    def hook(unraisable) -> None:
-        if getattr(unraisable.object, "__func__", None) is EspeakDriver._onSynth:
-            report(unraisable.exc_value)
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        failure = unraisable.exc_value
+        if (
+            getattr(unraisable.object, "__func__", None) is EspeakDriver._onSynth
+            and failure is not None
+        ):
+            report(failure)
         else:
             previous(unraisable)
 
@@ -222,3 +232,17 @@ def _complete_wav(path: Path) -> bool:
 def make_synth() -> Pyttsx3Synth:
     """Factory for the process pool (module-level, so it pickles)."""
     return Pyttsx3Synth()
+
+
+# -- the engine module (speech.engines.EngineModule) ---------------------------------------
+LICENCE = "espeak-ng: GPL-3.0-or-later, a system library loaded by pyttsx3 (MPL-2.0)"
+
+
+def renderer(processes: int) -> Renderer:
+    """espeak-ng's ``Renderer``: ``processes`` workers, each with its own engine."""
+    return Renderer(make_synth, Pyttsx3Synth().engine_id, processes)
+
+
+def voice_files() -> tuple[dict[str, Described], list[object]]:
+    """None: espeak-ng's voices come with it, under its licence."""
+    return {}, []

@@ -72,7 +72,7 @@ class Lexicon:
         return {fold(entry.word): entry for entry in self.entries}
 
     @cached_property
-    def _pattern(self) -> re.Pattern | None:
+    def _pattern(self) -> re.Pattern[str] | None:
         if not self._table:
             return None
         words = sorted(self._table, key=len, reverse=True)  # the longest first: "Tui Na"
@@ -143,7 +143,8 @@ def _folded(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     index = 0
     while index < len(text):
-        end = _ASCII.match(text, index).end()
+        ascii_run = _ASCII.match(text, index)
+        end = ascii_run.end() if ascii_run is not None else index  # it matches "" at least
         if end < len(text) and unicodedata.combining(text[end]):
             end -= 1  # that character is folded with its marks, below
         if end > index:
@@ -189,7 +190,8 @@ def load_user(path: Path | None = None) -> Lexicon:
     root = yamlnodes.parse(data, path)
     if root.is_null:
         return Lexicon()
-    return Lexicon(fields.FieldReader(path).lexicon(root, "lexicon"))
+    read = fields.FieldReader(path).lexicon(root, "lexicon")
+    return Lexicon(tuple(Entry(*entry) for entry in read))
 
 
 def _read(path: Path, named: bool) -> bytes | None:

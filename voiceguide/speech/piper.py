@@ -31,10 +31,12 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import IO, Any
 
 from voiceguide.errors import SpeechError
 from voiceguide.routine import Voice
 from voiceguide.speech import piper_voices
+from voiceguide.speech.render import Renderer
 from voiceguide.speech.synth import DEFAULT_RATE, EngineKilled, VoiceInfo
 
 WORKER = Path(__file__).with_name("piper_worker.py")
@@ -75,7 +77,8 @@ def engine_id() -> str:
 
 def length_scale(rate: int | None) -> float:
     """Piper's ``length_scale`` for ``rate`` words per minute (the rate espeak-ng means)."""
-    return (UNIT_RATE / (rate or DEFAULT_RATE)) ** RATE_POWER
+    scale: float = (UNIT_RATE / (rate or DEFAULT_RATE)) ** RATE_POWER
+    return scale
 
 
 def sentence_pause(rate: int | None) -> float:
@@ -94,6 +97,22 @@ def voices() -> list[VoiceInfo]:
     if not found:
         raise no_voices()
     return found
+
+
+# -- the engine module (speech.engines.EngineModule) ---------------------------------------
+LICENCE = "piper-tts: GPL-3.0-or-later, run as a separate program, never inside voiceguide"
+
+
+def renderer(processes: int) -> Renderer:
+    """Piper's ``Renderer`` (``SpeechError`` saying how to install piper-tts if it is not)."""
+    return Renderer(make_synth, engine_id(), processes, voices=voices, missing_voice=missing_voice)
+
+
+def voice_files() -> tuple[dict[str, piper_voices.VoiceFile], list[piper_voices.Skipped]]:
+    """Every Piper voice's files by id (their source, the licence they state), and the
+    files skipped."""
+    files, skipped = piper_voices.scan()
+    return {voice.id: voice for voice in files}, skipped
 
 
 def no_voices() -> SpeechError:
@@ -159,7 +178,7 @@ class PiperSynth:
 class _Process:
     """One Piper process (``piper_worker.py``) and the pipes to it."""
 
-    def __init__(self, popen: subprocess.Popen, errors, voice: str):
+    def __init__(self, popen: subprocess.Popen[bytes], errors: IO[bytes], voice: str):
         self.popen, self.errors, self.voice = popen, errors, voice
         self._buffer = b""
 
@@ -185,17 +204,20 @@ class _Process:
             raise SpeechError(f"the Piper engine did not start: it answered {ready!r}")
         return process
 
-    def ask(self, request: dict) -> dict:
+    def ask(self, request: dict[str, object]) -> dict[str, Any]:
         """Send ``request``; its answer, within ``RENDER_SECONDS``."""
         try:
-            self.popen.stdin.write((json.dumps(request) + "\n").encode())
-            self.popen.stdin.flush()
+            stdin = self.popen.stdin
+            assert stdin is not None, "started with stdin=PIPE"
+            stdin.write((json.dumps(request) + "\n").encode())
+            stdin.flush()
         except OSError as exc:  # it has ended: say why
             raise self._ended("render") from exc
         return self._answer(RENDER_SECONDS, "render")
 
-    def _answer(self, seconds: float, doing: str) -> dict:
+    def _answer(self, seconds: float, doing: str) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
+        assert self.popen.stdout is not None, "started with stdout=PIPE"
         out = self.popen.stdout.fileno()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
@@ -210,7 +232,8 @@ class _Process:
                 raise self._ended(doing)
             self._buffer += block
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        answer: dict[str, Any] = json.loads(line)  # the worker writes objects only
+        return answer
 
     def _ended(self, doing: str) -> SpeechError:
         """Why the process ended: killed by a signal (``EngineKilled``: the memory ran out,
@@ -237,7 +260,8 @@ class _Process:
             self.popen.wait(timeout=5)
         for pipe in (self.popen.stdin, self.popen.stdout):
             with contextlib.suppress(OSError):
-                pipe.close()
+                if pipe is not None:
+                    pipe.close()
         self.errors.close()
 
 

@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -186,7 +187,7 @@ _REQUIRED = (
 )
 
 
-def _settings(data: bytes) -> dict:
+def _settings(data: bytes) -> dict[str, Any]:
     """A voice's settings (``NAME.onnx.json``) parsed, with what Piper needs to load them."""
     try:
         settings = json.loads(data)
@@ -211,7 +212,7 @@ def _settings(data: bytes) -> dict:
     return settings
 
 
-def _languages(settings: dict) -> tuple[str, ...]:
+def _languages(settings: dict[str, Any]) -> tuple[str, ...]:
     """The voice's language codes (``en-us``, ``en``): from ``language.code`` (a code
     written as text in place of the mapping is taken as it is), else espeak's voice."""
     language = settings.get("language")
@@ -238,7 +239,7 @@ def _code(code: str) -> str:
 def _voice_packages() -> list[metadata.Distribution]:
     """Installed distributions whose name holds "piper" and "voice" (found by their
     .dist-info folder's name: reading every installed package's metadata takes 0.1 s)."""
-    found = {}
+    found: dict[str, metadata.Distribution] = {}
     for entry in sys.path:
         folder = Path(entry or ".")
         if not folder.is_dir():
@@ -254,12 +255,12 @@ def _voice_packages() -> list[metadata.Distribution]:
 def _package_models(dist: metadata.Distribution) -> list[Path]:
     recorded = [str(f) for f in dist.files or ()]
     models = [f for f in recorded if f.endswith(".onnx") and f + ".json" in recorded]
-    return [Path(dist.locate_file(f)) for f in models]
+    return [Path(str(dist.locate_file(f))) for f in models]
 
 
 def _package_licence(dist: metadata.Distribution) -> str | None:
-    meta = dist.metadata
-    licence = meta.get("License-Expression") or meta.get("License")
+    meta = dist.metadata  # an email.message.Message: get() is None for a missing field
+    licence = meta.get("License-Expression") or meta.get("License")  # type: ignore[attr-defined]
     return f"{dist.name} package: {licence}" if licence else None
 
 

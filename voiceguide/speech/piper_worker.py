@@ -41,6 +41,12 @@ import sys
 import threading
 import time
 import wave
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # this process imports them when it runs
+    import numpy as np
+    from piper import PiperVoice
 
 SILENCE = 10 ** (-50 / 20)  # under this, the end of a sentence is silence (as audio.clips)
 PIECE = 500  # phonemes times length_scale given to the model at once: ~0.5 GB at the peak
@@ -69,7 +75,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _load(model: str, config: str):
+def _load(model: str, config: str) -> tuple[PiperVoice, str]:
     """The voice, on one thread, and piper's version."""
     from importlib import metadata
 
@@ -96,7 +102,7 @@ class _Session:
     Shrinking after every run costs ~5 % more CPU on ordinary sentences, so only a run
     longer than ``SHRINK`` is followed by one (``shrink``, set before each run)."""
 
-    def __init__(self, session):
+    def __init__(self, session: Any) -> None:  # onnxruntime's InferenceSession
         import onnxruntime
 
         self.session = session
@@ -104,11 +110,11 @@ class _Session:
         self._options = onnxruntime.RunOptions()
         self._options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
-    def run(self, names, feed):
+    def run(self, names: Any, feed: Any) -> Any:  # as onnxruntime's InferenceSession.run
         return self.session.run(names, feed, self._options if self.shrink else None)
 
 
-def _render(voice, request: dict) -> int:
+def _render(voice: PiperVoice, request: dict[str, Any]) -> int:
     import numpy as np
     from piper import SynthesisConfig
 
@@ -120,15 +126,18 @@ def _render(voice, request: dict) -> int:
     )
     rate = voice.config.sample_rate
     pause = np.zeros(int(float(request["pause"]) * rate), dtype=np.float32)
-    most = max(1, int(PIECE / settings.length_scale))
-    parts: list = []
+    scale = float(request["length_scale"])  # the settings' length_scale
+    most = max(1, int(PIECE / scale))
+    parts: list[np.ndarray] = []
     for sentence in voice.phonemize(request["text"]):
         gap = pause
         for piece in _pieces(sentence, most):
             # what PiperVoice.synthesize does for a sentence, a piece at a time
             ids = voice.phonemes_to_ids(piece)
-            voice.session.shrink = len(piece) * settings.length_scale > SHRINK
-            said = np.clip(voice.phoneme_ids_to_audio(ids, settings), -1.0, 1.0)
+            voice.session.shrink = len(piece) * scale > SHRINK
+            made = voice.phoneme_ids_to_audio(ids, settings)
+            assert not isinstance(made, tuple), "alignments come only when asked for"
+            said = np.clip(made, -1.0, 1.0)
             said = _trimmed(said.astype(np.float32))
             if len(said):
                 parts += [gap, said] if parts else [said]
@@ -143,7 +152,7 @@ def _render(voice, request: dict) -> int:
     return len(pcm)
 
 
-def _pieces(phonemes: list, most: int) -> list:
+def _pieces(phonemes: list[str], most: int) -> list[list[str]]:
     """``phonemes`` (one sentence) cut into pieces of at most ``most`` (none when empty)."""
     pieces = []
     while len(phonemes) > most:
@@ -153,17 +162,21 @@ def _pieces(phonemes: list, most: int) -> list:
     return [*pieces, phonemes] if phonemes else pieces
 
 
-def _cut(head: list) -> int:
+def _cut(head: list[str]) -> int:
     """Where a piece that must end within ``head`` ends: after the last clause mark and the
     space after it, else after the last space between words, else at ``head``'s end."""
-    for wanted in (lambda at: head[at - 1] in CLAUSE_MARKS, lambda at: True):
+    wants: tuple[Callable[[int], bool], ...] = (
+        lambda at: head[at - 1] in CLAUSE_MARKS,
+        lambda at: True,
+    )
+    for wanted in wants:
         for at in range(len(head) - 1, 0, -1):
             if head[at] == " " and wanted(at):
                 return at + 1
     return len(head)
 
 
-def _trimmed(samples):
+def _trimmed(samples: np.ndarray) -> np.ndarray:
     """``samples`` without the silence at either end."""
     import numpy as np
 
@@ -171,7 +184,7 @@ def _trimmed(samples):
     return samples[loud[0] : loud[-1] + 1] if len(loud) else samples[:0]
 
 
-def _reply(replies, answer: dict) -> None:
+def _reply(replies: IO[str], answer: dict[str, object]) -> None:
     replies.write(json.dumps(answer) + "\n")
 
 

@@ -291,17 +291,20 @@ class SpeechCache:
         texts = list(dict.fromkeys(texts))
         frames = {text: self._frames(text) for text in texts}
         todo = [text for text, n in frames.items() if n is None]
+        rendered: dict[str, int] = {}
         jobs = [self._job(text) for text in todo]
         if progress and todo:
             progress(0, len(todo))
-        rendered = self.renderer.render(jobs, in_order=each is not None)
-        for done, (index, n) in enumerate(rendered, start=1):
-            frames[todo[index]] = n
+        made = self.renderer.render(jobs, in_order=each is not None)
+        for done, (index, n) in enumerate(made, start=1):
+            rendered[todo[index]] = n
             if each:
                 each(todo[index], n / audio.RATE)
             if progress:
                 progress(done, len(todo))
-        return {text: n / audio.RATE for text, n in frames.items()}
+        return {
+            text: (rendered[text] if n is None else n) / audio.RATE for text, n in frames.items()
+        }
 
     def seconds(self, text: str) -> float | None:
         """Seconds of ``text``'s cached clip, None when the cache lacks it (as ``missing``)."""

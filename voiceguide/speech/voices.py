@@ -6,16 +6,24 @@ import dataclasses
 import difflib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from voiceguide.errors import RoutineError
 from voiceguide.routine import Voice
 from voiceguide.routine import language as languages
-from voiceguide.speech.synth import Synthesizer, VoiceInfo
+from voiceguide.speech.synth import VoiceInfo
+
+
+class Voiced(Protocol):
+    """What ``resolve_voice`` asks of an engine: its voices (a ``Synthesizer`` has them, and
+    so has a ``speech.Renderer``)."""
+
+    def voices(self) -> list[VoiceInfo]: ...
 
 
 def resolve_voice(
     voice: Voice,
-    synth: Synthesizer,
+    synth: Voiced,
     routine_path: Path | None = None,
     missing: Callable[[str, list[str]], Exception] | None = None,
 ) -> Voice:

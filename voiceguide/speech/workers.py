@@ -32,12 +32,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing import connection
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 PARENT_POLL_SECONDS = 0.5  # how often a worker checks its parent is alive (the fallback)
 _PR_SET_PDEATHSIG = 1
 
-Call = tuple[Callable[..., Any], tuple]
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 class WorkerLost(Exception):
@@ -136,15 +136,19 @@ class Pool:
                 self._idle.remove(worker)
 
 
+_Handle: TypeAlias = "Connection[Any, Any] | int"  # a pipe, or a process's sentinel
+
+
 def _ready(busy: dict[_Worker, tuple[int, float]], seconds: float) -> list[_Worker]:
     """The busy workers with an answer (or an end) to read; ``WorkerTimeout`` when the
     earliest deadline passes first."""
     deadline = min(limit for _index, limit in busy.values())
-    by_handle = {}
+    by_handle: dict[_Handle, _Worker] = {}
     for worker in busy:
         by_handle[worker.conn] = worker
         by_handle[worker.process.sentinel] = worker
-    ready = connection.wait(list(by_handle), timeout=max(0.0, deadline - time.monotonic()))
+    left = max(0.0, deadline - time.monotonic())
+    ready = cast("list[_Handle]", connection.wait(list(by_handle), timeout=left))  # ours back
     if not ready:
         raise WorkerTimeout(seconds)
     return list(dict.fromkeys(by_handle[handle] for handle in ready))
@@ -180,7 +184,7 @@ class _Worker:
         theirs.close()  # only the worker holds its end: its death is EOF here
         return cls(process, ours)
 
-    def send(self, function: Callable[..., Any], args: tuple) -> None:
+    def send(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             self.conn.send((function, args))
         except (BrokenPipeError, ConnectionResetError) as exc:

@@ -28,11 +28,17 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from voiceguide.testing import launch
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+T = TypeVar("T")
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
@@ -54,7 +60,7 @@ class Server:
     """A running ``voiceguide serve``: its ``url`` (loopback; with the token for ``--lan``),
     ``port``, ``token`` and everything it printed so far (``output``)."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen[str]
     url: str
     port: int
     token: str | None
@@ -70,7 +76,7 @@ class Server:
         return "".join(self.lines)
 
 
-def _read_lines(stream, lines: list[str]) -> None:
+def _read_lines(stream: Iterable[str], lines: list[str]) -> None:
     for line in stream:
         lines.append(line)
 
@@ -103,7 +109,10 @@ def serving(
                 raise RuntimeError(f"voiceguide serve did not start:\n{''.join(lines)}")
             time.sleep(0.05)
         printed = found.group(1)
-        port = int(re.search(r":(\d+)/", printed).group(1))
+        port_found = re.search(r":(\d+)/", printed)
+        if port_found is None:
+            raise RuntimeError(f"voiceguide serve printed no port: {printed}")
+        port = int(port_found.group(1))
         token = re.search(r"token=([\w-]+)", printed)
         url = f"http://127.0.0.1:{port}/" + (f"?token={token.group(1)}" if token else "")
         cache = Path(environment["VOICEGUIDE_CACHE_DIR"])
@@ -112,7 +121,7 @@ def serving(
         stop(process)
 
 
-def stop(process: subprocess.Popen, timeout: float = 10.0) -> int:
+def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> int:
     """Ctrl-C ``process`` (SIGKILL if it has not ended in ``timeout`` s); its exit status."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -125,7 +134,7 @@ def stop(process: subprocess.Popen, timeout: float = 10.0) -> int:
 
 
 @contextlib.contextmanager
-def chromium(size: tuple[int, int] = DESKTOP, mobile: bool = False) -> Iterator:
+def chromium(size: tuple[int, int] = DESKTOP, mobile: bool = False) -> Iterator[WebDriver]:
     """A headless Chromium (selenium ``webdriver.Chrome``) at ``size`` CSS pixels; with
     ``mobile``, a phone's (touch, device pixel ratio 2). Quit on the way out."""
     from selenium import webdriver
@@ -170,7 +179,9 @@ def chromium(size: tuple[int, int] = DESKTOP, mobile: bool = False) -> Iterator:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for(condition, timeout: float = 15.0, interval: float = 0.05, what: str = ""):
+def wait_for(
+    condition: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.05, what: str = ""
+) -> T:
     """Poll ``condition()`` until it is truthy (its value), at most ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

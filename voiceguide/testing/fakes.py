@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,8 @@ class FakeClock:
         self.jitter = jitter
         self.random = random.Random(seed)
         self.slept: list[float] = []
-        self.listeners: list = []  # called after the clock moves (a fake stream keeps up)
+        # called after the clock moves (a fake stream keeps up)
+        self.listeners: list[Callable[[], None]] = []
 
     def __call__(self) -> float:
         return self.now

@@ -31,10 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from voiceguide.audio import RATE
+from voiceguide.plan import Event, EventKind
+from voiceguide.resources import PaceSound
 
 SMALL = (300.0, 8000.0)  # Hz: a phone's or laptop's small speaker
 PHONE = (800.0, 8000.0)  # Hz: a phone's micro speaker alone
@@ -59,7 +62,8 @@ def speaker(samples: np.ndarray, band: tuple[float, float] | None) -> np.ndarray
     import scipy.signal
 
     sos = scipy.signal.butter(ORDER, band, btype="bandpass", fs=RATE, output="sos")
-    return scipy.signal.sosfilt(sos, samples)
+    result: np.ndarray = scipy.signal.sosfilt(sos, samples)
+    return result
 
 
 @dataclass(frozen=True)
@@ -74,24 +78,24 @@ class Beat:
     clear: bool
 
 
-def beats_of(events: Sequence) -> list[Beat]:
+def beats_of(events: Sequence[Event | dict[str, Any]]) -> list[Beat]:
     """The pace guide's beats among a plan's ``events`` (``Event``s or ``plan --json``
     event dicts): a tick's window is ``TICK_WINDOW``, a breath's its whole span. A beat is
     in the clear when no speech is heard from ``GUARD`` before its onset to ``GUARD`` after
     its window (the plan ducks the others under the speech)."""
     rows = [_row(event) for event in events]
-    speech = [(at, at + duration) for kind, _, at, duration in rows if kind == "speech"]
+    speech = [(at, at + duration) for kind, _, at, duration in rows if kind == EventKind.SPEECH]
     out = []
     for kind, sound, at, duration in rows:
-        if kind != "pulse":
+        if kind != EventKind.PULSE:
             continue
-        end = at + (duration if sound == "breath" else TICK_WINDOW)
+        end = at + (duration if sound == PaceSound.BREATH else TICK_WINDOW)
         heard = any(s < end + GUARD and e > at - GUARD for s, e in speech)
         out.append(Beat(sound, at, end, not heard))
     return out
 
 
-def _row(event) -> tuple[str, str, float, float]:
+def _row(event: Event | dict[str, Any]) -> tuple[str, str, float, float]:
     """(kind, sound's name, at, duration) of an ``Event`` or a JSON event."""
     if isinstance(event, dict):
         sound = str(event.get("sound") or "").removesuffix(".wav")
@@ -144,8 +148,8 @@ def session_margins(
     with_bed: np.ndarray,
     without_bed: np.ndarray,
     without_pace: np.ndarray,
-    events: Sequence,
-    sound: str = "pulse",
+    events: Sequence[Event | dict[str, Any]],
+    sound: str = PaceSound.PULSE,
     speakers: dict[str, tuple[float, float] | None] = SPEAKERS,
 ) -> dict[str, Margin]:
     """A session's margin through each of ``speakers``, from three exports of it: with the
@@ -196,7 +200,8 @@ def autocorrelation(values: np.ndarray) -> np.ndarray:
     spectrum = np.fft.rfft(centred, size)
     sums = np.fft.irfft(spectrum * np.conj(spectrum), size)[: len(centred)]
     sums /= np.arange(len(centred), 0, -1)
-    return sums / sums[0]
+    result: np.ndarray = sums / sums[0]
+    return result
 
 
 def rhythm(values: np.ndarray, periods: np.ndarray | Sequence[float]) -> np.ndarray:
@@ -207,7 +212,8 @@ def rhythm(values: np.ndarray, periods: np.ndarray | Sequence[float]) -> np.ndar
         raise ValueError("a period is longer than a quarter of the envelope: too few to tell")
     r = autocorrelation(values)
     lags = np.arange(len(r)) * HOP
-    return np.interp(periods, lags, r) - np.interp(periods / 2, lags, r)
+    result: np.ndarray = np.interp(periods, lags, r) - np.interp(periods / 2, lags, r)
+    return result
 
 
 def pace_periods(low: float, high: float, count: int = 200) -> np.ndarray:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import io
 import math
 import os
 import re
@@ -48,12 +49,15 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TypeVar, cast
 
 import numpy as np
+
+T = TypeVar("T")
 
 SINK = "vsink"
 MONITOR = f"{SINK}.monitor"
@@ -90,7 +94,7 @@ class Recording:
     """A running ``parecord`` writing a 48 kHz stereo s16 WAV of ``vsink.monitor``."""
 
     path: Path
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
 
     def stop(self, timeout: float = 5.0) -> Path:
         """Send SIGINT (so the WAV header is finalized), wait up to ``timeout`` s; return path."""
@@ -111,10 +115,10 @@ class NullSink:
 
     dir: Path
     env: dict[str, str]
-    server: subprocess.Popen
-    _children: list[subprocess.Popen] = field(default_factory=list)
+    server: subprocess.Popen[bytes]
+    _children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+    def pactl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
         )
@@ -122,7 +126,9 @@ class NullSink:
     def _source_outputs(self) -> int:
         return len(self.pactl("list", "short", "source-outputs").stdout.splitlines())
 
-    def _spawn_reader(self, cmd: list[str], stdout, timeout: float = 5.0) -> subprocess.Popen:
+    def _spawn_reader(
+        self, cmd: list[str], stdout: int | IO[bytes], timeout: float = 5.0
+    ) -> subprocess.Popen[bytes]:
         """Start a monitor reader and wait until the server lists its stream."""
         before = self._source_outputs()
         proc = subprocess.Popen(cmd, env=self.env, stdout=stdout, stderr=subprocess.PIPE)
@@ -130,7 +136,9 @@ class NullSink:
         deadline = time.monotonic() + timeout
         while self._source_outputs() <= before:
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
+                err = ""
+                if proc.poll() is not None and proc.stderr is not None:
+                    err = proc.stderr.read().decode(errors="replace")
                 raise PulseStartError(f"{cmd[0]} did not connect to {MONITOR}: {err.strip()}")
             time.sleep(0.01)
         return proc
@@ -190,7 +198,9 @@ class NullSink:
         ]
         return TimedRecording(self._spawn_reader(cmd, subprocess.PIPE))
 
-    def capture(self, play, path: str | os.PathLike, margin: float = 0.3):
+    def capture(
+        self, play: Callable[[], T], path: str | os.PathLike[str], margin: float = 0.3
+    ) -> tuple[T, np.ndarray]:
         """Record the monitor while ``play()`` runs, with ``margin`` seconds of it on either
         side; returns ``(play's result, the recording as float32 frames)``. Raises
         ``ValueError`` if the recording is not at the sink's rate."""
@@ -237,7 +247,7 @@ class NullSink:
                 os.environ["PULSE_SOURCE"] = saved
             self.pactl("unload-module", loaded.stdout.strip())
 
-    def record(self, path: str | os.PathLike) -> Recording:
+    def record(self, path: str | os.PathLike[str]) -> Recording:
         """Start recording ``vsink.monitor`` to a WAV file; returns once the stream is connected.
 
         The file's time 0 is some unknown moment shortly before this returns: align on onsets.
@@ -263,7 +273,7 @@ class TimedRecording:
     frames / RATE`` over the pieces is when frame 0 was captured, plus the recorder's
     constant latency (the same for two recorders of one server: it cancels between them)."""
 
-    def __init__(self, proc: subprocess.Popen):
+    def __init__(self, proc: subprocess.Popen[bytes]):
         self.proc = proc
         self._pieces: list[bytes] = []
         self._zero = math.inf
@@ -274,7 +284,7 @@ class TimedRecording:
     def _read(self) -> None:
         size = CHANNELS * 2
         while True:
-            piece = self.proc.stdout.read1(65536)
+            piece = cast(io.BufferedReader, self.proc.stdout).read1(65536)  # stdout=PIPE
             now = time.monotonic()
             if not piece:
                 return
@@ -286,7 +296,7 @@ class TimedRecording:
         """Stop; return the first channel as float32 and the clock time of frame 0."""
         _stop(self.proc, signal.SIGINT)
         self._thread.join(timeout)
-        self.proc.stdout.close()
+        cast(io.BufferedReader, self.proc.stdout).close()  # stdout=PIPE: never None
         data = b"".join(self._pieces)
         data = data[: len(data) // (CHANNELS * 2) * CHANNELS * 2]
         samples = np.frombuffer(data, "<i2").reshape(-1, CHANNELS)[:, 0]
@@ -345,7 +355,7 @@ class VirtualMic:
         os.close(self._fd)
 
 
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
@@ -359,7 +369,7 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 # long: one server's life, start to kill, reads best in order
 @contextmanager
-def null_sink(tmpdir: str | os.PathLike, start_timeout: float = 10.0) -> Iterator[NullSink]:
+def null_sink(tmpdir: str | os.PathLike[str], start_timeout: float = 10.0) -> Iterator[NullSink]:
     """Run a private PulseAudio server with null sink ``vsink`` (48 kHz, 2 ch) in ``tmpdir``.
 
     Sets ``PULSE_SERVER`` etc. in ``os.environ`` and resets ALSA's cached configuration for the

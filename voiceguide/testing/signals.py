@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from voiceguide.audio import RATE
@@ -18,7 +20,8 @@ def speechlike(
     rng = np.random.default_rng(seed)
     t = np.arange(round(seconds * RATE)) / RATE
     envelope = np.maximum(0, np.sin(2 * np.pi * rhythm * t)) ** sharpness
-    return (level * rng.standard_normal(len(t)) * envelope).astype(np.float32)
+    result: np.ndarray = (level * rng.standard_normal(len(t)) * envelope).astype(np.float32)
+    return result
 
 
 def band_limited(samples: np.ndarray) -> np.ndarray:
@@ -27,7 +30,8 @@ def band_limited(samples: np.ndarray) -> np.ndarray:
     import scipy.signal
 
     down = scipy.signal.resample_poly(samples, 2, 3)
-    return scipy.signal.resample_poly(down, 3, 2).astype(np.float32)
+    result: np.ndarray = scipy.signal.resample_poly(down, 3, 2).astype(np.float32)
+    return result
 
 
 def reference_true_peak_db(samples: np.ndarray) -> float:
@@ -38,7 +42,7 @@ def reference_true_peak_db(samples: np.ndarray) -> float:
     return float(20 * np.log10(np.abs(scipy.signal.resample_poly(samples, 8, 1)).max()))
 
 
-def decoded(path) -> np.ndarray:
+def decoded(path: str | os.PathLike[str]) -> np.ndarray:
     """An exported file decoded by libsndfile, at 48 kHz (an MP3 resampled by soxr, VHQ),
     float64."""
     import soundfile
@@ -47,4 +51,5 @@ def decoded(path) -> np.ndarray:
     samples, rate = soundfile.read(str(path), dtype="float32")
     if rate != 48_000:
         samples = soxr.resample(samples, rate, 48_000, quality="VHQ")
-    return samples.astype(np.float64)
+    result: np.ndarray = samples.astype(np.float64)
+    return result

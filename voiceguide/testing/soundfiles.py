@@ -8,7 +8,9 @@ in blocks (libsndfile's Vorbis encoder crashes on one write longer than ~100 s).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -24,7 +26,7 @@ FORMATS = {  # suffix -> (libsndfile format, subtype)
 }
 
 
-def musiclike(first: int, frames: int, rate: int, level: float = 0.25, seed: int = 1):
+def musiclike(first: int, frames: int, rate: int, level: float = 0.25, seed: int = 1) -> np.ndarray:
     """Frames ``first`` .. ``first + frames`` of the music-like signal at ``rate``
     (float32, peak about ``level``): a chord every 4 s, the level breathing over 9 s, and
     a noise floor 30 dB down, so no two chords' joins are alike."""
@@ -48,8 +50,8 @@ def write(
     seconds: float,
     rate: int = 44_100,
     channels: int = 1,
-    make=musiclike,
-    **options,
+    make: Callable[..., np.ndarray] = musiclike,
+    **options: Any,
 ) -> Path:
     """Write ``seconds`` of ``make(first, frames, rate, **options)`` to ``path`` (format
     from its suffix), channel ``c`` at ``1 / (c + 1)`` of the level; returns ``path``."""

@@ -45,6 +45,7 @@ from voiceguide.errors import PlaybackError, UsageError
 if TYPE_CHECKING:
     from voiceguide.audio import Clip
     from voiceguide.live.backends.base import Backend
+    from voiceguide.live.backends.routed import Outputs
 
 
 class BackendModule(Protocol):
@@ -95,7 +96,7 @@ def open_backend(
     name: str | None = None,
     routine: str | None = None,
     clock: Callable[[], float] = time.monotonic,
-    outputs=None,
+    outputs: Outputs | None = None,
 ) -> Backend:
     """Open the backend ``name`` (a key of ``BACKENDS``; default: env ``VOICEGUIDE_BACKEND``,
     else the first that is ``usable`` here: ``alsa`` where libasound loads, else

@@ -12,11 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from voiceguide.audio import Clip
 from voiceguide.errors import PlaybackError, UsageError
 from voiceguide.live import devices, wake
 from voiceguide.live.backends.base import Backend, Handle
+
+if TYPE_CHECKING:
+    from voiceguide.bed.source import BedSource
+    from voiceguide.live.backends.alsa import AlsaBackend
+    from voiceguide.live.bed import LiveBed
+    from voiceguide.plan.bed import BedEnvelope
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class Outputs:
 class Pair:
     """The clips on ``cues``, the bed on ``bed``: both ``AlsaBackend``s on one clock."""
 
-    def __init__(self, cues, bed):
+    def __init__(self, cues: AlsaBackend, bed: AlsaBackend):
         self.cues, self.bed = cues, bed
 
     @property
@@ -63,7 +70,7 @@ class Pair:
     def play(self, clip: Clip, at: float | None = None) -> Handle:
         return self.cues.play(clip, at)
 
-    def carry_bed(self, source, envelope):
+    def carry_bed(self, source: BedSource, envelope: BedEnvelope) -> LiveBed | None:
         """The bed in the bed device's stream (anchored there by its own clock)."""
         return self.bed.carry_bed(source, envelope)
 
@@ -84,7 +91,14 @@ class Pair:
         self.close()
 
 
-def _open(option: str, name: str | None, mode: str, sinks, routine, clock):
+def _open(
+    option: str,
+    name: str | None,
+    mode: str,
+    sinks: list[devices.Output] | None,
+    routine: str | None,
+    clock: Callable[[], float],
+) -> AlsaBackend:
     """One ALSA stream on the output ``name`` (None: the default), with the lead-in if
     ``mode`` wants it there. A named output that does not open is a ``UsageError``."""
     from voiceguide.live.backends.alsa import AlsaBackend
