@@ -49,6 +49,7 @@ def opened(device, seen=None):
     return open_backend
 
 
+@pytest.mark.slow  # 11.8 s: a session played in real time (quick tier's --durations)
 def test_a_live_session_starts_with_one_line_naming_it_and_ends_forgetting_it(
     run, tiny, monkeypatch
 ):
@@ -64,6 +65,7 @@ def test_a_live_session_starts_with_one_line_naming_it_and_ends_forgetting_it(
     assert not list(resume.state_dir().glob("*.json"))
 
 
+@pytest.mark.slow  # 11.8 s: a session played in real time (quick tier's --durations)
 def test_a_signal_prints_how_to_go_on_and_resume_goes_on_there(run, tiny, monkeypatch):
     monkeypatch.setattr(player, "open_backend", opened(Device(interrupt_on=2)))
     result = run("play", str(tiny), "--lead-in", "on")
