@@ -149,7 +149,7 @@ def write(samples: npt.NDArray[np.floating], target: Path, entry_key: str) -> No
 def load_json(entry: str, directory: Path | None = None) -> object | None:
     """A small JSON value stored as ``entry`` (``None`` if absent or unreadable). Raises
     ``ForeignEntry`` when something else than a regular file is there."""
-    with _opened((directory or cache_dir()) / entry) as handle:
+    with opened((directory or cache_dir()) / entry) as handle:
         if handle is None:
             return None
         try:
@@ -230,7 +230,7 @@ def no_room(directory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator[BinaryIO | None]:
+def opened(path: Path) -> Iterator[BinaryIO | None]:
     """``path`` opened for reading if it is a regular file, ``None`` if absent or unreadable.
 
     Opened with O_NOFOLLOW and O_NONBLOCK and checked with fstat before any read: a FIFO
@@ -271,7 +271,7 @@ def _clip(path: Path, entry_key: str) -> Iterator[tuple[sf.SoundFile, str] | Non
     """The entry at ``path`` open, with its recorded checksum, if its header verifies: RIFF
     sizes that agree with the file's (a truncated write fails this, which libsndfile would
     read without complaint), 48 kHz mono with frames, and made from ``entry_key``."""
-    with _opened(path) as handle:
+    with opened(path) as handle:
         sound = _sound(handle) if handle is not None else None
         if sound is None:
             yield None

@@ -152,3 +152,25 @@ def test_a_state_folder_that_cannot_be_written_never_stops_the_session(tmp_path)
     assert made.result.quit and kept.last is None
     assert kept.error.startswith("cannot keep where the session is")
     assert blocker.read_text() == "a file where the folder should be"
+
+
+def test_a_fifo_or_a_link_at_the_state_files_name_is_neither_read_written_nor_removed(tmp_path):
+    """A FIFO blocked a plain open() for ever (``play --resume`` hung); a link was written
+    through (the file it named replaced by the state)."""
+    kept = keeper(tmp_path)
+    kept.directory.mkdir(parents=True)
+    os.mkfifo(kept.path)
+    assert keeper(tmp_path).stopped is None  # returns at once
+    made = play(make_plan(PARTS), keeper(tmp_path), [(30.0, "quit")])
+    assert made.result.quit
+    assert os.path.exists(kept.path) and not kept.path.is_file()  # the FIFO stays
+    os.unlink(kept.path)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    kept.path.symlink_to(mine)
+    linked = keeper(tmp_path)
+    play(make_plan(PARTS), linked, [(30.0, "quit")])
+    assert mine.read_text() == "mine" and kept.path.is_symlink()
+    assert linked.error is not None and "not a file voiceguide wrote" in linked.error
+    play(make_plan(PARTS), keeper(tmp_path))  # played to its end: the state is forgotten...
+    assert mine.read_text() == "mine" and kept.path.is_symlink()  # ...but not the link

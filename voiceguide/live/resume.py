@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voiceguide import atomic, durations
+from voiceguide import atomic, durations, store
 from voiceguide.errors import UsageError
 
 if TYPE_CHECKING:
@@ -84,9 +84,9 @@ def key(identity: str, options: dict[str, Any]) -> str:
 def _read(path: Path) -> Stopped | None:
     """The state in ``path``, or None if it is not one this version wrote."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(MAX_BYTES + 1)
-        if len(text) > MAX_BYTES:
+        with store.opened(path) as handle:  # a FIFO would block a plain open(): not read
+            text = handle.read(MAX_BYTES + 1) if handle is not None else b""
+        if not text or len(text) > MAX_BYTES:
             return None
         found = Stopped(**json.loads(text))
         numbers = (found.position, found.length, found.into, found.pace_factor)
@@ -96,9 +96,15 @@ def _read(path: Path) -> Stopped | None:
         name: object = found.step_name
         if not isinstance(step, int) or not isinstance(name, str):
             return None
-    except (OSError, ValueError, TypeError, AttributeError):  # not one written here
+    except (OSError, ValueError, TypeError, AttributeError, store.ForeignEntry):  # not ours
         return None
     return found
+
+
+def _foreign(path: Path) -> bool:
+    """Whether something voiceguide did not write (a link, a FIFO, a folder) is at ``path``:
+    it is neither written through nor removed."""
+    return path.is_symlink() or (path.exists() and not path.is_file())
 
 
 def _own_files(directory: Path) -> list[Path]:
@@ -234,6 +240,12 @@ class Keeper:
         )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            if _foreign(self.path):  # atomic.file would write through a link
+                self.error = (
+                    f"cannot keep where the session is: {atomic.shown(self.path)} "
+                    "is not a file voiceguide wrote; remove it"
+                )
+                return None
             with atomic.file(self.path) as temp:
                 temp.write_text(json.dumps(dataclasses.asdict(state), ensure_ascii=True))
         except OSError as exc:
@@ -244,6 +256,8 @@ class Keeper:
         return state
 
     def _remove(self) -> None:
+        if _foreign(self.path):
+            return
         try:
             os.unlink(self.path)
         except FileNotFoundError:
