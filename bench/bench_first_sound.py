@@ -20,26 +20,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
-
-from voiceguide.audio import Clip
 from voiceguide.live.backends import alsa
 from voiceguide.testing import pulse
-from voiceguide.testing.onsets import find_onsets
+
+sys.path.insert(0, str(Path(__file__).parent))
+from first_sound import first_sound  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "first_sound.json"
-RATE = 48000
-THRESHOLD_DB = -40.0
 TARGETS = {"espeak": 1.0, "piper": 2.0}
 COMMAND = "import sys; sys.argv[0] = 'voiceguide'; from voiceguide.cli import run; run()"
 
@@ -50,27 +43,9 @@ def one_run(device, sink, work: Path, run: int, args, engine: str) -> tuple[floa
     if args.tree:
         env["PYTHONPATH"] = str(Path(args.tree).resolve())
     command = [sys.executable, "-c", COMMAND, "play", args.routine, "--engine", engine]
-    marker = Clip(np.sin(2 * np.pi * 1000 * np.arange(2400) / RATE).astype(np.float32) * 0.5)
-    recording = sink.record(work / f"first-{engine}-{run}.wav")
-    time.sleep(0.3)
-    marked = time.monotonic() + device.latency + 0.05
-    device.play(marker, at=marked)
-    time.sleep(0.5)
     load = os.getloadavg()[0]
-    started = time.monotonic()
-    child = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL, cwd=work,
-    )  # fmt: skip
-    time.sleep(args.wait)
-    child.send_signal(signal.SIGINT)
-    errors = child.communicate(timeout=30)[1].decode(errors="replace")
-    time.sleep(0.3)
-    data, _ = sf.read(recording.stop(), dtype="float32")
-    found = find_onsets(data, RATE, THRESHOLD_DB, 0.1)
-    if len(found) < 2:
-        raise RuntimeError(f"no sound within {args.wait} s from {command}: {errors[-2000:]}")
-    return found[1] - found[0] - (started - marked), load
+    recording = work / f"first-{engine}-{run}.wav"
+    return first_sound(device, sink, recording, command, env, args.wait, cwd=work), load
 
 
 def main() -> None:

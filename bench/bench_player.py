@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,15 +28,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from voiceguide import durations, session, speech
 from voiceguide.audio import Clip
 from voiceguide.live import backends, player, timeline
 from voiceguide.live.backends import alsa
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing.fakes import ScriptedKeys, tone_renderer
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
+
+sys.path.insert(0, str(Path(__file__).parent))
+from first_sound import first_sound as sound_at_start  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "player.json"
@@ -57,24 +58,6 @@ with cli.make_renderer() as renderer:
 with backends.open_backend(None, sys.argv[1]) as device:
     player.play(prepared, device)
 """
-
-
-class Keys:
-    """Presses keys at times (s) after the player's first read, with the real clock."""
-
-    def __init__(self, script: list[tuple[float, str]]):
-        self.script, self.began, self.pressed = list(script), None, []
-
-    def read(self, timeout: float) -> list[str]:
-        now = time.monotonic()
-        self.began = self.began or now
-        if self.script and self.began + self.script[0][0] <= now + timeout:
-            due, action = self.script.pop(0)
-            time.sleep(max(0.0, self.began + due - now))
-            self.pressed.append((time.monotonic(), action))
-            return [action]
-        time.sleep(timeout)
-        return []
 
 
 def renderer() -> speech.Renderer:
@@ -130,7 +113,7 @@ def pause_to_silence(sink, prepared, name: str, work: Path) -> dict:
     script = []
     for n in range(PAUSES):
         script += [(first + 2.0 * n, "pause"), (first + 2.0 * n + 1.0, "pause")]
-    keys = Keys(script + [(first + 2.0 * PAUSES, "quit")])
+    keys = ScriptedKeys(script + [(first + 2.0 * PAUSES, "quit")])
     with backends.open_backend(name, ROUTINE) as device:
         result, data = sink.capture(
             lambda: player.play(prepared, device, keys=keys, start_at="chin"),
@@ -218,42 +201,18 @@ def cli_has_play() -> bool:
 
 
 def first_sound(sink, work: Path, env: dict) -> dict:
-    """Seconds from starting the command to its first sound, with a warm cache.
-
-    A marker is played from this process at a known clock time; the command's first onset
-    in the recording, relative to the marker's, gives its first sound on the same clock.
-    """
+    """Seconds from starting the command to its first sound, with a warm cache (measured
+    as first_sound.py says)."""
     use_cli = cli_has_play()
     if use_cli:
         command = [str(ROOT / ".venv" / "bin" / "voiceguide"), "play", ROUTINE, "--length", "5m"]
     else:
         command = [sys.executable, "-c", CHILD, ROUTINE, "300"]
-    marker = Clip(np.sin(2 * np.pi * 1000 * np.arange(2400) / RATE).astype(np.float32) * 0.5)
     runs = []
     with alsa.AlsaBackend() as device:
         for run in range(FIRST_SOUND_RUNS + 1):  # the first run warms the OS's file cache
-            recording = sink.record(work / f"first-{run}.wav")
-            time.sleep(0.3)
-            marked = time.monotonic() + device.latency + 0.05
-            device.play(marker, at=marked)
-            time.sleep(0.5)
-            started = time.monotonic()
-            child = subprocess.Popen(
-                command,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-            )
-            time.sleep(2.5)
-            child.send_signal(signal.SIGINT)
-            errors = child.communicate(timeout=10)[1].decode(errors="replace")
-            time.sleep(0.3)
-            data, _ = sf.read(recording.stop(), dtype="float32")
-            found = find_onsets(data, RATE, THRESHOLD_DB, 0.1)
-            if len(found) < 2:
-                raise RuntimeError(f"no sound from {command}: {errors[-2000:]}")
-            runs.append(found[1] - found[0] - (started - marked))
+            recording = work / f"first-{run}.wav"
+            runs.append(sound_at_start(device, sink, recording, command, env, 2.5, timeout=10))
     runs = runs[1:]
     return {
         "command": "voiceguide play" if use_cli else "library subprocess (no 'play' command yet)",

@@ -31,7 +31,7 @@ from voiceguide import session
 from voiceguide.live import player
 from voiceguide.serve.remote import QueueKeys
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import tone_renderer
+from voiceguide.testing.fakes import tone_session
 from voiceguide.testing.onsets import find_onsets, last_sound, to_mono
 
 listen = pytest.importorskip("voiceguide.listen")
@@ -106,10 +106,7 @@ def test_spoken_commands_pause_resume_skip_and_stop_the_session(sink, tmp_path, 
     monkeypatch.setenv("VOICEGUIDE_LISTEN_LOG", str(tmp_path / "heard.jsonl"))  # on failure
     path = tmp_path / "listening.yaml"
     path.write_text(ROUTINE)
-    with tone_renderer() as renderer:
-        prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
-        for event in prepared.plan.events:
-            prepared.clip(event)
+    prepared = tone_session(str(path), session.Options(), tmp_path / "c")
     words = {w: spoken(w, tmp_path) for w in ("pause", "go on", "next", "stop")}
     statuses: list[tuple[float, str]] = []
     again: list[str] = []  # words said a second time

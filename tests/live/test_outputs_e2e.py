@@ -24,8 +24,8 @@ from voiceguide.live import player, wake
 from voiceguide.live.backends.routed import Outputs
 from voiceguide.live.resume import Keeper
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import tone_renderer
-from voiceguide.testing.onsets import find_onsets
+from voiceguide.testing.fakes import ScriptedKeys, tone_session
+from voiceguide.testing.onsets import find_onsets, mixed_clips
 
 pytestmark = [
     pytest.mark.audio_device,
@@ -48,27 +48,6 @@ steps:
 """
 
 
-class Keys:
-    """Presses ``script`` (seconds after the first read, action) with the real clock, and
-    quits at ``watchdog`` seconds whatever happens: no session here can hang."""
-
-    def __init__(self, script: list[tuple[float, str]], watchdog: float):
-        self.script = sorted([*script, (watchdog, "quit")])
-        self.began: float | None = None
-        self.pressed: list[tuple[float, str]] = []
-
-    def read(self, timeout: float) -> list[str]:
-        now = time.monotonic()
-        self.began = self.began or now
-        if self.script and self.began + self.script[0][0] <= now + timeout:
-            due, action = self.script.pop(0)
-            time.sleep(max(0.0, self.began + due - now))
-            self.pressed.append((time.monotonic(), action))
-            return [action]
-        time.sleep(timeout)
-        return []
-
-
 @pytest.fixture
 def sinks():
     with tempfile.TemporaryDirectory(prefix="vg") as tmp, pulse.null_sink(tmp) as made:
@@ -76,43 +55,23 @@ def sinks():
         yield made
 
 
+def _tones(tmp_path_factory, name: str, options: session.Options) -> session.Session:
+    base = tmp_path_factory.mktemp(name)
+    path = base / "short.yaml"
+    path.write_text(ROUTINE)
+    return tone_session(str(path), options, base / "cache")
+
+
 @pytest.fixture(scope="module")
 def short(tmp_path_factory):
     """Three 6 s parts over the ocean bed (tone engine: sharp onsets)."""
-    base = tmp_path_factory.mktemp("short")
-    path = base / "short.yaml"
-    path.write_text(ROUTINE)
-    with tone_renderer() as renderer:
-        prepared = session.prepare(
-            str(path), session.Options(bed="ocean"), renderer, cache_dir=base / "cache"
-        )
-        for event in prepared.plan.events:
-            prepared.clip(event)
-        yield prepared
+    return _tones(tmp_path_factory, "short", session.Options(bed="ocean"))
 
 
 @pytest.fixture(scope="module")
 def dry(tmp_path_factory):
     """The same routine without a bed."""
-    base = tmp_path_factory.mktemp("dry")
-    path = base / "short.yaml"
-    path.write_text(ROUTINE)
-    with tone_renderer() as renderer:
-        prepared = session.prepare(str(path), session.Options(), renderer, base / "cache")
-        for event in prepared.plan.events:
-            prepared.clip(event)
-        yield prepared
-
-
-def _clips(prepared, start: float = 0.0) -> np.ndarray:
-    """The plan's clips mixed from ``start`` (no bed): what the cues' device plays."""
-    out = np.zeros(int((prepared.plan.length - start) * RATE) + RATE, np.float32)
-    for event in prepared.plan.events:
-        if event.at >= start:
-            samples = prepared.clip(event).samples
-            first = round((event.at - start) * RATE)
-            out[first : first + len(samples)] += samples
-    return out
+    return _tones(tmp_path_factory, "dry", session.Options())
 
 
 def _origin(result) -> float:
@@ -121,7 +80,7 @@ def _origin(result) -> float:
     return first.target - first.event.at
 
 
-def _play(prepared, outputs: Outputs, recorders: list[str], keys: Keys, keeper=None):
+def _play(prepared, outputs: Outputs, recorders: list[str], keys: ScriptedKeys, keeper=None):
     """Play ``prepared`` on ``outputs`` while recording ``recorders`` (monitors); returns
     the result and, per monitor, (samples, clock time of frame 0)."""
     sink_recordings = [SINKS.record_timed(monitor) for monitor in recorders]
@@ -141,7 +100,7 @@ SINKS: pulse.NullSink  # set by the tests that record (the fixture's server)
 
 def _onset_clock_errors(samples, zero, prepared, origin, start=0.0):
     """Per planned onset from ``start``: found clock time minus planned clock time (s)."""
-    planned = find_onsets(_clips(prepared, start), RATE, THRESHOLD_DB, MIN_GAP)
+    planned = find_onsets(mixed_clips(prepared, RATE, start), RATE, THRESHOLD_DB, MIN_GAP)
     found = [zero + f for f in find_onsets(samples, RATE, THRESHOLD_DB, MIN_GAP)]
     expected = [origin + start + p for p in planned]
     errors = []
@@ -156,7 +115,7 @@ def test_a_device_chosen_by_name_plays_the_session_on_time_and_the_default_hears
 ):
     global SINKS
     SINKS = sinks
-    keys = Keys([], watchdog=dry.plan.length + 8)
+    keys = ScriptedKeys([], watchdog=dry.plan.length + 8)
     result, [(room, room_zero), (default, _)] = _play(
         dry, Outputs(device=ROOM), [f"{ROOM}.monitor", pulse.MONITOR], keys
     )
@@ -200,7 +159,7 @@ def test_cues_and_bed_on_two_devices_are_both_on_the_plans_clock(sinks, short):
     clock puts the plan."""
     global SINKS
     SINKS = sinks
-    keys = Keys([], watchdog=short.plan.length + 8)
+    keys = ScriptedKeys([], watchdog=short.plan.length + 8)
     outputs = Outputs(device=pulse.SINK, bed_device=ROOM)
     result, [(cues, cues_zero), (room, room_zero)] = _play(
         short, outputs, [pulse.MONITOR, f"{ROOM}.monitor"], keys
@@ -219,7 +178,7 @@ def test_cues_and_bed_on_two_devices_are_both_on_the_plans_clock(sinks, short):
     room_db = 20 * np.log10(np.sqrt(np.mean(room**2)) + 1e-12)
     assert room_db > -50  # the bed plays on the room's device
     # between the cues (50 ms clear of them), the cues' device is silent: no bed there
-    mix = _clips(short)
+    mix = mixed_clips(short, RATE)
     near = np.convolve(np.abs(mix) > 0, np.ones(int(0.05 * RATE)), "same") > 0
     offset = round((origin + statistics.median(errors) - cues_zero) * RATE)
     span = cues[offset : offset + len(mix)]
@@ -229,13 +188,13 @@ def test_cues_and_bed_on_two_devices_are_both_on_the_plans_clock(sinks, short):
 def test_the_lead_in_plays_under_everything_and_the_first_sound_waits_for_it(sinks, dry):
     global SINKS
     SINKS = sinks
-    keys = Keys([], watchdog=dry.plan.length + 10)
+    keys = ScriptedKeys([], watchdog=dry.plan.length + 10)
     opened = time.monotonic()
     result, [(heard, zero)] = _play(dry, Outputs(lead_in="on"), [pulse.MONITOR], keys)
     origin = _origin(result)
     planned, found, errors = _onset_clock_errors(heard, zero, dry, origin)
     # the keep-awake signal: nonzero from before the first sound to the end, at its level
-    silent = np.flatnonzero(_clips(dry)[: 12 * RATE] != 0)
+    silent = np.flatnonzero(mixed_clips(dry, RATE)[: 12 * RATE] != 0)
     gap = int(np.argmax(np.diff(silent)))  # the longest silence between two sounds
     middle = (silent[gap] + silent[gap + 1]) / 2 / RATE  # seconds into the session
     windows = {
@@ -263,14 +222,14 @@ def test_a_session_quit_between_cues_resumes_where_it_stopped(sinks, dry, tmp_pa
     keeper = Keeper("short", {}, "voiceguide play short --resume", tmp_path / "state")
     said = [e for e in dry.plan.events if e.kind == "speech" and e.step == 1][0]
     assert said.end + 1.5 < dry.plan.steps[1].end  # a quiet second and a half to quit in
-    keys = Keys([(said.end + 1.0, "quit")], watchdog=dry.plan.length + 8)
+    keys = ScriptedKeys([(said.end + 1.0, "quit")], watchdog=dry.plan.length + 8)
     first, _ = _play(dry, Outputs(), [pulse.MONITOR], keys, keeper)
     stopped = first.position
     assert first.quit and keeper.last is not None
     again = Keeper("short", {}, "voiceguide play short --resume", tmp_path / "state")
     assert again.stopped is not None
     start = again.start(dry.plan)
-    keys = Keys([], watchdog=dry.plan.length - start + 8)
+    keys = ScriptedKeys([], watchdog=dry.plan.length - start + 8)
     second, [(heard, zero)] = _play(dry, Outputs(), [pulse.MONITOR], keys, again)
     origin = _origin(second)
     planned, found, errors = _onset_clock_errors(heard, zero, dry, origin, start)

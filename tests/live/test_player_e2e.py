@@ -23,8 +23,8 @@ from voiceguide import session, speech
 from voiceguide.errors import PlaybackError
 from voiceguide.live import backends, player, timeline
 from voiceguide.testing import pulse
-from voiceguide.testing.fakes import tone_renderer
-from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
+from voiceguide.testing.fakes import ScriptedKeys, tone_renderer, tone_session
+from voiceguide.testing.onsets import find_onsets, last_sound, mixed_clips, onset_errors
 
 pytestmark = [
     pytest.mark.audio_device,
@@ -84,40 +84,6 @@ def sink():
         yield made
 
 
-class ScriptedKeys:
-    """Presses keys at times (s) after the player's first read, with the real clock."""
-
-    def __init__(self, script: list[tuple[float, str]]):
-        self.script = list(script)
-        self.began: float | None = None
-        self.pressed: list[tuple[float, str]] = []
-
-    def read(self, timeout: float) -> list[str]:
-        now = time.monotonic()
-        if self.began is None:
-            self.began = now
-        if self.script and self.began + self.script[0][0] <= now + timeout:
-            due, action = self.script.pop(0)
-            time.sleep(max(0.0, self.began + due - now))
-            self.pressed.append((time.monotonic(), action))
-            if action == "interrupt":
-                raise KeyboardInterrupt
-            return [action]
-        time.sleep(timeout)
-        return []
-
-
-def _reference(prepared: session.Session, start: float = 0.0) -> np.ndarray:
-    """The plan mixed offline from ``start``: what the recording should contain."""
-    out = np.zeros(int((prepared.plan.length - start) * RATE) + RATE, np.float32)
-    for event in prepared.plan.events:
-        if event.at >= start:
-            samples = prepared.clip(event).samples
-            first = round((event.at - start) * RATE)
-            out[first : first + len(samples)] += samples
-    return out
-
-
 @pytest.mark.parametrize("name", _backends())
 def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
     start_at = None if name == "alsa" else "chin"  # simpleaudio: the last half, to save time
@@ -134,7 +100,7 @@ def test_onsets_follow_the_plan(sink, neck_stretch, name, tmp_path):
         )
 
     result, data = sink.capture(play, tmp_path / "r.wav")
-    planned = find_onsets(_reference(neck_stretch, start), RATE, THRESHOLD_DB, MIN_GAP)
+    planned = find_onsets(mixed_clips(neck_stretch, RATE, start), RATE, THRESHOLD_DB, MIN_GAP)
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     errors = onset_errors(planned, found)
     print(f"\n{name}: {len(planned)} onsets planned, {len(found)} found; errors (ms):")
@@ -164,17 +130,14 @@ def test_a_first_sound_at_zero_is_on_time_when_the_device_was_just_opened(sink, 
     (a chime at 0:00) must not wait for the stream's warm-up."""
     path = tmp_path / "straight.yaml"
     path.write_text(NO_INTRO)
-    with tone_renderer() as renderer:
-        prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
-        for event in prepared.plan.events:
-            prepared.clip(event)
+    prepared = tone_session(str(path), session.Options(), tmp_path / "c")
     assert prepared.plan.events[0].at == 0.0
 
     def play():
         return player.play_live(lambda: prepared, backend_name="alsa", stdin=io.StringIO())
 
     result, data = sink.capture(play, tmp_path / "s.wav")
-    planned = find_onsets(_reference(prepared), RATE, THRESHOLD_DB, MIN_GAP)
+    planned = find_onsets(mixed_clips(prepared, RATE), RATE, THRESHOLD_DB, MIN_GAP)
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     errors = onset_errors(planned, found)
     print("\nerrors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
@@ -197,8 +160,7 @@ def test_the_pace_guides_beats_are_on_time_like_chimes(sink, tmp_path):
     time (the same limits as the player's other sounds), the first sound aligning both."""
     path = tmp_path / "paced.yaml"
     path.write_text(PACED)
-    with tone_renderer() as renderer:
-        prepared = session.prepare(str(path), session.Options(), renderer, tmp_path / "c")
+    prepared = tone_session(str(path), session.Options(), tmp_path / "c")
     beats = [e for e in prepared.plan.events if e.kind == "pulse"]
     assert len(beats) > 20
 
@@ -206,7 +168,7 @@ def test_the_pace_guides_beats_are_on_time_like_chimes(sink, tmp_path):
         return player.play_live(lambda: prepared, backend_name="alsa", stdin=io.StringIO())
 
     result, data = sink.capture(play, tmp_path / "p.wav")
-    planned = find_onsets(_reference(prepared), RATE, THRESHOLD_DB, MIN_GAP)
+    planned = find_onsets(mixed_clips(prepared, RATE), RATE, THRESHOLD_DB, MIN_GAP)
     found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
     errors = onset_errors(planned, found)
     print(f"\n{len(planned)} onsets, errors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
@@ -306,13 +268,7 @@ def test_without_a_sound_device_opening_fails_with_the_export_suggestion(monkeyp
 def bedded(tmp_path_factory):
     """neck-stretch at 1 minute over the ocean bed (tone engine: fast, and its onsets sharp)."""
     cache = tmp_path_factory.mktemp("bed-cache")
-    with tone_renderer() as renderer:
-        prepared = session.prepare(
-            "neck-stretch", session.Options(length=60.0, bed="ocean"), renderer, cache_dir=cache
-        )
-        for event in prepared.plan.events:
-            prepared.clip(event)
-        yield prepared
+    return tone_session("neck-stretch", session.Options(length=60.0, bed="ocean"), cache)
 
 
 def _bed_heard(prepared: session.Session, frames: int) -> np.ndarray:
@@ -340,7 +296,7 @@ def test_with_a_bed_the_bed_is_heard_between_cues_and_every_onset_stays_on_time(
     result, data = sink.capture(play, tmp_path / "b.wav")
     samples = data.astype(np.float32) / 32768 if data.dtype.kind == "i" else data
     samples = samples.reshape(len(samples), -1)[:, 0]
-    reference = _reference(bedded)
+    reference = mixed_clips(bedded, RATE)
     planned = find_onsets(reference, RATE, THRESHOLD_DB, MIN_GAP)
     bed = _bed_heard(bedded, round(bedded.plan.length * RATE))
     # where the session starts in the recording: the bed fades in before the first sound,

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -28,6 +30,9 @@ from voiceguide.plan import Event, Plan
 from voiceguide.plan.bed import BedEnvelope
 from voiceguide.routine import Voice
 from voiceguide.speech import DEFAULT_RATE, Renderer, VoiceInfo
+
+if TYPE_CHECKING:
+    from voiceguide.session import Options, Session
 
 SECONDS_PER_CHAR = 0.06
 ENGINE_RATE = 22050
@@ -77,6 +82,18 @@ class ToneRenderer(Renderer):
 def tone_renderer() -> ToneRenderer:
     """The tone engine in this process: a ``ToneRenderer``."""
     return ToneRenderer()
+
+
+def tone_session(routine: str, options: Options, cache_dir: Path) -> Session:
+    """``routine`` (a built-in's name or a file) prepared with the tone engine, every clip of
+    its plan read (the clips stay usable after the renderer is gone)."""
+    from voiceguide import session
+
+    with tone_renderer() as renderer:
+        prepared = session.prepare(routine, options, renderer, cache_dir)
+        for event in prepared.plan.events:
+            prepared.clip(event)
+    return prepared
 
 
 class FakeClock:
@@ -225,6 +242,33 @@ class FakeKeys:
             self.script = [(t, a) for t, a in self.script if t != when]
             return pressed
         self.clock.sleep(timeout)
+        return []
+
+
+class ScriptedKeys:
+    """Presses ``script`` keys [(seconds after the player's first read, action)] with the real
+    clock (sessions played through a sound device). ``interrupt`` raises KeyboardInterrupt
+    (Ctrl-C); with ``watchdog`` (seconds), ``quit`` is pressed then whatever happens, so that
+    a session that goes wrong can never hang its test."""
+
+    def __init__(self, script: list[tuple[float, str]], watchdog: float | None = None):
+        quit_at = [] if watchdog is None else [(watchdog, "quit")]
+        self.script = sorted([*script, *quit_at])
+        self.began: float | None = None
+        self.pressed: list[tuple[float, str]] = []  # (monotonic time, action)
+
+    def read(self, timeout: float) -> list[str]:
+        now = time.monotonic()
+        if self.began is None:
+            self.began = now
+        if self.script and self.began + self.script[0][0] <= now + timeout:
+            due, action = self.script.pop(0)
+            time.sleep(max(0.0, self.began + due - now))
+            self.pressed.append((time.monotonic(), action))
+            if action == "interrupt":
+                raise KeyboardInterrupt
+            return [action]
+        time.sleep(timeout)
         return []
 
 

@@ -10,8 +10,12 @@ attack is reported where it crosses the threshold, consistently for identical so
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from voiceguide.session import Session
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
@@ -84,3 +88,15 @@ def onset_error(
     energy = np.concatenate(([0.0], np.cumsum(segment**2)))
     corr /= np.sqrt(np.maximum(energy[len(reference) :] - energy[: -len(reference)], 1e-20))
     return (int(np.argmax(corr)) + begin - expected) / rate
+
+
+def mixed_clips(session: Session, rate: int, start: float = 0.0) -> np.ndarray:
+    """The clips of ``session``'s plan mixed offline from ``start`` (s), no bed: what a
+    recording of its cues should hold, for ``find_onsets``."""
+    out = np.zeros(int((session.plan.length - start) * rate) + rate, np.float32)
+    for event in session.plan.events:
+        if event.at >= start:
+            samples = session.clip(event).samples
+            first = round((event.at - start) * rate)
+            out[first : first + len(samples)] += samples
+    return out
