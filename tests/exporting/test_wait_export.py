@@ -8,19 +8,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.live.test_waiting import ROUTINE  # the held-out routine that waits
 from voiceguide import exporting as export
 from voiceguide.audio import RATE
 from voiceguide.exporting import mix
 from voiceguide.testing.onsets import onset_error
-
-ROUTINE = """
-    title: Waits
-    intro: Settle in.
-    steps:
-      - {name: Back, duration: 1m, min: 30s, max: 2m, repeat: true}
-      - {name: Turn over, say: Help your partner turn over., duration: 45s, wait: true}
-      - {name: Front, duration: 1m, min: 30s, max: 2m}
-    """
 
 
 @pytest.mark.slow  # over 2 s (--durations)
