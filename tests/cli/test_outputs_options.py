@@ -124,3 +124,14 @@ def test_device_options_with_simpleaudio_are_refused_before_any_work(run, tiny):
     assert (
         result.output == "--device, --bed-device and --lead-in need the alsa backend (libasound)\n"
     )
+
+
+def test_a_device_name_with_a_line_break_is_refused_in_one_line():
+    from voiceguide.errors import UsageError
+    from voiceguide.live.backends import routed
+
+    pytest.importorskip("voiceguide.live.backends.alsa")
+    with pytest.raises(UsageError) as refused:
+        routed.open_outputs("alsa", None, routed.Outputs(device="x\ny"))
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith("--device 'x\\ny': cannot play there")

@@ -110,8 +110,9 @@ def _open(
         if name is None:
             raise
         reason = getattr(exc, "detail", str(exc))
+        said = name if name.isprintable() else repr(name)  # a line break would end the line
         raise UsageError(
-            f"{option} {name}: cannot play there ({reason}); 'voiceguide devices' lists the outputs"
+            f"{option} {said}: cannot play there ({reason}); 'voiceguide devices' lists the outputs"
         ) from exc
 
 
