@@ -105,6 +105,23 @@ def test_a_get_ready_shorter_than_its_words_is_refused_at_its_line(write_routine
     assert "make its duration at least" in caught.value.message
 
 
+@pytest.mark.parametrize("written", ["[Settle in., Breathe.]", "[]"])
+def test_an_intro_that_is_neither_text_nor_a_mapping_says_what_it_may_be(
+    written, write_routine, prepare
+):
+    """A list was refused as "intro must be text": the mapping it may also be went unsaid."""
+    path = write_routine(f"""
+        title: Listed
+        intro: {written}
+        steps:
+          - {{name: Rub, duration: 1m}}
+        """)
+    with pytest.raises(RoutineError) as caught:
+        prepare(path)
+    assert caught.value.line == 2
+    assert caught.value.message.startswith("intro must be text or a mapping of name, say, ")
+
+
 def test_a_quiet_get_ready_and_rest_are_shown_in_the_table(write_routine, prepare):
     built = prepare(
         write_routine("""

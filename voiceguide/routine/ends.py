@@ -31,6 +31,15 @@ class EndsReader(StepReader):
         """``intro`` or ``outro`` (``key``): the words spoken, and the part they open or
         close when written as a mapping (else None)."""
         node = fields.get(key)
+        if node is not None and not node.is_scalar and not node.is_mapping:
+            self.problems.append(
+                self.fail(
+                    node,
+                    f"{key} must be text or a mapping of {', '.join(ENDING_KEYS)}, "
+                    f"got {shown(node)}",
+                )
+            )
+            return None, None
         if node is None or not node.is_mapping:
             return self.spoken(fields, key), None
         before = len(self.problems)
