@@ -52,9 +52,17 @@ class Staging(Protocol):
     def horizon(self) -> float: ...
 
     @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def timing(self) -> Timing: ...
+
+    @property
     def rendered(self) -> tuple[int, int]: ...
 
     def ready(self) -> Whole | None: ...
+
+    def grown(self) -> bool: ...
 
 
 class Follower:
@@ -74,6 +82,10 @@ class Follower:
         if whole is not None:
             self._take(player, whole)
             return
+        if self.staged.grown():  # its plan reaches further: play on to the new horizon
+            self._swap(player, self.staged)
+            self.horizon = self.staged.horizon
+            self._go_on(player)
         if self.holding or player.paused_at is not None:
             return
         if player.position() + player.backend.lead + EPSILON >= self.horizon:
@@ -116,20 +128,31 @@ class Follower:
 
     def _take(self, player: Player, whole: Whole) -> None:
         """Play on with ``whole``'s plan: the staged events are its first ones."""
+        self._swap(player, whole)
+        player.follow = None
+        self._go_on(player)
+        player._act(self.deferred)
+
+    def _swap(self, player: Player, larger: Whole) -> None:
+        """Play ``larger``'s plan from where the player is: the events it played so far
+        are ``larger``'s first ones (the same clock: nothing moves)."""
         old = player.timeline
-        new = Timeline(whole.plan, whole.timing.of)
+        new = Timeline(larger.plan, larger.timing.of)
         if new.events[: len(old.events)] != old.events:
             raise ValueError("the staged plan is not the start of the whole plan")
         new.cursor = old.cursor
         player.timeline = new
         player._ducked = new.events
-        if player.bed is not None and whole.plan.bed is not None:
-            player.bed.retime(whole.plan.bed)
-        player.follow = None
+        if player.bed is not None and larger.plan.bed is not None:
+            player.bed.retime(larger.plan.bed)
         player.loader.want(new.upcoming(4))
-        if self.holding:
-            position, player.paused_at = player.paused_at, None
-            assert position is not None  # holding: paused at the horizon (``_hold``)
-            player.start_from(position)
-            player.report(RESUMED, position, GOES_ON)
-        player._act(self.deferred)
+
+    def _go_on(self, player: Player) -> None:
+        """Go on from the hold at the horizon, if the session was held there."""
+        if not self.holding:
+            return
+        self.holding = False
+        position, player.paused_at = player.paused_at, None
+        assert position is not None  # holding: paused at the horizon (``_hold``)
+        player.start_from(position)
+        player.report(RESUMED, position, GOES_ON)

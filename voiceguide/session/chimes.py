@@ -51,6 +51,8 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
     it, all raised together."""
     sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
+    if loaded.get_ready is not None and loaded.get_ready.chime is not None:
+        sounds.append(loaded.get_ready.chime)  # the opening chime, at 0:00
     sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
     sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
     found = sound_durations(loaded.path, sounds, directory)
