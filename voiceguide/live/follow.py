@@ -5,9 +5,11 @@ start), and takes the whole plan as soon as it is ready: the events already play
 whole plan's first ones, so the next one is the whole plan's next, on the same clock. If the
 session reaches the horizon first (rendering fell behind: Piper on a busy machine), the
 player holds as a pause does, says so, and goes on when the plan is ready: the session
-waits, it never drifts. Keys that move the session's time (next, previous, longer, shorter,
-slower, faster) act once the whole plan is there, since the parts after the horizon are not
-placed yet; pause, resume, the bed and quit act at once.
+waits, it never drifts. A staged plan that grows (the get-ready's words rendered after the
+opening chime began the session) is taken the same way, and followed to its new horizon.
+Keys that move the session's time (next, previous, longer, shorter, slower, faster) act once
+the whole plan is there, since the parts after the horizon are not placed yet; pause,
+resume, the bed and quit act at once.
 """
 
 from __future__ import annotations

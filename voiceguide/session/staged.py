@@ -20,6 +20,12 @@ the start of the instruction after it, which are known; the bed's level depends 
 session's length, so a session with a bed begins early only when its length is fixed.
 A get-ready (an intro written as a part) is fitted like a step, so its end is not certain:
 such a session is staged up to the end of the get-ready's words (``_get_ready_horizon``).
+A get-ready that opens with a chime at 0:00 needs no speech to begin: its words start where
+the chime ends (``AFTER_CHIME`` after it), whatever they take, so the session begins with
+the chime alone, staged up to the words' start, and grows (``Staged.grown``) up to their end
+once they are rendered: the first sound waits for no engine. The first text renders alone,
+the rest after it on every worker (a second Piper process loading its voice would take the
+core the first text renders on).
 """
 
 from __future__ import annotations
