@@ -150,11 +150,16 @@ class Follower:
         player.loader.want(new.upcoming(4))
 
     def _go_on(self, player: Player) -> None:
-        """Go on from the hold at the horizon, if the session was held there."""
+        """Go on from the hold at the horizon, if the session was held there: the next
+        sound's clip loaded first (it was not in the plan held, so not loaded ahead; loaded
+        after the clock restarts, it came 0.1 s late), as ``Player.run`` loads the first."""
         if not self.holding:
             return
         self.holding = False
         position, player.paused_at = player.paused_at, None
         assert position is not None  # holding: paused at the horizon (``_hold``)
+        upcoming = player.timeline.upcoming(1)
+        if upcoming:
+            player.loader.get(upcoming[0], miss=False)
         player.start_from(position)
         player.report(RESUMED, position, GOES_ON)
