@@ -227,10 +227,11 @@ def test_the_webvtt_says_what_is_said_and_when(ten, tmp_path):
     subtitles.write_vtt(ten.plan, tmp_path / "s.vtt")
     text = (tmp_path / "s.vtt").read_text()
     assert text.startswith("WEBVTT\n")
-    first = ten.plan.events[0]
+    first = next(e for e in ten.plan.events if e.kind == "speech")  # after the opening chime
     assert (
         f"{chapters.timestamp(first.at)} --> {chapters.timestamp(first.end)}\n{first.text}" in text
     )
+    assert "00:00:00.000 --> 00:00:00.750\n[soft chime]" in text
     assert "[bell chime]" in text and no_temp_files(tmp_path)
 
 
