@@ -252,3 +252,28 @@ def test_the_first_text_renders_alone_then_the_rest_on_every_worker(renderer, mo
     whole = session.whole(prepared)
     texts = whole.written.texts()
     assert batches == [[whole.written.intro], texts[1:]]
+
+
+def test_after_a_hold_the_next_sound_is_loaded_before_the_clock_restarts(renderer, monkeypatch):
+    # it was not in the plan held, so not loaded ahead: loaded once the clock ran again, it
+    # came 0.1 s late through a real device (tests/live/test_player_e2e.py)
+    log: list[tuple[str, object]] = []
+    start_from, clip = player.Player.start_from, staged.Staged.clip
+
+    def starting(self, position):
+        log.append(("start", position))
+        return start_from(self, position)
+
+    def loading(self, event):
+        log.append(("clip", event.text or event.kind))
+        return clip(self, event)
+
+    monkeypatch.setattr(player.Player, "start_from", starting)
+    monkeypatch.setattr(staged.Staged, "clip", loading)
+    result, whole, _, _ = play_staged(renderer, 30.0, intro=4.0)
+    starts = [i for i, (what, _) in enumerate(log) if what == "start"]
+    assert len(starts) == 3  # the start, and going on after each of the two holds
+    for resumed in starts[1:]:
+        position = log[resumed][1]
+        due = next(e for e in whole.plan.events if e.at >= position - 1e-9)
+        assert ("clip", due.text or due.kind) in log[starts[0] + 1 : resumed]
