@@ -6,10 +6,17 @@ time: a renderer is not made for threads) and remembers the sessions it prepared
 the query and the routine file's size and time, so that moving the length back and forth
 costs nothing the second time. A render gets a session of its own (``fresh``): a file bed
 is read from one position at a time.
+
+The list of routines answers at once, as ``list --json`` does: each routine made ready once
+(loaded, its voice resolved: ``session.readied``), its lengths measured from the clips the
+cache has, estimated where it has none yet (``catalog.entry_of``). ``measure_all`` renders
+what the cache lacks, a routine at a time (the server's warm-up): the list asked again
+then says measured.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -41,7 +48,7 @@ class Sessions:
         self._engine = threading.Lock()  # one prepare at a time: the renderer is not shared
         self._remembering = threading.Lock()
         self._memo: OrderedDict[tuple[object, ...], session.Session] = OrderedDict()
-        self._listed: tuple[tuple[object, ...], dict[str, object]] | None = None
+        self._ready: dict[str, tuple[tuple[int, ...], session.Ready]] = {}
         self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     # -- sessions
@@ -83,17 +90,13 @@ class Sessions:
 
     def routines_json(self) -> dict[str, object]:
         """``list --json``, with the routines of ``--routines DIR`` after the built-ins; a
-        file there that does not load is listed under ``errors`` with its one line."""
+        file there that does not load is listed under ``errors`` with its one line. Answers
+        at once: lengths not yet measured are estimated (``measured: false``)."""
         self.routines.refresh()
-        stamps = tuple((name, self._stamp(name)[1]) for name in self.routines.names())
-        if self._listed is not None and self._listed[0] == stamps:
-            return self._listed[1]
         found, errors = [], []
         for name in self.routines.names():
             try:
-                path = str(self.routines.path(name))  # a path: never a file named so here
-                with self._engine:
-                    found.append(catalog.entry(name, path, self.renderer))
+                found.append(catalog.entry_of(name, self._readied(name), engine=self._engine))
             except VoiceguideError as exc:
                 if self.routines.is_builtin(name):
                     raise
@@ -101,8 +104,29 @@ class Sessions:
         listed = catalog.to_json(found)
         if errors:
             listed["errors"] = errors
-        self._listed = (stamps, listed)
         return listed
+
+    def measure_all(self) -> None:
+        """Render the speech every routine lacks, in the list's order, one routine at a time
+        (plans asked meanwhile wait for one routine's, not for all). A routine that does not
+        load is left to the list to report."""
+        for name in self.routines.names():
+            with contextlib.suppress(VoiceguideError):
+                ready = self._readied(name)
+                with self._engine:
+                    ready.cache.durations(ready.loaded.texts())
+
+    def _readied(self, name: str) -> session.Ready:
+        """``name`` loaded and its voice resolved (``session.readied``), kept until its file
+        changes."""
+        path, stamp = self._stamp(name)
+        known = self._ready.get(name)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        with self._engine:  # the engine may be asked for its voices
+            ready = session.readied(str(path), session.Options(), self.renderer)
+        self._ready[name] = (stamp, ready)
+        return ready
 
     def picture(self, query: Query) -> bytes:
         """The plan's timeline picture, as ``plan --picture FILE.svg`` draws it."""
