@@ -131,7 +131,7 @@ def test_the_card_the_hint_and_the_slider_state_the_same_lengths(page, server):
     assert js(page, "return document.getElementById('length').value") == "7200"
 
 
-def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, server):
+def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, server, run):
     open_page(page, server)
     choose(page, "neck-stretch")
     set_length(page, 120)
@@ -148,6 +148,9 @@ def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, s
     )
     src = js(page, "return document.getElementById('audio').currentSrc")
     assert "/api/session.wav?" in src and "length=120" in src
+    # what the page played, decoded, is what export writes
+    exported = run("export", "neck-stretch", "-l", "120", "-o", "-", "-q").stdout_bytes
+    assert fetch(src)[2] == exported
     plan = shown_plan(page)
 
     def agrees() -> bool:

@@ -52,6 +52,9 @@ CEILING_DB = MIX_CEILING_DB[ExportFormat.WAV]  # true-peak ceiling of a lossless
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
+# dB a clip's true peak may stray over the ceiling it is made under (the clip limiter aims
+# 1.5 dB under it, at the engine's rate) before ``level`` measures every clip's true peak
+PEAK_MARGIN_DB = 0.5
 
 
 def frames(seconds: float) -> int:
@@ -275,6 +278,7 @@ def level(
     clip_for: ClipFor,
     target_lufs: float = TARGET_LUFS,
     ceiling_db: float = CEILING_DB,
+    clip_ceiling_db: float | None = None,
 ) -> tuple[Leveled, Level]:
     """One gain for the whole session: ``(leveled clip_for, Level report)``.
 
@@ -286,6 +290,15 @@ def level(
     within 0.1 LU). A silent session gets no gain. One K-weighting workspace serves the
     measurements and the clips leveled meanwhile. Every clip is fetched here, so a clip that runs
     past the plan's end raises ``ValueError`` before anything is written.
+
+    ``clip_ceiling_db``: the true peak (dBTP) every clip is known to stay under (a session's
+    clips are made under ``leveling.CLIP_CEILING_DB``). When the gain cannot bring a clip
+    within ``PEAK_MARGIN_DB`` of ``ceiling_db``, no clip's true peak is measured here: none
+    will be limited, the gain stands, and the first block is ready after the loudness
+    measurement alone (a served session's first byte). Each clip's true peak is still
+    measured when the clip is first handed out, and one that strays over the ceiling is
+    limited then (the gain is not raised for it: the session stays under the ceiling, and
+    ``Leveled.limited`` says which). ``Level.true_peak`` is then the bound, not a measure.
     """
     work = Workspace(RATE)
     voiced = voice_only(plan)
@@ -293,6 +306,10 @@ def level(
     measured = measure(voiced, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple[object, ...], float] = {}
+    if clip_ceiling_db is not None and clip_ceiling_db + gain_db + PEAK_MARGIN_DB <= ceiling_db:
+        wrapped = Leveled(clip_for, gain_db, ceiling_db, peaks, work)
+        bound = clip_ceiling_db + gain_db if np.isfinite(measured) else -np.inf
+        return wrapped, Level(measured, gain_db, measured + gain_db, bound, 0)
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {event.clip_key: event for event in reversed(voiced.events)}
