@@ -335,3 +335,21 @@ def test_a_clip_that_strays_over_its_known_ceiling_is_still_limited():
     out = whole(plan, leveled)
     assert report.limited == 0 and leveled.limited  # found as they were handed out
     assert peaks.true_peak_db(out) <= -1.5
+
+
+def test_an_island_that_recurs_is_k_weighted_once_and_measured_wherever_it_falls(monkeypatch):
+    """Issue 24: the measurement (before a served session's first byte) K-weighted every
+    island anew; one that recurs is weighted once now, its blocks taken at each place's own
+    phase on the grid: the loudness a meter over the whole session reads."""
+    clips = {"cue": speechlike(2.5, 3) * np.float32(0.2), "bell": speechlike(0.7, 4)}
+    starts = [1.013, 9.5, 17.77731, 30.0, 41.2002]  # every phase of the 100 ms grid differs
+    events = [(at, "cue", 2.5) for at in starts] + [(at + 2.6, "bell", 0.7) for at in starts]
+    events.append((52.0, "bell", 0.7))  # alone: a shape of its own
+    plan, clip_for = make_plan(60.0, sorted(events)), clips_for(clips)
+    weighted = []
+    real = mix.k_weight
+    monkeypatch.setattr(mix, "k_weight", lambda *a, **k: weighted.append(1) or real(*a, **k))
+    assert mix.measure(plan, clip_for) == pytest.approx(
+        meter.loudness(whole(plan, clip_for)), abs=1e-6
+    )
+    assert len(weighted) == 2  # the cue and its bell, five times; the bell alone

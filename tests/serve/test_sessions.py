@@ -4,6 +4,7 @@ rendered, measured once the warm-up rendered it, and then what ``list --json`` p
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -36,3 +37,35 @@ def test_the_list_renders_nothing_and_the_warm_up_makes_it_measured(tmp_path, mo
     assert json.loads(cli.stdout) == measured
     plain = CliRunner().invoke(main, ["list", "--json", "--measure"], catch_exceptions=False)
     assert json.loads(plain.stdout) == measured
+
+
+def test_a_session_asked_twice_at_once_is_prepared_once_and_renders_with_a_bed_of_its_own(
+    tmp_path, monkeypatch
+):
+    """The page asks for the plan and the audio of new options at once: the second waited
+    for the engine's lock and prepared the session again, and the render prepared it a third
+    time, on the way to the first byte. One prepare now; the render's session is the same
+    plan with its own bed source."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voiceguide import session
+    from voiceguide.serve.query import parse
+    from voiceguide.serve.store import Served
+
+    calls = []
+    real = session.prepare
+    monkeypatch.setattr(
+        session, "prepare", lambda *a, **k: calls.append(1) or time.sleep(0.3) or real(*a, **k)
+    )
+    query = parse({"routine": "neck-stretch", "length": "2m", "bed": "rain"})
+    with tone_renderer() as renderer:
+        answers = Sessions(renderer, Routines(), Store(tmp_path / "sessions"))
+        with ThreadPoolExecutor(3) as pool:
+            asked = [pool.submit(answers.prepared, query) for _ in range(3)]
+            sessions = [f.result(timeout=60) for f in asked]
+        assert len(calls) == 1 and all(s is sessions[0] for s in sessions)
+        render, how, _ = answers.render(query, Served.WAV)
+        assert how == "made" and render.done.wait(60) and render.error is None
+        assert len(calls) == 1
+    renewed = answers.renewed(sessions[0], query)
+    assert renewed.plan is sessions[0].plan and renewed.bed is not sessions[0].bed

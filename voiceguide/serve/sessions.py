@@ -4,7 +4,8 @@ one server, each made by the library call the command line makes, so that they a
 ``Sessions`` holds the speech engine (one for the server's life, used by one request at a
 time: a renderer is not made for threads) and remembers the sessions it prepared, keyed by
 the query and the routine file's size and time, so that moving the length back and forth
-costs nothing the second time. A render gets a session of its own (``fresh``): a file bed
+costs nothing the second time; asked twice at once, it is prepared once. A render gets a
+session of its own (``renewed``: the prepared one with its bed opened anew): a file bed
 is read from one position at a time.
 
 The list of routines answers at once, as ``list --json`` does: each routine made ready once
@@ -17,10 +18,12 @@ then says measured.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from voiceguide import catalog, durations, exporting, report, session, speech
@@ -48,6 +51,7 @@ class Sessions:
         self._engine = threading.Lock()  # one prepare at a time: the renderer is not shared
         self._remembering = threading.Lock()
         self._memo: OrderedDict[tuple[object, ...], session.Session] = OrderedDict()
+        self._making: dict[tuple[object, ...], Future[session.Session]] = {}
         self._ready: dict[str, tuple[tuple[int, ...], session.Ready]] = {}
         self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
@@ -68,19 +72,43 @@ class Sessions:
             return session.prepare(str(path), query.options, self.renderer)
 
     def prepared(self, query: Query) -> session.Session:
-        """The session for ``query``, remembered (for what only reads its plan)."""
+        """The session for ``query``, remembered (for what only reads its plan). Asked again
+        while it is being prepared (the page's plan and its audio at once), the second asker
+        waits for the first's rather than preparing it again behind the engine's lock."""
         _, stamp = self._stamp(query.routine)
         key = (*query.key(), stamp)
         with self._remembering:
             found = self._memo.get(key)
-        if found is None:
-            found = self.fresh(query)
+            making = self._making.get(key) if found is None else None
+            mine = found is None and making is None
+            if mine:
+                making = self._making[key] = Future()
+        if making is not None and not mine:
+            return making.result()  # the first asker's session, or its error
+        if making is not None:
+            try:
+                found = self.fresh(query)
+            except BaseException as exc:
+                making.set_exception(exc)
+                raise
+            finally:
+                with self._remembering:
+                    self._making.pop(key, None)
+            making.set_result(found)
+        assert found is not None
         with self._remembering:
             self._memo[key] = found
             self._memo.move_to_end(key)
             while len(self._memo) > REMEMBERED:
                 self._memo.popitem(last=False)
         return found
+
+    def renewed(self, prepared: session.Session, query: Query) -> session.Session:
+        """A session of its own for a render: ``prepared``'s plan and clips with its bed
+        opened anew (a file bed is read from one position at a time), the speech not asked
+        of the engine again."""
+        bed = session.bed_source(prepared.written, query.options, prepared.plan.length)
+        return dataclasses.replace(prepared, bed=bed, _sounds={})
 
     # -- answers
 
@@ -176,7 +204,7 @@ class Sessions:
             f"{prepared.routine.title} ({durations.humanize(prepared.plan.length)})"
         )
         name = f"{title} tracks.zip" if fmt == Served.ZIP else f"{title}.{fmt}"
-        render, how = self.store.get(key, fmt, lambda: self.fresh(query))
+        render, how = self.store.get(key, fmt, lambda: self.renewed(prepared, query))
         return render, how, name
 
 
