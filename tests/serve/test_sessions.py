@@ -69,3 +69,30 @@ def test_a_session_asked_twice_at_once_is_prepared_once_and_renders_with_a_bed_o
         assert len(calls) == 1
     renewed = answers.renewed(sessions[0], query)
     assert renewed.plan is sessions[0].plan and renewed.bed is not sessions[0].bed
+
+
+def test_a_plan_asked_during_the_warm_up_waits_for_one_routines_speech_not_all(
+    tmp_path, monkeypatch
+):
+    """The warm-up released the engine between routines and took it again at once (a Lock
+    is not fair): the page's first plan waited for every routine's speech."""
+    import threading
+
+    from voiceguide.serve.query import parse
+    from voiceguide.testing.fakes import ToneSynth
+
+    slow = ToneSynth.render
+    monkeypatch.setattr(ToneSynth, "render", lambda *a: time.sleep(0.02) or slow(*a))
+    with tone_renderer() as renderer:
+        answers = Sessions(renderer, Routines(), Store(tmp_path / "sessions"))
+        answers.routines_json()
+        first, *others = answers.routines.names()
+        warm = threading.Thread(target=answers.measure_all)
+        warm.start()
+        browser_wait = time.monotonic() + 30
+        while not renderer.rendered and time.monotonic() < browser_wait:
+            time.sleep(0.005)  # the warm-up is rendering the first routine
+        answers.prepared(parse({"routine": first}))
+        done_then = len(renderer.rendered)
+        warm.join(60)
+        assert done_then < len(renderer.rendered)  # the others were rendered after the plan

@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -34,6 +35,7 @@ from voiceguide.serve.routines import Routines
 from voiceguide.serve.store import Render, Served, Store, key_of
 
 REMEMBERED = 32  # prepared sessions kept (a plan each: small)
+HANDOFF = 0.2  # seconds the warm-up leaves the engine free between routines
 
 
 class Sessions:
@@ -143,6 +145,9 @@ class Sessions:
                 ready = self._readied(name)
                 with self._engine:
                     ready.cache.durations(ready.loaded.texts())
+            # a Lock is not fair: released and taken again at once, a request waiting for
+            # the engine (the page's first plan) would wait for every routine, not one
+            time.sleep(HANDOFF)
 
     def _readied(self, name: str) -> session.Ready:
         """``name`` loaded and its voice resolved (``session.readied``), kept until its file
