@@ -9,14 +9,15 @@ the sink's clock), and session frame ``s`` is heard at stream frame ``f0 + (s - 
 mapping is asked again at every block: when it moves (the sound server ran dry and the stream
 plays later, ``AlsaBackend.shifts``; a device's crystal drifting against the clock) by more
 than ``FOLLOW`` seconds, the bed moves with it, gliding from the old place to the new over
-``GLIDE`` seconds, so a shift moves the bed and the clips placed after it alike. Anchored
-once on stream frames, the bed stayed late by every shift (measured under load: 14, then
-143 ms behind its cues within 7 s). Each anchoring is a *voice*
-with its own gain ramp over stream frames; a new anchoring fades in over ``FADE`` seconds
-from its first frame while the voice before it fades out over ``CUT`` seconds, so a jump
-never clicks. A pause fades the bed out over ``FADE`` seconds from the next frame the stream
-takes (heard at most the stream's latency later: silent within half a second); ``b`` fades
-it out or in over ``TOGGLE`` seconds.
+``GLIDE`` seconds, as the clips not yet begun move (``live.mixer``). Anchored once on stream
+frames, the bed stayed late by every shift (measured under load: 14, then 143 ms behind its
+cues within 7 s).
+
+Each anchoring is a *voice* with its own gain ramp over stream frames; a new anchoring fades
+in over ``FADE`` seconds from its first frame while the voice before it fades out over
+``CUT`` seconds, so a jump never clicks. A pause fades the bed out over ``FADE`` seconds from
+the next frame the stream takes (heard at most the stream's latency later: silent within half
+a second); ``b`` fades it out or in over ``TOGGLE`` seconds.
 
 Thread-safety: the player calls ``start``, ``hold``, ``toggle`` and ``retime``; the feeding
 thread calls ``fill`` (and ``fail``). A lock guards the voices; the source is read only by
@@ -74,8 +75,8 @@ class _Voice:
         now; past ``FOLLOW`` seconds off, move there, anchored again at that clock time:
         gliding over ``GLIDE`` seconds if the voice is heard already (at once if it moved
         further than ``CHUNK``, which one read covers), its fade-in with it if not. One
-        glide at a time. The
-        time asked is a recent one: a stream's clock may say where past times were heard."""
+        glide at a time. The time asked is a recent one: a stream's clock may say where past
+        times were heard."""
         if frame < self.glide_end:
             return
         at = self.at + (frame - self.stream) / RATE
