@@ -316,8 +316,9 @@ def _bed_lags(heard, bed, quiet, power) -> dict[int, tuple[int, float | None]]:
 
 def _clips_lag(found: list[float], planned: list[float]) -> int:
     """Frames by which the clips' onsets are late in the recording (the median over the
-    planned ones, each matched to the nearest found)."""
-    late = [min(found, key=lambda f: abs(f - p)) - p for p in planned]
+    planned ones, each matched to the nearest found; 0 when none is found: the onsets' own
+    checks fail then)."""
+    late = [min(found, key=lambda f: abs(f - p)) - p for p in planned] if found else [0.0]
     return round(statistics.median(late) * RATE)
 
 
