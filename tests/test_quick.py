@@ -61,7 +61,9 @@ def run_of_two_files(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
-@pytest.mark.parametrize("workers", [["-n", "2", "--dist", "loadfile"], ["-n", "0"]])
+@pytest.mark.parametrize(
+    "workers", [["-n", "2", "--dist", "loadfile"], ["-n", "0"]], ids=["two-workers", "serial"]
+)
 def test_a_whole_run_that_misses_a_module_fails_naming_it(tmp_path, workers):
     """On two workers the check sees what each loaded (the controller, which ran no test,
     loaded neither module); serial, what the one process loaded. Either way the modules no

@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ def whole_run(config: pytest.Config) -> bool:
     return config.args_source == pytest.Config.ArgsSource.TESTPATHS and not narrowed
 
 
-def ours(names: Iterator[str] | list[str]) -> list[str]:
+def ours(names: Iterable[str]) -> list[str]:
     """The voiceguide modules among ``names``."""
     return [name for name in names if name.split(".")[0] == "voiceguide"]
 
