@@ -58,10 +58,11 @@ POSITIVE = (
     ("pos-first-rain", "first-back-massage", "20m", ("--bed", "rain")),
     ("pos-back-piper", "back-massage", "15m", ("--engine", "piper", "--bed", "drone")),
 )
-NEGATIVE = (  # 120 minutes in all
+NEGATIVE = (  # 120 minutes 10 s in all
     ("neg-back-ocean", "back-massage", "40m", ("--bed", "ocean")),
     ("neg-neck", "neck-stretch", "10m", ()),
-    ("neg-first-short", "first-back-massage", "5m30s", ("--pace", "off")),
+    # 5m30s until the routine grew (it now takes 5m40s at least)
+    ("neg-first-short", "first-back-massage", "5m40s", ("--pace", "off")),
     ("neg-first", "first-back-massage", "30m", ("--bed", "rain")),
     ("neg-back-piper", "back-massage", "35m", ("--engine", "piper")),
 )

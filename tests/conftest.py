@@ -3,7 +3,6 @@ sessions prepared once per module."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from voiceguide.testing.fakes import tone_renderer
 # measured with --durations), plays in real time (audio_device), runs a real speech engine
 # (engine) or a browser (browser). The full suite (``./test.sh``, CI) runs them all.
 NOT_QUICK = ("slow", "engine", "audio_device", "browser")
-LAST = "test_every_module_is_loaded_by_a_whole_run"  # tests/test_quick.py: after the rest
+# that a whole run (quick or full, serial or on xdist workers) loads every module of the package
+pytest_plugins = ["tests.whole_run"]
 
 # Hypothesis' 200 ms deadline is a timed assertion: on a shared 2-core machine at load 14 an
 # example of tests/test_fit.py took 327 ms and failed a correct fit. Speed is bench/'s to
@@ -43,47 +43,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=left)
             gone = set(left)
             items[:] = [item for item in items if item not in gone]
-    items.sort(key=lambda item: item.name == LAST)  # stable: the rest keep their order
-
-
-# Put on the PYTHONPATH of every process the tests start: at its exit, it appends the names
-# of the voiceguide modules it loaded to $VOICEGUIDE_TEST_MODULES (one write, O_APPEND).
-RECORDER = """
-import atexit, os, sys
-
-def _record():
-    main = getattr(sys.modules.get("__main__"), "__spec__", None)  # python -m voiceguide.X
-    names = [*sys.modules, main.name if main is not None else ""]
-    loaded = [m for m in names if m.split(".")[0] == "voiceguide"]
-    log = os.environ.get("VOICEGUIDE_TEST_MODULES")
-    if not (loaded and log):
-        return
-    try:  # a process under a file-size limit (tests/test_faults.py) cannot: it stays quiet
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, (" ".join(loaded) + "\\n").encode())
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-atexit.register(_record)
-"""
-
-
-@pytest.fixture(scope="session", autouse=True)
-def loaded_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Where the processes this run starts (``python -m voiceguide``, a server, an example)
-    record the voiceguide modules they loaded, for tests/test_quick.py. A process given a
-    PYTHONPATH of its own by its test (a sitecustomize that hides espeak-ng) records none."""
-    site = tmp_path_factory.mktemp("recorder")
-    (site / "sitecustomize.py").write_text(RECORDER)
-    log = site / "modules.txt"
-    with pytest.MonkeyPatch.context() as patch:
-        paths = [str(site), os.environ.get("PYTHONPATH", "")]
-        patch.setenv("PYTHONPATH", os.pathsep.join(path for path in paths if path))
-        patch.setenv("VOICEGUIDE_TEST_MODULES", str(log))
-        yield log
 
 
 @pytest.fixture(autouse=True)

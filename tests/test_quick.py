@@ -1,59 +1,24 @@
 """The quick tier (``./test.sh --quick``) leaves out what is slow, but no module: at the end of
-a whole run, quick or full, every module of the package has been loaded by its tests.
-
-"Loaded" is in the test process's ``sys.modules`` or in that of a process it started (a
-``python -m voiceguide``, a server: tests/conftest.py's ``loaded_elsewhere`` records them). A
-module that only the slow, real-engine, real-time or browser tests reach fails this, named.
-"""
+a whole run, quick or full, serial or on xdist workers, every module of the package has been
+loaded by its tests, or the run fails naming those that were not (tests/whole_run.py, a
+plugin tests/conftest.py loads, checks it after the last test)."""
 
 from __future__ import annotations
 
+import ast
+import os
+import re
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-import voiceguide
+from tests.whole_run import CHECK, OWN_PROGRAMS, package_modules, unreached
 from voiceguide.testing import launch
 
-PACKAGE = Path(voiceguide.__file__).resolve().parent
-# run only as a program of its own, by path (``python -P .../piper_worker.py``: it imports
-# piper, GPL, which no voiceguide process may): never a module of any process
-OWN_PROGRAMS = {"voiceguide.speech.piper_worker"}
-
-
-def package_modules() -> set[str]:
-    """Every module of the package but the test helpers (``voiceguide.testing``)."""
-    found = set()
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        if "testing" not in parts:
-            found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return found
-
-
-def unreached(loaded: set[str]) -> list[str]:
-    """The package's modules not in ``loaded``, but those that run only as programs."""
-    return sorted(package_modules() - loaded - OWN_PROGRAMS)
-
-
-def whole_run(config: pytest.Config) -> bool:
-    """Whether this run is the whole suite or the whole quick tier: no paths, ``-k``,
-    ``-m``, ``--deselect`` or last-failed narrowing it."""
-    option = config.option
-    narrowed = option.keyword or option.markexpr or option.deselect or getattr(option, "lf", 0)
-    return config.args_source == pytest.Config.ArgsSource.TESTPATHS and not narrowed
-
-
-def test_every_module_is_loaded_by_a_whole_run(
-    request: pytest.FixtureRequest, loaded_elsewhere: Path
-) -> None:
-    """Run last (tests/conftest.py puts it there)."""
-    if not whole_run(request.config):
-        pytest.skip("checks what a whole run loaded: at the end of ./test.sh or ./test.sh --quick")
-    recorded = loaded_elsewhere.read_text().split() if loaded_elsewhere.exists() else []
-    missing = unreached(set(sys.modules) | set(recorded))
-    assert missing == [], f"no test of this run loads {missing}: add a quick test that does"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_check_names_what_no_test_loaded() -> None:
@@ -68,3 +33,56 @@ def test_the_check_names_what_no_test_loaded() -> None:
 def test_a_process_the_tests_start_records_what_it_loaded(loaded_elsewhere: Path) -> None:
     launch.run("--version")  # python -m voiceguide: __main__ is voiceguide.__main__
     assert {"voiceguide.cli", "voiceguide.__main__"} <= set(loaded_elsewhere.read_text().split())
+
+
+def run_of_two_files(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A whole run (its ``testpaths``, no narrowing) of a project whose two test files load
+    one module each, ``voiceguide.durations`` and ``voiceguide.choices`` (``import
+    voiceguide``, which the plugin does in every process, loads neither)."""
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\ntestpaths = t\n"
+        "addopts = -ra -p xdist.plugin -p tests.whole_run -p no:cacheprovider\n"
+    )
+    (tmp_path / "t").mkdir()
+    for name, module in (("a", "durations"), ("b", "choices")):
+        (tmp_path / "t" / f"test_{name}.py").write_text(
+            textwrap.dedent(f"""
+                import voiceguide.{module}
+
+                def test_{name}():
+                    assert voiceguide.{module}.__name__ == "voiceguide.{module}"
+            """)
+        )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]])}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # hypothesis & co: seconds of imports each
+    command = [sys.executable, "-m", "pytest", *args]
+    return subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    "workers", [["-n", "2", "--dist", "loadfile"], ["-n", "0"]], ids=["two-workers", "serial"]
+)
+def test_a_whole_run_that_misses_a_module_fails_naming_it(tmp_path, workers):
+    """On two workers the check sees what each loaded (the controller, which ran no test,
+    loaded neither module); serial, what the one process loaded. Either way the modules no
+    test loaded are named, the run counts a failure and exits 1."""
+    ran = run_of_two_files(tmp_path, *workers)
+    out = ran.stdout + ran.stderr
+    assert ran.returncode == 1, out
+    assert re.search(r"\b1 failed, 2 passed\b", out), out
+    assert f"FAILED {CHECK}" in out, out
+    named = re.search(r"no test of this run loads (\[.*?\])", out)
+    assert named, out
+    missing = ast.literal_eval(named.group(1))
+    assert "voiceguide.durations" not in missing and "voiceguide.choices" not in missing
+    assert {"voiceguide.cli", "voiceguide.speech.cache"} <= set(missing)
+
+
+def test_a_narrowed_run_is_not_checked(tmp_path):
+    """A path on the command line narrows the run: the check would name every module that
+    file does not reach, so it does not run."""
+    ran = run_of_two_files(tmp_path, "-n", "0", "t/test_a.py")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "1 passed" in ran.stdout and CHECK not in ran.stdout

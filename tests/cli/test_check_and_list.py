@@ -114,7 +114,8 @@ def test_a_built_in_that_cannot_be_prepared_is_one_line_and_the_rest_are_listed(
     monkeypatch.setattr(resources, "scripts_dir", lambda: tmp_path)
     monkeypatch.setenv("COLUMNS", "300")  # each description beside its routine
     for as_json in (True, False):
-        result = CliRunner().invoke(main, ["list"] + ["--json"] * as_json, catch_exceptions=False)
+        args = ["list", "--measure"] + ["--json"] * as_json
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
         assert result.exit_code == 1
         assert result.stderr == (
             f"not listed: the built-in routine 'broken': {tmp_path / 'broken.yaml'}:3: step 1 "

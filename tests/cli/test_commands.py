@@ -47,7 +47,7 @@ def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_d
     run, monkeypatch
 ):
     monkeypatch.setenv("COLUMNS", "300")
-    result = run("list")
+    result = run("list", "--measure")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split() == ["name", "title", "length", "fits", "description"]
@@ -69,7 +69,7 @@ def test_list_shows_each_routine_with_its_length_the_range_plan_states_and_its_d
 @pytest.mark.slow
 def test_list_keeps_to_the_terminal_width_shortening_descriptions(run, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", str(columns))
-    lines = run("list").output.splitlines()
+    lines = run("list").stdout.splitlines()
     assert len(lines) in (4, 7)  # descriptions beside the rest, or under the titles
     assert all(len(line) <= columns for line in lines)
     assert sum(line.endswith("\u2026") for line in lines) == 3
@@ -77,12 +77,16 @@ def test_list_keeps_to_the_terminal_width_shortening_descriptions(run, monkeypat
 
 @pytest.mark.slow
 def test_list_json_gives_each_routines_lengths_in_seconds(run):
-    result = run("list", "--json")
+    result = run("list", "--json", "--measure")
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["version"] == 1
     (entry,) = [r for r in data["routines"] if r["name"] == "back-massage"]
-    assert set(entry) == {"name", "title", "description", "length", "shortest", "longest"}
+    assert set(entry) == {
+        *("name", "title", "description", "length", "shortest", "longest"),
+        *("measured", "rounds", "optional"),
+    }
+    assert entry["measured"] is True and entry["rounds"] is True and entry["optional"] is False
     assert entry["title"] == "Back massage" and entry["description"].startswith("A full back")
     assert entry["length"] == json.loads(run("plan", "back-massage", "--json").output)["length"]
     low, high = (
@@ -90,6 +94,32 @@ def test_list_json_gives_each_routines_lengths_in_seconds(run):
     )
     assert f"{low} to {high}" == fits_in_plan_footer(run, "back-massage")
     assert run("plan", "back-massage", "--length", str(math.ceil(entry["shortest"]))).exit_code == 0
+
+
+def test_list_answers_at_once_estimating_what_is_not_rendered_and_says_so(run, cache_dir):
+    """Issue 24: ``list`` rendered every built-in's speech first (26-28 s cold with Piper).
+    It renders nothing now: a routine whose speech the cache lacks is estimated, marked;
+    one whose speech a plan rendered is measured, as ``list --measure`` measures it."""
+    listed = json.loads(run("list", "--json").output)["routines"]
+    assert [r["measured"] for r in listed] == [False] * len(listed)
+    made = [p.name for p in cache_dir.iterdir()]  # chimes, pace sounds, the voices: no speech
+    assert made and all(name.startswith(("chime-", "pace-", "voices-")) for name in made)
+    table = run("list")
+    assert table.exit_code == 0 and "~" in table.stdout
+    assert table.stderr.startswith("~ estimated from the words")
+    assert run("plan", "neck-stretch", "-q").exit_code == 0  # its speech into the cache
+    again = {r["name"]: r for r in json.loads(run("list", "--json").output)["routines"]}
+    assert again["neck-stretch"]["measured"] is True
+    assert again["back-massage"]["measured"] is False
+    measured = {
+        r["name"]: r for r in json.loads(run("list", "--json", "--measure").output)["routines"]
+    }
+    assert again["neck-stretch"] == measured["neck-stretch"]
+    assert [r["measured"] for r in measured.values()] == [True] * len(measured)
+    assert not run("list").stderr  # everything measured: no mark, no note
+    for name, entry in again.items():  # the estimate is near what the clips say
+        for key in ("length", "shortest", "longest"):
+            assert entry[key] == pytest.approx(measured[name][key], rel=0.25), (name, key)
 
 
 @pytest.mark.slow

@@ -37,3 +37,26 @@ def test_a_missing_microphone_is_one_line_and_the_session_goes_on(run, monkeypat
 def test_help_says_how_to_listen(run):
     text = run("play", "--help").output
     assert "--listen" in text and "--mic DEVICE" in text and "PULSE_SOURCE" in text
+
+
+def test_a_listener_that_stopped_during_the_session_is_said_at_its_end(monkeypatch, capsys):
+    """Before, a listener whose process ended mid-session left it deaf without a word."""
+    from voiceguide import listen
+    from voiceguide.cli.listening import voice_commands
+
+    class Stopped:
+        stopped: str | None = None
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    ended = Stopped()
+    monkeypatch.setattr(listen, "start", lambda mic: ended)
+    with voice_commands(True, None, quiet=True) as ears:
+        assert ears is not None and ears.listening is ended
+        assert capsys.readouterr().err == ""
+        ended.stopped = "the microphone stopped (No such device)"
+    assert ended.closed
+    line = "listening stopped during the session: the microphone stopped (No such device)\n"
+    assert capsys.readouterr().err == line

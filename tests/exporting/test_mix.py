@@ -308,3 +308,48 @@ def test_limiting_a_long_clip_needs_work_memory_of_a_few_copies_of_it():
     ceiling = peaks.true_peak_db(clip) - 1.0  # as speech a little over the ceiling
     peak = _limiting_traced_peak(clip.copy(), ceiling)
     assert peak <= 0.6 * clip.nbytes + filter_bytes, f"{peak / clip.nbytes:.2f} copies"
+
+
+def test_clips_known_under_their_ceiling_are_leveled_without_measuring_their_peaks_first(
+    monkeypatch,
+):
+    """Issue 24: a served session's first byte waited for every clip's true peak. Clips made
+    under a known ceiling, at a gain that cannot bring them near the mix's, are not measured
+    before the first block: the same gain, the same samples."""
+    plan, clip_for = sparse_session(-16.5, -6.0)
+    before, report = mix.level(plan, clip_for)
+    measured = []
+    real = mix.true_peak_db
+    monkeypatch.setattr(mix, "true_peak_db", lambda samples: measured.append(1) or real(samples))
+    leveled, quick = mix.level(plan, clip_for, clip_ceiling_db=-6.0)  # made under -6 dBTP
+    assert measured == []  # the first block needs the loudness alone
+    assert (quick.gain_db, quick.lufs, quick.limited) == (report.gain_db, report.lufs, 0)
+    assert quick.true_peak == pytest.approx(-6.0 + quick.gain_db)  # the bound
+    np.testing.assert_array_equal(whole(plan, leveled), whole(plan, before))
+    assert len(measured) == len(plan.events)  # each clip's peak taken as it is handed out
+
+
+def test_a_clip_that_strays_over_its_known_ceiling_is_still_limited():
+    plan, clip_for = sparse_session(-16.5, -1.5)  # said to be under -9 dBTP: they are not
+    leveled, report = mix.level(plan, clip_for, ceiling_db=-1.5, clip_ceiling_db=-9.0)
+    out = whole(plan, leveled)
+    assert report.limited == 0 and leveled.limited  # found as they were handed out
+    assert peaks.true_peak_db(out) <= -1.5
+
+
+def test_an_island_that_recurs_is_k_weighted_once_and_measured_wherever_it_falls(monkeypatch):
+    """Issue 24: the measurement (before a served session's first byte) K-weighted every
+    island anew; one that recurs is weighted once now, its blocks taken at each place's own
+    phase on the grid: the loudness a meter over the whole session reads."""
+    clips = {"cue": speechlike(2.5, 3) * np.float32(0.2), "bell": speechlike(0.7, 4)}
+    starts = [1.013, 9.5, 17.77731, 30.0, 41.2002]  # every phase of the 100 ms grid differs
+    events = [(at, "cue", 2.5) for at in starts] + [(at + 2.6, "bell", 0.7) for at in starts]
+    events.append((52.0, "bell", 0.7))  # alone: a shape of its own
+    plan, clip_for = make_plan(60.0, sorted(events)), clips_for(clips)
+    weighted = []
+    real = mix.k_weight
+    monkeypatch.setattr(mix, "k_weight", lambda *a, **k: weighted.append(1) or real(*a, **k))
+    assert mix.measure(plan, clip_for) == pytest.approx(
+        meter.loudness(whole(plan, clip_for)), abs=1e-6
+    )
+    assert len(weighted) == 2  # the cue and its bell, five times; the bell alone

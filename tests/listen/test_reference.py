@@ -35,6 +35,19 @@ def test_sounds_are_read_where_the_clock_puts_them_and_cut_where_the_player_stop
     assert output.read(101.0, RATE // 2).any()
 
 
+def test_a_sound_cut_before_it_began_is_silence_wherever_it_is_read_from():
+    """The player hands a sound over ``lead`` (0.3 s) early; a pause 0.1 s before it begins
+    cuts it whole. Read over a window holding both the cut and its start, it once gave a
+    slice of negative length: a ValueError that ended the listener's process (deaf for the
+    rest of the session: the end-to-end test's "nothing heard after the pause")."""
+    output = Reference()
+    output.add(100.0, tone(0.22, -20))  # a beat of the pace guide
+    output.cut(99.9)
+    for start in np.arange(99.3, 100.3, 0.01):
+        assert not output.read(start, 1600).any()
+        assert not output.flags(start, 1600).any()
+
+
 def test_the_session_sounds_where_it_is_loud_and_rings_for_the_tail_after():
     output = Reference()
     speech = np.concatenate([np.zeros(RATE), tone(1.0, -15), np.zeros(2 * RATE)])

@@ -84,10 +84,22 @@ def test_while_the_session_sounds_only_a_likely_pause_or_stop_counts():
     assert heard({"pause": 0.5}, sounding=True) == ["pause"]
     assert heard({"stop": 0.5}, sounding=True) == ["stop"]
     assert heard({"back": 0.9}, sounding=True) == []  # "back" is a word the session says
-    assert heard({"pause": 0.02}, sounding=True) == []  # what its echo leaves reached 0.028
+    # what its echo leaves: "pause" or "stop" at 0.0056 at most in 66 of 68 stretches
+    assert heard({"pause": 0.006}, sounding=True) == []
     # "pause" said over the session's speech, heard at 0.03-0.1 in 8 of the set's 84 (the
     # first rules, at 0.1, dropped them)
     assert heard({"pause": 0.0402, "stop": 0.0027}, sounding=True) == ["pause"]
+    assert heard({"pause": 0.02, "stop": 0.01}, sounding=True) == []  # not clearly which
+
+
+def test_over_the_session_the_commands_that_cannot_count_do_not_count_against_pause():
+    """The giver's "pause" over the session's words is often heard as a likelier other
+    command, which cannot be obeyed then: the third round's set had 7 more of 84 with
+    "pause" the likelier of "pause" and "stop" at 0.01 or more (docs/performance.md)."""
+    assert heard({"pause": 0.0125, "next": 0.0017, "stop": 0.0006}, sounding=True) == ["pause"]
+    assert heard({"pause": 0.0324, "faster": 0.0285}, sounding=True) == ["pause"]  # "fall, fall"
+    assert heard({"stop": 0.05, "go on": 0.4}, sounding=True) == ["stop"]
+    assert heard({"go on": 0.4}, sounding=False) == ["go on"]  # between cues: as before
 
 
 def test_every_command_heard_carries_the_action_the_keys_would_send():

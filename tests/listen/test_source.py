@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import queue
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -74,12 +78,64 @@ def test_the_listener_is_told_each_clip_at_16_khz_and_every_stop():
     tapped.close_tap()
     tapped._thread.join(2.0)
     assert backend.handles[0].at == 12.5 and backend.stops == [clock()]
-    assert listening.told[0] == {"cut": clock()}  # the stop is told at once
-    at, pcm = listening.told[1]["clip"]
+    # in the order they were done: told before the clip, the cut (a pause) left the clip,
+    # handed over early, sounding on in the listener's reference
+    assert listening.told[1] == {"cut": clock()}
+    at, pcm = listening.told[0]["clip"]
     heard = np.frombuffer(base64.b64decode(pcm), "<i2") / 32768.0
     assert at == 12.5 and len(heard) == RATE // 3
     assert np.abs(heard).max() == pytest.approx(0.25, abs=0.01)
     assert tapped.latency == backend.latency  # everything else passes through
+
+
+def test_a_pause_is_told_after_the_clips_handed_over_before_it_even_while_one_is_sent():
+    """A clip is handed over early (the backend's ``lead``) and sent from the tap's thread;
+    a pause right after must reach the listener after it, or the clip is never cut in its
+    reference and sounds on there (the session "sounding" through the pause: only "pause"
+    and "stop" count then, and at a stricter chance)."""
+    sending, sent = threading.Event(), threading.Event()
+
+    class SlowListening(FakeListening):
+        def tell(self, message: dict) -> None:
+            if "clip" in message:  # the tap's thread, busy sending it
+                sending.set()
+                sent.wait(2.0)
+            super().tell(message)
+
+    clock = FakeClock()
+    listening = SlowListening()
+    tapped = source.TappedBackend(FakeBackend(clock), listening, clock=clock)
+    tapped.play(Clip(np.full(RATE // 2, 0.1, np.float32)), at=12.5)
+    assert sending.wait(2.0)
+    tapped.stop_all()
+    sent.set()
+    tapped.close_tap()
+    tapped._thread.join(2.0)
+    assert [sorted(m) for m in listening.told] == [["clip"], ["cut"]]
+
+
+def test_a_listener_that_ends_unsaid_during_the_session_is_known_stopped_with_why(tmp_path):
+    """Killed, or a crash in its process: the player's side knows (the play command says so
+    at the end) instead of a session deaf in silence."""
+    script = "import sys; print('{\"ready\": true}'); print('{\"listening\": true}'); "
+    script += "sys.stdout.flush(); sys.stderr.write('MemoryError\\n'); sys.exit(1)"
+    errors = (tmp_path / "errors").open("w+b")
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        bufsize=1,
+    )
+    listening = source.Listening(process, errors)
+    assert listening.listening.wait(10.0)
+    process.wait(10.0)
+    deadline = time.monotonic() + 10.0
+    while listening.stopped is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert listening.stopped == "the listener ended (MemoryError)"
+    listening.close()
 
 
 def test_no_microphone_is_one_line_naming_the_device():

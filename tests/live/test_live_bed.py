@@ -35,9 +35,14 @@ class Flat:
 
 
 def frame(at: float) -> float:
-    """The stream of these tests: its clock counts its frames (clock time ``t`` is heard at
-    stream frame ``t``)."""
-    return at
+    """The stream of these tests: its first frame is heard at clock time 0 (clock time ``t``
+    is heard at stream frame ``t * RATE``)."""
+    return at * RATE
+
+
+def heard(stream_frame: int) -> float:
+    """The clock time at which the stream of these tests plays ``stream_frame``."""
+    return stream_frame / RATE
 
 
 def streamed(live: bed.LiveBed, first: int, frames: int, period: int = 480) -> np.ndarray:
@@ -53,7 +58,7 @@ def streamed(live: bed.LiveBed, first: int, frames: int, period: int = 480) -> n
 @pytest.mark.slow
 def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
     live = bed.LiveBed(Ramp(), Flat(), frame)
-    live.start(at=10_000, session_seconds=30.0)
+    live.start(at=heard(10_000), session_seconds=30.0)
     out = streamed(live, 0, 3 * RATE)
     assert not out[:10_000].any()  # before the anchor: nothing
     fade = round(bed.FADE * RATE)
@@ -67,15 +72,15 @@ def test_the_bed_is_read_at_the_session_frame_its_stream_frame_is_heard_at():
 @pytest.mark.slow
 def test_what_is_added_does_not_depend_on_the_period(period):
     reference = bed.LiveBed(Ramp(), Flat(), frame)
-    reference.start(5_000, 2.0)
+    reference.start(heard(5_000), 2.0)
     live = bed.LiveBed(Ramp(), Flat(), frame)
-    live.start(5_000, 2.0)
+    live.start(heard(5_000), 2.0)
     assert streamed(live, 0, RATE, period) == pytest.approx(streamed(reference, 0, RATE, 480))
 
 
 def test_a_pause_fades_out_from_the_next_frame_and_stays_silent():
     live = bed.LiveBed(Ramp(), Flat(), frame)
-    live.start(0, 0.0)
+    live.start(heard(0), 0.0)
     streamed(live, 0, RATE)
     live.hold()
     out = streamed(live, RATE, RATE)
@@ -87,9 +92,9 @@ def test_a_pause_fades_out_from_the_next_frame_and_stays_silent():
 def test_a_jump_fades_the_old_place_out_quickly_and_the_new_one_in():
     source = Ramp()
     live = bed.LiveBed(source, Flat(), frame)
-    live.start(0, 0.0)
+    live.start(heard(0), 0.0)
     streamed(live, 0, RATE)
-    live.start(RATE + 2400, 100.0)  # heard 50 ms later, 100 s into the session
+    live.start(heard(RATE + 2400), 100.0)  # heard 50 ms later, 100 s into the session
     out = streamed(live, RATE, RATE)
     cut = round(bed.CUT * RATE)
     old = (RATE + np.arange(cut)) * 1e-7
@@ -101,7 +106,7 @@ def test_a_jump_fades_the_old_place_out_quickly_and_the_new_one_in():
 
 def test_b_fades_the_bed_out_and_back_in():
     live = bed.LiveBed(Ramp(), Flat(), frame)
-    live.start(0, 0.0)
+    live.start(heard(0), 0.0)
     streamed(live, 0, RATE)
     assert live.toggle() is False
     off = streamed(live, RATE, 2 * RATE)
@@ -116,7 +121,7 @@ def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
     end = Event(40.0, "chime", 4.2, 0, sound=Sound("end", None))
     said = [Event(10.0, "speech", 2.0, 0, text="Now."), end]
     live = bed.LiveBed(Ramp(), bed_envelope(BedLevels("ramp", 18.0, 12.0), said, 40.0), frame)
-    live.start(0, 0.0)
+    live.start(heard(0), 0.0)
 
     def level_db(out: np.ndarray, first: int, second: float) -> float:
         frame = round(second * RATE)
@@ -135,12 +140,56 @@ def test_the_bed_ducks_where_the_plan_says_and_a_retimed_plan_moves_the_duck():
 
 def test_b_while_paused_waits_for_the_resume():
     live = bed.LiveBed(Ramp(), Flat(), frame)
-    live.start(0, 0.0)
+    live.start(heard(0), 0.0)
     streamed(live, 0, RATE)
     live.hold()
     streamed(live, RATE, RATE)
     live.toggle()  # off
     live.toggle()  # on again, still paused
     assert not streamed(live, 2 * RATE, RATE).any()
-    live.start(3 * RATE, 1.0)
+    live.start(heard(3 * RATE), 1.0)
     assert streamed(live, 3 * RATE, RATE)[-1] > 0
+
+
+class Moving:
+    """A stream's clock that counts its frames (as ``frame``) until ``moved`` is set: then
+    clock time ``t`` is heard at stream frame ``t * RATE - moved`` (the stream plays later)."""
+
+    def __init__(self):
+        self.moved = 0
+
+    def __call__(self, at: float) -> float:
+        return at * RATE - self.moved
+
+
+def test_when_the_streams_clock_moves_the_bed_glides_to_where_the_clock_now_puts_it():
+    clock = Moving()
+    live = bed.LiveBed(Ramp(), Flat(), clock)
+    live.start(heard(0), 0.0)
+    assert streamed(live, 0, RATE)[-1] == pytest.approx((RATE - 1) * 1e-7)
+    clock.moved = 2400  # the server ran dry: heard 50 ms later from now on
+    out = streamed(live, RATE, RATE)
+    old, new = (RATE + np.arange(RATE)) * 1e-7, (RATE + np.arange(RATE) + 2400) * 1e-7
+    assert out[-100:] == pytest.approx(new[-100:])  # the session where the clock puts it
+    glide = round(bed.GLIDE * RATE)
+    assert out[0] == pytest.approx(old[0])  # no jump where it moves
+    assert np.all(np.diff(out[:glide]) > 0) and np.all((out >= old - 1e-9) & (out <= new + 1e-9))
+    assert out[glide:] == pytest.approx(new[glide:])  # from the glide's end
+    clock.moved = 2400 + 20  # moving less than FOLLOW (the clock's jitter): left alone
+    assert streamed(live, 2 * RATE, 480) == pytest.approx((2 * RATE + np.arange(480) + 2400) * 1e-7)
+
+
+def test_a_bed_not_heard_yet_moves_at_once():
+    clock = Moving()
+    live = bed.LiveBed(Ramp(), Flat(), clock)
+    live.start(heard(RATE), 10.0)  # session 10 s heard from stream frame RATE
+    streamed(live, 0, 480)
+    clock.moved = 2400
+    out = streamed(live, 480, 2 * RATE)
+    begins = RATE - 2400 - 480  # where the clock puts it now: 50 ms earlier in the stream
+    assert not out[:begins].any() and out[begins + 1] > 0  # faded in from there
+    fade = round(bed.FADE * RATE)
+    assert out[begins + 1 : begins + fade] == pytest.approx(
+        (10 * RATE + np.arange(1, fade)) * 1e-7 * np.arange(1, fade) / fade, rel=1e-5
+    )
+    assert out[-1] == pytest.approx((10 * RATE + 2 * RATE + 480 - 1 - RATE + 2400) * 1e-7)

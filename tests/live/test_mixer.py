@@ -70,6 +70,21 @@ def test_a_clip_plays_while_its_frames_are_heard():
     assert not placed.is_playing()
 
 
+def test_a_clip_placed_for_a_clock_time_moves_with_the_streams_clock_until_it_begins():
+    """The sound server ran dry: from now on the stream is heard 50 ms later, and the clips
+    not begun move as the bed does (``LiveBed``); one already sounding plays on."""
+    moved = [0]
+    mixer = Mixer(lambda: 0.0, lambda at: at * RATE - moved[0])
+    sounding = mixer.place(tone(RATE), 0, at=0.0)
+    coming = mixer.place(tone(100, 0.5), RATE, at=1.0)
+    pulled(mixer, 0, 480, 480)
+    moved[0] = 2400
+    out = pulled(mixer, 480, 2 * RATE, 480)
+    assert sounding.first == 0 and out[: RATE - 2880].tolist() == [0.25] * (RATE - 2880)
+    assert coming.first == RATE - 2400 and not coming.late
+    assert out[RATE - 2400 - 480 : RATE - 2300 - 480].tolist() == [0.5 + 0.25] * 100
+
+
 class Level:
     """A bed source at one level, read by frame; fails past ``fails_at`` if given."""
 
@@ -90,7 +105,7 @@ class Flat:
 
 
 def carried(mixer: Mixer, source: Level) -> LiveBed:
-    bed = LiveBed(source, Flat(), lambda at: at)  # type: ignore[arg-type]
+    bed = LiveBed(source, Flat(), lambda at: at * RATE)  # type: ignore[arg-type]
     mixer.carry(bed)
     bed.start(0, 0.0)
     return bed

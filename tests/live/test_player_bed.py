@@ -160,3 +160,47 @@ def test_a_bed_that_fails_to_read_stops_and_the_session_goes_on():
     assert result.position == pytest.approx(session.plan.length)
     assert len(result.played) == len(session.plan.events)
     assert np.abs(at(backend, 40.0, 20.0)).max() == 0.0
+
+
+class ShiftingStream(FakeStreamBackend):
+    """A stream that runs dry once, ``SHIFTED`` seconds after it starts: from then on every
+    frame is heard ``SHIFT`` seconds later than before (what ``AlsaBackend``'s estimate
+    follows after an underrun, and its ``shifts`` counts)."""
+
+    SHIFTED, SHIFT = 40.0, 0.1
+
+    def frame_at(self, at: float) -> float:
+        frame = super().frame_at(at)
+        return frame - self.SHIFT * RATE if at - self.started >= self.SHIFTED else frame
+
+
+class Steep(Frames):
+    """``Frames`` ten times steeper: a place 100 frames off reads 1e-5 off (under the bed's
+    -18 dB, well over the tests' 1e-6)."""
+
+    def read(self, first: int, frames: int) -> np.ndarray:
+        return (1.0 + (first + np.arange(frames)) * 1e-7).astype(np.float32)
+
+
+class DriftingStream(FakeStreamBackend):
+    """A device whose crystal runs ``PPM`` parts per million fast against the clock: its
+    frames are heard a little earlier each second (30 ms after 5 minutes)."""
+
+    PPM = 100.0
+
+    def frame_at(self, at: float) -> float:
+        return super().frame_at(at) * (1 + self.PPM * 1e-6)
+
+
+@pytest.mark.parametrize("stream", [ShiftingStream, DriftingStream])
+def test_when_the_streams_clock_moves_the_bed_moves_with_the_clips(stream):
+    """The clips are placed by the stream's clock (``frame_at``) as they come; the bed follows
+    the same clock, so a shift or a drift of the stream moves both: anchored once on stream
+    frames, the bed stayed 0.1 s late after the shift, 15 ms after 150 s of drift."""
+    session = bedded_session()
+    session.bed = Steep()
+    clock = FakeClock()
+    backend = stream(clock, LATENCY)
+    player.play(session, backend, clock=clock, sleep=clock.sleep, spin=0.0, preload=False)
+    for position in (10.0, 31.0, 60.0, 100.0, 150.0):  # before and after the shift at 40 s
+        assert at(backend, position) == pytest.approx(expected(session, position), abs=1e-6)

@@ -281,12 +281,47 @@ def _bed_heard(prepared: session.Session, frames: int) -> np.ndarray:
     return (samples * ramp).astype(np.float32)
 
 
-# A known defect, open: after a sound-server underrun the bed stays where the stream put it
-# while the clips are placed again by the clock, so the bed falls behind its cues (measured:
-# 14 then 143 ms within 7 s on a loaded machine; 96 frames in a fresh clone's full run). A fix
-# (re-anchoring, DEVELOPERS.md) was tried and taken out. Until then a failed assertion is an
-# expected failure (xfail, listed by -ra), not hidden; any other error still fails the run.
-@pytest.mark.xfail(raises=AssertionError, strict=False, reason="bed drift after underrun (open)")
+WIDE = 2400  # frames either side searched for the bed in each second: 50 ms
+
+
+def _bed_lags(heard, bed, quiet, power) -> dict[int, tuple[int, float | None]]:
+    """Per second of the session with a quarter second of bed between cues (from 5 s): the
+    lag (frames, within ``WIDE``) at which the bed is in the recording over the longest such
+    stretch, and how far what is left there is under ``power``, the bed's between cues (dB;
+    a second's own power would be the noise floor's where the bed fades out), or None where
+    it is not 10 dB under that second's bed (a faded bed is "found" at any lag). Least
+    squares at every lag at once: the recording's energy, less twice its correlation with
+    the bed, plus the bed's energy at each lag. ``bed`` runs ``WIDE`` frames past
+    ``heard``."""
+    lags = {}
+    for second in range(5, len(heard) // RATE):
+        inside = np.concatenate([[0], quiet[second * RATE : (second + 1) * RATE], [0]])
+        edges = np.flatnonzero(np.diff(inside.astype(np.int8)))
+        runs = zip(edges[::2], edges[1::2], strict=True)  # (start, end) of each quiet stretch
+        start, end = max(runs, key=lambda r: r[1] - r[0], default=(0, 0))
+        start, end = second * RATE + start, second * RATE + end
+        if end - start < RATE // 4 or end + WIDE > len(bed) or not np.any(bed[start:end]):
+            continue
+        part = heard[start:end].astype(np.float64)
+        near = bed[start - WIDE : end + WIDE].astype(np.float64)
+        sums = np.concatenate([[0.0], np.cumsum(near**2)])
+        left = part @ part - 2 * scipy.signal.correlate(near, part, "valid")
+        left += sums[end - start :] - sums[: start - end]
+        best = int(np.argmin(left))
+        local = float(np.mean(bed[start:end].astype(np.float64) ** 2)) * (end - start)
+        under = 10 * np.log10(max(left[best] / (end - start), 1e-20) / power)
+        lags[second] = (WIDE - best, under if left[best] < local / 10 else None)
+    return lags
+
+
+def _clips_lag(found: list[float], planned: list[float]) -> int:
+    """Frames by which the clips' onsets are late in the recording (the median over the
+    planned ones, each matched to the nearest found; 0 when none is found: the onsets' own
+    checks fail then)."""
+    late = [min(found, key=lambda f: abs(f - p)) - p for p in planned] if found else [0.0]
+    return round(statistics.median(late) * RATE)
+
+
 def test_with_a_bed_the_bed_is_heard_between_cues_and_every_onset_stays_on_time(
     sink, bedded, tmp_path
 ):
@@ -304,28 +339,53 @@ def test_with_a_bed_the_bed_is_heard_between_cues_and_every_onset_stays_on_time(
     expected = (reference[: len(bed)] + bed)[: 20 * RATE]
     window = samples[: 22 * RATE]
     first = int(np.argmax(scipy.signal.correlate(window, expected, "valid", "fft")))
-    length = min(len(samples) - first, len(bed))
-    heard, bed = samples[first : first + length], bed[:length]
+    length = min(len(samples) - first, len(bed) - WIDE)
+    heard, whole, bed = samples[first : first + length], bed, bed[:length]
     # between cues (clips silent there, past the fade-in) the recording is the bed; the bed
     # is anchored on the stream by its own rounding, so find it to the frame
-    quiet = (np.abs(reference[:length]) == 0) & (np.arange(length) > 5 * RATE)
-
-    def left(lag: int) -> float:
-        return float(np.mean((heard[quiet] - np.roll(bed, lag)[quiet]) ** 2))
-
-    lag = min(range(-96, 97), key=left)
+    frames = np.arange(length)  # and clear of the end by the lags tried
+    quiet = (np.abs(reference[:length]) == 0) & (frames > 5 * RATE) & (frames < length - 96)
     power = float(np.mean(bed[quiet] ** 2))
+
+    def left(lag: int, where: np.ndarray) -> float:
+        """What is not the bed in the recording at ``where`` (indices), the bed ``lag``
+        frames late."""
+        return float(np.mean((heard[where] - bed[where - lag]) ** 2))
+
+    everywhere = np.flatnonzero(quiet)
+    lag = min(range(-96, 97), key=lambda lag: left(lag, everywhere))
     print(f"\nbed between cues: {10 * np.log10(power):.1f} dBFS, {lag:+d} frames from the clips, "
-          f"what is not the bed {10 * np.log10(left(lag) / power):.1f} dB under it")  # fmt: skip
+          f"what is not the bed {10 * np.log10(left(lag, everywhere) / power):.1f} dB under it; "
+          f"the stream shifted {result.shifts} times")  # fmt: skip
     assert 10 * np.log10(power) > -50.0  # audible: not faded away
-    assert abs(lag) <= 48  # where the plan puts it, to 1 ms (measured: 1-4 frames)
-    assert left(lag) < power * 10 ** (-40 / 10)  # the same bed, the same envelope
-    # the clips alone: the recording less the bed, onsets as without a bed
-    found = find_onsets(heard - np.roll(bed, lag), RATE, THRESHOLD_DB, MIN_GAP)
+    if result.shifts == 0:  # it never moved: one place, to the frame (measured: 1-4 frames)
+        assert abs(lag) <= 48 and left(lag, everywhere) < power * 10 ** (-40 / 10)
+    # second by second: when the sound server runs dry the stream plays later from then on
+    # (result.shifts), and the bed must move with the clips; in the second it moves, no one
+    # place is the bed (nor where a clip sounding through it was late). A shift in the first
+    # 20 s moves the alignment too: so each second is searched 50 ms wide, and compared with
+    # the clips' own lag
+    lags = _bed_lags(heard, whole, quiet, power)
+    found_in = {s: lg for s, (lg, db) in lags.items() if db is not None and db < -40.0}
+    # the clips alone: the recording less the bed (where it was found), onsets as without one
+    under = np.roll(bed, lag)
+    for second, found_lag in found_in.items():
+        where = np.arange(second * RATE, min((second + 1) * RATE, length))
+        under[where] = whole[where - found_lag]
+    found = find_onsets(heard - under, RATE, THRESHOLD_DB, MIN_GAP)
+    median_limit, worst_limit, _ = ONSET_LIMITS["alsa"]
+    moved = set(lags) - set(found_in)  # the stream's dropout there is the bed missing, no cue
+    found = [f for f in found if int(f) not in moved or min(abs(f - p) for p in planned) < 0.25]
+    clips = _clips_lag(found, planned)
+    print(f"bed, second by second (frames, dB not the bed; the clips {clips:+d} frames): "
+          + " ".join(f"{s}:{lg:+d}/{db if db is None else round(db)}"
+                     for s, (lg, db) in lags.items()))  # fmt: skip
+    assert all(abs(lg - clips) <= 48 for lg in found_in.values()), lags  # to 1 ms
+    assert len(lags) - len(found_in) <= 2 * result.shifts, lags  # only where it moved
+    assert len(found_in) >= len(lags) // 2, lags
     errors = onset_errors(planned, found)
     print("with a bed: onset errors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
     assert len(found) == len(planned)
-    median_limit, worst_limit, _ = ONSET_LIMITS["alsa"]
     assert statistics.median(abs(e) for e in errors) <= median_limit, errors
     assert max(abs(e) for e in errors) <= worst_limit, errors
     assert result.late == 0 and result.misses == 0

@@ -20,9 +20,16 @@ pytestmark = pytest.mark.skipif(not browser.available(), reason="needs selenium 
 
 
 @pytest.mark.slow
-def test_routines_are_what_list_json_prints(server, run):
+def test_routines_are_what_list_json_prints(server, run, monkeypatch):
+    # the warm-up renders every routine's speech: measured then, as the command line
+    # measures them from the same cache (before, both estimate the ones not rendered yet)
+    browser.wait_for(
+        lambda: all(r["measured"] for r in api(server, "routines")[1]["routines"]),
+        what="the warm-up to measure every routine",
+    )
     status, _, body = fetch(f"{server.base}/api/routines")
     assert status == 200
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(server.cache))
     assert body.decode() == run("list", "--json").output
 
 
@@ -86,6 +93,31 @@ def test_the_session_wav_is_what_export_writes_to_standard_output(server, run, t
     samples, rate = sf.read(io.BytesIO(body), dtype="float32")
     assert rate == 48000 and len(samples) == 60 * 48000
     assert np.sqrt(np.mean(samples**2)) > 0.01  # sound, not silence
+
+
+@pytest.mark.slow
+def test_a_session_served_while_it_is_mixed_is_the_exported_file_at_minus_16_lufs(
+    server, run, tmp_path
+):
+    """Issue 24: the WAV streamed to a phone is the file ``export`` writes (same gain, same
+    samples), decoded at -16 LUFS (speech and chimes) under -1 dBTP, its first bytes served
+    before the rest is mixed."""
+    from voiceguide.audio import loudness, peaks
+
+    url = f"{server.base}/api/session.wav?routine=back-massage&length=25m&bed=none"
+    status, headers, first = fetch(url, {"Range": "bytes=0-99999"})
+    assert status == 206 and headers["X-Voiceguide-Render"] == "made"
+    body = fetch(url)[2]
+    assert body[:100000] == first
+    target = tmp_path / "back.wav"
+    assert run("export", "back-massage", "-l", "25m", "--bed", "none", "-o", str(target), "-q")
+    samples, rate = sf.read(io.BytesIO(body), dtype="float32")
+    assert rate == 48000 and len(samples) == 25 * 60 * 48000
+    np.testing.assert_array_equal(samples, sf.read(target, dtype="float32")[0])  # tags aside
+    assert peaks.true_peak_db(samples) <= -1.0
+    # the pace guide's beats sit under the speech at their own level: the session is
+    # leveled on the speech and chimes, so the whole file (beats counted) is a little louder
+    assert -16.5 <= loudness.loudness(samples) <= -14.0
 
 
 def test_the_session_is_seekable_by_range(server):

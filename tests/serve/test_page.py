@@ -9,6 +9,7 @@ import urllib.parse
 import pytest
 
 from tests.serve.conftest import api, fetch
+from voiceguide import fit
 from voiceguide.testing import browser
 
 pytestmark = [
@@ -82,7 +83,55 @@ def test_the_page_lists_the_routines_and_the_plan_follows_the_length(page, serve
     assert page.find_element("id", "plan-length").text == "· 5:00"
 
 
-def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, server):
+def words(seconds: int) -> str:
+    """As the page says a length: ``8 min 15 s``."""
+    h, m, s = seconds // 3600, seconds // 60 % 60, seconds % 60
+    said = [f"{h} h"] * bool(h) + [f"{m} min"] * bool(m) + [f"{s} s"] * bool(s or not (h or m))
+    return " ".join(said)
+
+
+def test_the_card_the_hint_and_the_slider_state_the_same_lengths(page, server):
+    """Issue 24: the card said "9 to 55 min" (minutes rounded up) where the hint said "fits
+    8 min 15 s to 55 min", and the slider stopped at 55 minutes though the routine goes on
+    in rounds. They say what the command line says now, and the ranges the server estimated
+    are shown measured once it has rendered the speech."""
+    browser.wait_for(
+        lambda: all(r["measured"] for r in api(server, "routines")[1]["routines"]),
+        what="the warm-up to measure every routine",
+    )
+    open_page(page, server)
+    listed = {r["name"]: r for r in api(server, "routines")[1]["routines"]}
+    entry = listed["back-massage"]
+    low, high = fit.shown_range(entry["shortest"], entry["longest"])
+    span = f"{words(low)} to {words(high)}; longer in rounds"
+    card = browser.wait_for(
+        lambda: (
+            (
+                text := js(
+                    page,
+                    "return document.querySelector('input[value=back-massage]')"
+                    ".parentElement.querySelector('.range').textContent",
+                )
+            )
+            and "about" not in text
+            and text
+        ),
+        what="the measured range on the card",
+    )
+    assert card == f"{words(round(entry['length']))} · {span}"
+    choose(page, "back-massage")
+    assert page.find_element("id", "range-hint").text == f"Back massage fits {span}."
+    ends = js(page, "const s = document.getElementById('length'); return [s.min, s.max]")
+    assert ends == [str(low), "7200"]  # longer in rounds: up to 2 hours
+    set_length(page, 4500)  # past the longest: in rounds, as plan --length 75m
+    browser.wait_for(lambda: shown_plan(page)["length"] == 4500.0, what="the plan in rounds")
+    assert shown_plan(page) == api(server, "plan?routine=back-massage&length=4500")[1]
+    assert any(step.get("round") == 2 for step in shown_plan(page)["steps"])
+    set_length(page, 100000)  # past the slider's end: its end
+    assert js(page, "return document.getElementById('length').value") == "7200"
+
+
+def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, server, run):
     open_page(page, server)
     choose(page, "neck-stretch")
     set_length(page, 120)
@@ -99,6 +148,9 @@ def test_play_advances_the_audio_and_the_step_shown_follows_its_position(page, s
     )
     src = js(page, "return document.getElementById('audio').currentSrc")
     assert "/api/session.wav?" in src and "length=120" in src
+    # what the page played, decoded, is what export writes
+    exported = run("export", "neck-stretch", "-l", "120", "-o", "-", "-q").stdout_bytes
+    assert fetch(src)[2] == exported
     plan = shown_plan(page)
 
     def agrees() -> bool:

@@ -64,21 +64,30 @@ def main() -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the list as JSON (see docs/list-json.md)."
 )
-def list_routines(as_json: bool) -> None:
+@click.option(
+    "--measure",
+    is_flag=True,
+    help="Render the speech the cache lacks first, so every length is measured, not "
+    "estimated (seconds a routine with espeak-ng, tens of seconds with Piper, the first time).",
+)
+def list_routines(as_json: bool, measure: bool) -> None:
     """List the built-in routines: title, default length, the lengths each fits (--length)
     and description.
 
-    The lengths a routine fits depend on how long its speech takes: the first run renders
-    the speech into the cache (a few seconds), later runs read it from there. A built-in
-    that cannot be prepared (a broken installation) is one line on stderr, the others are
-    listed, and the exit status is 1.
+    The lengths a routine fits depend on how long its speech takes. The list answers at
+    once: a routine whose speech is in the cache (a plan, play or export of it ran) shows
+    its lengths as measured; one whose speech is not rendered yet shows them estimated from
+    its words, marked ~ (--measure renders it first). A built-in that cannot be prepared (a
+    broken installation) is one line on stderr, the others are listed, and the exit
+    status is 1.
     """
     status = 0
     with reported(), make_renderer() as renderer:
         from voiceguide import catalog
 
         found = []
-        for entry in catalog.entries(renderer, progress=render_progress(False)):
+        shown = render_progress(False) if measure else None
+        for entry in catalog.entries(renderer, progress=shown, measure=measure):
             if isinstance(entry, catalog.Unlisted):  # a broken installation: the rest listed
                 click.echo(entry.line, err=True)
                 status = 1
@@ -88,6 +97,8 @@ def list_routines(as_json: bool) -> None:
             out(json.dumps(catalog.to_json(found), indent=2, ensure_ascii=False))
         else:
             out(catalog.table(found, shutil.get_terminal_size((100, 24)).columns))
+            if not all(entry.measured for entry in found):
+                click.echo(catalog.ESTIMATE_NOTE, err=True)
     sys.exit(status)
 
 

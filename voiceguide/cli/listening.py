@@ -56,3 +56,5 @@ def voice_commands(wanted: bool, mic: str | None, quiet: bool = False) -> Iterat
         yield Ears(listening)
     finally:
         listening.close()
+    if listening.stopped is not None:  # the session played on, deaf from then on: said
+        click.echo(f"listening stopped during the session: {listening.stopped}", err=True)

@@ -33,6 +33,7 @@ from voiceguide.audio.loudness import (
     KWeighting,
     Workspace,
     gated_loudness,
+    k_weight,
     loudness,
     streamed_energies,
 )
@@ -51,7 +52,11 @@ TARGET_LUFS = SPEECH_LUFS
 CEILING_DB = MIX_CEILING_DB[ExportFormat.WAV]  # true-peak ceiling of a lossless session, dBTP
 _MERGE_GAP = 1.0  # seconds: sounds closer than this share gating blocks, so measure them together
 _MEASURE_BLOCK = 1.0  # seconds mixed and K-weighted at a time when measuring (whole hops)
+_SHAPED = 12.0  # seconds: an island up to this long is measured whole, once however often it recurs
 CACHE_BYTES = 2 * 2**20  # clips kept in memory between events (~10 s of audio)
+# dB a clip's true peak may stray over the ceiling it is made under (the clip limiter aims
+# 1.5 dB under it, at the engine's rate) before ``level`` measures every clip's true peak
+PEAK_MARGIN_DB = 0.5
 
 
 def frames(seconds: float) -> int:
@@ -166,28 +171,55 @@ def measure(plan: Plan, clip_for: ClipFor, workspace: Workspace | None = None) -
     The gating blocks (400 ms every 100 ms from the session start) that touch no sound hold
     silence, which the -70 LUFS absolute gate removes; so only the blocks around each island
     of sound are measured, on the same block grid as a whole-session meter. Sounds less than
-    ``_MERGE_GAP`` apart are measured together, so no block counts twice. Each island is
-    mixed and K-weighted block by block (``KWeighting``): the work memory is a block's
-    and a few FFT buffers (``workspace``, made if None), the same for 10 minutes as for
-    8 hours. The filter starts at rest
-    0.4 s before an island: the previous one ended at least ``_MERGE_GAP`` earlier, and the
-    filter's ring-out lasts 0.17 s.
+    ``_MERGE_GAP`` apart are measured together, so no block counts twice. An island that
+    recurs (the same clips at the same distances: a step's chime and instruction, a cue) is
+    mixed and K-weighted once, its blocks read from the running sum of its squares wherever
+    it falls on the grid; one longer than ``_SHAPED`` is mixed and K-weighted block by block
+    (``KWeighting``). Work memory: an island of ``_SHAPED`` at most (a few MB) and a few FFT
+    buffers (``workspace``, made if None), the same for 10 minutes as for 8 hours. The filter
+    starts at rest 0.4 s before an island: the previous one ended at least ``_MERGE_GAP``
+    earlier, and the filter's ring-out lasts 0.17 s.
     """
     block, hop, total = frames(BLOCK), frames(HOP), total_frames(plan)
     if total <= 2 * block:
         return loudness(np.concatenate(list(blocks(plan, clip_for))))
     energies = []
+    shapes: dict[tuple[object, ...], tuple[list[Event], list[tuple[int, int, int]]]] = {}
     # clip_for may level a clip meanwhile, in the same workspace (a stream of its own)
     weighting = KWeighting(RATE, workspace=workspace)
     for first, last, events in islands(plan, clip_for):
         begin = max(0, first - block) // hop * hop
         stop = min(total, last + block + hop)
+        if last - first <= frames(_SHAPED):
+            shape = tuple((e.clip_key, frames(e.at) - first) for e in events)
+            shapes.setdefault(shape, (events, []))[1].append((first, begin, stop))
+            continue
         weighting.reset()
         parts = blocks(
             plan, clip_for, begin / RATE, stop / RATE, _MEASURE_BLOCK, reuse=True, events=events
         )
         energies.append(streamed_energies(weighting(part) for part in parts))
+    for events, places in shapes.values():
+        sums = _square_sums(plan, clip_for, events, workspace)
+        for first, begin, stop in places:
+            starts = np.arange(begin, begin + ((stop - begin) // hop - 3) * hop, hop) - first
+            ends = np.clip(starts + block, 0, len(sums) - 1)
+            energies.append((sums[ends] - sums[np.clip(starts, 0, len(sums) - 1)]) / block)
     return gated_loudness(np.concatenate(energies)) if energies else -np.inf
+
+
+def _square_sums(
+    plan: Plan, clip_for: ClipFor, events: list[Event], workspace: Workspace | None
+) -> np.ndarray:
+    """The running sum of squares of an island's K-weighted mix (ring-out included), from
+    0 at its first event's first frame: frames ``a`` to ``b`` hold ``sums[b] - sums[a]``."""
+    first = frames(events[0].at)
+    last = max(frames(e.at) + clip_for(e).frames for e in events)
+    mixed = np.concatenate(list(blocks(plan, clip_for, first / RATE, last / RATE, events=events)))
+    weighted = k_weight(mixed, RATE, tail=True, workspace=workspace)
+    del mixed
+    np.square(weighted, out=weighted)
+    return np.concatenate(([0.0], np.cumsum(weighted, out=weighted)))
 
 
 @dataclass(frozen=True)
@@ -275,6 +307,7 @@ def level(
     clip_for: ClipFor,
     target_lufs: float = TARGET_LUFS,
     ceiling_db: float = CEILING_DB,
+    clip_ceiling_db: float | None = None,
 ) -> tuple[Leveled, Level]:
     """One gain for the whole session: ``(leveled clip_for, Level report)``.
 
@@ -286,6 +319,15 @@ def level(
     within 0.1 LU). A silent session gets no gain. One K-weighting workspace serves the
     measurements and the clips leveled meanwhile. Every clip is fetched here, so a clip that runs
     past the plan's end raises ``ValueError`` before anything is written.
+
+    ``clip_ceiling_db``: the true peak (dBTP) every clip is known to stay under (a session's
+    clips are made under ``leveling.CLIP_CEILING_DB``). When the gain cannot bring a clip
+    within ``PEAK_MARGIN_DB`` of ``ceiling_db``, no clip's true peak is measured here: none
+    will be limited, the gain stands, and the first block is ready after the loudness
+    measurement alone (a served session's first byte). Each clip's true peak is still
+    measured when the clip is first handed out, and one that strays over the ceiling is
+    limited then (the gain is not raised for it: the session stays under the ceiling, and
+    ``Leveled.limited`` says which). ``Level.true_peak`` is then the bound, not a measure.
     """
     work = Workspace(RATE)
     voiced = voice_only(plan)
@@ -293,6 +335,10 @@ def level(
     measured = measure(voiced, source, work)
     gain_db = target_lufs - measured if np.isfinite(measured) else 0.0
     peaks: dict[tuple[object, ...], float] = {}
+    if clip_ceiling_db is not None and clip_ceiling_db + gain_db + PEAK_MARGIN_DB <= ceiling_db:
+        wrapped = Leveled(clip_for, gain_db, ceiling_db, peaks, work)
+        bound = clip_ceiling_db + gain_db if np.isfinite(measured) else -np.inf
+        return wrapped, Level(measured, gain_db, measured + gain_db, bound, 0)
     # each distinct clip once, the longest first: the limiter's work memory is largest for
     # them, and the shorter ones then fit in what they freed (heap growth, not live memory)
     firsts = {event.clip_key: event for event in reversed(voiced.events)}

@@ -29,6 +29,7 @@ import soundfile as sf
 from voiceguide import atomic, durations
 from voiceguide.atomic import cleanup_stale
 from voiceguide.audio import RATE, Clip
+from voiceguide.audio.leveling import CLIP_CEILING_DB
 from voiceguide.choices import ExportFormat
 from voiceguide.exporting import chapters, mix, stream
 from voiceguide.exporting.chapters import Tags
@@ -132,7 +133,7 @@ def export(
             return export_stream(prepared, out, form.name, progress)
     target = Path(target)
     cleanup_stale(atomic.resolve(target).parent)
-    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    clip_for, level = leveled(prepared, form)
     bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length - start)
@@ -194,7 +195,7 @@ def export_stream(
     form = format_for(STDOUT, fmt)
     plan = prepared.plan
     check_size(plan, form)
-    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    clip_for, level = leveled(prepared, form)
     bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     tags = session_tags(prepared)
     counter = Counter(progress, plan.length)
@@ -250,7 +251,7 @@ def export_split(
     for track, name in enumerate(names):
         check_size(plan, form, track, name)
     cleanup_stale(atomic.resolve(directory).parent)
-    clip_for, level = mix.level(plan, prepared.clip, ceiling_db=form.ceiling_db)
+    clip_for, level = leveled(prepared, form)
     bed = mix.bed_layer(prepared.bed, plan, level.gain_db)
     album = session_tags(prepared).title
     counter = Counter(progress, plan.length)
@@ -377,6 +378,15 @@ def playlist(tracks: Sequence[Track]) -> str:
     for track in tracks:
         lines += [f"#EXTINF:{track.seconds:.3f},{track.title}", track.path.name]
     return "\n".join(lines) + "\n"
+
+
+def leveled(prepared: Session, form: Format) -> tuple[mix.Leveled, mix.Level]:
+    """``mix.level`` of a session for ``form``: its clips are made under the clips' ceiling
+    (``leveling.CLIP_CEILING_DB``), so a small gain measures no true peak before the first
+    block."""
+    return mix.level(
+        prepared.plan, prepared.clip, ceiling_db=form.ceiling_db, clip_ceiling_db=CLIP_CEILING_DB
+    )
 
 
 def _session(prepared: Prepared) -> Session:

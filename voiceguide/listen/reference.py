@@ -72,13 +72,15 @@ class Reference:
             sounds = list(self._sounds)
         for sound in sounds:
             first = round((sound.at - start) * RATE)
-            last = min(first + len(sound.samples), count)
+            begin, last = max(0, first), min(first + len(sound.samples), count)
             if sound.until < math.inf:
                 last = min(last, round((sound.until - start) * RATE))
-            if last <= 0 or first >= count:
+            # a sound cut before it began (handed over ``lead`` early, then a pause or a
+            # jump) has nothing to read: its ``last`` comes before ``begin`` (a slice of
+            # negative length once crashed the listener, deaf for the rest of the session)
+            if last <= begin:
                 continue
-            skip = max(0, -first)
-            out[first + skip : last] += sound.samples[skip : last - first]
+            out[begin:last] += sound.samples[begin - first : last - first]
         return out
 
     def flags(self, start: float, count: int) -> np.ndarray:

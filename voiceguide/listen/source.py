@@ -65,6 +65,7 @@ class Listening:
         self.heard: list[dict[str, Any]] = []  # every command heard, as the worker said it
         self.listening = threading.Event()
         self.stopped: str | None = None  # why the listener stopped, if it did
+        self._closing = False  # ``close`` ends it: its end is no news
         self._writing = threading.Lock()
         threading.Thread(target=self._read, name="voiceguide-listen", daemon=True).start()
 
@@ -108,6 +109,8 @@ class Listening:
                 self._replies.put(message)
         if not self.listening.is_set():
             self._replies.put({"error": "no microphone: the listener ended " + self._why()})
+        elif self.stopped is None and not self._closing:  # ended unsaid: killed, a crash
+            self.stopped = "the listener ended " + self._why()
 
     def _why(self) -> str:
         self._errors.seek(0)
@@ -124,6 +127,7 @@ class Listening:
                 pass  # it has ended: the session goes on without it
 
     def close(self) -> None:
+        self._closing = True
         try:
             assert self.process.stdin is not None, "started with stdin=PIPE"
             self.process.stdin.close()
@@ -149,7 +153,9 @@ class TappedBackend:
     (``stop_all``); everything else is the device's.
 
     Clips are resampled and sent in a thread of this object's own, not in the player's
-    loop: ``play`` only queues the clip. The bed is not told (see DEVELOPERS.md)."""
+    loop: ``play`` only queues the clip, and ``stop_all`` queues the cut behind it (told
+    first, a cut let a clip handed over before it, early, sound on in the listener's
+    reference after a pause). The bed is not told (see DEVELOPERS.md)."""
 
     def __init__(
         self, backend: Backend, listening: Listening, clock: Callable[[], float] = time.monotonic
@@ -157,7 +163,8 @@ class TappedBackend:
         self._backend = backend
         self._listening = listening
         self._clock = clock
-        self._clips: queue.Queue[tuple[Clip, float] | None] = queue.Queue()
+        # a clip and the clock time it sounds, a cut's clock time, or None: the end
+        self._clips: queue.Queue[tuple[Clip, float] | float | None] = queue.Queue()
         self._thread = threading.Thread(target=self._measure, name="voiceguide-tap", daemon=True)
         self._thread.start()
 
@@ -190,7 +197,7 @@ class TappedBackend:
 
     def stop_all(self) -> None:
         self._backend.stop_all()
-        self._listening.tell({"cut": self._clock()})
+        self._clips.put(self._clock())
 
     def close(self) -> None:
         self._backend.close()
@@ -203,6 +210,9 @@ class TappedBackend:
 
     def _measure(self) -> None:
         while (item := self._clips.get()) is not None:
+            if not isinstance(item, tuple):
+                self._listening.tell({"cut": item})
+                continue
             clip, at = item
             pcm = (np.clip(to_16k(clip.samples), -1, 1) * 32767).astype("<i2")
             self._listening.tell({"clip": [at, base64.b64encode(pcm.tobytes()).decode()]})

@@ -35,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -78,7 +79,12 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=_told, args=(sounding, deaf), daemon=True).start()
     _reply(replies, {"listening": True})
     with mic:
-        _listen(mic, listener, sounding, deaf, replies)
+        try:
+            _listen(mic, listener, sounding, deaf, replies)
+        except Exception as exc:  # a bug: said (the player shows it), never deaf in silence
+            traceback.print_exc()  # into the worker's stderr, for whoever debugs it
+            _reply(replies, {"error": f"the listener stopped ({type(exc).__name__}: {exc})"})
+            return 1
     return 0
 
 
@@ -107,19 +113,31 @@ def _listen(
             _reply(replies, {"error": str(block)})
             return
         samples, end = block
-        start = end - len(samples) / RATE
         fed = listener.segmenter.fed + len(samples)  # the stream's samples after this block
-        reference = sounding.read(start + LOOKAHEAD, len(samples))
-        flags = sounding.flags(start, len(samples))
-        for heard in listener.feed(samples, reference, flags):
-            at = end - (fed - heard.end * RATE) / RATE
-            if at < deaf[0]:
-                continue
-            _reply(replies, {"heard": heard.command.words, "action": heard.command.action,
-                             "at": at, "chance": heard.chance, "text": heard.text})  # fmt: skip
+        for answer in hear_block(listener, sounding, samples, end, deaf[0]):
+            _reply(replies, answer)
         if listener.log and log_path:  # a list only when there is a log
             _write_log(log_path, listener.log, end, fed)
             listener.log.clear()
+
+
+def hear_block(
+    listener: Listener, sounding: Reference, samples: np.ndarray, end: float, deaf: float = 0.0
+) -> list[dict[str, object]]:
+    """One block of the microphone (``samples``, its last captured at clock time ``end``)
+    through ``listener``, with what the session played then (``sounding``): the commands
+    heard, as the replies say them (none whose stretch ended before clock time ``deaf``)."""
+    start = end - len(samples) / RATE
+    fed = listener.segmenter.fed + len(samples)  # the stream's samples after this block
+    reference = sounding.read(start + LOOKAHEAD, len(samples))
+    flags = sounding.flags(start, len(samples))
+    answers: list[dict[str, object]] = []
+    for heard in listener.feed(samples, reference, flags):
+        at = end - (fed - heard.end * RATE) / RATE
+        if at >= deaf:
+            answers.append({"heard": heard.command.words, "action": heard.command.action,
+                            "at": at, "chance": heard.chance, "text": heard.text})  # fmt: skip
+    return answers
 
 
 def _write_log(

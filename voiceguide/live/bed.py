@@ -3,13 +3,21 @@ envelope as an export, read by session frame, mixed under the clips by the strea
 (``live.mixer``) as its sink pulls blocks.
 
 The player anchors the bed whenever the session's clock is set (start, resume, a jump), in
-clock time: the stream that carries the bed turns it into its own frame (``frame_at``), and
-session frame ``s`` is heard at stream frame ``f0 + (s - s0)``. Each anchoring is a *voice*
-with its own gain ramp over stream frames; a new anchoring fades in over ``FADE`` seconds
-from its first frame while the voice before it fades out over ``CUT`` seconds, so a jump
-never clicks. A pause fades the bed out over ``FADE`` seconds from the next frame the stream
-takes (heard at most the stream's latency later: silent within half a second); ``b`` fades
-it out or in over ``TOGGLE`` seconds.
+clock time: clock time ``t0`` is session frame ``s0``. The stream that carries the bed turns
+``t0`` into its own frame ``f0`` with the one mapping its clips are placed by (``frame_at``,
+the sink's clock), and session frame ``s`` is heard at stream frame ``f0 + (s - s0)``. That
+mapping is asked again at every block: when it moves (the sound server ran dry and the stream
+plays later, ``AlsaBackend.shifts``; a device's crystal drifting against the clock) by more
+than ``FOLLOW`` seconds, the bed moves with it, gliding from the old place to the new over
+``GLIDE`` seconds, as the clips not yet begun move (``live.mixer``). Anchored once on stream
+frames, the bed stayed late by every shift (measured under load: 14, then 143 ms behind its
+cues within 7 s).
+
+Each anchoring is a *voice* with its own gain ramp over stream frames; a new anchoring fades
+in over ``FADE`` seconds from its first frame while the voice before it fades out over
+``CUT`` seconds, so a jump never clicks. A pause fades the bed out over ``FADE`` seconds from
+the next frame the stream takes (heard at most the stream's latency later: silent within half
+a second); ``b`` fades it out or in over ``TOGGLE`` seconds.
 
 Thread-safety: the player calls ``start``, ``hold``, ``toggle`` and ``retime``; the feeding
 thread calls ``fill`` (and ``fail``). A lock guards the voices; the source is read only by
@@ -36,22 +44,60 @@ FADE = 0.4  # seconds: the bed fading in at a start or resume, out at a pause
 CUT = 0.1  # seconds: the voice before a jump fading out
 TOGGLE = 1.0  # seconds: the b key
 CHUNK = 0.5  # seconds read from the source at a time (fill is called per stream period)
+FOLLOW = 0.0005  # seconds the stream's clock may move before the bed moves with it
+GLIDE = 0.02  # seconds: the bed crossfading from its old place to the new when it moves
 
 
 @dataclass
 class _Voice:
-    """One anchoring: session frame ``session`` is heard at stream frame ``stream``; its gain
-    is ``before`` until stream frame ``ramp_start``, then a straight line to ``after`` at
-    ``ramp_end``, then ``after``."""
+    """One anchoring: session frame ``session`` is heard at clock time ``at``, which the
+    stream's clock put at stream frame ``stream`` when last asked (``follow`` moves all
+    three together, so the session stays where the clock puts it); its gain is ``before``
+    until stream frame ``ramp_start``, then a straight line to ``after`` at ``ramp_end``,
+    then ``after``. ``was``: where ``stream`` was before it last moved, heard fading out
+    until stream frame ``glide_end`` (``follow``)."""
 
+    at: float
     stream: int
     session: int
     ramp_start: int
     ramp_end: int
     before: float
     after: float
+    was: int = 0
+    glide_end: int = 0
     cache_first: int = 0
     cache: Samples = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def follow(self, frame_at: Callable[[float], float], frame: int) -> None:
+        """Ask the stream's clock (``frame_at``, what places the clips) where the clock time
+        of stream frame ``frame`` (the first not yet mixed, as this voice has it) is heard
+        now; past ``FOLLOW`` seconds off, move there, anchored again at that clock time:
+        gliding over ``GLIDE`` seconds if the voice is heard already (at once if it moved
+        further than ``CHUNK``, which one read covers), its fade-in with it if not. One
+        glide at a time. The time asked is a recent one: a stream's clock may say where past
+        times were heard."""
+        if frame < self.glide_end:
+            return
+        at = self.at + (frame - self.stream) / RATE
+        moved = round(frame_at(at)) - frame
+        if abs(moved) <= FOLLOW * RATE:
+            return
+        session = self.session + frame - self.stream
+        heard = frame > self.ramp_start or self.before > 0  # faded in from its anchor
+        self.at, self.session, self.was, self.stream = at, session, frame, frame + moved
+        self.glide_end = frame + round(GLIDE * RATE) if heard and abs(moved) <= CHUNK * RATE else 0
+        if not heard:  # its fade-in moves with it
+            self.ramp_start, self.ramp_end = self.ramp_start + moved, self.ramp_end + moved
+
+    def glide(self, frame: int, count: int) -> Samples | None:
+        """The new place's share of stream frames ``frame`` .. ``frame + count`` while it
+        glides (the old place has the rest), or None when it does not."""
+        if frame >= self.glide_end:
+            return None
+        start = self.glide_end - round(GLIDE * RATE)
+        frames = np.arange(frame, frame + count, dtype=np.float64)
+        return np.clip((frames - start) / (self.glide_end - start), 0, 1).astype(np.float32)
 
     def gain_at(self, frame: int) -> float:
         if frame <= self.ramp_start:
@@ -112,7 +158,7 @@ class LiveBed:
             self.held = False
             for voice in self._voices:
                 voice.ramp_to(self._next, 0.0, CUT)
-            voice = _Voice(stream_frame, round(session_seconds * RATE), stream_frame,
+            voice = _Voice(at, stream_frame, round(session_seconds * RATE), stream_frame,
                            stream_frame, 0.0, 0.0)  # fmt: skip
             if self.on:
                 voice.ramp_to(stream_frame, 1.0, FADE)
@@ -155,22 +201,41 @@ class LiveBed:
             older = [v for v in self._voices[:-1] if v.silent_from is None or v.silent_from > frame]
             self._voices = older + current
             voices, envelope = list(self._voices), self.envelope
-        for voice in voices:
-            session = voice.session + frame - voice.stream
-            lead = min(count, max(0, -session))  # frames before the anchor: not begun yet
-            if lead == count:
-                continue
-            part, first, size = block[lead:], session + lead, count - lead
-            ramp = voice.gains(frame + lead, size)  # a number where it is flat, else per frame
-            if isinstance(ramp, float) and ramp == 0.0:
-                continue
-            level = envelope.gains(first, size, RATE)
-            if isinstance(level, float) and level == 0.0:
-                continue
-            samples = self._read(voice, first, size)
-            samples *= np.float32(ramp) if isinstance(ramp, float) else ramp
-            samples *= np.float32(level) if isinstance(level, float) else level
-            add_under(part, samples)  # never past -1 dBFS: the clips are left alone
+        for voice in voices:  # where the stream's clock puts each one now, as for the clips
+            voice.follow(self.frame_at, frame)
+            self._add(voice, envelope, block, frame)
+
+    def _add(self, voice: _Voice, envelope: BedEnvelope, block: Samples, frame: int) -> None:
+        """Add ``voice`` to ``block``, stream frames ``frame`` .. ``frame + len(block)``."""
+        count = len(block)
+        session = voice.session + frame - voice.stream
+        lead = min(count, max(0, -session))  # frames before the anchor: not begun yet
+        if lead == count:
+            return
+        part, first, size = block[lead:], session + lead, count - lead
+        ramp = voice.gains(frame + lead, size)  # a number where it is flat, else per frame
+        if isinstance(ramp, float) and ramp == 0.0:
+            return
+        level = envelope.gains(first, size, RATE)
+        if isinstance(level, float) and level == 0.0:
+            return
+        samples = self._heard(voice, first, frame + lead, size)
+        samples *= np.float32(ramp) if isinstance(ramp, float) else ramp
+        samples *= np.float32(level) if isinstance(level, float) else level
+        add_under(part, samples)  # never past -1 dBFS: the clips are left alone
+
+    def _heard(self, voice: _Voice, session: int, frame: int, count: int) -> Samples:
+        """Session frames ``session`` .. ``session + count``, heard from stream frame
+        ``frame`` (a new array): while the voice glides to a new place, the frames of the
+        old one fade out under them (one read covers both)."""
+        share = voice.glide(frame, count)
+        old = session + voice.stream - voice.was  # the same stream frames at the old place
+        if share is None or old < 0:
+            return self._read(voice, session, count)
+        low = min(session, old)
+        both = self._read(voice, low, count + abs(old - session))
+        new, was = both[session - low : session - low + count], both[old - low : old - low + count]
+        return new * share + was * (1 - share)
 
     def _read(self, voice: _Voice, session: int, count: int) -> Samples:
         """Session frames ``session`` .. ``session + count`` (a new array), read from the

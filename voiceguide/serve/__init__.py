@@ -150,9 +150,12 @@ def hidden_routines(routines_dir: Path) -> list[Path]:
 
 
 def _warm(answers: Sessions) -> None:
-    """Prepare every routine once (speech into the cache), so the page's list is quick."""
+    """Make every routine ready (loaded, its voice found), then render the speech each lacks,
+    the first listed first (the page plans it first): the list's lengths, estimated until
+    then, become measured; a routine's first plan finds its speech."""
     with contextlib.suppress(VoiceguideError):
         answers.routines_json()
+    answers.measure_all()
 
 
 __all__ = ["INSTALL", "PORT", "Listening", "hidden_routines", "listen", "qr_text", "require", "run"]

@@ -122,7 +122,8 @@ class AlsaBackend(StreamBackend):
     follows. A clip playing through such a shift is late by it (measured under full CPU load:
     10-50 ms, a few times a minute); the next clips are on time. ``late`` counts clips asked
     too late to start at their frame; ``underruns`` the ALSA-level ones (recovered);
-    ``shifts`` how often the estimate had to follow such a shift.
+    ``shifts`` how often the estimate had to follow such a shift (an underrun's recovery
+    restarts the stream on a new offset: it counts as one too).
 
     Opening returns as soon as the device accepted the stream (no device: ``PlaybackError``
     at once); the warm-up goes on in the background, overlapping whatever the caller does
@@ -238,6 +239,7 @@ class AlsaBackend(StreamBackend):
                     return
                 with self._lock:
                     self._recent.clear()  # the stream starts again: a new clock offset
+                    self._shifts += self._offset is not None  # it moved, as after a shift
                 continue  # nothing written: pull the same frames again
             now = self.clock()
             with self._lock:

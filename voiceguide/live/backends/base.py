@@ -92,14 +92,16 @@ class StreamBackend(ABC):
     """A ``Backend`` playing one stream that its feeding thread pulls from ``self.mixer``.
 
     Subclasses give the stream's clock: ``frame_at(at)`` (the stream frame heard at clock
-    time ``at``), ``latency`` and ``lead``; they may wait in ``_ready`` for a device to warm
+    time ``at``, as the stream's clock says now: it moves when the stream shifts or drifts,
+    and the mixer asks it again for each clip until it begins and for the bed at every
+    block), ``latency`` and ``lead``; they may wait in ``_ready`` for a device to warm
     up (raising ``PlaybackError`` if it failed), and count ``shifts``. Clips and the bed go
     through the mixer: the same mixing for every stream.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
-        self.mixer = Mixer(self.heard_frame)
+        self.mixer = Mixer(self.heard_frame, self.frame_at)
         self._late = 0
         self._shifts = 0
 
@@ -140,7 +142,7 @@ class StreamBackend(ABC):
         """Start ``clip`` at clock time ``at`` (default: as soon as possible)."""
         self._ready()
         when = self.clock() + self.latency if at is None else at
-        placed = self.mixer.place(clip.samples, round(self.frame_at(when)))
+        placed = self.mixer.place(clip.samples, round(self.frame_at(when)), when)
         self._late += placed.late and at is not None
         return placed
 

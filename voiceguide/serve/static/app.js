@@ -25,11 +25,27 @@ function words(seconds) {
   return parts.join(" ");
 }
 
+function shownRange(routine) {
+  // whole seconds, rounded inwards so that every length shown can be met (fit.shown_range)
+  const low = Math.ceil(routine.shortest - 1e-6), high = Math.floor(routine.longest + 1e-6);
+  return low <= high ? [low, high] : [Math.round(routine.shortest), Math.round(routine.longest)];
+}
+
+function span(routine) {
+  // "8 min 15 s to 55 min; longer in rounds", as the command line's plan footer says it;
+  // "about" while the server has estimated it (the speech not rendered yet)
+  const [low, high] = shownRange(routine);
+  const about = routine.measured === false ? "about " : "";
+  const said = low === high ? `only ${about}${words(low)}` : `${about}${words(low)} to ${words(high)}`;
+  const more = [];
+  if (routine.rounds) more.push("longer in rounds");
+  if (routine.optional) more.push("shorter without optional steps");
+  return more.length ? `${said}; ${more.join(", ")}` : said;
+}
+
 function fits(routine) {
-  // "20 min · 8 to 52 min": whole minutes a phone's line holds (the slider gives the exact ends)
-  const low = Math.ceil(routine.shortest / 60), high = Math.floor(routine.longest / 60);
-  if (routine.longest - routine.shortest < 1 || high <= low) return `${words(routine.length)}, fixed`;
-  return `${words(routine.length)} · ${low} to ${high} min`;
+  // the card: the default length, then the lengths it fits as the hint under the slider says
+  return `${words(routine.length)} · ${span(routine)}`;
 }
 
 function title(step) { return step.side ? `${step.name} (${step.side})` : step.name; }
@@ -88,7 +104,7 @@ async function loadRoutines() {
     label.querySelector("strong").textContent = routine.title;
     label.querySelector(".range").textContent = fits(routine);
     label.querySelector(".desc").textContent = routine.description || "";
-    label.querySelector("input").addEventListener("change", () => choose(routine));
+    label.querySelector("input").addEventListener("change", () => choose(state.routines.find((r) => r.name === routine.name) || routine));
     box.append(label);
     if (index === 0) { label.querySelector("input").checked = true; }
   });
@@ -99,24 +115,64 @@ async function loadRoutines() {
     box.append(p);
   }
   if (listed.routines.length) choose(listed.routines[0]);
+  if (listed.routines.some((r) => r.measured === false)) setTimeout(refreshRanges, RANGES_MS);
+}
+
+// -- the ranges the server estimated until it has rendered their speech: asked again until
+// every one is measured (the list is shown at once, the ranges follow)
+
+const RANGES_MS = 1500, RANGES_TRIES = 400;  // 10 minutes at most
+let rangeTries = 0;
+
+async function refreshRanges() {
+  let listed;
+  try { listed = await getJSON("/api/routines"); } catch (error) { listed = null; }
+  if (listed) {
+    state.routines = listed.routines;
+    for (const routine of listed.routines) {
+      const input = document.querySelector(`input[name=routine][value="${CSS.escape(routine.name)}"]`);
+      if (input) input.parentElement.querySelector(".range").textContent = fits(routine);
+      if (state.routine && state.routine.name === routine.name && fitSlider(routine, false)) lengthChanged();
+    }
+    if (!listed.routines.some((r) => r.measured === false)) return;
+  }
+  if (++rangeTries < RANGES_TRIES) setTimeout(refreshRanges, RANGES_MS);
+}
+
+const ROUNDS_MOST = 2 * 3600;  // seconds the slider offers a routine that repeats in rounds
+const SNAP = 30;  // seconds the slider moves by between its ends
+
+function fitSlider(routine, reset) {
+  // the slider's ends are the lengths the hint states (rounds: longer); the length is kept
+  // when it still fits
+  state.routine = routine;
+  const slider = $("length"), [low, high] = shownRange(routine);
+  const top = routine.rounds ? Math.max(high, ROUNDS_MOST) : high;
+  const value = reset ? routine.length : Number(slider.value);
+  slider.min = String(Math.min(low, Math.round(routine.length)));
+  slider.max = String(Math.max(top, Math.round(routine.length)));
+  slider.step = "1";
+  slider.value = String(Math.min(Math.max(value, Number(slider.min)), Number(slider.max)));
+  slider.disabled = routine.longest - routine.shortest < 1 && !routine.rounds;
+  $("range-hint").textContent = slider.disabled
+    ? `${routine.title} lasts ${words(routine.length)}: its steps are fixed.`
+    : `${routine.title} fits ${span(routine)}.`;
+  return Number(slider.value) !== value;
 }
 
 function choose(routine) {
-  state.routine = routine;
-  const slider = $("length");
-  const low = Math.ceil(routine.shortest / 30) * 30, high = Math.floor(routine.longest / 30) * 30;
-  slider.min = String(Math.min(low, routine.length));
-  slider.max = String(Math.max(high, routine.length));
-  slider.value = String(routine.length);
-  slider.disabled = routine.longest - routine.shortest < 1;
-  $("range-hint").textContent = slider.disabled
-    ? `${routine.title} lasts ${words(routine.length)}: its steps are fixed.`
-    : `${routine.title} fits ${words(routine.shortest)} to ${words(routine.longest)}.`;
+  fitSlider(routine, true);
   lengthChanged();
 }
 
 function lengthChanged() {
-  $("length-out").textContent = words(Number($("length").value));
+  // whole half minutes between the ends, the ends themselves as the hint states them
+  const slider = $("length"), low = Number(slider.min), high = Number(slider.max);
+  const value = Number(slider.value);
+  if (value > low && value < high && value % SNAP) {
+    slider.value = String(Math.min(high, Math.max(low, Math.round(value / SNAP) * SNAP)));
+  }
+  $("length-out").textContent = words(Number(slider.value));
   schedulePlan();
 }
 
