@@ -38,6 +38,21 @@ def first_sound(
     """Start ``command``, let it play ``wait`` seconds, interrupt it (SIGINT, as Ctrl-C),
     and return the seconds from its start to its first sound; ``RuntimeError`` (with the
     end of its stderr) when it made none."""
+    return sounds(device, sink, recording, command, env, wait, cwd, timeout)[0]
+
+
+def sounds(
+    device: Backend,
+    sink: pulse.NullSink,
+    recording: Path,
+    command: list[str],
+    env: dict[str, str],
+    wait: float,
+    cwd: Path | None = None,
+    timeout: float = 30.0,
+) -> list[float]:
+    """As ``first_sound``, but every onset the command made (after 0.1 s of silence), in
+    seconds from its start."""
     recorder = sink.record(recording)
     time.sleep(0.3)
     marked = time.monotonic() + device.latency + 0.05
@@ -56,4 +71,4 @@ def first_sound(
     found = find_onsets(data, RATE, THRESHOLD_DB, 0.1)
     if len(found) < 2:
         raise RuntimeError(f"no sound within {wait} s from {command}: {errors[-2000:]}")
-    return found[1] - found[0] - (started - marked)
+    return [onset - found[0] - (started - marked) for onset in found[1:]]

@@ -195,3 +195,28 @@ def test_the_tick_is_calm_a_soft_wooden_tok_not_a_click_or_a_beep():
     assert abs(x[0]) < 1e-3 and np.all(np.abs(x[-ms(5) :]) < 1e-3)
     assert rms(x[: ms(1)]) < 0.1 * rms(x[ms(3) : ms(6)])  # rises over 3 ms
     assert max_jump(x) < CLICK_LIMIT * peak(x)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SOUNDS.glob("*.wav")))
+def test_a_built_in_sound_lasts_as_its_header_says_once_prepared(name, tmp_path):
+    # a session is planned from the built-in sounds' headers (session.chimes), prepared
+    # only when first played: the plan is exact only if preparing keeps every frame
+    from voiceguide.session import chimes
+
+    path = SOUNDS / f"{name}.wav"
+    kind = "pace" if name in ("breath", "pulse") else "chime"
+    made = chimes.prepared(path, kind, tmp_path)
+    assert chimes._built_in_seconds(path) == len(made.samples) / RATE
+
+
+def test_the_built_in_chimes_are_measured_not_prepared_before_the_first_sound(
+    tmp_path, monkeypatch
+):
+    from voiceguide import routine
+    from voiceguide.session import chimes
+
+    loaded = routine.read(ROOT / "scripts" / "back-massage.yaml").routine
+    monkeypatch.setattr(chimes, "prepared", lambda *a, **k: pytest.fail("prepared"))
+    found = chimes.chime_durations(loaded, tmp_path)
+    assert {p.stem for p in found} >= {"soft", "bell", "end"}
+    assert found[SOUNDS / "soft.wav"] == sf.info(SOUNDS / "soft.wav").frames / RATE

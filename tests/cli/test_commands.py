@@ -180,9 +180,11 @@ def test_plan_table_reads_like_a_schedule(run):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == (
-        "First back massage - 10:00 (20 sounds in 8 parts, 61 beats of the pace guide)"
+        "First back massage - 10:00 (21 sounds in 8 parts, 61 beats of the pace guide)"
     )
     assert lines[2].split() == ["time", "step", "side", "pace", "heard"]
+    assert lines[3].split() == ["0:00.000", "Get", "ready", "[soft", "chime]"]  # it opens
+    assert lines[4].split()[:3] == ["0:01.000", "Get", "ready"]  # the words after the chime
     assert "6→5/min breath" in result.output  # Settle in and the rest breathe, the others tick
     assert "10:00.000  end of session" in result.output
     assert "fits lengths from" in lines[-1]

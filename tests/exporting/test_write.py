@@ -145,7 +145,10 @@ def test_loudness_is_minus_16_with_true_peak_under_minus_1(fmt, exported, ten):
     result, decoded = exported(fmt)
     assert pyloudnorm.Meter(RATE).integrated_loudness(decoded) == pytest.approx(-16.0, abs=1.0)
     assert np.abs(decoded).max() < 1.0
-    spans = [decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in ten.plan.events]
+    # from 10 ms before each sound (never before the start: the opening chime is at 0:00)
+    spans = [
+        decoded[max(0, mix.frames(e.at) - 480) : mix.frames(e.end) + 480] for e in ten.plan.events
+    ]
     assert max(reference_true_peak_db(span) for span in spans) <= -1.0
     assert result.level.lufs == pytest.approx(-16.0, abs=0.3)
 
@@ -224,10 +227,11 @@ def test_the_webvtt_says_what_is_said_and_when(ten, tmp_path):
     subtitles.write_vtt(ten.plan, tmp_path / "s.vtt")
     text = (tmp_path / "s.vtt").read_text()
     assert text.startswith("WEBVTT\n")
-    first = ten.plan.events[0]
+    first = next(e for e in ten.plan.events if e.kind == "speech")  # after the opening chime
     assert (
         f"{chapters.timestamp(first.at)} --> {chapters.timestamp(first.end)}\n{first.text}" in text
     )
+    assert "00:00:00.000 --> 00:00:00.750\n[soft chime]" in text
     assert "[bell chime]" in text and no_temp_files(tmp_path)
 
 
@@ -609,8 +613,9 @@ def test_real_speech_exports_to_mp3_at_10_minutes(tmp_path):
     decoded = decode(result.path)
     assert len(decoded) == mix.total_frames(prepared.plan)
     assert pyloudnorm.Meter(RATE).integrated_loudness(decoded) == pytest.approx(-16.0, abs=1.0)
-    spans = [
-        decoded[mix.frames(e.at) - 480 : mix.frames(e.end) + 480] for e in prepared.plan.events
+    spans = [  # never before the start: the opening chime is at 0:00
+        decoded[max(0, mix.frames(e.at) - 480) : mix.frames(e.end) + 480]
+        for e in prepared.plan.events
     ]
     assert max(reference_true_peak_db(span) for span in spans) <= -1.0
     alone = heard_alone(prepared.plan)

@@ -412,3 +412,55 @@ def test_with_a_bed_pause_silences_everything_within_half_a_second(sink, bedded,
     tail = last_sound(after, RATE, -60.0)  # the bed is quieter than speech: a lower threshold
     print(f"\nwith a bed: sound for {1000 * (tail or 0):.0f} ms after pause")
     assert tail is not None and tail <= 0.5
+
+
+OPENING = """\
+title: Opening chime
+intro: {chime: soft, say: Settle in and warm your hands., duration: 6s, fixed: true}
+steps:
+  - {name: Rub, say: Rub slowly., duration: 5s, fixed: true, chime: bell}
+"""
+
+
+def test_a_cold_session_opens_with_its_chime_and_holds_exactly_for_its_words(
+    sink, tmp_path, monkeypatch
+):
+    """A cold session that opens with a chime begins before any speech is rendered; each
+    text takes 2 s to render here, so the words are late: the session holds after the
+    chime and goes on when they are ready. Every sound is heard where the player put it
+    (the first onset aligning both), in the whole plan's order: no drift through the holds."""
+    path = tmp_path / "opening.yaml"
+    path.write_text(OPENING)
+    begun = []
+    with tone_renderer() as renderer:
+        render = renderer.render
+
+        def slow(jobs, in_order=False):
+            for done in render(jobs, in_order):
+                time.sleep(2.0)
+                yield done
+
+        def prepare():  # as the command line does: once the device is open
+            begun.append(session.begin(str(path), session.Options(), renderer, tmp_path / "c"))
+            return begun[0]
+
+        monkeypatch.setattr(renderer, "render", slow)
+        play = lambda: player.play_live(prepare, backend_name="alsa", stdin=io.StringIO())  # noqa: E731
+        result, data = sink.capture(play, tmp_path / "o.wav")
+        whole = session.whole(begun[0])
+    assert isinstance(begun[0], session.Staged)
+    assert [p.event for p in result.played] == list(whole.plan.events)
+    start = result.played[0].target
+    heard = np.zeros(round((result.played[-1].target - start + 5) * RATE), dtype=np.float32)
+    for played in result.played:  # every clip where the player put it: the reference
+        clip, at = whole.clip(played.event).samples, round((played.target - start) * RATE)
+        heard[at : at + len(clip)] += clip
+    planned = find_onsets(heard, RATE, THRESHOLD_DB, MIN_GAP)
+    found = find_onsets(data, RATE, THRESHOLD_DB, MIN_GAP)
+    errors = onset_errors(planned, found)
+    held = result.played[1].target - start - whole.plan.events[1].at
+    print(f"\nheld {held:.3f} s; errors (ms): " + " ".join(f"{e * 1000:+.2f}" for e in errors))
+    assert held > 0.5  # the words were held for ...
+    # ... exactly: each sound where the player put it (nan: none heard there; a server that
+    # ran dry under a heavy load can add a stray onset, which matches none and is ignored)
+    assert all(abs(e) <= ONSET_LIMITS["alsa"][1] for e in errors), errors

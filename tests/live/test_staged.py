@@ -40,14 +40,31 @@ def test_the_staged_plan_is_the_whole_plans_start_whatever_the_other_texts_take(
 ):
     ready = ready_for(renderer, name, **options)
     every = spoken(ready)
-    first, horizon = staged._provisional(ready, first_known(ready, every))
     whole = session.planned(ready, every)
-    before = [e for e in whole.plan.events if e.at < horizon]
-    assert first.plan.events == tuple(before)
-    assert horizon > whole.plan.events[0].at  # it begins with something to hear
-    if whole.plan.bed is not None:  # the bed up to the horizon too, to the frame
-        frames = np.arange(0, int(horizon * 48000), 7) / 48000
-        np.testing.assert_array_equal(first.plan.bed.db_at(frames), whole.plan.bed.db_at(frames))
+    intro = {ready.loaded.intro: every[ready.loaded.intro]}
+    for known in (first_known(ready, every), intro):  # before the words render, and after
+        first, horizon = staged._provisional(ready, known)
+        before = [e for e in whole.plan.events if e.at < horizon]
+        assert first.plan.events == tuple(before)
+        assert horizon > whole.plan.events[0].at  # it begins with something to hear
+        if whole.plan.bed is not None:  # the bed up to the horizon too, to the frame
+            frames = np.arange(0, int(horizon * 48000), 7) / 48000
+            np.testing.assert_array_equal(
+                first.plan.bed.db_at(frames), whole.plan.bed.db_at(frames)
+            )
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_built_in_begins_with_its_opening_chime_before_any_speech_is_rendered(renderer, name):
+    ready = ready_for(renderer, name)
+    assert staged._needed(ready) == []  # nothing to render before the first sound
+    first, horizon = staged._provisional(ready, {})
+    chime, *rest = first.plan.events
+    assert chime.kind == "chime" and chime.at == 0.0 and chime.sounded.name == "soft"
+    assert rest == [] and horizon == pytest.approx(chime.end + 0.25)  # where the words begin
+    whole = session.planned(ready, spoken(ready))
+    words = whole.plan.events[1]
+    assert words.text == ready.loaded.intro and words.at == pytest.approx(horizon)
 
 
 def test_a_routine_without_an_intro_begins_with_its_first_chime_and_instruction(
@@ -71,12 +88,21 @@ def test_a_routine_without_an_intro_begins_with_its_first_chime_and_instruction(
 
 
 class SlowRendering:
-    """The whole session ready ``seconds`` (fake clock) after it was asked to render."""
+    """The whole session ready ``seconds`` (fake clock) after it was asked to render; the
+    intro's words ``intro`` seconds after (told to whoever ``watch``es, as each text is)."""
 
-    def __init__(self, clock: FakeClock, seconds: float, whole, total: int):
+    def __init__(self, clock: FakeClock, seconds: float, whole, total: int, ready, intro=0.5):
         self.clock, self.when, self.whole, self.total = clock, clock.now + seconds, whole, total
+        self.inputs, self.intro_when, self.hook = ready, clock.now + intro, None
+
+    def watch(self, hook):
+        self.hook = hook
 
     def result(self):
+        if self.hook is not None and self.clock() >= self.intro_when:
+            said = self.inputs.loaded.intro
+            self.hook({said: self.whole.timing.speech[said]})
+            self.hook = None
         return self.whole if self.clock() >= self.when else None
 
     def wait(self):
@@ -87,7 +113,11 @@ class SlowRendering:
         return (self.total if self.clock() >= self.when else self.total // 3), self.total
 
 
-def play_staged(renderer, seconds: float, name="back-massage", script=(), stream=False, **opts):
+def play_staged(
+    renderer, seconds: float, name="back-massage", script=(), stream=False, intro=0.5, **opts
+):
+    """Play ``name`` staged, its intro rendered ``intro`` seconds in and the rest ``seconds``
+    in (fake clock); the result, the whole session, the last horizon and the statuses."""
     ready = ready_for(renderer, name, **opts)
     every = spoken(ready)
     first, horizon = staged._provisional(ready, first_known(ready, every))
@@ -95,11 +125,12 @@ def play_staged(renderer, seconds: float, name="back-massage", script=(), stream
     clock = FakeClock()
     backend = FakeStreamBackend(clock) if stream else FakeBackend(clock, latency=0.05)
     keys = FakeKeys(clock, [(clock.now + t, a) for t, a in script]) if script else None
-    slow = SlowRendering(clock, seconds, whole, len(every))
+    slow = SlowRendering(clock, seconds, whole, len(every), ready, intro)
     backend_out = backend
     seen: list[status.Status] = []
+    staging = staged.Staged(first, horizon, slow, staged._awaited(ready, first))
     result = player.play(
-        staged.Staged(first, horizon, slow),
+        staging,
         backend,
         clock=clock,
         sleep=clock.sleep,
@@ -110,7 +141,7 @@ def play_staged(renderer, seconds: float, name="back-massage", script=(), stream
     )
     result.bed_out = backend_out.bed_out if stream else None
     result.stops = backend_out.stops
-    return result, whole, horizon, seen
+    return result, whole, staging.horizon, seen
 
 
 def test_rendered_in_time_the_session_plays_the_whole_plan_as_a_warm_cache_would(renderer):
@@ -147,6 +178,24 @@ def test_rendering_behind_the_session_holds_it_at_the_horizon_and_says_so(render
     assert all(p.called <= p.target + 1e-9 for p in result.played)  # none handed over late
     last = result.played[-1].called
     assert all(stop >= last for stop in result.stops)  # the hold cut nothing (the chime rings)
+
+
+def test_words_rendered_after_the_opening_chime_hold_the_session_there_then_it_grows(renderer):
+    # the intro's words render 4 s in, after the chime (0.75 s) and where they are due (1 s):
+    # the session holds there, then plays them and on to their end, holds again until the
+    # whole plan is ready (30 s in), and plays the rest: every event, two holds, no drift
+    result, whole, horizon, seen = play_staged(renderer, 30.0, intro=4.0)
+    assert [p.event for p in result.played] == list(whole.plan.events)  # nothing lost
+    offsets = [p.target - result.started - p.event.at for p in result.played]
+    chime, words, *later = offsets
+    assert result.played[0].event.kind == "chime" and result.played[1].event.text
+    assert words - chime == pytest.approx(4.0 - 1.0, abs=0.3)  # held until the words were
+    assert len(set(np.round(later, 9))) == 1  # one clock after the second hold: no drift
+    said_end = result.played[1].event.end
+    assert later[0] - words == pytest.approx(30.0 - 4.0 - (said_end - 1.0), abs=0.3)
+    assert horizon == pytest.approx(said_end)  # it grew to the words' end
+    messages = [s.message for s in seen if s.message]
+    assert messages.count(GOES_ON) == 2
 
 
 def test_a_key_that_moves_time_waits_for_the_whole_plan(renderer):
@@ -186,3 +235,45 @@ def test_the_render_shows_until_the_session_begins_and_the_rest_renders_behind(r
     assert whole.plan.length == pytest.approx(1200.0)
     assert prepared.plan.events == tuple(e for e in whole.plan.events if e.at < prepared.horizon)
     assert isinstance(session.begin("back-massage", session.Options(), renderer), session.Session)
+
+
+def test_the_first_text_renders_alone_then_the_rest_on_every_worker(renderer, monkeypatch):
+    # the words heard first render alone: a second worker (a second Piper loading its
+    # voice) would take the core they render on
+    batches: list[list[str]] = []
+    render = renderer.render
+
+    def counted(jobs, in_order=False):
+        batches.append([job[0] for job in jobs])
+        return render(jobs, in_order)
+
+    monkeypatch.setattr(renderer, "render", counted)
+    prepared = session.begin("back-massage", session.Options(), renderer)
+    whole = session.whole(prepared)
+    texts = whole.written.texts()
+    assert batches == [[whole.written.intro], texts[1:]]
+
+
+def test_after_a_hold_the_next_sound_is_loaded_before_the_clock_restarts(renderer, monkeypatch):
+    # it was not in the plan held, so not loaded ahead: loaded once the clock ran again, it
+    # came 0.1 s late through a real device (tests/live/test_player_e2e.py)
+    log: list[tuple[str, object]] = []
+    start_from, clip = player.Player.start_from, staged.Staged.clip
+
+    def starting(self, position):
+        log.append(("start", position))
+        return start_from(self, position)
+
+    def loading(self, event):
+        log.append(("clip", event.text or event.kind))
+        return clip(self, event)
+
+    monkeypatch.setattr(player.Player, "start_from", starting)
+    monkeypatch.setattr(staged.Staged, "clip", loading)
+    result, whole, _, _ = play_staged(renderer, 30.0, intro=4.0)
+    starts = [i for i, (what, _) in enumerate(log) if what == "start"]
+    assert len(starts) == 3  # the start, and going on after each of the two holds
+    for resumed in starts[1:]:
+        position = log[resumed][1]
+        due = next(e for e in whole.plan.events if e.at >= position - 1e-9)
+        assert ("clip", due.text or due.kind) in log[starts[0] + 1 : resumed]

@@ -38,7 +38,7 @@ OBJECTS = {
     "between": (DEFS["between"], loader.BETWEEN_KEYS),
     "cue": (DEFS["cue"], loader.CUE_KEYS),
     "voice": (VOICE, loader.VOICE_KEYS),
-    "intro": (DEFS["intro"], loader.ENDING_KEYS),
+    "intro": (DEFS["intro"], loader.OPENING_KEYS),
     "outro": (DEFS["outro"], loader.ENDING_KEYS),
 }
 
@@ -75,6 +75,7 @@ FULL = {
         "max": "1m",
         "fixed": False,
         "pace": "6 to 5",
+        "chime": "soft",
     },
     "outro": {
         "name": "Rest",
@@ -127,7 +128,7 @@ REMOVABLE = (
     + [("step", key) for key in loader.STEP_KEYS]
     + [("between", key) for key in loader.BETWEEN_KEYS]
     + [("voice", key) for key in loader.VOICE_KEYS]
-    + [("intro", key) for key in loader.ENDING_KEYS]
+    + [("intro", key) for key in loader.OPENING_KEYS]
     + [("outro", key) for key in loader.ENDING_KEYS]
 )
 

@@ -247,7 +247,7 @@ def play(
     b the sound bed off or on, q quit. With --listen, by voice too (see --listen).
     A session stopped before its end (q, Ctrl-C, a signal, a crash) goes on with --resume.
     """
-    from voiceguide import exporting, live, session
+    from voiceguide import live, session  # not exporting: the first sound does not need it
 
     tty = live_terminal(sys.stdout)
     showing = outputs.Shown(routine_name, quiet, tty, resume)  # the start line, the status
@@ -256,6 +256,8 @@ def play(
     hint = export_hint(routine_name, length, chosen)
     with reported(), make_renderer() as renderer, listening as ears:
         if else_export is not None:  # before any work
+            from voiceguide import exporting
+
             reads = session.inputs(routine_name, session.Options(length, **chosen))
             exporting.check_target(else_export, writer=exporting.ELSE_EXPORT, reads=reads)
         options = session.Options(length, **chosen)

@@ -5,9 +5,11 @@ start), and takes the whole plan as soon as it is ready: the events already play
 whole plan's first ones, so the next one is the whole plan's next, on the same clock. If the
 session reaches the horizon first (rendering fell behind: Piper on a busy machine), the
 player holds as a pause does, says so, and goes on when the plan is ready: the session
-waits, it never drifts. Keys that move the session's time (next, previous, longer, shorter,
-slower, faster) act once the whole plan is there, since the parts after the horizon are not
-placed yet; pause, resume, the bed and quit act at once.
+waits, it never drifts. A staged plan that grows (the get-ready's words rendered after the
+opening chime began the session) is taken the same way, and followed to its new horizon.
+Keys that move the session's time (next, previous, longer, shorter, slower, faster) act once
+the whole plan is there, since the parts after the horizon are not placed yet; pause,
+resume, the bed and quit act at once.
 """
 
 from __future__ import annotations
@@ -52,9 +54,17 @@ class Staging(Protocol):
     def horizon(self) -> float: ...
 
     @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def timing(self) -> Timing: ...
+
+    @property
     def rendered(self) -> tuple[int, int]: ...
 
     def ready(self) -> Whole | None: ...
+
+    def grown(self) -> bool: ...
 
 
 class Follower:
@@ -74,6 +84,10 @@ class Follower:
         if whole is not None:
             self._take(player, whole)
             return
+        if self.staged.grown():  # its plan reaches further: play on to the new horizon
+            self._swap(player, self.staged)
+            self.horizon = self.staged.horizon
+            self._go_on(player)
         if self.holding or player.paused_at is not None:
             return
         if player.position() + player.backend.lead + EPSILON >= self.horizon:
@@ -116,20 +130,36 @@ class Follower:
 
     def _take(self, player: Player, whole: Whole) -> None:
         """Play on with ``whole``'s plan: the staged events are its first ones."""
+        self._swap(player, whole)
+        player.follow = None
+        self._go_on(player)
+        player._act(self.deferred)
+
+    def _swap(self, player: Player, larger: Whole) -> None:
+        """Play ``larger``'s plan from where the player is: the events it played so far
+        are ``larger``'s first ones (the same clock: nothing moves)."""
         old = player.timeline
-        new = Timeline(whole.plan, whole.timing.of)
+        new = Timeline(larger.plan, larger.timing.of)
         if new.events[: len(old.events)] != old.events:
             raise ValueError("the staged plan is not the start of the whole plan")
         new.cursor = old.cursor
         player.timeline = new
         player._ducked = new.events
-        if player.bed is not None and whole.plan.bed is not None:
-            player.bed.retime(whole.plan.bed)
-        player.follow = None
+        if player.bed is not None and larger.plan.bed is not None:
+            player.bed.retime(larger.plan.bed)
         player.loader.want(new.upcoming(4))
-        if self.holding:
-            position, player.paused_at = player.paused_at, None
-            assert position is not None  # holding: paused at the horizon (``_hold``)
-            player.start_from(position)
-            player.report(RESUMED, position, GOES_ON)
-        player._act(self.deferred)
+
+    def _go_on(self, player: Player) -> None:
+        """Go on from the hold at the horizon, if the session was held there: the next
+        sound's clip loaded first (it was not in the plan held, so not loaded ahead; loaded
+        after the clock restarts, it came 0.1 s late), as ``Player.run`` loads the first."""
+        if not self.holding:
+            return
+        self.holding = False
+        position, player.paused_at = player.paused_at, None
+        assert position is not None  # holding: paused at the horizon (``_hold``)
+        upcoming = player.timeline.upcoming(1)
+        if upcoming:
+            player.loader.get(upcoming[0], miss=False)
+        player.start_from(position)
+        player.report(RESUMED, position, GOES_ON)

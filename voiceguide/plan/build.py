@@ -12,7 +12,8 @@ The plan is the one thing live playback and export consume. Rules:
 * speech never overlaps speech or a chime: a cue that would collide waits for the sound before
   it, and the plan says so in ``warnings``; a cue that cannot finish before its step ends is
   dropped (with a warning);
-* the session opens with the intro (if any), spoken ``LEAD_IN`` seconds in; written as text
+* the session opens with the intro (if any), spoken ``LEAD_IN`` seconds in (a get-ready's
+  opening chime rings at 0:00 and its words follow ``AFTER_CHIME`` after it); written as text
   the first step follows ``AFTER_INTRO`` seconds after it, written as a part (the get-ready,
   ``Routine.get_ready``) when its fitted duration is over: quiet after the words;
 * the session closes with the outro (if any) and the ``end`` chime, which finishes
@@ -66,8 +67,17 @@ class Timing:
         """Seconds the intro's words take with the silence around them (0 without words): the
         intro's part when written as text. It depends on the intro's speech alone (not even
         by a rounding: a session begins before its other texts are rendered,
-        ``session.staged``); a get-ready's length depends on the fit."""
-        return LEAD_IN + self.speech[routine.intro] + AFTER_INTRO if routine.intro else 0.0
+        ``session.staged``); a get-ready's length depends on the fit. A get-ready that rings
+        an opening chime needs the chime's length at least."""
+        if not routine.intro:
+            return self.of(opening_chime(routine))
+        return self.intro_start(routine) + self.speech[routine.intro] + AFTER_INTRO
+
+    def intro_start(self, routine: Routine) -> float:
+        """Seconds from the session start to the intro's words: ``LEAD_IN``, or after the
+        get-ready's opening chime has rung out (``AFTER_CHIME`` after it)."""
+        chime = opening_chime(routine)
+        return LEAD_IN if chime is None else self.of(chime) + AFTER_CHIME
 
     def closing(self, routine: Routine) -> float:
         """Seconds the outro's words, the end chime and the silence around them take."""
@@ -100,6 +110,11 @@ class Timing:
     def side_need(self, step: Step, position: int, side: str | None, wording: str) -> float:
         chime = step.chime if position == 0 else step.side_chime
         return self.of(chime) + AFTER_CHIME + self.speech[instruction(step, side, wording)] + GAP
+
+
+def opening_chime(routine: Routine) -> Sound | None:
+    """The chime a get-ready rings at 0:00 (``intro: {chime: ...}``), or None."""
+    return routine.get_ready.chime if routine.get_ready is not None else None
 
 
 def build(
@@ -315,8 +330,11 @@ class _Builder:
         name = part.name if part else "Introduction"
         pace = self.paced(part.pace) if part else None
         index = self.add_step(PlanStep(name, StepKind.INTRO, 0.0, length, pace=pace))
+        chime = opening_chime(routine)
+        if chime is not None:
+            self.chime(chime, 0.0, index)
         if routine.intro:
-            self.speak(routine.intro, LEAD_IN, index)
+            self.speak(routine.intro, self.timing.intro_start(routine), index)
         return length
 
     def add_closing(self, routine: Routine, start: float) -> None:

@@ -4,7 +4,9 @@ reads the rest).
 ``intro`` and ``outro`` are a text (spoken in the fixed time they always took) or a mapping:
 a part of its own, the get-ready before the first step or the rest after the last, whose
 ``duration`` (the whole part, its words included) the fitter scales within ``min`` and
-``max`` like a step's. ``language`` is a language code; ``side_announcement`` words how a
+``max`` like a step's; the get-ready may ring a ``chime`` at 0:00 (its words follow it, as a
+step's instruction follows its chime: the session sounds before any speech is rendered).
+``language`` is a language code; ``side_announcement`` words how a
 side is announced (``{side}``/``{Side}``).
 """
 
@@ -19,6 +21,7 @@ from voiceguide.routine.steps import MAX_NAME, StepReader
 from voiceguide.routine.yamlnodes import Node
 
 ENDING_KEYS = ("name", "say", "duration", "min", "max", "fixed", "pace")
+OPENING_KEYS = (*ENDING_KEYS, "chime")  # the get-ready may open with a chime at 0:00
 NAMES = {"intro": "Get ready", "outro": "Rest"}  # shown in the plan and the player
 MAX_ANNOUNCEMENT = 100  # characters of a side's announcement
 
@@ -31,19 +34,19 @@ class EndsReader(StepReader):
         """``intro`` or ``outro`` (``key``): the words spoken, and the part they open or
         close when written as a mapping (else None)."""
         node = fields.get(key)
+        allowed = OPENING_KEYS if key == "intro" else ENDING_KEYS
         if node is not None and not node.is_scalar and not node.is_mapping:
             self.problems.append(
                 self.fail(
                     node,
-                    f"{key} must be text or a mapping of {', '.join(ENDING_KEYS)}, "
-                    f"got {shown(node)}",
+                    f"{key} must be text or a mapping of {', '.join(allowed)}, got {shown(node)}",
                 )
             )
             return None, None
         if node is None or not node.is_mapping:
             return self.spoken(fields, key), None
         before = len(self.problems)
-        parts = self.mapping(node, key, ENDING_KEYS)
+        parts = self.mapping(node, key, allowed)
         name: str | None = NAMES[key]
         if "name" in parts:
             name = self.attempt(self.text, parts["name"], f"{key}: name", MAX_NAME)
@@ -55,6 +58,9 @@ class EndsReader(StepReader):
         fixed = self.flag(parts, "fixed", key, False)
         bounds = self.attempt(self.bounds, parts, key, duration, fixed)
         pace = self.attempt(self.step_pace, parts, key) if "pace" in parts else None
+        chime = None
+        if "chime" in parts:
+            chime = self.attempt(self.sound, parts["chime"], f"{key}: chime")
         if self.failed_since(before):
             return say, None
         # nothing refused since ``before``: every field read (as ``StepReader.step``)
@@ -70,7 +76,7 @@ class EndsReader(StepReader):
             sides=(),
             interlude_after=False,
             cues=(),
-            chime=None,
+            chime=chime,
             side_chime=None,
             line=node.line,
             pace=pace,

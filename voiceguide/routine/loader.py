@@ -17,7 +17,7 @@ from voiceguide import durations, resources
 from voiceguide.choices import RATE_RANGE, Engine
 from voiceguide.errors import RoutineError, combined
 from voiceguide.resources import PaceSound
-from voiceguide.routine.ends import ENDING_KEYS, EndsReader
+from voiceguide.routine.ends import ENDING_KEYS, OPENING_KEYS, EndsReader
 from voiceguide.routine.fields import MAX_SECONDS, PACE_LEVEL, did_you_mean, hinted, shown
 from voiceguide.routine.model import BedSpec, Routine, Sound, Step, Voice
 from voiceguide.routine.steps import (
@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_MAX_SCALE",
     "DEFAULT_MIN_SCALE",
     "ENDING_KEYS",
+    "OPENING_KEYS",
     "MAX_CUES",
     "MAX_NAME",
     "MAX_STEPS",

@@ -1,5 +1,7 @@
 """The chimes a session rings (and the pace guide's sounds), each read, checked and prepared
-into the clip cache before any speech is rendered: a bad one is a ``RoutineError`` at its line."""
+into the clip cache before any speech is rendered: a bad one is a ``RoutineError`` at its line.
+The built-in ones (checked by the tests) are only measured then, and prepared when first
+played: the session's first sound does not wait for them."""
 
 from __future__ import annotations
 
@@ -51,14 +53,27 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     seconds, finite and not silent. Each bad one is a ``RoutineError`` at the line naming
     it, all raised together."""
     sounds = [end_chime()] + [s.chime for s in loaded.parts() if s.chime]
+    if loaded.get_ready is not None and loaded.get_ready.chime is not None:
+        sounds.append(loaded.get_ready.chime)  # the opening chime, at 0:00
     sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
     sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
     found = sound_durations(loaded.path, sounds, directory)
     for part in loaded.parts():  # the pace guide's sounds (built in: checked by the tests)
         if part.pace is not None and part.pace.sound.path not in found:
             path = part.pace.sound.path
-            found[path] = prepared(path, "pace", directory).duration
+            found[path] = _built_in_seconds(path) or prepared(path, "pace", directory).duration
     return found
+
+
+def _built_in_seconds(path: Path) -> float | None:
+    """Seconds of a built-in sound at ``audio.RATE`` from its header alone (a clip made of
+    it keeps its frames; tests/test_sounds.py checks them), else None: preparing one takes
+    ~0.1 s cold that the first sound need not wait (it is prepared when first played).
+    Another file is prepared at once, so that a bad one is refused before anything plays."""
+    if path.parent != resources.sounds_dir():
+        return None
+    info = soundfile.info(os.fsencode(path))
+    return info.frames / audio.RATE if info.samplerate == audio.RATE else None
 
 
 def sound_durations(
@@ -99,6 +114,9 @@ def _chime_seconds(routine_path: Path, sound: Sound, directory: Path | None) -> 
             f"lasts {durations.humanize(info.frames / info.samplerate)}; "
             f"a chime may last at most {durations.humanize(MAX_CHIME)}"
         )
+    built_in = _built_in_seconds(sound.path)
+    if built_in is not None:
+        return built_in
     try:
         return prepared(sound.path, "chime", directory).duration
     except (RuntimeError, soundfile.LibsndfileError) as exc:

@@ -67,7 +67,8 @@ def inputs_of(
 
 def _chime_files(loaded: Routine) -> list[Path]:
     """Every chime file the routine can ring, the end chime's too, each once."""
-    sounds = [end_chime(), loaded.chime] + [s.chime for s in loaded.parts()]
+    opening = [loaded.get_ready.chime] if loaded.get_ready is not None else []
+    sounds = [end_chime(), loaded.chime, *opening] + [s.chime for s in loaded.parts()]
     sounds += [c.chime for s in loaded.parts() for c in s.cues]
     sounds += [s.side_chime for s in loaded.parts()]
     return list(dict.fromkeys(sound.path for sound in sounds if sound is not None))

@@ -20,6 +20,12 @@ the start of the instruction after it, which are known; the bed's level depends 
 session's length, so a session with a bed begins early only when its length is fixed.
 A get-ready (an intro written as a part) is fitted like a step, so its end is not certain:
 such a session is staged up to the end of the get-ready's words (``_get_ready_horizon``).
+A get-ready that opens with a chime at 0:00 needs no speech to begin: its words start where
+the chime ends (``AFTER_CHIME`` after it), whatever they take, so the session begins with
+the chime alone, staged up to the words' start, and grows (``Staged.grown``) up to their end
+once they are rendered: the first sound waits for no engine. The first text renders alone,
+the rest after it on every worker (a second Piper process loading its voice would take the
+core the first text renders on).
 """
 
 from __future__ import annotations
@@ -80,14 +86,22 @@ def begin(
         rendering.stop()
         raise
     rendering.start_planning(first[0].bed)
-    return Staged(first[0], first[1], rendering)
+    return Staged(first[0], first[1], rendering, _awaited(ready, first[0]))
 
 
 class Staged:
     """A session whose ``plan`` is exact before ``horizon`` seconds and empty after it; the
-    whole ``Session`` comes from ``ready()`` (None until its speech is rendered)."""
+    whole ``Session`` comes from ``ready()`` (None until its speech is rendered). One that
+    began before its get-ready's words were rendered (an opening chime: ``awaited``) grows
+    once they are: ``grown()`` then gives the plan exact up to their end."""
 
-    def __init__(self, first: Session, horizon: float, rendering: _Rendering):
+    def __init__(
+        self,
+        first: Session,
+        horizon: float,
+        rendering: _Rendering,
+        awaited: str | None = None,
+    ):
         self.first = first
         self.plan = first.plan
         self.timing = first.timing
@@ -96,6 +110,34 @@ class Staged:
         self.speech = first.speech
         self.horizon = horizon
         self._rendering = rendering
+        self._awaited = awaited  # the text whose render lets the staged plan grow
+        self._grown: tuple[Session, float] | None = None
+        self._lock = threading.Lock()
+        if awaited is not None:
+            rendering.watch(self._grow)
+
+    def _grow(self, known: dict[str, float]) -> None:
+        """In the rendering thread, as each text is rendered: once the awaited one is, the
+        staged session up to a later horizon (kept for ``grown``)."""
+        with self._lock:
+            if self._awaited is None or self._awaited not in known:
+                return
+            self._awaited = None
+        made = _provisional(self._rendering.inputs, known, self.bed)
+        if made is not None and made[1] > self.horizon:
+            with self._lock:
+                self._grown = made
+
+    def grown(self) -> bool:
+        """Whether the staged plan has grown since asked last: then ``plan``, ``timing`` and
+        ``horizon`` are the larger ones (the old plan's events are its first ones)."""
+        with self._lock:
+            made, self._grown = self._grown, None
+        if made is None:
+            return False
+        self.first, self.horizon = made
+        self.plan, self.timing = self.first.plan, self.first.timing
+        return True
 
     def clip(self, event: plan.Event) -> Clip:
         """The event's audio (only rendered speech is asked for before ``ready``)."""
@@ -137,8 +179,9 @@ class _Rendering:
         on_ready: Callable[[Session], object] | None,
         progress: Callable[[int, int], None] | None = None,
     ):
-        self._ready = ready
+        self._ready = self.inputs = ready
         self._on_ready = on_ready
+        self._hook: Callable[[dict[str, float]], object] | None = None
         self._progress = progress
         self._todo = ready.cache.missing(order)
         self._known = {t: s for t in order if (s := ready.cache.seconds(t)) is not None}
@@ -154,7 +197,7 @@ class _Rendering:
 
     def _run(self) -> None:
         try:
-            spoken = self._ready.cache.durations(self._todo, self._progressed, self._rendered)
+            spoken = self._first_then_rest()
             with self._cond:
                 while not self._planning:
                     self._cond.wait()
@@ -174,12 +217,32 @@ class _Rendering:
                 self._done = True
                 self._cond.notify_all()
 
+    def _first_then_rest(self) -> dict[str, float]:
+        """Seconds of every text rendered: the first alone (one worker, the other core
+        left to the session's start and to the engine loading its voice), then the rest
+        (every worker): what the session begins with is ready sooner."""
+        cache, total, first = self._ready.cache, len(self._todo), self._todo[:1]
+        shown = lambda done, _: self._progressed(done, total)  # noqa: E731
+        spoken = cache.durations(first, shown, self._rendered)
+        after = lambda done, _: self._progressed(done + len(first), total)  # noqa: E731
+        return {**spoken, **cache.durations(self._todo[1:], after, self._rendered)}
+
     def _rendered(self, text: str, seconds: float) -> None:
         with self._cond:
             if self._stopping:
                 raise _Stopped
             self._known[text] = seconds
             self._cond.notify_all()
+            hook, known = self._hook, dict(self._known)
+        if hook is not None:  # outside the lock: it plans (``Staged._grow``)
+            hook(known)
+
+    def watch(self, hook: Callable[[dict[str, float]], object]) -> None:
+        """Call ``hook(seconds of every text rendered so far)`` now and, in the rendering
+        thread, after each text is rendered."""
+        with self._cond:
+            self._hook, known = hook, dict(self._known)
+        hook(known)
 
     def _progressed(self, done: int, total: int) -> None:
         with self._cond:  # held while it shows: none shows once the session has begun
@@ -237,22 +300,29 @@ def _heard_order(ready: Ready) -> list[str]:
 
 def _needed(ready: Ready) -> list[str]:
     """The texts the staged plan is made of: the intro, and the first step's instruction
-    when no pace guide's beat can come before it (``_horizon``)."""
+    when no pace guide's beat can come before it (``_horizon``); none when a get-ready
+    rings an opening chime (the session begins with it, the words come after it: their
+    start does not depend on them)."""
     loaded = ready.loaded
+    if loaded.get_ready is not None and loaded.get_ready.chime is not None:
+        return []
     texts = [loaded.intro] if loaded.intro else []
     if loaded.steps and not (loaded.steps[0].pace and ready.options.pace > 0):
         texts.append(instruction(loaded.steps[0], (loaded.steps[0].sides or (None,))[0]))
     return texts
 
 
-def _provisional(ready: Ready, known: dict[str, float]) -> tuple[Session, float] | None:
+def _provisional(
+    ready: Ready, known: dict[str, float], bed: BedSource | None = None
+) -> tuple[Session, float] | None:
     """The session as far as ``known`` speech decides it, and its horizon (seconds); None
     when the routine's first step cannot be placed yet (no intro, nothing before a beat) or
-    a plan cannot be guessed (the guessed lengths do not fit)."""
+    a plan cannot be guessed (the guessed lengths do not fit). ``bed``: the bed opened
+    before for it (else it is opened)."""
     if not ready.loaded.steps or any(t not in known for t in _needed(ready)):
         return None
     try:
-        guessed = planned(ready, _guesses(ready.loaded.texts(), known))
+        guessed = planned(ready, _guesses(ready.loaded.texts(), known), bed)
     except VoiceguideError:
         return None
     horizon = _horizon(guessed, known)
@@ -276,7 +346,7 @@ def _horizon(guessed: Session, known: dict[str, float]) -> float:
     else up to its instruction (through it and the gap after it once it is ``known``)."""
     steps = guessed.plan.steps
     if guessed.routine.get_ready is not None:
-        return _get_ready_horizon(guessed)
+        return _get_ready_horizon(guessed, known)
     first = next(i for i, part in enumerate(steps) if part.kind == StepKind.STEP)
     part, step = steps[first], guessed.routine.steps[0]
     if part.pace is not None:
@@ -290,14 +360,25 @@ def _horizon(guessed: Session, known: dict[str, float]) -> float:
     return spoken.end + plan.GAP if said in known else spoken.at
 
 
-def _get_ready_horizon(guessed: Session) -> float:
+def _get_ready_horizon(guessed: Session, known: dict[str, float]) -> float:
     """The horizon of a session that opens with a get-ready (an intro written as a part):
     its length comes from the fit, which other texts can change (an outro written as text,
     a part held at its floor), so only its words are certain: the horizon is where they
-    end (the bed's rise after them may depend on the first step's start). A get-ready with
+    end (the bed's rise after them may depend on the first step's start), or, before they
+    are rendered, where they begin (after an opening chime: ``_needed``). A get-ready with
     a pace guide has beats laid out over its uncertain length: 0, nothing is staged."""
     ready = guessed.plan.steps[0]
     words = [e for e in guessed.plan.events if e.step == 0 and e.kind == EventKind.SPEECH]
     if ready.pace is not None or not words:
         return 0.0
-    return words[0].end
+    return words[0].end if words[0].text in known else words[0].at
+
+
+def _awaited(ready: Ready, first: Session) -> str | None:
+    """The get-ready's words when the staged plan ``first`` stops where they begin (they
+    were not rendered yet): once they are, it can grow to their end (``Staged.grown``)."""
+    intro = ready.loaded.intro
+    if ready.loaded.get_ready is None or not intro:
+        return None
+    said = any(e.kind == EventKind.SPEECH and e.text == intro for e in first.plan.events)
+    return None if said else intro
