@@ -38,7 +38,7 @@ from voiceguide.testing.fakes import ScriptedKeys, tone_renderer
 from voiceguide.testing.onsets import find_onsets, last_sound, onset_errors
 
 sys.path.insert(0, str(Path(__file__).parent))
-from first_sound import first_sound as sound_at_start  # noqa: E402
+from first_sound import sounds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "player.json"
@@ -212,7 +212,7 @@ def first_sound(sink, work: Path, env: dict) -> dict:
     with alsa.AlsaBackend() as device:
         for run in range(FIRST_SOUND_RUNS + 1):  # the first run warms the OS's file cache
             recording = work / f"first-{run}.wav"
-            runs.append(sound_at_start(device, sink, recording, command, env, 2.5, timeout=10))
+            runs.append(sounds(device, sink, recording, command, env, 2.5, timeout=10)[0])
     runs = runs[1:]
     return {
         "command": "voiceguide play" if use_cli else "library subprocess (no 'play' command yet)",

@@ -25,22 +25,6 @@ THRESHOLD_DB = -40.0
 MARKER = Clip(np.sin(2 * np.pi * 1000 * np.arange(2400) / RATE).astype(np.float32) * 0.5)
 
 
-def first_sound(
-    device: Backend,
-    sink: pulse.NullSink,
-    recording: Path,
-    command: list[str],
-    env: dict[str, str],
-    wait: float,
-    cwd: Path | None = None,
-    timeout: float = 30.0,
-) -> float:
-    """Start ``command``, let it play ``wait`` seconds, interrupt it (SIGINT, as Ctrl-C),
-    and return the seconds from its start to its first sound; ``RuntimeError`` (with the
-    end of its stderr) when it made none."""
-    return sounds(device, sink, recording, command, env, wait, cwd, timeout)[0]
-
-
 def sounds(
     device: Backend,
     sink: pulse.NullSink,
@@ -51,8 +35,10 @@ def sounds(
     cwd: Path | None = None,
     timeout: float = 30.0,
 ) -> list[float]:
-    """As ``first_sound``, but every onset the command made (after 0.1 s of silence), in
-    seconds from its start."""
+    """Start ``command``, let it play ``wait`` seconds, interrupt it (SIGINT, as Ctrl-C),
+    and return every onset it made (after 0.1 s of silence), in seconds from its start (the
+    first is its first sound); ``RuntimeError`` (with the end of its stderr) when it made
+    none."""
     recorder = sink.record(recording)
     time.sleep(0.3)
     marked = time.monotonic() + device.latency + 0.05
