@@ -136,9 +136,7 @@ def test_the_routines_own_bed_and_chimes_are_refused(folder, cache_dir):
     assert contents(folder) == before
 
 
-def test_the_pace_sounds_of_the_get_ready_and_the_rest_are_refused(
-    folder, cache_dir, monkeypatch
-):
+def test_the_pace_sounds_of_the_get_ready_and_the_rest_are_refused(folder, cache_dir, monkeypatch):
     """A pace guide in the intro and the outro as parts only, from a copy of sounds/ (before:
     neither counted among the session's inputs, and export wrote over its sound)."""
     sounds = folder / "sounds"

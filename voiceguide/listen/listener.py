@@ -12,11 +12,12 @@ the session's words often start it, and the giver's word is at its end.
 
 Set on the test set (docs/performance.md), with the model's input of 3 s: between cues, the
 right command is the likeliest for nearly every stretch that holds one, at chances from
-0.005 to 0.99, and no stretch without one passed 0.007; over the session's speech, "pause"
-is the likelier of the two at 0.01 in 67 of 84 words heard whole, 74 with the tails (the
-third round's set), and what the session's echo leaves gave "pause" or "stop" 0.0056 at
-most in 66 of 68 stretches, 0.036 and 0.055 in the other two (a false action in 2 h of
-sessions, and one in the trials' sessions; the second round's set had one at 0.028).
+0.005 to 0.99 (240 of 252 commands heard), and no stretch without one passed 0.007; over the
+session's speech, "pause" is the likelier of the two at 0.01 in 67 of 84 words heard whole,
+74 with the tails (the third round's set), and what the session's echo leaves gave "pause"
+or "stop" 0.0056 at most in 66 of 68 stretches, 0.036 and 0.055 in the other two (a false
+action in 2 h of sessions, and one in the trials' sessions; the second round's set had one
+at 0.028).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ PAD = 0.15  # seconds of silence around a stretch handed to the model
 # giver's word, and Whisper, writing those first, never reaches the word ("Going. Going."):
 # on the third round's set, "pause" over speech in 67 of 84 stretches whole, 74 with the last
 # 0.6 s or 0.8 s heard too (72-75 with any one or more of 0.5-0.8 s but 0.5 s alone) and no
-# stretch of the session's own sound more (180 judged; docs/performance.md)
+# stretch of the session's own sound more (150 judged; bench/listen_tails.py); a run of this
+# code heard 74 of 84 (docs/performance.md, fourth round)
 TAILS = (0.6, 0.8)
 CUT = 0.15
 # dB: while the session sounds, a chunk may be voice only where what the canceller leaves
