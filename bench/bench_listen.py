@@ -163,25 +163,27 @@ CURRENT: list = [None]  # the trial (or the negative's piece) being streamed
 
 
 def judged(log: list, start: float, end: float) -> list[dict]:
-    """Every stretch the model heard: when (stream seconds), whether it held the word
-    (``start``..``end``), whether the session sounded, the chances: enough to score other
-    rules (``listener.accept``) without running the model again."""
-    for stretch, sounding, _, _ in log:
+    """Every stretch the model heard (and every tail of one heard again, ``tail`` > 0): when
+    (stream seconds), whether it held the word (``start``..``end``), whether the session
+    sounded, the chances: enough to score other rules (``listener.accept``) without running
+    the model again."""
+    rows = []
+    for stretch, sounding, hearing, thought, tail in log:
         seconds = stretch.end / listen_set.RATE
         on = seconds >= start and seconds - len(stretch.samples) / listen_set.RATE <= end
         KEPT.append((CURRENT[0], on, sounding, stretch.samples, stretch.end))
-    return [
-        {
-            "end": stretch.end / listen_set.RATE,
-            "on": stretch.end / listen_set.RATE >= start
-            and stretch.end / listen_set.RATE - len(stretch.samples) / listen_set.RATE <= end,
-            "sounding": sounding,
-            **_heard(hearing, thought),
-            "seconds": round(len(stretch.samples) / listen_set.RATE, 3),
-            "voiced": round(stretch.voiced, 3),
-        }
-        for stretch, sounding, hearing, thought in log
-    ]
+        rows.append(
+            {
+                "end": seconds,
+                "on": on,
+                "sounding": sounding,
+                "tail": tail,
+                **_heard(hearing, thought),
+                "seconds": round(len(stretch.samples) / listen_set.RATE, 3),
+                "voiced": round(stretch.voiced, 3),
+            }
+        )
+    return rows
 
 
 def _heard(hearing, thought: float) -> dict:
@@ -232,10 +234,12 @@ def summary(rows: list[dict], kind: str) -> dict:
 
 def rescore(result: dict) -> dict:
     """The figures of a stored run (``--out``) under the rules as they are now
-    (``listener.accept`` on every stretch judged): the model and the segmenter do not depend
-    on the rules, so this is what a new run would give, without running the model again."""
+    (``listener.accept`` on every stretch judged, a stretch's tails after it): the model and
+    the segmenter do not depend on the rules, so this is what a new run would give, without
+    running the model again; except that a tail the run did not hear (its stretch counted
+    whole) cannot count now."""
     for row in result.get("rows", []):
-        kept = [j for j in row["judged"] if _accepted(j) is not None]
+        kept = [j for j in _decided(row["judged"]) if _accepted(j) is not None]
         first = next((j for j in kept if j["on"]), None)
         row["right"] = first is not None and _accepted(first) == row["word"]
         row["false"] = sum(not j["on"] for j in kept)
@@ -250,10 +254,23 @@ def rescore(result: dict) -> dict:
         if result.get(kind):
             result[kind] = summary(result["rows"], kind)
     if "negative" in result:
-        false = [j for j in result["negative"]["judged"] if _accepted(j) is not None]
+        decided = _decided(result["negative"]["judged"])
+        false = [j for j in decided if _accepted(j) is not None]
         result["negative"]["false_actions"] = len(false)
         result["negative"]["found"] = [dict(j, word=_accepted(j)) for j in false]
     return result
+
+
+def _decided(entries: list[dict]) -> list[dict]:
+    """Per stretch, the hearing that decides it: the first of the stretch and its tails (as
+    ``listener.Listener`` hears them) that is a command, else the whole stretch's."""
+    groups: list[list[dict]] = []
+    for entry in entries:
+        if entry.get("tail", 0.0) and groups:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return [next((j for j in g if _accepted(j) is not None), g[0]) for g in groups]
 
 
 def _brief(result: dict) -> dict:

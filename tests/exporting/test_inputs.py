@@ -136,6 +136,25 @@ def test_the_routines_own_bed_and_chimes_are_refused(folder, cache_dir):
     assert contents(folder) == before
 
 
+def test_the_pace_sounds_of_the_get_ready_and_the_rest_are_refused(folder, cache_dir, monkeypatch):
+    """A pace guide in the intro and the outro as parts only, from a copy of sounds/ (before:
+    neither counted among the session's inputs, and export wrote over its sound)."""
+    sounds = folder / "sounds"
+    shutil.copytree(resources.sounds_dir(), sounds)
+    monkeypatch.setattr(resources, "sounds_dir", lambda: sounds)
+    routine = textwrap.dedent(ROUTINE).replace("        pace: 10\n", "")
+    routine += "intro: {say: Ready., duration: 20s, pace: {from: 6, sound: breath}}\n"
+    routine += "outro: {say: Rest., duration: 20s, pace: {from: 5, sound: pulse}}\n"
+    (folder / "r.yaml").write_text(routine)
+    before = contents(sounds)
+    for name in ("breath.wav", "pulse.wav"):
+        target = sounds / name
+        result = run("export", "r.yaml", "-o", str(target))
+        role = "one of the session's pace sounds"
+        refused(result, f"-o {target}: that is {role} ({target}); choose another file", cache_dir)
+    assert contents(sounds) == before
+
+
 def test_the_users_lexicon_is_refused(folder, cache_dir):
     before = contents(folder)
     result = run("export", "r.yaml", "--format", "flac", "-o", "lexicon.yaml")

@@ -134,7 +134,58 @@ def test_a_word_said_over_the_sessions_voice_is_a_stretch_of_its_own():
         reference = np.concatenate([played[start + 640 : start + 2240], np.zeros(1600)])
         found.feed(heard[block].astype(np.float32), reference[:1600], np.full(1600, flags))
     # after the first sentences (the canceller learning the room), one stretch: the word's
-    stretches = [(s.end / RATE, len(s.samples) / RATE) for s, *_ in found.log if s.end > 6 * RATE]
+    stretches = [
+        (s.end / RATE, len(s.samples) / RATE)
+        for s, _, _, _, tail in found.log
+        if s.end > 6 * RATE and not tail
+    ]
     assert len(stretches) == 1
     end, seconds = stretches[0]
     assert 20.6 < end < 21.2 and seconds < 1.2
+
+
+class HearsOnly:
+    """Hears "pause" in sound of the given lengths (seconds, the padding left out), nothing
+    in any other: a word that the session's leftover words before it hide from the model."""
+
+    def __init__(self, *seconds: float) -> None:
+        self.seconds = seconds
+        self.lengths: list[float] = []  # what it was given, the padding left out
+
+    def __call__(self, samples: np.ndarray) -> Hearing:
+        length = round(len(samples) / RATE - 2 * listener.PAD, 3)
+        self.lengths.append(length)
+        pause = 0.5 if any(abs(length - s) < 1e-3 for s in self.seconds) else 0.0
+        return Hearing("", tuple(pause if c.words == "pause" else 0.0 for c in grammar.COMMANDS))
+
+
+def tried(voice: float, sounding: bool, model: HearsOnly) -> list[str]:
+    found = listener.Listener(model, Segmenter(LoudIsVoice()), cancel=False)
+    samples = np.concatenate([quiet(0.5), burst(voice), quiet(0.6)])
+    flags = np.full(len(samples), sounding)
+    return [h.command.words for h in found.feed(samples, np.zeros_like(samples), flags)]
+
+
+def test_over_the_session_a_stretch_is_heard_again_by_its_last_part():
+    """The third round's set: "pause" over speech counted in 67 of 84 stretches heard whole,
+    74 with their last 0.6 s or 0.8 s heard too (docs/performance.md)."""
+    first, second = listener.TAILS
+    model = HearsOnly(first)
+    assert tried(1.2, sounding=True, model=model) == ["pause"]
+    assert model.lengths[0] > 1.2 and model.lengths[1:] == [first]  # heard, then no more
+    model = HearsOnly(second)
+    assert tried(1.2, sounding=True, model=model) == ["pause"]
+    assert model.lengths[1:] == [first, second]
+    # between cues a stretch is heard once, whole: the rules there hear nearly every word
+    model = HearsOnly(first, second)
+    assert tried(1.2, sounding=False, model=model) == [] and len(model.lengths) == 1
+
+
+def test_a_stretch_not_much_longer_than_a_tail_is_not_heard_by_it():
+    model = HearsOnly()
+    # a short word: with the sound kept before it and the quiet that ends it, ~0.86 s
+    assert tried(0.4, True, model) == []
+    whole = model.lengths[0]
+    assert whole < listener.TAILS[-1] + listener.CUT
+    assert model.lengths[1:] == [t for t in listener.TAILS if whole - t >= listener.CUT - 1e-3]
+    assert len(model.lengths) < 1 + len(listener.TAILS)

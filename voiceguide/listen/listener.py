@@ -6,14 +6,18 @@ A stretch heard while the session is quiet is the command Whisper finds likelies
 chance reaches ``QUIET_CHANCE`` and is ``MARGIN`` times the next command's. A stretch that
 overlaps the session's sound (``flags``) can only be "pause" or "stop" (``Command.sounding``):
 the likelier of the two, at ``SOUNDING_CHANCE`` and ``MARGIN`` times the other; what the
-canceller leaves of the session's own words is no command, whatever they say. Set on the
-test set (docs/performance.md), with the model's input of 3 s: between cues, the right
-command is the likeliest for nearly every stretch that holds one, at chances from 0.005 to
-0.99, and no stretch without one passed 0.007; over the session's speech, "pause" is the
-likelier of the two at 0.01 in 67 of 84 words (the third round's set), and what the
-session's echo leaves gave "pause" or "stop" 0.0056 at most in 66 of 68 stretches, 0.036
-and 0.055 in the other two (a false action in 2 h of sessions, and one in the trials'
-sessions; the second round's set had one at 0.028).
+canceller leaves of the session's own words is no command, whatever they say. A stretch
+that is neither is heard again by its last ``TAILS`` seconds: the canceller's leftovers of
+the session's words often start it, and the giver's word is at its end.
+
+Set on the test set (docs/performance.md), with the model's input of 3 s: between cues, the
+right command is the likeliest for nearly every stretch that holds one, at chances from
+0.005 to 0.99 (240 of 252 commands heard), and no stretch without one passed 0.007; over the
+session's speech, "pause" is the likelier of the two at 0.01 in 67 of 84 words heard whole,
+74 with the tails (the third round's set), and what the session's echo leaves gave "pause"
+or "stop" 0.0056 at most in 66 of 68 stretches, 0.036 and 0.055 in the other two (a false
+action in 2 h of sessions, and one in the trials' sessions; the second round's set had one
+at 0.028).
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ QUIET_CHANCE = 0.01
 SOUNDING_CHANCE = 0.01
 MARGIN = 4.0
 PAD = 0.15  # seconds of silence around a stretch handed to the model
+# seconds: while the session sounds, a stretch in which neither "pause" nor "stop" counts is
+# heard again by its last TAILS seconds (each that is CUT shorter than the stretch), in this
+# order. What the canceller leaves of the session's words often starts the stretch before the
+# giver's word, and Whisper, writing those first, never reaches the word ("Going. Going."):
+# on the third round's set, "pause" over speech in 67 of 84 stretches whole, 74 with the last
+# 0.6 s or 0.8 s heard too (72-75 with any one or more of 0.5-0.8 s but 0.5 s alone) and no
+# stretch of the session's own sound more (150 judged; bench/listen_tails.py); a run of this
+# code heard 74 of 84 (docs/performance.md, fourth round)
+TAILS = (0.6, 0.8)
+CUT = 0.15
 # dB: while the session sounds, a chunk may be voice only where what the canceller leaves
 # stands this far over what the session's echo would leave (``EchoCanceller.excess``)
 TALK_DB = 6.0
@@ -78,9 +92,10 @@ class Listener:
         self._offset = 0  # stream sample of self._sounding[0]
         self.stretches = 0  # handed to the model
         self.thinking = 0.0  # CPU seconds in the model
-        # every judgment, if a list: the stretch, whether the session sounded, what the model
-        # heard, its CPU seconds
-        self.log: list[tuple[Stretch, bool, Hearing, float]] | None = None
+        # every judgment, if a list: the stretch (or its tail), whether the session sounded,
+        # what the model heard, its CPU seconds for the stretch so far, the tail's seconds
+        # (0.0: the whole stretch)
+        self.log: list[tuple[Stretch, bool, Hearing, float, float]] | None = None
 
     def feed(self, mic: np.ndarray, reference: np.ndarray, sounding: np.ndarray) -> list[Heard]:
         self._sounding = np.concatenate([self._sounding, sounding.astype(bool)])
@@ -119,18 +134,34 @@ class Listener:
     def _judge(self, stretch: Stretch) -> Heard | None:
         first = stretch.end - len(stretch.samples) - self._offset
         sounding = bool(self._sounding[max(0, first) : stretch.end - self._offset].any())
-        pad = np.zeros(round(PAD * RATE), np.float32)
-        began = time.process_time()
-        hearing = self.hear(np.concatenate([pad, stretch.samples, pad]))
-        thought = time.process_time() - began
         self.stretches += 1
-        self.thinking += thought
-        if self.log is not None:
-            self.log.append((stretch, sounding, hearing, thought))
+        hearing, thought = self._hear(stretch, sounding, 0.0, 0.0)
         command = accept(hearing, sounding)
+        for tail in TAILS if sounding else ():
+            if command is not None:
+                break
+            if len(stretch.samples) - round(tail * RATE) >= round(CUT * RATE):
+                hearing, thought = self._hear(stretch, sounding, tail, thought)
+                command = accept(hearing, sounding)
         if command is None:
             return None
         return Heard(command, stretch.end / RATE, max(hearing.chances), hearing.text, thought)
+
+    def _hear(
+        self, stretch: Stretch, sounding: bool, tail: float, before: float
+    ) -> tuple[Hearing, float]:
+        """What the model hears in ``stretch`` (its last ``tail`` seconds; 0: all of it),
+        and the CPU seconds spent on the stretch so far (``before`` and this)."""
+        samples = stretch.samples[-round(tail * RATE) :] if tail else stretch.samples
+        pad = np.zeros(round(PAD * RATE), np.float32)
+        began = time.process_time()
+        hearing = self.hear(np.concatenate([pad, samples, pad]))
+        spent = time.process_time() - began
+        self.thinking += spent
+        if self.log is not None:
+            part = Stretch(samples, stretch.end, stretch.voiced) if tail else stretch
+            self.log.append((part, sounding, hearing, before + spent, tail))
+        return hearing, before + spent
 
 
 def accept(hearing: Hearing, sounding: bool) -> grammar.Command | None:

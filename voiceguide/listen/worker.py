@@ -141,16 +141,17 @@ def hear_block(
 
 
 def _write_log(
-    path: str, judged: list[tuple[Stretch, bool, Hearing, float]], end: float, fed: int
+    path: str, judged: list[tuple[Stretch, bool, Hearing, float, float]], end: float, fed: int
 ) -> None:
     with open(path, "a", encoding="utf-8") as log:
-        for stretch, sounded, hearing, _ in judged:
+        for stretch, sounded, hearing, _, tail in judged:
             command, chance = hearing.best()
             at = end - (fed - stretch.end) / RATE
             record: dict[str, object] = {
                 "at": at,
                 "seconds": len(stretch.samples) / RATE,
                 "sounding": sounded,
+                "tail": tail,
             }
             record.update(text=hearing.text, best=command.words, chance=round(chance, 4))
             log.write(json.dumps(record) + "\n")
