@@ -83,6 +83,39 @@ def test_the_page_lists_the_routines_and_the_plan_follows_the_length(page, serve
     assert page.find_element("id", "plan-length").text == "· 5:00"
 
 
+SLOW_PLAN = """
+const delay = arguments[0], real = window.voiceguideRealFetch || window.fetch;
+window.voiceguideRealFetch = real;
+window.fetch = (url, options) => String(url).includes("/api/plan")
+  ? new Promise((done) => setTimeout(done, delay)).then(() => real(url, options))
+  : real(url, options);
+"""
+REAL_FETCH = "if (window.voiceguideRealFetch) window.fetch = window.voiceguideRealFetch;"
+
+
+def test_a_plan_slow_to_come_says_the_speech_is_being_prepared(page, server):
+    """A voice's first rendering of a routine holds the plan back (34 s with Piper, cold):
+    the page says why, and dims the plan it still shows (the one before). Here the browser
+    holds the plan's answer back 2.5 s, as a cold voice holds the server's."""
+    open_page(page, server)
+    choose(page, "neck-stretch")
+    set_length(page, 240)
+    browser.wait_for(lambda: shown_plan(page)["length"] == 240.0, what="the 4-minute plan")
+    waiting = "return [!document.getElementById('plan-wait').hidden, document.getElementById('steps').classList.contains('stale')]"  # noqa: E501
+    assert js(page, waiting) == [False, False]
+    page.execute_script(SLOW_PLAN, 2500)
+    try:
+        set_length(page, 300)
+        browser.wait_for(lambda: js(page, waiting) == [True, True], what="the wait said")
+        assert shown_plan(page)["length"] == 240.0  # the plan before, dimmed
+        notice = page.find_element("id", "plan-wait")
+        assert notice.is_displayed() and "Preparing the speech" in notice.text
+        browser.wait_for(lambda: shown_plan(page)["length"] == 300.0, what="the 5-minute plan")
+        assert js(page, waiting) == [False, False]
+    finally:
+        js(page, REAL_FETCH)
+
+
 def words(seconds: int) -> str:
     """As the page says a length: ``8 min 15 s``."""
     h, m, s = seconds // 3600, seconds // 60 % 60, seconds % 60

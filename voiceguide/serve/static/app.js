@@ -179,6 +179,9 @@ function lengthChanged() {
 // -- the plan --------------------------------------------------------------------------------
 
 let planTimer = 0, planAbort = null;
+// a plan not there after this long is waiting for its speech (a voice's first rendering of a
+// routine: 34 s with Piper, cold): say so, and dim the plan shown, which is the one before
+const WAIT_MS = 600;
 
 function schedulePlan() {
   clearTimeout(planTimer);
@@ -189,16 +192,27 @@ async function loadPlan() {
   const url = api("plan");
   if (url === state.planFor) return;
   if (planAbort) planAbort.abort();
-  planAbort = new AbortController();
+  const mine = planAbort = new AbortController();
+  const waiting = setTimeout(() => showWaiting(true), WAIT_MS);
   try {
-    const plan = await getJSON(url, { signal: planAbort.signal });
+    const plan = await getJSON(url, { signal: mine.signal });
     state.plan = plan;
     state.planFor = url;
     showError("");
     drawPlan(plan);
   } catch (error) {
     if (error.name !== "AbortError") showError(error.message);
+  } finally {
+    clearTimeout(waiting);
+    if (planAbort === mine) showWaiting(false);  // a newer request waits on its own
   }
+}
+
+function showWaiting(on) {
+  $("plan-wait").hidden = !on;
+  $("steps").classList.toggle("stale", on);
+  $("timeline").classList.toggle("stale", on);
+  $("plan-length").classList.toggle("stale", on);
 }
 
 function drawPlan(plan) {
