@@ -10,7 +10,9 @@ the rules of ``listen.listener``) in 0.1 s blocks, with the player's knowledge o
 session sounds (``listen.reference`` on the session's own output). A trial counts as
 recognized when the first command heard between the word's start and 2 s after its end is
 the one spoken; any other command heard in it is a false action. The negatives (2 hours of
-sessions with no command) count false actions only.
+sessions with no command) count false actions only, and so does talk (``listen_set.py
+--talk``, then ``--kinds talk --trials talk.json``: phrases that are no command, said
+between cues).
 
 A change on the model's side only (its input, its prompt, the rules) needs no new run: with
 ``--keep FILE`` every stretch judged is stored, and ``--rescore RUN.json --rehear FILE``
@@ -111,8 +113,13 @@ def run_trials(
             played(told, -len(told) / listen_set.RATE, output)
         heard = stream(listener, samples, played(reference, 0.0, output), 0.0)
         window = [h for h in heard if start <= h.end <= end + 2.0]
-        first = window[0] if window else None
-        right = first is not None and first.command.words == trial.word
+        first = window[0] if window and trial.kind != "talk" else None
+        # talk (no command said): right when nothing at all is acted on
+        right = (
+            not heard
+            if trial.kind == "talk"
+            else (first is not None and first.command.words == trial.word)
+        )
         rows.append(
             {
                 "index": trial.index,
@@ -123,7 +130,7 @@ def run_trials(
                 "texts": [h.text for h in heard],
                 "right": right,
                 "false": sum(h is not first for h in heard),
-                "reaction": (first.end + first.thought - end) if right else None,
+                "reaction": (first.end + first.thought - end) if right and first else None,
                 "judged": judged(listener.log, start, end),
                 "word_end": end,
             }
@@ -218,6 +225,14 @@ def summary(rows: list[dict], kind: str) -> dict:
     chosen = [r for r in rows if r["kind"] == kind]
     if not chosen:
         return {}
+    if kind == "talk":
+        acted = [r for r in chosen if r["false"]]
+        return {
+            "trials": len(chosen),
+            "acted_on": len(acted),
+            "false_actions": sum(r["false"] for r in chosen),
+            "found": [(r["word"], r["command"], r["heard"], r["texts"]) for r in acted],
+        }
     right = [r for r in chosen if r["right"]]
     by_word: dict[str, list[int]] = {}
     for r in chosen:
@@ -240,9 +255,11 @@ def rescore(result: dict) -> dict:
     whole) cannot count now."""
     for row in result.get("rows", []):
         kept = [j for j in _decided(row["judged"]) if _accepted(j) is not None]
-        first = next((j for j in kept if j["on"]), None)
+        first = next((j for j in kept if j["on"]), None) if row["kind"] != "talk" else None
         row["right"] = first is not None and _accepted(first) == row["word"]
         row["false"] = sum(not j["on"] for j in kept)
+        if row["kind"] == "talk":
+            row["right"], row["false"] = not kept, len(kept)
         row["heard"] = [_accepted(j) for j in kept]
         if not row["right"]:
             row["reaction"] = None
@@ -250,7 +267,7 @@ def rescore(result: dict) -> dict:
             row["reaction"] = first["end"] + first.get("thought", 0.0) - row["word_end"]
         else:  # a run stored before the reaction could be recomputed
             row["reaction"] = float("nan")
-    for kind in ("between", "during"):
+    for kind in ("between", "during", "talk"):
         if result.get(kind):
             result[kind] = summary(result["rows"], kind)
     if "negative" in result:
@@ -345,7 +362,7 @@ def main() -> None:
     rows = run_trials(
         args.set, model, kinds - {"negative"}, args.every, args.echo_db, args.lead, args.trials
     )
-    result = {k: summary(rows, k) for k in ("between", "during")}
+    result = {k: summary(rows, k) for k in ("between", "during", "talk")}
     trial_seconds = len(rows) * (listen_set.BEFORE + listen_set.AFTER + 0.5)
     if "negative" in kinds:
         false, seconds = run_negatives(args.set, model, args.echo_db, args.minutes)

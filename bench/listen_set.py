@@ -24,6 +24,11 @@ its speech ``ECHO_DB`` relative to the command's nominal level; plus microphone 
 Trials (``trials``): ``between`` (every command recording, twice, in gaps where the session
 does not speak: bed, pace guide and chimes may sound) and ``during`` ("pause" starting inside
 one of the session's sentences, 6 placements per recording).
+
+Talk (``talk_trials``, in ``talk.json``; ``talk/VOICE-RATE-N.wav``): what the giver or the
+partner may say between cues that is no command (``TALK``, some near one: "keep going",
+"don't stop"), in the same voices, rates and rooms, placed as the commands between cues:
+every word the listener acts on there is a false action.
 """
 
 from __future__ import annotations
@@ -65,6 +70,23 @@ NEGATIVE = (  # 120 minutes 10 s in all
     ("neg-first-short", "first-back-massage", "5m40s", ("--pace", "off")),
     ("neg-first", "first-back-massage", "30m", ("--bed", "rain")),
     ("neg-back-piper", "back-massage", "35m", ("--engine", "piper")),
+)
+# said in a session that is no command: the partner's and the giver's own words
+TALK = (
+    "That feels really good.",
+    "A little lower, please.",
+    "Can you press a bit harder?",
+    "Is this pressure okay?",
+    "Yes.",
+    "No, that's fine.",
+    "Ouch, gently there.",
+    "Thank you.",
+    "How much longer is it?",
+    "I'm getting a bit cold.",
+    "Keep going.",
+    "Don't stop.",
+    "A bit more to the left.",
+    "Mm, that's nice.",
 )
 BEFORE, AFTER = 15.0, 4.0  # seconds of the session heard before a command starts, after it ends
 RECIPE = 2  # how trials are placed (``trials``): 1 is the first round's, kept to compare
@@ -113,6 +135,49 @@ def make_commands(out: Path, voiceguide: str) -> None:
                     check=True,
                 )  # fmt: skip
                 _trimmed(raw, target)
+
+
+def make_talk(out: Path, voiceguide: str) -> None:
+    """Every ``TALK`` phrase in every voice and rate, as ``make_commands`` makes the words."""
+    folder = out / "talk"
+    folder.mkdir(parents=True, exist_ok=True)
+    for rate in RATES:
+        for number, text in enumerate(TALK):
+            for voice in ESPEAK_VOICES:
+                target = folder / f"{voice_name(voice)}-{rate}-{number:02d}.wav"
+                if not target.exists():
+                    raw = target.with_suffix(".raw.wav")
+                    subprocess.run(
+                        ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), text],
+                        check=True,
+                    )
+                    _trimmed(raw, target)
+            target = folder / f"piper_{PIPER_VOICE}-{rate}-{number:02d}.wav"
+            if not target.exists():
+                raw = target.with_suffix(".raw.wav")
+                subprocess.run(
+                    [voiceguide, "say", "--engine", "piper", "--voice", PIPER_VOICE,
+                     "--rate", str(rate), "-o", str(raw), text],
+                    check=True,
+                )  # fmt: skip
+                _trimmed(raw, target)
+
+
+def talk_trials(out: Path) -> list[Trial]:
+    """Every talk recording once, between cues of the sessions in turn (``word``: the
+    phrase), placed and levelled as the commands between cues."""
+    names = sorted(p.name for p in (out / "talk").glob("*.wav"))
+    sessions = [name for name, *_ in POSITIVE]
+    rng = np.random.default_rng(SEED + 7)
+    made = []
+    for i, name in enumerate(names):
+        session = sessions[i % len(sessions)]
+        length = sf.info(str(out / "talk" / name)).duration
+        at = _gap(out, session, length, rng, RECIPE)
+        level = COMMAND_DBFS + rng.uniform(-COMMAND_SPREAD_DB, COMMAND_SPREAD_DB)
+        text = TALK[int(name.rsplit("-", 1)[1].removesuffix(".wav"))]
+        made.append(Trial(i, "talk", name, text, session, at, level))
+    return made
 
 
 def _trimmed(raw: Path, target: Path) -> None:
@@ -291,7 +356,8 @@ def mic(out: Path, trial: Trial, echo_db: float = ECHO_DB, bed: bool = False):
     the player tells the listener it plays (its clips, without the bed: the echo
     canceller's reference), where the word starts and ends in those samples, seconds)."""
     rng = np.random.default_rng(SEED + 1000 + trial.index)
-    word, _ = sf.read(str(out / "commands" / trial.command), dtype="float32")
+    folder = "talk" if trial.kind == "talk" else "commands"
+    word, _ = sf.read(str(out / folder / trial.command), dtype="float32")
     start = trial.at - BEFORE
     frames = round((BEFORE + len(word) / RATE + AFTER) * RATE)
     session, _ = sf.read(
@@ -394,6 +460,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--voiceguide", default=str(Path(sys.executable).parent / "voiceguide"))
+    parser.add_argument("--talk", action="store_true", help="also talk.json: no command, said")
     args = parser.parse_args()
     make_commands(args.out, args.voiceguide)
     make_sessions(args.out, args.voiceguide)
@@ -402,6 +469,11 @@ def main() -> None:
         (args.out / name).write_text(json.dumps([asdict(t) for t in made], indent=1))
     kinds = {k: sum(t.kind == k for t in made) for k in ("between", "during")}
     print(f"{args.out}: {kinds['between']} commands between cues, {kinds['during']} during speech")
+    if args.talk:
+        make_talk(args.out, args.voiceguide)
+        talk = talk_trials(args.out)
+        (args.out / "talk.json").write_text(json.dumps([asdict(t) for t in talk], indent=1))
+        print(f"{args.out}: {len(talk)} phrases of talk between cues")
 
 
 if __name__ == "__main__":
