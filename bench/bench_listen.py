@@ -261,7 +261,7 @@ def rescore(result: dict) -> dict:
         if row["kind"] == "talk":
             row["right"], row["false"] = not kept, len(kept)
         row["heard"] = [_accepted(j) for j in kept]
-        if not row["right"]:
+        if not row["right"] or first is None:  # talk has no reaction
             row["reaction"] = None
         elif "word_end" in row:
             row["reaction"] = first["end"] + first.get("thought", 0.0) - row["word_end"]

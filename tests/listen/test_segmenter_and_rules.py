@@ -78,6 +78,9 @@ def test_between_cues_the_likeliest_command_counts_when_clearly_likelier_than_th
     # Whisper hearing 3 s: the set's commands between cues reach 0.01-0.015 that no stretch
     # without one reached (the first rules, at 0.015, dropped them)
     assert heard({"shorter": 0.0113, "faster": 0.0014}, sounding=False) == ["shorter"]
+    # "stop" 3.8 times "next" (the fourth round's full run: missed at 4 times)
+    assert heard({"stop": 0.0861, "next": 0.0228}, sounding=False) == ["stop"]
+    assert heard({"next": 0.05, "back": 0.0167}, sounding=False) == []  # 3 times: not clear
 
 
 def test_while_the_session_sounds_only_a_likely_pause_or_stop_counts():
