@@ -111,40 +111,24 @@ def voice_name(voice: str) -> str:
 
 
 def make_commands(out: Path, voiceguide: str) -> None:
-    """Every command word in every voice and rate (espeak-ng's command line, Piper through
-    ``voiceguide say``), trimmed of leading and trailing silence, at 16 kHz."""
-    folder = out / "commands"
-    folder.mkdir(parents=True, exist_ok=True)
-    for rate in RATES:
-        for word in COMMANDS:
-            for voice in ESPEAK_VOICES:
-                target = folder / f"{voice_name(voice)}-{rate}-{word.replace(' ', '_')}.wav"
-                if not target.exists():
-                    raw = target.with_suffix(".raw.wav")
-                    subprocess.run(
-                        ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), word],
-                        check=True,
-                    )
-                    _trimmed(raw, target)
-            target = folder / f"piper_{PIPER_VOICE}-{rate}-{word.replace(' ', '_')}.wav"
-            if not target.exists():
-                raw = target.with_suffix(".raw.wav")
-                subprocess.run(
-                    [voiceguide, "say", "--engine", "piper", "--voice", PIPER_VOICE,
-                     "--rate", str(rate), "-o", str(raw), word],
-                    check=True,
-                )  # fmt: skip
-                _trimmed(raw, target)
+    """Every command word in every voice and rate (``record``)."""
+    record(out / "commands", {w.replace(" ", "_"): w for w in COMMANDS}, voiceguide)
 
 
 def make_talk(out: Path, voiceguide: str) -> None:
     """Every ``TALK`` phrase in every voice and rate, as ``make_commands`` makes the words."""
-    folder = out / "talk"
+    record(out / "talk", {f"{n:02d}": text for n, text in enumerate(TALK)}, voiceguide)
+
+
+def record(folder: Path, texts: dict[str, str], voiceguide: str) -> None:
+    """``folder/VOICE-RATE-NAME.wav`` for each ``NAME: text`` of ``texts``, in every voice
+    and rate (espeak-ng's command line, Piper through ``voiceguide say``), trimmed of leading
+    and trailing silence, at 16 kHz. A file already there is kept."""
     folder.mkdir(parents=True, exist_ok=True)
     for rate in RATES:
-        for number, text in enumerate(TALK):
+        for name, text in texts.items():
             for voice in ESPEAK_VOICES:
-                target = folder / f"{voice_name(voice)}-{rate}-{number:02d}.wav"
+                target = folder / f"{voice_name(voice)}-{rate}-{name}.wav"
                 if not target.exists():
                     raw = target.with_suffix(".raw.wav")
                     subprocess.run(
@@ -152,7 +136,7 @@ def make_talk(out: Path, voiceguide: str) -> None:
                         check=True,
                     )
                     _trimmed(raw, target)
-            target = folder / f"piper_{PIPER_VOICE}-{rate}-{number:02d}.wav"
+            target = folder / f"piper_{PIPER_VOICE}-{rate}-{name}.wav"
             if not target.exists():
                 raw = target.with_suffix(".raw.wav")
                 subprocess.run(
