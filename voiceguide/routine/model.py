@@ -165,10 +165,11 @@ class Routine:
         """The steps, then the interlude if there is one: everything with a duration."""
         return list(self.steps) + ([self.interlude] if self.interlude else [])
 
-    def paced(self) -> list[Step]:
-        """Every part with a pace guide: the get-ready, the steps, the interlude, the rest."""
-        ends = [self.get_ready, *self.parts(), self.rest]
-        return [part for part in ends if part is not None and part.pace is not None]
+    def paces(self) -> list[Pace]:
+        """The pace guide of every part that has one: the get-ready, the steps, the
+        interlude, the rest."""
+        parts = [self.get_ready, *self.parts(), self.rest]
+        return [part.pace for part in parts if part is not None and part.pace is not None]
 
     def texts(self) -> list[str]:
         """Every distinct text this routine can speak (its speech clips), in order of first

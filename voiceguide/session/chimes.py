@@ -58,9 +58,9 @@ def chime_durations(loaded: Routine, directory: Path | None = None) -> dict[Path
     sounds += [c.chime for s in loaded.parts() for c in s.cues if c.chime]
     sounds += [s.side_chime for s in loaded.parts() if s.side_chime]
     found = sound_durations(loaded.path, sounds, directory)
-    for part in loaded.paced():  # the pace guide's sounds (built in: checked by the tests)
-        if part.pace is not None and part.pace.sound.path not in found:
-            path = part.pace.sound.path
+    for pace in loaded.paces():  # the pace guide's sounds (built in: checked by the tests)
+        if pace.sound.path not in found:
+            path = pace.sound.path
             found[path] = _built_in_seconds(path) or prepared(path, "pace", directory).duration
     return found
 

@@ -60,7 +60,7 @@ def inputs_of(
         found = beds.bed_file(spec, base or Path()) if spec is not None else None
         files += [("the session's bed", found)] if found is not None else []
         files += [("one of the session's chimes", path) for path in _chime_files(loaded)]
-        paces = {part.pace.sound.path for part in loaded.paced() if part.pace is not None}
+        paces = {pace.sound.path for pace in loaded.paces()}
         files += [("one of the session's pace sounds", path) for path in sorted(paces)]
     return Inputs(tuple(files), cache_dir if cache_dir is not None else store.cache_dir())
 
