@@ -204,17 +204,23 @@ def _heard(hearing, thought: float) -> dict:
     }
 
 
+def stored(result: dict, kept: list[tuple]) -> list[tuple[dict | None, dict, np.ndarray]]:
+    """Every stretch judged in a stored run (``--out``) with its samples (its ``--keep``
+    file): (the trial's row, None in the negatives; the judged entry; the samples)."""
+    entries = [(row, j) for row in result.get("rows", []) for j in row["judged"]]
+    entries += [(None, j) for j in result.get("negative", {}).get("judged", [])]
+    if len(entries) != len(kept):
+        raise SystemExit(f"{len(kept)} stretches kept for {len(entries)} judged: not this run's")
+    return [(row, j, k[3]) for (row, j), k in zip(entries, kept, strict=True)]
+
+
 def rehear(result: dict, kept: list[tuple], model: Whisper) -> dict:
     """A stored run (``--out``, with its stretches from ``--keep``) with the model run again
     on the very same stretches, then ``rescore``d: what a new run gives when only the model's
     side changed (its input, its prompt), the echo canceller and the segmenter being
     untouched. The reaction takes the new model's CPU time."""
-    entries = [j for row in result.get("rows", []) for j in row["judged"]]
-    entries += result.get("negative", {}).get("judged", [])
-    if len(entries) != len(kept):
-        raise SystemExit(f"{len(kept)} stretches kept for {len(entries)} judged: not this run's")
     pad = np.zeros(round(listening.PAD * listen_set.RATE), np.float32)
-    for entry, (_, _, _, samples, _) in zip(entries, kept, strict=True):
+    for _, entry, samples in stored(result, kept):
         began = time.process_time()
         hearing = model.hear(np.concatenate([pad, samples, pad]))
         entry.update(_heard(hearing, time.process_time() - began))

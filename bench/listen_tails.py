@@ -18,9 +18,14 @@ import argparse
 import itertools
 import json
 import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_listen  # noqa: E402
 
 from voiceguide.listen import listener as listening
 from voiceguide.listen.segmenter import RATE
@@ -32,12 +37,8 @@ def sounding_stretches(run: Path) -> list[dict]:
     own tails are left out), with their samples from the run's ``.kept`` file."""
     result = json.loads(run.read_text())
     kept = pickle.loads(run.with_suffix(".kept").read_bytes())
-    entries = [(row, j) for row in result.get("rows", []) for j in row["judged"]]
-    entries += [(None, j) for j in result.get("negative", {}).get("judged", [])]
-    if len(entries) != len(kept):
-        raise SystemExit(f"{run}: {len(kept)} stretches kept for {len(entries)} judged")
     found = []
-    for (row, judged), (_, _, _, samples, _) in zip(entries, kept, strict=True):
+    for row, judged, samples in bench_listen.stored(result, kept):
         if judged["sounding"] and not judged.get("tail"):
             kind = row["kind"] if row else "negative"
             trial = row["index"] if row else None
